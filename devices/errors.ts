@@ -1,0 +1,29 @@
+/**
+ * Errors are data: one class per layer, a discriminating `code`, and the facts a user needs to act
+ * (offset, expected, actual). Messages say what to do next.
+ */
+export class LusimError<Code extends string = string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.name, code: this.code, message: this.message, ...this.details };
+  }
+}
+
+export type DeviceErrorCode =
+  | 'dump-parse'
+  | 'dump-size'
+  | 'device-not-found'
+  | 'bad-profile'
+  | 'bad-register-table'
+  | 'bad-offset';
+
+/** Errors of the config-space model and dump I/O (constructing an impossible device throws). */
+export class DeviceError extends LusimError<DeviceErrorCode> {}

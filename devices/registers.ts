@@ -1,0 +1,138 @@
+/**
+ * Register tables as data. Each capability file declares its registers with Linux pci_regs.h
+ * names; compile.ts turns them into per-byte masks. Nothing else states these facts twice.
+ *
+ * Access kinds follow PCIe Base Spec r6.0 section 7.4 "Configuration Register Types":
+ *   RO      read-only, value set by hardware (constant unless `volatile`)
+ *   RW      read-write
+ *   RW1C    status: reads state, writing 1 clears, writing 0 has no effect
+ *   RW1S    writing 1 sets, writing 0 has no effect
+ *   HwInit  set by hardware/firmware at init, read-only to software; only a cold reset re-inits it
+ *   RsvdP   reserved, software must preserve: read-only in the model
+ *   RsvdZ   reserved, reads as zero and writes are ignored
+ * Modifiers:
+ *   sticky    RWS/RW1CS/ROS: survives FLR and hot reset (PCIe r6.0 7.4, "Sticky")
+ *   volatile  read-only bits the hardware changes (link status, presence detect, pending bits);
+ *             separate from constant RO, because QEMU's migration bugs around presence-detect
+ *             and root-status bits show why the two must not be confused.
+ */
+export type Access = 'RO' | 'RW' | 'RW1C' | 'RW1S' | 'HwInit' | 'RsvdP' | 'RsvdZ';
+
+export const ACCESS_KINDS: readonly Access[] = ['RO', 'RW', 'RW1C', 'RW1S', 'HwInit', 'RsvdP', 'RsvdZ'];
+
+export interface FieldDef {
+  /** Linux name, e.g. PCI_EXP_DEVCTL_BCR_FLR; reserved ranges are named "rsvd". */
+  readonly name: string;
+  /** Lowest bit of the field within its register. */
+  readonly lo: number;
+  /** Highest bit of the field within its register (inclusive). */
+  readonly hi: number;
+  readonly access: Access;
+  readonly sticky?: boolean;
+  readonly volatile?: boolean;
+  /** Field value after a reset that is not survived (default 0). Field-relative (not shifted). */
+  readonly reset?: number;
+  /** Reads back 0 after the side effect it triggers (e.g. PCI_EXP_DEVCTL_BCR_FLR). */
+  readonly selfClearing?: boolean;
+  /** A short description for `inspect --fields`. */
+  readonly doc?: string;
+}
+
+export interface RegisterDef {
+  /** Linux name, e.g. PCI_EXP_DEVCTL. */
+  readonly name: string;
+  /** Byte offset, relative to the capability (or header) start. */
+  readonly offset: number;
+  readonly width: 1 | 2 | 4;
+  readonly fields: readonly FieldDef[];
+  readonly doc?: string;
+}
+
+/** Field builder: `f('PCI_EXP_DEVCTL_PAYLOAD', [7, 5], 'RW')` or `f('PCI_EXP_DEVCTL_CERE', 0, 'RW')`. */
+export function f(
+  name: string,
+  bits: number | readonly [hi: number, lo: number],
+  access: Access,
+  extra: Omit<FieldDef, 'name' | 'lo' | 'hi' | 'access'> = {},
+): FieldDef {
+  const [hi, lo] = typeof bits === 'number' ? [bits, bits] : bits;
+  return { name, lo, hi, access, ...extra };
+}
+
+/** Register builder. Bits not covered by a field are reserved (RsvdP): read-only, preserved. */
+export function r(
+  name: string,
+  offset: number,
+  width: 1 | 2 | 4,
+  fields: readonly FieldDef[],
+  doc?: string,
+): RegisterDef {
+  return doc === undefined ? { name, offset, width, fields } : { name, offset, width, fields, doc };
+}
+
+/** A register that is one field spanning all its bits (IDs, addresses, data words). */
+export function whole(
+  name: string,
+  offset: number,
+  width: 1 | 2 | 4,
+  access: Access,
+  extra: Omit<FieldDef, 'name' | 'lo' | 'hi' | 'access'> = {},
+): RegisterDef {
+  return { name, offset, width, fields: [f(name, [width * 8 - 1, 0], access, extra)] };
+}
+
+export function fieldMask(fd: Pick<FieldDef, 'lo' | 'hi'>): number {
+  const bits = fd.hi - fd.lo + 1;
+  return (bits >= 32 ? 0xffffffff : ((1 << bits) - 1) >>> 0) * 2 ** fd.lo >>> 0;
+}
+
+export function fieldValue(fd: Pick<FieldDef, 'lo' | 'hi'>, registerValue: number): number {
+  return ((registerValue & fieldMask(fd)) >>> 0) / 2 ** fd.lo;
+}
+
+/** Shift a register table by a base offset (a capability placed at `base`). */
+export function placeRegisters(base: number, regs: readonly RegisterDef[]): RegisterDef[] {
+  return regs.map((reg) => ({ ...reg, offset: base + reg.offset }));
+}
+
+/**
+ * An attribute departure a device profile declares: the implementation differs from the spec
+ * (QEMU 7.2's e1000e Device Control is read-only; qemu.md section 2.1). `reason` and `source`
+ * are mandatory so every departure is explained where it is stated.
+ */
+export interface AttributeOverride {
+  /** Register name (e.g. PCI_EXP_DEVCTL). */
+  readonly register: string;
+  /** Field name, or '*' for every field of the register. */
+  readonly field: string;
+  readonly access?: Access;
+  readonly sticky?: boolean;
+  readonly volatile?: boolean;
+  readonly reason: string;
+  readonly source: string;
+}
+
+export function applyOverrides(
+  regs: readonly RegisterDef[],
+  overrides: readonly AttributeOverride[],
+): RegisterDef[] {
+  if (overrides.length === 0) return [...regs];
+  return regs.map((reg) => {
+    const mine = overrides.filter((o) => o.register === reg.name);
+    if (mine.length === 0) return reg;
+    const fields = reg.fields.map((fd) => {
+      let out: FieldDef = fd;
+      for (const o of mine) {
+        if (o.field !== '*' && o.field !== fd.name) continue;
+        out = {
+          ...out,
+          ...(o.access !== undefined ? { access: o.access } : {}),
+          ...(o.sticky !== undefined ? { sticky: o.sticky } : {}),
+          ...(o.volatile !== undefined ? { volatile: o.volatile } : {}),
+        };
+      }
+      return out;
+    });
+    return { ...reg, fields };
+  });
+}

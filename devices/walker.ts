@@ -1,0 +1,243 @@
+/**
+ * Defensive capability walker (pciutils lib/caps.c style, with Linux's rules from
+ * drivers/pci/pci.c __pci_find_next_cap_ttl and pci_find_next_ext_capability).
+ *
+ * A malformed chain never hangs or throws: each problem becomes a typed WalkFinding, and the walk
+ * follows what Linux would do (so the model sees the same capabilities the kernel would find):
+ *  - standard chain: at most 48 hops (PCI_FIND_CAP_TTL); a pointer below 0x40 ends the walk;
+ *    the pointer is aligned down (pos &= ~3); ID 0xff ends the walk.
+ *  - extended chain: header 0 means none; at most (4096-256)/8 hops; next < 0x100 ends the walk;
+ *    PCI_EXT_CAP_NEXT masks the pointer with 0xffc.
+ * lusim additionally reports loops, overlaps, truncation and extended capabilities on a function
+ * without a PCIe capability (Linux sizes such a function at 256 bytes and never sees them:
+ * probe.c pci_cfg_space_size).
+ */
+import type { CapabilityDef, CapReader } from './capability.js';
+import { capabilityDef } from './caps/index.js';
+import type { RegisterDef } from './registers.js';
+import { placeRegisters } from './registers.js';
+
+export type FindingCode =
+  | 'absent-function'
+  | 'cap-loop'
+  | 'chain-broken'
+  | 'pointer-into-header'
+  | 'pointer-misaligned'
+  | 'pointer-out-of-range'
+  | 'overlap'
+  | 'truncated-capability'
+  | 'ext-caps-without-pcie'
+  | 'unknown-capability'
+  | 'duplicate-capability';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface WalkFinding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly chain: 'header' | 'standard' | 'extended';
+  /** Config-space offset the finding is about. */
+  readonly offset: number;
+  readonly message: string;
+  /** What Linux does with this layout. */
+  readonly linux: string;
+}
+
+export interface PlacedCapability {
+  readonly id: number;
+  readonly extended: boolean;
+  readonly offset: number;
+  readonly def: CapabilityDef | undefined;
+  readonly key: string;
+  readonly name: string;
+  readonly version: number;
+  readonly size: number;
+  /** Absolute registers; empty when the capability overlaps an earlier one or is truncated. */
+  readonly registers: readonly RegisterDef[];
+  /** Set when this capability's bytes overlap an earlier one (its registers are not modelled). */
+  readonly overlaps?: string;
+}
+
+export interface WalkResult {
+  readonly capabilities: readonly PlacedCapability[];
+  readonly findings: readonly WalkFinding[];
+}
+
+const PCI_STATUS = 0x06;
+const PCI_STATUS_CAP_LIST = 0x10;
+const PCI_CAPABILITY_LIST = 0x34;
+const PCI_CB_CAPABILITY_LIST = 0x14;
+const PCI_FIND_CAP_TTL = 48;
+const PCI_CFG_SPACE_SIZE = 256;
+const PCI_EXT_CAP_TTL = (4096 - PCI_CFG_SPACE_SIZE) / 8;
+const PCI_CAP_ID_EXP = 0x10;
+
+interface RawCap { id: number; extended: boolean; offset: number }
+
+const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
+
+export function walkCapabilities(bytes: Uint8Array): WalkResult {
+  const findings: WalkFinding[] = [];
+  const rb = (o: number) => (o >= 0 && o < bytes.length ? bytes[o] : 0xff);
+  const rw = (o: number) => rb(o) | (rb(o + 1) << 8);
+  const rl = (o: number) => (rw(o) | (rw(o + 2) << 16)) >>> 0;
+
+  if (bytes.length < 64) {
+    return { capabilities: [], findings: [{ code: 'truncated-capability', severity: 'error', chain: 'header', offset: 0, message: `only ${bytes.length} bytes: a config header needs 64`, linux: 'n/a' }] };
+  }
+  if (rw(0) === 0xffff) {
+    findings.push({ code: 'absent-function', severity: 'error', chain: 'header', offset: 0, message: 'Vendor ID reads 0xffff: no function responds here', linux: 'pci_scan_device skips the function' });
+    return { capabilities: [], findings };
+  }
+
+  const raws: RawCap[] = [];
+  walkStandard(rb, rw, bytes.length, raws, findings);
+  const hasPcie = raws.some((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
+  if (bytes.length > PCI_CFG_SPACE_SIZE) walkExtended(rl, bytes.length, hasPcie, raws, findings);
+
+  const pcieCap = raws.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
+  const pcieType = pcieCap ? (rw(pcieCap.offset + 2) >> 4) & 0xf : undefined;
+  const headerType = rb(0x0e) & 0x7f;
+
+  const placed: PlacedCapability[] = [];
+  const seen = new Map<string, number>();
+  for (const raw of raws) {
+    const reader = capReader(bytes, raw.offset, pcieType, headerType);
+    const def = capabilityDef(raw.id, raw.extended);
+    const name = def?.name ?? `${raw.extended ? 'Extended capability' : 'Capability'} ${hex(raw.id, raw.extended ? 4 : 2)}`;
+    const key = def?.key ?? `${raw.extended ? 'ext' : 'cap'}-${raw.id.toString(16)}`;
+    if (!def) {
+      findings.push({ code: 'unknown-capability', severity: 'info', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} is not in lusim's catalogue`, linux: 'Linux skips capabilities it does not know' });
+    }
+    const dupKey = `${raw.extended}:${raw.id}`;
+    if (seen.has(dupKey) && def) {
+      findings.push({ code: 'duplicate-capability', severity: 'warning', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `second ${name} at ${hex(raw.offset, 3)} (first at ${hex(seen.get(dupKey)!, 3)})`, linux: 'pci_find_capability returns the first one; save/restore only ever touch the first' });
+    } else {
+      seen.set(dupKey, raw.offset);
+    }
+    const version = def ? def.version(reader) : raw.extended ? (rl(raw.offset) >>> 16) & 0xf : 0;
+    let size = def ? def.size(reader) : raw.extended ? 4 : 2;
+    let registers: RegisterDef[] = def ? placeRegisters(raw.offset, def.registers(reader)) : [];
+    if (raw.offset + size > bytes.length) {
+      findings.push({ code: 'truncated-capability', severity: 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} needs ${size} bytes but config space ends at ${hex(bytes.length, 3)}`, linux: 'reads past the end of config space return 0xffffffff' });
+      size = bytes.length - raw.offset;
+      registers = registers.filter((reg) => reg.offset + reg.width <= bytes.length);
+    }
+    const clash = placed.find((p) => raw.offset < p.offset + p.size && p.offset < raw.offset + size && p.registers.length > 0);
+    if (clash) {
+      findings.push({ code: 'overlap', severity: 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} (${size} bytes) overlaps ${clash.name} at ${hex(clash.offset, 3)} (${clash.size} bytes)`, linux: 'Linux accesses both through the same bytes; writes to one change the other' });
+      placed.push({ id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers: [], overlaps: clash.key });
+      continue;
+    }
+    placed.push({ id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers });
+  }
+  return { capabilities: placed, findings };
+}
+
+function walkStandard(
+  rb: (o: number) => number,
+  rw: (o: number) => number,
+  size: number,
+  out: RawCap[],
+  findings: WalkFinding[],
+): void {
+  if ((rw(PCI_STATUS) & PCI_STATUS_CAP_LIST) === 0) return;
+  const headerType = rb(0x0e) & 0x7f;
+  const ptrAt = headerType === 2 ? PCI_CB_CAPABILITY_LIST : PCI_CAPABILITY_LIST;
+  let pos = rb(ptrAt);
+  let from = ptrAt;
+  const visited = new Set<number>();
+  for (let ttl = PCI_FIND_CAP_TTL; ttl > 0; ttl--) {
+    if (pos === 0) return;
+    if (pos < 0x40) {
+      findings.push({ code: 'pointer-into-header', severity: 'error', chain: 'standard', offset: from, message: `capability pointer at ${hex(from)} is ${hex(pos)}, inside the 64-byte header`, linux: '__pci_find_next_cap_ttl stops the walk (pos < 0x40)' });
+      return;
+    }
+    if (pos & 3) {
+      findings.push({ code: 'pointer-misaligned', severity: 'warning', chain: 'standard', offset: from, message: `capability pointer at ${hex(from)} is ${hex(pos)}, not dword aligned`, linux: `__pci_find_next_cap_ttl aligns it down to ${hex(pos & ~3)} and continues` });
+      pos &= ~3;
+    }
+    if (pos + 2 > size) {
+      findings.push({ code: 'pointer-out-of-range', severity: 'error', chain: 'standard', offset: from, message: `capability pointer ${hex(pos)} is beyond the ${size} bytes available`, linux: 'config reads beyond the device return 0xff, which ends the walk' });
+      return;
+    }
+    if (visited.has(pos)) {
+      findings.push({ code: 'cap-loop', severity: 'error', chain: 'standard', offset: from, message: `capability chain loops back to ${hex(pos)} (from ${hex(from)})`, linux: 'Linux follows the loop until its 48-hop TTL runs out' });
+      return;
+    }
+    visited.add(pos);
+    const id = rb(pos);
+    if (id === 0xff) {
+      findings.push({ code: 'chain-broken', severity: 'error', chain: 'standard', offset: pos, message: `capability at ${hex(pos)} reads ID 0xff: the chain is broken (all-ones)`, linux: '__pci_find_next_cap_ttl stops at ID 0xff' });
+      return;
+    }
+    out.push({ id, extended: false, offset: pos });
+    from = pos + 1;
+    pos = rb(pos + 1);
+  }
+}
+
+function walkExtended(
+  rl: (o: number) => number,
+  size: number,
+  hasPcie: boolean,
+  out: RawCap[],
+  findings: WalkFinding[],
+): void {
+  let pos = PCI_CFG_SPACE_SIZE;
+  let header = rl(pos);
+  if (header === 0) return;
+  if (!hasPcie) {
+    findings.push({ code: 'ext-caps-without-pcie', severity: 'warning', chain: 'extended', offset: pos, message: 'extended capabilities present but the function has no PCI Express capability', linux: 'pci_cfg_space_size gives a non-PCIe function 256 bytes (unless PCI-X 266/533), so Linux never sees these' });
+  }
+  const visited = new Set<number>();
+  let from = pos;
+  for (let ttl = PCI_EXT_CAP_TTL; ttl > 0; ttl--) {
+    if (header === 0xffffffff) {
+      findings.push({ code: 'chain-broken', severity: 'error', chain: 'extended', offset: pos, message: `extended capability header at ${hex(pos, 3)} reads 0xffffffff: the chain is broken`, linux: 'pci_cfg_space_size treats an all-ones 0x100 as no extended space; later in the chain Linux walks ID 0xffff until the TTL' });
+      return;
+    }
+    if (visited.has(pos)) {
+      findings.push({ code: 'cap-loop', severity: 'error', chain: 'extended', offset: from, message: `extended capability chain loops back to ${hex(pos, 3)}`, linux: 'pci_find_next_ext_capability follows the loop until its 480-hop TTL runs out' });
+      return;
+    }
+    visited.add(pos);
+    const id = header & 0xffff;
+    // A zero ID with a zero next pointer is the QEMU-style null header; an ID of 0 mid-chain is reserved.
+    if (id !== 0) out.push({ id, extended: true, offset: pos });
+    const rawNext = header >>> 20;
+    if (rawNext & 3) {
+      findings.push({ code: 'pointer-misaligned', severity: 'warning', chain: 'extended', offset: pos, message: `next pointer ${hex(rawNext, 3)} at ${hex(pos, 3)} has its low two bits set`, linux: `PCI_EXT_CAP_NEXT masks them: next is ${hex(rawNext & 0xffc, 3)}` });
+    }
+    const next = rawNext & 0xffc;
+    if (next === 0) return;
+    if (next < PCI_CFG_SPACE_SIZE) {
+      findings.push({ code: 'pointer-into-header', severity: 'error', chain: 'extended', offset: pos, message: `next pointer at ${hex(pos, 3)} is ${hex(next, 3)}, below 0x100`, linux: 'pci_find_next_ext_capability stops the walk (pos < PCI_CFG_SPACE_SIZE)' });
+      return;
+    }
+    if (next + 4 > size) {
+      findings.push({ code: 'pointer-out-of-range', severity: 'error', chain: 'extended', offset: pos, message: `next pointer ${hex(next, 3)} is beyond the ${size} bytes available`, linux: 'reads beyond config space return 0xffffffff' });
+      return;
+    }
+    from = pos;
+    pos = next;
+    header = rl(pos);
+  }
+}
+
+export function capReader(bytes: Uint8Array, offset: number, pcieType: number | undefined, headerType: number): CapReader {
+  const rb = (rel: number) => {
+    const o = offset + rel;
+    return o >= 0 && o < bytes.length ? bytes[o] : 0xff;
+  };
+  const rw = (rel: number) => rb(rel) | (rb(rel + 1) << 8);
+  return {
+    offset,
+    size: bytes.length,
+    readb: rb,
+    readw: rw,
+    readl: (rel: number) => (rw(rel) | (rw(rel + 2) << 16)) >>> 0,
+    pcieType,
+    headerType,
+  };
+}

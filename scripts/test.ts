@@ -1,0 +1,43 @@
+/**
+ * The README's test command (`npm test`, after `npm ci`): set up what the real-run tests need,
+ * run every suite (unit, property, QEMU end-to-end), and print `N passed, N failed`.
+ *
+ * Set-up is idempotent: Debian packages are installed only if missing (scripts/setup-system.sh),
+ * kernels are fetched into the cache only if absent.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function run(cmd: string, args: string[], what: string): void {
+  console.error(`[lusim test] ${what}: ${cmd} ${args.join(' ')}`);
+  const res = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (res.status !== 0) {
+    console.error(`[lusim test] ${what} failed (exit ${res.status ?? res.signal}).`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+run('sh', ['scripts/setup-system.sh'], 'system packages');
+run('npx', ['tsx', 'cli/main.ts', 'kernels', 'fetch', '--for-tests'], 'kernel images');
+
+const dir = mkdtempSync(join(tmpdir(), 'lusim-test-'));
+const out = join(dir, 'vitest.json');
+const extra = process.argv.slice(2);
+const res = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra], { stdio: 'inherit' });
+let passed = 0;
+let failed = 0;
+try {
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number; testResults: { status: string; assertionResults: unknown[] }[] };
+  passed = report.numPassedTests;
+  // A suite that fails to load has no test results: count it as one failure so it is never silent.
+  const brokenSuites = report.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  failed = report.numFailedTests + brokenSuites;
+} catch {
+  failed = 1;
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(res.status === 0 && failed === 0 ? 0 : 1);
