@@ -1,0 +1,4 @@
+/** Every `lusim` subcommand: one file each, one line here. */
+import type { Command } from 'commander';
+
+export const COMMANDS: readonly ((program: Command) => void)[] = [];
