@@ -1,0 +1,46 @@
+/**
+ * A modelled PCI function: the dump's bytes, the capabilities the walker found, the register
+ * tables of the header and each capability compiled (with the profile's overrides) into one
+ * ConfigSpace. Overlapping or truncated capabilities contribute no registers (the walker reports
+ * them), so a malformed dump still yields a usable, honest model.
+ */
+import { applyOverrides, type RegisterDef } from './registers.js';
+import { compileLayout } from './compile.js';
+import { ConfigSpace } from './config-space.js';
+import type { Bdf } from './dump/bdf.js';
+import type { DumpDevice } from './dump/types.js';
+import { headerRegisters } from './header.js';
+import { SPEC_PROFILE, type DeviceProfile } from './profile.js';
+import { walkCapabilities, type PlacedCapability, type WalkResult } from './walker.js';
+
+export interface PciFunction {
+  readonly bdf: Bdf;
+  readonly description: string | undefined;
+  readonly space: ConfigSpace;
+  readonly walk: WalkResult;
+  readonly profile: DeviceProfile;
+  /** Bytes the dump actually held (the model pads the rest of config space with zeros). */
+  readonly captured: number;
+  readonly headerRegisters: readonly RegisterDef[];
+}
+
+export const PCI_CFG_SPACE_SIZE = 256;
+export const PCI_CFG_SPACE_EXP_SIZE = 4096;
+
+export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PROFILE): PciFunction {
+  const captured = dump.bytes.length;
+  const size = captured > PCI_CFG_SPACE_SIZE ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE;
+  const bytes = new Uint8Array(size);
+  bytes.set(dump.bytes.subarray(0, size));
+  const walk = walkCapabilities(dump.bytes);
+  const headerType = bytes[0x0e] & 0x7f;
+  const header = headerRegisters(headerType, profile.barSizes ? { barSizes: profile.barSizes } : {});
+  const capRegs = walk.capabilities.flatMap((c) => c.registers);
+  const registers = applyOverrides([...header, ...capRegs], profile.overrides);
+  const layout = compileLayout(size, registers, profile.unclaimed);
+  return { bdf: dump.bdf, description: dump.description, space: new ConfigSpace(bytes, layout), walk, profile, captured, headerRegisters: header };
+}
+
+export function findCapability(fn: PciFunction, key: string): PlacedCapability | undefined {
+  return fn.walk.capabilities.find((c) => c.key === key && !c.overlaps);
+}
