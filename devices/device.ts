@@ -36,7 +36,9 @@ export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PR
   const headerType = bytes[0x0e] & 0x7f;
   const header = headerRegisters(headerType, profile.barSizes ? { barSizes: profile.barSizes } : {});
   const capRegs = walk.capabilities.flatMap((c) => c.registers);
-  const registers = applyOverrides([...header, ...capRegs], profile.overrides);
+  const owner = new Map<RegisterDef, string>();
+  for (const c of walk.capabilities) for (const reg of c.registers) owner.set(reg, c.key);
+  const registers = applyOverrides([...header, ...capRegs], profile.overrides, (reg) => owner.get(reg) ?? 'header');
   const layout = compileLayout(size, registers, profile.unclaimed);
   return { bdf: dump.bdf, description: dump.description, space: new ConfigSpace(bytes, layout), walk, profile, captured, headerRegisters: header };
 }

@@ -101,10 +101,12 @@ export function placeRegisters(base: number, regs: readonly RegisterDef[]): Regi
  * are mandatory so every departure is explained where it is stated.
  */
 export interface AttributeOverride {
-  /** Register name (e.g. PCI_EXP_DEVCTL). */
+  /** Register name (e.g. PCI_EXP_DEVCTL); a trailing '*' matches a prefix (PCI_EXP_*). */
   readonly register: string;
-  /** Field name, or '*' for every field of the register. */
+  /** Field name, '*' for every field, or a prefix ending in '*'. */
   readonly field: string;
+  /** Only registers inside this capability (key, e.g. "pcie"); default: any. */
+  readonly capability?: string;
   readonly access?: Access;
   readonly sticky?: boolean;
   readonly volatile?: boolean;
@@ -112,18 +114,25 @@ export interface AttributeOverride {
   readonly source: string;
 }
 
+export function nameMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+/** Apply overrides in order (later ones win) to registers; `capabilityOf` names a register's capability. */
 export function applyOverrides(
   regs: readonly RegisterDef[],
   overrides: readonly AttributeOverride[],
+  capabilityOf: (reg: RegisterDef) => string | undefined = () => undefined,
 ): RegisterDef[] {
   if (overrides.length === 0) return [...regs];
   return regs.map((reg) => {
-    const mine = overrides.filter((o) => o.register === reg.name);
+    const cap = capabilityOf(reg);
+    const mine = overrides.filter((o) => nameMatches(o.register, reg.name) && (o.capability === undefined || o.capability === cap));
     if (mine.length === 0) return reg;
     const fields = reg.fields.map((fd) => {
       let out: FieldDef = fd;
       for (const o of mine) {
-        if (o.field !== '*' && o.field !== fd.name) continue;
+        if (!nameMatches(o.field, fd.name)) continue;
         out = {
           ...out,
           ...(o.access !== undefined ? { access: o.access } : {}),

@@ -1,4 +1,9 @@
 /** Every `lusim` subcommand: one file each, one line here. */
 import type { Command } from 'commander';
+import { register as dump } from './dump.js';
+import { register as inspect } from './inspect.js';
 
-export const COMMANDS: readonly ((program: Command) => void)[] = [];
+export const COMMANDS: readonly ((program: Command) => void)[] = [
+  inspect,
+  dump,
+];

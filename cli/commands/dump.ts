@@ -1,0 +1,34 @@
+/** `lusim dump FILE --format lspci|raw|json`: convert between dump formats. */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatSnapshotJson } from '../../devices/dump/json.js';
+import { formatLspci } from '../../devices/dump/lspci.js';
+import { formatRaw } from '../../devices/dump/raw.js';
+import { action } from '../errors.js';
+import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+
+export function register(program: Command): void {
+  program
+    .command('dump')
+    .description('convert a dump between lspci -xxxx text, raw binary and lusim JSON')
+    .argument('<file>', 'input dump (format detected)')
+    .requiredOption('--format <format>', 'output format: lspci, raw or json')
+    .option('-d, --device <bdf>', 'only this function (required for raw output of a multi-device dump)')
+    .option('--input-format <format>', 'input format (default: detected)')
+    .option('--bdf <bdf>', 'address to give a raw binary input')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; output?: string }) => {
+      const format = parseFormatOption(opts.format)!;
+      const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf }), opts.device);
+      let out: Uint8Array | string;
+      if (format === 'raw') {
+        if (devices.length !== 1) throw new CliError('bad-option', `raw output holds one function; the dump has ${devices.length}: pick one with --device`);
+        out = formatRaw(devices[0]);
+        if (!opts.output && process.stdout.isTTY) throw new CliError('bad-option', 'refusing to write binary to a terminal: use -o FILE or redirect stdout');
+      } else {
+        out = format === 'lspci' ? formatLspci(devices) : formatSnapshotJson(devices);
+      }
+      if (opts.output) writeFileSync(opts.output, out);
+      else process.stdout.write(out);
+    }));
+}

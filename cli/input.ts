@@ -1,0 +1,38 @@
+/** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../devices/dump/index.js';
+import { parseBdf, type Bdf } from '../devices/dump/bdf.js';
+import { LusimError } from '../devices/errors.js';
+
+export class CliError extends LusimError<'file-not-found' | 'file-unreadable' | 'bad-option'> {}
+
+const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
+export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string } = {}): DumpDevice[] {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(path).isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError('file-not-found', `no such file: ${path}`, { path });
+    throw new CliError('file-unreadable', `cannot read ${path}: ${(e as Error).message}${code === 'EACCES' ? ' (reading more than 64 bytes of sysfs config needs root)' : ''}`, { path });
+  }
+  // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
+  let bdf: Bdf | undefined = opts.bdf ? parseBdf(opts.bdf) : undefined;
+  if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));
+  return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}) });
+}
+
+/** The devices a command works on: all of them, or the one --device names. */
+export function pickDevices(devices: DumpDevice[], device: string | undefined): DumpDevice[] {
+  return device === undefined ? devices : [selectDevice(devices, parseBdf(device))];
+}
+
+export function parseFormatOption(value: string | undefined): DumpFormat | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'lspci' || value === 'raw' || value === 'json') return value;
+  throw new CliError('bad-option', `unknown format "${value}": use lspci, raw or json`, { value });
+}
