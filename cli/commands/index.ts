@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { register as dump } from './dump.js';
 import { register as inspect } from './inspect.js';
+import { register as kernels } from './kernels.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   inspect,
   dump,
+  kernels,
 ];

@@ -1,0 +1,53 @@
+/** `lusim kernels list|fetch`: real Debian kernel images in the cache (kexec/kernels.ts). */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { cacheRoot, fetchKernel, KernelError, listKernels, parseSeries, TEST_KERNELS, type KernelImage } from '../../kexec/kernels.js';
+import { action, printJson } from '../errors.js';
+import { log } from '../log.js';
+
+function row(k: KernelImage): Record<string, string> {
+  return { release: k.release, upstream: k.upstream, profile: k.profile, package: k.packages.join(' '), suite: k.suite, vmlinuz: k.vmlinuz, config: k.config, modules: k.modulesDir };
+}
+
+function print(kernels: readonly KernelImage[], json: boolean): void {
+  if (json) return printJson(kernels.map(row));
+  if (kernels.length === 0) {
+    process.stdout.write(`No kernels cached in ${cacheRoot()}. Run: lusim kernels fetch 6.1 6.12 7.x\n`);
+    return;
+  }
+  const table = new Table({ head: ['release', 'upstream', 'profile', 'suite', 'vmlinuz'] });
+  for (const k of kernels) table.push([k.release, k.upstream, k.profile, k.suite, k.vmlinuz]);
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('kernels').description('Debian kernel images for the real run, cached in $XDG_CACHE_HOME/lusim');
+
+  cmd
+    .command('list')
+    .description('list cached kernels with their version, files and model profile')
+    .option('--json', 'print JSON')
+    .action(action((opts: { json?: boolean }) => print(listKernels(), opts.json === true)));
+
+  cmd
+    .command('fetch')
+    .description('fetch the newest Debian cloud kernel of each series (6.1, 6.12, 7.x; or profile ids 6.1.y, 6.12.y, 7.1); cached kernels are reused')
+    .argument('[series...]', 'kernel series or profile ids')
+    .option('--for-tests', 'fetch what the end-to-end tests boot (6.1, 6.12, 7.x)')
+    .option('--refresh', 'look the newest package up again even when the series is cached')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (series: string[], opts: { forTests?: boolean; refresh?: boolean; json?: boolean }) => {
+        const wanted = opts.forTests ? [...TEST_KERNELS] : series;
+        if (wanted.length === 0) throw new KernelError('unknown-series', 'Name the kernels to fetch (e.g. `lusim kernels fetch 6.1 6.12 7.x`) or pass --for-tests.');
+        const specs = wanted.map((s) => parseSeries(s));
+        const fetched: KernelImage[] = [];
+        for (const spec of specs) {
+          const { kernel, cached } = await fetchKernel(spec, { refresh: opts.refresh === true, progress: (m) => log.info(`kernels: ${m}`) });
+          log.info(`kernels: ${spec}: ${kernel.release} ${cached ? '(cached)' : '(fetched)'}`);
+          fetched.push(kernel);
+        }
+        print(fetched, opts.json === true);
+      }),
+    );
+}
