@@ -1,0 +1,343 @@
+/**
+ * Start QEMU (q35) with QMP and qtest on unix sockets in a private 0700 directory, capture the
+ * serial console, and clean up on every path: QEMU runs detached in its own process group, and
+ * close() (also run on error, timeout, SIGINT/SIGTERM and process exit) kills the group and
+ * removes the directory.
+ *
+ * QEMU always starts with -S so that QMP, qtest and the console are connected before any guest
+ * code runs; a booting guest is then started with QMP `cont`. Hermetic mode stays stopped: the
+ * vCPUs never run, no firmware programs PCIEXBAR or bus numbers (qemu.md 3.4), and qtest drives
+ * the devices. Debian's QEMU has no qtest accelerator, so the accel is tcg (or kvm); the qtest
+ * server itself works with any accel (softmmu/vl.c qtest_server_init).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConsoleStream } from './console.js';
+import { KexecError } from './errors.js';
+import { QmpClient } from './qmp.js';
+import { QtestClient } from './qtest.js';
+
+export interface DeviceSpec {
+  /** QEMU device driver, e.g. `e1000e`, `pcie-root-port`. */
+  driver: string;
+  /** qdev id: names the device in QMP and, for ports, names its secondary bus. */
+  id: string;
+  /** Parent bus: `pcie.0` (default) or the id of a root port / switch port. */
+  bus?: string;
+  /** Slot[.function] on the parent bus, e.g. `0x3`; QEMU picks the first free slot when absent. */
+  addr?: string;
+  props?: Record<string, string | number | boolean>;
+}
+
+export interface BootOptions {
+  kernel: string;
+  initrd?: string;
+  append?: string;
+}
+
+export interface LaunchOptions {
+  devices?: DeviceSpec[];
+  accel?: 'tcg' | 'kvm';
+  /** Boot a guest; without it the instance is hermetic (stopped, qtest only). */
+  boot?: BootOptions;
+  memoryMiB?: number;
+  smp?: number;
+  /** Serial console: captured through a unix socket (default) or written to this file as well. */
+  consoleLogFile?: string;
+  extraArgs?: string[];
+  /** Binary to run; defaults to $LUSIM_QEMU or qemu-system-x86_64. */
+  qemuBinary?: string;
+  /** How long QEMU may take to create its sockets and answer the handshake. */
+  startTimeoutMs?: number;
+}
+
+export interface QemuInstance {
+  readonly qmp: QmpClient;
+  readonly qtest: QtestClient;
+  /** The private 0700 directory holding the sockets (removed by close()). */
+  readonly dir: string;
+  readonly console: ConsoleStream;
+  readonly pid: number;
+  readonly args: readonly string[];
+  readonly hermetic: boolean;
+  /** Resolves when the QEMU process exits, for whatever reason. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last part of QEMU's stderr (for error messages). */
+  stderr(): string;
+  /** Kill the process group and remove the directory. Idempotent, never throws. */
+  close(): Promise<void>;
+}
+
+/** Drivers whose qdev id names a secondary bus and that need a unique (chassis, slot) pair. */
+const SLOT_PORTS = new Set(['pcie-root-port', 'ioh3420', 'xio3130-downstream']);
+const QDEV_ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const SUN_PATH_MAX = 107;
+const STDERR_KEPT = 16 * 1024;
+
+export const QEMU_INSTALL_HINT = 'apt-get install qemu-system-x86';
+
+function optValue(v: string | number | boolean, where: string): string {
+  const s = typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v);
+  // QemuOpts splits on ',' and '='; lusim never builds option strings from values that contain them.
+  if (/[,\s]/.test(s) || s === '') throw new KexecError('bad-launch-options', `device option ${where}="${s}" must be non-empty with no comma or whitespace.`, { where, value: s });
+  return s;
+}
+
+/** `-device` arguments; ports get distinct chassis numbers unless given (pcie_chassis_add_slot rejects duplicates). */
+export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
+  const ids = new Set<string>();
+  let chassis = 1;
+  const args: string[] = [];
+  for (const d of devices) {
+    if (!QDEV_ID.test(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" must start with a letter and hold only letters, digits, '-', '_' and '.'.`, { id: d.id });
+    if (ids.has(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" is used twice.`, { id: d.id });
+    const bus = d.bus ?? 'pcie.0';
+    if (bus !== 'pcie.0' && !ids.has(bus)) throw new KexecError('bad-launch-options', `device ${d.id} sits on bus "${bus}", which is not the id of a port listed before it.`, { id: d.id, bus });
+    ids.add(d.id);
+    const props: Record<string, string | number | boolean> = { ...d.props };
+    if (SLOT_PORTS.has(d.driver)) {
+      props.chassis ??= chassis;
+      props.slot ??= 0;
+      chassis++;
+    }
+    const parts = [optValue(d.driver, 'driver'), `id=${d.id}`, `bus=${optValue(bus, 'bus')}`];
+    if (d.addr !== undefined) parts.push(`addr=${optValue(d.addr, 'addr')}`);
+    for (const [k, v] of Object.entries(props)) parts.push(`${optValue(k, 'key')}=${optValue(v, k)}`);
+    args.push('-device', parts.join(','));
+  }
+  return args;
+}
+
+/** The full QEMU command line (without the binary) for `opts`, with sockets under `dir`. */
+export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
+  const boot = opts.boot;
+  const args = [
+    '-M', 'q35',
+    '-accel', opts.accel ?? 'tcg',
+    '-nodefaults', '-no-user-config', '-display', 'none',
+    '-m', String(opts.memoryMiB ?? (boot ? 1024 : 128)),
+    '-smp', String(opts.smp ?? 1),
+    '-S',
+    '-qmp', `unix:${join(dir, 'qmp.sock')},server=on,wait=off`,
+    '-qtest', `unix:${join(dir, 'qtest.sock')},server=on,wait=off`,
+    '-qtest-log', 'none',
+    '-chardev', `socket,id=lusimcon,path=${join(dir, 'console.sock')},server=on,wait=off${opts.consoleLogFile ? `,logfile=${opts.consoleLogFile}` : ''}`,
+    '-serial', 'chardev:lusimcon',
+  ];
+  if (boot) {
+    args.push('-kernel', boot.kernel);
+    if (boot.initrd) args.push('-initrd', boot.initrd);
+    if (boot.append) args.push('-append', boot.append);
+  }
+  args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
+  return args;
+}
+
+/** Put each endpoint behind its own pcie-root-port (`rp-<id>`), the way the fixtures place devices. */
+export function behindRootPorts(endpoints: readonly DeviceSpec[]): DeviceSpec[] {
+  return endpoints.flatMap((d) => [{ driver: 'pcie-root-port', id: `rp-${d.id}` }, { ...d, bus: `rp-${d.id}` }]);
+}
+
+// ---- process-wide cleanup on signals and exit -------------------------------------------------
+
+const live = new Set<{ pid: number; dir: string }>();
+let handlersInstalled = false;
+
+function killGroupSync(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function cleanupAllSync(): void {
+  for (const l of live) {
+    killGroupSync(l.pid, 'SIGKILL');
+    rmSync(l.dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  cleanupAllSync();
+  uninstallHandlers();
+  // Re-raise so the process ends the way it would have without lusim's handler.
+  process.kill(process.pid, signal);
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', cleanupAllSync);
+}
+
+function uninstallHandlers(): void {
+  if (!handlersInstalled || live.size > 0) return;
+  handlersInstalled = false;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('exit', cleanupAllSync);
+}
+
+// ---- launch -----------------------------------------------------------------------------------
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Retry `attempt` until it succeeds, QEMU exits, or the deadline passes (sockets appear asynchronously). */
+async function untilReady<T>(what: string, attempt: () => Promise<T>, deadline: number, exitedEarly: () => KexecError | null): Promise<T> {
+  for (;;) {
+    const gone = exitedEarly();
+    if (gone) throw gone;
+    try {
+      return await attempt();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw err;
+      if (Date.now() > deadline) throw new KexecError('qemu-start', `QEMU did not open its ${what} socket in time.`, { what });
+      await sleep(10);
+    }
+  }
+}
+
+function connectConsole(path: string, console: ConsoleStream): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    s.setEncoding('utf8');
+    s.once('connect', () => {
+      s.removeListener('error', reject);
+      s.on('data', (chunk: string) => console.push(chunk));
+      s.on('error', () => undefined);
+      resolve(() => s.destroy());
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Start QEMU and connect QMP, qtest and the console. On any failure nothing is left behind. */
+export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance> {
+  const binary = opts.qemuBinary ?? process.env.LUSIM_QEMU ?? 'qemu-system-x86_64';
+  const dir = mkdtempSync(join(tmpdir(), 'lusim-qemu-'));
+  chmodSync(dir, 0o700);
+  let child: ChildProcess | null = null;
+  let entry: { pid: number; dir: string } | null = null;
+  let stderrTail = '';
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let spawnError: KexecError | null = null;
+  const console = new ConsoleStream();
+  const closers: (() => void)[] = [];
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const c of closers.splice(0)) c();
+      if (child?.pid !== undefined && exitInfo === null) {
+        killGroupSync(child.pid, 'SIGTERM');
+        const exited = await Promise.race([exitedPromise.then(() => true), sleep(2000).then(() => false)]);
+        if (!exited) killGroupSync(child.pid, 'SIGKILL');
+        await Promise.race([exitedPromise, sleep(2000)]);
+      } else if (child?.pid !== undefined) {
+        // QEMU itself is gone, but helpers it forked would still be in its group.
+        killGroupSync(child.pid, 'SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+      console.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
+      if (entry) live.delete(entry);
+      uninstallHandlers();
+    })();
+    return closing;
+  };
+
+  let exitedPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+  try {
+    if (join(dir, 'console.sock').length > SUN_PATH_MAX) {
+      throw new KexecError('bad-launch-options', `socket path ${join(dir, 'console.sock')} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir });
+    }
+    const args = buildQemuArgs(opts, dir);
+    // Detached: QEMU leads its own process group, so close() can kill it and anything it forked.
+    child = spawn(binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = child;
+    exitedPromise = new Promise((resolve) => {
+      proc.once('exit', (code, signal) => {
+        exitInfo = { code, signal };
+        console.end(new KexecError('qemu-exited', `QEMU exited (${signal ?? `code ${code}`}).`, { code, signal, stderr: stderrTail }));
+        resolve(exitInfo);
+      });
+      proc.once('error', (err: NodeJS.ErrnoException) => {
+        spawnError = err.code === 'ENOENT'
+          ? new KexecError('qemu-missing', `${binary} was not found. Install QEMU with: ${QEMU_INSTALL_HINT}`, { binary })
+          : new KexecError('qemu-start', `could not start ${binary}: ${err.message}`, { binary, cause: err.message });
+        exitInfo = { code: null, signal: null };
+        resolve(exitInfo);
+      });
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-STDERR_KEPT);
+    });
+    if (proc.pid !== undefined) {
+      entry = { pid: proc.pid, dir };
+      live.add(entry);
+      installHandlers();
+    }
+
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+    const exitedEarly = (): KexecError | null => {
+      if (spawnError) return spawnError;
+      if (!exitInfo) return null;
+      const info = exitInfo as { code: number | null; signal: NodeJS.Signals | null };
+      return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args });
+    };
+    // Wait for the spawn to either succeed or fail before polling sockets.
+    await sleep(0);
+    const qmp = await untilReady('QMP', () => QmpClient.connect(join(dir, 'qmp.sock'), Math.max(1000, deadline - Date.now())), deadline, exitedEarly);
+    closers.push(() => qmp.close());
+    const qtest = await untilReady('qtest', () => QtestClient.connect(join(dir, 'qtest.sock')), deadline, exitedEarly);
+    closers.push(() => qtest.close());
+    const endian = await qtest.endianness();
+    if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
+    closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), console), deadline, exitedEarly));
+    if (opts.boot) await qmp.execute('cont');
+
+    return {
+      qmp,
+      qtest,
+      dir,
+      console,
+      pid: proc.pid as number,
+      args,
+      hermetic: !opts.boot,
+      exited: exitedPromise,
+      stderr: () => stderrTail,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Run `fn` with a fresh QEMU and always close it: after success, after an error thrown by `fn`,
+ * and after `timeoutMs` (the instance is killed, which also fails fn's pending QMP/qtest calls).
+ */
+export async function withQemu<T>(opts: LaunchOptions, fn: (q: QemuInstance) => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const q = await launchQemu(opts);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KexecError('timeout', `QEMU session did not finish within ${timeoutMs} ms; QEMU was killed. Last console lines:\n${q.console.tail(10).join('\n')}`, { timeoutMs })), timeoutMs);
+    });
+    return await Promise.race([fn(q), timeout]);
+  } finally {
+    clearTimeout(timer);
+    await q.close();
+  }
+}
