@@ -255,6 +255,11 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     return closing;
   };
 
+  const startupExitError = (): KexecError => {
+    const info = exitInfo ?? { code: null, signal: null };
+    return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args: child?.spawnargs.slice(1) });
+  };
+
   let exitedPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
   try {
     if (join(dir, 'console.sock').length > SUN_PATH_MAX) {
@@ -289,12 +294,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     }
 
     const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
-    const exitedEarly = (): KexecError | null => {
-      if (spawnError) return spawnError;
-      if (!exitInfo) return null;
-      const info = exitInfo as { code: number | null; signal: NodeJS.Signals | null };
-      return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args });
-    };
+    const exitedEarly = (): KexecError | null => spawnError ?? (exitInfo ? startupExitError() : null);
     // Wait for the spawn to either succeed or fail before polling sockets.
     await sleep(0);
     const qmp = await untilReady('QMP', () => QmpClient.connect(join(dir, 'qmp.sock'), Math.max(1000, deadline - Date.now())), deadline, exitedEarly);
@@ -319,8 +319,14 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
       close,
     };
   } catch (err) {
+    // QEMU opens its sockets before it creates devices, so a bad -device shows up as a socket
+    // closing mid-handshake: if QEMU is exiting, report that with its stderr instead.
+    if (err instanceof KexecError && (err.code === 'qmp-disconnect' || err.code === 'qtest-disconnect')) {
+      await Promise.race([exitedPromise, sleep(1000)]);
+    }
+    const exitErr = exitInfo && !spawnError ? startupExitError() : null;
     await close();
-    throw err;
+    throw exitErr ?? err;
   }
 }
 

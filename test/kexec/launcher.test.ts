@@ -1,0 +1,145 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KexecError } from '../../kexec/errors.js';
+import { type QemuInstance, behindRootPorts, buildQemuArgs, deviceArgs, launchQemu, withQemu } from '../../kexec/launcher.js';
+
+/** Running, as opposed to gone or a zombie (this sandbox's PID 1 does not reap orphans). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function expectGone(q: { pid: number; dir: string }): void {
+  expect(alive(q.pid)).toBe(false);
+  expect(existsSync(q.dir)).toBe(false);
+}
+
+async function errorOf(p: Promise<unknown>): Promise<KexecError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof KexecError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('argument builder', () => {
+  it('builds a hermetic q35 command line with private sockets and quiet qtest', () => {
+    const args = buildQemuArgs({ devices: behindRootPorts([{ driver: 'nvme', id: 'nvme0', props: { serial: 'n1' } }]) }, '/tmp/d');
+    const s = args.join(' ');
+    expect(s).toContain('-M q35 -accel tcg');
+    expect(args).toContain('-S');
+    expect(s).toContain('-qmp unix:/tmp/d/qmp.sock,server=on,wait=off');
+    expect(s).toContain('-qtest unix:/tmp/d/qtest.sock,server=on,wait=off -qtest-log none');
+    expect(s).toContain('-device pcie-root-port,id=rp-nvme0,bus=pcie.0,chassis=1,slot=0');
+    expect(s).toContain('-device nvme,id=nvme0,bus=rp-nvme0,serial=n1');
+    expect(args).not.toContain('-kernel');
+  });
+
+  it('adds the kernel, initrd and command line for a booting guest', () => {
+    const args = buildQemuArgs({ accel: 'kvm', boot: { kernel: '/k', initrd: '/i', append: 'console=ttyS0 quiet' } }, '/d');
+    expect(args.join(' ')).toContain('-accel kvm');
+    expect(args.slice(args.indexOf('-kernel'))).toEqual(['-kernel', '/k', '-initrd', '/i', '-append', 'console=ttyS0 quiet']);
+  });
+
+  it('gives every port its own chassis and refuses bad ids, unknown buses and commas', () => {
+    const args = deviceArgs([{ driver: 'pcie-root-port', id: 'a' }, { driver: 'ioh3420', id: 'b' }, { driver: 'x3130-upstream', id: 'u', bus: 'a' }, { driver: 'xio3130-downstream', id: 'd', bus: 'u' }]);
+    expect(args.filter((a) => a.includes('chassis=')).map((a) => /chassis=(\d+)/.exec(a)?.[1])).toEqual(['1', '2', '3']);
+    expect(() => deviceArgs([{ driver: 'e1000e', id: '1nic' }])).toThrow(/must start with a letter/);
+    expect(() => deviceArgs([{ driver: 'e1000e', id: 'n', bus: 'nope' }])).toThrow(/not the id of a port/);
+    expect(() => deviceArgs([{ driver: 'e1000e', id: 'n', props: { romfile: 'a,b' } }])).toThrow(/no comma/);
+    expect(() => deviceArgs([{ driver: 'e1000e', id: 'n' }, { driver: 'e1000e', id: 'n' }])).toThrow(/used twice/);
+  });
+});
+
+describe('QEMU lifecycle: nothing is left behind', () => {
+  it('starts hermetic QEMU in a private 0700 directory and cleans up after success', async () => {
+    let seen!: QemuInstance;
+    const status = await withQemu({}, async (q) => {
+      seen = q;
+      expect(statSync(q.dir).mode & 0o777).toBe(0o700);
+      expect(alive(q.pid)).toBe(true);
+      return q.qmp.execute<{ status: string }>('query-status');
+    });
+    expect(status.status).toBe('prelaunch');
+    expectGone(seen);
+  });
+
+  it('cleans up after an error thrown inside fn and rethrows it', async () => {
+    let seen!: QemuInstance;
+    await expect(
+      withQemu({}, async (q) => {
+        seen = q;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expectGone(seen);
+  });
+
+  it('turns an external kill into typed errors and still removes the directory', async () => {
+    let seen!: QemuInstance;
+    const err = await errorOf(
+      withQemu({}, async (q) => {
+        seen = q;
+        process.kill(q.pid, 'SIGKILL');
+        await q.exited;
+        return q.qtest.readl(0);
+      }),
+    );
+    expect(err.code).toBe('qtest-disconnect');
+    expectGone(seen);
+  });
+
+  it('kills QEMU when fn outlives the timeout', async () => {
+    let seen!: QemuInstance;
+    const err = await errorOf(
+      withQemu(
+        {},
+        async (q) => {
+          seen = q;
+          await new Promise((r) => setTimeout(r, 5000));
+        },
+        300,
+      ),
+    );
+    expect(err.code).toBe('timeout');
+    expectGone(seen);
+  });
+
+  it('reports a missing binary as qemu-missing with the apt-get line', async () => {
+    const err = await errorOf(launchQemu({ qemuBinary: 'qemu-system-x86_64-not-installed' }));
+    expect(err.code).toBe('qemu-missing');
+    expect(err.message).toContain('apt-get install qemu-system-x86');
+  });
+
+  it('reports a bad device as qemu-exited with QEMU\'s own message', async () => {
+    const err = await errorOf(launchQemu({ devices: [{ driver: 'no-such-device', id: 'x' }] }));
+    expect(err.code).toBe('qemu-exited');
+    expect(err.message).toContain("'no-such-device' is not a valid device model name");
+  });
+
+  it('kills QEMU and removes the directory when the process gets SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const script = `
+      import { launchQemu } from ${JSON.stringify(new URL('../../kexec/launcher.ts', import.meta.url).pathname)};
+      const q = await launchQemu();
+      console.log(JSON.stringify({ pid: q.pid, dir: q.dir }));
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const info = await new Promise<{ pid: number; dir: string }>((resolve) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.once('data', (d: string) => resolve(JSON.parse(d) as { pid: number; dir: string }));
+    });
+    expect(alive(info.pid)).toBe(true);
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    expectGone(info);
+  }, 30_000);
+});
