@@ -3,10 +3,30 @@
  */
 import type { CapabilityDef } from '../capability.js';
 import { pm } from './pm.js';
+import { acs } from './acs.js';
+import { aer } from './aer.js';
+import { ari } from './ari.js';
+import { ats } from './ats.js';
+import { doe } from './doe.js';
+import { dpc } from './dpc.js';
+import { dsn } from './dsn.js';
+import { dvsec } from './dvsec.js';
+import { l1ss } from './l1ss.js';
+import { ltr } from './ltr.js';
+import { pasid } from './pasid.js';
+import { pri } from './pri.js';
+import { ptm } from './ptm.js';
+import { rebar } from './rebar.js';
+import { sriov } from './sriov.js';
+import { tph } from './tph.js';
+import { mfvc, vc, vc9 } from './vc.js';
+import { vsec } from './vsec.js';
 
 export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm];
 
-export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [];
+export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
+  aer, vc, dsn, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, pasid, dpc, l1ss, ptm, dvsec, doe,
+];
 
 const byKey = new Map<string, CapabilityDef>();
 for (const d of [...STANDARD_CAPABILITIES, ...EXTENDED_CAPABILITIES]) byKey.set(`${d.extended}:${d.id}`, d);
