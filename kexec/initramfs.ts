@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LusimError } from '../devices/errors.js';
 import { cacheRoot, kernelConfig, type KernelImage } from './kernels.js';
@@ -291,9 +291,4 @@ export function buildChain(chain: readonly KernelImage[], cmdline: (k: KernelIma
     next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: cmdline(chain[i]!) };
   }
   return out;
-}
-
-/** Relative path of a file inside the cache, for messages. */
-export function describeImage(img: BuiltInitramfs, root: string = cacheRoot()): string {
-  return `${relative(root, img.path)} (${(img.bytes / 1e6).toFixed(1)} MB, modules: ${img.modules.join(' ') || 'none'})`;
 }
