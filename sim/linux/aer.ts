@@ -1,0 +1,56 @@
+/** pcie/aer.c save/restore and status clearing (identical in v6.1 and v7.1). */
+import type { PciDev } from './dev.js';
+import { pciPcieType } from './dev.js';
+import { pcieCapHasRtctl } from './pcie-access.js';
+import { pciFindSavedCap, getU32, setU32 } from './saved-cap.js';
+import {
+  PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_MASK,
+  PCI_ERR_UNCOR_SEVER, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ERR,
+} from './regs.js';
+
+/** data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl. */
+const AER_SAVED = [PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_ERR_COR_MASK, PCI_ERR_CAP] as const;
+
+function aerSavedRegs(dev: PciDev): number[] {
+  return pcieCapHasRtctl(dev) ? [...AER_SAVED, PCI_ERR_ROOT_COMMAND] : [...AER_SAVED];
+}
+
+/**
+ * pci_aer_raw_clear_status: RW1C write-back of what was just read: ROOT_STATUS (Root Port, RCEC),
+ * then COR_STATUS, then UNCOR_STATUS.
+ */
+export async function pciAerRawClearStatus(dev: PciDev): Promise<void> {
+  const aer = dev.kernel.aerCap;
+  if (!aer) return;
+  const c = dev.access.config;
+  const t = pciPcieType(dev);
+  if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_RC_EC) {
+    await c.writel(aer + PCI_ERR_ROOT_STATUS, await c.readl(aer + PCI_ERR_ROOT_STATUS));
+  }
+  await c.writel(aer + PCI_ERR_COR_STATUS, await c.readl(aer + PCI_ERR_COR_STATUS));
+  await c.writel(aer + PCI_ERR_UNCOR_STATUS, await c.readl(aer + PCI_ERR_UNCOR_STATUS));
+}
+
+/** pci_aer_clear_status: only when pcie_aer_is_native (dev->aer_cap and native AER). */
+export async function pciAerClearStatus(dev: PciDev): Promise<void> {
+  if (!dev.kernel.aerCap || !dev.kernel.aerNative) return;
+  await pciAerRawClearStatus(dev);
+}
+
+export async function pciSaveAerState(dev: PciDev): Promise<void> {
+  const aer = dev.kernel.aerCap;
+  if (!aer) return;
+  const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
+  if (!buf) return;
+  const regs = aerSavedRegs(dev);
+  for (let i = 0; i < regs.length; i++) setU32(buf.data, i, await dev.access.config.readl(aer + regs[i]));
+}
+
+export async function pciRestoreAerState(dev: PciDev): Promise<void> {
+  const aer = dev.kernel.aerCap;
+  if (!aer) return;
+  const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
+  if (!buf) return;
+  const regs = aerSavedRegs(dev);
+  for (let i = 0; i < regs.length; i++) await dev.access.config.writel(aer + regs[i], getU32(buf.data, i));
+}

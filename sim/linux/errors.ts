@@ -1,0 +1,10 @@
+/** Errors of the Linux behaviour model (sim/linux). */
+import { LusimError } from '../../devices/errors.js';
+
+export type LinuxModelErrorCode =
+  /** A kernel profile id that sim/linux/profiles.ts does not define. */
+  | 'unknown-kernel-profile'
+  /** A step needs a parent (upstream bridge) context that the caller did not provide. */
+  | 'missing-parent';
+
+export class LinuxModelError extends LusimError<LinuxModelErrorCode> {}

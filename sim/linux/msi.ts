@@ -1,0 +1,82 @@
+/**
+ * msi/api.c pci_restore_msi_state = __pci_restore_msi_state + __pci_restore_msix_state
+ * (msi/msi.c, same sequence in v6.1 and v7.1). Nothing comes from a save buffer: everything is
+ * rewritten from the kernel's msi_desc. arch_restore_msi_irqs is the __weak default (true) on
+ * x86 bare metal, so messages are rewritten. The MSI-X table is written through BAR memory without
+ * checking Command.MEM (linux-pci.md section 4).
+ */
+import type { PciDev, MsiDesc, MsixState } from './dev.js';
+import {
+  PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA, PCI_MSIX_ENTRY_LOWER_ADDR,
+  PCI_MSIX_ENTRY_SIZE, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
+  PCI_MSIX_FLAGS_MASKALL, PCI_MSI_ADDRESS_HI, PCI_MSI_ADDRESS_LO, PCI_MSI_DATA_32, PCI_MSI_DATA_64, PCI_MSI_FLAGS,
+  PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_QSIZE,
+} from './regs.js';
+
+/** pci.c pci_intx(dev, 0) via pci_intx_for_msi: set INTX_DISABLE, writing only on a change. */
+async function pciIntxDisable(dev: PciDev): Promise<void> {
+  const cmd = await dev.access.config.readw(PCI_COMMAND);
+  const next = cmd | PCI_COMMAND_INTX_DISABLE;
+  if (next !== cmd) await dev.access.config.writew(PCI_COMMAND, next);
+}
+
+async function msixWriteVectorCtrl(dev: PciDev, x: MsixState, d: MsiDesc, ctrl: number): Promise<void> {
+  if (!x.canMask || !dev.access.bars) return;
+  await dev.access.bars.writel(x.tableBar, x.tableOffset + d.index * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, ctrl);
+}
+
+async function msixClearAndSetCtrl(dev: PciDev, cap: number, clear: number, set: number): Promise<void> {
+  const ctrl = await dev.access.config.readw(cap + PCI_MSIX_FLAGS);
+  await dev.access.config.writew(cap + PCI_MSIX_FLAGS, (ctrl & ~clear) | set);
+}
+
+export async function pciRestoreMsiOnly(dev: PciDev): Promise<void> {
+  const m = dev.kernel.msi;
+  if (!m) return; // !dev->msi_enabled
+  const c = dev.access.config;
+  await pciIntxDisable(dev);
+  // pci_msi_set_enable(dev, 0)
+  await c.writew(m.cap + PCI_MSI_FLAGS, (await c.readw(m.cap + PCI_MSI_FLAGS)) & ~PCI_MSI_FLAGS_ENABLE);
+  if (dev.kernel.inD0) {
+    // __pci_write_msi_msg, MSI branch
+    const msgctl = ((await c.readw(m.cap + PCI_MSI_FLAGS)) & ~PCI_MSI_FLAGS_QSIZE) | (m.multiple << 4);
+    await c.writew(m.cap + PCI_MSI_FLAGS, msgctl);
+    await c.writel(m.cap + PCI_MSI_ADDRESS_LO, m.desc.addressLo);
+    if (m.is64) {
+      await c.writel(m.cap + PCI_MSI_ADDRESS_HI, m.desc.addressHi);
+      await c.writew(m.cap + PCI_MSI_DATA_64, m.desc.data);
+    } else {
+      await c.writew(m.cap + PCI_MSI_DATA_32, m.desc.data);
+    }
+  }
+  const control = await c.readw(m.cap + PCI_MSI_FLAGS);
+  // pci_msi_update_mask(entry, 0, 0): rewrites the cached mask when per-vector masking exists.
+  if (m.canMask) await c.writel(m.cap + m.maskPos, m.mask);
+  await c.writew(m.cap + PCI_MSI_FLAGS, (control & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE | (m.multiple << 4));
+}
+
+export async function pciRestoreMsixOnly(dev: PciDev): Promise<void> {
+  const x = dev.kernel.msix;
+  if (!x) return; // !dev->msix_enabled
+  await pciIntxDisable(dev);
+  await msixClearAndSetCtrl(dev, x.cap, 0, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+  for (const d of x.descs) {
+    if (dev.kernel.inD0 && dev.access.bars) {
+      // __pci_write_msi_msg, MSI-X branch: mask around the update if the entry is unmasked.
+      const base = x.tableOffset + d.index * PCI_MSIX_ENTRY_SIZE;
+      const unmasked = !(d.msixCtrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+      if (unmasked) await msixWriteVectorCtrl(dev, x, d, d.msixCtrl | PCI_MSIX_ENTRY_CTRL_MASKBIT);
+      await dev.access.bars.writel(x.tableBar, base + PCI_MSIX_ENTRY_LOWER_ADDR, d.addressLo);
+      await dev.access.bars.writel(x.tableBar, base + PCI_MSIX_ENTRY_UPPER_ADDR, d.addressHi);
+      await dev.access.bars.writel(x.tableBar, base + PCI_MSIX_ENTRY_DATA, d.data);
+      if (unmasked) await msixWriteVectorCtrl(dev, x, d, d.msixCtrl);
+    }
+    await msixWriteVectorCtrl(dev, x, d, d.msixCtrl);
+  }
+  await msixClearAndSetCtrl(dev, x.cap, PCI_MSIX_FLAGS_MASKALL, 0);
+}
+
+export async function pciRestoreMsiState(dev: PciDev): Promise<void> {
+  await pciRestoreMsiOnly(dev);
+  await pciRestoreMsixOnly(dev);
+}
