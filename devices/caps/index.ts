@@ -3,6 +3,14 @@
  */
 import type { CapabilityDef } from '../capability.js';
 import { pm } from './pm.js';
+import { af } from './af.js';
+import { ea } from './ea.js';
+import { msi } from './msi.js';
+import { msix } from './msix.js';
+import { pcie } from './pcie.js';
+import { pcix } from './pcix.js';
+import { ssvid } from './ssvid.js';
+import { vndr } from './vndr.js';
 import { acs } from './acs.js';
 import { aer } from './aer.js';
 import { ari } from './ari.js';
@@ -22,7 +30,7 @@ import { tph } from './tph.js';
 import { mfvc, vc, vc9 } from './vc.js';
 import { vsec } from './vsec.js';
 
-export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm];
+export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, msi, pcix, vndr, ssvid, pcie, msix, af, ea];
 
 export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
   aer, vc, dsn, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, pasid, dpc, l1ss, ptm, dvsec, doe,
