@@ -1,0 +1,98 @@
+/**
+ * The bookkeeping every reset personality shares: a bit plan over the function's bytes. Each rule
+ * either resets bits (clear/set) or keeps them at their pre-reset value, and records which rule
+ * decided each bit, so the report can name the rule for every field that changed or survived.
+ */
+import type { PciFunction } from './device.js';
+import type { PlacedCapability } from './walker.js';
+
+export class ResetPlan {
+  readonly after: Uint8Array;
+  private readonly ruleAt: (string | undefined)[];
+
+  constructor(readonly before: Uint8Array) {
+    this.after = before.slice();
+    this.ruleAt = new Array(before.length * 8).fill(undefined);
+  }
+
+  /** Clear `clear` then set `set` in the little-endian register at `offset`; record `rule`. */
+  reset(offset: number, width: number, clear: number, set: number, rule: string): void {
+    for (let i = 0; i < width; i++) {
+      const at = offset + i;
+      if (at >= this.after.length) return;
+      const c = Math.floor(clear / 2 ** (8 * i)) & 0xff;
+      const s = Math.floor(set / 2 ** (8 * i)) & 0xff;
+      this.after[at] = ((this.after[at] & ~c) | s) & 0xff;
+      this.mark(at, c | s, rule);
+    }
+  }
+
+  /** Put `mask` bits back to their pre-reset value (an exemption); record `rule`. */
+  keep(offset: number, width: number, mask: number, rule: string): void {
+    for (let i = 0; i < width; i++) {
+      const at = offset + i;
+      if (at >= this.after.length) return;
+      const m = Math.floor(mask / 2 ** (8 * i)) & 0xff;
+      this.after[at] = ((this.after[at] & ~m) | (this.before[at] & m)) & 0xff;
+      this.mark(at, m, rule);
+    }
+  }
+
+  /** The rule recorded for any bit of `mask` in the register at `offset`, if one was. */
+  ruleFor(offset: number, width: number, mask: number): string | undefined {
+    for (let i = 0; i < width; i++) {
+      const m = Math.floor(mask / 2 ** (8 * i)) & 0xff;
+      for (let b = 0; b < 8; b++) {
+        if (m & (1 << b)) {
+          const r = this.ruleAt[(offset + i) * 8 + b];
+          if (r !== undefined) return r;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private mark(at: number, bits: number, rule: string): void {
+    for (let b = 0; b < 8; b++) if (bits & (1 << b)) this.ruleAt[at * 8 + b] = rule;
+  }
+}
+
+export function readLE(bytes: Uint8Array, offset: number, width: number): number {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = v * 256 + (bytes[offset + i] ?? 0);
+  return v;
+}
+
+/** The capability (standard or extended) whose bytes include `offset`. */
+export function capabilityAt(fn: PciFunction, offset: number): PlacedCapability | undefined {
+  return fn.walk.capabilities.find((c) => !c.overlaps && offset >= c.offset && offset < c.offset + c.size);
+}
+
+export function capabilityById(fn: PciFunction, id: number, extended: boolean): PlacedCapability | undefined {
+  return fn.walk.capabilities.find((c) => c.id === id && c.extended === extended && !c.overlaps);
+}
+
+export const PCI_CAP_ID_PM = 0x01;
+export const PCI_CAP_ID_MSI = 0x05;
+export const PCI_CAP_ID_EXP = 0x10;
+export const PCI_CAP_ID_MSIX = 0x11;
+export const PCI_EXT_CAP_ID_ERR = 0x01;
+export const PCI_EXT_CAP_ID_VC = 0x02;
+export const PCI_EXT_CAP_ID_VC9 = 0x09;
+export const PCI_EXT_CAP_ID_ACS = 0x0d;
+export const PCI_EXP_DEVCAP = 0x04;
+export const PCI_EXP_DEVCAP_FLR = 0x10000000;
+export const PCI_EXP_DEVCTL = 0x08;
+export const PCI_EXP_DEVSTA = 0x0a;
+export const PCI_EXP_LNKCTL = 0x10;
+export const PCI_EXP_LNKCTL2 = 0x30;
+export const PCI_PM_CTRL = 0x04;
+export const PCI_PM_CTRL_STATE_MASK = 0x0003;
+export const PCI_PM_CTRL_NO_SOFT_RESET = 0x0008;
+
+/** DEVCAP.FLR of the function's PCIe capability (false without one). */
+export function hasFlr(fn: PciFunction): boolean {
+  const exp = capabilityById(fn, PCI_CAP_ID_EXP, false);
+  if (!exp) return false;
+  return (readLE(fn.space.bytes, exp.offset + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR) !== 0;
+}

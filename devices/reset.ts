@@ -1,0 +1,119 @@
+/**
+ * Apply a reset kind to a modelled function and report, field by field, what changed and what
+ * survived, each with the rule that decided it. Two personalities (devices/profile.ts):
+ *  - 'spec'     what the PCIe spec requires (devices/reset-spec.ts);
+ *  - 'qemu-7.2' what QEMU 7.2 does (devices/reset-qemu.ts): far less than the spec.
+ * The function's bytes are changed in place (the reset happens to the device); the report carries
+ * both snapshots.
+ */
+import type { PciFunction } from './device.js';
+import { formatBdf } from './dump/bdf.js';
+import { LusimError } from './errors.js';
+import type { ResetPersonality } from './profile.js';
+import { fieldMask } from './registers.js';
+import type { ResetKind } from './reset-kinds.js';
+import { ResetPlan, capabilityById, PCI_CAP_ID_PM, hasFlr, readLE } from './reset-plan.js';
+import { planQemuReset, qemuPerforms, qemuSurvivalRule, QEMU_RULE, type QemuResetContext } from './reset-qemu.js';
+import { planSpecReset, specSurvivalRule, RULE } from './reset-spec.js';
+
+export type { ResetKind } from './reset-kinds.js';
+export { RESET_KINDS } from './reset-kinds.js';
+
+export type ResetErrorCode = 'reset-unsupported';
+
+/** A reset the function cannot undergo at all (D3hot->D0 without a PM capability). */
+export class ResetError extends LusimError<ResetErrorCode> {}
+
+export interface FieldOutcome {
+  readonly register: string;
+  readonly field: string;
+  /** Absolute offset and width of the register the field belongs to. */
+  readonly offset: number;
+  readonly width: number;
+  /** Field values (not shifted). */
+  readonly before: number;
+  readonly after: number;
+  readonly changed: boolean;
+  readonly rule: string;
+}
+
+export interface ScratchOutcome {
+  readonly offset: number;
+  readonly length: number;
+  readonly rule: string;
+}
+
+export interface ResetReport {
+  readonly bdf: string;
+  readonly kind: ResetKind;
+  readonly personality: ResetPersonality;
+  /** False when the function ignores the request (FLR without DEVCAP.FLR). */
+  readonly performed: boolean;
+  readonly fields: readonly FieldOutcome[];
+  readonly scratch: readonly ScratchOutcome[];
+  readonly notes: readonly string[];
+  readonly before: Uint8Array;
+  readonly after: Uint8Array;
+}
+
+export interface ResetOptions extends QemuResetContext {
+  /** Default: the function's profile personality. */
+  readonly personality?: ResetPersonality;
+}
+
+export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions = {}): ResetReport {
+  const personality = opts.personality ?? fn.profile.personality;
+  if (kind === 'pm' && !capabilityById(fn, PCI_CAP_ID_PM, false)) {
+    throw new ResetError('reset-unsupported', `${formatBdf(fn.bdf)} has no Power Management capability, so it has no D3hot->D0 reset; use --method flr, bus or cold`, { bdf: formatBdf(fn.bdf), kind });
+  }
+  const before = fn.space.snapshot();
+  const plan = new ResetPlan(before);
+  const notes: string[] = [];
+  let performed: boolean;
+  if (personality === 'qemu-7.2') {
+    performed = qemuPerforms(fn, kind);
+    planQemuReset(fn, kind, plan, opts, notes);
+  } else {
+    performed = kind !== 'flr' || hasFlr(fn);
+    planSpecReset(fn, kind, plan, performed);
+  }
+  if (!performed) notes.push('the function does not advertise FLR (PCI_EXP_DEVCAP_FLR=0): Initiate FLR has no effect');
+  if (kind === 'cold') notes.push('cold reset: HwInit fields keep the dump\'s values; real hardware reloads them from straps/firmware');
+  if (personality === 'qemu-7.2' && kind !== 'pm' && performed && fn.walk.capabilities.some((c) => !c.extended && c.id === 0x11)) {
+    notes.push('MSI-X table and PBA (BAR memory) are zeroed/masked by msix_reset; config space shows only the control bits');
+  }
+  fn.space.bytes.set(plan.after);
+  return { bdf: formatBdf(fn.bdf), kind, personality, performed, fields: outcomes(fn, kind, personality, performed, plan), scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice() };
+}
+
+function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonality, performed: boolean, plan: ResetPlan): FieldOutcome[] {
+  const out: FieldOutcome[] = [];
+  const regs = [...fn.space.layout.registers].sort((a, b) => a.offset - b.offset);
+  for (const reg of regs) {
+    for (const fd of reg.fields) {
+      const m = fieldMask(fd);
+      const b = Math.floor(((readLE(plan.before, reg.offset, reg.width) % 2 ** 32) & m) >>> 0) / 2 ** fd.lo;
+      const a = Math.floor(((readLE(plan.after, reg.offset, reg.width) % 2 ** 32) & m) >>> 0) / 2 ** fd.lo;
+      const spec = specSurvivalRule(fd, kind, performed, fn);
+      const rule = plan.ruleFor(reg.offset, reg.width, m)
+        ?? (personality === 'qemu-7.2' ? qemuSurvivalRule(fn, reg.offset, fd, kind, spec) : spec);
+      out.push({ register: reg.name, field: fd.name, offset: reg.offset, width: reg.width, before: b, after: a, changed: a !== b, rule });
+    }
+  }
+  return out;
+}
+
+/** Writable bytes no register claims (QEMU's scratch): contiguous ranges, all surviving. */
+function scratchRanges(fn: PciFunction, personality: ResetPersonality): ScratchOutcome[] {
+  const { writable, claimed } = fn.space.layout.masks;
+  const out: ScratchOutcome[] = [];
+  const rule = personality === 'qemu-7.2' ? QEMU_RULE.scratch : RULE.scratch;
+  for (let i = 0; i < writable.length; i++) {
+    if (writable[i] === 0 || claimed[i] !== 0) continue;
+    let j = i;
+    while (j < writable.length && writable[j] !== 0 && claimed[j] === 0) j++;
+    out.push({ offset: i, length: j - i, rule });
+    i = j;
+  }
+  return out;
+}

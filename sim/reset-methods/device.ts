@@ -1,0 +1,149 @@
+/**
+ * What the reset probes look at, as data: the pci_dev fields and config bytes Linux consults
+ * (dev->devcap, dev->pm_cap, dev->dev_flags, dev->multifunction, dev->subordinate, dev->slot,
+ * dev->bus, pci_upstream_bridge(dev)), built from a dump and its topology. Facts a dump cannot
+ * hold (an ACPI _RST method, a hotplug slot driver, PCI_DEV_FLAGS_NO_* set by quirks) are inputs.
+ */
+import { formatBdf, type Bdf } from '../../devices/dump/bdf.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
+import { walkCapabilities } from '../../devices/walker.js';
+import { ResetMethodsError } from './errors.js';
+import type { Topology } from '../topology.js';
+
+export type DevFlag = 'no-flr' | 'no-pm' | 'no-bus';
+
+/** --flags spelling -> PCI_DEV_FLAGS_* (include/linux/pci.h). */
+export const DEV_FLAG_NAMES: Readonly<Record<DevFlag, string>> = {
+  'no-flr': 'PCI_DEV_FLAGS_NO_FLR_RESET',
+  'no-pm': 'PCI_DEV_FLAGS_NO_PM_RESET',
+  'no-bus': 'PCI_DEV_FLAGS_NO_BUS_RESET',
+};
+
+/**
+ * dev->slot and its hotplug driver: 'none' (no slot), 'no-reset-op' (e.g. acpiphp or pci_slot:
+ * no reset_slot op, so pci_reset_hotplug_slot returns -ENOTTY), 'reset-op' (pciehp:
+ * pciehp_reset_slot, which succeeds in probe mode).
+ */
+export type SlotKind = 'none' | 'no-reset-op' | 'reset-op';
+
+export interface ProbeInputs {
+  readonly flags?: readonly DevFlag[];
+  /** The device's ACPI companion has _RST (pci-acpi.c pci_dev_acpi_reset). */
+  readonly acpiRst?: boolean;
+  readonly slot?: SlotKind;
+  /** dev->current_state before the reset (0=D0 .. 3=D3hot, 4=D3cold); default D0. */
+  readonly currentState?: number;
+}
+
+export interface CxlPortDvsec {
+  /** PCI_DVSEC_CXL_PORT_CTL_UNMASK_SBR. */
+  readonly unmaskSbr: boolean;
+}
+
+export interface ResetProbeDevice {
+  readonly bdf: Bdf;
+  readonly vendor: number;
+  readonly device: number;
+  readonly classCode: number;
+  readonly isPcie: boolean;
+  /** dev->devcap & PCI_EXP_DEVCAP_FLR (cached at enumeration: probe.c set_pcie_port_type). */
+  readonly devcapFlr: boolean;
+  /** Advanced Features capability: PCI_AF_CAP TP and FLR bits. */
+  readonly af?: { readonly tp: boolean; readonly flr: boolean };
+  /** dev->pm_cap is set (pci_pm_init: PM capability with version <= 3). */
+  readonly pmCap: boolean;
+  readonly pmVersion?: number;
+  readonly noSoftReset: boolean;
+  readonly bar0Assigned: boolean;
+  readonly multifunction: boolean;
+  /** dev->subordinate: a bridge has a bus below it. */
+  readonly hasSubordinate: boolean;
+  readonly onRootBus: boolean;
+  /** dev->bus->self exists (false only on the root bus). */
+  readonly busHasSelf: boolean;
+  readonly parentInDump: boolean;
+  readonly parentBdf?: string;
+  /** Other functions on dev->bus. */
+  readonly siblings: readonly string[];
+  /** The upstream bridge's CXL port DVSEC (pci_find_dvsec_capability(bridge, 0x1e98, 3)). */
+  readonly upstreamCxl?: CxlPortDvsec;
+  readonly flags: ReadonlySet<DevFlag>;
+  readonly acpiRst: boolean;
+  readonly slot: SlotKind;
+  readonly currentState: number;
+}
+
+export function parseDevFlags(text: string): DevFlag[] {
+  if (text.trim() === '') return [];
+  return text.split(',').map((s) => s.trim()).map((s) => {
+    if (!(s in DEV_FLAG_NAMES)) throw new ResetMethodsError('unknown-flag', `unknown flag "${s}": use a comma-separated list of ${Object.keys(DEV_FLAG_NAMES).join(', ')}`, { flag: s });
+    return s as DevFlag;
+  });
+}
+
+const PCI_CAP_ID_PM = 0x01;
+const PCI_CAP_ID_EXP = 0x10;
+const PCI_CAP_ID_AF = 0x13;
+const PCI_EXT_CAP_ID_DVSEC = 0x23;
+const PCI_VENDOR_ID_CXL = 0x1e98;
+const PCI_DVSEC_CXL_PORT = 3;
+const PCI_DVSEC_CXL_PORT_CTL = 0x0c;
+
+const rd = (b: Uint8Array, o: number, w: number) => {
+  let v = 0;
+  for (let i = w - 1; i >= 0; i--) v = v * 256 + (b[o + i] ?? 0);
+  return v;
+};
+
+export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeInputs = {}): ResetProbeDevice {
+  const place = topology.place(bdf);
+  const b = place.node.dump.bytes;
+  const caps = walkCapabilities(b).capabilities.filter((c) => !c.overlaps);
+  const std = (id: number) => caps.find((c) => !c.extended && c.id === id);
+  const exp = std(PCI_CAP_ID_EXP);
+  const pm = std(PCI_CAP_ID_PM);
+  const af = std(PCI_CAP_ID_AF);
+  const pmVersion = pm ? rd(b, pm.offset + 2, 2) & 0x7 : undefined;
+  const parent = place.parent;
+  const upstreamCxl = parent ? cxlPortDvsec(parent.dump) : undefined;
+  const headerType = place.node.headerType;
+  const bar0 = headerType === 2 ? 0 : rd(b, 0x10, 4);
+  return {
+    bdf,
+    vendor: rd(b, 0, 2),
+    device: rd(b, 2, 2),
+    classCode: rd(b, 9, 3),
+    isPcie: exp !== undefined,
+    devcapFlr: exp !== undefined && (rd(b, exp.offset + 4, 4) & 0x10000000) !== 0,
+    ...(af ? { af: { tp: (b[af.offset + 3] & 0x01) !== 0, flr: (b[af.offset + 3] & 0x02) !== 0 } } : {}),
+    pmCap: pm !== undefined && (pmVersion ?? 0) <= 3,
+    ...(pmVersion !== undefined ? { pmVersion } : {}),
+    noSoftReset: pm !== undefined && (rd(b, pm.offset + 4, 2) & 0x0008) !== 0,
+    // pci_resource_start(dev, 0): an assigned BAR0 has address bits above its type bits.
+    bar0Assigned: (bar0 & 1 ? bar0 & ~0x3 : bar0 & ~0xf) !== 0,
+    multifunction: place.node.multifunction,
+    hasSubordinate: place.node.isBridge,
+    onRootBus: place.onRootBus,
+    busHasSelf: !place.onRootBus,
+    parentInDump: place.parentInDump,
+    ...(parent ? { parentBdf: formatBdf(parent.bdf) } : {}),
+    siblings: place.siblings.map((s) => formatBdf(s.bdf)),
+    ...(upstreamCxl ? { upstreamCxl } : {}),
+    flags: new Set(inputs.flags ?? []),
+    acpiRst: inputs.acpiRst ?? false,
+    slot: inputs.slot ?? 'none',
+    currentState: inputs.currentState ?? 0,
+  };
+}
+
+function cxlPortDvsec(dump: DumpDevice): CxlPortDvsec | undefined {
+  const b = dump.bytes;
+  for (const c of walkCapabilities(b).capabilities) {
+    if (!c.extended || c.id !== PCI_EXT_CAP_ID_DVSEC || c.overlaps) continue;
+    // PCI_DVSEC_HEADER1 vendor [15:0] at +4, PCI_DVSEC_HEADER2 ID [15:0] at +8.
+    if (rd(b, c.offset + 4, 2) === PCI_VENDOR_ID_CXL && rd(b, c.offset + 8, 2) === PCI_DVSEC_CXL_PORT) {
+      return { unmaskSbr: (rd(b, c.offset + PCI_DVSEC_CXL_PORT_CTL, 2) & 0x1) !== 0 };
+    }
+  }
+  return undefined;
+}

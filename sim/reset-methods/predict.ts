@@ -1,0 +1,43 @@
+/** One device's reset-method prediction for one kernel profile: what `lusim reset-methods` prints. */
+import { formatBdf } from '../../devices/dump/bdf.js';
+import type { ResetProbeDevice } from './device.js';
+import type { KernelResetProfile, ResetMethodName } from './kernels.js';
+import { rcName } from './result.js';
+import { pciInitResetMethods, pciResetFunctionLocked, pciTryResetFunction, vfioResetWorks, type MethodProbe } from './select.js';
+
+export interface ResetMethodsPrediction {
+  readonly bdf: string;
+  readonly kernel: string;
+  /** sysfs reset_method: the list in priority order, Linux spelling. */
+  readonly resetMethods: readonly ResetMethodName[];
+  /** The method pci_reset_function would use (after pci_dev_save_and_disable put it in D0), or null. */
+  readonly resetFunctionMethod: ResetMethodName | null;
+  /** __pci_reset_function_locked called directly with the device in its given power state. */
+  readonly lockedResetMethod: ResetMethodName | null;
+  readonly lockedResetRc: string;
+  /** VFIO's vdev->reset_works. */
+  readonly resetWorks: boolean;
+  readonly probes: readonly MethodProbe[];
+  readonly reasons: readonly string[];
+}
+
+export function predictResetMethods(dev: ResetProbeDevice, k: KernelResetProfile): ResetMethodsPrediction {
+  const list = pciInitResetMethods(dev, k);
+  const tried = pciTryResetFunction(dev, list.methods, k);
+  const locked = pciResetFunctionLocked(dev, list.methods, k);
+  const vfio = vfioResetWorks(tried);
+  const reasons = [
+    ...list.probes.map((p) => `${p.method}: ${p.probed ? rcName(p.rc ?? 0) : 'not probed'}: ${p.reason}`),
+    ...(dev.parentInDump ? [] : ['topology: the bridge above this bus is not in the dump; it is assumed to exist (non-root bus)']),
+    tried.reason,
+    ...(locked.rc !== tried.rc ? [`__pci_reset_function_locked in D${dev.currentState === 4 ? '3cold' : dev.currentState}: ${locked.method ?? 'none'} -> ${rcName(locked.rc)}`] : []),
+    vfio.reason,
+    ...(k.unverified ? [`kernel profile: ${k.unverified}`] : []),
+  ];
+  return {
+    bdf: formatBdf(dev.bdf), kernel: k.version, resetMethods: list.methods,
+    resetFunctionMethod: tried.rc === 0 ? tried.method : null,
+    lockedResetMethod: locked.method, lockedResetRc: rcName(locked.rc),
+    resetWorks: vfio.resetWorks, probes: list.probes, reasons,
+  };
+}
