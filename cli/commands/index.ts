@@ -3,9 +3,13 @@ import type { Command } from 'commander';
 import { register as dump } from './dump.js';
 import { register as inspect } from './inspect.js';
 import { register as kernels } from './kernels.js';
+import { register as reset } from './reset.js';
+import { register as resetMethods } from './reset-methods.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   inspect,
   dump,
   kernels,
+  reset,
+  resetMethods,
 ];

@@ -1,0 +1,58 @@
+/**
+ * `lusim reset-methods DUMP --kernel K`: predict sysfs reset_method, the method pci_reset_function
+ * would use, and VFIO's reset_works, per function of the dump (sim/reset-methods).
+ */
+import type { Command } from 'commander';
+import { Topology } from '../../sim/topology.js';
+import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
+import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
+import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
+import { action, printJson } from '../errors.js';
+import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+
+const SLOTS: readonly SlotKind[] = ['none', 'no-reset-op', 'reset-op'];
+
+export function register(program: Command): void {
+  program
+    .command('reset-methods')
+    .description('predict the reset_method list Linux writes to sysfs, the method pci_reset_function uses, and VFIO reset_works, with the reason for each')
+    .argument('<file>', 'dump with the device and, for bus reset, its parent bridge and siblings (bus numbers say who is below whom)')
+    .requiredOption('-k, --kernel <version>', `kernel profile: ${KERNEL_VERSIONS.join(', ')}`)
+    .option('-d, --device <bdf>', 'only this function (default: every function in the dump)')
+    .option('--flags <list>', 'PCI_DEV_FLAGS_NO_* quirk flags to assume: no-flr,no-pm,no-bus', '')
+    .option('--acpi-rst', 'assume the device\'s ACPI companion has _RST (a dump cannot show it)')
+    .option('--slot <kind>', `dev->slot: ${SLOTS.join(', ')} (reset-op = pciehp's reset_slot)`, 'none')
+    .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
+    .option('--json', 'one object per device: bdf, resetMethods, resetFunctionMethod, resetWorks, reasons')
+    .action(action(async (file: string, opts: { kernel: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean }) => {
+      const kernel = kernelProfile(opts.kernel);
+      const flags = parseDevFlags(opts.flags);
+      if (!SLOTS.includes(opts.slot as SlotKind)) throw new CliError('bad-option', `unknown slot kind "${opts.slot}": use ${SLOTS.join(', ')}`, { slot: opts.slot });
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const topology = new Topology(all);
+      const predictions = pickDevices(all, opts.device).map((d) => predictResetMethods(
+        probeDeviceFromDump(topology, d.bdf, { flags, acpiRst: opts.acpiRst === true, slot: opts.slot as SlotKind }),
+        kernel,
+      ));
+      if (opts.json) printJson(predictions.map(toJson));
+      else process.stdout.write(predictions.map(render).join('\n'));
+    }));
+}
+
+function toJson(p: ResetMethodsPrediction) {
+  return {
+    bdf: p.bdf, kernel: p.kernel, resetMethods: p.resetMethods, resetFunctionMethod: p.resetFunctionMethod,
+    resetWorks: p.resetWorks, probes: p.probes, reasons: p.reasons,
+  };
+}
+
+function render(p: ResetMethodsPrediction): string {
+  const lines = [
+    `${p.bdf} (Linux ${p.kernel})`,
+    `  reset_method:       ${p.resetMethods.length > 0 ? p.resetMethods.join(' ') : '(none: the sysfs file is not created)'}`,
+    `  pci_reset_function: ${p.resetFunctionMethod ?? 'fails'}`,
+    `  VFIO reset_works:   ${p.resetWorks}`,
+    ...p.reasons.map((r) => `    - ${r}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

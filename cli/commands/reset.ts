@@ -1,0 +1,75 @@
+/** `lusim reset DUMP --method flr|pm|bus|cold`: apply a reset to a modelled function, field by field. */
+import type { Command } from 'commander';
+import { buildFunction } from '../../devices/device.js';
+import { formatBdf } from '../../devices/dump/bdf.js';
+import type { ResetPersonality } from '../../devices/profile.js';
+import { profileForDump } from '../../devices/profiles/index.js';
+import { applyReset, RESET_KINDS, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import { Topology } from '../../sim/topology.js';
+import { action, printJson } from '../errors.js';
+import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+
+const PERSONALITIES: readonly ResetPersonality[] = ['spec', 'qemu-7.2'];
+
+export function register(program: Command): void {
+  program
+    .command('reset')
+    .description('apply a reset (FLR, PM D3hot->D0, secondary bus/hot reset, cold reset) to a modelled function and show every field that changed and survived, with the rule that decided it')
+    .argument('<file>', 'dump: lspci -xxxx text, raw config binary, or a lusim JSON snapshot')
+    .requiredOption('-m, --method <kind>', `reset kind: ${RESET_KINDS.join(', ')} (bus = secondary bus reset, i.e. hot reset)`)
+    .option('-d, --device <bdf>', 'the function to reset (BB:DD.F); needed when the dump holds several')
+    .option('--profile <name>', 'device profile: spec, auto (recognise QEMU 7.2 devices) or a profile name', 'spec')
+    .option('--personality <p>', `reset behaviour: ${PERSONALITIES.join(' or ')} (default: the profile's)`)
+    .option('--changed', 'list only the fields that changed')
+    .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
+    .option('--json', 'machine-readable output')
+    .action(action(async (file: string, opts: { method: string; device?: string; profile: string; personality?: string; changed?: boolean; format?: string; json?: boolean }) => {
+      const kind = opts.method as ResetKind;
+      if (!RESET_KINDS.includes(kind)) throw new CliError('bad-option', `unknown reset method "${opts.method}": use ${RESET_KINDS.join(', ')}`, { method: opts.method });
+      if (opts.personality !== undefined && !PERSONALITIES.includes(opts.personality as ResetPersonality)) {
+        throw new CliError('bad-option', `unknown personality "${opts.personality}": use ${PERSONALITIES.join(' or ')}`, { personality: opts.personality });
+      }
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const picked = pickDevices(all, opts.device);
+      if (picked.length > 1) {
+        throw new CliError('bad-option', `the dump holds ${picked.length} functions (${picked.map((d) => formatBdf(d.bdf)).join(', ')}): choose one with --device`, { devices: picked.length });
+      }
+      const dump = picked[0];
+      const fn = buildFunction(dump, profileForDump(dump, opts.profile));
+      const place = new Topology(all).place(dump.bdf);
+      const report = applyReset(fn, kind, {
+        ...(opts.personality ? { personality: opts.personality as ResetPersonality } : {}),
+        ...(place.node.isBridge && place.children.length > 0 ? { slotPopulated: true } : {}),
+      });
+      if (opts.json) printJson(reportJson(report, opts.changed === true));
+      else process.stdout.write(renderReport(report, opts.changed === true));
+    }));
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function reportJson(r: ResetReport, changedOnly: boolean) {
+  return {
+    bdf: r.bdf, kind: r.kind, personality: r.personality, performed: r.performed, notes: r.notes,
+    fields: r.fields.filter((f) => !changedOnly || f.changed).map((f) => ({ ...f, offset: hex(f.offset) })),
+    scratch: r.scratch.map((s) => ({ ...s, offset: hex(s.offset) })),
+  };
+}
+
+function line(f: FieldOutcome): string {
+  const where = `${hex(f.offset).padEnd(6)} ${f.register}.${f.field}`;
+  return `  ${where.padEnd(52)} ${hex(f.before).padStart(10)} -> ${hex(f.after).padEnd(10)} ${f.rule}`;
+}
+
+function renderReport(r: ResetReport, changedOnly: boolean): string {
+  const changed = r.fields.filter((f) => f.changed);
+  const kept = r.fields.filter((f) => !f.changed);
+  const out = [`${r.bdf}: ${r.kind} reset, ${r.personality} behaviour${r.performed ? '' : ' (not performed)'}`];
+  for (const n of r.notes) out.push(`  note: ${n}`);
+  out.push(`changed (${changed.length}):`, ...changed.map(line));
+  if (!changedOnly) {
+    out.push(`survived (${kept.length}):`, ...kept.map(line));
+    for (const s of r.scratch) out.push(`  ${hex(s.offset)}..${hex(s.offset + s.length - 1)} (${s.length} bytes) ${s.rule}`);
+  }
+  return `${out.join('\n')}\n`;
+}
