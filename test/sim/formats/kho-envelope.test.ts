@@ -121,6 +121,9 @@ describe('handover envelope, decoded by dtc and fdtdump', () => {
     expect(codeOf(withRoot('lusim-handover-v1', [node('lusim,pci-state-linux-blob-v2', '0000:03:00.0')]))).toBe('unknown-compatible');
     expect(codeOf(withRoot('lusim-handover-v1', [node('lusim,pci-state-lusim-v1', '0000:04:00.0')]))).toBe('envelope-invalid');
     expect(codeOf(withRoot('lusim-handover-v1', [node('lusim,pci-state-lusim-v1', '0000:03:00.0')]))).toBe('ok');
+    const extra = node('lusim,pci-state-lusim-v1', '0000:03:00.0');
+    const later = withRoot('lusim-handover-v1', [{ ...extra, properties: [...extra.properties, { name: 'added-in-v1.1', value: fdtU32(1) }] }]);
+    expect(decodeHandover(later)).toEqual([{ bdf: '0000:03:00.0', format: 'lusim-v1', payload: new Uint8Array(4) }]);
     expect(() => encodeHandover([{ ...DEVICES[0], bdf: '3:00.0' }])).toThrow(SimError);
     expect(() => encodeHandover([DEVICES[0], DEVICES[0]])).toThrow(SimError);
   });

@@ -149,6 +149,12 @@ describe('pci_load_saved_state cross-loads (linux-pci.md section 5)', () => {
     expect([...dev.savedCapSpace[1].data]).toEqual([0, 0, 0, 0]);
   });
 
+  it('v7.1 blob with a TPH entry into a 6.12 device: -EINVAL before anything but config is copied', () => {
+    const TPH = { capNr: 0x17, extended: true, size: 4 }; // pci_tph_init, v6.13+: 4 + 2*0 ST entries
+    const r = pciLoadSavedState(freshDevice(V6_12), parseLinuxBlob(storeBlob([TPH, ...V6_12])));
+    expect(r).toMatchObject({ ret: -22, configCopied: true, copied: [], failed: { capNr: 0x17, reason: 'missing-buffer' } });
+  });
+
   it('blob order is irrelevant: v6.1 blob into a 6.12 device succeeds', () => {
     const dev = freshDevice(V6_12);
     const state = parseLinuxBlob(storeBlob(V6_1, 1));
