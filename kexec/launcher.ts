@@ -207,13 +207,13 @@ async function untilReady<T>(what: string, attempt: () => Promise<T>, deadline: 
   }
 }
 
-function connectConsole(path: string, console: ConsoleStream): Promise<() => void> {
+function connectConsole(path: string, sink: ConsoleStream): Promise<() => void> {
   return new Promise((resolve, reject) => {
     const s = connect(path);
     s.setEncoding('utf8');
     s.once('connect', () => {
       s.removeListener('error', reject);
-      s.on('data', (chunk: string) => console.push(chunk));
+      s.on('data', (chunk: string) => sink.push(chunk));
       s.on('error', () => undefined);
       resolve(() => s.destroy());
     });
@@ -231,7 +231,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
   let stderrTail = '';
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let spawnError: KexecError | null = null;
-  const console = new ConsoleStream();
+  const consoleStream = new ConsoleStream();
   const closers: (() => void)[] = [];
 
   let closing: Promise<void> | null = null;
@@ -248,7 +248,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
         killGroupSync(child.pid, 'SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
-      console.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
+      consoleStream.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
       if (entry) live.delete(entry);
       uninstallHandlers();
     })();
@@ -272,7 +272,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     exitedPromise = new Promise((resolve) => {
       proc.once('exit', (code, signal) => {
         exitInfo = { code, signal };
-        console.end(new KexecError('qemu-exited', `QEMU exited (${signal ?? `code ${code}`}).`, { code, signal, stderr: stderrTail }));
+        consoleStream.end(new KexecError('qemu-exited', `QEMU exited (${signal ?? `code ${code}`}).`, { code, signal, stderr: stderrTail }));
         resolve(exitInfo);
       });
       proc.once('error', (err: NodeJS.ErrnoException) => {
@@ -303,14 +303,14 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     closers.push(() => qtest.close());
     const endian = await qtest.endianness();
     if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
-    closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), console), deadline, exitedEarly));
+    closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
     if (opts.boot) await qmp.execute('cont');
 
     return {
       qmp,
       qtest,
       dir,
-      console,
+      console: consoleStream,
       pid: proc.pid as number,
       args,
       hermetic: !opts.boot,
