@@ -114,6 +114,9 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
 /** The full QEMU command line (without the binary) for `opts`, with sockets under `dir`. */
 export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   const boot = opts.boot;
+  if (opts.consoleLogFile?.includes(',')) {
+    throw new KexecError('bad-launch-options', `console log file "${opts.consoleLogFile}" contains a comma, which QEMU's -chardev option parser would split; choose another path.`, { path: opts.consoleLogFile });
+  }
   const args = [
     '-M', 'q35',
     '-accel', opts.accel ?? 'tcg',

@@ -53,6 +53,7 @@ describe('argument builder', () => {
     expect(() => deviceArgs([{ driver: 'e1000e', id: 'n', bus: 'nope' }])).toThrow(/not the id of a port/);
     expect(() => deviceArgs([{ driver: 'e1000e', id: 'n', props: { romfile: 'a,b' } }])).toThrow(/no comma/);
     expect(() => deviceArgs([{ driver: 'e1000e', id: 'n' }, { driver: 'e1000e', id: 'n' }])).toThrow(/used twice/);
+    expect(() => buildQemuArgs({ consoleLogFile: '/tmp/a,b.log' }, '/d')).toThrow(/comma/);
   });
 });
 
