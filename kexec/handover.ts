@@ -1,0 +1,67 @@
+/**
+ * The handover range: guest-physical memory both kernels leave alone, so the host can write the
+ * serialized state into it (qtest) before kexec and read it back after.
+ *
+ * Both command lines carry `memmap=SIZE$ADDR`: arch/x86/kernel/e820.c parse_memmap_one adds the
+ * range as E820_TYPE_RESERVED (memparse for both numbers, so 0x... works), /proc/iomem shows it as
+ * "Reserved", and kexec_file_load only places segments in System RAM (kernel/kexec_file.c
+ * kexec_walk_resources -> walk_system_ram_res). The KASLR decompressor also avoids memmap=
+ * ranges (arch/x86/boot/compressed/kaslr.c mem_avoid_memmap).
+ *
+ * Placement: QEMU loads the initrd at the top of low RAM (hw/i386/x86.c x86_load_linux, below
+ * initrd_max) without knowing about memmap=, and the kernel decompresses near 16 MiB, so the range
+ * sits in the middle of a >= 1 GiB guest: 512 MiB, 1 MiB long.
+ */
+import { LusimError } from '../devices/errors.js';
+
+export class HandoverError extends LusimError<'bad-range'> {}
+
+export interface HandoverRange {
+  /** Guest-physical base, page aligned. */
+  readonly base: number;
+  /** Length in bytes, a whole number of pages. */
+  readonly size: number;
+}
+
+export const PAGE = 4096;
+export const DEFAULT_HANDOVER: HandoverRange = { base: 0x2000_0000, size: 0x10_0000 };
+
+export function checkRange(r: HandoverRange, guestMemBytes?: number): HandoverRange {
+  const ok = Number.isSafeInteger(r.base) && Number.isSafeInteger(r.size) && r.size > 0 && r.base % PAGE === 0 && r.size % PAGE === 0 && r.base >= 0x100_0000;
+  if (!ok) throw new HandoverError('bad-range', `handover range base 0x${r.base.toString(16)} size 0x${r.size.toString(16)} must be page aligned, non-empty and above 16 MiB (below it the kernel is loaded).`, { ...r });
+  if (guestMemBytes !== undefined && r.base + r.size > Math.min(guestMemBytes, 0xb000_0000)) {
+    throw new HandoverError('bad-range', `handover range ends at 0x${(r.base + r.size).toString(16)}, beyond the guest's low RAM (0x${Math.min(guestMemBytes, 0xb000_0000).toString(16)}); give the guest more memory or move the range.`, { ...r, guestMemBytes });
+  }
+  return r;
+}
+
+/**
+ * The kernel argument, as the kernel reads it: `memmap=0x100000$0x20000000`. Passed as one argv
+ * word (QEMU -append, kexec --command-line) it needs no escaping; see shellWord() for shells.
+ */
+export function memmapArg(r: HandoverRange): string {
+  checkRange(r);
+  return `memmap=0x${r.size.toString(16)}$0x${r.base.toString(16)}`;
+}
+
+/** The argument for a POSIX shell, where `$` starts an expansion: single-quoted. */
+export function shellWord(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The argument for a GRUB config: Documentation/admin-guide/kernel-parameters.txt (memmap=) says
+ * "Some bootloaders may need an escape character before '$', like Grub2".
+ */
+export function grubWord(arg: string): string {
+  return arg.replace(/\$/g, '\\$');
+}
+
+/** Does /proc/iomem (lines like `20000000-200fffff : Reserved`) show the range reserved? */
+export function reservedInIomem(iomem: readonly string[], r: HandoverRange): boolean {
+  const end = r.base + r.size - 1;
+  return iomem.some((line) => {
+    const m = /^\s*([0-9a-f]+)-([0-9a-f]+) : Reserved\s*$/.exec(line);
+    return m !== null && parseInt(m[1]!, 16) <= r.base && parseInt(m[2]!, 16) >= end;
+  });
+}
