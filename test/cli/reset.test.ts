@@ -1,0 +1,46 @@
+/** `lusim reset` and `lusim reset-methods` end to end through the CLI (tsx, no QEMU). */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const run = (...args: string[]) => spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
+
+describe('lusim reset-methods', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lusim-reset-'));
+  const dump = join(dir, 'rp-e1000e.lspci');
+  writeFileSync(dump, `${readFileSync('fixtures/qemu/pcie-root-port.lspci', 'utf8')}\n${readFileSync('fixtures/qemu/e1000e.lspci', 'utf8')}`);
+
+  it('--json gives one object per device with bdf, resetMethods, resetFunctionMethod, resetWorks, reasons', () => {
+    const out = JSON.parse(execFileSync('npx', ['tsx', 'cli/main.ts', 'reset-methods', dump, '--kernel', '6.12', '--json'], { encoding: 'utf8' }));
+    expect(out.map((d: { bdf: string }) => d.bdf)).toEqual(['00:01.0', '01:00.0']);
+    expect(out[1]).toMatchObject({ resetMethods: ['pm', 'bus'], resetFunctionMethod: 'pm', resetWorks: true });
+    expect(out[1].reasons.length).toBeGreaterThan(5);
+    expect(out[0]).toMatchObject({ resetMethods: [], resetWorks: false });
+  }, 30_000);
+
+  it('--flags no-pm,no-bus leaves nothing for e1000e', () => {
+    const out = JSON.parse(execFileSync('npx', ['tsx', 'cli/main.ts', 'reset-methods', dump, '--kernel', '7.1', '--device', '01:00.0', '--flags', 'no-pm,no-bus', '--json'], { encoding: 'utf8' }));
+    expect(out[0]).toMatchObject({ resetMethods: [], resetWorks: false });
+  }, 30_000);
+
+  it('bad kernel and bad flag are clear errors', () => {
+    const k = run('reset-methods', dump, '--kernel', '5.4');
+    expect(k.status).toBe(1);
+    expect(k.stderr).toMatch(/unknown kernel "5.4": use one of 6.1, 6.1.y, 6.12/);
+    const f = run('reset-methods', dump, '--kernel', '6.1', '--flags', 'no-foo');
+    expect(f.stderr).toMatch(/unknown flag "no-foo"/);
+  }, 30_000);
+
+  it('reset needs --device for a multi-device dump, and a known method', () => {
+    expect(run('reset', dump, '--method', 'flr').stderr).toMatch(/choose one with --device/);
+    expect(run('reset', dump, '--device', '01:00.0', '--method', 'warm').stderr).toMatch(/unknown reset method "warm"/);
+  }, 30_000);
+
+  it('reset --json reports the fields with their rules', () => {
+    const out = JSON.parse(execFileSync('npx', ['tsx', 'cli/main.ts', 'reset', 'fixtures/qemu/nvme.lspci', '--method', 'pm', '--json'], { encoding: 'utf8' }));
+    expect(out).toMatchObject({ bdf: '01:00.0', kind: 'pm', personality: 'spec', performed: true });
+    expect(out.fields.find((f: { field: string }) => f.field === 'PCI_COMMAND_MASTER').rule).toMatch(/No_Soft_Reset=1/);
+  }, 30_000);
+});
