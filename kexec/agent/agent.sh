@@ -8,8 +8,9 @@
 # Requests are "<id> <COMMAND> [args]". Nothing the host sends is ever evaluated: each argument
 # is matched against a strict pattern before it is used, and only as a quoted word.
 
+# LUSIM_CMDLINE_FILE lets the host-side tests run this script outside a guest.
 NONCE=none
-for w in $(cat /proc/cmdline); do
+for w in $(cat "${LUSIM_CMDLINE_FILE:-/proc/cmdline}"); do
   case "$w" in lusim.nonce=*) NONCE="${w#lusim.nonce=}" ;; esac
 done
 P="@@LUSIM $NONCE"

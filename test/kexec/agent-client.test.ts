@@ -1,0 +1,131 @@
+/**
+ * The host client against the real agent script (kexec/agent/agent.sh), run by busybox sh on the
+ * host over pipes. Only harmless requests are sent: this is the host's own sysfs, so nothing that
+ * would unbind, reset or kexec a real device ever passes validation here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentClient, AgentError, newNonce, parseDeviceLine, streamLine } from '../../kexec/agent-client.js';
+
+const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function startAgent(nonce: string, clientNonce = nonce): { client: AgentClient; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lusim-agent-test-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'cmdline'), `console=ttyS0 lusim.nonce=${nonce} quiet\n`);
+  const child = spawn('busybox', ['sh', AGENT], { env: { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline') }, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  return { client: new AgentClient(streamLine(child.stdout!, child.stdin!), clientNonce), dir };
+}
+
+describe('agent protocol against agent.sh', () => {
+  it('announces READY with its nonce and answers requests in order', async () => {
+    const nonce = newNonce();
+    const { client } = startAgent(nonce);
+    expect(await client.waitReady(5000)).toMatch(/\S/);
+    expect(await client.request('PING')).toEqual({ rc: 0, lines: [] });
+    expect((await client.uname()).length).toBeGreaterThan(0);
+    const devs = await client.devices();
+    for (const d of devs) expect(d.bdf).toMatch(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
+  });
+
+  it('refuses malformed arguments in the agent, with nothing evaluated', async () => {
+    const nonce = newNonce();
+    const { client, dir } = startAgent(nonce);
+    await client.waitReady(5000);
+    const marker = join(dir, 'pwned');
+    // The client would refuse these; send them raw through request() to test the agent's own checks.
+    expect(await client.request('UNBIND', [`$(touch${'${IFS}'}${marker})`])).toEqual({ rc: 2, lines: ['bad arguments for UNBIND'] });
+    expect(await client.request('BIND', ['0000:00:00.0', 'a;b'])).toEqual({ rc: 2, lines: ['bad arguments for BIND'] });
+    expect(await client.request('KLOAD', ['k1', 'NOTHEX!'])).toEqual({ rc: 2, lines: ['bad arguments for KLOAD'] });
+    expect(await client.request('PING', ['a', 'b', 'c'])).toEqual({ rc: 2, lines: ['too many arguments'] });
+    expect(await client.request('RESET', ['ffff:ff:1f.7'])).toEqual({ rc: 3, lines: ['no PCI device ffff:ff:1f.7'] });
+    expect((await client.request('FROB')).rc).toBe(64);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('ignores answers carrying another nonce', async () => {
+    const { client } = startAgent(newNonce(), newNonce());
+    const err = (await client.waitReady(1500).catch((e: unknown) => e)) as AgentError;
+    expect(err.code).toBe('timeout');
+    // The agent did answer, with its own nonce: the tail shows it.
+    expect((err.details.tail as string[]).some((l) => / READY /.test(l))).toBe(true);
+  });
+});
+
+describe('host-side checks and errors', () => {
+  function fakeLine() {
+    const input = new PassThrough();
+    const sent: string[] = [];
+    const output = new PassThrough();
+    output.on('data', (d: Buffer) => sent.push(d.toString()));
+    return { input, sent, line: streamLine(input, output) };
+  }
+
+  it('rejects bad arguments before sending anything', async () => {
+    const { sent, line } = fakeLine();
+    const c = new AgentClient(line, newNonce());
+    await expect(c.unbind('0000:00:1.0')).rejects.toMatchObject({ code: 'bad-argument' });
+    await expect(c.bind('0000:01:00.0', 'Bad Driver')).rejects.toMatchObject({ code: 'bad-argument' });
+    await expect(c.reset('0000:01:00.0; reboot')).rejects.toMatchObject({ code: 'bad-argument' });
+    await expect(c.kexec('../etc')).rejects.toMatchObject({ code: 'bad-argument' });
+    expect(() => new AgentClient(line, 'xyz')).toThrow(AgentError);
+    expect(sent).toEqual([]);
+  });
+
+  it('times out with a typed error carrying the last 30 lines', async () => {
+    const { input, line } = fakeLine();
+    const c = new AgentClient(line, newNonce(), () => ['[ 1.0] console line']);
+    for (let i = 0; i < 40; i++) input.write(`boot line ${i}\r\n`);
+    const err = await c.waitReady(200).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    const e = err as AgentError;
+    expect(e.code).toBe('timeout');
+    expect(e.details.tail).toHaveLength(30);
+    expect((e.details.tail as string[])[29]).toBe('boot line 39');
+    expect(e.details.console).toEqual(['[ 1.0] console line']);
+    expect(e.message).toContain('boot line 39');
+  });
+
+  it('fails waits when the line closes', async () => {
+    const { input, line } = fakeLine();
+    const c = new AgentClient(line, newNonce());
+    const p = c.request('PING', [], 5000);
+    input.end();
+    await expect(p).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it('reports a failed kexec -e instead of waiting for a READY that never comes', async () => {
+    const { input, sent, line } = fakeLine();
+    const nonce = newNonce();
+    const c = new AgentClient(line, nonce);
+    const p = c.kexec('k1', { bootTimeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent[0]).toMatch(/^1 KLOAD k1 [0-9a-f]{16}\n$/);
+    input.write(`@@LUSIM ${nonce} BEGIN 1\n@@LUSIM ${nonce} END 1 0\n`);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent[1]).toBe('2 KEXEC\n');
+    input.write(`@@LUSIM ${nonce} BEGIN 2\n@@LUSIM ${nonce} D 2 kexec: no kernel loaded\n@@LUSIM ${nonce} END 2 1\n`);
+    await expect(p).rejects.toMatchObject({ code: 'command-failed' });
+    expect(c.currentNonce).toBe(nonce);
+  });
+
+  it('parses DEVICES lines', () => {
+    expect(parseDeviceLine('bdf=0000:01:00.0 vendor=0x8086 device=0x10d3 class=0x020000 driver=- reset_method=pm,bus')).toEqual({
+      bdf: '0000:01:00.0', vendor: 0x8086, device: 0x10d3, classCode: 0x020000, driver: null, resetMethods: ['pm', 'bus'],
+    });
+    expect(parseDeviceLine('bdf=0000:00:1f.0 vendor=0x8086 device=0x2918 class=0x060100 driver=lpc_ich reset_method=-').resetMethods).toEqual([]);
+    expect(() => parseDeviceLine('bdf=0000:00:1f.0')).toThrow(AgentError);
+  });
+});
