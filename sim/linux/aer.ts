@@ -1,18 +1,17 @@
 /** pcie/aer.c save/restore and status clearing (identical in v6.1 and v7.1). */
 import type { PciDev } from './dev.js';
+import type { KernelProfile } from './profile.js';
 import { pciPcieType } from './dev.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
 import { pciFindSavedCap, getU32, setU32 } from './saved-cap.js';
 import {
-  PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_MASK,
-  PCI_ERR_UNCOR_SEVER, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ERR,
+  PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ERR,
 } from './regs.js';
 
-/** data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl. */
-const AER_SAVED = [PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_ERR_COR_MASK, PCI_ERR_CAP] as const;
-
-function aerSavedRegs(dev: PciDev): number[] {
-  return pcieCapHasRtctl(dev) ? [...AER_SAVED, PCI_ERR_ROOT_COMMAND] : [...AER_SAVED];
+/** data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl (profile.layouts). */
+function aerSavedRegs(profile: KernelProfile, dev: PciDev): number[] {
+  const slots = pcieCapHasRtctl(dev) ? [...profile.layouts.aer, ...profile.layouts.aerRoot] : profile.layouts.aer;
+  return slots.map((s) => s.offset);
 }
 
 /**
@@ -37,20 +36,20 @@ export async function pciAerClearStatus(dev: PciDev): Promise<void> {
   await pciAerRawClearStatus(dev);
 }
 
-export async function pciSaveAerState(dev: PciDev): Promise<void> {
+export async function pciSaveAerState(profile: KernelProfile, dev: PciDev): Promise<void> {
   const aer = dev.kernel.aerCap;
   if (!aer) return;
   const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
   if (!buf) return;
-  const regs = aerSavedRegs(dev);
-  for (let i = 0; i < regs.length; i++) setU32(buf.data, i, await dev.access.config.readl(aer + regs[i]));
+  const regs = aerSavedRegs(profile, dev);
+  for (let i = 0; i < regs.length; i++) setU32(buf.data, i, regs[i] < 0 ? 0 : await dev.access.config.readl(aer + regs[i]));
 }
 
-export async function pciRestoreAerState(dev: PciDev): Promise<void> {
+export async function pciRestoreAerState(profile: KernelProfile, dev: PciDev): Promise<void> {
   const aer = dev.kernel.aerCap;
   if (!aer) return;
   const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
   if (!buf) return;
-  const regs = aerSavedRegs(dev);
-  for (let i = 0; i < regs.length; i++) await dev.access.config.writel(aer + regs[i], getU32(buf.data, i));
+  const regs = aerSavedRegs(profile, dev);
+  for (let i = 0; i < regs.length; i++) if (regs[i] >= 0) await dev.access.config.writel(aer + regs[i], getU32(buf.data, i));
 }

@@ -17,7 +17,7 @@ import { pciAddCapSaveBuffer } from './saved-cap.js';
 import { pciAllocateVcSaveBuffers } from './vc.js';
 import { pciAerClearStatus } from './aer.js';
 import {
-  PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_SAVE_REGS, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_DPC,
+  PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_DPC,
   PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PASID, PCI_EXT_CAP_ID_PRI,
   PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK, PCI_TPH_LOC_CAP,
 } from './regs.js';
@@ -25,7 +25,7 @@ import {
 /** pci.c pci_allocate_cap_save_buffers, with the buffer set of the profile (L1SS only in v6.1). */
 export async function pciAllocateCapSaveBuffers(profile: KernelProfile, dev: PciDev): Promise<void> {
   for (const b of profile.capSaveBuffers) {
-    if (b === 'EXP') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_EXP, false, PCI_EXP_SAVE_REGS * 2);
+    if (b === 'EXP') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_EXP, false, profile.layouts.exp.length * 2); // PCI_EXP_SAVE_REGS * sizeof(u16)
     else if (b === 'PCIX') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_PCIX, false, 2);
     else if (b === 'LTR') await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_LTR, true, 2 * 2);
     else if (b === 'L1SS') await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_L1SS, true, 2 * 4);
@@ -62,7 +62,7 @@ export async function pciAerInit(profile: KernelProfile, dev: PciDev): Promise<v
   if (!profile.kconfig.PCIEAER) return;
   dev.kernel.aerCap = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_ERR);
   if (!dev.kernel.aerCap) return;
-  const n = pcieCapHasRtctl(dev) ? 5 : 4;
+  const n = profile.layouts.aer.length + (pcieCapHasRtctl(dev) ? profile.layouts.aerRoot.length : 0);
   await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_ERR, true, 4 * n);
   await pciAerClearStatus(dev);
 }

@@ -5,6 +5,8 @@
  * (drivers/pci/pci.c, access.c, probe.c, bus.c, pcie/aspm.c, include/linux/pci.h).
  */
 
+import { LINUX_LAYOUTS, type SavedLayouts } from './layouts.js';
+
 export type KernelProfileId = '6.1' | '6.1.y' | '6.12' | '6.12.y' | '6.19' | '7.1';
 
 /** Kconfig options that decide which save buffers exist. */
@@ -94,6 +96,8 @@ export interface KernelProfile {
   readonly saveAtBusAddDevice: boolean;
   /** pci_enable_acs: v6.1 writes ACS_CTRL only on the std-enable path; v6.12+ always writes it. */
   readonly acsWrite: 'std-enable-only' | 'always';
+  /** data[] layouts of the EXP and ERR buffers (identical in every release; drift experiments change them). */
+  readonly layouts: SavedLayouts;
 }
 
 /**
@@ -140,6 +144,7 @@ const ALLOC_V619: readonly AllocStep[] = [...ALLOC_V612, 'pci_tph_init'];
 
 const V61_BASE = {
   numResetMethods: 7,
+  layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V61,
   saveOrder: SAVE_V61,
@@ -154,6 +159,7 @@ const V61_BASE = {
 
 const V612_BASE = {
   numResetMethods: 8,
+  layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V612,
   capSaveBuffers: ['EXP', 'PCIX', 'LTR', 'VC'],

@@ -12,7 +12,6 @@ import {
   pcieCapabilityReadDword, pcieCapabilityReadWord, pcieCapabilitySetWord, pcieCapabilityWriteWord, pcieDownstreamPort,
 } from './pcie-access.js';
 import { pciFindSavedCap, getU16, getU32 } from './saved-cap.js';
-import { PCIE_SAVED_REGS } from './save.js';
 import { pciAerClearStatus, pciRestoreAerState } from './aer.js';
 import { pciRestoreVcState } from './vc.js';
 import { pciRestoreConfigSpace } from './config-restore.js';
@@ -128,8 +127,9 @@ export async function pciRestorePcieState(profile: KernelProfile, dev: PciDev): 
   const buf = pciFindSavedCap(dev, PCI_CAP_ID_EXP, false);
   if (!buf) return;
   await dev.tracer.run('pci_bridge_reconfigure_ltr', () => pciBridgeReconfigureLtr(profile, dev));
-  for (let i = 0; i < PCIE_SAVED_REGS.length; i++) {
-    await pcieCapabilityWriteWord(profile, dev, PCIE_SAVED_REGS[i], getU16(buf.data, i));
+  const slots = profile.layouts.exp;
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i].offset >= 0) await pcieCapabilityWriteWord(profile, dev, slots[i].offset, getU16(buf.data, i));
   }
 }
 
@@ -259,7 +259,7 @@ async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: Restore
       case 'pci_restore_ptm_state': return pciRestorePtmState(dev);
       case 'pci_restore_tph_state': return pciRestoreTphState(dev);
       case 'pci_aer_clear_status': return pciAerClearStatus(dev);
-      case 'pci_restore_aer_state': return pciRestoreAerState(dev);
+      case 'pci_restore_aer_state': return pciRestoreAerState(profile, dev);
       case 'pci_restore_config_space': return pciRestoreConfigSpace(dev);
       case 'pci_restore_pcix_state': return pciRestorePcixState(dev);
       case 'pci_restore_msi_state': return pciRestoreMsiState(dev);

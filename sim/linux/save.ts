@@ -19,17 +19,15 @@ import {
   PCI_PTM_CTRL, PCI_TPH_BASE_SIZEOF, PCI_TPH_CTRL, PCI_X_CMD,
 } from './regs.js';
 
-/** data[] order of the EXP buffer (pci_save_pcie_state / pci_restore_pcie_state). */
-export const PCIE_SAVED_REGS = [
-  PCI_EXP_DEVCTL, PCI_EXP_LNKCTL, PCI_EXP_SLTCTL, PCI_EXP_RTCTL, PCI_EXP_DEVCTL2, PCI_EXP_LNKCTL2, PCI_EXP_SLTCTL2,
-] as const;
 
 export async function pciSavePcieState(profile: KernelProfile, dev: PciDev): Promise<number> {
   if (!pciIsPcie(dev)) return 0;
   const buf = pciFindSavedCap(dev, PCI_CAP_ID_EXP, false);
   if (!buf) return -ENOMEM; // "buffer not found in pci_save_pcie_state"
-  for (let i = 0; i < PCIE_SAVED_REGS.length; i++) {
-    setU16(buf.data, i, await pcieCapabilityReadWord(profile, dev, PCIE_SAVED_REGS[i]));
+  // data[] order of the EXP buffer: profile.layouts.exp (DEVCTL, LNKCTL, SLTCTL, RTCTL, DEVCTL2, LNKCTL2, SLTCTL2).
+  const slots = profile.layouts.exp;
+  for (let i = 0; i < slots.length; i++) {
+    setU16(buf.data, i, slots[i].offset < 0 ? 0 : await pcieCapabilityReadWord(profile, dev, slots[i].offset));
   }
   for (const inner of profile.pcieSaveInner) await runSaveStep(profile, dev, inner);
   return 0;
@@ -120,7 +118,7 @@ async function runSaveStep(profile: KernelProfile, dev: PciDev, step: SaveStep):
       case 'pci_save_ltr_state': await pciSaveLtrState(dev); return 0;
       case 'pci_save_aspm_l1ss_state': await pciSaveAspmL1ssState(profile, dev); return 0;
       case 'pci_save_dpc_state': await pciSaveDpcState(dev); return 0;
-      case 'pci_save_aer_state': await pciSaveAerState(dev); return 0;
+      case 'pci_save_aer_state': await pciSaveAerState(profile, dev); return 0;
       case 'pci_save_ptm_state': await pciSavePtmState(dev); return 0;
       case 'pci_save_tph_state': await pciSaveTphState(dev); return 0;
       case 'pci_save_vc_state': return pciSaveVcState(dev);

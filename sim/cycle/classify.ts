@@ -1,0 +1,120 @@
+/**
+ * Field-by-field diff of a cycle: compare the operational state (before the old kernel saved)
+ * with the state after the new kernel restored, and say for each field why it is what it is.
+ * The inputs are plain data so the same classifier serves the simulated cycle and the real run.
+ */
+import type { ByteMasks } from '../../devices/compile.js';
+import { fieldMask, type RegisterDef } from '../../devices/registers.js';
+import type { FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
+
+export interface LocatedRegister {
+  readonly register: RegisterDef;
+  /** 'header' or a capability key. */
+  readonly location: string;
+}
+
+export interface ConfigWrite {
+  readonly step: string;
+  readonly offset: number;
+  readonly width: number;
+  readonly origin?: WriteOrigin;
+}
+
+export interface DiffInputs {
+  readonly registers: readonly LocatedRegister[];
+  readonly masks: ByteMasks;
+  readonly before: Uint8Array;
+  readonly mid: Uint8Array;
+  readonly after: Uint8Array;
+  /** Config writes between the save and the restore (shutdown, enumeration, reset). */
+  readonly kexecWrites: readonly ConfigWrite[];
+  /** Config writes of the new kernel's restore, in order, with where each value came from. */
+  readonly restoreWrites: readonly ConfigWrite[];
+  /** Per byte: the bits the old kernel's pci_save_state captured. */
+  readonly savedByOld: Uint8Array;
+  /** Set when the new kernel refused the saved state (the load's error, e.g. "-EINVAL: ..."). */
+  readonly refused?: string;
+  readonly oldKernel: string;
+  readonly newKernel: string;
+}
+
+/** Steps that rewrite registers from the kernel's own state, not from a save buffer (linux-pci.md 2.2, 4). */
+const REGENERATING_STEPS: Readonly<Record<string, string>> = {
+  pci_restore_msi_state: 'MSI/MSI-X rewritten from the kernel\'s msi_desc (pci_restore_msi_state)',
+  pci_enable_acs: 'ACS Control recomputed from policy (pci_enable_acs)',
+  pci_restore_rebar_state: 'BAR sizes from the kernel\'s resources (pci_restore_rebar_state)',
+  pci_restore_ats_state: 'ATS from dev->ats_enabled/ats_stu (pci_restore_ats_state)',
+  pci_restore_pri_state: 'PRI from dev->pri_reqs_alloc (pci_restore_pri_state)',
+  pci_restore_pasid_state: 'PASID from dev->pasid_features (pci_restore_pasid_state)',
+  pci_restore_iov_state: 'SR-IOV from dev->sriov (sriov_restore_state)',
+  pci_bridge_reconfigure_ltr: 'LTR enable re-set on the path (pci_bridge_reconfigure_ltr)',
+};
+
+function readBits(bytes: Uint8Array, offset: number, width: number): number {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = (v * 256 + (bytes[offset + i] ?? 0)) >>> 0;
+  return v >>> 0;
+}
+
+const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
+
+export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
+  const out: FieldOutcome[] = [];
+  for (const { register: reg, location } of inp.registers) {
+    const vBefore = readBits(inp.before, reg.offset, reg.width);
+    const vMid = readBits(inp.mid, reg.offset, reg.width);
+    const vAfter = readBits(inp.after, reg.offset, reg.width);
+    const volatileM = readBits(inp.masks.volatile, reg.offset, reg.width);
+    const w1cM = readBits(inp.masks.w1c, reg.offset, reg.width);
+    const savedM = readBits(inp.savedByOld, reg.offset, reg.width);
+    const kexecW = inp.kexecWrites.filter((w) => overlaps(w, reg));
+    const restoreW = inp.restoreWrites.filter((w) => overlaps(w, reg));
+    const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
+    const last = restoreW[restoreW.length - 1];
+    for (const fd of reg.fields) {
+      const m = fieldMask(fd);
+      const shift = 2 ** fd.lo;
+      const before = ((vBefore & m) >>> 0) / shift;
+      const mid = ((vMid & m) >>> 0) / shift;
+      const after = ((vAfter & m) >>> 0) / shift;
+      const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: (savedM & m) === m >>> 0 || (savedM & m) === m, last, written: restoreW.length > 0 });
+      out.push({ location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
+    }
+  }
+  return out;
+}
+
+interface FieldFacts {
+  before: number; mid: number; after: number;
+  volatile: boolean; w1c: boolean; saved: boolean;
+  last: ConfigWrite | undefined; written: boolean;
+}
+
+function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
+  const origin = f.last?.origin;
+  if (f.before === f.after) {
+    if (!f.written) return f.mid === f.before ? ['unchanged', 'not changed by the kexec, not written by the restore'] : ['restored', 'returned to its value without a restore write'];
+    if (origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister) {
+      return ['restored', `value coincides: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister} (latent corruption)`];
+    }
+    return ['restored', `written back by ${f.last!.step}`];
+  }
+  if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
+  if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
+  if (f.last && REGENERATING_STEPS[f.last.step]) return ['expected', `regenerated: ${REGENERATING_STEPS[f.last.step]}`];
+  if (origin?.kind === 'regenerated') return ['expected', `regenerated: ${origin.from}`];
+  if (origin?.kind === 'buffer') {
+    if (origin.stale) return ['stale', `${f.last!.step} restored ${inp.newKernel}'s ${origin.buffer} buffer slot for ${origin.slotRegister}, which ${inp.oldKernel}'s blob never filled (pci_load_saved_state leaves absent buffers untouched)`];
+    if (origin.originRegister !== origin.slotRegister) return ['corrupted', `${f.last!.step} wrote ${inp.newKernel}'s ${origin.buffer} slot for ${origin.slotRegister}, but ${inp.oldKernel} saved ${origin.originRegister ?? 'nothing'} in those bytes (data[] layouts differ)`];
+  }
+  if (inp.refused && !f.written) return ['refused', `${inp.newKernel} refused the saved state (${inp.refused}); nothing restored this field`];
+  if (!f.saved) return ['lost', `not saved by ${inp.oldKernel}'s pci_save_state`];
+  if (!f.written) return ['lost', `saved by ${inp.oldKernel} but ${inp.newKernel}'s pci_restore_state did not write it back${inp.refused ? ` (${inp.refused})` : ''}`];
+  return ['lost', `${f.last!.step} wrote it back but the device did not keep the value (read-only in this implementation, or changed afterwards)`];
+}
+
+export function countVerdicts(fields: readonly FieldOutcome[]): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0 };
+  for (const f of fields) counts[f.verdict]++;
+  return counts;
+}

@@ -1,0 +1,52 @@
+/**
+ * The classification of every field after a save -> kexec -> restore cycle (issue 4, step 5).
+ *   restored   changed on the way and written back to its value, or kept by the restore
+ *   expected   changed, and that is correct: RW1C status, volatile hardware state, or regenerated
+ *              by the kernel from its own state (MSI/MSI-X descriptors, ACS policy, REBAR sizes)
+ *   lost       changed, and the old kernel never saved it (or the new kernel never wrote it back)
+ *   corrupted  the new kernel wrote a value the old kernel saved for a *different* register
+ *   stale      the new kernel restored a buffer the old kernel never wrote (kzalloc'd or left over)
+ *   refused    the new kernel refused the saved state (pci_load_saved_state -EINVAL) and the
+ *              field is not back
+ *   unchanged  never changed and never written (omitted from reports unless asked)
+ */
+export type Verdict = 'restored' | 'expected' | 'lost' | 'corrupted' | 'stale' | 'refused' | 'unchanged';
+
+export const VERDICTS: readonly Verdict[] = ['restored', 'expected', 'lost', 'corrupted', 'stale', 'refused', 'unchanged'];
+
+/** Where a restore write's value came from, so a wrong value can be explained. */
+export type WriteOrigin =
+  | { readonly kind: 'config-dword'; readonly dword: number }
+  | {
+      readonly kind: 'buffer';
+      /** The save buffer (EXP, ERR, LTR, L1SS, PTM, DPC, PCIX, VC, TPH). */
+      readonly buffer: string;
+      /** The register the new kernel's layout says this slot holds. */
+      readonly slotRegister: string;
+      /** The register the old kernel's layout put in these bytes; undefined when A never wrote them. */
+      readonly originRegister: string | undefined;
+      /** True when the slot's bytes were never written by the old kernel (missing from the blob). */
+      readonly stale: boolean;
+    }
+  | { readonly kind: 'regenerated'; readonly from: string };
+
+export interface FieldOutcome {
+  /** 'header' or the capability key (pcie, aer, msix, ...). */
+  readonly location: string;
+  readonly register: string;
+  readonly field: string;
+  /** Absolute offset of the register. */
+  readonly offset: number;
+  readonly bits: string;
+  /** Field value in the operational state before the old kernel saved. */
+  readonly before: number;
+  /** Field value after the kexec (shutdown, enumeration, optional reset), before restore. */
+  readonly mid: number;
+  /** Field value after the new kernel's restore. */
+  readonly after: number;
+  readonly verdict: Verdict;
+  /** The rule or kernel function that explains the verdict. */
+  readonly rule: string;
+  /** Kernel functions that wrote this register during the kexec and the restore, in order. */
+  readonly writers: readonly string[];
+}

@@ -1,0 +1,80 @@
+/**
+ * The data[] layouts of the save buffers whose content is a fixed list of registers, as profile
+ * data (linux-pci.md sections 2.2 and 5). pci_save_pcie_state / pci_restore_pcie_state and
+ * pci_save_aer_state / pci_restore_aer_state walk these lists, and the allocation size is derived
+ * from their length, exactly as the kernel's code and its sizes agree by construction. Making the
+ * lists data is what lets a drift experiment (sim/linux/drift.ts) change kernel B's layout the way
+ * an innocuous commit would.
+ */
+import {
+  PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_ROOT_COMMAND, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_DEVCTL,
+  PCI_EXP_DEVCTL2, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTCTL, PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2, PCI_L1SS_CTL1,
+  PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT, PCI_PTM_CTRL, PCI_X_CMD, PCI_EXP_DPC_CTL,
+} from './regs.js';
+
+/** One data[] slot: the register (pci_regs.h name) at `offset` within its capability. */
+export interface SavedSlot {
+  readonly name: string;
+  /** Offset within the capability; -1 for a register this function does not have (reads 0, writes skipped). */
+  readonly offset: number;
+}
+
+export interface SavedLayouts {
+  /** EXP buffer, u16 slots: pci_save_pcie_state (PCI_EXP_SAVE_REGS = 7). */
+  readonly exp: readonly SavedSlot[];
+  /** ERR buffer, u32 slots: pci_save_aer_state. */
+  readonly aer: readonly SavedSlot[];
+  /** ERR slots added when pcie_cap_has_rtctl (Root Port, RCEC). */
+  readonly aerRoot: readonly SavedSlot[];
+}
+
+export const LINUX_LAYOUTS: SavedLayouts = {
+  exp: [
+    { name: 'PCI_EXP_DEVCTL', offset: PCI_EXP_DEVCTL },
+    { name: 'PCI_EXP_LNKCTL', offset: PCI_EXP_LNKCTL },
+    { name: 'PCI_EXP_SLTCTL', offset: PCI_EXP_SLTCTL },
+    { name: 'PCI_EXP_RTCTL', offset: PCI_EXP_RTCTL },
+    { name: 'PCI_EXP_DEVCTL2', offset: PCI_EXP_DEVCTL2 },
+    { name: 'PCI_EXP_LNKCTL2', offset: PCI_EXP_LNKCTL2 },
+    { name: 'PCI_EXP_SLTCTL2', offset: PCI_EXP_SLTCTL2 },
+  ],
+  aer: [
+    { name: 'PCI_ERR_UNCOR_MASK', offset: PCI_ERR_UNCOR_MASK },
+    { name: 'PCI_ERR_UNCOR_SEVER', offset: PCI_ERR_UNCOR_SEVER },
+    { name: 'PCI_ERR_COR_MASK', offset: PCI_ERR_COR_MASK },
+    { name: 'PCI_ERR_CAP', offset: PCI_ERR_CAP },
+  ],
+  aerRoot: [{ name: 'PCI_ERR_ROOT_COMMAND', offset: PCI_ERR_ROOT_COMMAND }],
+};
+
+/** A buffer's slots with their byte positions in data[] and widths, for provenance and drift reports. */
+export interface PlacedSlot extends SavedSlot {
+  readonly dataOffset: number;
+  readonly width: 1 | 2 | 4;
+}
+
+function place(slots: readonly SavedSlot[], width: 2 | 4): PlacedSlot[] {
+  return slots.map((s, i) => ({ ...s, dataOffset: i * width, width }));
+}
+
+/**
+ * The register each byte range of a buffer holds, keyed by (capNr, extended) as the kernel's
+ * _pci_find_saved_cap does. VC and TPH buffers are variable tables, not register lists: undefined.
+ */
+export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean): PlacedSlot[] | undefined {
+  if (!extended) {
+    if (capNr === 0x10) return place(layouts.exp, 2);
+    if (capNr === 0x07) return [{ name: 'PCI_X_CMD', offset: PCI_X_CMD, dataOffset: 0, width: 2 }];
+    return undefined;
+  }
+  switch (capNr) {
+    case 0x01: return place(hasRtctl ? [...layouts.aer, ...layouts.aerRoot] : layouts.aer, 4);
+    // pci_save_ltr_state reads one dword at +4 covering MAX_SNOOP_LAT and MAX_NOSNOOP_LAT.
+    case 0x18: return [{ name: 'PCI_LTR_MAX_SNOOP_LAT', offset: PCI_LTR_MAX_SNOOP_LAT, dataOffset: 0, width: 4 }];
+    // pcie/aspm.c: data[] is { CTL2, CTL1 }: CTL2 first.
+    case 0x1e: return [{ name: 'PCI_L1SS_CTL2', offset: PCI_L1SS_CTL2, dataOffset: 0, width: 4 }, { name: 'PCI_L1SS_CTL1', offset: PCI_L1SS_CTL1, dataOffset: 4, width: 4 }];
+    case 0x1f: return [{ name: 'PCI_PTM_CTRL', offset: PCI_PTM_CTRL, dataOffset: 0, width: 4 }];
+    case 0x1d: return [{ name: 'PCI_EXP_DPC_CTL', offset: PCI_EXP_DPC_CTL, dataOffset: 0, width: 2 }];
+    default: return undefined;
+  }
+}
