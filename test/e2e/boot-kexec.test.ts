@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AgentClient, newNonce, openAgentChannel, type PciDeviceInfo } from '../../kexec/agent-client.js';
-import { DEFAULT_HANDOVER, memmapArg, reservedInIomem } from '../../kexec/handover.js';
+import { DEFAULT_HANDOVER, guestCmdline, reservedInIomem } from '../../kexec/handover.js';
 import { buildChain } from '../../kexec/initramfs.js';
 import { findKernel, requireKernel } from '../../kexec/kernels.js';
 import { behindRootPorts, withQemu } from '../../kexec/launcher.js';
@@ -20,7 +20,7 @@ const title = skip
   : 'boots 6.12, lists devices, kexecs into 6.1';
 
 // The agent gets its own serial port (ttyS1): the console (ttyS0) keeps the kernel's messages.
-const CMDLINE = `console=ttyS0 panic=-1 lusim.tty=ttyS1 ${memmapArg(DEFAULT_HANDOVER)}`;
+const CMDLINE = guestCmdline({ agentTty: 'ttyS1' });
 
 function byId(devs: readonly PciDeviceInfo[], vendor: number, device: number): PciDeviceInfo {
   const d = devs.find((x) => x.vendor === vendor && x.device === device);
@@ -42,7 +42,9 @@ describe('real boot and kexec (QEMU TCG, Debian cloud kernels)', () => {
           devices: behindRootPorts([{ driver: 'e1000e', id: 'nic' }, { driver: 'nvme', id: 'disk', props: { serial: 'lusim0' } }]),
           boot: { kernel: from.vmlinuz, initrd: image!.path, append: `${CMDLINE} lusim.nonce=${nonce}` },
           memoryMiB: 1024,
-          extraArgs: channel.qemuArgs,
+          smp: 2,
+          // A panic (panic=-1 reboots) ends QEMU instead of booting kernel A again.
+          extraArgs: [...channel.qemuArgs, '-no-reboot'],
         },
         async (q) => {
           const line = await Promise.race([channel.connected, q.exited.then(() => Promise.reject(new Error(`QEMU exited: ${q.stderr()}`)))]);

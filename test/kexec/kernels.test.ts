@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { privateApt } from '../../kexec/apt.js';
-import { checkRange, DEFAULT_HANDOVER, grubWord, HandoverError, memmapArg, reservedInIomem, shellWord } from '../../kexec/handover.js';
+import { checkRange, DEFAULT_HANDOVER, grubWord, guestCmdline, HandoverError, memmapArg, reservedInIomem, shellWord } from '../../kexec/handover.js';
 import { cacheRoot, compareVersions, findKernel, kernelConfig, KernelError, listKernels, parseSeries, profileFor, requireKernel, upstreamOf } from '../../kexec/kernels.js';
 
 const dirs: string[] = [];
@@ -131,5 +131,12 @@ describe('memmap= handover range (both kernels\' command lines)', () => {
     expect(reservedInIomem(iomem, DEFAULT_HANDOVER)).toBe(true);
     expect(reservedInIomem(['00100000-3ffdffff : System RAM'], DEFAULT_HANDOVER)).toBe(false);
     expect(reservedInIomem(['20000000-2007ffff : Reserved'], DEFAULT_HANDOVER)).toBe(false);
+  });
+});
+
+describe('guest command line', () => {
+  it('carries the console, the agent port and the handover reservation', () => {
+    expect(guestCmdline()).toBe('console=ttyS0 quiet panic=-1 lusim.tty=ttyS1 memmap=0x100000$0x20000000');
+    expect(guestCmdline({ agentTty: 'ttyS0', range: { base: 0x3000_0000, size: 0x1000 } })).toContain('lusim.tty=ttyS0 memmap=0x1000$0x30000000');
   });
 });
