@@ -5,6 +5,8 @@ export type LinuxModelErrorCode =
   /** A kernel profile id that sim/linux/profiles.ts does not define. */
   | 'unknown-kernel-profile'
   /** A step needs a parent (upstream bridge) context that the caller did not provide. */
-  | 'missing-parent';
+  | 'missing-parent'
+  /** A --drift experiment that cannot be parsed or applied. */
+  | 'bad-drift';
 
 export class LinuxModelError extends LusimError<LinuxModelErrorCode> {}
