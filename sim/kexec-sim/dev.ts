@@ -1,0 +1,69 @@
+/**
+ * The slice of struct pci_dev the kexec steps need, re-read from the function's bytes at the
+ * start of each step as the kernel re-reads it at enumeration (probe.c pci_setup_device,
+ * set_pcie_port_type; pci_msi_init/pci_msix_init set msi_cap/msix_cap; pci_pm_init pm_cap;
+ * pci_aer_init aer_cap; pci_acs_init acs_cap). Plus pcie_capability_read/write_word, which
+ * skip registers the port type does not implement (access.c pcie_capability_reg_implemented).
+ */
+import type { Width } from '../../devices/access.js';
+import { PCI_CAP_ID_EXP, PCI_EXP_FLAGS, pcieLayout, pcieRegisterImplemented, type PcieLayout } from '../../devices/caps/pcie.js';
+import { PCI_CAP_ID_MSI } from '../../devices/caps/msi.js';
+import { PCI_CAP_ID_MSIX } from '../../devices/caps/msix.js';
+import { PCI_HEADER_TYPE } from '../../devices/header.js';
+import { pciFindCapability, pciFindExtCapability } from './find-cap.js';
+import type { StepWriter } from './writer.js';
+
+const PCI_CAP_ID_PM = 0x01;
+const PCI_EXT_CAP_ID_ERR = 0x01;
+const PCI_EXT_CAP_ID_ACS = 0x0d;
+const PCI_EXT_CAP_ID_LTR = 0x18;
+
+export interface KexecDev {
+  readonly w: StepWriter;
+  readonly hdrType: number;
+  /** pci_pcie_cap(dev) and the layout its PCI_EXP_FLAGS implies; undefined when not PCIe. */
+  readonly pcie: { readonly cap: number; readonly layout: PcieLayout } | undefined;
+  readonly pmCap: number;
+  readonly msiCap: number;
+  readonly msixCap: number;
+  readonly aerCap: number;
+  readonly acsCap: number;
+  readonly ltrCap: number;
+}
+
+export async function kexecDev(w: StepWriter): Promise<KexecDev> {
+  const c = w.fn.config;
+  const hdrType = (await c.readb(PCI_HEADER_TYPE)) & 0x7f;
+  const pcieCap = await pciFindCapability(c, PCI_CAP_ID_EXP);
+  const pcie = pcieCap ? { cap: pcieCap, layout: pcieLayout(await c.readw(pcieCap + PCI_EXP_FLAGS)) } : undefined;
+  // pci_cfg_space_size: only PCIe functions get extended config space.
+  const ext = (id: number) => (pcie ? pciFindExtCapability(c, id) : Promise.resolve(0));
+  return {
+    w,
+    hdrType,
+    pcie,
+    pmCap: await pciFindCapability(c, PCI_CAP_ID_PM),
+    msiCap: await pciFindCapability(c, PCI_CAP_ID_MSI),
+    msixCap: await pciFindCapability(c, PCI_CAP_ID_MSIX),
+    aerCap: await ext(PCI_EXT_CAP_ID_ERR),
+    acsCap: await ext(PCI_EXT_CAP_ID_ACS),
+    ltrCap: await ext(PCI_EXT_CAP_ID_LTR),
+  };
+}
+
+/** pcie_capability_read_word/dword: 0 for a register the function does not implement. */
+export async function pcieRead(d: KexecDev, reg: number, width: Width): Promise<number> {
+  if (!d.pcie || !pcieRegisterImplemented(d.pcie.layout, reg)) return 0;
+  return d.w.read(d.pcie.cap + reg, width);
+}
+
+/** pcie_capability_clear_and_set_word: silently skipped for unimplemented registers. */
+export async function pcieClearAndSet(d: KexecDev, step: string, reg: number, clear: number, set: number, why: string): Promise<void> {
+  if (!d.pcie || !pcieRegisterImplemented(d.pcie.layout, reg)) {
+    d.w.note(step, `PCIe register +0x${reg.toString(16)} not implemented for this function: ${why} skipped (pcie_capability_reg_implemented)`);
+    return;
+  }
+  await d.w.clearAndSet(step, d.pcie.cap + reg, 2, clear, set, why);
+}
+
+export const pcieType = (d: KexecDev): number | undefined => d.pcie?.layout.type;

@@ -1,0 +1,167 @@
+/**
+ * Bring a freshly modelled function into the state a bound driver leaves it in, through config
+ * writes only, so the device profile's attributes apply (on a QEMU 7.2 e1000e or nvme the Device
+ * Control writes are dropped: qemu.md 2.1; the read-back in each StepWrite shows it).
+ *
+ * The order is the boot order:
+ *  1. firmware (SeaBIOS src/fw/pciinit.c, the firmware of the qemu.md 5.2 run):
+ *     pci_region_map_one_entry assigns BARs (only when their sizes are known: the device profile's
+ *     barSizes or options.barSizes; otherwise BARs stay as found), pci_bios_init_device sets
+ *     COMMAND IO|MEMORY|SERR whatever the BARs are (hence 0x0507, not 0x0506, on nvme).
+ *     What a BIOS also sets and Linux keeps: LTR max latencies, ASPM L1 in LNKCTL when LNKCAP
+ *     offers it (CONFIG_PCIEASPM_DEFAULT keeps firmware's choice), AER masks and severities at
+ *     their spec defaults (PCIe r6.0 7.8.4).
+ *  2. kernel A's enumeration (enumerate.ts kernelEnumerate): MPS matched to the upstream port
+ *     (pci_configure_mps; Debian's CONFIG_PCIE_BUS_DEFAULT=y makes pcie_bus_configure_settings a
+ *     no-op, so MRRS keeps its reset value), Extended Tags, LTR_EN, AER status cleared and error
+ *     reporting enabled, PME off.
+ *  3. driver probe: pci_enable_device (D0, IO/MEM for assigned BARs), pci_set_master, then
+ *     MSI-X (msix_capability_init) or MSI (msi_capability_init), which set INTX_DISABLE.
+ */
+import type { FunctionAccess } from '../../devices/access.js';
+import { PCI_ERR_COR_MASK, PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER } from '../../devices/caps/aer.js';
+import { PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE } from '../../devices/caps/msix.js';
+import { PCI_EXP_LNKCAP, PCI_EXP_LNKCTL } from '../../devices/caps/pcie.js';
+import { PCI_D0, PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK } from '../../devices/caps/pm.js';
+import { PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, PCI_COMMAND_SERR, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL } from '../../devices/header.js';
+import type { KernelProfileId } from '../linux/profile.js';
+import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
+import { kernelEnumerate } from './enumerate.js';
+import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
+import type { PlatformOptions } from './options.js';
+import { PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL_ASPM_L0S, PCI_EXP_LNKCTL_ASPM_L1, PCI_EXP_LNKCTL_ASPMC, PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT } from './regs.js';
+import { newStepLog, StepWriter, type StepLog } from './writer.js';
+
+export type AspmChoice = 'l1' | 'l0s-l1' | 'off' | 'as-found';
+
+export interface DriverConfigureOptions {
+  /** Kernel A, whose enumeration runs before the driver binds. */
+  readonly kernel: KernelProfileId;
+  readonly platform?: Partial<PlatformOptions>;
+  /** BAR sizes by index (the device profile's barSizes). Unknown: BARs are left as found. */
+  readonly barSizes?: readonly (number | undefined)[];
+  /** Firmware window bases: SeaBIOS-like, 32-bit MMIO below the 0xfec00000 IOAPIC, I/O from 0xc000. */
+  readonly mmioBase?: number;
+  readonly ioBase?: number;
+  /** Interrupt mode; default: MSI-X if the function has it, else MSI, else INTx. */
+  readonly irq?: IrqMode;
+  /**
+   * MSI-X vectors to program, default min(table size, 3): e1000e always asks for 3 (RxQ0, TxQ0,
+   * other: e1000e_set_interrupt_capability); nvme (admin + one I/O queue per CPU), virtio-net
+   * (config + rx + tx) and xhci (one per CPU + 1) also come to 3 on the 2-vCPU qemu.md 5.2 guest.
+   */
+  readonly vectors?: number;
+  /** Vector i targets APIC ID apicIds[i % n] (address 0xfee00000 | id << 12). Default [0, 1] (2 vCPUs). */
+  readonly apicIds?: readonly number[];
+  /** Message data of vector i is vectorBase + i. Default 0x22 (any free vector >= FIRST_EXTERNAL_VECTOR 0x20). */
+  readonly vectorBase?: number;
+  /** LNKCTL ASPM Control set by firmware; default 'l1' (only bits LNKCAP advertises are set). */
+  readonly aspm?: AspmChoice;
+  /** LTR Max Snoop/No-Snoop Latency; default 0x1003 each (3 x 1048576 ns, a common BIOS value). */
+  readonly ltrMaxLatency?: number;
+}
+
+export interface DriverConfigureResult {
+  readonly log: StepLog;
+  readonly irq: IrqMode;
+  /** The vectors programmed (what kernel A's msi_desc list holds, for pci_restore_msi_state). */
+  readonly vectors: readonly MsiVector[];
+}
+
+const FW = 'firmware';
+
+/** SeaBIOS pci_region_map_one_entry: naturally aligned addresses from the window bases. */
+async function assignBars(d: KexecDev, sizes: readonly (number | undefined)[], mmioBase: number, ioBase: number): Promise<{ io: boolean; mem: boolean }> {
+  const count = d.hdrType === PCI_HEADER_TYPE_NORMAL ? 6 : d.hdrType === PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
+  let mmio = mmioBase;
+  let io = ioBase;
+  const used = { io: false, mem: false };
+  for (let i = 0; i < count; i++) {
+    const off = PCI_BASE_ADDRESS_0 + 4 * i;
+    const bar = await d.w.read(off, 4);
+    const isIo = (bar & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
+    const is64 = !isIo && (bar & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64;
+    const size = sizes[i];
+    if (size && size > 0) {
+      if (isIo) {
+        io = Math.ceil(io / size) * size;
+        await d.w.write(`${FW}:pci_region_map_one_entry`, off, 4, io, `BAR${i} I/O at 0x${io.toString(16)} (${size} bytes)`);
+        io += size;
+        used.io = true;
+      } else {
+        mmio = Math.ceil(mmio / size) * size;
+        await d.w.write(`${FW}:pci_region_map_one_entry`, off, 4, mmio, `BAR${i} memory at 0x${mmio.toString(16)} (${size} bytes)`);
+        if (is64) await d.w.write(`${FW}:pci_region_map_one_entry`, off + 4, 4, 0, `BAR${i} upper 32 bits (below 4 GiB)`);
+        mmio += size;
+        used.mem = true;
+      }
+    } else if (size === undefined && (bar & (isIo ? ~0x3 : ~0xf)) !== 0) {
+      // Unknown size but an address already assigned (a dump of a running system): a resource.
+      if (isIo) used.io = true;
+      else used.mem = true;
+    }
+    if (is64) i++;
+  }
+  return used;
+}
+
+async function firmwareSetup(d: KexecDev, o: DriverConfigureOptions): Promise<{ io: boolean; mem: boolean }> {
+  const used = o.barSizes ? await assignBars(d, o.barSizes, o.mmioBase ?? 0xfe000000, o.ioBase ?? 0xc000) : await assignBars(d, [], 0, 0);
+  if (!o.barSizes) d.w.note(`${FW}:pci_region_map_one_entry`, 'BAR sizes unknown: BARs left as found');
+  await d.w.clearAndSet(`${FW}:pci_bios_init_device`, PCI_COMMAND, 2, 0, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_SERR, 'SeaBIOS enables I/O, memory and SERR# on every device');
+  if (d.ltrCap) {
+    const lat = o.ltrMaxLatency ?? 0x1003;
+    await d.w.write(`${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_SNOOP_LAT, 2, lat, 'LTR Max Snoop Latency (platform value)');
+    await d.w.write(`${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_NOSNOOP_LAT, 2, lat, 'LTR Max No-Snoop Latency (platform value)');
+  }
+  const aspm = o.aspm ?? 'l1';
+  if (d.pcie?.layout.link && aspm !== 'as-found') {
+    const lnkcap = await pcieRead(d, PCI_EXP_LNKCAP, 4);
+    const want = aspm === 'off' ? 0 : (lnkcap & PCI_EXP_LNKCAP_ASPM_L1 ? PCI_EXP_LNKCTL_ASPM_L1 : 0) | (aspm === 'l0s-l1' && lnkcap & PCI_EXP_LNKCAP_ASPM_L0S ? PCI_EXP_LNKCTL_ASPM_L0S : 0);
+    await pcieClearAndSet(d, `${FW}:aspm`, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC, want, `ASPM Control ${want} ('${aspm}' limited to what LNKCAP advertises)`);
+  }
+  if (d.aerCap) {
+    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_MASK, 4, 0, 'Uncorrectable Error Mask: spec default (nothing masked)');
+    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_SEVER, 4, PCI_ERR_UNC_SEVERITY_DEFAULT, 'Uncorrectable Error Severity: spec default');
+    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_COR_MASK, 4, PCI_ERR_COR_MASK_DEFAULT, 'Correctable Error Mask: spec default');
+  }
+  return used;
+}
+
+/** pci_enable_device -> do_pci_enable_device: D0 (pci_power_up), then pci_enable_resources. */
+async function pciEnableDevice(d: KexecDev, used: { io: boolean; mem: boolean }): Promise<void> {
+  if (d.pmCap) {
+    const state = (await d.w.read(d.pmCap + PCI_PM_CTRL, 2)) & PCI_PM_CTRL_STATE_MASK;
+    if (state !== PCI_D0) await d.w.write('pci_power_up', d.pmCap + PCI_PM_CTRL, 2, 0, `pci_set_power_state(D0) from D${state}`);
+  }
+  const cmd = await d.w.read(PCI_COMMAND, 2);
+  const next = cmd | (used.io ? PCI_COMMAND_IO : 0) | (used.mem ? PCI_COMMAND_MEMORY : 0);
+  if (next !== cmd) await d.w.write('pci_enable_resources', PCI_COMMAND, 2, next, 'decode the assigned BARs');
+}
+
+export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
+  const log = newStepLog();
+  const d = await kexecDev(new StepWriter(fn, log));
+  const used = await firmwareSetup(d, o);
+  await kernelEnumerate(fn, o.kernel, o.platform, log);
+  await pciEnableDevice(d, used);
+  await d.w.clearAndSet('pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+
+  const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
+  const apic = o.apicIds ?? [0, 1];
+  const base = o.vectorBase ?? 0x22;
+  const vector = (i: number): MsiVector => ({ index: i, addressLo: (0xfee00000 | (apic[i % apic.length] << 12)) >>> 0, addressHi: 0, data: base + i });
+  if (irq === 'msix' && d.msixCap) {
+    const tableSize = ((await d.w.read(d.msixCap + PCI_MSIX_FLAGS, 2)) & PCI_MSIX_FLAGS_QSIZE) + 1;
+    const vectors = Array.from({ length: Math.min(tableSize, o.vectors ?? 3) }, (_, i) => vector(i));
+    await msixCapabilityInit(d, vectors);
+    return { log, irq, vectors };
+  }
+  if (irq === 'msi' && d.msiCap) {
+    const v = vector(0);
+    await msiCapabilityInit(d, v);
+    return { log, irq, vectors: [v] };
+  }
+  if (irq !== 'intx') d.w.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
+  return { log, irq: 'intx', vectors: [] };
+}

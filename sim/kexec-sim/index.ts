@@ -1,0 +1,34 @@
+/**
+ * The simulated kexec window, step 3 of `lusim cycle`: kernel A's shutdown, then kernel B's
+ * enumeration, with hook points where a reset (devices/reset.ts) can be applied: between the
+ * kernels (a platform reset during the kexec) and after enumeration (e.g. vfio-pci's reset when
+ * kernel B opens the device). Each step appends named, reasoned writes to one StepLog.
+ */
+import type { FunctionAccess } from '../../devices/access.js';
+import { kernelEnumerate } from './enumerate.js';
+import type { KexecSimOptions } from './options.js';
+import { kernelShutdown } from './shutdown.js';
+import { newStepLog, type StepLog } from './writer.js';
+
+export interface KexecHooks {
+  /** Runs after kernel A's shutdown, before kernel B touches the device. */
+  readonly betweenKernels?: (fn: FunctionAccess, log: StepLog) => Promise<void>;
+  /** Runs after kernel B's enumeration. */
+  readonly afterEnumeration?: (fn: FunctionAccess, log: StepLog) => Promise<void>;
+}
+
+export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log: StepLog = newStepLog()): Promise<StepLog> {
+  await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}) }, log);
+  if (hooks.betweenKernels) await hooks.betweenKernels(fn, log);
+  await kernelEnumerate(fn, o.to, o.platform, log);
+  if (hooks.afterEnumeration) await hooks.afterEnumeration(fn, log);
+  return log;
+}
+
+export { driverConfigure, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
+export { kernelEnumerate } from './enumerate.js';
+export type { IrqMode, MsiVector } from './irq.js';
+export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
+export { kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';
+export type { StepLog, StepNote, StepWrite } from './writer.js';

@@ -1,0 +1,93 @@
+/**
+ * Kernel A's device shutdown on kexec: drivers/pci/pci-driver.c pci_device_shutdown (same body in
+ * v6.1, v6.12 and v7.1) runs the driver's ->shutdown, then, because kexec_in_progress, calls
+ * pci_clear_master when current_state <= D3hot. The PCI Live Update series ("PCI: liveupdate:
+ * skip BME clear on kexec", linux-pci.md sections 9.4 and 10) adds
+ * `!pci_liveupdate_is_outgoing(pci_dev)` to that condition: a preserved device keeps bus master.
+ *
+ * Each driver's ->shutdown, as far as it touches config space (read in the driver sources):
+ *  - e1000e (net/ethernet/intel/e1000e/netdev.c e1000_shutdown): e1000e_pm_freeze ->
+ *    e1000e_reset_interrupt_capability -> pci_disable_msix (or pci_disable_msi); then
+ *    __e1000_shutdown -> pci_clear_master. (The quad-port DEVCTL dance on the upstream switch
+ *    does not apply to QEMU's single-port 82574L.) Same in v6.1, v6.12, v7.1.
+ *  - nvme (nvme/host/pci.c nvme_shutdown -> nvme_disable_prepare_reset -> nvme_dev_disable):
+ *    pci_free_irq_vectors, then, if enabled, pci_disable_device (clears MASTER). v6.1's
+ *    nvme_pci_disable also calls pci_disable_pcie_error_reporting (DEVCTL &= ~AER flags).
+ *  - xhci (usb/core/hcd-pci.c usb_hcd_pci_shutdown -> xhci_pci_shutdown/xhci_shutdown ->
+ *    xhci_cleanup_msix -> pci_free_irq_vectors; then pci_disable_device).
+ *  - virtio (virtio-pci has no PCI ->shutdown in any version read; v6.19+ virtio.c
+ *    virtio_dev_shutdown resets the device through its common config BAR, not config space).
+ * Observed on QEMU 7.2 with a 6.1 guest (qemu.md 5.2): COMMAND 0x0507 -> 0x0103 for e1000e, nvme
+ * and xhci (MASTER and INTX_DISABLE cleared) and 0x0507 -> 0x0503 for virtio.
+ */
+import type { FunctionAccess } from '../../devices/access.js';
+import { PCI_EXP_DEVCTL } from '../../devices/caps/pcie.js';
+import { PCI_PM_CTRL } from '../../devices/caps/pm.js';
+import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../devices/header.js';
+import type { KernelProfileId } from '../linux/profile.js';
+import { kexecDev, pcieClearAndSet, type KexecDev } from './dev.js';
+import { pciFreeIrqVectors } from './irq.js';
+import { platformOptions, type PlatformOptions, type ShutdownDriver } from './options.js';
+import { PCI_EXP_AER_FLAGS } from './regs.js';
+import { KEXEC_VERSION_DATA } from './versions.js';
+import { newStepLog, StepWriter, type StepLog } from './writer.js';
+
+/** pci.c __pci_set_master(dev, false): clears MASTER, writing only when it was set. */
+async function pciClearMaster(d: KexecDev, step: string, why: string): Promise<void> {
+  const cmd = await d.w.read(PCI_COMMAND, 2);
+  if (cmd & PCI_COMMAND_MASTER) await d.w.write(step, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER, why);
+}
+
+/** pci.c pci_disable_device -> do_pci_disable_device: clears MASTER only (Memory/I/O decode stay on). */
+const pciDisableDevice = (d: KexecDev) => pciClearMaster(d, 'pci_disable_device', 'driver disables the device: bus master off (decode left on)');
+
+type DriverShutdown = (d: KexecDev, from: KernelProfileId, p: PlatformOptions) => Promise<void>;
+
+const DRIVER_SHUTDOWN: Readonly<Record<ShutdownDriver, DriverShutdown>> = {
+  e1000e: async (d) => {
+    await pciFreeIrqVectors(d);
+    await pciClearMaster(d, 'pci_clear_master', '__e1000_shutdown: stop DMA');
+  },
+  nvme: async (d, from, p) => {
+    await pciFreeIrqVectors(d);
+    if (KEXEC_VERSION_DATA[from].nvmeDisablesErrorReporting && d.aerCap && p.aerNative) {
+      await pcieClearAndSet(d, 'pci_disable_pcie_error_reporting', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'nvme_pci_disable turns error reporting off');
+    }
+    await pciDisableDevice(d);
+  },
+  xhci: async (d) => {
+    await pciFreeIrqVectors(d);
+    await pciDisableDevice(d);
+  },
+  virtio: async (d, from) => {
+    d.w.note('virtio', KEXEC_VERSION_DATA[from].virtioBusShutdown
+      ? 'virtio_dev_shutdown resets the device through its BAR (device status 0): no config-space write'
+      : 'virtio-pci has no ->shutdown in this version: config space untouched');
+  },
+  none: async () => {},
+};
+
+export interface ShutdownOptions {
+  readonly driver: ShutdownDriver;
+  readonly preserved: boolean;
+  readonly from: KernelProfileId;
+  readonly platform?: Partial<PlatformOptions>;
+}
+
+export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, log: StepLog = newStepLog()): Promise<StepLog> {
+  const d = await kexecDev(new StepWriter(fn, log));
+  await DRIVER_SHUTDOWN[opts.driver](d, opts.from, platformOptions(opts.platform));
+  if (opts.preserved) {
+    d.w.note('pci_device_shutdown', 'device preserved for Live Update: bus master left on (pci_liveupdate_is_outgoing)');
+    return log;
+  }
+  // current_state <= PCI_D3hot: every state PMCSR can report; a function reading all-ones is in
+  // D3cold or gone (current_state PCI_D3cold/PCI_UNKNOWN) and is left alone.
+  const pmcsr = d.pmCap ? await d.w.read(d.pmCap + PCI_PM_CTRL, 2) : 0;
+  if (pmcsr === 0xffff) {
+    d.w.note('pci_device_shutdown', 'function not accessible: bus master not touched');
+    return log;
+  }
+  await pciClearMaster(d, 'pci_clear_master', 'kexec_in_progress: stop DMA before the next kernel runs');
+  return log;
+}

@@ -1,0 +1,46 @@
+/**
+ * What differs between kernel versions in the kexec window, as data keyed by the kernel profile id
+ * (sim/linux/profile.ts). Each field names the source it was read in (linux-pci.md section 0
+ * snapshots: 6.1 = krr-io/linux-6.1.0, 6.12 = shilei-massclouds/linux-6.12, 6.19 =
+ * matankalina/linux-6.19.10-fork, 7.1 = rikudousennin22/linux-7.1.3).
+ */
+import type { KernelProfileId } from '../linux/profile.js';
+
+export type AcsAtEnumeration =
+  /** v6.1 pci.c pci_acs_init -> pci_enable_acs: pci_std_enable_acs only when pci_acs_enable, then pci_disable_acs_redir (parameter-driven). */
+  | 'std-enable-if-iommu'
+  /** v6.12/v6.19 pci.c pci_acs_init -> pci_enable_acs: reads ACS_CTRL, ORs the std bits when pci_acs_enable, and always writes ACS_CTRL back. */
+  | 'read-modify-write'
+  /** v7.1 pci.c pci_acs_init only reads ACS_CAP; pci_enable_acs moved to pci-driver.c pci_dma_configure (driver bind). */
+  | 'deferred-to-bind';
+
+export interface KexecVersionData {
+  /** pci.c pci_pm_init ends with pci_pm_power_up_and_verify_state (writes PMCSR=0 unless in D0): v6.19+ only. */
+  readonly pmInitPowersUp: boolean;
+  readonly acs: AcsAtEnumeration;
+  /** probe.c pci_configure_device calls pci_configure_rcb: v7.1 only (absent in v6.19). */
+  readonly configureRcb: boolean;
+  /** nvme/host/pci.c nvme_pci_disable calls pci_disable_pcie_error_reporting: v6.1 only (v6.12 nvme_dev_disable no longer does). */
+  readonly nvmeDisablesErrorReporting: boolean;
+  /** virtio.c virtio_dev_shutdown (bus ->shutdown resetting the device): present in v6.19 and v7.1, absent in v6.1 and v6.12. */
+  readonly virtioBusShutdown: boolean;
+}
+
+const V6_1: KexecVersionData = { pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false };
+const V6_12: KexecVersionData = { pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false };
+const V6_19: KexecVersionData = { pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+const V7_1: KexecVersionData = { pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+
+/**
+ * 6.1.y differs from 6.1 only in the L1SS save revert, which does not touch this window.
+ * 6.12.y: the 6.12.33 tree (tes-rep/linux-6.12.y) still has no power-up in pci_pm_init; later
+ * 6.12.y stable trees were not read, so 6.12.y is taken as 6.12 here.
+ */
+export const KEXEC_VERSION_DATA: Readonly<Record<KernelProfileId, KexecVersionData>> = {
+  '6.1': V6_1,
+  '6.1.y': V6_1,
+  '6.12': V6_12,
+  '6.12.y': V6_12,
+  '6.19': V6_19,
+  '7.1': V7_1,
+};
