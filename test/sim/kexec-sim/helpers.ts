@@ -32,11 +32,11 @@ export function qemuFixture(name: string): Promise<Modelled> {
   return model(buildFunction(dump, profileForDump(dump, 'auto')));
 }
 
-export const SYN = { PM: 0x40, MSI: 0x50, PCIE: 0x60, AER: 0x100, ACS: 0x140, LTR: 0x180 } as const;
+export const SYN = { PM: 0x40, MSI: 0x50, PCIE: 0x70, AER: 0x100, ACS: 0x140, LTR: 0x180 } as const;
 
 /**
  * A spec-behaving PCIe v2 endpoint: PM (PME from D0..D3cold) at 0x40, MSI (64-bit, per-vector
- * masking) at 0x50, PCIe at 0x60 (MPSS 256, Extended Tags, LTR, ASPM L1; DEVCTL MPS 256),
+ * masking) at 0x50, PCIe at 0x70 (MPSS 256, Extended Tags, LTR, ASPM L1; DEVCTL MPS 256),
  * AER at 0x100, ACS (SV|TB|RR|CR|UF) at 0x140, LTR at 0x180.
  */
 export function syntheticEndpoint(edit: (b: Uint8Array) => void = () => {}): Promise<Modelled> {
@@ -49,7 +49,7 @@ export function syntheticEndpoint(edit: (b: Uint8Array) => void = () => {}): Pro
   b[0x34] = SYN.PM;
   b[0x3d] = 1; // INTA
   w16(SYN.PM, 0x5001); w16(SYN.PM + 2, 0xf803); // PMC: PME from all states, version 3
-  w16(SYN.MSI, 0x6005); w16(SYN.MSI + 2, 0x0180); // 64-bit, per-vector mask
+  w16(SYN.MSI, 0x7005); w16(SYN.MSI + 2, 0x0180); // 64-bit, per-vector mask
   w16(SYN.PCIE, 0x0010); w16(SYN.PCIE + 2, 0x0002); // v2 endpoint
   w32(SYN.PCIE + 0x04, 0x00008021); // DEVCAP: RBER | EXT_TAG | MPSS 256
   w16(SYN.PCIE + 0x08, 0x2830); // DEVCTL: MRRS 512, NOSNOOP, MPS 256, RELAX

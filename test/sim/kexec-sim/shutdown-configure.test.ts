@@ -1,0 +1,85 @@
+/**
+ * driverConfigure (firmware + kernel A enumeration + driver probe) and kernelShutdown
+ * (pci-driver.c pci_device_shutdown and each driver's ->shutdown) on the synthetic endpoint.
+ */
+import { describe, expect, it } from 'vitest';
+import { PCI_ERR_UNCOR_SEVER } from '../../../devices/caps/aer.js';
+import { PCI_MSI_FLAGS } from '../../../devices/caps/msi.js';
+import { PCI_COMMAND } from '../../../devices/header.js';
+import { driverConfigure, kernelShutdown } from '../../../sim/kexec-sim/index.js';
+import { SYN, steps, syntheticEndpoint } from './helpers.js';
+
+const DEVCTL = SYN.PCIE + 0x08;
+
+describe('driverConfigure', () => {
+  it('assigns BARs when sizes are known, programs MSI (no MSI-X), and leaves COMMAND IO|MEM|MASTER|SERR|INTX_DISABLE', async () => {
+    const m = await syntheticEndpoint((b) => { b[0x14] = 0x01; }); // BAR1 is I/O
+    const r = await driverConfigure(m.fa, { kernel: '6.12', barSizes: [0x20000, 0x20] });
+    const c = m.fa.config;
+    expect(await c.readl(0x10)).toBe(0xfe000000);
+    expect(await c.readl(0x14)).toBe(0xc001);
+    expect(await c.readw(PCI_COMMAND)).toBe(0x0507);
+    expect(r.irq).toBe('msi');
+    expect(r.vectors).toEqual([{ index: 0, addressLo: 0xfee00000, addressHi: 0, data: 0x22 }]);
+    expect((await c.readw(SYN.MSI + PCI_MSI_FLAGS)) & 1).toBe(1);
+    expect(await c.readl(SYN.MSI + 4)).toBe(0xfee00000);
+    expect(await c.readw(SYN.MSI + 0x0c)).toBe(0x22);
+    expect(await c.readl(SYN.MSI + 0x10)).toBe(0); // vector unmasked (pci_msi_unmask)
+  });
+
+  it('firmware values Linux keeps: LTR latencies, ASPM L1, AER severities; kernel A enables error reporting and LTR', async () => {
+    const m = await syntheticEndpoint();
+    await driverConfigure(m.fa, { kernel: '6.1' });
+    const c = m.fa.config;
+    expect(await c.readl(SYN.LTR + 4)).toBe(0x10031003);
+    expect((await c.readw(SYN.PCIE + 0x10)) & 0x3).toBe(0x2);
+    expect(await c.readl(SYN.AER + PCI_ERR_UNCOR_SEVER)).toBe(0x00462030);
+    expect((await c.readw(DEVCTL)) & 0x010f).toBe(0x010f); // error reporting + Extended Tags
+    expect((await c.readw(SYN.PCIE + 0x28)) & 0x0400).toBe(0x0400);
+  });
+});
+
+describe('kernelShutdown (pci-driver.c pci_device_shutdown)', () => {
+  it('nvme on 6.1: nvme_pci_disable also clears DEVCTL error reporting (pci_disable_pcie_error_reporting); not on 6.12', async () => {
+    for (const [from, cleared] of [['6.1', true], ['6.12', false]] as const) {
+      const m = await syntheticEndpoint();
+      await driverConfigure(m.fa, { kernel: from });
+      const log = await kernelShutdown(m.fa, { driver: 'nvme', preserved: false, from });
+      expect(steps(log).includes('pci_disable_pcie_error_reporting'), from).toBe(cleared);
+      expect((await m.fa.config.readw(DEVCTL)) & 0xf, from).toBe(cleared ? 0 : 0xf);
+      expect(steps(log)).toEqual(expect.arrayContaining(['pci_msi_set_enable', 'pci_intx_for_msi', 'pci_disable_device']));
+      expect(await m.fa.config.readw(PCI_COMMAND)).toBe(0x0103);
+    }
+  });
+
+  it('e1000e with MSI: pci_msi_shutdown disables and unmasks, __e1000_shutdown clears MASTER, so pci_device_shutdown has nothing left to clear', async () => {
+    const m = await syntheticEndpoint();
+    await driverConfigure(m.fa, { kernel: '7.1' });
+    const log = await kernelShutdown(m.fa, { driver: 'e1000e', preserved: false, from: '7.1' });
+    expect(steps(log)).toEqual(['pci_msi_set_enable', 'pci_intx_for_msi', 'pci_msi_unmask', 'pci_clear_master']);
+    expect((await m.fa.config.readw(SYN.MSI + PCI_MSI_FLAGS)) & 1).toBe(0);
+  });
+
+  it('no driver: only pci_clear_master; INTX_DISABLE and MSI stay for kernel B to clean up', async () => {
+    const m = await syntheticEndpoint();
+    await driverConfigure(m.fa, { kernel: '6.12' });
+    const log = await kernelShutdown(m.fa, { driver: 'none', preserved: false, from: '6.12' });
+    expect(steps(log)).toEqual(['pci_clear_master']);
+    expect(await m.fa.config.readw(PCI_COMMAND)).toBe(0x0503);
+  });
+
+  it('virtio: no config-space write from the driver; v6.19+ note virtio_dev_shutdown', async () => {
+    for (const [from, bus] of [['6.12', false], ['6.19', true]] as const) {
+      const m = await syntheticEndpoint();
+      const log = await kernelShutdown(m.fa, { driver: 'virtio', preserved: false, from });
+      expect(log.notes.find((n) => n.step === 'virtio')?.why.includes('virtio_dev_shutdown'), from).toBe(bus);
+    }
+  });
+
+  it('a preserved device keeps MASTER even with no driver', async () => {
+    const m = await syntheticEndpoint();
+    await driverConfigure(m.fa, { kernel: '6.12' });
+    await kernelShutdown(m.fa, { driver: 'none', preserved: true, from: '6.12' });
+    expect(await m.fa.config.readw(PCI_COMMAND)).toBe(0x0507);
+  });
+});
