@@ -16,7 +16,9 @@ const src = (fn: string) => `QEMU 7.2 ${fn}`;
 
 const pcieAllReadOnly: AttributeOverride[] = [
   { capability: 'pcie', register: 'PCI_EXP_*', field: '*', access: 'RO', reason: 'QEMU makes the whole PCIe capability read-only, then opens bits per device', source: src('hw/pci/pcie.c pcie_cap_init') },
-  { capability: 'pcie', register: 'PCI_EXP_DEVCTL2', field: 'PCI_EXP_DEVCTL2_EE_PREFIX_BLOCK', access: 'RW', reason: 'the one bit pcie_cap_init leaves writable', source: src('hw/pci/pcie.c pcie_cap_init (PCI_EXP_DEVCTL2_EETLPPB)') },
+  // On endpoints the model has no such field (bit 15 is reserved there), so this reopens it on ports
+  // only; the endpoint case is exception 'devctl2-eetlppb-on-endpoints' in test/e2e/differential.test.ts.
+  { capability: 'pcie', register: 'PCI_EXP_DEVCTL2', field: 'PCI_EXP_DEVCTL2_EE_PREFIX_BLK', access: 'RW', reason: 'the one bit pcie_cap_init leaves writable', source: src('hw/pci/pcie.c pcie_cap_init (PCI_EXP_DEVCTL2_EETLPPB)') },
 ];
 
 const deverr: AttributeOverride[] = [
@@ -49,16 +51,55 @@ const aerUncorMaskReadOnly: AttributeOverride[] = [
   { capability: 'aer', register: 'PCI_ERR_UNCOR_MASK', field: '*', access: 'RO', reason: 'QEMU 7.2 leaves the uncorrectable error mask read-only 0 (8.0 adds x-pcie-err-unc-mask)', source: src('hw/pci/pcie_aer.c pcie_aer_init; qemu.md 2.1 OBS') },
 ];
 
+// pcie_aer_init: UNCOR_STATUS W1C and UNCOR_SEVER RW only for PCI_ERR_UNC_SUPPORTED (bits up to
+// TLP Prefix Blocked, 25); the later PCIe bits 26-31 are read-only 0.
+const aerUncorNewerBitsReadOnly: AttributeOverride[] = ['PCI_ERR_UNCOR_STATUS', 'PCI_ERR_UNCOR_SEVER'].flatMap((register) =>
+  ['PCI_ERR_UNC_POISON_BLK', 'PCI_ERR_UNC_DMWR_BLK', 'PCI_ERR_UNC_IDE_CHECK', 'PCI_ERR_UNC_MISR_IDE', 'PCI_ERR_UNC_PCRC_CHECK', 'PCI_ERR_UNC_XLAT_BLK'].map((field): AttributeOverride => ({
+    capability: 'aer', register, field, access: 'RO', reason: 'QEMU 7.2 implements only PCI_ERR_UNC_SUPPORTED (bits 4..25); newer uncorrectable error bits are read-only 0', source: src('hw/pci/pcie_aer.c pcie_aer_init (wmask/w1cmask = PCI_ERR_UNC_SUPPORTED)'),
+  })));
+
+// Endpoints have no aer_log_max property, so log_max is 0: MHRC stays clear and MHRE is not
+// writable. Ports (aer_log_max, default 8) get MHRC and a writable MHRE.
+const aerNoMultiHeader: AttributeOverride[] = [
+  { capability: 'aer', register: 'PCI_ERR_CAP', field: 'PCI_ERR_CAP_MHRE', access: 'RO', reason: 'no multiple header recording (aer_log.log_max = 0): MHRE read-only 0', source: src('hw/pci/pcie_aer.c pcie_aer_init (MHRE in wmask only if log_max > 0)') },
+];
+
+// A PM capability whose PMCSR wmask is PCI_PM_CTRL_STATE_MASK only (no PME, no Data register).
+const pmcsrStateOnly = (fn: string): AttributeOverride[] => ['PCI_PM_CTRL_PME_ENABLE', 'PCI_PM_CTRL_DATA_SEL_MASK'].map((field): AttributeOverride => ({
+  capability: 'pm', register: 'PCI_PM_CTRL', field, access: 'RO', reason: 'PMCSR wmask is the PowerState field only', source: src(fn),
+}));
+
+// pcie_acs_init: ACS Control wmask = the capability bits (SV|TB|RR|CR|UF|DT on downstream ports);
+// P2P Egress Control is not implemented, so its enable is read-only 0.
+const acsNoEgressControl: AttributeOverride[] = [
+  { capability: 'acs', register: 'PCI_ACS_CTRL', field: 'PCI_ACS_EC', access: 'RO', reason: 'P2P Egress Control not implemented (not in PCI_ACS_CAP): enable read-only 0', source: src('hw/pci/pcie.c pcie_acs_init (wmask = cap_bits)') },
+];
+
+// pci_init_mask_bridge: the whole dword 0x18..0x1b (bus numbers and secondary latency timer) is RW.
+const bridgeSecLatencyRw: AttributeOverride[] = [
+  { capability: 'header', register: 'PCI_SEC_LATENCY_TIMER', field: '*', access: 'RW', reason: 'QEMU makes 0x18..0x1b writable on every bridge, including the secondary latency timer PCIe hardwires to 0', source: src('hw/pci/pci.c pci_init_mask_bridge') },
+];
+
 const commandParityReadOnly: AttributeOverride[] = [
   { capability: 'header', register: 'PCI_COMMAND', field: 'PCI_COMMAND_PARITY', access: 'RO', reason: 'QEMU COMMAND wmask is IO|MEMORY|MASTER|INTX_DISABLE|SERR only', source: src('hw/pci/pci.c pci_init_wmask') },
 ];
 
-function qemuProfile(name: string, description: string, overrides: AttributeOverride[]): DeviceProfile {
+/**
+ * BAR sizes by index (6 = expansion ROM; 0 = not implemented), as `pci_register_bar` registers
+ * them: measured by scripts/gen-fixtures.ts (fixtures/qemu/*.json barSizes). The upper half of a
+ * 64-bit BAR is left undefined (the size sits at the lower index).
+ */
+type BarSizes = readonly (number | undefined)[];
+const KiB = 1024;
+const NO_BARS: BarSizes = [0, 0, 0, 0, 0, 0, 0];
+
+function qemuProfile(name: string, description: string, barSizes: BarSizes, overrides: AttributeOverride[]): DeviceProfile {
   return {
     name,
     description,
     personality: 'qemu-7.2',
     overrides: [...commandParityReadOnly, ...pcieAllReadOnly, ...overrides],
+    barSizes,
     // pci_init_wmask: every byte from 0x40 to the end of config space starts writable; capabilities
     // then clear their own ranges, so unclaimed bytes are free RW scratch that no reset clears.
     unclaimed: { kind: 'scratch', from: 0x40 },
@@ -73,12 +114,17 @@ export interface VendorProfile {
 }
 
 export const QEMU_72_PROFILES: readonly VendorProfile[] = [
-  { vendor: 0x8086, device: 0x10d3, profile: qemuProfile('qemu-7.2-e1000e', 'QEMU 7.2 e1000e: Device Control and Status read-only, no FLR, AER UNCOR_MASK read-only', [...aerUncorMaskReadOnly]) },
-  { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [...flr]) },
-  { vendor: 0x1af4, device: 0x1041, profile: qemuProfile('qemu-7.2-virtio-net', 'QEMU 7.2 virtio-net-pci (modern): deverr, FLR, lnkctl; AER UNCOR_MASK read-only when aer=on', [...deverr, ...flr, ...lnkctl, ...aerUncorMaskReadOnly]) },
-  { vendor: 0x1b36, device: 0x000d, profile: qemuProfile('qemu-7.2-xhci', 'QEMU 7.2 qemu-xhci: PCIe capability read-only', []) },
-  { vendor: 0x1b36, device: 0x000c, profile: qemuProfile('qemu-7.2-pcie-root-port', 'QEMU 7.2 pcie-root-port', [...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly]) },
-  { vendor: 0x8086, device: 0x3420, profile: qemuProfile('qemu-7.2-ioh3420', 'QEMU 7.2 ioh3420 root port', [...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly]) },
-  { vendor: 0x104c, device: 0x8232, profile: qemuProfile('qemu-7.2-x3130-upstream', 'QEMU 7.2 x3130 upstream port', [...deverr, ...flr, ...aerUncorMaskReadOnly]) },
-  { vendor: 0x104c, device: 0x8233, profile: qemuProfile('qemu-7.2-xio3130-downstream', 'QEMU 7.2 xio3130 downstream port', [...deverr, ...flr, ...slot, ...arifwd, ...aerUncorMaskReadOnly]) },
+  // e1000e_pci_realize: BAR0 mmio 128 KiB, BAR1 flash 128 KiB, BAR2 I/O 32 B, BAR3 MSI-X 16 KiB; ROM 256 KiB (efi-e1000e.rom).
+  { vendor: 0x8086, device: 0x10d3, profile: qemuProfile('qemu-7.2-e1000e', 'QEMU 7.2 e1000e: Device Control and Status read-only, no FLR, AER UNCOR_MASK read-only', [128 * KiB, 128 * KiB, 32, 16 * KiB, 0, 0, 256 * KiB], [...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader]) },
+  // nvme_init_pci: BAR0 64-bit 16 KiB (registers + MSI-X), no ROM.
+  { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [16 * KiB, undefined, 0, 0, 0, 0, 0], [...flr, ...pmcsrStateOnly('hw/nvme/ctrl.c nvme_add_pm_capability')]) },
+  // virtio_pci_realize (disable-legacy=on): BAR1 MSI-X 4 KiB, BAR4 64-bit prefetchable 16 KiB modern BAR; ROM 256 KiB (efi-virtio.rom).
+  { vendor: 0x1af4, device: 0x1041, profile: qemuProfile('qemu-7.2-virtio-net', 'QEMU 7.2 virtio-net-pci (modern): deverr, FLR, lnkctl; AER UNCOR_MASK read-only when aer=on', [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...deverr, ...flr, ...lnkctl, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)')]) },
+  // usb_xhci_pci_realize: BAR0 64-bit 16 KiB, no ROM.
+  { vendor: 0x1b36, device: 0x000d, profile: qemuProfile('qemu-7.2-xhci', 'QEMU 7.2 qemu-xhci: PCIe capability read-only', [16 * KiB, undefined, 0, 0, 0, 0, 0], []) },
+  // gen_rp_realize / rp_realize: BAR0 4 KiB exclusive MSI-X BAR, no ROM.
+  { vendor: 0x1b36, device: 0x000c, profile: qemuProfile('qemu-7.2-pcie-root-port', 'QEMU 7.2 pcie-root-port', [4 * KiB, 0, 0, 0, 0, 0, 0], [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...acsNoEgressControl]) },
+  { vendor: 0x8086, device: 0x3420, profile: qemuProfile('qemu-7.2-ioh3420', 'QEMU 7.2 ioh3420 root port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
+  { vendor: 0x104c, device: 0x8232, profile: qemuProfile('qemu-7.2-x3130-upstream', 'QEMU 7.2 x3130 upstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
+  { vendor: 0x104c, device: 0x8233, profile: qemuProfile('qemu-7.2-xio3130-downstream', 'QEMU 7.2 xio3130 downstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...slot, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
 ];
