@@ -77,7 +77,8 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
       const before = ((vBefore & m) >>> 0) / shift;
       const mid = ((vMid & m) >>> 0) / shift;
       const after = ((vAfter & m) >>> 0) / shift;
-      const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: (savedM & m) === m >>> 0 || (savedM & m) === m, last, written: restoreW.length > 0 });
+      const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
+      const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
   }
@@ -88,16 +89,20 @@ interface FieldFacts {
   before: number; mid: number; after: number;
   volatile: boolean; w1c: boolean; saved: boolean;
   last: ConfigWrite | undefined; written: boolean;
+  /** Kernel functions that wrote the register between the save and the restore. */
+  kexecSteps: readonly string[];
 }
 
 function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   const origin = f.last?.origin;
   if (f.before === f.after) {
-    if (!f.written) return f.mid === f.before ? ['unchanged', 'not changed by the kexec, not written by the restore'] : ['restored', 'returned to its value without a restore write'];
-    if (origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister) {
-      return ['restored', `value coincides: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister} (latent corruption)`];
+    const latent = origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister;
+    if (f.mid === f.before) {
+      if (latent) return ['unchanged', `latent corruption: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister}; the values happen to match`];
+      return ['unchanged', f.written ? `not changed by the kexec; rewritten with the same value by ${f.last!.step}` : 'not changed by the kexec, not written by the restore'];
     }
-    return ['restored', `written back by ${f.last!.step}`];
+    if (!f.written) return ['restored', 'changed during the kexec and back without a restore write'];
+    return ['restored', `${latent ? 'value coincides (latent corruption): ' : ''}written back by ${f.last!.step}`];
   }
   if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
@@ -107,9 +112,14 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
     if (origin.stale) return ['stale', `${f.last!.step} restored ${inp.newKernel}'s ${origin.buffer} buffer slot for ${origin.slotRegister}, which ${inp.oldKernel}'s blob never filled (pci_load_saved_state leaves absent buffers untouched)`];
     if (origin.originRegister !== origin.slotRegister) return ['corrupted', `${f.last!.step} wrote ${inp.newKernel}'s ${origin.buffer} slot for ${origin.slotRegister}, but ${inp.oldKernel} saved ${origin.originRegister ?? 'nothing'} in those bytes (data[] layouts differ)`];
   }
+  if (origin?.kind === 'buffer' && origin.ownSave) return ['lost', `${f.last!.step} restored ${inp.newKernel}'s own pci_save_state (taken after the kexec), not the state ${inp.oldKernel} saved`];
+  if (origin?.kind === 'config-dword' && origin.source === 'own-save') return ['lost', `${f.last!.step} restored ${inp.newKernel}'s own pci_save_state (taken after the kexec), not the state ${inp.oldKernel} saved`];
   if (inp.refused && !f.written) return ['refused', `${inp.newKernel} refused the saved state (${inp.refused}); nothing restored this field`];
   if (!f.saved) return ['lost', `not saved by ${inp.oldKernel}'s pci_save_state`];
-  if (!f.written) return ['lost', `saved by ${inp.oldKernel} but ${inp.newKernel}'s pci_restore_state did not write it back${inp.refused ? ` (${inp.refused})` : ''}`];
+  if (!f.written) {
+    const by = f.kexecSteps.length ? `changed during the kexec by ${f.kexecSteps.join(', ')}; ` : '';
+    return ['lost', `${by}saved by ${inp.oldKernel} but nothing in ${inp.newKernel} wrote it back${inp.refused ? ` (${inp.refused})` : ''}`];
+  }
   return ['lost', `${f.last!.step} wrote it back but the device did not keep the value (read-only in this implementation, or changed afterwards)`];
 }
 

@@ -1,6 +1,6 @@
 /**
  * The classification of every field after a save -> kexec -> restore cycle (issue 4, step 5).
- *   restored   changed on the way and written back to its value, or kept by the restore
+ *   restored   changed on the way (kexec, reset) and back to its value after the restore
  *   expected   changed, and that is correct: RW1C status, volatile hardware state, or regenerated
  *              by the kernel from its own state (MSI/MSI-X descriptors, ACS policy, REBAR sizes)
  *   lost       changed, and the old kernel never saved it (or the new kernel never wrote it back)
@@ -8,7 +8,8 @@
  *   stale      the new kernel restored a buffer the old kernel never wrote (kzalloc'd or left over)
  *   refused    the new kernel refused the saved state (pci_load_saved_state -EINVAL) and the
  *              field is not back
- *   unchanged  never changed and never written (omitted from reports unless asked)
+ *   unchanged  never changed (omitted from reports unless asked; a rewrite from another
+ *              register's slot that happens to carry the same value is noted as latent)
  */
 export type Verdict = 'restored' | 'expected' | 'lost' | 'corrupted' | 'stale' | 'refused' | 'unchanged';
 
@@ -16,7 +17,8 @@ export const VERDICTS: readonly Verdict[] = ['restored', 'expected', 'lost', 'co
 
 /** Where a restore write's value came from, so a wrong value can be explained. */
 export type WriteOrigin =
-  | { readonly kind: 'config-dword'; readonly dword: number }
+  /** From saved_config_space: carried from kernel A, or kernel B's own pci_save_state. */
+  | { readonly kind: 'config-dword'; readonly dword: number; readonly source: 'carried' | 'own-save' }
   | {
       readonly kind: 'buffer';
       /** The save buffer (EXP, ERR, LTR, L1SS, PTM, DPC, PCIX, VC, TPH). */
@@ -27,6 +29,8 @@ export type WriteOrigin =
       readonly originRegister: string | undefined;
       /** True when the slot's bytes were never written by the old kernel (missing from the blob). */
       readonly stale: boolean;
+      /** The buffer holds kernel B's own pci_save_state, not a state carried from kernel A. */
+      readonly ownSave?: boolean;
     }
   | { readonly kind: 'regenerated'; readonly from: string };
 

@@ -1,0 +1,131 @@
+/**
+ * Carrying the saved state across the kexec in a format: serialize from kernel A's saved state,
+ * load into kernel B's buffers.
+ *  - linux-blob: pci_store_saved_state bytes; loaded by pci_load_saved_state, which copies data[]
+ *    by position and checks only (cap_nr, extended) and size.
+ *  - lusim-v1: one record per saved register; kernel B fills each of its own slots from the record
+ *    for the same register (by identity, not position). A register with no record is "left as
+ *    found": the slot gets the register's current value, so the restore writes back what is there.
+ */
+import type { PciFunction } from '../../devices/device.js';
+import { SimError } from '../errors.js';
+import { parseLinuxBlob, pciLoadSavedState, pciStoreSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
+import { decodeLusimV1, encodeLusimV1, type LusimIdentity, type RegisterRecord } from '../formats/lusim-v1.js';
+import { bufferSlots } from '../linux/layouts.js';
+import type { KernelProfile } from '../linux/profile.js';
+import type { PciSavedDevState } from '../saved-state.js';
+import type { ConfigAccess } from '../../devices/access.js';
+import { bufferName, hasRtctl, type BufferFill } from './provenance.js';
+
+export type SaveFormat = 'linux-blob' | 'lusim-v1';
+export const SAVE_FORMATS: readonly SaveFormat[] = ['linux-blob', 'lusim-v1'];
+
+/** The serialized state; `null` when pci_store_saved_state returned NULL (state not saved). */
+export type Carried = { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
+
+const readData = (data: Uint8Array, off: number, width: number) => {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = (v * 256 + (data[off + i] ?? 0)) >>> 0;
+  return v;
+};
+const writeData = (data: Uint8Array, off: number, width: number, v: number) => {
+  for (let i = 0; i < width; i++) data[off + i] = (v >>> (8 * i)) & 0xff;
+};
+
+export function deviceIdentity(fn: PciFunction): LusimIdentity {
+  const s = fn.space;
+  const dsnCap = fn.walk.capabilities.find((c) => c.extended && c.id === 0x03 && !c.overlaps);
+  const base: LusimIdentity = {
+    vendor: s.read(0x00, 2), device: s.read(0x02, 2), subsystemVendor: s.read(0x2c, 2), subsystemDevice: s.read(0x2e, 2),
+    classCode: s.read(0x08, 4) >>> 8, revision: s.read(0x08, 1),
+  };
+  if (!dsnCap) return base;
+  return { ...base, dsn: (BigInt(s.read(dsnCap.offset + 8, 4)) << 32n) | BigInt(s.read(dsnCap.offset + 4, 4)) };
+}
+
+export function serializeSaved(format: SaveFormat, fn: PciFunction, profileA: KernelProfile, saved: PciSavedDevState): Carried {
+  if (format === 'linux-blob') {
+    const state = pciStoreSavedState(saved);
+    return { format, bytes: state ? serializeLinuxBlob(state) : null };
+  }
+  if (!saved.stateSaved) return { format, bytes: null };
+  const records: RegisterRecord[] = [];
+  for (let i = 0; i < 16; i++) records.push({ capId: 'header', extended: false, offset: i * 4, width: 4, value: saved.savedConfigSpace[i], mask: 0xffffffff });
+  const rt = hasRtctl(fn);
+  for (const buf of saved.savedCapSpace) {
+    const slots = bufferSlots(profileA.layouts, buf.capNr, buf.extended, rt);
+    if (!slots) continue; // VC/TPH tables: not register lists (reported by the cycle as not carried)
+    for (const s of slots) {
+      if (s.offset < 0) continue;
+      records.push({ capId: buf.capNr, extended: buf.extended, offset: s.offset, width: s.width, value: readData(buf.data, s.dataOffset, s.width), mask: s.width === 4 ? 0xffffffff : (1 << (8 * s.width)) - 1 });
+    }
+  }
+  return { format, bytes: encodeLusimV1(deviceIdentity(fn), records) };
+}
+
+export interface LoadOutcome {
+  /** 0, or the error the new kernel refuses the state with. */
+  readonly ret: number;
+  readonly error?: string;
+  readonly fills: ReadonlyMap<string, BufferFill>;
+  readonly notes: readonly string[];
+}
+
+/** Load the carried state into kernel B's buffers (`saved`), as kernel B would. */
+export async function loadCarried(carried: Carried, fn: PciFunction, profileB: KernelProfile, saved: PciSavedDevState, config: ConfigAccess): Promise<LoadOutcome> {
+  const fills = new Map<string, BufferFill>();
+  const notes: string[] = [];
+  for (const b of saved.savedCapSpace) fills.set(`${b.extended}:${b.capNr}`, { kind: 'untouched' });
+  if (carried.bytes === null) {
+    saved.stateSaved = false;
+    return { ret: 0, fills, notes: ['kernel A stored no state (pci_store_saved_state returned NULL: state_saved was false)'] };
+  }
+  if (carried.format === 'linux-blob') {
+    let state;
+    try {
+      state = parseLinuxBlob(carried.bytes);
+    } catch (e) {
+      if (!(e instanceof SimError)) throw e;
+      saved.stateSaved = false;
+      return { ret: -22, error: e.message, fills, notes };
+    }
+    const res = pciLoadSavedState(saved, state);
+    for (const c of res.copied) fills.set(`${c.extended}:${c.capNr}`, { kind: 'positional' });
+    for (const s of res.stale) notes.push(`${bufferName(s.capNr, s.extended)} buffer not written by the load (${s.why}): keeps ${profileB.saveAtBusAddDevice ? 'its enumeration-time save (pci_bus_add_device)' : 'kzalloc zeros'}`);
+    if (res.failed) {
+      const f = res.failed;
+      const why = f.reason === 'missing-buffer' ? `no ${bufferName(f.capNr, f.extended)} buffer in the new kernel` : `${bufferName(f.capNr, f.extended)} size ${f.blobSize} in the blob vs ${f.deviceSize} in the new kernel`;
+      return { ret: res.ret, error: `pci_load_saved_state -EINVAL: ${why}; config dwords and earlier entries already copied`, fills, notes };
+    }
+    return { ret: 0, fills, notes };
+  }
+  let decoded;
+  try {
+    decoded = decodeLusimV1(carried.bytes, { expectIdentity: deviceIdentity(fn), knownCapability: (id, ext) => fn.walk.capabilities.some((c) => c.id === id && c.extended === ext) });
+  } catch (e) {
+    if (!(e instanceof SimError)) throw e;
+    saved.stateSaved = false;
+    return { ret: -22, error: `lusim-v1 refused: ${e.message}`, fills, notes };
+  }
+  for (const w of decoded.warnings) notes.push(`lusim-v1: ${w.message}`);
+  saved.stateSaved = false;
+  for (const r of decoded.records) if (r.capId === 'header') saved.savedConfigSpace[r.offset >> 2] = r.value >>> 0;
+  const rt = hasRtctl(fn);
+  for (const buf of saved.savedCapSpace) {
+    const slots = bufferSlots(profileB.layouts, buf.capNr, buf.extended, rt);
+    if (!slots) { notes.push(`${bufferName(buf.capNr, buf.extended)} is a table, not a register list: lusim-v1 does not carry it (left as saved at enumeration)`); continue; }
+    const cap = fn.walk.capabilities.find((c) => c.id === buf.capNr && c.extended === buf.extended && !c.overlaps);
+    for (const s of slots) {
+      const rec = decoded.records.find((r) => r.capId === buf.capNr && r.extended === buf.extended && r.offset === s.offset && r.width === s.width);
+      if (rec) { writeData(buf.data, s.dataOffset, s.width, rec.value); continue; }
+      // Compatibility rule: missing register -> left as found (the restore writes back what is there).
+      const current = s.offset >= 0 && cap ? await (s.width === 4 ? config.readl(cap.offset + s.offset) : config.readw(cap.offset + s.offset)) : 0;
+      writeData(buf.data, s.dataOffset, s.width, current);
+      notes.push(`lusim-v1: no record for ${s.name}: left as found (0x${current.toString(16)})`);
+    }
+    fills.set(`${buf.extended}:${buf.capNr}`, { kind: 'by-register' });
+  }
+  saved.stateSaved = true;
+  return { ret: 0, fills, notes };
+}
+

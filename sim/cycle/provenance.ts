@@ -1,0 +1,111 @@
+/**
+ * Which config bits the old kernel saved, and where each value the new kernel's restore wrote
+ * came from. Both follow from data: the header dwords pci_save_state copies, and each buffer's
+ * data[] layout in each kernel's profile (sim/linux/layouts.ts). A slot of kernel B's buffer holds
+ * whatever kernel A put at the same bytes of its data[]; if A's layout names another register
+ * there, the restore corrupts.
+ */
+import type { PciFunction } from '../../devices/device.js';
+import type { WriteLogEntry } from '../linux/write-log.js';
+import { bufferSlots, type PlacedSlot } from '../linux/layouts.js';
+import type { KernelProfile } from '../linux/profile.js';
+import type { PciSavedDevState } from '../saved-state.js';
+import type { ConfigWrite } from './classify.js';
+import type { WriteOrigin } from './verdict.js';
+
+/** Steps that write a register from a save buffer, keyed by the buffer's (extended, cap_nr). */
+const BUFFER_STEPS: Readonly<Record<string, string>> = {
+  pci_restore_pcie_state: 'false:16',
+  pci_restore_pcix_state: 'false:7',
+  pci_restore_aer_state: 'true:1',
+  pci_restore_ltr_state: 'true:24',
+  pci_restore_aspm_l1ss_state: 'true:30',
+  aspm_program_l1ss: 'true:30',
+  pci_restore_ptm_state: 'true:31',
+  pci_restore_dpc_state: 'true:29',
+};
+
+const BUFFER_NAMES: Readonly<Record<string, string>> = { 'false:16': 'EXP', 'false:7': 'PCIX', 'true:1': 'ERR', 'true:24': 'LTR', 'true:30': 'L1SS', 'true:31': 'PTM', 'true:29': 'DPC', 'true:2': 'VC', 'true:23': 'TPH' };
+
+export function bufferName(capNr: number, extended: boolean): string {
+  return BUFFER_NAMES[`${extended}:${capNr}`] ?? `${extended ? 'ext' : 'cap'} 0x${capNr.toString(16)}`;
+}
+
+function capOffset(fn: PciFunction, capNr: number, extended: boolean): number | undefined {
+  return fn.walk.capabilities.find((c) => c.id === capNr && c.extended === extended && !c.overlaps)?.offset;
+}
+
+/** pcie_cap_has_rtctl: Root Port or RCEC (PCI_EXP_FLAGS_TYPE 4 or 10). */
+export function hasRtctl(fn: PciFunction): boolean {
+  const pcie = capOffset(fn, 0x10, false);
+  if (pcie === undefined) return false;
+  const type = (fn.space.read(pcie + 2, 2) >> 4) & 0xf;
+  return type === 4 || type === 10;
+}
+
+/** Per byte, the bits kernel A's pci_save_state captured: the 16 header dwords and every buffer slot. */
+export function savedBits(fn: PciFunction, profile: KernelProfile, saved: PciSavedDevState): Uint8Array {
+  const mask = new Uint8Array(fn.space.size);
+  if (!saved.stateSaved) return mask;
+  mask.fill(0xff, 0, 64);
+  const rt = hasRtctl(fn);
+  for (const buf of saved.savedCapSpace) {
+    const base = capOffset(fn, buf.capNr, buf.extended);
+    const slots = bufferSlots(profile.layouts, buf.capNr, buf.extended, rt);
+    if (base === undefined || !slots) continue;
+    for (const s of slots) {
+      if (s.offset < 0) continue;
+      for (let i = 0; i < s.width; i++) if (base + s.offset + i < mask.length) mask[base + s.offset + i] = 0xff;
+    }
+  }
+  return mask;
+}
+
+export interface BufferFill {
+  /** How B's buffer got its content: copied from A's blob by position, filled by register identity, or not at all. */
+  readonly kind: 'positional' | 'by-register' | 'untouched';
+}
+
+/**
+ * Attribute each config write of B's restore to its origin.
+ * `fills` says, per B buffer ("ext:capNr"), how the load filled it (linux-blob copies data[] by
+ * position; lusim-v1 fills slots by register identity; a buffer the load did not reach is stale).
+ */
+export function attributeRestoreWrites(
+  fn: PciFunction,
+  oldProfile: KernelProfile,
+  newProfile: KernelProfile,
+  log: readonly WriteLogEntry[],
+  fills: ReadonlyMap<string, BufferFill>,
+  configCarried: boolean,
+): ConfigWrite[] {
+  const rt = hasRtctl(fn);
+  return log.filter((w) => w.space === 'config' && w.target === 'dev').map((w): ConfigWrite => {
+    const base: ConfigWrite = { step: w.step, offset: w.offset, width: w.width };
+    if (w.step === 'pci_restore_config_space') return { ...base, origin: { kind: 'config-dword', dword: w.offset >> 2, source: configCarried ? 'carried' : 'own-save' } };
+    const key = BUFFER_STEPS[w.step];
+    if (!key) return base;
+    const [ext, nr] = key.split(':');
+    const extended = ext === 'true';
+    const capNr = Number(nr);
+    const cap = capOffset(fn, capNr, extended);
+    const slotsB = bufferSlots(newProfile.layouts, capNr, extended, rt);
+    if (cap === undefined || !slotsB) return base;
+    const slotB = slotsB.find((s) => s.offset >= 0 && cap + s.offset === w.offset);
+    if (!slotB) return base;
+    const fill = fills.get(`${extended}:${capNr}`)?.kind ?? 'untouched';
+    if (!configCarried) return { ...base, origin: { kind: 'buffer', buffer: bufferName(capNr, extended), slotRegister: slotB.name, originRegister: slotB.name, stale: false, ownSave: true } };
+    const origin: WriteOrigin = {
+      kind: 'buffer',
+      buffer: bufferName(capNr, extended),
+      slotRegister: slotB.name,
+      originRegister: fill === 'by-register' ? slotB.name : fill === 'positional' ? slotAt(bufferSlots(oldProfile.layouts, capNr, extended, rt), slotB)?.name : undefined,
+      stale: fill === 'untouched',
+    };
+    return { ...base, origin };
+  });
+}
+
+function slotAt(slotsA: PlacedSlot[] | undefined, slotB: PlacedSlot): PlacedSlot | undefined {
+  return slotsA?.find((s) => s.dataOffset === slotB.dataOffset && s.width === slotB.width);
+}
