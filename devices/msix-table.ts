@@ -12,9 +12,8 @@
  * values are always decoded from the bytes. Accesses outside the table and PBA reach device
  * registers lusim does not model: reads return all-ones and writes are dropped, never a throw.
  *
- * Reset: the Mask bit of every entry is 1 after reset (r3.0 6.8.2.9, "default value of this bit
- * is 1b"); addresses and data are undefined by the spec and zeroed here as QEMU msix_reset does
- * (hw/pci/msix.c); the PBA clears. Linux's pci_restore_msi_state rewrites entries and vector
+ * Reset: the Mask bit of every entry is 1 (masked) after reset (r3.0 6.8.2.9); addresses and data
+ * are zeroed and the PBA cleared, as QEMU 7.2 msix_reset does (hw/pci/msix.c; qemu.md section 2.2). Linux's pci_restore_msi_state rewrites entries and vector
  * control from msi_desc without checking Command.MEM (linux-pci.md section 4).
  */
 import type { BarAccess, ConfigAccess } from './access.js';
