@@ -19,10 +19,13 @@
  * the function does not implement is RsvdZ, except PCI_EXP_SLTSTA_PDS of a downstream port, which
  * is hardwired to 1 (r6.0 7.5.3; Linux pcie_capability_read_word returns PDS for it).
  *
- * Size: version 2 is always 0x3c (QEMU PCI_EXP_VER2_SIZEOF). Version 1 ends after the last
- * register the function implements: 0x0c without a link (Linux PCI_CAP_EXP_RC_ENDPOINT_SIZEOF_V1),
- * 0x14 with one (PCI_CAP_EXP_ENDPOINT_SIZEOF_V1; QEMU 7.2's e1000e, hw/pci/pcie.c pcie_cap_v1_init
- * with PCI_EXP_VER1_SIZEOF, qemu.md section 1), 0x1c with a slot, 0x24 with root registers.
+ * Size: version 2 is always 0x3c (QEMU PCI_EXP_VER2_SIZEOF). Version 1 is at least 0x14
+ * (PCI_CAP_EXP_ENDPOINT_SIZEOF_V1; QEMU 7.2 hw/pci/pcie.c pcie_cap_v1_init allocates
+ * PCI_EXP_VER1_SIZEOF = 0x14 for every v1 function, e1000e included, also as an RCiEP on pcie.0:
+ * qemu.md section 1) and extends to the last register the function implements: 0x1c with a slot,
+ * 0x24 with root registers. An RCiEP's v1 link registers are therefore RsvdZ bytes of the
+ * structure (Linux's PCI_CAP_EXP_RC_ENDPOINT_SIZEOF_V1 = 12 would end it at 0x0c; QEMU's
+ * read-only bytes there decide it).
  *
  * Reset values that are not 0 (r6.0 7.5.3.4, 7.5.3.19): DEVCTL RELAX_EN 1, NOSNOOP_EN 1, READRQ
  * 010b (512 bytes); LNKCTL2 Target Link Speed = LNKCAP Max Link Speed. EXT_TAG's default is
@@ -104,7 +107,7 @@ export function pcieLayout(flags: number): PcieLayout {
   const slot = downstreamPort && (flags & PCI_EXP_FLAGS_SLOT) !== 0;
   const root = ROOT_TYPES.includes(type);
   const v2 = version > 1;
-  const size = v2 ? PCI_EXP_VER2_SIZEOF : root ? 0x24 : slot ? 0x1c : link ? 0x14 : 0x0c;
+  const size = v2 ? PCI_EXP_VER2_SIZEOF : root ? 0x24 : slot ? 0x1c : 0x14;
   return { version, type, link, slot, root, v2, downstreamPort, size };
 }
 
