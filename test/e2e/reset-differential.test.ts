@@ -1,0 +1,204 @@
+/**
+ * Reset differential against real QEMU 7.2 (issue 3, "Evidence"): each fixture device is put into a
+ * non-reset state, then reset three ways through qtest/QMP, and the model's after-state (the
+ * fixture's 'qemu-7.2' profile, devices/reset.ts applyReset) must equal QEMU's byte for byte:
+ *  - FLR: DEVCTL.BCR_FLR written as 1 (pcie.c pcie_cap_flr_write_config; a no-op where DEVCAP.FLR=0);
+ *  - system reset: QMP system_reset (runstate.c qemu_system_reset -> qemu_devices_reset), then the
+ *    hermetic bring-up again, because mch_reset clears PCIEXBAR and pci_bridge_reset the bus
+ *    numbers (qemu.md 3.4); the bring-up's bus-number writes are mirrored in the model;
+ *  - secondary bus reset: BRIDGE_CONTROL.BUS_RESET set then cleared on the parent port
+ *    (pci_bridge.c pci_bridge_write_config: qbus_reset_all on the 0->1 edge).
+ *
+ * Non-reset state: every register the model declares is written all-ones through qtest and the
+ * model (minus BCR_FLR, BUS_RESET and the virtio PCI_CFG data window, as in differential.test.ts),
+ * plus two scratch bytes; then the model is re-synchronised to QEMU's bytes, so the comparison
+ * judges the reset alone (write-attribute differences are differential.test.ts's business).
+ * Every after-state difference must match a named exception below (docs/qemu-differences.md
+ * section 2); an exception no longer observed fails too.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Width } from '../../devices/access.js';
+import { applyReset, type ResetKind } from '../../devices/reset.js';
+import { FIXTURE_TOPOLOGIES, type FixtureRig, type FixtureTopology, hex, withFixture } from './helpers/qemu-fixture.js';
+
+const PCI_HEADER_TYPE = 0x0e;
+const PCI_PRIMARY_BUS = 0x18;
+const PCI_BRIDGE_CONTROL = 0x3e;
+const PCI_BRIDGE_CTL_BUS_RESET = 0x40;
+const PCI_CAP_ID_EXP = 0x10;
+const PCI_EXP_DEVCTL = 0x08;
+const PCI_EXP_DEVCTL_BCR_FLR = 0x8000;
+const VIRTIO_PCI_CFG_DATA = 16;
+
+type Trigger = 'flr' | 'system_reset' | 'bus';
+const MODEL_KIND: Record<Trigger, ResetKind> = { flr: 'flr', system_reset: 'cold', bus: 'bus' };
+
+interface ResetDiff {
+  readonly fixture: string;
+  readonly trigger: Trigger;
+  readonly offset: number;
+  readonly at: string | undefined;
+  /** Before the reset (QEMU == model then). */
+  readonly before: number;
+  readonly qemu: number;
+  readonly model: number;
+}
+
+const ones = (w: Width): number => (w === 4 ? 0xffffffff : (1 << (8 * w)) - 1);
+
+async function writeBoth(rig: FixtureRig, offset: number, width: Width, value: number): Promise<void> {
+  if (width === 1) await rig.cfg.writeb(offset, value);
+  else if (width === 2) await rig.cfg.writew(offset, value);
+  else await rig.cfg.writel(offset, value);
+  rig.fn.space.write(offset, width, value);
+}
+
+function virtioCfgData(rig: FixtureRig): number[] {
+  const isVirtio = rig.fixture[0] === 0xf4 && rig.fixture[1] === 0x1a;
+  return isVirtio ? rig.fn.walk.capabilities.filter((c) => c.key === 'vndr' && rig.fixture[c.offset + 3] === 5).map((c) => c.offset + VIRTIO_PCI_CFG_DATA) : [];
+}
+
+/** Drive every declared register (and two scratch bytes) away from its reset value; return QEMU's bytes. */
+async function dirty(rig: FixtureRig): Promise<Uint8Array> {
+  const cfgData = virtioCfgData(rig);
+  const regs = [...rig.fn.space.layout.registers].sort((a, b) => a.offset - b.offset);
+  for (const reg of regs) {
+    if (cfgData.includes(reg.offset)) continue;
+    const avoid = reg.name === 'PCI_EXP_DEVCTL' ? PCI_EXP_DEVCTL_BCR_FLR : reg.name === 'PCI_BRIDGE_CONTROL' ? PCI_BRIDGE_CTL_BUS_RESET : 0;
+    await writeBoth(rig, reg.offset, reg.width, (ones(reg.width) & ~avoid) >>> 0);
+  }
+  const claimed = rig.fn.space.layout.masks.claimed;
+  const scratch = [0x40, 0x104, 0x800, 0xffc].map((from) => claimed.findIndex((c, i) => i >= from && c === 0)).filter((o) => o >= 0).slice(0, 2);
+  for (const o of scratch) await writeBoth(rig, o, 1, 0x5a);
+  const real = await rig.cfg.snapshot();
+  rig.fn.space.bytes.set(real);
+  return real;
+}
+
+function expOffset(rig: FixtureRig): number | undefined {
+  return rig.fn.walk.capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP)?.offset;
+}
+
+async function trigger(rig: FixtureRig, t: Trigger): Promise<void> {
+  if (t === 'flr') {
+    const exp = expOffset(rig);
+    if (exp === undefined) throw new Error(`${rig.topology.name} has no PCIe capability`);
+    await rig.cfg.writew(exp + PCI_EXP_DEVCTL, (await rig.cfg.readw(exp + PCI_EXP_DEVCTL)) | PCI_EXP_DEVCTL_BCR_FLR);
+  } else if (t === 'bus') {
+    const parent = rig.pci.config(rig.topology.parent!);
+    const ctl = await parent.readw(PCI_BRIDGE_CONTROL);
+    await parent.writew(PCI_BRIDGE_CONTROL, ctl | PCI_BRIDGE_CTL_BUS_RESET);
+    await parent.writew(PCI_BRIDGE_CONTROL, ctl & ~PCI_BRIDGE_CTL_BUS_RESET);
+  } else {
+    const since = rig.q.qmp.eventCursor();
+    await rig.q.qmp.execute('system_reset');
+    await rig.q.qmp.waitForEvent('RESET', { since, timeoutMs: 10_000 });
+    await rig.bringUp();
+  }
+}
+
+interface Round {
+  readonly diffs: ResetDiff[];
+  /** Bytes QEMU's reset changed (the reset really happened). */
+  readonly changed: number;
+}
+
+async function resetRound(rig: FixtureRig, t: Trigger): Promise<Round> {
+  const before = await dirty(rig);
+  await trigger(rig, t);
+  // Every port the fixtures reset has a device at devfn 0 below it (pcie.c pcie_cap_slot_reset).
+  applyReset(rig.fn, MODEL_KIND[t], { personality: 'qemu-7.2', slotPopulated: true });
+  if (t === 'system_reset' && (rig.fixture[PCI_HEADER_TYPE] & 0x7f) === 1) {
+    // The bring-up numbered the bridges again (pci-topology.ts numberBridges): mirror that write.
+    rig.fn.space.write(PCI_PRIMARY_BUS, 4, await rig.cfg.readl(PCI_PRIMARY_BUS));
+  }
+  const real = await rig.cfg.snapshot();
+  const blind = virtioCfgData(rig);
+  const out: ResetDiff[] = [];
+  const changed = real.filter((b, i) => b !== before[i]).length;
+  for (let i = 0; i < real.length; i++) {
+    if (blind.some((o) => i >= o && i < o + 4) || real[i] === rig.fn.space.bytes[i]) continue;
+    out.push({ fixture: rig.topology.name, trigger: t, offset: i, at: rig.fn.space.layout.registerAt[i]?.name, before: before[i], qemu: real[i], model: rig.fn.space.bytes[i] });
+  }
+  return { diffs: out, changed };
+}
+
+/** DEVCAP.FLR: QEMU performs an FLR only where pcie_cap_flr_init set it. */
+function hasFlr(rig: FixtureRig): boolean {
+  const exp = expOffset(rig);
+  return exp !== undefined && (rig.fixture[exp + 7] & 0x10) !== 0;
+}
+
+interface Exception {
+  readonly name: string;
+  /** The fixtures it applies to, each with the resets that show it. */
+  readonly cases: readonly (readonly [fixture: string, triggers: readonly Trigger[]])[];
+  readonly matches: (d: ResetDiff) => boolean;
+  readonly why: string;
+}
+
+const ALL: readonly Trigger[] = ['flr', 'bus', 'system_reset'];
+/** What pci_bridge_reset, pcie_cap_deverr_reset, pcie_cap_slot_reset and pcie_cap_arifwd_reset touch. */
+const XIO3130_RESET_REGISTERS = new Set([
+  'PCI_PRIMARY_BUS', 'PCI_SECONDARY_BUS', 'PCI_SUBORDINATE_BUS', 'PCI_SEC_LATENCY_TIMER', 'PCI_IO_BASE', 'PCI_IO_LIMIT',
+  'PCI_MEMORY_BASE', 'PCI_MEMORY_LIMIT', 'PCI_PREF_MEMORY_BASE', 'PCI_PREF_MEMORY_LIMIT', 'PCI_PREF_BASE_UPPER32',
+  'PCI_PREF_LIMIT_UPPER32', 'PCI_BRIDGE_CONTROL', 'PCI_EXP_DEVCTL', 'PCI_EXP_SLTCTL', 'PCI_EXP_SLTSTA', 'PCI_EXP_DEVCTL2',
+]);
+
+const EXCEPTIONS: readonly Exception[] = [
+  {
+    name: 'header-type-bits-ignored',
+    cases: [['nvme', ALL], ['virtio-net', ALL], ['virtio-net-aer', ALL], ['qemu-xhci', ['bus', 'system_reset']]],
+    matches: (d) => (d.at === 'PCI_BASE_ADDRESS_1' || d.at === 'PCI_BASE_ADDRESS_5') && d.offset % 4 === 0 && d.qemu === 0 && d.model === 0x0f,
+    why: 'the model bug of differential.test.ts (devices/device.ts buildFunction does not pass the dump bytes to headerRegisters): the upper dword of a 64-bit BAR is modelled as a 32-bit BAR whose low 4 bits are read-only type bits, so the reset (pci_reset_regions: the whole upper dword is address) leaves them set in the model. qemu-xhci has no FLR, so only bus and system reset.',
+  },
+  {
+    name: 'ioh3420-aer-irq-recomputed',
+    cases: [['ioh3420', ['system_reset']]],
+    matches: (d) => d.at === 'PCI_ERR_ROOT_STATUS' && d.offset === 0x133 && d.qemu === 0,
+    why: 'QEMU recomputes PCI_ERR_ROOT_AER_IRQ from the MSI vectors enabled (pcie_root_port.c rp_reset -> rp_aer_vector_update -> ioh3420.c ioh3420_aer_vector), so once msi_reset has cleared MSI it reads 0 again; devices/reset-qemu.ts ROOT_PORT does not model it (PCI_ERR_ROOT_AER_IRQ bits 31:27 should become 0).',
+  },
+  {
+    name: 'xio3130-reset-handlers-not-modelled',
+    cases: [['x3130-upstream', ALL], ['xio3130-downstream', ALL]],
+    matches: (d) => d.at !== undefined && XIO3130_RESET_REGISTERS.has(d.at) && d.qemu !== d.before,
+    why: 'devices/reset-qemu.ts QEMU_72_RESET_HANDLERS has no entry for the xio3130 ports (it says so), so the model resets them like an endpoint. QEMU: xio3130_upstream.c xio3130_upstream_reset = pcie_cap_deverr_reset + pci_bridge_reset; xio3130_downstream.c xio3130_downstream_reset = pcie_cap_deverr_reset + pcie_cap_slot_reset + pcie_cap_arifwd_reset + pci_bridge_reset (bus numbers, windows disabled, BRIDGE_CONTROL = 0, DEVCTL error enables, SLTCTL defaults, SLTSTA events, DEVCTL2.ARI).',
+  },
+];
+
+function describeDiff(d: ResetDiff): string {
+  return `${d.fixture} ${d.trigger}: byte ${hex(d.offset, 3)} (${d.at ?? 'unclaimed'}) before ${hex(d.before)} QEMU ${hex(d.qemu)} model ${hex(d.model)}`;
+}
+
+function triggersFor(t: FixtureTopology): Trigger[] {
+  return t.parent === undefined ? ['flr', 'system_reset'] : ['flr', 'bus', 'system_reset'];
+}
+
+const observed: ResetDiff[] = [];
+let rounds = 0;
+
+describe('reset after-states: model (qemu-7.2 personality) vs QEMU 7.2', () => {
+  it.each(FIXTURE_TOPOLOGIES.map((t) => [t.name, t] as const))('%s: FLR, secondary bus reset and system_reset leave the bytes the model predicts', async (name, topology) => {
+    const diffs = await withFixture(topology, async (rig) => {
+      const all: ResetDiff[] = [];
+      for (const t of triggersFor(topology)) {
+        const round = await resetRound(rig, t);
+        all.push(...round.diffs);
+        rounds++;
+        // A reset that changed nothing in QEMU would make the comparison vacuous (FLR is a no-op by design without DEVCAP.FLR).
+        if (t !== 'flr' || hasFlr(rig)) expect(round.changed, `${name} ${t} changed no byte in QEMU`).toBeGreaterThan(0);
+        else expect(round.changed, `${name}: BCR_FLR without DEVCAP.FLR must do nothing`).toBe(0);
+      }
+      return all;
+    });
+    observed.push(...diffs);
+    const unexplained = diffs.filter((d) => !EXCEPTIONS.some((e) => e.cases.some(([f, ts]) => f === name && ts.includes(d.trigger)) && e.matches(d)));
+    expect(unexplained.map(describeDiff), 'after-state differences no exception explains: fix devices/reset-qemu.ts or name an exception').toEqual([]);
+  }, 30_000);
+
+  it('every exception is still observed', () => {
+    expect(rounds).toBe(FIXTURE_TOPOLOGIES.reduce((n, t) => n + triggersFor(t).length, 0));
+    const stale = EXCEPTIONS.flatMap((e) => e.cases.flatMap(([f, ts]) => ts.filter((t) => !observed.some((d) => d.fixture === f && d.trigger === t && e.matches(d))).map((t) => `${e.name} on ${f} (${t})`)));
+    expect(stale, 'exceptions no longer observed: remove them (and their docs/qemu-differences.md entry)').toEqual([]);
+  });
+});
