@@ -20,6 +20,8 @@ export interface CapReader {
   readl(rel: number): number;
   /** PCIe Device/Port Type (PCI_EXP_FLAGS_TYPE) if the function has a PCIe capability. */
   readonly pcieType: number | undefined;
+  /** PCI_EXP_DEVCAP2 of a version >= 2 PCIe capability (layout choices such as the AER TLP Prefix Log). */
+  readonly pcieDevcap2: number | undefined;
   /** Header type (0 endpoint, 1 bridge, 2 CardBus), low 7 bits of PCI_HEADER_TYPE. */
   readonly headerType: number;
 }

@@ -71,6 +71,9 @@ const PCI_FIND_CAP_TTL = 48;
 const PCI_CFG_SPACE_SIZE = 256;
 const PCI_EXT_CAP_TTL = (4096 - PCI_CFG_SPACE_SIZE) / 8;
 const PCI_CAP_ID_EXP = 0x10;
+/** Capabilities a function may carry several of by design: vendor-specific (PCI_CAP_ID_VNDR,
+ * PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC; virtio-pci has five VNDR capabilities). */
+const MULTI_INSTANCE = new Set(['false:9', 'true:11', 'true:35']);
 
 interface RawCap { id: number; extended: boolean; offset: number }
 
@@ -97,12 +100,13 @@ export function walkCapabilities(bytes: Uint8Array): WalkResult {
 
   const pcieCap = raws.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
   const pcieType = pcieCap ? (rw(pcieCap.offset + 2) >> 4) & 0xf : undefined;
+  const pcieDevcap2 = pcieCap && (rw(pcieCap.offset + 2) & 0xf) >= 2 ? rl(pcieCap.offset + 0x24) : undefined;
   const headerType = rb(0x0e) & 0x7f;
 
   const placed: PlacedCapability[] = [];
   const seen = new Map<string, number>();
   for (const raw of raws) {
-    const reader = capReader(bytes, raw.offset, pcieType, headerType);
+    const reader = capReader(bytes, raw.offset, pcieType, headerType, pcieDevcap2);
     const def = capabilityDef(raw.id, raw.extended);
     const name = def?.name ?? `${raw.extended ? 'Extended capability' : 'Capability'} ${hex(raw.id, raw.extended ? 4 : 2)}`;
     const key = def?.key ?? `${raw.extended ? 'ext' : 'cap'}-${raw.id.toString(16)}`;
@@ -110,7 +114,7 @@ export function walkCapabilities(bytes: Uint8Array): WalkResult {
       findings.push({ code: 'unknown-capability', severity: 'info', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} is not in lusim's catalogue`, linux: 'Linux skips capabilities it does not know' });
     }
     const dupKey = `${raw.extended}:${raw.id}`;
-    if (seen.has(dupKey) && def) {
+    if (seen.has(dupKey) && def && !MULTI_INSTANCE.has(dupKey)) {
       findings.push({ code: 'duplicate-capability', severity: 'warning', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `second ${name} at ${hex(raw.offset, 3)} (first at ${hex(seen.get(dupKey)!, 3)})`, linux: 'pci_find_capability returns the first one; save/restore only ever touch the first' });
     } else {
       seen.set(dupKey, raw.offset);
@@ -225,7 +229,7 @@ function walkExtended(
   }
 }
 
-export function capReader(bytes: Uint8Array, offset: number, pcieType: number | undefined, headerType: number): CapReader {
+export function capReader(bytes: Uint8Array, offset: number, pcieType: number | undefined, headerType: number, pcieDevcap2?: number): CapReader {
   const rb = (rel: number) => {
     const o = offset + rel;
     return o >= 0 && o < bytes.length ? bytes[o] : 0xff;
@@ -239,5 +243,6 @@ export function capReader(bytes: Uint8Array, offset: number, pcieType: number | 
     readl: (rel: number) => (rw(rel) | (rw(rel + 2) << 16)) >>> 0,
     pcieType,
     headerType,
+    pcieDevcap2,
   };
 }

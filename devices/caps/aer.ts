@@ -13,12 +13,15 @@
  *   +0x2c  PCI_ERR_ROOT_COMMAND   RW     \
  *   +0x30  PCI_ERR_ROOT_STATUS    RW1CS   > Root Ports and RCECs only; RsvdP on other functions
  *   +0x34  PCI_ERR_ROOT_ERR_SRC   ROS    /
- *   +0x38  PCI_ERR_PREFIX_LOG     4 DW, ROS (capability version >= 2)
+ *   +0x38  PCI_ERR_PREFIX_LOG     4 DW, ROS (version >= 2 with End-End TLP Prefix support)
  *
  * Variants: pcieType 4 (Root Port) or 10 (RCEC) adds the three root registers (pcie_cap_has_rtctl
- * in Linux). Size is 0x48 for version >= 2 (QEMU 7.2 always builds version 2 at PCI_ERR_SIZEOF
- * 0x48: include/hw/pci/pcie_regs.h PCI_ERR_VER/PCI_ERR_SIZEOF) and 0x38 for version 1, which has
- * no TLP Prefix Log.
+ * in Linux). The TLP Prefix Log (0x38-0x47) exists only when the function supports End-End TLP
+ * Prefixes (PCIe r6.0 7.8.4.12: PCI_EXP_DEVCAP2_EE_PREFIX, DEVCAP2 bit 21), so the structure is
+ * 0x48 bytes then and 0x38 otherwise. QEMU 7.2 reserves PCI_ERR_SIZEOF = 0x48 when it places the
+ * next capability itself (root ports: ACS at 0x148), but e1000e puts DSN at 0x140
+ * (hw/net/e1000e.c), which only fits because e1000e has no TLP prefix support: a fixed 0x48 would
+ * make the walker report a false overlap there.
  *
  * Defaults: UNCOR_SEVER = DLP|SURPDN|FCP|RX_OVER|MALF_TLP|INTN = 0x00462030 and COR_MASK =
  * ADV_NFAT|INTERNAL|LOG_OVER = 0xe000, as QEMU's PCI_ERR_UNC_SEVERITY_DEFAULT and
@@ -46,6 +49,8 @@ export const PCI_ERR_ROOT_COMMAND = 0x2c;
 export const PCI_ERR_ROOT_STATUS = 0x30;
 export const PCI_ERR_ROOT_ERR_SRC = 0x34;
 export const PCI_ERR_PREFIX_LOG = 0x38;
+/** PCI_EXP_DEVCAP2_EE_PREFIX: End-End TLP Prefix Supported (pci_regs.h). */
+const PCI_EXP_DEVCAP2_EE_PREFIX = 0x00200000;
 export const PCI_ERR_UNC_SEVERITY_DEFAULT = 0x00462030;
 export const PCI_ERR_COR_MASK_DEFAULT = 0x0000e000;
 
@@ -101,7 +106,7 @@ export const aer: CapabilityDef = {
   name: 'Advanced Error Reporting',
   spec: 'PCIe r6.0 7.8.4',
   version,
-  size: (c) => (version(c) >= 2 ? 0x48 : 0x38),
+  size: (c) => (version(c) >= 2 && ((c.pcieDevcap2 ?? 0) & PCI_EXP_DEVCAP2_EE_PREFIX) !== 0 ? 0x48 : 0x38),
   registers: (c) => {
     const regs: RegisterDef[] = [
       ...extCapHeader(),
@@ -162,7 +167,7 @@ export const aer: CapabilityDef = {
       // Not a Root Port or RCEC: the root registers are reserved (RsvdP, read-only in the model).
       regs.push(r('PCI_ERR_RSVD_2C', 0x2c, 4, []), r('PCI_ERR_RSVD_30', 0x30, 4, []), r('PCI_ERR_RSVD_34', 0x34, 4, []));
     }
-    if (version(c) >= 2) regs.push(...logDwords('PCI_ERR_PREFIX_LOG', PCI_ERR_PREFIX_LOG, 4));
+    if (version(c) >= 2 && ((c.pcieDevcap2 ?? 0) & PCI_EXP_DEVCAP2_EE_PREFIX) !== 0) regs.push(...logDwords('PCI_ERR_PREFIX_LOG', PCI_ERR_PREFIX_LOG, 4));
     return regs;
   },
 };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { parseLspci } from '../../devices/dump/lspci.js';
@@ -39,6 +39,20 @@ describe('capability walker on hand-made malformed dumps (scripts/make-malformed
     const pcie = res.capabilities.find((c) => c.id === 0x10 && !c.extended);
     expect(pcie?.overlaps).toBeDefined();
     expect(pcie?.registers).toEqual([]);
+  });
+});
+
+describe('walker on QEMU fixtures', () => {
+  it('e1000e: AER (0x38 bytes, no TLP prefix support) and DSN at 0x140 do not overlap (hw/net/e1000e.c fixed offsets)', () => {
+    const res = walkCapabilities(parseLspci(readFileSync('fixtures/qemu/e1000e.lspci', 'utf8'))[0].bytes);
+    expect(res.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(res.capabilities.find((c) => c.key === 'dsn')?.registers.length).toBeGreaterThan(0);
+  });
+  it('every QEMU fixture walks without an error or warning finding', () => {
+    for (const f of readdirSync('fixtures/qemu').filter((x) => x.endsWith('.lspci'))) {
+      const res = walkCapabilities(parseLspci(readFileSync(`fixtures/qemu/${f}`, 'utf8'))[0].bytes);
+      expect(res.findings.filter((x) => x.severity !== 'info'), f).toEqual([]);
+    }
   });
 });
 

@@ -33,12 +33,17 @@ describe('AER variants (pcie_cap_has_rtctl: Root Port and RCEC only)', () => {
     });
   }
 
-  it('size is 0x48 with the TLP Prefix Log (version 2) and 0x38 without it (version 1)', () => {
-    expect(aer.size(reader(extBytes(1, 2), ENDPOINT))).toBe(0x48);
-    expect(aer.size(reader(extBytes(1, 2), ROOT_PORT))).toBe(0x48);
-    expect(aer.size(reader(extBytes(1, 1), ROOT_PORT))).toBe(0x38);
+  // PCIe r6.0 7.8.4.12: the TLP Prefix Log exists only with End-End TLP Prefix support
+  // (DEVCAP2 bit 21). QEMU 7.2 e1000e places DSN at 0x140 (hw/net/e1000e.c), right after a 0x38 AER.
+  const EE_PREFIX = 0x00200000;
+  it('size is 0x48 with the TLP Prefix Log (version 2 + DEVCAP2 EE prefix) and 0x38 without it', () => {
+    expect(aer.size(reader(extBytes(1, 2), ENDPOINT, EE_PREFIX))).toBe(0x48);
+    expect(aer.size(reader(extBytes(1, 2), ROOT_PORT, EE_PREFIX))).toBe(0x48);
+    expect(aer.size(reader(extBytes(1, 2), ENDPOINT, 0))).toBe(0x38);
+    expect(aer.size(reader(extBytes(1, 2), ENDPOINT))).toBe(0x38);
+    expect(aer.size(reader(extBytes(1, 1), ROOT_PORT, EE_PREFIX))).toBe(0x38);
     expect(names(aer, reader(extBytes(1, 1), ROOT_PORT))).not.toContain('PCI_ERR_PREFIX_LOG[0]');
-    expect(names(aer, reader(extBytes(1, 2), ENDPOINT))).toContain('PCI_ERR_PREFIX_LOG[3]');
+    expect(names(aer, reader(extBytes(1, 2), ENDPOINT, EE_PREFIX))).toContain('PCI_ERR_PREFIX_LOG[3]');
   });
 
   it('status registers are RW1CS: writing 1 clears only the bits written', () => {

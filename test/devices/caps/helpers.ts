@@ -18,8 +18,8 @@ export function extBytes(id: number, version: number, dwords: Record<number, num
   return b;
 }
 
-export function reader(bytes: Uint8Array, pcieType?: number): CapReader {
-  return capReader(bytes, CAP_AT, pcieType, 0);
+export function reader(bytes: Uint8Array, pcieType?: number, pcieDevcap2?: number): CapReader {
+  return capReader(bytes, CAP_AT, pcieType, 0, pcieDevcap2);
 }
 
 /** A ConfigSpace whose only registers are this capability's, at 0x100. */
