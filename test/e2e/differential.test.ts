@@ -98,16 +98,10 @@ const ATTRIBUTE_EXCEPTIONS: readonly Exception[] = [
     why: 'QEMU pcie.c pcie_cap_init (x-pcie-extcap-init, default on) puts a read-only zero extended capability header at 0x100 of a PCIe function without extended capabilities; the model leaves 0x100..0x103 unclaimed, so the QEMU profile\'s scratch policy makes them RW.',
   },
   {
-    name: 'scratch-inside-capability',
-    fixtures: ['e1000e-rciep'],
-    matches: (d) => d.at === undefined && d.offset >= 0xec && d.offset < 0xf4,
-    why: 'e1000e on pcie.0 is a Root Complex Integrated Endpoint: devices/caps/pcie.ts declares no link registers for type 9, but QEMU\'s v1 PCIe capability (pcie.c pcie_cap_v1_fill, PCI_EXP_VER1_SIZEOF 0x14) still covers and fills LNKCAP/LNKCTL/LNKSTA (0xec..0xf3) read-only. The model treats bytes inside a capability that no register claims as unclaimed scratch.',
-  },
-  {
-    name: 'e1000e-dsn-overlaps-aer',
+    name: 'e1000e-aer-dsn-overlap',
     fixtures: ['e1000e', 'e1000e-rciep'],
-    matches: (d) => d.at === undefined && d.offset >= 0x148 && d.offset < 0x14c,
-    why: 'QEMU 7.2 e1000e.c e1000e_pci_realize puts DSN at 0x140, inside the 0x48-byte AER v2 capability at 0x100 (PCI_ERR_SIZEOF). The walker reports the overlap and models no DSN registers, so DSN\'s upper dword 0x148..0x14b is unclaimed scratch in the model; QEMU\'s pcie_add_capability cleared its wmask (read-only).',
+    matches: (d) => d.at === undefined && d.offset >= 0x138 && d.offset < 0x14c,
+    why: 'QEMU 7.2 e1000e.c e1000e_pci_realize puts AER at 0x100 with PCI_ERR_SIZEOF (0x48 bytes, to 0x147) and DSN at 0x140: the two overlap, and pcie_add_capability clears the wmask of both ranges, so 0x138..0x14b are all read-only. The model cannot place both: either the walker reports DSN as overlapping and models no DSN registers (0x148..0x14b unclaimed), or devices/caps/aer.ts sizes AER at 0x38 without End-End TLP prefix support (0x138..0x13f unclaimed); the unclaimed bytes then become QEMU-profile scratch.',
   },
   {
     name: 'devctl2-eetlppb-on-endpoints',

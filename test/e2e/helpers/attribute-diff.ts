@@ -34,7 +34,7 @@ export interface DiffRun {
   /** Registers written (all-ones, all-zeros, original) and skipped, with why. */
   readonly written: string[];
   readonly skipped: { register: string; why: string }[];
-  readonly scratchBytes: number;
+  scratchBytes: number;
 }
 
 const ones = (w: Width): number => (w === 4 ? 0xffffffff : (1 << (8 * w)) - 1);
