@@ -1,5 +1,6 @@
 /** Every `lusim` subcommand: one file each, one line here. */
 import type { Command } from 'commander';
+import { register as cycle } from './cycle.js';
 import { register as dump } from './dump.js';
 import { register as inspect } from './inspect.js';
 import { register as kernels } from './kernels.js';
@@ -8,6 +9,7 @@ import { register as resetMethods } from './reset-methods.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   inspect,
+  cycle,
   dump,
   kernels,
   reset,

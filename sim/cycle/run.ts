@@ -35,6 +35,7 @@ import { modelUnderTest } from './model-access.js';
 import { attributeRestoreWrites, savedBits, type BufferFill } from './provenance.js';
 import type { FieldOutcome, Verdict } from './verdict.js';
 import { predictFor, resetLocked } from './reset-path.js';
+import { guestConfigure } from './guest.js';
 import { vfioPciCoreDisable, vfioPciCoreEnable } from './vfio.js';
 import type { MsiVector } from '../kexec-sim/irq.js';
 
@@ -156,7 +157,11 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     savedByOld = savedBits(fn, A, devA.saved);
     carried = serializeSaved(opts.format, fn, A, devA.saved);
   } else {
-    // VFIO owns the device in kernel A: open (reset + save), then the guest drives it.
+    // Firmware and kernel A's enumeration (a host driver binds and releases it as vfio-pci takes
+    // over: INTx mode, nothing left programmed), then VFIO owns the device: open (reset + save),
+    // then the guest drives it.
+    const boot = await driverConfigure(mut.access, { kernel: A.id, irq: 'intx', ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
+    steps('operate', boot.log);
     const open = await vfioPciCoreEnable(A, devA, fn);
     notes.push(...open.notes);
     resetWorksOld = open.resetWorks;
@@ -167,8 +172,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     if (flow === 'rfc-2025') {
       carried = open.savedState ? (opts.format === 'linux-blob' ? { format: 'linux-blob', bytes: serializeLinuxBlob(open.savedState) } : serializeSaved('lusim-v1', fn, A, devA.saved)) : { format: opts.format, bytes: null };
     }
-    const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
-    steps('operate', op.log);
+    const guest = await guestConfigure(mut.access);
+    steps('operate', guest.log);
     if (flow === 'lu-series') {
       // freeze(): pci_load_saved_state(open-time state), reset if reset_works, pci_restore_state, in kernel A.
       const from = devA.tracer.log.length;

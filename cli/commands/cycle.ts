@@ -1,0 +1,74 @@
+/**
+ * `lusim cycle [DEVICE]`: the save -> serialize -> kexec -> deserialize -> restore cycle on a
+ * modelled device, field by field; `--matrix` for every kernel pair x format x flow.
+ */
+import { Command, Option } from 'commander';
+import { buildFunction } from '../../devices/device.js';
+import { profileForDump } from '../../devices/profiles/index.js';
+import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
+import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
+import { runDriftExperiments } from '../../sim/cycle/experiments.js';
+import { runMatrix } from '../../sim/cycle/matrix.js';
+import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
+import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { builtinDevices, resolveDevice } from '../device-arg.js';
+import { action, printJson } from '../errors.js';
+import { CliError } from '../input.js';
+import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cycle-text.js';
+
+export interface CycleCliOptions {
+  from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
+  device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
+}
+
+function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new CliError('bad-option', `unknown ${what} "${value}": use ${allowed.join(', ')}`, { value });
+  return value as T;
+}
+
+export function register(program: Command): void {
+  program
+    .command('cycle')
+    .description('simulate save -> serialize -> kexec -> deserialize -> restore and classify every field (restored, expected, lost, corrupted, stale, refused)')
+    .argument('[device]', `a built-in QEMU 7.2 device (${builtinDevices().join(', ')}) or a dump file`, 'e1000e')
+    .addOption(new Option('--from <kernel>', 'kernel A (saves)').choices(KERNEL_PROFILE_IDS).default('6.12'))
+    .addOption(new Option('--to <kernel>', 'kernel B (restores)').choices(KERNEL_PROFILE_IDS).default('7.1'))
+    .addOption(new Option('--format <format>', 'how the state crosses the kexec').choices(SAVE_FORMATS).default('linux-blob'))
+    .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio (no handover)').choices(FLOWS).default('plain'))
+    .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND" (";"-separated)')
+    .addOption(new Option('--reset <kind>', 'a reset during the kexec window').choices(RESET_KINDS))
+    .option('--no-preserve', 'the device is not preserved: kernel A\'s shutdown clears bus master')
+    .option('-d, --device <bdf>', 'the function, for a dump file holding several')
+    .option('--profile <name>', 'device profile: spec (default), auto (QEMU 7.2 register behaviour for QEMU devices), or a profile name', 'spec')
+    .option('--matrix', 'run every kernel pair x format x flow and print a table, then the layout-drift experiments')
+    .option('--kernels <list>', 'kernels for --matrix (comma-separated profile ids)')
+    .option('--all', 'also list unchanged fields')
+    .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it')
+    .option('--json', 'machine-readable output')
+    .action(action(async (deviceArg: string, opts: CycleCliOptions) => {
+      const dev = resolveDevice(deviceArg, opts.device);
+      const profile = profileForDump(dev.dump, opts.profile);
+      const make = () => buildFunction(dev.dump, profile);
+      const label = `${dev.label}`;
+      if (opts.matrix) {
+        const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
+        const tty = process.stderr.isTTY;
+        const cells = await runMatrix(make, {
+          ...(kernels ? { kernels } : {}), ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
+          onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
+        });
+        const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}) });
+        if (opts.json) printJson({ device: label, profile: profile.name, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift } });
+        else process.stdout.write(`${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}`);
+        return;
+      }
+      const result = await runCycle(make(), {
+        from: opts.from, to: opts.to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
+        preserved: opts.flow === 'vfio' ? false : opts.preserve,
+        ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
+        ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
+      });
+      if (opts.json) printJson({ device: label, ...result });
+      else process.stdout.write(renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true }));
+    }));
+}

@@ -1,0 +1,23 @@
+/**
+ * The guest driving a VFIO-owned device: what a guest driver does through vfio-pci's config and
+ * BAR emulation once the device is open, modelled as the same steps a host driver takes
+ * (sim/kexec-sim irq.ts): bus master on, MSI-X enabled with vectors programmed.
+ */
+import type { FunctionAccess } from '../../devices/access.js';
+import { kexecDev } from '../kexec-sim/dev.js';
+import { msixCapabilityInit, type MsiVector } from '../kexec-sim/irq.js';
+import { StepWriter, newStepLog, type StepLog } from '../kexec-sim/writer.js';
+
+const PCI_COMMAND = 0x04;
+const PCI_COMMAND_MASTER = 0x4;
+
+export async function guestConfigure(fn: FunctionAccess, vectors = 3): Promise<{ log: StepLog; vectors: MsiVector[] }> {
+  const log = newStepLog();
+  const d = await kexecDev(new StepWriter(fn, log));
+  await d.w.clearAndSet('guest: pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'the guest driver does DMA');
+  if (!d.msixCap || !fn.bars) return { log, vectors: [] };
+  const size = ((await d.w.read(d.msixCap + 2, 2)) & 0x7ff) + 1;
+  const vs: MsiVector[] = Array.from({ length: Math.min(size, vectors) }, (_, i) => ({ index: i, addressLo: 0xfee00000, addressHi: 0, data: 0x30 + i }));
+  await msixCapabilityInit(d, vs);
+  return { log, vectors: vs };
+}

@@ -1,0 +1,62 @@
+/**
+ * `lusim cycle --matrix`: every kernel pair x format x flow for one device. The lu-series and vfio
+ * flows carry nothing across the kexec, so they run once per kernel pair (format "-").
+ */
+import type { PciFunction } from '../../devices/device.js';
+import { KERNEL_PROFILE_IDS } from '../linux/profiles.js';
+import { SAVE_FORMATS, type SaveFormat } from './carry.js';
+import { FLOWS, runCycle, type CycleOptions, type CycleResult, type Flow } from './run.js';
+import type { Verdict } from './verdict.js';
+
+export interface MatrixCell {
+  readonly from: string;
+  readonly to: string;
+  readonly flow: Flow;
+  readonly format: SaveFormat | '-';
+  readonly counts: Record<Verdict, number>;
+  readonly loadError?: string;
+  readonly resetWorks?: { readonly old: boolean; readonly new: boolean };
+  /** The fields that did not come back, with the rule that explains each. */
+  readonly problems: readonly { readonly verdict: Verdict; readonly field: string; readonly rule: string }[];
+}
+
+export interface MatrixOptions {
+  readonly kernels?: readonly string[];
+  readonly flows?: readonly Flow[];
+  readonly formats?: readonly SaveFormat[];
+  readonly drift?: string;
+  readonly barSizes?: readonly (number | undefined)[];
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const PROBLEMS: readonly Verdict[] = ['lost', 'corrupted', 'stale', 'refused'];
+
+export function cellOf(r: CycleResult, format: SaveFormat | '-'): MatrixCell {
+  return {
+    from: r.options.from, to: r.options.to, flow: r.options.flow, format, counts: r.counts,
+    ...(r.load.error ? { loadError: r.load.error } : {}),
+    ...(r.resetWorks ? { resetWorks: r.resetWorks } : {}),
+    problems: r.fields.filter((f) => PROBLEMS.includes(f.verdict)).map((f) => ({ verdict: f.verdict, field: `${f.register}.${f.field}`, rule: f.rule })),
+  };
+}
+
+export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOptions = {}): Promise<MatrixCell[]> {
+  const kernels = opts.kernels ?? KERNEL_PROFILE_IDS;
+  const flows = opts.flows ?? FLOWS;
+  const formats = opts.formats ?? SAVE_FORMATS;
+  const jobs: { from: string; to: string; flow: Flow; format: SaveFormat | '-' }[] = [];
+  for (const from of kernels) for (const to of kernels) for (const flow of flows) {
+    if (flow === 'lu-series' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
+    else for (const format of formats) jobs.push({ from, to, flow, format });
+  }
+  const cells: MatrixCell[] = [];
+  for (const job of jobs) {
+    const o: CycleOptions = {
+      from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
+      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
+    };
+    cells.push(cellOf(await runCycle(makeFunction(), o), job.format));
+    opts.onProgress?.(cells.length, jobs.length);
+  }
+  return cells;
+}
