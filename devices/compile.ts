@@ -43,7 +43,14 @@ export interface CompiledLayout {
 }
 
 /** What to do with bytes no register claims: read-only (spec default) or free scratch (QEMU). */
-export type UnclaimedPolicy = { readonly kind: 'readonly' } | { readonly kind: 'scratch'; readonly from: number };
+export type UnclaimedPolicy =
+  | { readonly kind: 'readonly' }
+  | {
+      readonly kind: 'scratch';
+      readonly from: number;
+      /** [start, end) ranges that stay read-only although no modelled register claims them. */
+      readonly readonly?: readonly (readonly [number, number])[];
+    };
 
 function accessMaskName(access: Access): keyof ByteMasks {
   switch (access) {
@@ -107,8 +114,9 @@ export function compileLayout(
   }
 
   if (unclaimed.kind === 'scratch') {
+    const fixed = unclaimed.readonly ?? [];
     for (let i = unclaimed.from; i < size; i++) {
-      if (masks.claimed[i] === 0) masks.writable[i] = 0xff;
+      if (masks.claimed[i] === 0 && !fixed.some(([a, b]) => i >= a && i < b)) masks.writable[i] = 0xff;
     }
   }
   return { masks, registerAt, registers };

@@ -34,7 +34,7 @@ export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PR
   bytes.set(dump.bytes.subarray(0, size));
   const walk = walkCapabilities(dump.bytes);
   const headerType = bytes[0x0e] & 0x7f;
-  const header = headerRegisters(headerType, profile.barSizes ? { barSizes: profile.barSizes } : {});
+  const header = headerRegisters(headerType, { bytes: dump.bytes, ...(profile.barSizes ? { barSizes: profile.barSizes } : {}) });
   const capRegs = walk.capabilities.flatMap((c) => c.registers);
   const owner = new Map<RegisterDef, string>();
   for (const c of walk.capabilities) for (const reg of c.registers) owner.set(reg, c.key);

@@ -102,7 +102,19 @@ function qemuProfile(name: string, description: string, barSizes: BarSizes, over
     barSizes,
     // pci_init_wmask: every byte from 0x40 to the end of config space starts writable; capabilities
     // then clear their own ranges, so unclaimed bytes are free RW scratch that no reset clears.
-    unclaimed: { kind: 'scratch', from: 0x40 },
+    unclaimed: {
+      kind: 'scratch',
+      from: 0x40,
+      readonly: [
+        // pcie_cap_init (x-pcie-extcap-init=on): a read-only zero extended header at 0x100 when the
+        // function has no extended capabilities.
+        [0x100, 0x104],
+        // pcie_aer_init reserves PCI_ERR_SIZEOF (0x48) at 0x100 and clears its wmask, although the
+        // TLP Prefix Log (0x138..0x147) only exists with End-End TLP prefix support
+        // (devices/caps/aer.ts sizes AER at 0x38 without it, as e1000e's DSN at 0x140 requires).
+        [0x138, 0x148],
+      ],
+    },
     source: 'QEMU 7.2 (qemu.md section 2.1), verified by test/e2e/differential.test.ts',
   };
 }

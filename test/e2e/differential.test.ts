@@ -86,24 +86,6 @@ const MSI_DEVICES = ['e1000e', 'e1000e-rciep', 'ioh3420', 'x3130-upstream', 'xio
 /** The named, explained exceptions (docs/qemu-differences.md section 1 says the same, at more length). */
 const ATTRIBUTE_EXCEPTIONS: readonly Exception[] = [
   {
-    name: 'header-type-bits-ignored',
-    fixtures: ['nvme', 'qemu-xhci', 'virtio-net', 'virtio-net-aer', ...BRIDGES],
-    matches: (d) => ((d.at === 'PCI_BASE_ADDRESS_1' || d.at === 'PCI_BASE_ADDRESS_5') && d.offset % 4 === 0) || d.at === 'PCI_IO_BASE_UPPER16' || d.at === 'PCI_IO_LIMIT_UPPER16',
-    why: 'model bug: devices/device.ts buildFunction calls headerRegisters without the dump bytes, so the upper dword of a 64-bit BAR is modelled as a 32-bit BAR (type bits RO) and every bridge I/O window as 32-bit (IO_BASE/LIMIT_UPPER16 RW). QEMU: pci_register_bar makes the upper dword fully RW; pci_init_mask_bridge gives 16-bit I/O windows (PCI_IO_RANGE_TYPE_16, upper halves RO 0). Fix: pass `bytes: dump.bytes` to headerRegisters.',
-  },
-  {
-    name: 'null-extcap-header-ro',
-    fixtures: ['nvme', 'virtio-net', 'qemu-xhci'],
-    matches: (d) => d.at === undefined && d.offset >= 0x100 && d.offset < 0x104,
-    why: 'QEMU pcie.c pcie_cap_init (x-pcie-extcap-init, default on) puts a read-only zero extended capability header at 0x100 of a PCIe function without extended capabilities; the model leaves 0x100..0x103 unclaimed, so the QEMU profile\'s scratch policy makes them RW.',
-  },
-  {
-    name: 'e1000e-aer-dsn-overlap',
-    fixtures: ['e1000e', 'e1000e-rciep'],
-    matches: (d) => d.at === undefined && d.offset >= 0x138 && d.offset < 0x14c,
-    why: 'QEMU 7.2 e1000e.c e1000e_pci_realize puts AER at 0x100 with PCI_ERR_SIZEOF (0x48 bytes, to 0x147) and DSN at 0x140: the two overlap, and pcie_add_capability clears the wmask of both ranges, so 0x138..0x14b are all read-only. The model cannot place both: either the walker reports DSN as overlapping and models no DSN registers (0x148..0x14b unclaimed), or devices/caps/aer.ts sizes AER at 0x38 without End-End TLP prefix support (0x138..0x13f unclaimed); the unclaimed bytes then become QEMU-profile scratch.',
-  },
-  {
     name: 'devctl2-eetlppb-on-endpoints',
     fixtures: ENDPOINTS_WITH_DEVCTL2,
     matches: (d) => d.at === 'PCI_EXP_DEVCTL2' && d.offset % 2 === 1 && ((d.qemu ^ d.model) & 0x80) !== 0 && ((d.qemu ^ d.model) & 0x7f) === 0,
