@@ -1,0 +1,332 @@
+/**
+ * `lusim cycle --qemu`: the cycle of sim/cycle/run.ts on real Debian kernels in QEMU, measured from
+ * the host, and compared with the model (issue 5, "The real cycle").
+ *
+ *  1. boot kernel A with the devices behind root ports; drivers bind where A has them; capture
+ *     every function's config space and MSI-X table over qtest;
+ *  2. save with kernel A's profile: sim/linux pciSaveState runs on the HOST over the qtest
+ *     ConfigAccess of the real device (Debian's kernels have no Live Update, so no kernel saves
+ *     for us: the model's kernel-A code stands in for it, reading the real registers); serialize
+ *     (linux-blob or lusim-v1) and write the KHO-style envelope into the memmap= handover range;
+ *  3. kexec into kernel B through the agent; once B's agent is READY capture again: the real
+ *     post-kexec state, compared register by register with the model's prediction for the same
+ *     pair from the step-1 capture (kexec/real-model.ts);
+ *  4. read the handover range back (byte for byte), unbind B's driver from each device (the
+ *     preserved-device case: nothing in B touches it), capture, then load the payload with kernel
+ *     B's profile and run pciRestoreState over qtest in kernel B's restore order;
+ *  5. capture the final state, classify it against step 1 (sim/cycle/classify.ts), and compare
+ *     with the model's own cycle (runCycle) from the step-1 capture with the same options.
+ *
+ * The run never throws: a failure ends it with `error` set and every result gathered so far kept
+ * (captures, fidelity, handover), and QEMU is always gone when it returns.
+ */
+import type { PciFunction } from '../devices/device.js';
+import { LusimError } from '../devices/errors.js';
+import { loadCarried, serializeSaved, type SaveFormat } from '../sim/cycle/carry.js';
+import { classifyCycle, countVerdicts, type LocatedRegister } from '../sim/cycle/classify.js';
+import { attributeRestoreWrites, savedBits } from '../sim/cycle/provenance.js';
+import { runCycle } from '../sim/cycle/run.js';
+import type { FieldOutcome, Verdict } from '../sim/cycle/verdict.js';
+import { allocateSaveBuffers } from '../sim/linux/alloc.js';
+import { newPciDev } from '../sim/linux/dev.js';
+import { pciSetupDevice } from '../sim/linux/find-cap.js';
+import type { KernelProfileId } from '../sim/linux/profile.js';
+import { kernelProfile } from '../sim/linux/profiles.js';
+import { pciRestoreState } from '../sim/linux/restore.js';
+import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
+import type { PciDeviceInfo } from './agent-client.js';
+import type { HandoverRange } from './handover.js';
+import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
+import type { DeviceSpec } from './launcher.js';
+import { preparePci } from './pci-topology.js';
+import { QtestBarAccess } from './qtest-config-access.js';
+import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
+import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession } from './real-session.js';
+
+export interface RealCycleOptions {
+  /** Endpoints (kexec/real-devices.ts parseRealDevices); each goes behind its own root port. */
+  readonly endpoints: readonly DeviceSpec[];
+  /** Kernel A and B: a Debian series or a profile id (6.1, 6.12.y, 7.x ...). */
+  readonly from: string;
+  readonly to: string;
+  readonly format: SaveFormat;
+  /** Fetch kernels that are not cached (default true). */
+  readonly fetch?: boolean;
+  readonly progress?: (message: string) => void;
+  readonly bootTimeoutMs?: number;
+  readonly kexecTimeoutMs?: number;
+  readonly range?: HandoverRange;
+}
+
+/** What a capture says about one function, for the report. */
+export interface FunctionSummary {
+  readonly id: string;
+  readonly bdf: string;
+  readonly ids: string;
+  readonly driver: string | null;
+  readonly command: number;
+  readonly msixEnabled: boolean | null;
+  /** MSI-X vectors with the mask bit clear in the table (null: table not readable). */
+  readonly msixUnmasked: number | null;
+}
+
+export interface CaptureSummary {
+  readonly ms: number;
+  readonly reads: number;
+  readonly bytes: number;
+  readonly functions: readonly FunctionSummary[];
+}
+
+export interface FieldDifference {
+  readonly register: string;
+  readonly field: string;
+  readonly offset: number;
+  readonly bits: string;
+  readonly model: { readonly after: number; readonly verdict: Verdict };
+  readonly real: { readonly after: number; readonly verdict: Verdict };
+}
+
+export interface DeviceResult {
+  readonly id: string;
+  readonly bdf: string;
+  readonly driverA: string | null;
+  readonly driverB: string | null;
+  /** pci_save_state's return and the host-side config writes it made (allocation + save). */
+  readonly save?: { readonly ret: number; readonly writes: readonly string[]; readonly carriedBytes: number | null };
+  readonly load?: { readonly ret: number; readonly error?: string; readonly notes: readonly string[] };
+  readonly restoreWrites?: number;
+  /** Step 5: every field that is not `unchanged`, and the counts. */
+  readonly fields?: readonly FieldOutcome[];
+  readonly counts?: Record<Verdict, number>;
+  /** Step 5: where the model's own cycle ends elsewhere than the real one. */
+  readonly modelDifferences?: readonly FieldDifference[];
+}
+
+export interface FidelityResult {
+  /** after-kexec: kernel B's agent answered (B's drivers bound); after-unbind: B's driver unbound. */
+  readonly point: 'after-kexec' | 'after-unbind';
+  readonly id: string;
+  readonly bdf: string;
+  readonly driverA: string | null;
+  readonly driverB: string | null;
+  readonly diffs: readonly RegisterDiff[];
+  /** Registers that really changed since the previous capture, whether or not the model agreed. */
+  readonly changed: number;
+  readonly notes: readonly string[];
+}
+
+export interface RealCycleReport {
+  ok: boolean;
+  error?: { readonly code: string; readonly message: string; readonly phase: string };
+  readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat };
+  kernels?: { from: { release: string; profile: KernelProfileId }; to: { release: string; profile: KernelProfileId } };
+  readonly phases: { name: string; ms: number }[];
+  totalMs: number;
+  readonly captures: { a?: CaptureSummary; b?: CaptureSummary; beforeRestore?: CaptureSummary; final?: CaptureSummary };
+  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'> };
+  readonly fidelity: FidelityResult[];
+  readonly devices: DeviceResult[];
+}
+
+const PCI_COMMAND = 0x04;
+const PCI_MSIX_FLAGS_ENABLE = 0x8000;
+const PCI_MSIX_ENTRY_CTRL_MASKBIT = 1;
+
+function le(b: Uint8Array, off: number, w: number): number {
+  let v = 0;
+  for (let i = w - 1; i >= 0; i--) v = v * 256 + (b[off + i] ?? 0);
+  return v >>> 0;
+}
+
+function summarize(c: Capture, drivers: ReadonlyMap<string, string | null>): CaptureSummary {
+  return {
+    ms: Math.round(c.ms), reads: c.reads, bytes: c.bytes,
+    functions: c.functions.map((f) => ({
+      id: f.id, bdf: f.bdf, ids: `${f.vendor.toString(16).padStart(4, '0')}:${f.device.toString(16).padStart(4, '0')}`,
+      driver: drivers.get(f.bdf) ?? null,
+      command: le(f.config, PCI_COMMAND, 2),
+      msixEnabled: f.msix ? (le(f.config, f.msix.cap + 2, 2) & PCI_MSIX_FLAGS_ENABLE) !== 0 : null,
+      msixUnmasked: f.msix?.table ? Array.from({ length: f.msix.entries }, (_, i) => le(f.msix!.table!, i * 16 + 12, 4)).filter((v) => (v & PCI_MSIX_ENTRY_CTRL_MASKBIT) === 0).length : null,
+    })),
+  };
+}
+
+function driverMap(devs: readonly PciDeviceInfo[]): Map<string, string | null> {
+  // The agent prints domain-qualified addresses (0000:01:00.0); captures use bus:dev.fn.
+  return new Map(devs.map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
+}
+
+function locatedRegisters(fn: PciFunction): LocatedRegister[] {
+  const owner = (off: number) => fn.walk.capabilities.find((c) => !c.overlaps && off >= c.offset && off < c.offset + c.size)?.key ?? 'header';
+  return fn.space.layout.registers.map((register) => ({ register, location: register.offset < 0x40 ? 'header' : owner(register.offset) }));
+}
+
+function need(c: Capture, id: string): FunctionCapture {
+  const f = c.functions.find((x) => x.id === id);
+  if (!f) throw new RealRunError('device-missing', `device ${id} is missing from the capture (query-pci did not list it).`, { id });
+  return f;
+}
+
+/** How far a prediction from capture `a` is from the real capture `b`. */
+function fidelityOf(point: FidelityResult['point'], a: FunctionCapture, b: FunctionCapture, pred: KexecPrediction, driverA: string | null, driverB: string | null): FidelityResult {
+  const { fn } = modelFromCapture(a);
+  const diffs = diffRegisters(fn, a.config, pred.config, b.config, a.skipped);
+  const changed = diffRegisters(fn, a.config, a.config, b.config, a.skipped).length;
+  return { point, id: a.id, bdf: a.bdf, driverA, driverB, diffs, changed, notes: pred.notes };
+}
+
+function compareWithModel(real: readonly FieldOutcome[], model: readonly FieldOutcome[]): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  for (const r of real) {
+    const m = model.find((x) => x.offset === r.offset && x.register === r.register && x.field === r.field);
+    if (!m || (m.after === r.after && m.verdict === r.verdict)) continue;
+    out.push({ register: r.register, field: r.field, offset: r.offset, bits: r.bits, model: { after: m.after, verdict: m.verdict }, real: { after: r.after, verdict: r.verdict } });
+  }
+  return out;
+}
+
+export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport> {
+  const t0 = performance.now();
+  const phases = new Phases();
+  const report: RealCycleReport = {
+    ok: false,
+    options: { devices: o.endpoints.map((d) => d.id), from: o.from, to: o.to, format: o.format },
+    phases: phases.entries,
+    totalMs: 0,
+    captures: {},
+    fidelity: [],
+    devices: [],
+  };
+  let phase = 'kernels';
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    phase = name;
+    return phases.run(name, fn);
+  };
+  let session: GuestSession | undefined;
+  try {
+    const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
+    const A = kernelProfile(ka!.profile);
+    const B = kernelProfile(kb!.profile);
+    report.kernels = { from: { release: ka!.release, profile: ka!.profile }, to: { release: kb!.release, profile: kb!.profile } };
+    phase = 'boot A';
+    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}) }, phases);
+    const s = session;
+    o.progress?.(`kernel A ${s.release} is up`);
+
+    // 1. Capture A.
+    const driversA = driverMap(await s.guard(s.agent.devices()));
+    const pciA = await preparePci(s.q);
+    const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
+    report.captures.a = summarize(capA, driversA);
+    const targets = o.endpoints.map((e) => need(capA, e.id));
+
+    // 2. Save with kernel A's profile over qtest, serialize, write the envelope.
+    const saved = await step('save A', async () => {
+      const out = [];
+      for (const t of targets) {
+        const cfg = pciA.config(t.id);
+        const dev = newPciDev({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) });
+        await pciSetupDevice(dev);
+        await allocateSaveBuffers(A, dev);
+        const ret = await pciSaveState(A, dev);
+        const model = modelFromCapture(t).fn;
+        const carried = serializeSaved(o.format, model, A, dev.saved);
+        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.tracer.log.filter((w) => w.space === 'config' && w.target === 'dev').map((w) => `${w.step}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+      }
+      return out;
+    });
+    const written = await step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
+    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms) };
+
+    // 3. kexec, capture B, fidelity of the model's kexec.
+    await step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
+    o.progress?.(`kernel B ${s.release} is up`);
+    const driversB = driverMap(await s.guard(s.agent.devices()));
+    const pciB = await preparePci(s.q);
+    const capB = await step('capture B', () => s.guard(captureAll(s.q, pciB)));
+    report.captures.b = summarize(capB, driversB);
+    await step('fidelity', async () => {
+      for (const a of capA.functions) {
+        const b = need(capB, a.id);
+        const [dA, dB] = [driversA.get(a.bdf) ?? null, driversB.get(b.bdf) ?? null];
+        report.fidelity.push(fidelityOf('after-kexec', a, b, await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB }), dA, dB));
+      }
+    });
+
+    // 4. Handover back, unbind B's drivers, restore in kernel B's order.
+    const survival = await step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
+    const { devices: carriedBack, ...survived } = survival;
+    report.handover.survived = survived;
+    if (!survival.intact) throw overwrittenError(survival, s.range);
+    await step('unbind B', async () => {
+      for (const t of targets) {
+        const b = need(capB, t.id);
+        if (driversB.get(b.bdf)) await s.guard(s.agent.unbind(`0000:${b.bdf}`));
+      }
+    });
+    const capMid = await step('capture before restore', () => s.guard(captureAll(s.q, pciB)));
+    report.captures.beforeRestore = summarize(capMid, driverMap(await s.guard(s.agent.devices())));
+    for (const t of targets) {
+      const b = need(capB, t.id);
+      const dB = driversB.get(b.bdf) ?? null;
+      if (dB) report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), await predictUnbind(b, { kernel: kb!.profile, driver: dB }), dB, null));
+    }
+    const restored = await step('restore B', async () => {
+      const out = [];
+      for (const x of saved) {
+        const mid = need(capMid, x.t.id);
+        const cfg = pciB.config(x.t.id);
+        const dev = newPciDev({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) });
+        await pciSetupDevice(dev);
+        await allocateSaveBuffers(B, dev);
+        // As sim/cycle/run.ts: kernel B's own enumeration-time save (6.12.y+), which stale
+        // linux-blob buffers keep.
+        await pciBusAddDevice(B, dev);
+        const model = modelFromCapture(mid).fn;
+        const payload = carriedBack.find((d) => d.bdf === `0000:${mid.bdf}`);
+        const carried = { format: o.format, bytes: payload ? payload.payload : null };
+        const load = await loadCarried(carried, model, B, dev.saved, cfg);
+        const log = await pciRestoreState(B, dev);
+        out.push({ x, mid, load, restoreWrites: attributeRestoreWrites(model, A, B, log, load.fills, load.ret === 0 && carried.bytes !== null) });
+      }
+      return out;
+    });
+
+    // 5. Final capture, classification, the model's own cycle.
+    const capFinal = await step('capture final', () => s.guard(captureAll(s.q, pciB)));
+    report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
+    await step('diff', async () => {
+      for (const r of restored) {
+        const a = r.x.t;
+        const fnA = modelFromCapture(a).fn;
+        const fields = classifyCycle({
+          registers: locatedRegisters(fnA), masks: fnA.space.layout.masks,
+          before: a.config, mid: r.mid.config, after: need(capFinal, a.id).config,
+          // What the real kernels wrote during the kexec is not observable from the host.
+          kexecWrites: [], restoreWrites: r.restoreWrites, savedByOld: r.x.savedByOld,
+          ...(r.load.error ? { refused: r.load.error } : {}),
+          oldKernel: A.id, newKernel: B.id,
+        });
+        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, driver: shutdownDriverFor(driversA.get(a.bdf) ?? null) });
+        report.devices.push({
+          id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(r.mid.bdf) ?? null,
+          save: { ret: r.x.ret, writes: r.x.writes, carriedBytes: r.x.carried.bytes?.length ?? null },
+          load: { ret: r.load.ret, ...(r.load.error ? { error: r.load.error } : {}), notes: r.load.notes },
+          restoreWrites: r.restoreWrites.length,
+          fields: fields.filter((f) => f.verdict !== 'unchanged'),
+          counts: countVerdicts(fields),
+          modelDifferences: compareWithModel(fields, model.fields),
+        });
+      }
+    });
+    report.ok = true;
+  } catch (e) {
+    const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    report.error = { ...err, phase };
+  } finally {
+    if (session) await session.close();
+    report.totalMs = Math.round(performance.now() - t0);
+  }
+  return report;
+}

@@ -1,0 +1,141 @@
+/**
+ * One real guest for `lusim cycle --qemu` and `lusim reset-methods --qemu`: resolve (and fetch)
+ * the Debian kernels, build the initramfs chain, start q35 TCG with the devices behind root ports
+ * and the agent on its own serial port, and wait for the agent. Every wait is raced against QEMU's
+ * exit, so a crash is a typed error with QEMU's stderr and the console's last lines, never a hang;
+ * close() kills QEMU and removes the sockets on every path.
+ */
+import { LusimError } from '../devices/errors.js';
+import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
+import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
+import { buildChain } from './initramfs.js';
+import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
+import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+
+export type RealRunErrorCode =
+  /** QEMU exited while the run still needed it (crash, external kill, panic with -no-reboot). */
+  | 'qemu-exited'
+  /** The first kernel's agent never answered: details.console holds the last console lines. */
+  | 'boot-failed'
+  /** kexec load/exec failed or the next kernel's agent never answered. */
+  | 'kexec-failed'
+  /** A device lusim started is missing from QEMU's query-pci or the capture. */
+  | 'device-missing';
+
+export class RealRunError extends LusimError<RealRunErrorCode> {}
+
+/** Named phases with wall times, in the order they ran. */
+export class Phases {
+  readonly entries: { name: string; ms: number }[] = [];
+
+  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.entries.push({ name, ms: Math.round(performance.now() - t0) });
+    }
+  }
+}
+
+export interface KernelChoice {
+  readonly release: string;
+  readonly profile: KernelImage['profile'];
+}
+
+/** Cached kernels for the specs, fetching missing ones when `fetch` (with progress lines). */
+export async function resolveKernels(specs: readonly string[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
+  const out: KernelImage[] = [];
+  for (const s of specs) {
+    if (opts.fetch === false) out.push(requireKernel(s));
+    else out.push((await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel);
+  }
+  return out;
+}
+
+export interface GuestOptions {
+  /** Endpoints; each is put behind its own pcie-root-port (`rp-<id>`). */
+  readonly endpoints: readonly DeviceSpec[];
+  /** The boot kernel first, then the kernels to kexec into, in order. */
+  readonly chain: readonly KernelImage[];
+  readonly range?: HandoverRange;
+  readonly bootTimeoutMs?: number;
+  readonly smp?: number;
+  readonly memoryMiB?: number;
+}
+
+export interface GuestSession {
+  readonly q: QemuInstance;
+  readonly agent: AgentClient;
+  readonly range: HandoverRange;
+  /** Release of the running kernel (uname -r). */
+  release: string;
+  /** Race `p` against QEMU exiting. */
+  guard<T>(p: Promise<T>): Promise<T>;
+  /** kexec into the chain's next kernel; resolves with its release once its agent is READY. */
+  kexecNext(timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+const CONSOLE_LINES = 30;
+
+export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
+  const range = o.range ?? DEFAULT_HANDOVER;
+  const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, () => cmdline));
+  const channel: AgentChannel = await openAgentChannel();
+  const nonce = newNonce();
+  let q: QemuInstance;
+  try {
+    q = await phases.run('qemu start', () => launchQemu({
+      devices: behindRootPorts(o.endpoints),
+      boot: { kernel: o.chain[0]!.vmlinuz, initrd: images[0]!.path, append: `${cmdline} lusim.nonce=${nonce}` },
+      memoryMiB: o.memoryMiB ?? 1024,
+      smp: o.smp ?? 2,
+      // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
+      extraArgs: [...channel.qemuArgs, '-no-reboot'],
+    }));
+  } catch (e) {
+    channel.close();
+    throw e;
+  }
+  const qemu = q;
+  const close = async (): Promise<void> => {
+    await qemu.close();
+    channel.close();
+  };
+  const exitError = async (): Promise<never> => {
+    const info = await qemu.exited;
+    throw new RealRunError('qemu-exited', `QEMU exited (${info.signal ?? `code ${info.code}`}) during the run. ${qemu.stderr().trim() ? `stderr: ${qemu.stderr().trim()}\n` : ''}Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n')}`, { ...info, console: qemu.console.tail(CONSOLE_LINES) });
+  };
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exitError()]);
+  try {
+    const line = await guard(channel.connected);
+    const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
+    const timeout = o.bootTimeoutMs ?? 90_000;
+    const release = await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
+      if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up within ${timeout} ms. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
+      throw e;
+    }));
+    let next = 1;
+    const session: GuestSession = {
+      q: qemu, agent, range, release, guard, close,
+      kexecNext: async (timeoutMs = 120_000) => {
+        const k = o.chain[next];
+        if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');
+        try {
+          session.release = await guard(agent.kexec(`k${next}`, { bootTimeoutMs: timeoutMs }));
+        } catch (e) {
+          if (!(e instanceof AgentError)) throw e;
+          throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
+        }
+        next++;
+        return session.release;
+      },
+    };
+    return session;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
