@@ -9,6 +9,8 @@ import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.
 import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
+import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
 
 const SLOTS: readonly SlotKind[] = ['none', 'no-reset-op', 'reset-op'];
 
@@ -16,7 +18,7 @@ export function register(program: Command): void {
   program
     .command('reset-methods')
     .description('predict the reset_method list Linux writes to sysfs, the method pci_reset_function uses, and VFIO reset_works, with the reason for each')
-    .argument('<file>', 'dump with the device and, for bus reset, its parent bridge and siblings (bus numbers say who is below whom)')
+    .argument('[file]', 'dump with the device and, for bus reset, its parent bridge and siblings (bus numbers say who is below whom)')
     .requiredOption('-k, --kernel <version>', `kernel profile: ${KERNEL_VERSIONS.join(', ')}`)
     .option('-d, --device <bdf>', 'only this function (default: every function in the dump)')
     .option('--flags <list>', 'PCI_DEV_FLAGS_NO_* quirk flags to assume: no-flr,no-pm,no-bus', '')
@@ -24,7 +26,10 @@ export function register(program: Command): void {
     .option('--slot <kind>', `dev->slot: ${SLOTS.join(', ')} (reset-op = pciehp's reset_slot)`, 'none')
     .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
     .option('--json', 'one object per device: bdf, resetMethods, resetFunctionMethod, resetWorks, reasons')
-    .action(action(async (file: string, opts: { kernel: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean }) => {
+    .option('--qemu <devices>', `instead of a dump: boot the Debian kernel --kernel (6.1, 6.12, 7.x) in QEMU with these devices (${REAL_DEVICE_NAMES.join(', ')}) behind root ports and compare its sysfs reset_method with the model`)
+    .action(action(async (file: string | undefined, opts: { kernel: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string }) => {
+      if (opts.qemu !== undefined) return runQemuResetMethodsCommand(opts.qemu, opts);
+      if (file === undefined) throw new CliError('bad-option', 'give a dump file, or --qemu DEVICES to ask a real kernel', {});
       const kernel = kernelProfile(opts.kernel);
       const flags = parseDevFlags(opts.flags);
       if (!SLOTS.includes(opts.slot as SlotKind)) throw new CliError('bad-option', `unknown slot kind "${opts.slot}": use ${SLOTS.join(', ')}`, { slot: opts.slot });

@@ -1,0 +1,93 @@
+/**
+ * `lusim cycle --qemu`: the real cycle (kexec/real-cycle.ts) from the `cycle` command. The lead's
+ * cli/commands/cycle.ts adds the options with registerQemuOptions(command) and, when `--qemu` is
+ * given, hands over to runQemuCycleCommand(deviceArg, opts) before the model path.
+ *
+ * The report is printed (text or --json) on success and on failure; a failed run keeps every
+ * result gathered before the failure, sets the exit code to 1, and with --out also lands in a file.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { SaveFormat } from '../../sim/cycle/carry.js';
+import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
+import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
+import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
+import { EXIT_FAILURE, printJson } from '../errors.js';
+import { CliError } from '../input.js';
+import { log } from '../log.js';
+
+export interface QemuCycleCliOptions {
+  qemu?: boolean;
+  from: string;
+  to: string;
+  format: string;
+  device?: string;
+  json?: boolean;
+  fetch?: boolean;
+  bootTimeout?: string;
+  out?: string;
+}
+
+/** Options only `--qemu` uses (`--from/--to/--format/--device/--json` are the cycle command's own). */
+export function registerQemuOptions(cmd: Command): Command {
+  return cmd
+    .option('--qemu', `run the cycle on real Debian kernels in QEMU (devices: ${REAL_DEVICE_NAMES.join(', ')}, comma-separated, as DEVICE or --device); --from/--to take a series (6.1, 6.12, 7.x) or a profile id`)
+    .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
+    .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
+    .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file');
+}
+
+function seconds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError('bad-option', `--boot-timeout "${v}" must be a positive number of seconds`, { value: v });
+  return Math.round(n * 1000);
+}
+
+export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliOptions): Promise<void> {
+  if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
+  const endpoints = parseRealDevices(opts.device ?? deviceArg);
+  const bootTimeoutMs = seconds(opts.bootTimeout);
+  const report = await runRealCycle({
+    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat,
+    fetch: opts.fetch !== false,
+    progress: (m) => log.info(`cycle --qemu: ${m}`),
+    ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
+  });
+  if (opts.out) writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.json) printJson(report);
+  else process.stdout.write(renderRealCycle(report));
+  if (!report.ok) {
+    process.stderr.write(`lusim: the real cycle failed in phase "${report.error?.phase}": ${report.error?.message}\n`);
+    process.exitCode = EXIT_FAILURE;
+  }
+}
+
+const hex = (v: number, w = 4) => `0x${v.toString(16).padStart(w, '0')}`;
+
+export function renderRealCycle(r: RealCycleReport): string {
+  const out: string[] = [];
+  const k = r.kernels;
+  out.push(`Real cycle: ${r.options.devices.join(', ')} behind root ports, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
+  out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
+  for (const [name, c] of Object.entries(r.captures)) {
+    if (!c) continue;
+    out.push(`  capture ${name}: ${c.functions.map((f) => `${f.id} ${f.bdf} ${f.driver ?? '-'} CMD=${hex(f.command)}${f.msixEnabled === null ? '' : ` MSI-X ${f.msixEnabled ? 'on' : 'off'}${f.msixUnmasked === null ? '' : `/${f.msixUnmasked} unmasked`}`}`).join('; ')}`);
+  }
+  if (r.handover) {
+    const s = r.handover.survived;
+    out.push(`  handover: ${r.handover.bytes} bytes at ${hex(r.handover.base, 8)}${s ? (s.intact ? ', survived the kexec byte for byte' : `, OVERWRITTEN: ${s.differing} bytes differ`) : ''}`);
+  }
+  for (const f of r.fidelity) {
+    out.push(`  model vs real, ${f.point}, ${f.id} (${f.driverA ?? '-'} -> ${f.driverB ?? '-'}): ${f.diffs.length === 0 ? `agree (${f.changed} registers changed)` : `${f.diffs.length} registers differ`}`);
+    for (const d of f.diffs) out.push(`      ${d.register} @${hex(d.offset, 3)}: before ${hex(d.captured, d.width * 2)}, model ${hex(d.predicted, d.width * 2)}, real ${hex(d.real, d.width * 2)}`);
+  }
+  for (const d of r.devices) {
+    out.push(`  ${d.id} ${d.bdf}: save ret ${d.save?.ret}, ${d.save?.carriedBytes ?? 'no'} bytes carried; load ret ${d.load?.ret}${d.load?.error ? ` (${d.load.error})` : ''}; ${d.restoreWrites} restore writes`);
+    if (d.counts) out.push(`    verdicts: ${Object.entries(d.counts).filter(([v, n]) => v !== 'unchanged' && n > 0).map(([v, n]) => `${n} ${v}`).join(', ') || 'every field unchanged'}`);
+    for (const f of d.fields ?? []) out.push(`      ${f.verdict.padEnd(9)} ${f.register}.${f.field} ${f.before} -> ${f.mid} -> ${f.after}: ${f.rule}`);
+    for (const m of d.modelDifferences ?? []) out.push(`    model's cycle differs: ${m.register}.${m.field} model ${m.model.after} (${m.model.verdict}), real ${m.real.after} (${m.real.verdict})`);
+  }
+  if (r.error) out.push(`  error (${r.error.code}): ${r.error.message}`);
+  return `${out.join('\n')}\n`;
+}

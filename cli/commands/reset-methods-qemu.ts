@@ -1,0 +1,26 @@
+/**
+ * `lusim reset-methods --qemu e1000e,nvme,virtio-net-pci --kernel 6.12`: the real kernel's sysfs
+ * reset_method next to the model's prediction (kexec/real-reset-methods.ts). A disagreement sets
+ * the exit code to 1.
+ */
+import { parseRealDevices } from '../../kexec/real-devices.js';
+import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
+import { EXIT_FAILURE, printJson } from '../errors.js';
+import { log } from '../log.js';
+
+export async function runQemuResetMethodsCommand(devices: string, opts: { kernel: string; json?: boolean }): Promise<void> {
+  const report = await runResetMethodsLive({ endpoints: parseRealDevices(devices), kernel: opts.kernel, progress: (m) => log.info(`reset-methods --qemu: ${m}`) });
+  if (opts.json) printJson({ ...report, devices: report.devices.map((d) => ({ ...d, predicted: { resetMethods: d.predicted.resetMethods, resetFunctionMethod: d.predicted.resetFunctionMethod, resetWorks: d.predicted.resetWorks, reasons: d.predicted.reasons } })) });
+  else process.stdout.write(renderLive(report));
+  if (report.devices.some((d) => !d.agree)) process.exitCode = EXIT_FAILURE;
+}
+
+export function renderLive(r: LiveResetMethodsReport): string {
+  const lines = [`Linux ${r.kernel.release} (profile ${r.kernel.profile}) in QEMU, devices behind root ports:`];
+  for (const d of r.devices) {
+    const show = (m: readonly string[]) => (m.length ? m.join(' ') : '(none)');
+    lines.push(`  ${d.id} ${d.bdf} (driver ${d.driver ?? '-'}): real ${show(d.real)}, model ${show(d.predicted.resetMethods)}: ${d.agree ? 'agree' : 'DIFFER'}`);
+    if (!d.agree) lines.push(...d.predicted.reasons.map((x) => `      - ${x}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

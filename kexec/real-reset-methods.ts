@@ -1,0 +1,55 @@
+/**
+ * `lusim reset-methods --qemu`: boot a real Debian kernel with the devices behind root ports, read
+ * each device's sysfs reset_method through the guest agent, and compare it with the model's
+ * prediction (sim/reset-methods predictResetMethods) for the same kernel from the host-side capture
+ * of the same devices (their bytes and the bus topology the guest numbered).
+ */
+import { parseBdf } from '../devices/dump/bdf.js';
+import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
+import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
+import { predictResetMethods, type ResetMethodsPrediction } from '../sim/reset-methods/predict.js';
+import { Topology } from '../sim/topology.js';
+import type { DeviceSpec } from './launcher.js';
+import { preparePci } from './pci-topology.js';
+import { captureAll } from './real-capture.js';
+import { Phases, RealRunError, resolveKernels, startGuest } from './real-session.js';
+
+export interface LiveResetMethods {
+  readonly id: string;
+  readonly bdf: string;
+  readonly driver: string | null;
+  /** What the kernel wrote to sysfs reset_method (empty: the attribute is hidden, no method). */
+  readonly real: readonly string[];
+  readonly predicted: ResetMethodsPrediction;
+  readonly agree: boolean;
+}
+
+export interface LiveResetMethodsReport {
+  readonly kernel: { readonly release: string; readonly profile: string };
+  readonly devices: readonly LiveResetMethods[];
+  readonly phases: readonly { name: string; ms: number }[];
+}
+
+export async function runResetMethodsLive(o: { endpoints: readonly DeviceSpec[]; kernel: string; fetch?: boolean; progress?: (m: string) => void; bootTimeoutMs?: number }): Promise<LiveResetMethodsReport> {
+  const phases = new Phases();
+  const [k] = await phases.run('kernels', () => resolveKernels([o.kernel], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
+  const profile = resetKernelProfile(k!.profile);
+  const s = await startGuest({ endpoints: o.endpoints, chain: [k!], ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}) }, phases);
+  try {
+    const devs = await s.guard(s.agent.devices());
+    const cap = await phases.run('capture', async () => s.guard(captureAll(s.q, await preparePci(s.q))));
+    // Root ports and endpoints together: probeDeviceFromDump needs the parent for the bus reset.
+    const topology = new Topology(cap.functions.map((f) => ({ bdf: parseBdf(f.bdf), bytes: f.config })));
+    const devices = o.endpoints.map((e): LiveResetMethods => {
+      const f = cap.functions.find((x) => x.id === e.id);
+      const info = f && devs.find((d) => d.bdf === `0000:${f.bdf}`);
+      if (!f || !info) throw new RealRunError('device-missing', `device ${e.id} is not visible to kernel ${k!.release} (agent DEVICES / query-pci).`, { id: e.id });
+      const predicted = predictResetMethods(probeDeviceFromDump(topology, parseBdf(f.bdf)), profile);
+      const agree = info.resetMethods.length === predicted.resetMethods.length && info.resetMethods.every((m, i) => m === predicted.resetMethods[i]);
+      return { id: e.id, bdf: f.bdf, driver: info.driver, real: info.resetMethods, predicted, agree };
+    });
+    return { kernel: { release: k!.release, profile: k!.profile }, devices, phases: phases.entries };
+  } finally {
+    await s.close();
+  }
+}
