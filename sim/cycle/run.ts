@@ -15,6 +15,7 @@
  * For the VFIO flows the reference state is the device as A's vfio open left it (what its saved
  * state describes); for plain it is the operational state.
  */
+import type { FunctionAccess } from '../../devices/access.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { ResetKind } from '../../devices/reset.js';
 import { applyReset } from '../../devices/reset.js';
@@ -53,9 +54,11 @@ export interface CycleOptions {
   readonly reset?: ResetKind;
   /** The device is preserved (bus master kept at shutdown). Default: true except for the vfio flow. */
   readonly preserved?: boolean;
-  /** The driver bound in kernel A whose ->shutdown runs. Default: chosen from the vendor:device. */
+  /** The driver bound in kernel A whose ->shutdown runs. Default: none for a preserved device, else chosen from the vendor:device. */
   readonly driver?: ShutdownDriver;
   readonly barSizes?: readonly (number | undefined)[];
+  /** Extra configuration after the driver's (plain flow) or the guest's (VFIO flows), before the save. */
+  readonly operate?: (access: FunctionAccess) => Promise<void>;
 }
 
 export interface TimelineEntry {
@@ -121,7 +124,9 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const B: KernelProfile = applyDrift(kernelProfile(opts.to), drifts);
   const flow = opts.flow;
   const preserved = opts.preserved ?? flow !== 'vfio';
-  const driver = opts.driver ?? (flow === 'plain' ? defaultDriver(fn) : 'none');
+  // A preserved device's driver hands it over instead of shutting it down (LUO freeze); only a
+  // device that is not preserved sees its driver's ->shutdown (pci_device_shutdown).
+  const driver = opts.driver ?? (flow === 'plain' && !preserved ? defaultDriver(fn) : 'none');
   const mut = modelUnderTest(fn);
   const notes: string[] = [];
   const timeline: TimelineEntry[] = [];
@@ -151,6 +156,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
     steps('operate', op.log);
     msixKernelState(devA, op.vectors, fn);
+    if (opts.operate) await opts.operate(mut.access);
     reference = fn.space.snapshot();
     await pciSaveState(A, devA);
     trace('save A', devA.tracer.log.slice(mark));
@@ -174,6 +180,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     }
     const guest = await guestConfigure(mut.access);
     steps('operate', guest.log);
+    if (opts.operate) await opts.operate(mut.access);
     if (flow === 'lu-series') {
       // freeze(): pci_load_saved_state(open-time state), reset if reset_works, pci_restore_state, in kernel A.
       const from = devA.tracer.log.length;
@@ -237,6 +244,11 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(...open.notes);
     resetWorksNew = open.resetWorks;
     notes.push(...(await vfioPciCoreDisable(B, devB, fn, open)));
+  }
+  if (B.l1ss === 'link' || B.l1ss === 'link+parent') {
+    if (fn.walk.capabilities.some((c) => c.extended && c.id === 0x1e && !c.overlaps)) {
+      notes.push(`model limit: ${B.id}'s pci_restore_aspm_l1ss_state restores L1SS only from the downstream end of a link whose upstream port also has L1SS (pcie/aspm.c); the cycle models the device without its upstream port, so L1SS is not restored here`);
+    }
   }
   const restoreLog = devB.tracer.log.slice(markB);
   trace('restore B', restoreLog);
