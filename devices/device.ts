@@ -4,7 +4,7 @@
  * ConfigSpace. Overlapping or truncated capabilities contribute no registers (the walker reports
  * them), so a malformed dump still yields a usable, honest model.
  */
-import { applyOverrides, type RegisterDef } from './registers.js';
+import { applyOverrides, type CapabilityInstance, type RegisterDef } from './registers.js';
 import { compileLayout } from './compile.js';
 import { ConfigSpace } from './config-space.js';
 import type { Bdf } from './dump/bdf.js';
@@ -36,11 +36,13 @@ export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PR
   const headerType = bytes[0x0e] & 0x7f;
   const header = headerRegisters(headerType, { bytes: dump.bytes, ...(profile.barSizes ? { barSizes: profile.barSizes } : {}) });
   const capRegs = walk.capabilities.flatMap((c) => c.registers);
-  const owner = new Map<RegisterDef, string>();
-  for (const c of walk.capabilities) for (const reg of c.registers) owner.set(reg, c.key);
-  const registers = applyOverrides([...header, ...capRegs], profile.overrides, (reg) => owner.get(reg) ?? 'header');
+  const owner = new Map<RegisterDef, CapabilityInstance>();
+  for (const c of walk.capabilities) for (const reg of c.registers) owner.set(reg, { key: c.key, offset: c.offset });
+  const registers = applyOverrides([...header, ...capRegs], profile.overrides, (reg) => owner.get(reg) ?? { key: 'header', offset: 0 }, bytes);
   const layout = compileLayout(size, registers, profile.unclaimed);
-  return { bdf: dump.bdf, description: dump.description, space: new ConfigSpace(bytes, layout), walk, profile, captured, headerRegisters: header };
+  const space = new ConfigSpace(bytes, layout);
+  for (const hook of profile.writeHooks?.(walk, size) ?? []) space.addHook(hook);
+  return { bdf: dump.bdf, description: dump.description, space, walk, profile, captured, headerRegisters: header };
 }
 
 export function findCapability(fn: PciFunction, key: string): PlacedCapability | undefined {

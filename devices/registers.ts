@@ -107,6 +107,12 @@ export interface AttributeOverride {
   readonly field: string;
   /** Only registers inside this capability (key, e.g. "pcie"); default: any. */
   readonly capability?: string;
+  /**
+   * Only one instance of that capability, when a function has several (vendor-specific ones
+   * repeat): the one at `offset`, or the one whose byte at capability-relative `byte` equals
+   * `equals` (virtio's VNDR caps say their cfg_type at +3).
+   */
+  readonly instance?: InstanceSelector;
   readonly access?: Access;
   readonly sticky?: boolean;
   readonly volatile?: boolean;
@@ -114,20 +120,43 @@ export interface AttributeOverride {
   readonly source: string;
 }
 
+export type InstanceSelector =
+  | { readonly offset: number }
+  | { readonly byte: number; readonly equals: number };
+
+/** The capability instance a register belongs to: its key and absolute offset. */
+export interface CapabilityInstance {
+  readonly key: string;
+  readonly offset: number;
+}
+
+function instanceMatches(sel: InstanceSelector, cap: CapabilityInstance | undefined, bytes: Uint8Array): boolean {
+  if (!cap) return false;
+  if ('offset' in sel) return cap.offset === sel.offset;
+  return bytes[cap.offset + sel.byte] === sel.equals;
+}
+
 export function nameMatches(pattern: string, name: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
 }
 
-/** Apply overrides in order (later ones win) to registers; `capabilityOf` names a register's capability. */
+/**
+ * Apply overrides in order (later ones win) to registers; `capabilityOf` names the capability
+ * instance a register belongs to, and `bytes` (the function's config space) lets an override pick
+ * an instance by its contents.
+ */
 export function applyOverrides(
   regs: readonly RegisterDef[],
   overrides: readonly AttributeOverride[],
-  capabilityOf: (reg: RegisterDef) => string | undefined = () => undefined,
+  capabilityOf: (reg: RegisterDef) => CapabilityInstance | undefined = () => undefined,
+  bytes: Uint8Array = new Uint8Array(0),
 ): RegisterDef[] {
   if (overrides.length === 0) return [...regs];
   return regs.map((reg) => {
     const cap = capabilityOf(reg);
-    const mine = overrides.filter((o) => nameMatches(o.register, reg.name) && (o.capability === undefined || o.capability === cap));
+    const mine = overrides.filter((o) => nameMatches(o.register, reg.name)
+      && (o.capability === undefined || o.capability === cap?.key)
+      && (o.instance === undefined || instanceMatches(o.instance, cap, bytes)));
     if (mine.length === 0) return reg;
     const fields = reg.fields.map((fd) => {
       let out: FieldDef = fd;

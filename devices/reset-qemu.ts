@@ -16,6 +16,8 @@ import {
   PCI_EXP_DEVSTA, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_PM_CTRL, readLE, type ResetPlan,
 } from './reset-plan.js';
 import type { ResetKind } from './reset-kinds.js';
+import type { QemuResetHandlerKey } from './profile.js';
+import { aerVectorFor, PCI_ERR_ROOT_AER_IRQ, PCI_ERR_ROOT_STATUS, type QemuAerVector } from './profiles/qemu-7.2-writes.js';
 import { resetPowerState } from './reset-spec.js';
 import type { FieldDef } from './registers.js';
 
@@ -55,6 +57,8 @@ export interface QemuResetAction {
 
 export interface QemuResetHandler {
   readonly name: string;
+  /** rp_aer_vector_update, run before the actions. */
+  readonly aerVector?: QemuAerVector;
   readonly actions: readonly QemuResetAction[];
 }
 
@@ -64,30 +68,77 @@ const act = (inCap: QemuResetAction['in'], offset: number, width: 1 | 2 | 4, cle
 
 const DEVERR = act(EXP, 0x08, 2, 0x000f, 0, 'qemu-7.2 pcie_cap_deverr_reset: DEVCTL CERE|NFERE|FERE|URRE cleared');
 
-/** hw/pci-bridge/pcie_root_port.c rp_reset (also the ioh3420, a pcie-root-port subclass). */
-const ROOT_PORT: QemuResetHandler = {
-  name: 'rp_reset',
-  actions: [
-    act(EXP, 0x1c, 2, 0xffff, 0, 'qemu-7.2 pcie_cap_root_reset: RTCTL = 0'),
-    DEVERR,
-    act(EXP, 0x18, 2, 0x0800 | 0x0300 | 0x00c0 | 0x0020 | 0x0010 | 0x0008 | 0x0001, 0x00c0, 'qemu-7.2 pcie_cap_slot_reset: SLTCTL EIC|PIC|AIC|HPIE|CCIE|PDCE|ABPE cleared, attention indicator off'),
-    act(EXP, 0x18, 2, 0x0400, 0x0100, 'qemu-7.2 pcie_cap_slot_reset: populated slot powered on, power indicator on', { when: 'slot-populated', needsPowerController: true }),
-    act(EXP, 0x18, 2, 0x0000, 0x0400 | 0x0300, 'qemu-7.2 pcie_cap_slot_reset: empty slot powered off, power indicator off', { when: 'slot-empty', needsPowerController: true }),
-    act(EXP, 0x1a, 2, 0x0080 | 0x0010 | 0x0008 | 0x0001, 0, 'qemu-7.2 pcie_cap_slot_reset: SLTSTA EIS|CC|PDC|ABP cleared'),
-    act(EXP, 0x28, 2, 0x0020, 0, 'qemu-7.2 pcie_cap_arifwd_reset: DEVCTL2 ARI forwarding off'),
-    act({ id: PCI_EXT_CAP_ID_ACS, extended: true }, 0x06, 2, 0xffff, 0, 'qemu-7.2 pcie_acs_reset: ACS Control = 0'),
-    act({ id: PCI_EXT_CAP_ID_ERR, extended: true }, 0x2c, 4, 0xffffffff, 0, 'qemu-7.2 pcie_aer_root_reset: ROOT_COMMAND = 0'),
-    act('header', 0x18, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_reset: bus numbers and secondary latency = 0'),
-    act('header', 0x1c, 1, 0xf0, 0xf0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: I/O window disabled (base > limit)'),
-    act('header', 0x1d, 1, 0xf0, 0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: I/O window disabled (base > limit)'),
-    act('header', 0x20, 2, 0xfff0, 0xfff0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: memory window disabled'),
-    act('header', 0x22, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: memory window disabled'),
-    act('header', 0x24, 2, 0xfff0, 0xfff0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: prefetchable window disabled'),
-    act('header', 0x26, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset + pci_bridge_disable_base_limit: prefetchable window disabled'),
-    act('header', 0x28, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_disable_base_limit: PREF_BASE_UPPER32 = 0'),
-    act('header', 0x2c, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_disable_base_limit: PREF_LIMIT_UPPER32 = 0'),
-    act('header', 0x3e, 2, 0xffff, 0, 'qemu-7.2 pci_bridge_reset: BRIDGE_CONTROL = 0'),
-  ],
+/** hw/pci/pcie.c pcie_cap_slot_reset (ports with a slot: pcie_cap_slot_init). */
+const SLOT_RESET: readonly QemuResetAction[] = [
+  act(EXP, 0x18, 2, 0x0800 | 0x0300 | 0x00c0 | 0x0020 | 0x0010 | 0x0008 | 0x0001, 0x00c0, 'qemu-7.2 pcie_cap_slot_reset: SLTCTL EIC|PIC|AIC|HPIE|CCIE|PDCE|ABPE cleared, attention indicator off'),
+  act(EXP, 0x18, 2, 0x0400, 0x0100, 'qemu-7.2 pcie_cap_slot_reset: populated slot powered on, power indicator on', { when: 'slot-populated', needsPowerController: true }),
+  act(EXP, 0x18, 2, 0x0000, 0x0400 | 0x0300, 'qemu-7.2 pcie_cap_slot_reset: empty slot powered off, power indicator off', { when: 'slot-empty', needsPowerController: true }),
+  act(EXP, 0x1a, 2, 0x0080 | 0x0010 | 0x0008 | 0x0001, 0, 'qemu-7.2 pcie_cap_slot_reset: SLTSTA EIS|CC|PDC|ABP cleared'),
+];
+
+const ARIFWD_RESET = act(EXP, 0x28, 2, 0x0020, 0, 'qemu-7.2 pcie_cap_arifwd_reset: DEVCTL2 ARI forwarding off');
+
+/**
+ * hw/pci/pci_bridge.c pci_bridge_reset: bus numbers and secondary latency 0, the address bits of
+ * every window cleared (the type bits stay: a 64-bit prefetchable window reads 0x0001), upper
+ * prefetchable halves 0, BRIDGE_CONTROL 0.
+ */
+const BRIDGE_RESET: readonly QemuResetAction[] = [
+  act('header', 0x18, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_reset: bus numbers and secondary latency = 0'),
+  act('header', 0x1c, 1, 0xf0, 0, 'qemu-7.2 pci_bridge_reset: I/O base address bits cleared'),
+  act('header', 0x1d, 1, 0xf0, 0, 'qemu-7.2 pci_bridge_reset: I/O limit address bits cleared'),
+  act('header', 0x20, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset: memory base cleared'),
+  act('header', 0x22, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset: memory limit cleared'),
+  act('header', 0x24, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset: prefetchable base address bits cleared'),
+  act('header', 0x26, 2, 0xfff0, 0, 'qemu-7.2 pci_bridge_reset: prefetchable limit address bits cleared'),
+  act('header', 0x28, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_reset: PREF_BASE_UPPER32 = 0'),
+  act('header', 0x2c, 4, 0xffffffff, 0, 'qemu-7.2 pci_bridge_reset: PREF_LIMIT_UPPER32 = 0'),
+  act('header', 0x3e, 2, 0xffff, 0, 'qemu-7.2 pci_bridge_reset: BRIDGE_CONTROL = 0'),
+];
+
+/** hw/pci/pci_bridge.c pci_bridge_disable_base_limit: every window base above its limit. */
+const DISABLE_BASE_LIMIT: readonly QemuResetAction[] = [
+  act('header', 0x1c, 1, 0, 0xf0, 'qemu-7.2 pci_bridge_disable_base_limit: I/O window disabled (base > limit)'),
+  act('header', 0x20, 2, 0, 0xfff0, 'qemu-7.2 pci_bridge_disable_base_limit: memory window disabled (base > limit)'),
+  act('header', 0x24, 2, 0, 0xfff0, 'qemu-7.2 pci_bridge_disable_base_limit: prefetchable window disabled (base > limit)'),
+];
+
+/**
+ * hw/pci-bridge/pcie_root_port.c rp_reset, in its order: rp_aer_vector_update (first, so it sees
+ * MSI as it was: msi_reset runs later, in pci_do_device_reset), pcie_cap_root_reset,
+ * pcie_cap_deverr_reset, pcie_cap_slot_reset, pcie_cap_arifwd_reset, pcie_acs_reset,
+ * pcie_aer_root_reset, pci_bridge_reset, pci_bridge_disable_base_limit.
+ */
+function rootPort(aerVector: QemuAerVector): QemuResetHandler {
+  return {
+    name: 'rp_reset',
+    aerVector,
+    actions: [
+      act(EXP, 0x1c, 2, 0xffff, 0, 'qemu-7.2 pcie_cap_root_reset: RTCTL = 0'),
+      DEVERR,
+      ...SLOT_RESET,
+      ARIFWD_RESET,
+      act({ id: PCI_EXT_CAP_ID_ACS, extended: true }, 0x06, 2, 0xffff, 0, 'qemu-7.2 pcie_acs_reset: ACS Control = 0'),
+      act({ id: PCI_EXT_CAP_ID_ERR, extended: true }, 0x2c, 4, 0xffffffff, 0, 'qemu-7.2 pcie_aer_root_reset: ROOT_COMMAND = 0'),
+      ...BRIDGE_RESET,
+      ...DISABLE_BASE_LIMIT,
+    ],
+  };
+}
+
+/** hw/pci-bridge/xio3130_upstream.c xio3130_upstream_reset: pci_bridge_reset + pcie_cap_deverr_reset. */
+const XIO3130_UPSTREAM: QemuResetHandler = {
+  name: 'xio3130_upstream_reset',
+  actions: [...BRIDGE_RESET, DEVERR],
+};
+
+/**
+ * hw/pci-bridge/xio3130_downstream.c xio3130_downstream_reset: pcie_cap_deverr_reset,
+ * pcie_cap_slot_reset, pcie_cap_arifwd_reset, pci_bridge_reset (windows zeroed, not disabled).
+ */
+const XIO3130_DOWNSTREAM: QemuResetHandler = {
+  name: 'xio3130_downstream_reset',
+  actions: [DEVERR, ...SLOT_RESET, ARIFWD_RESET, ...BRIDGE_RESET],
 };
 
 /** hw/virtio/virtio-pci.c virtio_pci_bus_reset (PCIe variant, x-pcie-* defaults on). */
@@ -101,15 +152,15 @@ const VIRTIO_PCI: QemuResetHandler = {
 };
 
 /**
- * Device reset handlers by profile name (devices/profiles/qemu-7.2.ts). Devices not listed
- * (e1000e, nvme, qemu-xhci) have handlers that touch only BAR-side state (qemu.md 2.2). The
- * xio3130 ports' handlers are not modelled: their profiles reset like an endpoint here.
- * Keyed by profile name because DeviceProfile has no reset-handler field yet.
+ * Device reset handlers, by the profile's `resetHandler` (devices/profiles/qemu-7.2.ts). Profiles
+ * without one (e1000e, nvme, qemu-xhci) have handlers that touch only BAR-side state (qemu.md 2.2).
  */
-export const QEMU_72_RESET_HANDLERS: Readonly<Record<string, QemuResetHandler>> = {
-  'qemu-7.2-pcie-root-port': ROOT_PORT,
-  'qemu-7.2-ioh3420': ROOT_PORT,
-  'qemu-7.2-virtio-net': VIRTIO_PCI,
+export const QEMU_72_RESET_HANDLERS: Readonly<Record<QemuResetHandlerKey, QemuResetHandler>> = {
+  'pcie-root-port': rootPort('gen_rp_aer_vector'),
+  ioh3420: rootPort('ioh3420_aer_vector'),
+  'x3130-upstream': XIO3130_UPSTREAM,
+  'xio3130-downstream': XIO3130_DOWNSTREAM,
+  'virtio-pci': VIRTIO_PCI,
 };
 
 export interface QemuResetContext {
@@ -128,12 +179,13 @@ export function planQemuReset(fn: PciFunction, kind: ResetKind, plan: ResetPlan,
     return;
   }
   if (!qemuPerforms(fn, kind)) return;
-  const handler = QEMU_72_RESET_HANDLERS[fn.profile.name];
+  const handler = fn.profile.resetHandler ? QEMU_72_RESET_HANDLERS[fn.profile.resetHandler] : undefined;
   if (handler) applyHandler(fn, handler, plan, ctx, notes);
   planGeneric(fn, plan);
 }
 
 function applyHandler(fn: PciFunction, handler: QemuResetHandler, plan: ResetPlan, ctx: QemuResetContext, notes: string[]): void {
+  if (handler.aerVector) planAerVector(fn, handler.aerVector, plan, `qemu-7.2 rp_aer_vector_update -> ${handler.aerVector} (${handler.name})`);
   const exp = capabilityById(fn, PCI_CAP_ID_EXP, false);
   const powerController = exp !== undefined && (readLE(fn.space.bytes, exp.offset + 0x14, 4) & 0x2) !== 0;
   for (const a of handler.actions) {
@@ -149,6 +201,16 @@ function applyHandler(fn: PciFunction, handler: QemuResetHandler, plan: ResetPla
     if (base === undefined) continue;
     plan.reset(base + a.offset, a.width, a.clear, a.set, `${a.source} (${handler.name})`);
   }
+}
+
+/** rp_aer_vector_update over the plan: the vector from MSI as it is before msi_reset. */
+function planAerVector(fn: PciFunction, which: QemuAerVector, plan: ResetPlan, rule: string): void {
+  const aer = capabilityById(fn, PCI_EXT_CAP_ID_ERR, true);
+  const msi = capabilityById(fn, PCI_CAP_ID_MSI, false);
+  if (!aer) return;
+  const vector = aerVectorFor(which, msi ? fn.space.read(msi.offset + 2, 2) : 0);
+  if (vector === undefined) return;
+  plan.reset(aer.offset + PCI_ERR_ROOT_STATUS, 4, PCI_ERR_ROOT_AER_IRQ, vector * 2 ** 27, rule);
 }
 
 function planGeneric(fn: PciFunction, plan: ResetPlan): void {

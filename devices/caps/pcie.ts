@@ -349,7 +349,10 @@ function devctl2Fields(t: number): FieldDef[] {
     f('PCI_EXP_DEVCTL2_LTR_EN', 10, 'RW'),
     f('PCI_EXP_DEVCTL2_10BIT_TAG_REQ_EN', 12, 'RW', { doc: '10-Bit Tag Requester Enable (spec name)' }),
     f('PCI_EXP_DEVCTL2_OBFF_WAKE_EN', [14, 13], 'RW', { doc: 'OBFF Enable: 01 message A, 10 message B, 11 WAKE#' }),
-    ...onlyFor([4, 5, 6], t, f('PCI_EXP_DEVCTL2_EE_PREFIX_BLK', 15, 'RW', { doc: 'End-End TLP Prefix Blocking (QEMU PCI_EXP_DEVCTL2_EETLPPB)' })),
+    // End-End TLP Prefix Blocking applies to Root and Switch Ports and is RsvdP elsewhere (r6.0
+    // 7.5.3.16). Declared on every type, so a profile can open it where an implementation does
+    // (QEMU 7.2 pcie.c pcie_cap_init: writable on every function).
+    f('PCI_EXP_DEVCTL2_EE_PREFIX_BLK', 15, [4, 5, 6].includes(t) ? 'RW' : 'RsvdP', { doc: 'End-End TLP Prefix Blocking (QEMU PCI_EXP_DEVCTL2_EETLPPB)' }),
   ];
 }
 

@@ -10,15 +10,15 @@
  * opens specific bits, so the profiles do the same: every PCI_EXP_* field RO, then re-open.
  */
 import type { AttributeOverride } from '../registers.js';
-import type { DeviceProfile } from '../profile.js';
+import type { DeviceProfile, QemuResetHandlerKey } from '../profile.js';
+import { qemuWriteHooks, type QemuWriteEffect } from './qemu-7.2-writes.js';
 
 const src = (fn: string) => `QEMU 7.2 ${fn}`;
 
 const pcieAllReadOnly: AttributeOverride[] = [
   { capability: 'pcie', register: 'PCI_EXP_*', field: '*', access: 'RO', reason: 'QEMU makes the whole PCIe capability read-only, then opens bits per device', source: src('hw/pci/pcie.c pcie_cap_init') },
-  // On endpoints the model has no such field (bit 15 is reserved there), so this reopens it on ports
-  // only; the endpoint case is exception 'devctl2-eetlppb-on-endpoints' in test/e2e/differential.test.ts.
-  { capability: 'pcie', register: 'PCI_EXP_DEVCTL2', field: 'PCI_EXP_DEVCTL2_EE_PREFIX_BLK', access: 'RW', reason: 'the one bit pcie_cap_init leaves writable', source: src('hw/pci/pcie.c pcie_cap_init (PCI_EXP_DEVCTL2_EETLPPB)') },
+  // devices/caps/pcie.ts declares the field on every type (RsvdP on endpoints), so this opens it everywhere.
+  { capability: 'pcie', register: 'PCI_EXP_DEVCTL2', field: 'PCI_EXP_DEVCTL2_EE_PREFIX_BLK', access: 'RW', reason: 'the one bit pcie_cap_init leaves writable, on every function', source: src('hw/pci/pcie.c pcie_cap_init (PCI_EXP_DEVCTL2_EETLPPB)') },
 ];
 
 const deverr: AttributeOverride[] = [
@@ -80,6 +80,17 @@ const bridgeSecLatencyRw: AttributeOverride[] = [
   { capability: 'header', register: 'PCI_SEC_LATENCY_TIMER', field: '*', access: 'RW', reason: 'QEMU makes 0x18..0x1b writable on every bridge, including the secondary latency timer PCIe hardwires to 0', source: src('hw/pci/pci.c pci_init_mask_bridge') },
 ];
 
+// struct virtio_pci_cfg_cap (cfg_type VIRTIO_PCI_CAP_PCI_CFG = 5 at +3): bar (+4), offset (+8)
+// and length (+12) are RW; the other VNDR caps (common, notify, ISR, device) stay read-only. The
+// data window (+16) is RW too, but reading or writing it is a BAR access (virtio_write_config),
+// which the model does not perform: left read-only.
+const virtioPciCfgWindow: AttributeOverride[] = [
+  ['PCI_VNDR_DATA_04', 'PCI_VNDR_DATA_04'], ['PCI_VNDR_DATA_08', '*'], ['PCI_VNDR_DATA_0c', '*'],
+].map(([register, field]): AttributeOverride => ({
+  capability: 'vndr', instance: { byte: 3, equals: 5 }, register, field, access: 'RW',
+  reason: 'the PCI_CFG window capability\'s bar, offset and length are guest-writable', source: src('hw/virtio/virtio-pci.c virtio_pci_realize (cfg_mask)'),
+}));
+
 const commandParityReadOnly: AttributeOverride[] = [
   { capability: 'header', register: 'PCI_COMMAND', field: 'PCI_COMMAND_PARITY', access: 'RO', reason: 'QEMU COMMAND wmask is IO|MEMORY|MASTER|INTX_DISABLE|SERR only', source: src('hw/pci/pci.c pci_init_wmask') },
 ];
@@ -93,13 +104,22 @@ type BarSizes = readonly (number | undefined)[];
 const KiB = 1024;
 const NO_BARS: BarSizes = [0, 0, 0, 0, 0, 0, 0];
 
-function qemuProfile(name: string, description: string, barSizes: BarSizes, overrides: AttributeOverride[]): DeviceProfile {
+interface QemuBehaviour {
+  readonly resetHandler?: QemuResetHandlerKey;
+  /** Write side effects beyond msi_write_config, which pci_default_write_config runs for all. */
+  readonly writes?: readonly QemuWriteEffect[];
+}
+
+function qemuProfile(name: string, description: string, barSizes: BarSizes, overrides: AttributeOverride[], behaviour: QemuBehaviour = {}): DeviceProfile {
+  const writes: QemuWriteEffect[] = ['msi', ...(behaviour.writes ?? [])];
   return {
     name,
     description,
     personality: 'qemu-7.2',
     overrides: [...commandParityReadOnly, ...pcieAllReadOnly, ...overrides],
     barSizes,
+    ...(behaviour.resetHandler ? { resetHandler: behaviour.resetHandler } : {}),
+    writeHooks: (walk, size) => qemuWriteHooks(writes, walk, size),
     // pci_init_wmask: every byte from 0x40 to the end of config space starts writable; capabilities
     // then clear their own ranges, so unclaimed bytes are free RW scratch that no reset clears.
     unclaimed: {
@@ -131,12 +151,12 @@ export const QEMU_72_PROFILES: readonly VendorProfile[] = [
   // nvme_init_pci: BAR0 64-bit 16 KiB (registers + MSI-X), no ROM.
   { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [16 * KiB, undefined, 0, 0, 0, 0, 0], [...flr, ...pmcsrStateOnly('hw/nvme/ctrl.c nvme_add_pm_capability')]) },
   // virtio_pci_realize (disable-legacy=on): BAR1 MSI-X 4 KiB, BAR4 64-bit prefetchable 16 KiB modern BAR; ROM 256 KiB (efi-virtio.rom).
-  { vendor: 0x1af4, device: 0x1041, profile: qemuProfile('qemu-7.2-virtio-net', 'QEMU 7.2 virtio-net-pci (modern): deverr, FLR, lnkctl; AER UNCOR_MASK read-only when aer=on', [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...deverr, ...flr, ...lnkctl, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)')]) },
+  { vendor: 0x1af4, device: 0x1041, profile: qemuProfile('qemu-7.2-virtio-net', 'QEMU 7.2 virtio-net-pci (modern): deverr, FLR, lnkctl; AER UNCOR_MASK read-only when aer=on', [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...deverr, ...flr, ...lnkctl, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)'), ...virtioPciCfgWindow], { resetHandler: 'virtio-pci' }) },
   // usb_xhci_pci_realize: BAR0 64-bit 16 KiB, no ROM.
   { vendor: 0x1b36, device: 0x000d, profile: qemuProfile('qemu-7.2-xhci', 'QEMU 7.2 qemu-xhci: PCIe capability read-only', [16 * KiB, undefined, 0, 0, 0, 0, 0], []) },
   // gen_rp_realize / rp_realize: BAR0 4 KiB exclusive MSI-X BAR, no ROM.
-  { vendor: 0x1b36, device: 0x000c, profile: qemuProfile('qemu-7.2-pcie-root-port', 'QEMU 7.2 pcie-root-port', [4 * KiB, 0, 0, 0, 0, 0, 0], [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...acsNoEgressControl]) },
-  { vendor: 0x8086, device: 0x3420, profile: qemuProfile('qemu-7.2-ioh3420', 'QEMU 7.2 ioh3420 root port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
-  { vendor: 0x104c, device: 0x8232, profile: qemuProfile('qemu-7.2-x3130-upstream', 'QEMU 7.2 x3130 upstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
-  { vendor: 0x104c, device: 0x8233, profile: qemuProfile('qemu-7.2-xio3130-downstream', 'QEMU 7.2 xio3130 downstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...slot, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly]) },
+  { vendor: 0x1b36, device: 0x000c, profile: qemuProfile('qemu-7.2-pcie-root-port', 'QEMU 7.2 pcie-root-port', [4 * KiB, 0, 0, 0, 0, 0, 0], [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...acsNoEgressControl], { resetHandler: 'pcie-root-port', writes: ['slot'] }) },
+  { vendor: 0x8086, device: 0x3420, profile: qemuProfile('qemu-7.2-ioh3420', 'QEMU 7.2 ioh3420 root port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...slot, ...root, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly], { resetHandler: 'ioh3420', writes: ['ioh3420-aer-vector', 'slot'] }) },
+  { vendor: 0x104c, device: 0x8232, profile: qemuProfile('qemu-7.2-x3130-upstream', 'QEMU 7.2 x3130 upstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly], { resetHandler: 'x3130-upstream' }) },
+  { vendor: 0x104c, device: 0x8233, profile: qemuProfile('qemu-7.2-xio3130-downstream', 'QEMU 7.2 xio3130 downstream port', NO_BARS, [...bridgeSecLatencyRw, ...deverr, ...flr, ...slot, ...arifwd, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly], { resetHandler: 'xio3130-downstream', writes: ['slot'] }) },
 ];
