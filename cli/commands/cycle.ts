@@ -13,12 +13,14 @@ import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { builtinDevices, resolveDevice } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
+import { registerQemuOptions, runQemuCycleCommand, type QemuCycleCliOptions } from './cycle-qemu.js';
 import { CliError } from '../input.js';
 import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cycle-text.js';
 
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
+  driver?: boolean;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -27,12 +29,12 @@ function check<T extends string>(value: string, allowed: readonly T[], what: str
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('cycle')
     .description('simulate save -> serialize -> kexec -> deserialize -> restore and classify every field (restored, expected, lost, corrupted, stale, refused)')
     .argument('[device]', `a built-in QEMU 7.2 device (${builtinDevices().join(', ')}) or a dump file`, 'e1000e')
-    .addOption(new Option('--from <kernel>', 'kernel A (saves)').choices(KERNEL_PROFILE_IDS).default('6.12'))
-    .addOption(new Option('--to <kernel>', 'kernel B (restores)').choices(KERNEL_PROFILE_IDS).default('7.1'))
+    .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also a Debian series: 6.1, 6.12, 7.x)`, '6.12')
+    .option('--to <kernel>', `kernel B (restores): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also 6.1, 6.12, 7.x)`, '7.1')
     .addOption(new Option('--format <format>', 'how the state crosses the kexec').choices(SAVE_FORMATS).default('linux-blob'))
     .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio (no handover)').choices(FLOWS).default('plain'))
     .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND" (";"-separated)')
@@ -44,8 +46,13 @@ export function register(program: Command): void {
     .option('--kernels <list>', 'kernels for --matrix (comma-separated profile ids)')
     .option('--all', 'also list unchanged fields')
     .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it')
-    .option('--json', 'machine-readable output')
-    .action(action(async (deviceArg: string, opts: CycleCliOptions) => {
+    .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
+    .option('--json', 'machine-readable output');
+  registerQemuOptions(cmd);
+  cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleCliOptions) => {
+      if (opts.qemu) return runQemuCycleCommand(deviceArg, opts);
+      check(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)');
+      check(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)');
       const dev = resolveDevice(deviceArg, opts.device);
       const profile = profileForDump(dev.dump, opts.profile);
       const make = () => buildFunction(dev.dump, profile);
@@ -67,6 +74,7 @@ export function register(program: Command): void {
         preserved: opts.flow === 'vfio' ? false : opts.preserve,
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
+        ...(opts.driver === false ? { driverBound: false } : {}),
       });
       if (opts.json) printJson({ device: label, ...result });
       else process.stdout.write(renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true }));

@@ -57,6 +57,8 @@ export interface CycleOptions {
   /** The driver bound in kernel A whose ->shutdown runs. Default: none for a preserved device, else chosen from the vendor:device. */
   readonly driver?: ShutdownDriver;
   readonly barSizes?: readonly (number | undefined)[];
+  /** Whether a driver binds in kernel A (plain flow; default true). */
+  readonly driverBound?: boolean;
   /** Extra configuration after the driver's (plain flow) or the guest's (VFIO flows), before the save. */
   readonly operate?: (access: FunctionAccess) => Promise<void>;
 }
@@ -153,7 +155,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const kexecWrites: ConfigWrite[] = [];
 
   if (flow === 'plain') {
-    const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
+    const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.driverBound === false ? { bindDriver: false } : {}) });
     steps('operate', op.log);
     msixKernelState(devA, op.vectors, fn);
     if (opts.operate) await opts.operate(mut.access);

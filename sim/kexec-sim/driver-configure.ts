@@ -59,6 +59,11 @@ export interface DriverConfigureOptions {
   readonly aspm?: AspmChoice;
   /** LTR Max Snoop/No-Snoop Latency; default 0x1003 each (3 x 1048576 ns, a common BIOS value). */
   readonly ltrMaxLatency?: number;
+  /**
+   * Whether a driver binds in kernel A (default true). False stops after firmware and kernel A's
+   * enumeration: Debian's cloud kernels have no e1000e driver, so a real e1000e stays unbound.
+   */
+  readonly bindDriver?: boolean;
 }
 
 export interface DriverConfigureResult {
@@ -144,6 +149,10 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
   const d = await kexecDev(new StepWriter(fn, log));
   const used = await firmwareSetup(d, o);
   await kernelEnumerate(fn, o.kernel, o.platform, log);
+  if (o.bindDriver === false) {
+    d.w.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
+    return { log, irq: 'intx', vectors: [] };
+  }
   await pciEnableDevice(d, used);
   await d.w.clearAndSet('pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
 
