@@ -61,6 +61,16 @@ export interface ResetOptions extends QemuResetContext {
   readonly personality?: ResetPersonality;
 }
 
+const lastReports = new WeakMap<PciFunction, ResetReport>();
+
+/**
+ * The report of the last reset applied to `fn`, for callers that reach applyReset through a
+ * longer path (sim/cycle/reset-path.ts pciTryResetFunction) and report on it afterwards.
+ */
+export function lastReset(fn: PciFunction): ResetReport | undefined {
+  return lastReports.get(fn);
+}
+
 export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions = {}): ResetReport {
   const personality = opts.personality ?? fn.profile.personality;
   if (kind === 'pm' && !capabilityById(fn, PCI_CAP_ID_PM, false)) {
@@ -83,7 +93,9 @@ export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions 
     notes.push('MSI-X table and PBA (BAR memory) are zeroed/masked by msix_reset; config space shows only the control bits');
   }
   fn.space.bytes.set(plan.after);
-  return { bdf: formatBdf(fn.bdf), kind, personality, performed, fields: outcomes(fn, kind, personality, performed, plan), scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice() };
+  const report: ResetReport = { bdf: formatBdf(fn.bdf), kind, personality, performed, fields: outcomes(fn, kind, personality, performed, plan), scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice() };
+  lastReports.set(fn, report);
+  return report;
 }
 
 function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonality, performed: boolean, plan: ResetPlan): FieldOutcome[] {

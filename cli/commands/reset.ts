@@ -1,10 +1,16 @@
-/** `lusim reset DUMP --method flr|pm|bus|cold`: apply a reset to a modelled function, field by field. */
+/**
+ * `lusim reset DUMP --method flr|pm|bus|cold`: apply a reset to a modelled function, field by field.
+ * `lusim reset DUMP --kernel K`: a full pci_reset_function as kernel K runs it (save and disable,
+ * the method K picks, restore), field by field (sim/reset-methods/full-reset.ts).
+ */
 import type { Command } from 'commander';
 import { buildFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { applyReset, RESET_KINDS, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { fullResetFunction, type FullResetField, type FullResetReport } from '../../sim/reset-methods/full-reset.js';
 import { Topology } from '../../sim/topology.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
@@ -16,16 +22,20 @@ export function register(program: Command): void {
     .command('reset')
     .description('apply a reset (FLR, PM D3hot->D0, secondary bus/hot reset, cold reset) to a modelled function and show every field that changed and survived, with the rule that decided it')
     .argument('<file>', 'dump: lspci -xxxx text, raw config binary, or a lusim JSON snapshot')
-    .requiredOption('-m, --method <kind>', `reset kind: ${RESET_KINDS.join(', ')} (bus = secondary bus reset, i.e. hot reset)`)
+    .option('-m, --method <kind>', `reset kind: ${RESET_KINDS.join(', ')} (bus = secondary bus reset, i.e. hot reset)`)
+    .option('-k, --kernel <id>', `instead of --method: the whole pci_reset_function as this kernel runs it (${KERNEL_PROFILE_IDS.join(', ')}): pci_dev_save_and_disable, the method it picks, pci_restore_state`)
     .option('-d, --device <bdf>', 'the function to reset (BB:DD.F); needed when the dump holds several')
     .option('--profile <name>', 'device profile: spec, auto (recognise QEMU 7.2 devices) or a profile name', 'spec')
     .option('--personality <p>', `reset behaviour: ${PERSONALITIES.join(' or ')} (default: the profile's)`)
     .option('--changed', 'list only the fields that changed')
     .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
     .option('--json', 'machine-readable output')
-    .action(action(async (file: string, opts: { method: string; device?: string; profile: string; personality?: string; changed?: boolean; format?: string; json?: boolean }) => {
-      const kind = opts.method as ResetKind;
-      if (!RESET_KINDS.includes(kind)) throw new CliError('bad-option', `unknown reset method "${opts.method}": use ${RESET_KINDS.join(', ')}`, { method: opts.method });
+    .action(action(async (file: string, opts: { method?: string; kernel?: string; device?: string; profile: string; personality?: string; changed?: boolean; format?: string; json?: boolean }) => {
+      if ((opts.method === undefined) === (opts.kernel === undefined)) {
+        throw new CliError('bad-option', 'give exactly one of --method (apply one reset) or --kernel (the whole pci_reset_function; the kernel picks the method)', {});
+      }
+      const kind = opts.method as ResetKind | undefined;
+      if (kind !== undefined && !RESET_KINDS.includes(kind)) throw new CliError('bad-option', `unknown reset method "${opts.method}": use ${RESET_KINDS.join(', ')}`, { method: opts.method });
       if (opts.personality !== undefined && !PERSONALITIES.includes(opts.personality as ResetPersonality)) {
         throw new CliError('bad-option', `unknown personality "${opts.personality}": use ${PERSONALITIES.join(' or ')}`, { personality: opts.personality });
       }
@@ -36,6 +46,14 @@ export function register(program: Command): void {
       }
       const dump = picked[0];
       const fn = buildFunction(dump, profileForDump(dump, opts.profile));
+      if (opts.kernel !== undefined) {
+        if (opts.personality !== undefined) throw new CliError('bad-option', '--personality applies to --method only: with --kernel the profile\'s personality decides (use --profile spec or auto)', {});
+        const full = await fullResetFunction(fn, opts.kernel);
+        if (opts.json) printJson(fullJson(full, opts.changed === true));
+        else process.stdout.write(renderFull(full, opts.changed === true));
+        return;
+      }
+      if (kind === undefined) return;
       const place = new Topology(all).place(dump.bdf);
       const report = applyReset(fn, kind, {
         ...(opts.personality ? { personality: opts.personality as ResetPersonality } : {}),
@@ -71,5 +89,29 @@ function renderReport(r: ResetReport, changedOnly: boolean): string {
     out.push(`survived (${kept.length}):`, ...kept.map(line));
     for (const s of r.scratch) out.push(`  ${hex(s.offset)}..${hex(s.offset + s.length - 1)} (${s.length} bytes) ${s.rule}`);
   }
+  return `${out.join('\n')}\n`;
+}
+
+function fullJson(r: FullResetReport, changedOnly: boolean) {
+  return {
+    bdf: r.bdf, kernel: r.kernel, method: r.method, personality: r.personality, notes: r.notes,
+    fields: r.fields.filter((f) => !changedOnly || f.changed).map((f) => ({ ...f, offset: hex(f.offset) })),
+  };
+}
+
+function fullLine(f: FullResetField): string {
+  const where = `${hex(f.offset).padEnd(6)} ${f.register}.${f.field}`;
+  const values = `${hex(f.before)} -> ${hex(f.afterReset)} -> ${hex(f.after)}`;
+  return `  ${where.padEnd(52)} ${values.padEnd(32)} ${f.rule}`;
+}
+
+function renderFull(r: FullResetReport, changedOnly: boolean): string {
+  const changed = r.fields.filter((f) => f.changed);
+  const kept = r.fields.filter((f) => !f.changed);
+  const out = [`${r.bdf}: pci_reset_function as Linux ${r.kernel} runs it: ${r.method ?? 'no method (-ENOTTY)'}, ${r.personality} behaviour`];
+  for (const n of r.notes) out.push(`  note: ${n}`);
+  out.push('  values: before -> after the reset -> after pci_restore_state');
+  out.push(`changed (${changed.length}):`, ...changed.map(fullLine));
+  if (!changedOnly) out.push(`unchanged (${kept.length}):`, ...kept.map(fullLine));
   return `${out.join('\n')}\n`;
 }

@@ -38,6 +38,16 @@ describe('lusim reset-methods', () => {
     expect(run('reset', dump, '--device', '01:00.0', '--method', 'warm').stderr).toMatch(/unknown reset method "warm"/);
   }, 30_000);
 
+  it('reset --kernel runs the whole pci_reset_function: the kernel picks the method, fields carry before/afterReset/after', () => {
+    const out = JSON.parse(execFileSync('npx', ['tsx', 'cli/main.ts', 'reset', 'fixtures/qemu/nvme.lspci', '--kernel', '6.12', '--profile', 'auto', '--json'], { encoding: 'utf8' }));
+    expect(out).toMatchObject({ bdf: '01:00.0', kernel: '6.12', method: 'flr', personality: 'qemu-7.2' });
+    const intx = out.fields.find((f: { field: string }) => f.field === 'PCI_COMMAND_INTX_DISABLE');
+    expect(intx).toMatchObject({ before: 0, afterReset: 0, after: 0 });
+    expect(intx.rule).toMatch(/^reset by flr .*back to its value before pci_reset_function/);
+    expect(run('reset', 'fixtures/qemu/nvme.lspci', '--kernel', '6.12', '--method', 'flr').stderr).toMatch(/exactly one of --method .* or --kernel/);
+    expect(run('reset', 'fixtures/qemu/nvme.lspci', '--kernel', '5.4').stderr).toMatch(/unknown kernel profile "5.4"/);
+  }, 30_000);
+
   it('reset --json reports the fields with their rules', () => {
     const out = JSON.parse(execFileSync('npx', ['tsx', 'cli/main.ts', 'reset', 'fixtures/qemu/nvme.lspci', '--method', 'pm', '--json'], { encoding: 'utf8' }));
     expect(out).toMatchObject({ bdf: '01:00.0', kind: 'pm', personality: 'spec', performed: true });
