@@ -61,16 +61,6 @@ export interface ResetOptions extends QemuResetContext {
   readonly personality?: ResetPersonality;
 }
 
-const lastReports = new WeakMap<PciFunction, ResetReport>();
-
-/**
- * The report of the last reset applied to `fn`, for callers that reach applyReset through a
- * longer path (sim/cycle/reset-path.ts pciTryResetFunction) and report on it afterwards.
- */
-export function lastReset(fn: PciFunction): ResetReport | undefined {
-  return lastReports.get(fn);
-}
-
 export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions = {}): ResetReport {
   const personality = opts.personality ?? fn.profile.personality;
   if (kind === 'pm' && !capabilityById(fn, PCI_CAP_ID_PM, false)) {
@@ -94,7 +84,6 @@ export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions 
   }
   fn.space.bytes.set(plan.after);
   const report: ResetReport = { bdf: formatBdf(fn.bdf), kind, personality, performed, fields: outcomes(fn, kind, personality, performed, plan), scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice() };
-  lastReports.set(fn, report);
   return report;
 }
 

@@ -7,7 +7,7 @@
  * and which method the kernel would pick (sim/reset-methods: pci_init_reset_methods on this device).
  */
 import type { PciFunction } from '../../devices/device.js';
-import { applyReset, type ResetKind } from '../../devices/reset.js';
+import { applyReset, type ResetKind, type ResetReport } from '../../devices/reset.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { probeDeviceFromDump } from '../reset-methods/device.js';
 import { kernelProfile as kernelResetProfile, type ResetMethodName } from '../reset-methods/kernels.js';
@@ -39,6 +39,8 @@ export function predictFor(fn: PciFunction, id: string): ResetMethodsPrediction 
 
 export interface ResetRun {
   readonly method: ResetMethodName | null;
+  /** The reset's field-by-field report (devices/reset.ts), when a method ran. */
+  readonly report?: ResetReport;
   readonly notes: string[];
   readonly log: WriteLog;
 }
@@ -69,10 +71,11 @@ async function findPm(dev: PciDev): Promise<number> {
 }
 
 /** __pci_reset_function_locked with the chosen method, applied to the model. */
-export function resetLocked(fn: PciFunction, method: ResetMethodName | null, notes: string[]): void {
-  if (!method) { notes.push('no reset method: -ENOTTY, nothing reset'); return; }
+export function resetLocked(fn: PciFunction, method: ResetMethodName | null, notes: string[]): ResetReport | undefined {
+  if (!method) { notes.push('no reset method: -ENOTTY, nothing reset'); return undefined; }
   const report = applyReset(fn, resetKindOf(method));
   notes.push(`reset via ${method} (${report.personality ?? fn.profile.personality} behaviour): ${report.fields.filter((f) => f.changed).length} fields changed`);
+  return report;
 }
 
 /** pci_try_reset_function: save_and_disable, reset, restore; returns the method used (null: -ENOTTY). */
@@ -86,7 +89,7 @@ export async function pciTryResetFunction(profile: KernelProfile, dev: PciDev, f
     return { method: null, notes, log: [] };
   }
   await pciDevSaveAndDisable(profile, dev);
-  resetLocked(fn, method, notes);
+  const report = resetLocked(fn, method, notes);
   await dev.tracer.run('pci_dev_restore', () => pciRestoreState(profile, dev));
-  return { method, notes, log: dev.tracer.log.slice(from) };
+  return { method, ...(report ? { report } : {}), notes, log: dev.tracer.log.slice(from) };
 }

@@ -11,7 +11,7 @@ import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
 import { fieldMask } from '../../devices/registers.js';
-import { lastReset, type ResetReport } from '../../devices/reset.js';
+import type { ResetReport } from '../../devices/reset.js';
 import { readLE } from '../../devices/reset-plan.js';
 import { modelUnderTest } from '../cycle/model-access.js';
 import { pciTryResetFunction } from '../cycle/reset-path.js';
@@ -67,7 +67,7 @@ export async function fullResetFunction(fn: PciFunction, id: string): Promise<Fu
   const before = fn.space.snapshot();
   const run = await pciTryResetFunction(profile, dev, fn);
   notes.push(...run.notes);
-  const reset: ResetReport | undefined = run.method ? lastReset(fn) : undefined;
+  const reset: ResetReport | undefined = run.report;
   if (reset) notes.push(...reset.notes);
   const after = fn.space.snapshot();
   const lastDisable = run.log.map((w) => w.step).lastIndexOf(SAVE_AND_DISABLE);
