@@ -12,6 +12,7 @@ import type { DumpDevice } from './dump/types.js';
 import { headerRegisters } from './header.js';
 import { SPEC_PROFILE, type DeviceProfile } from './profile.js';
 import { walkCapabilities, type PlacedCapability, type WalkResult } from './walker.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE } from './pci-regs.js';
 
 export interface PciFunction {
   readonly bdf: Bdf;
@@ -23,9 +24,6 @@ export interface PciFunction {
   readonly captured: number;
   readonly headerRegisters: readonly RegisterDef[];
 }
-
-export const PCI_CFG_SPACE_SIZE = 256;
-export const PCI_CFG_SPACE_EXP_SIZE = 4096;
 
 export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PROFILE): PciFunction {
   const captured = dump.bytes.length;

@@ -35,55 +35,14 @@
  */
 import { DeviceError } from './errors.js';
 import { f, r, type FieldDef, type RegisterDef } from './registers.js';
+import {
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
+  PCI_BASE_ADDRESS_SPACE_IO, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_MASK,
+  PCI_HEADER_TYPE_NORMAL, PCI_IO_BASE, PCI_PREF_MEMORY_BASE, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1,
+} from './pci-regs.js';
 
-export const PCI_STD_HEADER_SIZEOF = 64;
-export const PCI_VENDOR_ID = 0x00;
-export const PCI_DEVICE_ID = 0x02;
-export const PCI_COMMAND = 0x04;
-export const PCI_COMMAND_IO = 0x1;
-export const PCI_COMMAND_MEMORY = 0x2;
-export const PCI_COMMAND_MASTER = 0x4;
-export const PCI_COMMAND_PARITY = 0x40;
-export const PCI_COMMAND_SERR = 0x100;
-export const PCI_COMMAND_INTX_DISABLE = 0x400;
-export const PCI_STATUS = 0x06;
-export const PCI_STATUS_INTERRUPT = 0x08;
-export const PCI_STATUS_CAP_LIST = 0x10;
 /** The RW1C error bits of PCI_STATUS (PARITY, SIG/REC_TARGET_ABORT, REC_MASTER_ABORT, SIG_SYSTEM_ERROR, DETECTED_PARITY). */
 export const PCI_STATUS_ERROR_BITS = 0xf900;
-export const PCI_CLASS_REVISION = 0x08;
-export const PCI_CACHE_LINE_SIZE = 0x0c;
-export const PCI_HEADER_TYPE = 0x0e;
-export const PCI_HEADER_TYPE_MASK = 0x7f;
-export const PCI_HEADER_TYPE_NORMAL = 0;
-export const PCI_HEADER_TYPE_BRIDGE = 1;
-export const PCI_HEADER_TYPE_CARDBUS = 2;
-export const PCI_BASE_ADDRESS_0 = 0x10;
-export const PCI_BASE_ADDRESS_SPACE_IO = 0x01;
-export const PCI_BASE_ADDRESS_MEM_TYPE_MASK = 0x06;
-export const PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x04;
-export const PCI_BASE_ADDRESS_MEM_PREFETCH = 0x08;
-export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c;
-export const PCI_ROM_ADDRESS = 0x30;
-export const PCI_ROM_ADDRESS_ENABLE = 0x01;
-export const PCI_CAPABILITY_LIST = 0x34;
-export const PCI_INTERRUPT_LINE = 0x3c;
-export const PCI_INTERRUPT_PIN = 0x3d;
-export const PCI_PRIMARY_BUS = 0x18;
-export const PCI_SECONDARY_BUS = 0x19;
-export const PCI_SUBORDINATE_BUS = 0x1a;
-export const PCI_IO_BASE = 0x1c;
-export const PCI_SEC_STATUS = 0x1e;
-export const PCI_MEMORY_BASE = 0x20;
-export const PCI_PREF_MEMORY_BASE = 0x24;
-export const PCI_PREF_BASE_UPPER32 = 0x28;
-export const PCI_IO_BASE_UPPER16 = 0x30;
-export const PCI_ROM_ADDRESS1 = 0x38;
-export const PCI_BRIDGE_CONTROL = 0x3e;
-export const PCI_BRIDGE_CTL_SERR = 0x02;
-export const PCI_BRIDGE_CTL_BUS_RESET = 0x40;
-export const PCI_CB_CAPABILITY_LIST = 0x14;
-export const PCI_CB_SEC_STATUS = 0x16;
 /** Index of the expansion ROM in `barSizes` (Linux PCI_ROM_RESOURCE). */
 export const PCI_ROM_RESOURCE = 6;
 

@@ -17,18 +17,16 @@
  * control from msi_desc without checking Command.MEM (linux-pci.md section 4).
  */
 import type { BarAccess, ConfigAccess } from './access.js';
-import { PCI_MSIX_BIR, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE, PCI_MSIX_OFFSET, PCI_MSIX_PBA, PCI_MSIX_TABLE } from './caps/msix.js';
+import { PCI_MSIX_BIR, PCI_MSIX_OFFSET } from './caps/msix.js';
 import { compileLayout } from './compile.js';
 import { ConfigSpace } from './config-space.js';
 import { DeviceError } from './errors.js';
 import { f, r, type RegisterDef } from './registers.js';
-
-export const PCI_MSIX_ENTRY_SIZE = 16;
-export const PCI_MSIX_ENTRY_LOWER_ADDR = 0x0;
-export const PCI_MSIX_ENTRY_UPPER_ADDR = 0x4;
-export const PCI_MSIX_ENTRY_DATA = 0x8;
-export const PCI_MSIX_ENTRY_VECTOR_CTRL = 0xc;
-export const PCI_MSIX_ENTRY_CTRL_MASKBIT = 0x1;
+import {
+  PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA, PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_SIZE,
+  PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE, PCI_MSIX_PBA,
+  PCI_MSIX_TABLE,
+} from './pci-regs.js';
 
 /** Where the table and PBA are, decoded from the MSI-X capability's three registers. */
 export interface MsixGeometry {

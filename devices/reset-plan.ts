@@ -5,6 +5,7 @@
  */
 import type { PciFunction } from './device.js';
 import type { PlacedCapability } from './walker.js';
+import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.js';
 
 export class ResetPlan {
   readonly after: Uint8Array;
@@ -71,24 +72,6 @@ export function capabilityAt(fn: PciFunction, offset: number): PlacedCapability 
 export function capabilityById(fn: PciFunction, id: number, extended: boolean): PlacedCapability | undefined {
   return fn.walk.capabilities.find((c) => c.id === id && c.extended === extended && !c.overlaps);
 }
-
-export const PCI_CAP_ID_PM = 0x01;
-export const PCI_CAP_ID_MSI = 0x05;
-export const PCI_CAP_ID_EXP = 0x10;
-export const PCI_CAP_ID_MSIX = 0x11;
-export const PCI_EXT_CAP_ID_ERR = 0x01;
-export const PCI_EXT_CAP_ID_VC = 0x02;
-export const PCI_EXT_CAP_ID_VC9 = 0x09;
-export const PCI_EXT_CAP_ID_ACS = 0x0d;
-export const PCI_EXP_DEVCAP = 0x04;
-export const PCI_EXP_DEVCAP_FLR = 0x10000000;
-export const PCI_EXP_DEVCTL = 0x08;
-export const PCI_EXP_DEVSTA = 0x0a;
-export const PCI_EXP_LNKCTL = 0x10;
-export const PCI_EXP_LNKCTL2 = 0x30;
-export const PCI_PM_CTRL = 0x04;
-export const PCI_PM_CTRL_STATE_MASK = 0x0003;
-export const PCI_PM_CTRL_NO_SOFT_RESET = 0x0008;
 
 /** DEVCAP.FLR of the function's PCIe capability (false without one). */
 export function hasFlr(fn: PciFunction): boolean {

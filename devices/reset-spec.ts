@@ -21,11 +21,12 @@
  */
 import type { PciFunction } from './device.js';
 import { fieldMask, type FieldDef } from './registers.js';
-import {
-  capabilityById, PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_DEVCTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2,
-  PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_VC9, PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET, PCI_PM_CTRL_STATE_MASK, type ResetPlan,
-} from './reset-plan.js';
+import { capabilityById, type ResetPlan } from './reset-plan.js';
 import type { ResetKind } from './reset-kinds.js';
+import {
+  PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_DEVCTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXT_CAP_ID_VC,
+  PCI_EXT_CAP_ID_VC9, PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET, PCI_PM_CTRL_STATE_MASK,
+} from './pci-regs.js';
 
 export const RULE = {
   rw: 'RW: returns to its reset value (PCIe r6.0 7.4)',

@@ -12,9 +12,10 @@ import { LusimError } from './errors.js';
 import type { ResetPersonality } from './profile.js';
 import { fieldMask } from './registers.js';
 import type { ResetKind } from './reset-kinds.js';
-import { ResetPlan, capabilityById, PCI_CAP_ID_PM, hasFlr, readLE } from './reset-plan.js';
+import { ResetPlan, capabilityById, hasFlr, readLE } from './reset-plan.js';
 import { planQemuReset, qemuPerforms, qemuSurvivalRule, QEMU_RULE, type QemuResetContext } from './reset-qemu.js';
 import { planSpecReset, specSurvivalRule, RULE } from './reset-spec.js';
+import { PCI_CAP_ID_PM } from './pci-regs.js';
 
 export type { ResetKind } from './reset-kinds.js';
 export { RESET_KINDS } from './reset-kinds.js';

@@ -14,8 +14,13 @@
  */
 import type { CapabilityDef, CapReader } from './capability.js';
 import { capabilityDef } from './caps/index.js';
+import { PCI_EXT_CAP_TTL, PCI_FIND_CAP_TTL } from './find-cap.js';
 import type { RegisterDef } from './registers.js';
 import { placeRegisters } from './registers.js';
+import {
+  PCI_CAPABILITY_LIST, PCI_CAP_ID_EXP, PCI_CB_CAPABILITY_LIST, PCI_CFG_SPACE_SIZE, PCI_STATUS,
+  PCI_STATUS_CAP_LIST,
+} from './pci-regs.js';
 
 export type FindingCode =
   | 'absent-function'
@@ -63,14 +68,6 @@ export interface WalkResult {
   readonly findings: readonly WalkFinding[];
 }
 
-const PCI_STATUS = 0x06;
-const PCI_STATUS_CAP_LIST = 0x10;
-const PCI_CAPABILITY_LIST = 0x34;
-const PCI_CB_CAPABILITY_LIST = 0x14;
-const PCI_FIND_CAP_TTL = 48;
-const PCI_CFG_SPACE_SIZE = 256;
-const PCI_EXT_CAP_TTL = (4096 - PCI_CFG_SPACE_SIZE) / 8;
-const PCI_CAP_ID_EXP = 0x10;
 /** Capabilities a function may carry several of by design: vendor-specific (PCI_CAP_ID_VNDR,
  * PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC; virtio-pci has five VNDR capabilities). */
 const MULTI_INSTANCE = new Set(['false:9', 'true:11', 'true:35']);

@@ -9,23 +9,11 @@ import type { QemuInstance } from './launcher.js';
 import type { QmpClient } from './qmp.js';
 import type { QtestClient } from './qtest.js';
 import { type Bdf, QtestConfigAccess, ecamBase, enableEcam, formatBdf } from './qtest-config-access.js';
-
-// pci_regs.h names.
-const PCI_VENDOR_ID = 0x00;
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_MEMORY = 0x2;
-const PCI_HEADER_TYPE = 0x0e;
-const PCI_HEADER_TYPE_BRIDGE = 1;
-const PCI_HEADER_TYPE_MFD = 0x80;
-const PCI_BASE_ADDRESS_0 = 0x10;
-const PCI_BASE_ADDRESS_SPACE_IO = 0x1;
-const PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x4;
-const PCI_BASE_ADDRESS_MEM_PREFETCH = 0x8;
-const PCI_PRIMARY_BUS = 0x18;
-const PCI_MEMORY_BASE = 0x20;
-const PCI_MEMORY_LIMIT = 0x22;
-const PCI_ROM_ADDRESS = 0x30;
-const PCI_ROM_ADDRESS1 = 0x38;
+import {
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_PREFETCH, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_SPACE_IO,
+  PCI_COMMAND, PCI_COMMAND_MEMORY, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_MFD,
+  PCI_MEMORY_BASE, PCI_MEMORY_LIMIT, PCI_PRIMARY_BUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1, PCI_VENDOR_ID,
+} from '../devices/pci-regs.js';
 
 /** Where hermetic BAR assignment starts: above q35's ECAM window (0xb0000000-0xbfffffff). */
 export const HERMETIC_MMIO_BASE = 0xc0000000;

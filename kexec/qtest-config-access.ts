@@ -14,6 +14,10 @@
 import type { BarAccess, ConfigAccess } from '../devices/access.js';
 import { KexecError } from './errors.js';
 import type { QtestClient } from './qtest.js';
+import {
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND,
+  PCI_COMMAND_MEMORY,
+} from '../devices/pci-regs.js';
 
 export interface Bdf {
   readonly bus: number;
@@ -28,11 +32,6 @@ const PCIEXBAR_EN = 1;
 const HOST_BRIDGE: Bdf = { bus: 0, dev: 0, fn: 0 };
 const CF8 = 0xcf8;
 const CFC = 0xcfc;
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_MEMORY = 0x2;
-const PCI_BASE_ADDRESS_0 = 0x10;
-const PCI_BASE_ADDRESS_SPACE_IO = 0x1;
-const PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x4;
 
 export function formatBdf(b: Bdf): string {
   const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');

@@ -7,17 +7,16 @@
  * window's length (hw/virtio/virtio-pci.c virtio_read_config, qemu.md 2.1), which could clear ISR.
  * Its 4 bytes are reported as 0xff and listed in `skipped`.
  */
-import { readMsixGeometry, pbaBytes, PCI_MSIX_ENTRY_SIZE } from '../devices/msix-table.js';
+import { readMsixGeometry, pbaBytes } from '../devices/msix-table.js';
 import { walkCapabilities } from '../devices/walker.js';
 import type { QemuInstance } from './launcher.js';
 import type { PciFunction, PciView } from './pci-topology.js';
 import { ecamAddress, formatBdf, QtestBarAccess, type QtestConfigAccess } from './qtest-config-access.js';
+import {
+  PCI_CAPABILITY_LIST, PCI_CAP_ID_MSIX, PCI_CAP_ID_VNDR, PCI_COMMAND, PCI_COMMAND_MEMORY,
+  PCI_MSIX_ENTRY_SIZE,
+} from '../devices/pci-regs.js';
 
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_MEMORY = 0x2;
-const PCI_CAPABILITY_LIST = 0x34;
-const PCI_CAP_ID_MSIX = 0x11;
-const PCI_CAP_ID_VNDR = 0x09;
 const VIRTIO_VENDOR = 0x1af4;
 const VIRTIO_PCI_CAP_PCI_CFG = 5;
 /** struct virtio_pci_cfg_cap: pci_cfg_data follows the 16-byte virtio_pci_cap. */

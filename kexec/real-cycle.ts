@@ -43,6 +43,7 @@ import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession } from './real-session.js';
+import { PCI_COMMAND, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_FLAGS_ENABLE } from '../devices/pci-regs.js';
 
 export interface RealCycleOptions {
   /** Endpoints (kexec/real-devices.ts parseRealDevices); each goes behind its own root port. */
@@ -128,10 +129,6 @@ export interface RealCycleReport {
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
 }
-
-const PCI_COMMAND = 0x04;
-const PCI_MSIX_FLAGS_ENABLE = 0x8000;
-const PCI_MSIX_ENTRY_CTRL_MASKBIT = 1;
 
 function le(b: Uint8Array, off: number, w: number): number {
   let v = 0;

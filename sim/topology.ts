@@ -9,11 +9,7 @@
  */
 import { formatBdf, sameBdf, type Bdf } from '../devices/dump/bdf.js';
 import type { DumpDevice } from '../devices/dump/types.js';
-
-export const PCI_HEADER_TYPE = 0x0e;
-export const PCI_PRIMARY_BUS = 0x18;
-export const PCI_SECONDARY_BUS = 0x19;
-export const PCI_SUBORDINATE_BUS = 0x1a;
+import { PCI_HEADER_TYPE, PCI_SECONDARY_BUS, PCI_SUBORDINATE_BUS } from '../devices/pci-regs.js';
 
 export interface TopologyNode {
   readonly dump: DumpDevice;

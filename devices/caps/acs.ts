@@ -18,11 +18,7 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type FieldDef, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_ACS_CAP = 0x04;
-export const PCI_ACS_CTRL = 0x06;
-export const PCI_ACS_EGRESS_CTL_V = 0x08;
-export const PCI_ACS_EC = 0x0020;
+import { PCI_ACS_CAP, PCI_ACS_CTRL, PCI_ACS_EC, PCI_ACS_EGRESS_CTL_V } from '../pci-regs.js';
 
 const ACS_BITS: readonly [string, number][] = [
   ['PCI_ACS_SV', 0], ['PCI_ACS_TB', 1], ['PCI_ACS_RR', 2], ['PCI_ACS_CR', 3],

@@ -37,25 +37,15 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type FieldDef, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import {
+  PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_HEADER_LOG, PCI_ERR_PREFIX_LOG,
+  PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_ERR_SRC, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER,
+  PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP2_EE_PREFIX, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT,
+} from '../pci-regs.js';
 
-export const PCI_ERR_UNCOR_STATUS = 0x04;
-export const PCI_ERR_UNCOR_MASK = 0x08;
-export const PCI_ERR_UNCOR_SEVER = 0x0c;
-export const PCI_ERR_COR_STATUS = 0x10;
-export const PCI_ERR_COR_MASK = 0x14;
-export const PCI_ERR_CAP = 0x18;
-export const PCI_ERR_HEADER_LOG = 0x1c;
-export const PCI_ERR_ROOT_COMMAND = 0x2c;
-export const PCI_ERR_ROOT_STATUS = 0x30;
-export const PCI_ERR_ROOT_ERR_SRC = 0x34;
-export const PCI_ERR_PREFIX_LOG = 0x38;
-/** PCI_EXP_DEVCAP2_EE_PREFIX: End-End TLP Prefix Supported (pci_regs.h). */
-const PCI_EXP_DEVCAP2_EE_PREFIX = 0x00200000;
+/** QEMU include/hw/pci/pcie_regs.h reset values of UNCOR_SEVER and COR_MASK (not in Linux's pci_regs.h). */
 export const PCI_ERR_UNC_SEVERITY_DEFAULT = 0x00462030;
 export const PCI_ERR_COR_MASK_DEFAULT = 0x0000e000;
-
-const PCI_EXP_TYPE_ROOT_PORT = 4;
-const PCI_EXP_TYPE_RC_EC = 10;
 
 /** Uncorrectable error bits (pci_regs.h PCI_ERR_UNC_*), shared by STATUS, MASK and SEVER. */
 const UNCOR_BITS: readonly [name: string, bit: number][] = [

@@ -15,17 +15,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { capHeader } from './header-fields.js';
-
-export const PCI_CAP_ID_AF = 0x13;
-export const PCI_AF_LENGTH = 0x02;
-export const PCI_AF_CAP = 0x03;
-export const PCI_AF_CAP_TP = 0x01;
-export const PCI_AF_CAP_FLR = 0x02;
-export const PCI_AF_CTRL = 0x04;
-export const PCI_AF_CTRL_FLR = 0x01;
-export const PCI_AF_STATUS = 0x05;
-export const PCI_AF_STATUS_TP = 0x01;
-export const PCI_CAP_AF_SIZEOF = 6;
+import { PCI_AF_CAP, PCI_AF_CTRL, PCI_AF_LENGTH, PCI_AF_STATUS, PCI_CAP_AF_SIZEOF, PCI_CAP_ID_AF } from '../pci-regs.js';
 
 export const af: CapabilityDef = {
   id: PCI_CAP_ID_AF,

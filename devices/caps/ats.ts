@@ -15,9 +15,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_ATS_CAP = 0x04;
-export const PCI_ATS_CTRL = 0x06;
+import { PCI_ATS_CAP, PCI_ATS_CTRL } from '../pci-regs.js';
 
 export const ats: CapabilityDef = {
   id: 0x000f,

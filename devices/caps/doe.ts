@@ -20,13 +20,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_DOE_CAP = 0x04;
-export const PCI_DOE_CTRL = 0x08;
-export const PCI_DOE_STATUS = 0x0c;
-export const PCI_DOE_WRITE = 0x10;
-export const PCI_DOE_READ = 0x14;
-export const PCI_DOE_CAP_SIZEOF = 0x18;
+import { PCI_DOE_CAP, PCI_DOE_CAP_SIZEOF, PCI_DOE_CTRL, PCI_DOE_READ, PCI_DOE_STATUS, PCI_DOE_WRITE } from '../pci-regs.js';
 
 export const doe: CapabilityDef = {
   id: 0x002e,

@@ -34,19 +34,14 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type FieldDef, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import {
+  PCI_EXP_DPC_CAP, PCI_EXP_DPC_CAP_RP_EXT, PCI_EXP_DPC_CTL, PCI_EXP_DPC_RP_PIO_HEADER_LOG,
+  PCI_EXP_DPC_RP_PIO_IMPSPEC_LOG, PCI_EXP_DPC_RP_PIO_TLPPREFIX_LOG, PCI_EXP_DPC_SOURCE_ID,
+  PCI_EXP_DPC_STATUS, PCI_EXP_TYPE_ROOT_PORT,
+} from '../pci-regs.js';
 
-export const PCI_EXP_DPC_CAP = 0x04;
-export const PCI_EXP_DPC_CTL = 0x06;
-export const PCI_EXP_DPC_STATUS = 0x08;
-export const PCI_EXP_DPC_SOURCE_ID = 0x0a;
-export const PCI_EXP_DPC_RP_PIO_HEADER_LOG = 0x20;
-export const PCI_EXP_DPC_RP_PIO_IMPSPEC_LOG = 0x30;
-export const PCI_EXP_DPC_RP_PIO_TLPPREFIX_LOG = 0x34;
-export const PCI_EXP_DPC_CAP_RP_EXT = 0x0020;
 /** PCIE_STD_MAX_TLP_HEADERLOG (14) + the ImpSpec Log dword. */
 export const DPC_RP_PIO_LOG_MAX = 15;
-
-const PCI_EXP_TYPE_ROOT_PORT = 4;
 
 const RP_PIO_BITS: readonly [string, number][] = [
   ['CFG_UR', 0], ['CFG_CA', 1], ['CFG_CTO', 2], ['IO_UR', 8], ['IO_CA', 9], ['IO_CTO', 10],

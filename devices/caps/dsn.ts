@@ -14,8 +14,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_EXT_CAP_DSN_SIZEOF = 12;
+import { PCI_EXT_CAP_DSN_SIZEOF } from '../pci-regs.js';
 
 export const dsn: CapabilityDef = {
   id: 0x0003,

@@ -18,9 +18,8 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import { PCI_DVSEC_HEADER1, PCI_DVSEC_HEADER2 } from '../pci-regs.js';
 
-export const PCI_DVSEC_HEADER1 = 0x04;
-export const PCI_DVSEC_HEADER2 = 0x08;
 const DVSEC_MIN_SIZE = 0x0c;
 
 export function dvsecLength(c: CapReader): number {

@@ -20,16 +20,10 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type RegisterDef } from '../registers.js';
 import { capHeader } from './header-fields.js';
-
-export const PCI_CAP_ID_EA = 0x14;
-export const PCI_EA_NUM_ENT = 0x02;
-export const PCI_EA_NUM_ENT_MASK = 0x3f;
-export const PCI_EA_FIRST_ENT = 0x04;
-export const PCI_EA_FIRST_ENT_BRIDGE = 0x08;
-export const PCI_EA_ES = 0x00000007;
-export const PCI_EA_WRITABLE = 0x40000000;
-export const PCI_EA_ENABLE = 0x80000000;
-export const PCI_EA_IS_64 = 0x00000002;
+import {
+  PCI_CAP_ID_EA, PCI_EA_ES, PCI_EA_FIRST_ENT, PCI_EA_FIRST_ENT_BRIDGE, PCI_EA_IS_64, PCI_EA_NUM_ENT,
+  PCI_EA_NUM_ENT_MASK, PCI_EA_WRITABLE,
+} from '../pci-regs.js';
 
 export interface EaEntry {
   /** Offset of DW0 relative to the capability. */

@@ -19,10 +19,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_L1SS_CAP = 0x04;
-export const PCI_L1SS_CTL1 = 0x08;
-export const PCI_L1SS_CTL2 = 0x0c;
+import { PCI_L1SS_CAP, PCI_L1SS_CTL1, PCI_L1SS_CTL2 } from '../pci-regs.js';
 
 export const l1ss: CapabilityDef = {
   id: 0x001e,

@@ -15,9 +15,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_LTR_MAX_SNOOP_LAT = 0x04;
-export const PCI_LTR_MAX_NOSNOOP_LAT = 0x06;
+import { PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT } from '../pci-regs.js';
 
 const latency = (name: string, offset: number) => r(name, offset, 2, [
   f('PCI_LTR_VALUE_MASK', [9, 0], 'RW'),

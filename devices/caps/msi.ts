@@ -27,22 +27,11 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type RegisterDef } from '../registers.js';
 import { capHeader } from './header-fields.js';
-
-export const PCI_CAP_ID_MSI = 0x05;
-export const PCI_MSI_FLAGS = 0x02;
-export const PCI_MSI_FLAGS_ENABLE = 0x0001;
-export const PCI_MSI_FLAGS_QMASK = 0x000e;
-export const PCI_MSI_FLAGS_QSIZE = 0x0070;
-export const PCI_MSI_FLAGS_64BIT = 0x0080;
-export const PCI_MSI_FLAGS_MASKBIT = 0x0100;
-export const PCI_MSI_ADDRESS_LO = 0x04;
-export const PCI_MSI_ADDRESS_HI = 0x08;
-export const PCI_MSI_DATA_32 = 0x08;
-export const PCI_MSI_MASK_32 = 0x0c;
-export const PCI_MSI_PENDING_32 = 0x10;
-export const PCI_MSI_DATA_64 = 0x0c;
-export const PCI_MSI_MASK_64 = 0x10;
-export const PCI_MSI_PENDING_64 = 0x14;
+import {
+  PCI_CAP_ID_MSI, PCI_MSI_ADDRESS_HI, PCI_MSI_ADDRESS_LO, PCI_MSI_DATA_32, PCI_MSI_DATA_64, PCI_MSI_FLAGS,
+  PCI_MSI_FLAGS_64BIT, PCI_MSI_FLAGS_MASKBIT, PCI_MSI_FLAGS_QMASK, PCI_MSI_MASK_32, PCI_MSI_MASK_64,
+  PCI_MSI_PENDING_32, PCI_MSI_PENDING_64,
+} from '../pci-regs.js';
 
 export interface MsiLayout {
   readonly is64: boolean;

@@ -16,17 +16,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { capHeader } from './header-fields.js';
+import { PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF, PCI_MSIX_FLAGS, PCI_MSIX_PBA, PCI_MSIX_TABLE } from '../pci-regs.js';
 
-export const PCI_CAP_ID_MSIX = 0x11;
-export const PCI_MSIX_FLAGS = 0x02;
-export const PCI_MSIX_FLAGS_QSIZE = 0x07ff;
-export const PCI_MSIX_FLAGS_MASKALL = 0x4000;
-export const PCI_MSIX_FLAGS_ENABLE = 0x8000;
-export const PCI_MSIX_TABLE = 0x04;
-export const PCI_MSIX_PBA = 0x08;
 export const PCI_MSIX_BIR = 0x7;
 export const PCI_MSIX_OFFSET = 0xfffffff8;
-export const PCI_CAP_MSIX_SIZEOF = 12;
 
 export const msix: CapabilityDef = {
   id: PCI_CAP_ID_MSIX,

@@ -14,9 +14,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_PASID_CAP = 0x04;
-export const PCI_PASID_CTRL = 0x06;
+import { PCI_PASID_CAP, PCI_PASID_CTRL } from '../pci-regs.js';
 
 export const pasid: CapabilityDef = {
   id: 0x001b,

@@ -40,46 +40,14 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type FieldDef, type RegisterDef } from '../registers.js';
 import { capHeader } from './header-fields.js';
+import {
+  PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP2, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_DEVSTA,
+  PCI_EXP_DEVSTA2, PCI_EXP_FLAGS, PCI_EXP_FLAGS_SLOT, PCI_EXP_FLAGS_TYPE, PCI_EXP_FLAGS_VERS, PCI_EXP_LNKCAP,
+  PCI_EXP_LNKCAP2, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA2, PCI_EXP_RTCAP,
+  PCI_EXP_RTCAP_CRSVIS, PCI_EXP_RTCTL, PCI_EXP_RTSTA, PCI_EXP_SLTCAP, PCI_EXP_SLTCAP2, PCI_EXP_SLTCTL,
+  PCI_EXP_SLTCTL2, PCI_EXP_SLTSTA, PCI_EXP_SLTSTA2, PCI_EXP_TYPE_PCI_BRIDGE,
+} from '../pci-regs.js';
 
-export const PCI_CAP_ID_EXP = 0x10;
-export const PCI_EXP_FLAGS = 0x02;
-export const PCI_EXP_FLAGS_VERS = 0x000f;
-export const PCI_EXP_FLAGS_TYPE = 0x00f0;
-export const PCI_EXP_FLAGS_SLOT = 0x0100;
-export const PCI_EXP_TYPE_ENDPOINT = 0x0;
-export const PCI_EXP_TYPE_LEG_END = 0x1;
-export const PCI_EXP_TYPE_ROOT_PORT = 0x4;
-export const PCI_EXP_TYPE_UPSTREAM = 0x5;
-export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
-export const PCI_EXP_TYPE_PCI_BRIDGE = 0x7;
-export const PCI_EXP_TYPE_PCIE_BRIDGE = 0x8;
-export const PCI_EXP_TYPE_RC_END = 0x9;
-export const PCI_EXP_TYPE_RC_EC = 0xa;
-export const PCI_EXP_DEVCAP = 0x04;
-export const PCI_EXP_DEVCAP_FLR = 0x10000000;
-export const PCI_EXP_DEVCTL = 0x08;
-export const PCI_EXP_DEVCTL_BCR_FLR = 0x8000;
-export const PCI_EXP_DEVSTA = 0x0a;
-export const PCI_EXP_LNKCAP = 0x0c;
-export const PCI_EXP_LNKCTL = 0x10;
-export const PCI_EXP_LNKSTA = 0x12;
-export const PCI_EXP_SLTCAP = 0x14;
-export const PCI_EXP_SLTCTL = 0x18;
-export const PCI_EXP_SLTSTA = 0x1a;
-export const PCI_EXP_SLTSTA_PDS = 0x0040;
-export const PCI_EXP_RTCTL = 0x1c;
-export const PCI_EXP_RTCAP = 0x1e;
-export const PCI_EXP_RTCAP_CRSVIS = 0x0001;
-export const PCI_EXP_RTSTA = 0x20;
-export const PCI_EXP_DEVCAP2 = 0x24;
-export const PCI_EXP_DEVCTL2 = 0x28;
-export const PCI_EXP_DEVSTA2 = 0x2a;
-export const PCI_EXP_LNKCAP2 = 0x2c;
-export const PCI_EXP_LNKCTL2 = 0x30;
-export const PCI_EXP_LNKSTA2 = 0x32;
-export const PCI_EXP_SLTCAP2 = 0x34;
-export const PCI_EXP_SLTCTL2 = 0x38;
-export const PCI_EXP_SLTSTA2 = 0x3a;
 /** QEMU include/hw/pci/pcie_regs.h; the spec's version 2 structure size. */
 export const PCI_EXP_VER2_SIZEOF = 0x3c;
 

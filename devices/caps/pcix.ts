@@ -21,14 +21,10 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type RegisterDef } from '../registers.js';
 import { capHeader } from './header-fields.js';
-
-export const PCI_CAP_ID_PCIX = 0x07;
-export const PCI_X_CMD = 0x02;
-export const PCI_X_STATUS = 0x04;
-export const PCI_X_BRIDGE_SSTATUS = 0x02;
-export const PCI_X_BRIDGE_STATUS = 0x04;
-export const PCI_CAP_PCIX_SIZEOF_V0 = 8;
-export const PCI_CAP_PCIX_SIZEOF_V1 = 24;
+import {
+  PCI_CAP_ID_PCIX, PCI_CAP_PCIX_SIZEOF_V0, PCI_X_BRIDGE_SSTATUS, PCI_X_BRIDGE_STATUS, PCI_X_CMD,
+  PCI_X_STATUS,
+} from '../pci-regs.js';
 
 const isBridge = (c: CapReader) => c.headerType === 1;
 const pcixVersion = (c: CapReader) => (c.readw(2) >> 12) & 3;

@@ -14,13 +14,8 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { capHeader } from './header-fields.js';
+import { PCI_PM_PMC } from '../pci-regs.js';
 
-export const PCI_PM_PMC = 0x02;
-export const PCI_PM_CTRL = 0x04;
-export const PCI_PM_CTRL_STATE_MASK = 0x0003;
-export const PCI_PM_CTRL_NO_SOFT_RESET = 0x0008;
-export const PCI_PM_CTRL_PME_ENABLE = 0x0100;
-export const PCI_PM_CTRL_PME_STATUS = 0x8000;
 export const PCI_D0 = 0;
 export const PCI_D3hot = 3;
 

@@ -18,11 +18,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_PRI_CTRL = 0x04;
-export const PCI_PRI_STATUS = 0x06;
-export const PCI_PRI_MAX_REQ = 0x08;
-export const PCI_PRI_ALLOC_REQ = 0x0c;
+import { PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_MAX_REQ, PCI_PRI_STATUS } from '../pci-regs.js';
 
 export const pri: CapabilityDef = {
   id: 0x0013,

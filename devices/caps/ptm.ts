@@ -14,9 +14,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_PTM_CAP = 0x04;
-export const PCI_PTM_CTRL = 0x08;
+import { PCI_PTM_CAP, PCI_PTM_CTRL } from '../pci-regs.js';
 
 export const ptm: CapabilityDef = {
   id: 0x001f,

@@ -17,9 +17,8 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import { PCI_REBAR_CAP, PCI_REBAR_CTRL } from '../pci-regs.js';
 
-export const PCI_REBAR_CAP = 0x04;
-export const PCI_REBAR_CTRL = 0x08;
 export const PCI_REBAR_MAX_BARS = 6;
 
 /** Number of resizable-BAR entries, clamped to 1..6. */

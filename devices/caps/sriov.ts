@@ -26,13 +26,9 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_SRIOV_CAP = 0x04;
-export const PCI_SRIOV_CTRL = 0x08;
-export const PCI_SRIOV_NUM_VF = 0x10;
-export const PCI_SRIOV_SYS_PGSIZE = 0x20;
-export const PCI_SRIOV_BAR = 0x24;
-export const PCI_SRIOV_NUM_BARS = 6;
+import {
+  PCI_SRIOV_BAR, PCI_SRIOV_CAP, PCI_SRIOV_CTRL, PCI_SRIOV_NUM_BARS, PCI_SRIOV_NUM_VF, PCI_SRIOV_SYS_PGSIZE,
+} from '../pci-regs.js';
 
 /** VF BAR registers, splitting 64-bit pairs by the type bits actually present in the dump. */
 function vfBars(c: CapReader): RegisterDef[] {

@@ -13,10 +13,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { capHeader } from './header-fields.js';
-
-export const PCI_CAP_ID_SSVID = 0x0d;
-export const PCI_SSVID_VENDOR_ID = 0x04;
-export const PCI_SSVID_DEVICE_ID = 0x06;
+import { PCI_CAP_ID_SSVID, PCI_SSVID_DEVICE_ID, PCI_SSVID_VENDOR_ID } from '../pci-regs.js';
 
 export const ssvid: CapabilityDef = {
   id: PCI_CAP_ID_SSVID,

@@ -20,18 +20,17 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import {
+  PCI_TPH_BASE_SIZEOF, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK, PCI_TPH_CTRL, PCI_TPH_LOC_CAP,
+} from '../pci-regs.js';
 
-export const PCI_TPH_CAP = 0x04;
-export const PCI_TPH_CTRL = 0x08;
-export const PCI_TPH_BASE_SIZEOF = 0x0c;
-export const PCI_TPH_LOC_CAP = 1;
 export const TPH_ST_TABLE_IN_CAP_MAX = 64;
 
 /** ST table entries held in the capability, as Linux computes them (0 unless LOC = in-capability). */
 export function tphStEntriesLinux(c: CapReader): number {
   const cap = c.readl(PCI_TPH_CAP);
-  if (((cap >>> 9) & 3) !== PCI_TPH_LOC_CAP) return 0;
-  return ((cap >>> 16) & 0x7ff) + 1;
+  if ((cap & PCI_TPH_CAP_LOC_MASK) !== PCI_TPH_LOC_CAP) return 0;
+  return ((cap & PCI_TPH_CAP_ST_MASK) >>> 16) + 1;
 }
 
 /** The same, clamped to the spec maximum for an in-capability table. */

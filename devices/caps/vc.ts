@@ -32,13 +32,10 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-
-export const PCI_VC_PORT_CAP1 = 0x04;
-export const PCI_VC_PORT_CAP2 = 0x08;
-export const PCI_VC_PORT_CTRL = 0x0c;
-export const PCI_VC_PORT_STATUS = 0x0e;
-export const PCI_CAP_VC_BASE_SIZEOF = 0x10;
-export const PCI_CAP_VC_PER_VC_SIZEOF = 0x0c;
+import {
+  PCI_CAP_VC_BASE_SIZEOF, PCI_CAP_VC_PER_VC_SIZEOF, PCI_VC_PORT_CAP1, PCI_VC_PORT_CAP2, PCI_VC_PORT_CTRL,
+  PCI_VC_PORT_STATUS,
+} from '../pci-regs.js';
 
 /** Number of VC resource register sets: Extended VC Count + 1 (1..8). */
 export function vcResourceCount(c: CapReader): number {

@@ -17,8 +17,8 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { capHeader } from './header-fields.js';
+import { PCI_CAP_ID_VNDR } from '../pci-regs.js';
 
-export const PCI_CAP_ID_VNDR = 0x09;
 /** Offset of the length byte (Linux has no macro; QEMU and virtio use PCI_CAP_FLAGS = 2). */
 export const PCI_VNDR_LENGTH = 0x02;
 

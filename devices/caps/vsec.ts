@@ -17,8 +17,8 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import { PCI_VNDR_HEADER } from '../pci-regs.js';
 
-export const PCI_VNDR_HEADER = 0x04;
 const VSEC_MIN_SIZE = 8;
 
 export function vsecLength(c: CapReader): number {

@@ -20,27 +20,17 @@
  */
 import type { ConfigSpace, WriteEvent, WriteHook } from '../config-space.js';
 import type { PlacedCapability, WalkResult } from '../walker.js';
+import {
+  PCI_CAP_ID_EXP, PCI_CAP_ID_MSI, PCI_ERR_ROOT_AER_IRQ, PCI_ERR_ROOT_STATUS, PCI_EXP_SLTCTL,
+  PCI_EXP_SLTCTL_EIC, PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_CC, PCI_EXP_SLTSTA_EIS, PCI_EXT_CAP_ID_ERR,
+  PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_QMASK, PCI_MSI_FLAGS_QSIZE,
+} from '../pci-regs.js';
 
 export type QemuWriteEffect = 'msi' | 'ioh3420-aer-vector' | 'slot';
 
 /** A root port's PCIERootPortClass.aer_vector (pcie_root_port.c rp_aer_vector_update). */
 export type QemuAerVector = 'gen_rp_aer_vector' | 'ioh3420_aer_vector';
 
-const PCI_CAP_ID_MSI = 0x05;
-const PCI_CAP_ID_EXP = 0x10;
-const PCI_EXT_CAP_ID_ERR = 0x01;
-const PCI_MSI_FLAGS = 0x02;
-const PCI_MSI_FLAGS_ENABLE = 0x0001;
-const PCI_MSI_FLAGS_QMASK = 0x000e;
-const PCI_MSI_FLAGS_QSIZE = 0x0070;
-export const PCI_ERR_ROOT_STATUS = 0x30;
-/** Advanced Error Interrupt Message Number, bits 31:27 (Linux PCI_ERR_ROOT_AER_IRQ). */
-export const PCI_ERR_ROOT_AER_IRQ = 0xf8000000;
-const PCI_EXP_SLTCTL = 0x18;
-const PCI_EXP_SLTSTA = 0x1a;
-const PCI_EXP_SLTCTL_EIC = 0x0800;
-const PCI_EXP_SLTSTA_CC = 0x0010;
-const PCI_EXP_SLTSTA_EIS = 0x0080;
 /** pcie.c PCIE_SLOT_EVENTS: ABP | PFD | MRLSC | PDC | CC. */
 const PCIE_SLOT_EVENTS = 0x0001 | 0x0002 | 0x0004 | 0x0008 | PCI_EXP_SLTSTA_CC;
 

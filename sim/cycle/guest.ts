@@ -7,9 +7,7 @@ import type { FunctionAccess } from '../../devices/access.js';
 import { kexecDev } from '../kexec-sim/dev.js';
 import { msixCapabilityInit, type MsiVector } from '../kexec-sim/irq.js';
 import { StepWriter, newStepLog, type StepLog } from '../kexec-sim/writer.js';
-
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_MASTER = 0x4;
+import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../devices/pci-regs.js';
 
 export async function guestConfigure(fn: FunctionAccess, vectors = 3): Promise<{ log: StepLog; vectors: MsiVector[] }> {
   const log = newStepLog();

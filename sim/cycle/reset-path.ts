@@ -14,13 +14,14 @@ import { kernelProfile as kernelResetProfile, type ResetMethodName } from '../re
 import { predictResetMethods, type ResetMethodsPrediction } from '../reset-methods/predict.js';
 import { Topology } from '../topology.js';
 import type { PciDev } from '../linux/dev.js';
+import { pciFindCapability } from '../linux/find-cap.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciSaveState } from '../linux/save.js';
 import type { KernelProfile } from '../linux/profile.js';
 import type { WriteLog } from '../linux/write-log.js';
-
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_INTX_DISABLE = 0x0400;
+import {
+  PCI_CAP_ID_PM, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
+} from '../../devices/pci-regs.js';
 
 /** Which reset the device model applies for a Linux reset method. */
 export function resetKindOf(method: ResetMethodName): ResetKind {
@@ -48,26 +49,14 @@ export interface ResetRun {
 /** pci_dev_save_and_disable (without the D0 transition when already in D0). */
 export async function pciDevSaveAndDisable(profile: KernelProfile, dev: PciDev): Promise<void> {
   await dev.tracer.run('pci_dev_save_and_disable', async () => {
-    const pm = await findPm(dev);
+    const pm = await pciFindCapability(dev, PCI_CAP_ID_PM);
     if (pm) {
-      const pmcsr = await dev.access.config.readw(pm + 4);
-      if ((pmcsr & 3) !== 0) await dev.access.config.writew(pm + 4, pmcsr & ~3 & 0xffff); // pci_set_power_state(D0)
+      const pmcsr = await dev.access.config.readw(pm + PCI_PM_CTRL);
+      if ((pmcsr & PCI_PM_CTRL_STATE_MASK) !== 0) await dev.access.config.writew(pm + PCI_PM_CTRL, pmcsr & ~PCI_PM_CTRL_STATE_MASK & 0xffff); // pci_set_power_state(D0)
     }
     await pciSaveState(profile, dev);
     await dev.access.config.writew(PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
   });
-}
-
-async function findPm(dev: PciDev): Promise<number> {
-  const c = dev.access.config;
-  if (!((await c.readw(0x06)) & 0x10)) return 0;
-  let pos = await c.readb(0x34);
-  for (let ttl = 48; ttl > 0 && pos >= 0x40; ttl--) {
-    pos &= ~3;
-    if ((await c.readb(pos)) === 0x01) return pos;
-    pos = await c.readb(pos + 1);
-  }
-  return 0;
 }
 
 /** __pci_reset_function_locked with the chosen method, applied to the model. */

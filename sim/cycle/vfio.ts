@@ -12,12 +12,9 @@ import { pciSaveState } from '../linux/save.js';
 import { pciLoadSavedState, pciStoreSavedState } from '../formats/linux-blob.js';
 import type { PciSavedState } from '../saved-state.js';
 import { predictFor, pciTryResetFunction, resetLocked } from './reset-path.js';
-
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_IO = 0x1;
-const PCI_COMMAND_MEMORY = 0x2;
-const PCI_COMMAND_MASTER = 0x4;
-const PCI_COMMAND_INTX_DISABLE = 0x0400;
+import {
+  PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
+} from '../../devices/pci-regs.js';
 
 /** pci_clear_master: __pci_set_master(dev, false). */
 export async function pciClearMaster(dev: PciDev): Promise<void> {

@@ -6,17 +6,12 @@
  * skip registers the port type does not implement (access.c pcie_capability_reg_implemented).
  */
 import type { Width } from '../../devices/access.js';
-import { PCI_CAP_ID_EXP, PCI_EXP_FLAGS, pcieLayout, pcieRegisterImplemented, type PcieLayout } from '../../devices/caps/pcie.js';
-import { PCI_CAP_ID_MSI } from '../../devices/caps/msi.js';
-import { PCI_CAP_ID_MSIX } from '../../devices/caps/msix.js';
-import { PCI_HEADER_TYPE } from '../../devices/header.js';
-import { pciFindCapability, pciFindExtCapability } from './find-cap.js';
+import { pcieLayout, pcieRegisterImplemented, type PcieLayout } from '../../devices/caps/pcie.js';
+import { pciFindCapability, pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
 import type { StepWriter } from './writer.js';
-
-const PCI_CAP_ID_PM = 0x01;
-const PCI_EXT_CAP_ID_ERR = 0x01;
-const PCI_EXT_CAP_ID_ACS = 0x0d;
-const PCI_EXT_CAP_ID_LTR = 0x18;
+import {
+  PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR,
+} from '../../devices/pci-regs.js';
 
 export interface KexecDev {
   readonly w: StepWriter;
@@ -32,22 +27,19 @@ export interface KexecDev {
 }
 
 export async function kexecDev(w: StepWriter): Promise<KexecDev> {
-  const c = w.fn.config;
-  const hdrType = (await c.readb(PCI_HEADER_TYPE)) & 0x7f;
-  const pcieCap = await pciFindCapability(c, PCI_CAP_ID_EXP);
-  const pcie = pcieCap ? { cap: pcieCap, layout: pcieLayout(await c.readw(pcieCap + PCI_EXP_FLAGS)) } : undefined;
-  // pci_cfg_space_size: only PCIe functions get extended config space.
-  const ext = (id: number) => (pcie ? pciFindExtCapability(c, id) : Promise.resolve(0));
+  // pci_setup_device: header type, PCIe capability, and cfg_size (only PCIe functions get
+  // extended config space, so the extended lookups find nothing on the others).
+  const d = await pciSetupCapLookup(w.fn.config);
   return {
     w,
-    hdrType,
-    pcie,
-    pmCap: await pciFindCapability(c, PCI_CAP_ID_PM),
-    msiCap: await pciFindCapability(c, PCI_CAP_ID_MSI),
-    msixCap: await pciFindCapability(c, PCI_CAP_ID_MSIX),
-    aerCap: await ext(PCI_EXT_CAP_ID_ERR),
-    acsCap: await ext(PCI_EXT_CAP_ID_ACS),
-    ltrCap: await ext(PCI_EXT_CAP_ID_LTR),
+    hdrType: d.hdrType,
+    pcie: d.pcieCap ? { cap: d.pcieCap, layout: pcieLayout(d.pcieFlags) } : undefined,
+    pmCap: await pciFindCapability(d, PCI_CAP_ID_PM),
+    msiCap: await pciFindCapability(d, PCI_CAP_ID_MSI),
+    msixCap: await pciFindCapability(d, PCI_CAP_ID_MSIX),
+    aerCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_ERR),
+    acsCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_ACS),
+    ltrCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_LTR),
   };
 }
 

@@ -19,18 +19,23 @@
  *     MSI-X (msix_capability_init) or MSI (msi_capability_init), which set INTX_DISABLE.
  */
 import type { FunctionAccess } from '../../devices/access.js';
-import { PCI_ERR_COR_MASK, PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER } from '../../devices/caps/aer.js';
-import { PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE } from '../../devices/caps/msix.js';
-import { PCI_EXP_LNKCAP, PCI_EXP_LNKCTL } from '../../devices/caps/pcie.js';
-import { PCI_D0, PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK } from '../../devices/caps/pm.js';
-import { PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, PCI_COMMAND_SERR, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL } from '../../devices/header.js';
+import { PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../devices/caps/aer.js';
+import { PCI_D0 } from '../../devices/caps/pm.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
 import type { PlatformOptions } from './options.js';
-import { PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL_ASPM_L0S, PCI_EXP_LNKCTL_ASPM_L1, PCI_EXP_LNKCTL_ASPMC, PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT } from './regs.js';
 import { newStepLog, StepWriter, type StepLog } from './writer.js';
+import {
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
+  PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
+  PCI_COMMAND_SERR, PCI_ERR_COR_MASK, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_LNKCAP,
+  PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC,
+  PCI_EXP_LNKCTL_ASPM_L0S, PCI_EXP_LNKCTL_ASPM_L1, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL,
+  PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE, PCI_PM_CTRL,
+  PCI_PM_CTRL_STATE_MASK,
+} from '../../devices/pci-regs.js';
 
 export type AspmChoice = 'l1' | 'l0s-l1' | 'off' | 'as-found';
 

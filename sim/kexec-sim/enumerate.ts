@@ -13,18 +13,23 @@
  * (x86 does not reassign busses). Both are recorded as notes.
  */
 import type { FunctionAccess } from '../../devices/access.js';
-import { PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS } from '../../devices/caps/aer.js';
-import { PCI_EXP_DEVCAP, PCI_EXP_DEVCAP2, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_LNKCTL, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM } from '../../devices/caps/pcie.js';
-import { PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE } from '../../devices/caps/msi.js';
-import { PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../devices/caps/msix.js';
-import { PCI_D0, PCI_PM_CTRL, PCI_PM_CTRL_PME_ENABLE, PCI_PM_CTRL_PME_STATUS, PCI_PM_CTRL_STATE_MASK, PCI_PM_PMC } from '../../devices/caps/pm.js';
-import { PCI_BRIDGE_CONTROL, PCI_HEADER_TYPE_BRIDGE } from '../../devices/header.js';
+import { PCI_D0 } from '../../devices/caps/pm.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, pcieType, type KexecDev } from './dev.js';
 import { platformOptions, type PlatformOptions } from './options.js';
-import { PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CTL_SERR, PCI_EXP_AER_FLAGS, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD, PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL_RCB, PCI_PM_CAP_PME_MASK } from './regs.js';
+import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
 import { newStepLog, StepWriter, type StepLog } from './writer.js';
+import {
+  PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
+  PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
+  PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
+  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
+  PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC,
+  PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_MSIX_FLAGS,
+  PCI_MSIX_FLAGS_ENABLE, PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_PM_CAP_PME_MASK, PCI_PM_CTRL,
+  PCI_PM_CTRL_PME_ENABLE, PCI_PM_CTRL_PME_STATUS, PCI_PM_CTRL_STATE_MASK, PCI_PM_PMC,
+} from '../../devices/pci-regs.js';
 
 /** pcie_get_mps: 128 << DEVCTL.PAYLOAD. */
 const mpsOf = (devctl: number): number => 128 << ((devctl & PCI_EXP_DEVCTL_PAYLOAD) >> 5);

@@ -21,9 +21,6 @@
  * and xhci (MASTER and INTX_DISABLE cleared) and 0x0507 -> 0x0503 for virtio.
  */
 import type { FunctionAccess } from '../../devices/access.js';
-import { PCI_EXP_DEVCTL } from '../../devices/caps/pcie.js';
-import { PCI_PM_CTRL } from '../../devices/caps/pm.js';
-import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../devices/header.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, type KexecDev } from './dev.js';
 import { pciFreeIrqVectors } from './irq.js';
@@ -31,6 +28,7 @@ import { platformOptions, type PlatformOptions, type ShutdownDriver } from './op
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
 import { newStepLog, StepWriter, type StepLog } from './writer.js';
+import { PCI_COMMAND, PCI_COMMAND_MASTER, PCI_EXP_DEVCTL, PCI_PM_CTRL } from '../../devices/pci-regs.js';
 
 /** pci.c __pci_set_master(dev, false): clears MASTER, writing only when it was set. */
 async function pciClearMaster(d: KexecDev, step: string, why: string): Promise<void> {

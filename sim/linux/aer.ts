@@ -5,8 +5,9 @@ import { pciPcieType } from './dev.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
 import { pciFindSavedCap, getU32, setU32 } from './saved-cap.js';
 import {
-  PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ERR,
-} from './regs.js';
+  PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXT_CAP_ID_ERR,
+} from '../../devices/pci-regs.js';
 
 /** data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl (profile.layouts). */
 function aerSavedRegs(profile: KernelProfile, dev: PciDev): number[] {

@@ -19,8 +19,9 @@ import { pciAerClearStatus } from './aer.js';
 import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_DPC,
   PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PASID, PCI_EXT_CAP_ID_PRI,
-  PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK, PCI_TPH_LOC_CAP,
-} from './regs.js';
+  PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK,
+  PCI_TPH_LOC_CAP,
+} from '../../devices/pci-regs.js';
 
 /** pci.c pci_allocate_cap_save_buffers, with the buffer set of the profile (L1SS only in v6.1). */
 export async function pciAllocateCapSaveBuffers(profile: KernelProfile, dev: PciDev): Promise<void> {

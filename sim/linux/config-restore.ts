@@ -10,7 +10,7 @@
  *  - other (CardBus): 15..0.
  */
 import type { PciDev } from './dev.js';
-import { PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL } from './regs.js';
+import { PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL } from '../../devices/pci-regs.js';
 
 export const PCI_BAR_RESTORE_RETRIES = 10;
 

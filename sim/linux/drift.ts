@@ -14,7 +14,7 @@
 import { LinuxModelError } from './errors.js';
 import type { SavedLayouts, SavedSlot } from './layouts.js';
 import type { KernelProfile } from './profile.js';
-import * as regs from './regs.js';
+import * as regs from '../../devices/pci-regs.js';
 
 export interface Drift {
   readonly text: string;

@@ -10,3 +10,6 @@ export type LinuxModelErrorCode =
   | 'bad-drift';
 
 export class LinuxModelError extends LusimError<LinuxModelErrorCode> {}
+
+/** errno values the modelled kernel functions return, negated as the kernel does (include/uapi/asm-generic/errno-base.h). */
+export const ENOMEM = 12;

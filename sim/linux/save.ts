@@ -12,13 +12,12 @@ import { pciFindSavedCap, setU16, setU32 } from './saved-cap.js';
 import { pciSaveAerState } from './aer.js';
 import { pciSaveVcState } from './vc.js';
 import { pcieTphGetStTableSize } from './alloc.js';
+import { ENOMEM } from './errors.js';
 import {
-  ENOMEM, PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_DPC_CTL, PCI_EXP_LNKCTL,
-  PCI_EXP_LNKCTL2, PCI_EXP_RTCTL, PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2, PCI_EXT_CAP_ID_DPC, PCI_EXT_CAP_ID_L1SS,
-  PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_L1SS_CTL1, PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT,
-  PCI_PTM_CTRL, PCI_TPH_BASE_SIZEOF, PCI_TPH_CTRL, PCI_X_CMD,
-} from './regs.js';
-
+  PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_DPC_CTL, PCI_EXT_CAP_ID_DPC, PCI_EXT_CAP_ID_L1SS,
+  PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_L1SS_CTL1, PCI_L1SS_CTL2,
+  PCI_LTR_MAX_SNOOP_LAT, PCI_PTM_CTRL, PCI_TPH_BASE_SIZEOF, PCI_TPH_CTRL, PCI_X_CMD,
+} from '../../devices/pci-regs.js';
 
 export async function pciSavePcieState(profile: KernelProfile, dev: PciDev): Promise<number> {
   if (!pciIsPcie(dev)) return 0;

@@ -11,16 +11,17 @@ import { pciFindExtCapability } from './find-cap.js';
 import { pcieDownstreamPort } from './pcie-access.js';
 import { pciIsPcie } from './dev.js';
 import { pciAddCapSaveBuffer, pciFindSavedCap, getU16, getU32, setU16, setU32 } from './saved-cap.js';
+import { ENOMEM } from './errors.js';
 import {
-  ENOMEM, PCI_CAP_VC_PER_VC_SIZEOF, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_VC9,
+  PCI_CAP_VC_PER_VC_SIZEOF, PCI_EXT_CAP_ID, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_VC9,
   PCI_VC_CAP1_ARB_SIZE, PCI_VC_CAP1_EVCC, PCI_VC_CAP1_LPEVCC, PCI_VC_CAP2_128_PHASE, PCI_VC_CAP2_32_PHASE,
   PCI_VC_CAP2_64_PHASE, PCI_VC_CAP2_ARB_OFF, PCI_VC_PORT_CAP1, PCI_VC_PORT_CAP2, PCI_VC_PORT_CTRL,
   PCI_VC_PORT_CTRL_LOAD_TABLE, PCI_VC_PORT_STATUS, PCI_VC_PORT_STATUS_TABLE, PCI_VC_RES_CAP,
   PCI_VC_RES_CAP_128_PHASE, PCI_VC_RES_CAP_128_PHASE_TB, PCI_VC_RES_CAP_256_PHASE, PCI_VC_RES_CAP_32_PHASE,
   PCI_VC_RES_CAP_64_PHASE, PCI_VC_RES_CAP_ARB_OFF, PCI_VC_RES_CTRL, PCI_VC_RES_CTRL_ARB_SELECT,
   PCI_VC_RES_CTRL_ENABLE, PCI_VC_RES_CTRL_ID, PCI_VC_RES_CTRL_LOAD_TABLE, PCI_VC_RES_STATUS,
-  PCI_VC_RES_STATUS_NEGO, PCI_VC_RES_STATUS_TABLE, pciExtCapId,
-} from './regs.js';
+  PCI_VC_RES_STATUS_NEGO, PCI_VC_RES_STATUS_TABLE,
+} from '../../devices/pci-regs.js';
 
 /** vc.c vc_caps[]: the order allocation, save and restore walk. */
 export const VC_CAPS: readonly { id: number; name: string }[] = [
@@ -71,7 +72,7 @@ async function pciVcEnable(dev: PciDev, pos: number, res: number): Promise<void>
   const header = await c.readl(pos);
   let link: { dev: PciDev; ctrlPos: number; statusPos: number } | undefined;
   const up = dev.parent;
-  if (pciExtCapId(header) !== PCI_EXT_CAP_ID_VC9 && up) {
+  if (PCI_EXT_CAP_ID(header) !== PCI_EXT_CAP_ID_VC9 && up) {
     const pos2 = await pciFindExtCapability(up, PCI_EXT_CAP_ID_VC);
     if (pos2) {
       const evcc = (await up.access.config.readl(pos2 + PCI_VC_PORT_CAP1)) & PCI_VC_CAP1_EVCC;

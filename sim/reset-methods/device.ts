@@ -9,6 +9,10 @@ import type { DumpDevice } from '../../devices/dump/types.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import { ResetMethodsError } from './errors.js';
 import type { Topology } from '../topology.js';
+import {
+  PCI_CAP_ID_AF, PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_DVSEC_CXL_PORT, PCI_DVSEC_CXL_PORT_CTL,
+  PCI_EXT_CAP_ID_DVSEC,
+} from '../../devices/pci-regs.js';
 
 export type DevFlag = 'no-flr' | 'no-pm' | 'no-bus';
 
@@ -81,13 +85,7 @@ export function parseDevFlags(text: string): DevFlag[] {
   });
 }
 
-const PCI_CAP_ID_PM = 0x01;
-const PCI_CAP_ID_EXP = 0x10;
-const PCI_CAP_ID_AF = 0x13;
-const PCI_EXT_CAP_ID_DVSEC = 0x23;
 const PCI_VENDOR_ID_CXL = 0x1e98;
-const PCI_DVSEC_CXL_PORT = 3;
-const PCI_DVSEC_CXL_PORT_CTL = 0x0c;
 
 const rd = (b: Uint8Array, o: number, w: number) => {
   let v = 0;

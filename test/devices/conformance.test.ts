@@ -11,9 +11,10 @@ import type { CapabilityDef } from '../../devices/capability.js';
 import { EXTENDED_CAPABILITIES, STANDARD_CAPABILITIES } from '../../devices/caps/index.js';
 import { compileLayout, maskAt, type ByteMasks } from '../../devices/compile.js';
 import { ConfigSpace } from '../../devices/config-space.js';
-import { headerRegisters, PCI_BASE_ADDRESS_0 } from '../../devices/header.js';
+import { headerRegisters } from '../../devices/header.js';
 import { placeRegisters, type RegisterDef } from '../../devices/registers.js';
 import { capReader } from '../../devices/walker.js';
+import { PCI_BASE_ADDRESS_0 } from '../../devices/pci-regs.js';
 
 const ALL = [...STANDARD_CAPABILITIES, ...EXTENDED_CAPABILITIES];
 const RUNS = 100;

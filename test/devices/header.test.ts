@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { compileLayout } from '../../devices/compile.js';
 import { ConfigSpace } from '../../devices/config-space.js';
 import { DeviceError } from '../../devices/errors.js';
+import { headerRegisters, type HeaderOptions } from '../../devices/header.js';
 import {
-  headerRegisters, PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_COMMAND, PCI_IO_BASE, PCI_IO_BASE_UPPER16,
-  PCI_PREF_BASE_UPPER32, PCI_PREF_MEMORY_BASE, PCI_ROM_ADDRESS, PCI_STATUS, type HeaderOptions,
-} from '../../devices/header.js';
+  PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_COMMAND, PCI_IO_BASE, PCI_IO_BASE_UPPER16,
+  PCI_PREF_BASE_UPPER32, PCI_PREF_MEMORY_BASE, PCI_ROM_ADDRESS, PCI_STATUS,
+} from '../../devices/pci-regs.js';
 
 function space(headerType: number, init: Record<number, number> = {}, opts: Omit<HeaderOptions, 'bytes'> = {}): ConfigSpace {
   const bytes = new Uint8Array(256);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { msix, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_PBA, PCI_MSIX_TABLE } from '../../devices/caps/msix.js';
+import { msix } from '../../devices/caps/msix.js';
 import { DeviceError } from '../../devices/errors.js';
 import { MsixBarModel, msixGeometry, pbaBytes, readMsixGeometry } from '../../devices/msix-table.js';
 import { placeCap } from './caps/std-cap.js';
+import {
+  PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_PBA, PCI_MSIX_TABLE,
+} from '../../devices/pci-regs.js';
 
 // QEMU 7.2 e1000e: 5 vectors, table BAR3+0, PBA BAR3+0x2000 (qemu.md section 1).
 const e1000e = msixGeometry(4, 3, 0x2003);

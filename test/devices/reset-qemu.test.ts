@@ -14,6 +14,9 @@ import { profileForDump } from '../../devices/profiles/index.js';
 import { QEMU_72_PROFILES } from '../../devices/profiles/qemu-7.2.js';
 import { applyReset, type ResetReport } from '../../devices/reset.js';
 import { QEMU_72_RESET_HANDLERS } from '../../devices/reset-qemu.js';
+import {
+  PCI_ERR_ROOT_STATUS, PCI_EXP_SLTCTL, PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_CC, PCI_EXP_SLTSTA_EIS,
+} from '../../devices/pci-regs.js';
 
 function fixture(name: string, profile = 'auto'): PciFunction {
   const [d] = parseDump(new Uint8Array(readFileSync(`fixtures/qemu/${name}.lspci`)));
@@ -22,11 +25,6 @@ function fixture(name: string, profile = 'auto'): PciFunction {
 const cap = (fn: PciFunction, id: number, ext = false) => fn.walk.capabilities.find((c) => c.id === id && c.extended === ext)!.offset;
 const ruleAt = (r: ResetReport, offset: number) => r.fields.find((o) => o.offset === offset && o.changed)?.rule;
 
-const PCI_EXP_SLTCTL = 0x18;
-const PCI_EXP_SLTSTA = 0x1a;
-const PCI_EXP_SLTSTA_CC = 0x0010;
-const PCI_EXP_SLTSTA_EIS = 0x0080;
-const PCI_ERR_ROOT_STATUS = 0x30;
 const aerIrq = (fn: PciFunction) => fn.space.read(cap(fn, 0x01, true) + PCI_ERR_ROOT_STATUS, 4) >>> 27;
 
 /** Drive a bridge's numbers, windows and control away from reset, and the DEVCTL error enables. */

@@ -13,9 +13,8 @@ import { describe, expect, it } from 'vitest';
 import type { RegisterDef } from '../../devices/registers.js';
 import { runAttributeDiff, type Difference, type DiffRun, type WritePolicy } from './helpers/attribute-diff.js';
 import { FIXTURE_TOPOLOGIES, type FixtureRig, hex, withFixture } from './helpers/qemu-fixture.js';
+import { PCI_BRIDGE_CTL_BUS_RESET, PCI_EXP_DEVCTL_BCR_FLR } from '../../devices/pci-regs.js';
 
-const PCI_EXP_DEVCTL_BCR_FLR = 0x8000;
-const PCI_BRIDGE_CTL_BUS_RESET = 0x40;
 const VIRTIO_PCI_CAP_PCI_CFG = 5;
 /** struct virtio_pci_cfg_cap: pci_cfg_data follows the 16-byte virtio_pci_cap. */
 const VIRTIO_PCI_CFG_DATA = 16;

@@ -26,13 +26,11 @@ import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels.js';
 import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseRealDevices } from '../../kexec/real-devices.js';
+import { PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MASTER } from '../../devices/pci-regs.js';
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);
 const skip = !haveAll && !process.env.CI;
 const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch --for-tests`)' : '';
-
-const PCI_COMMAND_MASTER = 0x4;
-const PCI_COMMAND_INTX_DISABLE = 0x400;
 
 function fn(r: RealCycleReport, capture: 'a' | 'b' | 'beforeRestore' | 'final', id: string) {
   const f = r.captures[capture]?.functions.find((x) => x.id === id);

@@ -20,14 +20,11 @@ import { describe, expect, it } from 'vitest';
 import type { Width } from '../../devices/access.js';
 import { applyReset, type ResetKind } from '../../devices/reset.js';
 import { FIXTURE_TOPOLOGIES, type FixtureRig, type FixtureTopology, hex, withFixture } from './helpers/qemu-fixture.js';
+import {
+  PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_EXP, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR,
+  PCI_HEADER_TYPE, PCI_PRIMARY_BUS,
+} from '../../devices/pci-regs.js';
 
-const PCI_HEADER_TYPE = 0x0e;
-const PCI_PRIMARY_BUS = 0x18;
-const PCI_BRIDGE_CONTROL = 0x3e;
-const PCI_BRIDGE_CTL_BUS_RESET = 0x40;
-const PCI_CAP_ID_EXP = 0x10;
-const PCI_EXP_DEVCTL = 0x08;
-const PCI_EXP_DEVCTL_BCR_FLR = 0x8000;
 const VIRTIO_PCI_CFG_DATA = 16;
 
 type Trigger = 'flr' | 'system_reset' | 'bus';

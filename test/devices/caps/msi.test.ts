@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { msi, msiLayout, PCI_MSI_FLAGS } from '../../../devices/caps/msi.js';
+import { msi, msiLayout } from '../../../devices/caps/msi.js';
 import { walkCapabilities } from '../../../devices/walker.js';
 import { placeCap, regNames } from './std-cap.js';
+import { PCI_MSI_FLAGS } from '../../../devices/pci-regs.js';
 
 describe('MSI layout variants (PCI_MSI_FLAGS_64BIT x PCI_MSI_FLAGS_MASKBIT)', () => {
   it.each([

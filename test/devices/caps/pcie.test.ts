@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { pcie, pcieLayout, PCI_EXP_DEVCTL, PCI_EXP_FLAGS, PCI_EXP_LNKCAP, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTSTA, PCI_EXP_SLTSTA } from '../../../devices/caps/pcie.js';
+import { pcie, pcieLayout } from '../../../devices/caps/pcie.js';
 import { maskAt } from '../../../devices/compile.js';
 import { placeCap, type PlacedCap } from './std-cap.js';
+import {
+  PCI_EXP_DEVCTL, PCI_EXP_FLAGS, PCI_EXP_LNKCAP, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTSTA,
+  PCI_EXP_SLTSTA,
+} from '../../../devices/pci-regs.js';
 
 const flags = (type: number, version: number, slot = false) => (type << 4) | version | (slot ? 0x100 : 0);
 const cap = (type: number, version: number, slot = false, extra: [number, 1 | 2 | 4, number][] = []) =>

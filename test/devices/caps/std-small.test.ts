@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { af, PCI_AF_CTRL, PCI_AF_STATUS } from '../../../devices/caps/af.js';
+import { af } from '../../../devices/caps/af.js';
 import { ea } from '../../../devices/caps/ea.js';
-import { pcix, PCI_X_CMD, PCI_X_STATUS } from '../../../devices/caps/pcix.js';
+import { pcix } from '../../../devices/caps/pcix.js';
 import { ssvid } from '../../../devices/caps/ssvid.js';
 import { vndr } from '../../../devices/caps/vndr.js';
 import { placeCap, regNames } from './std-cap.js';
+import { PCI_AF_CTRL, PCI_AF_STATUS, PCI_X_CMD, PCI_X_STATUS } from '../../../devices/pci-regs.js';
 
 describe('PCI-X', () => {
   it('function: 8 bytes for version 0, 24 with the ECC registers (version 1/2)', () => {

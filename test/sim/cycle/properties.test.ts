@@ -9,34 +9,27 @@ import { readdirSync } from 'node:fs';
 import { describe, expect } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import type { FunctionAccess } from '../../../devices/access.js';
+import { pciFindCapability, pciFindExtCapability, pciSetupCapLookup } from '../../../devices/find-cap.js';
 import { DEFAULT_DRIFTS } from '../../../sim/cycle/experiments.js';
 import { runCycle } from '../../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../../sim/linux/profiles.js';
 import { fixture } from './helpers.js';
+import {
+  PCI_CAP_ID_EXP, PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_DEVCTL,
+  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL_BCR_FLR, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXT_CAP_ID_ERR,
+  PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT,
+} from '../../../devices/pci-regs.js';
 
 const FIXTURES = [...readdirSync('fixtures/qemu').filter((f) => f.endsWith('.lspci')).map((f) => f.slice(0, -6)), 'endpoint-l1ss'];
 
 /** Registers Linux saves, as (capability test, offset in capability, width). */
 const SAVED_REGS: readonly { cap: [boolean, number]; off: number; width: 2 | 4 }[] = [
-  { cap: [false, 0x10], off: 0x08, width: 2 }, { cap: [false, 0x10], off: 0x10, width: 2 },
-  { cap: [false, 0x10], off: 0x28, width: 2 }, { cap: [false, 0x10], off: 0x30, width: 2 },
-  { cap: [true, 0x01], off: 0x08, width: 4 }, { cap: [true, 0x01], off: 0x0c, width: 4 },
-  { cap: [true, 0x01], off: 0x14, width: 4 }, { cap: [true, 0x01], off: 0x18, width: 4 },
-  { cap: [true, 0x18], off: 0x04, width: 4 }, { cap: [true, 0x1e], off: 0x0c, width: 4 },
+  { cap: [false, PCI_CAP_ID_EXP], off: PCI_EXP_DEVCTL, width: 2 }, { cap: [false, PCI_CAP_ID_EXP], off: PCI_EXP_LNKCTL, width: 2 },
+  { cap: [false, PCI_CAP_ID_EXP], off: PCI_EXP_DEVCTL2, width: 2 }, { cap: [false, PCI_CAP_ID_EXP], off: PCI_EXP_LNKCTL2, width: 2 },
+  { cap: [true, PCI_EXT_CAP_ID_ERR], off: PCI_ERR_UNCOR_MASK, width: 4 }, { cap: [true, PCI_EXT_CAP_ID_ERR], off: PCI_ERR_UNCOR_SEVER, width: 4 },
+  { cap: [true, PCI_EXT_CAP_ID_ERR], off: PCI_ERR_COR_MASK, width: 4 }, { cap: [true, PCI_EXT_CAP_ID_ERR], off: PCI_ERR_CAP, width: 4 },
+  { cap: [true, PCI_EXT_CAP_ID_LTR], off: PCI_LTR_MAX_SNOOP_LAT, width: 4 }, { cap: [true, PCI_EXT_CAP_ID_L1SS], off: PCI_L1SS_CTL2, width: 4 },
 ];
-
-async function findCap(a: FunctionAccess, ext: boolean, id: number): Promise<number> {
-  const c = a.config;
-  if (!ext) {
-    let pos = await c.readb(0x34);
-    for (let ttl = 48; ttl > 0 && pos >= 0x40; ttl--) { pos &= ~3; if ((await c.readb(pos)) === id) return pos; pos = await c.readb(pos + 1); }
-    return 0;
-  }
-  if (c.size <= 256) return 0;
-  let pos = 0x100;
-  for (let ttl = 480; ttl > 0 && pos >= 0x100; ttl--) { const h = await c.readl(pos); if (h === 0 || h === 0xffffffff) return 0; if ((h & 0xffff) === id) return pos; pos = (h >>> 20) & 0xffc; }
-  return 0;
-}
 
 const values = fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: SAVED_REGS.length, maxLength: SAVED_REGS.length });
 
@@ -48,11 +41,12 @@ describe('save -> serialize -> deserialize -> restore is the identity on saved r
     'fixture x kernel x format x random register values, cold reset during the kexec',
     async (name, kernel, format, vals) => {
       const operate = async (a: FunctionAccess) => {
+        const d = await pciSetupCapLookup(a.config);
         for (let i = 0; i < SAVED_REGS.length; i++) {
           const r = SAVED_REGS[i];
-          const cap = await findCap(a, r.cap[0], r.cap[1]);
+          const cap = r.cap[0] ? await pciFindExtCapability(d, r.cap[1]) : await pciFindCapability(d, r.cap[1]);
           // The initiate-FLR bit would reset the device; a driver never leaves it set.
-          if (cap) await (r.width === 2 ? a.config.writew(cap + r.off, (vals[i] & 0xffff) & (r.off === 0x08 && !r.cap[0] ? 0x7fff : 0xffff)) : a.config.writel(cap + r.off, vals[i]));
+          if (cap) await (r.width === 2 ? a.config.writew(cap + r.off, (vals[i] & 0xffff) & (r.off === PCI_EXP_DEVCTL && !r.cap[0] ? ~PCI_EXP_DEVCTL_BCR_FLR & 0xffff : 0xffff)) : a.config.writel(cap + r.off, vals[i]));
         }
       };
       const r = await runCycle(fixture(name)(), { from: kernel, to: kernel, format, flow: 'plain', operate, reset: 'cold' });

@@ -1,10 +1,8 @@
 /** kernelEnumerate: probe.c pci_configure_device + pci_init_capabilities, per kernel version. */
 import { describe, expect, it } from 'vitest';
-import { PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS } from '../../../devices/caps/aer.js';
-import { PCI_MSI_FLAGS } from '../../../devices/caps/msi.js';
-import { PCI_PM_CTRL } from '../../../devices/caps/pm.js';
 import { KEXEC_VERSION_DATA, kernelEnumerate } from '../../../sim/kexec-sim/index.js';
 import { SYN, steps, syntheticEndpoint } from './helpers.js';
+import { PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS, PCI_MSI_FLAGS, PCI_PM_CTRL } from '../../../devices/pci-regs.js';
 
 const DEVCTL = SYN.PCIE + 0x08;
 const DEVCTL2 = SYN.PCIE + 0x28;

@@ -5,10 +5,9 @@
  * INTX_DISABLE cleared) and 0x0503 for virtio, MSI-X enable cleared on all four.
  */
 import { describe, expect, it } from 'vitest';
-import { PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../../devices/caps/msix.js';
-import { PCI_COMMAND } from '../../../devices/header.js';
 import { driverConfigure, simulateKexec, type ShutdownDriver } from '../../../sim/kexec-sim/index.js';
 import { qemuFixture, steps } from './helpers.js';
+import { PCI_COMMAND, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../../devices/pci-regs.js';
 
 const CASES: readonly { fixture: string; driver: ShutdownDriver; after: number }[] = [
   { fixture: 'e1000e', driver: 'e1000e', after: 0x0103 },

@@ -1,7 +1,7 @@
 /** simulateKexec: shutdown, reset hook points, enumeration, in that order; capability lookup never hangs. */
 import { describe, expect, it } from 'vitest';
 import { simulateKexec } from '../../../sim/kexec-sim/index.js';
-import { pciFindCapability } from '../../../sim/kexec-sim/find-cap.js';
+import { pciFindCapability, pciSetupCapLookup } from '../../../devices/find-cap.js';
 import { SYN, syntheticEndpoint } from './helpers.js';
 
 describe('simulateKexec', () => {
@@ -18,7 +18,8 @@ describe('simulateKexec', () => {
 
   it('pciFindCapability stops on a looping chain (48-hop TTL, __pci_find_next_cap_ttl)', async () => {
     const m = await syntheticEndpoint((b) => { b[SYN.PCIE + 1] = SYN.PM; }); // PCIe -> PM: a loop
-    expect(await pciFindCapability(m.fa.config, 0x11)).toBe(0);
-    expect(await pciFindCapability(m.fa.config, 0x05)).toBe(SYN.MSI);
+    const d = await pciSetupCapLookup(m.fa.config);
+    expect(await pciFindCapability(d, 0x11)).toBe(0);
+    expect(await pciFindCapability(d, 0x05)).toBe(SYN.MSI);
   });
 });

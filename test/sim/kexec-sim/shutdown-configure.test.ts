@@ -3,11 +3,9 @@
  * (pci-driver.c pci_device_shutdown and each driver's ->shutdown) on the synthetic endpoint.
  */
 import { describe, expect, it } from 'vitest';
-import { PCI_ERR_UNCOR_SEVER } from '../../../devices/caps/aer.js';
-import { PCI_MSI_FLAGS } from '../../../devices/caps/msi.js';
-import { PCI_COMMAND } from '../../../devices/header.js';
 import { driverConfigure, kernelShutdown } from '../../../sim/kexec-sim/index.js';
 import { SYN, steps, syntheticEndpoint } from './helpers.js';
+import { PCI_COMMAND, PCI_ERR_UNCOR_SEVER, PCI_MSI_FLAGS } from '../../../devices/pci-regs.js';
 
 const DEVCTL = SYN.PCIE + 0x08;
 

@@ -6,14 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { kernelProfile } from '../../../sim/linux/profiles.js';
 import { KERNEL_PROFILES } from '../../../sim/linux/profile.js';
-import {
-  PCI_CAP_ID_PCIX, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_DPC,
-  PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_EXT_CAP_ID_VC,
-  PCI_TPH_CAP,
-} from '../../../sim/linux/regs.js';
 import { LinuxModelError } from '../../../sim/linux/errors.js';
 import { buildSynthetic } from './helpers/synthetic.js';
 import { capList, enumerate } from './helpers/enumerate.js';
+import {
+  PCI_CAP_ID_PCIX, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_DPC,
+  PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH,
+  PCI_EXT_CAP_ID_VC, PCI_TPH_CAP,
+} from '../../../devices/pci-regs.js';
 
 /** linux-pci.md 5 worked example: endpoint with EXP, LTR, L1SS and AER. */
 const exampleEndpoint = () => buildSynthetic({

@@ -1,9 +1,12 @@
 /** pci.c pci_find_capability / pci_find_ext_capability rules: TTL, masking, stop conditions. */
 import { describe, expect, it } from 'vitest';
 import { newPciDev } from '../../../sim/linux/dev.js';
-import { PCI_FIND_CAP_TTL, pciFindCapability, pciFindExtCapability, pciSetupDevice } from '../../../sim/linux/find-cap.js';
-import { PCI_CAP_ID_MSI, PCI_CAP_ID_PM, PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR } from '../../../sim/linux/regs.js';
+import { PCI_FIND_CAP_TTL } from '../../../devices/find-cap.js';
+import { pciFindCapability, pciFindExtCapability, pciSetupDevice } from '../../../sim/linux/find-cap.js';
 import { buildSynthetic } from './helpers/synthetic.js';
+import {
+  PCI_CAP_ID_MSI, PCI_CAP_ID_PM, PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR,
+} from '../../../devices/pci-regs.js';
 
 async function setup(spec: Parameters<typeof buildSynthetic>[0]) {
   const s = buildSynthetic(spec);

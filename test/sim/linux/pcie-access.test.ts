@@ -6,11 +6,12 @@ import { pciSetupDevice } from '../../../sim/linux/find-cap.js';
 import {
   pcieCapabilityReadWord, pcieCapabilityRegImplemented, pcieCapabilityWriteWord,
 } from '../../../sim/linux/pcie-access.js';
-import {
-  PCI_EXP_DEVCTL2, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTCTL, PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2, PCI_EXP_SLTSTA,
-  PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT,
-} from '../../../sim/linux/regs.js';
 import { buildSynthetic } from './helpers/synthetic.js';
+import {
+  PCI_EXP_DEVCTL2, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTCTL, PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2,
+  PCI_EXP_SLTSTA, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_RC_END,
+  PCI_EXP_TYPE_ROOT_PORT,
+} from '../../../devices/pci-regs.js';
 
 async function dev(type: number, version = 2, slot = false) {
   const s = buildSynthetic({ pcie: { type, version, slot } });

@@ -7,12 +7,12 @@ import { pciSaveState } from '../../../sim/linux/save.js';
 import { pciRestoreState } from '../../../sim/linux/restore.js';
 import { pciRestoreConfigSpace } from '../../../sim/linux/config-restore.js';
 import { f, r } from '../../../devices/registers.js';
+import { buildSynthetic, deafAccess, memoryBars } from './helpers/synthetic.js';
+import { enumerate } from './helpers/enumerate.js';
 import {
   PCI_CAP_ID_MSIX, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_ERR,
   PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR,
-} from '../../../sim/linux/regs.js';
-import { buildSynthetic, deafAccess, memoryBars } from './helpers/synthetic.js';
-import { enumerate } from './helpers/enumerate.js';
+} from '../../../devices/pci-regs.js';
 
 const endpoint = () => buildSynthetic({
   pcie: { type: PCI_EXP_TYPE_ENDPOINT },

@@ -5,12 +5,12 @@ import { newPciDev } from '../../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../../sim/linux/find-cap.js';
 import { pciBusAddDevice, pciSaveState } from '../../../sim/linux/save.js';
 import { pciFindSavedCap, getU16, getU32 } from '../../../sim/linux/saved-cap.js';
+import { buildSynthetic } from './helpers/synthetic.js';
+import { enumerate } from './helpers/enumerate.js';
 import {
   PCI_CAP_ID_EXP, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS,
   PCI_EXT_CAP_ID_LTR,
-} from '../../../sim/linux/regs.js';
-import { buildSynthetic } from './helpers/synthetic.js';
-import { enumerate } from './helpers/enumerate.js';
+} from '../../../devices/pci-regs.js';
 
 const EXP = 0x40;
 const L1SS = 0x160;

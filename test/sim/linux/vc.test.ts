@@ -4,9 +4,9 @@ import { kernelProfile } from '../../../sim/linux/profiles.js';
 import { pciVcDoSaveBuffer, pciSaveVcState } from '../../../sim/linux/vc.js';
 import { pciSaveState } from '../../../sim/linux/save.js';
 import { pciRestoreState } from '../../../sim/linux/restore.js';
-import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_VC } from '../../../sim/linux/regs.js';
 import { buildSynthetic } from './helpers/synthetic.js';
 import { capList, enumerate } from './helpers/enumerate.js';
+import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_VC } from '../../../devices/pci-regs.js';
 
 const VC = 0x100;
 

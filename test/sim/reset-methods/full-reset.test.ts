@@ -10,9 +10,8 @@ import { buildFunction, type PciFunction } from '../../../devices/device.js';
 import { parseLspci } from '../../../devices/dump/lspci.js';
 import { profileForDump } from '../../../devices/profiles/index.js';
 import { fullResetFunction, type FullResetReport } from '../../../sim/reset-methods/full-reset.js';
+import { PCI_BASE_ADDRESS_0, PCI_COMMAND } from '../../../devices/pci-regs.js';
 
-const PCI_COMMAND = 0x04;
-const PCI_BASE_ADDRESS_0 = 0x10;
 const MEM_MASTER = 0x0006;
 
 function programmed(name: string, profile: 'auto' | 'spec', bar0: number): PciFunction {
