@@ -20,7 +20,7 @@ import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cyc
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
-  driver?: boolean;
+  driver?: boolean; asFound?: boolean;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -47,6 +47,7 @@ export function register(program: Command): void {
     .option('--all', 'also list unchanged fields')
     .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it')
     .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
+    .option('--as-found', 'the dump already is the operational state (captured from a running system): nothing is configured before kernel A saves')
     .option('--json', 'machine-readable output');
   registerQemuOptions(cmd);
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleCliOptions) => {
@@ -74,7 +75,7 @@ export function register(program: Command): void {
         preserved: opts.flow === 'vfio' ? false : opts.preserve,
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
-        ...(opts.driver === false ? { driverBound: false } : {}),
+        ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
       });
       if (opts.json) printJson({ device: label, ...result });
       else process.stdout.write(renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true }));

@@ -57,8 +57,14 @@ export interface CycleOptions {
   /** The driver bound in kernel A whose ->shutdown runs. Default: none for a preserved device, else chosen from the vendor:device. */
   readonly driver?: ShutdownDriver;
   readonly barSizes?: readonly (number | undefined)[];
-  /** Whether a driver binds in kernel A (plain flow; default true). */
-  readonly driverBound?: boolean;
+  /**
+   * How the device reaches its operational state before kernel A saves (plain flow):
+   *   'driver'     firmware, kernel A's enumeration, then a driver configures it (default);
+   *   'enumerated' firmware and kernel A's enumeration only: no driver binds (Debian's cloud
+   *                kernels have no e1000e driver);
+   *   'as-found'   the dump already is the operational state (captured from a running system).
+   */
+  readonly operational?: 'driver' | 'enumerated' | 'as-found';
   /** Extra configuration after the driver's (plain flow) or the guest's (VFIO flows), before the save. */
   readonly operate?: (access: FunctionAccess) => Promise<void>;
 }
@@ -155,9 +161,13 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const kexecWrites: ConfigWrite[] = [];
 
   if (flow === 'plain') {
-    const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.driverBound === false ? { bindDriver: false } : {}) });
-    steps('operate', op.log);
-    msixKernelState(devA, op.vectors, fn);
+    if (opts.operational === 'as-found') {
+      notes.push('operational state: the dump as found (no firmware, enumeration or driver modelled before the save)');
+    } else {
+      const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
+      steps('operate', op.log);
+      msixKernelState(devA, op.vectors, fn);
+    }
     if (opts.operate) await opts.operate(mut.access);
     reference = fn.space.snapshot();
     await pciSaveState(A, devA);
