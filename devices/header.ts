@@ -37,8 +37,15 @@ import { DeviceError } from './errors.js';
 import { f, r, type FieldDef, type RegisterDef } from './registers.js';
 import {
   PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
-  PCI_BASE_ADDRESS_SPACE_IO, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_MASK,
-  PCI_HEADER_TYPE_NORMAL, PCI_IO_BASE, PCI_PREF_MEMORY_BASE, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1,
+  PCI_BASE_ADDRESS_SPACE_IO, PCI_BIST, PCI_BRIDGE_CONTROL, PCI_CACHE_LINE_SIZE, PCI_CAPABILITY_LIST,
+  PCI_CARDBUS_CIS, PCI_CB_CAPABILITY_LIST, PCI_CB_SEC_STATUS, PCI_CLASS_DEVICE, PCI_CLASS_PROG, PCI_COMMAND,
+  PCI_DEVICE_ID, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_MASK,
+  PCI_HEADER_TYPE_NORMAL, PCI_INTERRUPT_LINE, PCI_INTERRUPT_PIN, PCI_IO_BASE, PCI_IO_BASE_UPPER16,
+  PCI_IO_LIMIT, PCI_IO_LIMIT_UPPER16, PCI_LATENCY_TIMER, PCI_MAX_LAT, PCI_MEMORY_BASE, PCI_MEMORY_LIMIT,
+  PCI_MIN_GNT, PCI_PREF_BASE_UPPER32, PCI_PREF_LIMIT_UPPER32, PCI_PREF_MEMORY_BASE, PCI_PREF_MEMORY_LIMIT,
+  PCI_PRIMARY_BUS, PCI_REVISION_ID, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1, PCI_SECONDARY_BUS,
+  PCI_SEC_LATENCY_TIMER, PCI_SEC_STATUS, PCI_STATUS, PCI_SUBORDINATE_BUS, PCI_SUBSYSTEM_ID,
+  PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID,
 } from './pci-regs.js';
 
 /** The RW1C error bits of PCI_STATUS (PARITY, SIG/REC_TARGET_ABORT, REC_MASTER_ABORT, SIG_SYSTEM_ERROR, DETECTED_PARITY). */
@@ -136,9 +143,9 @@ function romRegister(name: string, offset: number, opts: HeaderOptions): Registe
 /** Registers 0x00..0x0f, the same in every header type. */
 function commonRegisters(): RegisterDef[] {
   return [
-    r('PCI_VENDOR_ID', 0x00, 2, [f('PCI_VENDOR_ID', [15, 0], 'RO')]),
-    r('PCI_DEVICE_ID', 0x02, 2, [f('PCI_DEVICE_ID', [15, 0], 'RO')]),
-    r('PCI_COMMAND', 0x04, 2, [
+    r('PCI_VENDOR_ID', PCI_VENDOR_ID, 2, [f('PCI_VENDOR_ID', [15, 0], 'RO')]),
+    r('PCI_DEVICE_ID', PCI_DEVICE_ID, 2, [f('PCI_DEVICE_ID', [15, 0], 'RO')]),
+    r('PCI_COMMAND', PCI_COMMAND, 2, [
       f('PCI_COMMAND_IO', 0, 'RW'),
       f('PCI_COMMAND_MEMORY', 1, 'RW'),
       f('PCI_COMMAND_MASTER', 2, 'RW'),
@@ -151,7 +158,7 @@ function commonRegisters(): RegisterDef[] {
       f('PCI_COMMAND_FAST_BACK', 9, 'RO', { doc: 'hardwired 0 on PCIe' }),
       f('PCI_COMMAND_INTX_DISABLE', 10, 'RW'),
     ]),
-    r('PCI_STATUS', 0x06, 2, [
+    r('PCI_STATUS', PCI_STATUS, 2, [
       f('PCI_STATUS_IMM_READY', 0, 'RO'),
       f('PCI_STATUS_INTERRUPT', 3, 'RO', { volatile: true, doc: 'INTx asserted' }),
       f('PCI_STATUS_CAP_LIST', 4, 'RO'),
@@ -166,16 +173,16 @@ function commonRegisters(): RegisterDef[] {
       f('PCI_STATUS_SIG_SYSTEM_ERROR', 14, 'RW1C'),
       f('PCI_STATUS_DETECTED_PARITY', 15, 'RW1C'),
     ]),
-    r('PCI_REVISION_ID', 0x08, 1, [f('PCI_REVISION_ID', [7, 0], 'RO')]),
-    r('PCI_CLASS_PROG', 0x09, 1, [f('PCI_CLASS_PROG', [7, 0], 'RO')]),
-    r('PCI_CLASS_DEVICE', 0x0a, 2, [f('PCI_CLASS_DEVICE', [15, 0], 'RO', { doc: 'base class << 8 | sub-class' })]),
-    r('PCI_CACHE_LINE_SIZE', 0x0c, 1, [f('PCI_CACHE_LINE_SIZE', [7, 0], 'RW', { doc: 'no effect on PCIe, still RW (r6.0 7.5.1.1.7)' })]),
-    r('PCI_LATENCY_TIMER', 0x0d, 1, [f('PCI_LATENCY_TIMER', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
-    r('PCI_HEADER_TYPE', 0x0e, 1, [
+    r('PCI_REVISION_ID', PCI_REVISION_ID, 1, [f('PCI_REVISION_ID', [7, 0], 'RO')]),
+    r('PCI_CLASS_PROG', PCI_CLASS_PROG, 1, [f('PCI_CLASS_PROG', [7, 0], 'RO')]),
+    r('PCI_CLASS_DEVICE', PCI_CLASS_DEVICE, 2, [f('PCI_CLASS_DEVICE', [15, 0], 'RO', { doc: 'base class << 8 | sub-class' })]),
+    r('PCI_CACHE_LINE_SIZE', PCI_CACHE_LINE_SIZE, 1, [f('PCI_CACHE_LINE_SIZE', [7, 0], 'RW', { doc: 'no effect on PCIe, still RW (r6.0 7.5.1.1.7)' })]),
+    r('PCI_LATENCY_TIMER', PCI_LATENCY_TIMER, 1, [f('PCI_LATENCY_TIMER', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
+    r('PCI_HEADER_TYPE', PCI_HEADER_TYPE, 1, [
       f('PCI_HEADER_TYPE_LAYOUT', [6, 0], 'RO', { doc: '0 normal, 1 bridge, 2 CardBus' }),
       f('PCI_HEADER_TYPE_MFD', 7, 'RO', { doc: 'multi-function device' }),
     ]),
-    r('PCI_BIST', 0x0f, 1, [
+    r('PCI_BIST', PCI_BIST, 1, [
       f('PCI_BIST_CODE_MASK', [3, 0], 'RO', { volatile: true }),
       f('PCI_BIST_START', 6, 'RO', { volatile: true, doc: 'RW on BIST-capable functions: declare it in the profile' }),
       f('PCI_BIST_CAPABLE', 7, 'RO'),
@@ -186,17 +193,17 @@ function commonRegisters(): RegisterDef[] {
 function type0Registers(opts: HeaderOptions): RegisterDef[] {
   return [
     ...barRegisters(6, opts),
-    r('PCI_CARDBUS_CIS', 0x28, 4, [f('PCI_CARDBUS_CIS', [31, 0], 'RO')]),
-    r('PCI_SUBSYSTEM_VENDOR_ID', 0x2c, 2, [f('PCI_SUBSYSTEM_VENDOR_ID', [15, 0], 'HwInit')]),
-    r('PCI_SUBSYSTEM_ID', 0x2e, 2, [f('PCI_SUBSYSTEM_ID', [15, 0], 'HwInit')]),
+    r('PCI_CARDBUS_CIS', PCI_CARDBUS_CIS, 4, [f('PCI_CARDBUS_CIS', [31, 0], 'RO')]),
+    r('PCI_SUBSYSTEM_VENDOR_ID', PCI_SUBSYSTEM_VENDOR_ID, 2, [f('PCI_SUBSYSTEM_VENDOR_ID', [15, 0], 'HwInit')]),
+    r('PCI_SUBSYSTEM_ID', PCI_SUBSYSTEM_ID, 2, [f('PCI_SUBSYSTEM_ID', [15, 0], 'HwInit')]),
     romRegister('PCI_ROM_ADDRESS', PCI_ROM_ADDRESS, opts),
     // 0x35..0x37 and 0x38..0x3b are reserved (PCI r3.0 6.2): uncovered bits compile to RsvdP.
-    r('PCI_CAPABILITY_LIST', 0x34, 4, [f('PCI_CAPABILITY_LIST', [7, 0], 'RO')]),
+    r('PCI_CAPABILITY_LIST', PCI_CAPABILITY_LIST, 4, [f('PCI_CAPABILITY_LIST', [7, 0], 'RO')]),
     r('PCI_RESERVED_38', 0x38, 4, [], 'reserved (type 0)'),
-    r('PCI_INTERRUPT_LINE', 0x3c, 1, [f('PCI_INTERRUPT_LINE', [7, 0], 'RW')]),
-    r('PCI_INTERRUPT_PIN', 0x3d, 1, [f('PCI_INTERRUPT_PIN', [7, 0], 'RO')]),
-    r('PCI_MIN_GNT', 0x3e, 1, [f('PCI_MIN_GNT', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
-    r('PCI_MAX_LAT', 0x3f, 1, [f('PCI_MAX_LAT', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
+    r('PCI_INTERRUPT_LINE', PCI_INTERRUPT_LINE, 1, [f('PCI_INTERRUPT_LINE', [7, 0], 'RW')]),
+    r('PCI_INTERRUPT_PIN', PCI_INTERRUPT_PIN, 1, [f('PCI_INTERRUPT_PIN', [7, 0], 'RO')]),
+    r('PCI_MIN_GNT', PCI_MIN_GNT, 1, [f('PCI_MIN_GNT', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
+    r('PCI_MAX_LAT', PCI_MAX_LAT, 1, [f('PCI_MAX_LAT', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
   ];
 }
 
@@ -225,26 +232,26 @@ function type1Registers(opts: HeaderOptions): RegisterDef[] {
     r(name, offset, width, [f(name, [width * 8 - 1, 0], rw ? 'RW' : 'RO', { doc: rw ? doc : `${doc}; hardwired 0: the window is not ${width === 2 ? '32-bit' : '64-bit'}` })]);
   return [
     ...barRegisters(2, opts),
-    r('PCI_PRIMARY_BUS', 0x18, 1, [f('PCI_PRIMARY_BUS', [7, 0], 'RW')]),
-    r('PCI_SECONDARY_BUS', 0x19, 1, [f('PCI_SECONDARY_BUS', [7, 0], 'RW')]),
-    r('PCI_SUBORDINATE_BUS', 0x1a, 1, [f('PCI_SUBORDINATE_BUS', [7, 0], 'RW')]),
-    r('PCI_SEC_LATENCY_TIMER', 0x1b, 1, [f('PCI_SEC_LATENCY_TIMER', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
-    r('PCI_IO_BASE', 0x1c, 1, [f('PCI_IO_BASE_TYPE', [3, 0], 'RO', { doc: 'PCI_IO_RANGE_TYPE_MASK: 0 = 16-bit, 1 = 32-bit' }), f('PCI_IO_BASE_ADDR', [7, 4], 'RW')]),
-    r('PCI_IO_LIMIT', 0x1d, 1, [f('PCI_IO_LIMIT_TYPE', [3, 0], 'RO'), f('PCI_IO_LIMIT_ADDR', [7, 4], 'RW')]),
-    r('PCI_SEC_STATUS', 0x1e, 2, secondaryStatusFields('PCI_SEC_STATUS')),
-    r('PCI_MEMORY_BASE', 0x20, 2, [f('PCI_MEMORY_BASE_ADDR', [15, 4], 'RW')]),
-    r('PCI_MEMORY_LIMIT', 0x22, 2, [f('PCI_MEMORY_LIMIT_ADDR', [15, 4], 'RW')]),
-    r('PCI_PREF_MEMORY_BASE', 0x24, 2, [f('PCI_PREF_BASE_TYPE', [3, 0], 'RO', { doc: 'PCI_PREF_RANGE_TYPE_MASK: 0 = 32-bit, 1 = 64-bit' }), f('PCI_PREF_BASE_ADDR', [15, 4], 'RW')]),
-    r('PCI_PREF_MEMORY_LIMIT', 0x26, 2, [f('PCI_PREF_LIMIT_TYPE', [3, 0], 'RO'), f('PCI_PREF_LIMIT_ADDR', [15, 4], 'RW')]),
-    upper('PCI_PREF_BASE_UPPER32', 0x28, 4, pref64, 'prefetchable base bits 63:32'),
-    upper('PCI_PREF_LIMIT_UPPER32', 0x2c, 4, pref64, 'prefetchable limit bits 63:32'),
-    upper('PCI_IO_BASE_UPPER16', 0x30, 2, io32, 'I/O base bits 31:16'),
-    upper('PCI_IO_LIMIT_UPPER16', 0x32, 2, io32, 'I/O limit bits 31:16'),
-    r('PCI_CAPABILITY_LIST', 0x34, 4, [f('PCI_CAPABILITY_LIST', [7, 0], 'RO')]),
+    r('PCI_PRIMARY_BUS', PCI_PRIMARY_BUS, 1, [f('PCI_PRIMARY_BUS', [7, 0], 'RW')]),
+    r('PCI_SECONDARY_BUS', PCI_SECONDARY_BUS, 1, [f('PCI_SECONDARY_BUS', [7, 0], 'RW')]),
+    r('PCI_SUBORDINATE_BUS', PCI_SUBORDINATE_BUS, 1, [f('PCI_SUBORDINATE_BUS', [7, 0], 'RW')]),
+    r('PCI_SEC_LATENCY_TIMER', PCI_SEC_LATENCY_TIMER, 1, [f('PCI_SEC_LATENCY_TIMER', [7, 0], 'RO', { doc: 'hardwired 0 on PCIe' })]),
+    r('PCI_IO_BASE', PCI_IO_BASE, 1, [f('PCI_IO_BASE_TYPE', [3, 0], 'RO', { doc: 'PCI_IO_RANGE_TYPE_MASK: 0 = 16-bit, 1 = 32-bit' }), f('PCI_IO_BASE_ADDR', [7, 4], 'RW')]),
+    r('PCI_IO_LIMIT', PCI_IO_LIMIT, 1, [f('PCI_IO_LIMIT_TYPE', [3, 0], 'RO'), f('PCI_IO_LIMIT_ADDR', [7, 4], 'RW')]),
+    r('PCI_SEC_STATUS', PCI_SEC_STATUS, 2, secondaryStatusFields('PCI_SEC_STATUS')),
+    r('PCI_MEMORY_BASE', PCI_MEMORY_BASE, 2, [f('PCI_MEMORY_BASE_ADDR', [15, 4], 'RW')]),
+    r('PCI_MEMORY_LIMIT', PCI_MEMORY_LIMIT, 2, [f('PCI_MEMORY_LIMIT_ADDR', [15, 4], 'RW')]),
+    r('PCI_PREF_MEMORY_BASE', PCI_PREF_MEMORY_BASE, 2, [f('PCI_PREF_BASE_TYPE', [3, 0], 'RO', { doc: 'PCI_PREF_RANGE_TYPE_MASK: 0 = 32-bit, 1 = 64-bit' }), f('PCI_PREF_BASE_ADDR', [15, 4], 'RW')]),
+    r('PCI_PREF_MEMORY_LIMIT', PCI_PREF_MEMORY_LIMIT, 2, [f('PCI_PREF_LIMIT_TYPE', [3, 0], 'RO'), f('PCI_PREF_LIMIT_ADDR', [15, 4], 'RW')]),
+    upper('PCI_PREF_BASE_UPPER32', PCI_PREF_BASE_UPPER32, 4, pref64, 'prefetchable base bits 63:32'),
+    upper('PCI_PREF_LIMIT_UPPER32', PCI_PREF_LIMIT_UPPER32, 4, pref64, 'prefetchable limit bits 63:32'),
+    upper('PCI_IO_BASE_UPPER16', PCI_IO_BASE_UPPER16, 2, io32, 'I/O base bits 31:16'),
+    upper('PCI_IO_LIMIT_UPPER16', PCI_IO_LIMIT_UPPER16, 2, io32, 'I/O limit bits 31:16'),
+    r('PCI_CAPABILITY_LIST', PCI_CAPABILITY_LIST, 4, [f('PCI_CAPABILITY_LIST', [7, 0], 'RO')]),
     romRegister('PCI_ROM_ADDRESS1', PCI_ROM_ADDRESS1, opts),
-    r('PCI_INTERRUPT_LINE', 0x3c, 1, [f('PCI_INTERRUPT_LINE', [7, 0], 'RW')]),
-    r('PCI_INTERRUPT_PIN', 0x3d, 1, [f('PCI_INTERRUPT_PIN', [7, 0], 'RO')]),
-    r('PCI_BRIDGE_CONTROL', 0x3e, 2, [
+    r('PCI_INTERRUPT_LINE', PCI_INTERRUPT_LINE, 1, [f('PCI_INTERRUPT_LINE', [7, 0], 'RW')]),
+    r('PCI_INTERRUPT_PIN', PCI_INTERRUPT_PIN, 1, [f('PCI_INTERRUPT_PIN', [7, 0], 'RO')]),
+    r('PCI_BRIDGE_CONTROL', PCI_BRIDGE_CONTROL, 2, [
       f('PCI_BRIDGE_CTL_PARITY', 0, 'RW'),
       f('PCI_BRIDGE_CTL_SERR', 1, 'RW'),
       f('PCI_BRIDGE_CTL_ISA', 2, 'RW'),
@@ -264,8 +271,8 @@ function type1Registers(opts: HeaderOptions): RegisterDef[] {
 function type2Registers(opts: HeaderOptions): RegisterDef[] {
   return [
     ...barRegisters(1, opts),
-    r('PCI_CB_CAPABILITY_LIST', 0x14, 1, [f('PCI_CB_CAPABILITY_LIST', [7, 0], 'RO')]),
-    r('PCI_CB_SEC_STATUS', 0x16, 2, secondaryStatusFields('PCI_CB_SEC_STATUS')),
+    r('PCI_CB_CAPABILITY_LIST', PCI_CB_CAPABILITY_LIST, 1, [f('PCI_CB_CAPABILITY_LIST', [7, 0], 'RO')]),
+    r('PCI_CB_SEC_STATUS', PCI_CB_SEC_STATUS, 2, secondaryStatusFields('PCI_CB_SEC_STATUS')),
   ];
 }
 

@@ -18,7 +18,7 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type FieldDef, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_ACS_CAP, PCI_ACS_CTRL, PCI_ACS_EC, PCI_ACS_EGRESS_CTL_V } from '../pci-regs.js';
+import { PCI_ACS_CAP, PCI_ACS_CTRL, PCI_ACS_EC, PCI_ACS_EGRESS_CTL_V, PCI_EXT_CAP_ID_ACS } from '../pci-regs.js';
 
 const ACS_BITS: readonly [string, number][] = [
   ['PCI_ACS_SV', 0], ['PCI_ACS_TB', 1], ['PCI_ACS_RR', 2], ['PCI_ACS_CR', 3],
@@ -36,7 +36,7 @@ export function acsEgressDwords(c: CapReader): number {
 }
 
 export const acs: CapabilityDef = {
-  id: 0x000d,
+  id: PCI_EXT_CAP_ID_ACS,
   extended: true,
   key: 'acs',
   linuxId: 'PCI_EXT_CAP_ID_ACS',

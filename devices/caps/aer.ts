@@ -41,6 +41,7 @@ import {
   PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_HEADER_LOG, PCI_ERR_PREFIX_LOG,
   PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_ERR_SRC, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER,
   PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP2_EE_PREFIX, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXT_CAP_ID_ERR,
 } from '../pci-regs.js';
 
 /** QEMU include/hw/pci/pcie_regs.h reset values of UNCOR_SEVER and COR_MASK (not in Linux's pci_regs.h). */
@@ -89,7 +90,7 @@ export function aerIsRoot(c: CapReader): boolean {
 const version = (c: CapReader) => (c.readl(0) >>> 16) & 0xf;
 
 export const aer: CapabilityDef = {
-  id: 0x0001,
+  id: PCI_EXT_CAP_ID_ERR,
   extended: true,
   key: 'aer',
   linuxId: 'PCI_EXT_CAP_ID_ERR',

@@ -15,10 +15,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_ARI_CAP, PCI_ARI_CTRL } from '../pci-regs.js';
+import { PCI_ARI_CAP, PCI_ARI_CTRL, PCI_EXT_CAP_ID_ARI } from '../pci-regs.js';
 
 export const ari: CapabilityDef = {
-  id: 0x000e,
+  id: PCI_EXT_CAP_ID_ARI,
   extended: true,
   key: 'ari',
   linuxId: 'PCI_EXT_CAP_ID_ARI',

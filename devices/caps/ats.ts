@@ -15,10 +15,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_ATS_CAP, PCI_ATS_CTRL } from '../pci-regs.js';
+import { PCI_ATS_CAP, PCI_ATS_CTRL, PCI_EXT_CAP_ID_ATS } from '../pci-regs.js';
 
 export const ats: CapabilityDef = {
-  id: 0x000f,
+  id: PCI_EXT_CAP_ID_ATS,
   extended: true,
   key: 'ats',
   linuxId: 'PCI_EXT_CAP_ID_ATS',

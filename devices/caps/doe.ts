@@ -20,10 +20,13 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_DOE_CAP, PCI_DOE_CAP_SIZEOF, PCI_DOE_CTRL, PCI_DOE_READ, PCI_DOE_STATUS, PCI_DOE_WRITE } from '../pci-regs.js';
+import {
+  PCI_DOE_CAP, PCI_DOE_CAP_SIZEOF, PCI_DOE_CTRL, PCI_DOE_READ, PCI_DOE_STATUS, PCI_DOE_WRITE,
+  PCI_EXT_CAP_ID_DOE,
+} from '../pci-regs.js';
 
 export const doe: CapabilityDef = {
-  id: 0x002e,
+  id: PCI_EXT_CAP_ID_DOE,
   extended: true,
   key: 'doe',
   linuxId: 'PCI_EXT_CAP_ID_DOE',

@@ -37,7 +37,7 @@ import { extCapHeader } from './header-fields.js';
 import {
   PCI_EXP_DPC_CAP, PCI_EXP_DPC_CAP_RP_EXT, PCI_EXP_DPC_CTL, PCI_EXP_DPC_RP_PIO_HEADER_LOG,
   PCI_EXP_DPC_RP_PIO_IMPSPEC_LOG, PCI_EXP_DPC_RP_PIO_TLPPREFIX_LOG, PCI_EXP_DPC_SOURCE_ID,
-  PCI_EXP_DPC_STATUS, PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXP_DPC_STATUS, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_DPC,
 } from '../pci-regs.js';
 
 /** PCIE_STD_MAX_TLP_HEADERLOG (14) + the ImpSpec Log dword. */
@@ -87,7 +87,7 @@ function rpExtensions(c: CapReader): RegisterDef[] {
 }
 
 export const dpc: CapabilityDef = {
-  id: 0x001d,
+  id: PCI_EXT_CAP_ID_DPC,
   extended: true,
   key: 'dpc',
   linuxId: 'PCI_EXT_CAP_ID_DPC',

@@ -14,10 +14,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_EXT_CAP_DSN_SIZEOF } from '../pci-regs.js';
+import { PCI_EXT_CAP_DSN_SIZEOF, PCI_EXT_CAP_ID_DSN } from '../pci-regs.js';
 
 export const dsn: CapabilityDef = {
-  id: 0x0003,
+  id: PCI_EXT_CAP_ID_DSN,
   extended: true,
   key: 'dsn',
   linuxId: 'PCI_EXT_CAP_ID_DSN',

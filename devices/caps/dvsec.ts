@@ -18,7 +18,7 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_DVSEC_HEADER1, PCI_DVSEC_HEADER2 } from '../pci-regs.js';
+import { PCI_DVSEC_HEADER1, PCI_DVSEC_HEADER2, PCI_EXT_CAP_ID_DVSEC } from '../pci-regs.js';
 
 const DVSEC_MIN_SIZE = 0x0c;
 
@@ -27,7 +27,7 @@ export function dvsecLength(c: CapReader): number {
 }
 
 export const dvsec: CapabilityDef = {
-  id: 0x0023,
+  id: PCI_EXT_CAP_ID_DVSEC,
   extended: true,
   key: 'dvsec',
   linuxId: 'PCI_EXT_CAP_ID_DVSEC',

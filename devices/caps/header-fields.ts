@@ -1,11 +1,12 @@
 /** Register rows shared by every capability: the standard and the extended capability headers. */
 import { f, r, type RegisterDef } from '../registers.js';
+import { PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT } from '../pci-regs.js';
 
 /** Standard capability header (PCI r3.0 6.7): ID byte then next pointer, both read-only. */
 export function capHeader(): RegisterDef[] {
   return [
-    r('PCI_CAP_LIST_ID', 0x00, 1, [f('PCI_CAP_LIST_ID', [7, 0], 'RO')]),
-    r('PCI_CAP_LIST_NEXT', 0x01, 1, [f('PCI_CAP_LIST_NEXT', [7, 0], 'RO')]),
+    r('PCI_CAP_LIST_ID', PCI_CAP_LIST_ID, 1, [f('PCI_CAP_LIST_ID', [7, 0], 'RO')]),
+    r('PCI_CAP_LIST_NEXT', PCI_CAP_LIST_NEXT, 1, [f('PCI_CAP_LIST_NEXT', [7, 0], 'RO')]),
   ];
 }
 

@@ -19,10 +19,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_L1SS_CAP, PCI_L1SS_CTL1, PCI_L1SS_CTL2 } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_L1SS, PCI_L1SS_CAP, PCI_L1SS_CTL1, PCI_L1SS_CTL2 } from '../pci-regs.js';
 
 export const l1ss: CapabilityDef = {
-  id: 0x001e,
+  id: PCI_EXT_CAP_ID_L1SS,
   extended: true,
   key: 'l1ss',
   linuxId: 'PCI_EXT_CAP_ID_L1SS',

@@ -15,7 +15,7 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_LTR, PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT } from '../pci-regs.js';
 
 const latency = (name: string, offset: number) => r(name, offset, 2, [
   f('PCI_LTR_VALUE_MASK', [9, 0], 'RW'),
@@ -23,7 +23,7 @@ const latency = (name: string, offset: number) => r(name, offset, 2, [
 ]);
 
 export const ltr: CapabilityDef = {
-  id: 0x0018,
+  id: PCI_EXT_CAP_ID_LTR,
   extended: true,
   key: 'ltr',
   linuxId: 'PCI_EXT_CAP_ID_LTR',

@@ -14,10 +14,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_PASID_CAP, PCI_PASID_CTRL } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_PASID, PCI_PASID_CAP, PCI_PASID_CTRL } from '../pci-regs.js';
 
 export const pasid: CapabilityDef = {
-  id: 0x001b,
+  id: PCI_EXT_CAP_ID_PASID,
   extended: true,
   key: 'pasid',
   linuxId: 'PCI_EXT_CAP_ID_PASID',

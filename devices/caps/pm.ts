@@ -14,13 +14,13 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { capHeader } from './header-fields.js';
-import { PCI_PM_PMC } from '../pci-regs.js';
+import { PCI_CAP_ID_PM, PCI_PM_CTRL, PCI_PM_DATA_REGISTER, PCI_PM_PMC, PCI_PM_PPB_EXTENSIONS } from '../pci-regs.js';
 
 export const PCI_D0 = 0;
 export const PCI_D3hot = 3;
 
 export const pm: CapabilityDef = {
-  id: 0x01,
+  id: PCI_CAP_ID_PM,
   extended: false,
   key: 'pm',
   linuxId: 'PCI_CAP_ID_PM',
@@ -30,7 +30,7 @@ export const pm: CapabilityDef = {
   size: () => 8,
   registers: () => [
     ...capHeader(),
-    r('PCI_PM_PMC', 0x02, 2, [
+    r('PCI_PM_PMC', PCI_PM_PMC, 2, [
       f('PCI_PM_CAP_VER_MASK', [2, 0], 'RO'),
       f('PCI_PM_CAP_PME_CLOCK', 3, 'RO'),
       f('PCI_PM_CAP_RESERVED', 4, 'RO', { doc: 'Immediate_Readiness_on_Return_to_D0 in PCIe r6.0' }),
@@ -40,7 +40,7 @@ export const pm: CapabilityDef = {
       f('PCI_PM_CAP_D2', 10, 'RO'),
       f('PCI_PM_CAP_PME_MASK', [15, 11], 'RO'),
     ]),
-    r('PCI_PM_CTRL', 0x04, 2, [
+    r('PCI_PM_CTRL', PCI_PM_CTRL, 2, [
       f('PCI_PM_CTRL_STATE_MASK', [1, 0], 'RW', { doc: 'PowerState: 0=D0 1=D1 2=D2 3=D3hot' }),
       f('PCI_PM_CTRL_NO_SOFT_RESET', 3, 'RO', { doc: 'No_Soft_Reset: D3hot->D0 does not reset the function' }),
       f('PCI_PM_CTRL_PME_ENABLE', 8, 'RW', { sticky: true }),
@@ -48,10 +48,10 @@ export const pm: CapabilityDef = {
       f('PCI_PM_CTRL_DATA_SCALE_MASK', [14, 13], 'RO'),
       f('PCI_PM_CTRL_PME_STATUS', 15, 'RW1C', { sticky: true }),
     ]),
-    r('PCI_PM_PPB_EXTENSIONS', 0x06, 1, [
+    r('PCI_PM_PPB_EXTENSIONS', PCI_PM_PPB_EXTENSIONS, 1, [
       f('PCI_PM_PPB_B2_B3', 6, 'RO'),
       f('PCI_PM_BPCC_ENABLE', 7, 'RO'),
     ]),
-    whole('PCI_PM_DATA_REGISTER', 0x07, 1, 'RO', { volatile: true }),
+    whole('PCI_PM_DATA_REGISTER', PCI_PM_DATA_REGISTER, 1, 'RO', { volatile: true }),
   ],
 };

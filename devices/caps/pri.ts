@@ -18,10 +18,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r, whole } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_MAX_REQ, PCI_PRI_STATUS } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_PRI, PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_MAX_REQ, PCI_PRI_STATUS } from '../pci-regs.js';
 
 export const pri: CapabilityDef = {
-  id: 0x0013,
+  id: PCI_EXT_CAP_ID_PRI,
   extended: true,
   key: 'pri',
   linuxId: 'PCI_EXT_CAP_ID_PRI',

@@ -14,10 +14,10 @@
 import type { CapabilityDef } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_PTM_CAP, PCI_PTM_CTRL } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_PTM, PCI_PTM_CAP, PCI_PTM_CTRL } from '../pci-regs.js';
 
 export const ptm: CapabilityDef = {
-  id: 0x001f,
+  id: PCI_EXT_CAP_ID_PTM,
   extended: true,
   key: 'ptm',
   linuxId: 'PCI_EXT_CAP_ID_PTM',

@@ -17,7 +17,7 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_REBAR_CAP, PCI_REBAR_CTRL } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_REBAR, PCI_REBAR_CAP, PCI_REBAR_CTRL } from '../pci-regs.js';
 
 export const PCI_REBAR_MAX_BARS = 6;
 
@@ -28,7 +28,7 @@ export function rebarEntries(c: CapReader): number {
 }
 
 export const rebar: CapabilityDef = {
-  id: 0x0015,
+  id: PCI_EXT_CAP_ID_REBAR,
   extended: true,
   key: 'rebar',
   linuxId: 'PCI_EXT_CAP_ID_REBAR',

@@ -27,7 +27,10 @@ import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, whole, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
 import {
-  PCI_SRIOV_BAR, PCI_SRIOV_CAP, PCI_SRIOV_CTRL, PCI_SRIOV_NUM_BARS, PCI_SRIOV_NUM_VF, PCI_SRIOV_SYS_PGSIZE,
+  PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_BAR, PCI_SRIOV_CAP, PCI_SRIOV_CTRL, PCI_SRIOV_FUNC_LINK,
+  PCI_SRIOV_INITIAL_VF, PCI_SRIOV_NUM_BARS, PCI_SRIOV_NUM_VF, PCI_SRIOV_STATUS, PCI_SRIOV_SUP_PGSIZE,
+  PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_TOTAL_VF, PCI_SRIOV_VFM, PCI_SRIOV_VF_DID, PCI_SRIOV_VF_OFFSET,
+  PCI_SRIOV_VF_STRIDE,
 } from '../pci-regs.js';
 
 /** VF BAR registers, splitting 64-bit pairs by the type bits actually present in the dump. */
@@ -55,7 +58,7 @@ function vfBars(c: CapReader): RegisterDef[] {
 }
 
 export const sriov: CapabilityDef = {
-  id: 0x0010,
+  id: PCI_EXT_CAP_ID_SRIOV,
   extended: true,
   key: 'sriov',
   linuxId: 'PCI_EXT_CAP_ID_SRIOV',
@@ -77,18 +80,18 @@ export const sriov: CapabilityDef = {
       f('PCI_SRIOV_CTRL_MSE', 3, 'RW'),
       f('PCI_SRIOV_CTRL_ARI', 4, 'RW'),
     ]),
-    r('PCI_SRIOV_STATUS', 0x0a, 2, [f('PCI_SRIOV_STATUS_VFM', 0, 'RW1C')]),
-    whole('PCI_SRIOV_INITIAL_VF', 0x0c, 2, 'HwInit'),
-    whole('PCI_SRIOV_TOTAL_VF', 0x0e, 2, 'HwInit'),
+    r('PCI_SRIOV_STATUS', PCI_SRIOV_STATUS, 2, [f('PCI_SRIOV_STATUS_VFM', 0, 'RW1C')]),
+    whole('PCI_SRIOV_INITIAL_VF', PCI_SRIOV_INITIAL_VF, 2, 'HwInit'),
+    whole('PCI_SRIOV_TOTAL_VF', PCI_SRIOV_TOTAL_VF, 2, 'HwInit'),
     whole('PCI_SRIOV_NUM_VF', PCI_SRIOV_NUM_VF, 2, 'RW'),
-    whole('PCI_SRIOV_FUNC_LINK', 0x12, 1, 'RO'),
-    whole('PCI_SRIOV_VF_OFFSET', 0x14, 2, 'RO', { volatile: true }),
-    whole('PCI_SRIOV_VF_STRIDE', 0x16, 2, 'RO', { volatile: true }),
-    whole('PCI_SRIOV_VF_DID', 0x1a, 2, 'RO'),
-    whole('PCI_SRIOV_SUP_PGSIZE', 0x1c, 4, 'RO'),
+    whole('PCI_SRIOV_FUNC_LINK', PCI_SRIOV_FUNC_LINK, 1, 'RO'),
+    whole('PCI_SRIOV_VF_OFFSET', PCI_SRIOV_VF_OFFSET, 2, 'RO', { volatile: true }),
+    whole('PCI_SRIOV_VF_STRIDE', PCI_SRIOV_VF_STRIDE, 2, 'RO', { volatile: true }),
+    whole('PCI_SRIOV_VF_DID', PCI_SRIOV_VF_DID, 2, 'RO'),
+    whole('PCI_SRIOV_SUP_PGSIZE', PCI_SRIOV_SUP_PGSIZE, 4, 'RO'),
     whole('PCI_SRIOV_SYS_PGSIZE', PCI_SRIOV_SYS_PGSIZE, 4, 'RW', { reset: 1 }),
     ...vfBars(c),
-    r('PCI_SRIOV_VFM', 0x3c, 4, [
+    r('PCI_SRIOV_VFM', PCI_SRIOV_VFM, 4, [
       f('PCI_SRIOV_VFM_BIR', [2, 0], 'RO'),
       f('PCI_SRIOV_VFM_OFFSET', [31, 3], 'RO'),
     ]),

@@ -21,7 +21,8 @@ import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
 import {
-  PCI_TPH_BASE_SIZEOF, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK, PCI_TPH_CTRL, PCI_TPH_LOC_CAP,
+  PCI_EXT_CAP_ID_TPH, PCI_TPH_BASE_SIZEOF, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK,
+  PCI_TPH_CTRL, PCI_TPH_LOC_CAP,
 } from '../pci-regs.js';
 
 export const TPH_ST_TABLE_IN_CAP_MAX = 64;
@@ -39,7 +40,7 @@ export function tphStEntries(c: CapReader): number {
 }
 
 export const tph: CapabilityDef = {
-  id: 0x0017,
+  id: PCI_EXT_CAP_ID_TPH,
   extended: true,
   key: 'tph',
   linuxId: 'PCI_EXT_CAP_ID_TPH',

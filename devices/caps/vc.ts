@@ -33,8 +33,8 @@ import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
 import {
-  PCI_CAP_VC_BASE_SIZEOF, PCI_CAP_VC_PER_VC_SIZEOF, PCI_VC_PORT_CAP1, PCI_VC_PORT_CAP2, PCI_VC_PORT_CTRL,
-  PCI_VC_PORT_STATUS,
+  PCI_CAP_VC_BASE_SIZEOF, PCI_CAP_VC_PER_VC_SIZEOF, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC,
+  PCI_EXT_CAP_ID_VC9, PCI_VC_PORT_CAP1, PCI_VC_PORT_CAP2, PCI_VC_PORT_CTRL, PCI_VC_PORT_STATUS,
 } from '../pci-regs.js';
 
 /** Number of VC resource register sets: Extended VC Count + 1 (1..8). */
@@ -100,6 +100,6 @@ function vcLayout(id: number, key: string, linuxId: string, name: string, spec: 
   };
 }
 
-export const vc = vcLayout(0x0002, 'vc', 'PCI_EXT_CAP_ID_VC', 'Virtual Channel', 'PCIe r6.0 7.9.1');
-export const vc9 = vcLayout(0x0009, 'vc9', 'PCI_EXT_CAP_ID_VC9', 'Virtual Channel (ID 9)', 'PCIe r6.0 7.9.1');
-export const mfvc = vcLayout(0x0008, 'mfvc', 'PCI_EXT_CAP_ID_MFVC', 'Multi-Function Virtual Channel', 'PCIe r6.0 7.9.2');
+export const vc = vcLayout(PCI_EXT_CAP_ID_VC, 'vc', 'PCI_EXT_CAP_ID_VC', 'Virtual Channel', 'PCIe r6.0 7.9.1');
+export const vc9 = vcLayout(PCI_EXT_CAP_ID_VC9, 'vc9', 'PCI_EXT_CAP_ID_VC9', 'Virtual Channel (ID 9)', 'PCIe r6.0 7.9.1');
+export const mfvc = vcLayout(PCI_EXT_CAP_ID_MFVC, 'mfvc', 'PCI_EXT_CAP_ID_MFVC', 'Multi-Function Virtual Channel', 'PCIe r6.0 7.9.2');

@@ -17,7 +17,7 @@
 import type { CapabilityDef, CapReader } from '../capability.js';
 import { f, r } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
-import { PCI_VNDR_HEADER } from '../pci-regs.js';
+import { PCI_EXT_CAP_ID_VNDR, PCI_VNDR_HEADER } from '../pci-regs.js';
 
 const VSEC_MIN_SIZE = 8;
 
@@ -26,7 +26,7 @@ export function vsecLength(c: CapReader): number {
 }
 
 export const vsec: CapabilityDef = {
-  id: 0x000b,
+  id: PCI_EXT_CAP_ID_VNDR,
   extended: true,
   key: 'vsec',
   linuxId: 'PCI_EXT_CAP_ID_VNDR',
