@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KexecError } from '../../kexec/errors.js';
+import { errorOf } from './error-of.js';
 import { type QemuInstance, behindRootPorts, buildQemuArgs, deviceArgs, launchQemu, withQemu } from '../../kexec/launcher.js';
 
 /** Running, as opposed to gone or a zombie (this sandbox's PID 1 does not reap orphans). */
@@ -15,16 +15,6 @@ function alive(pid: number): boolean {
 function expectGone(q: { pid: number; dir: string }): void {
   expect(alive(q.pid)).toBe(false);
   expect(existsSync(q.dir)).toBe(false);
-}
-
-async function errorOf(p: Promise<unknown>): Promise<KexecError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof KexecError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('argument builder', () => {

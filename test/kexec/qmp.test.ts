@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KexecError } from '../../kexec/errors.js';
+import { errorOf } from './error-of.js';
 import { type QemuInstance, launchQemu } from '../../kexec/launcher.js';
 import { QmpClient } from '../../kexec/qmp.js';
 import { fakePeer } from './fake-server.js';
 
 const GREETING = '{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "test"}, "capabilities": ["oob"]}}\r\n';
-
-async function errorOf(p: Promise<unknown>): Promise<KexecError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof KexecError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('QMP client against a scripted peer', () => {
   it('negotiates, matches replies by id out of order, and delivers interleaved events', async () => {
