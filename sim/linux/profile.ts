@@ -172,6 +172,17 @@ const V612_BASE = {
   acsWrite: 'always',
 } as const;
 
+/** v6.19 and v7.1 run the same save/restore rules (linux-pci.md sections 3.3, 3.5 and 4). */
+const V619_BASE = {
+  ...V612_BASE,
+  allocOrder: ALLOC_V619,
+  saveOrder: SAVE_V619,
+  restoreOrder: RESTORE_V619,
+  l1ss: 'link+parent',
+  restoreRequiresStateSaved: false,
+  saveAtBusAddDevice: true,
+} as const;
+
 export const KERNEL_PROFILES: readonly KernelProfile[] = [
   {
     ...V61_BASE,
@@ -208,27 +219,15 @@ export const KERNEL_PROFILES: readonly KernelProfile[] = [
     saveAtBusAddDevice: true,
   },
   {
-    ...V612_BASE,
+    ...V619_BASE,
     id: '6.19',
     description: 'v6.19: TPH buffer (pci_tph_init), L1SS save refreshes the parent buffer, no state_saved check',
     source: 'matankalina/linux-6.19.10-fork (Import Linux v6.19)',
-    allocOrder: ALLOC_V619,
-    saveOrder: SAVE_V619,
-    restoreOrder: RESTORE_V619,
-    l1ss: 'link+parent',
-    restoreRequiresStateSaved: false,
-    saveAtBusAddDevice: true,
   },
   {
-    ...V612_BASE,
+    ...V619_BASE,
     id: '7.1',
     description: 'v7.1 (Debian 7.x)',
     source: 'rikudousennin22/linux-7.1.3',
-    allocOrder: ALLOC_V619,
-    saveOrder: SAVE_V619,
-    restoreOrder: RESTORE_V619,
-    l1ss: 'link+parent',
-    restoreRequiresStateSaved: false,
-    saveAtBusAddDevice: true,
   },
 ];
