@@ -10,6 +10,7 @@ import { ConfigSpace } from './config-space.js';
 import type { Bdf } from './dump/bdf.js';
 import type { DumpDevice } from './dump/types.js';
 import { headerRegisters } from './header.js';
+import { installResetHooks } from './reset-hooks.js';
 import { SPEC_PROFILE, type DeviceProfile } from './profile.js';
 import { walkCapabilities, type PlacedCapability, type WalkResult } from './walker.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE } from './pci-regs.js';
@@ -40,7 +41,10 @@ export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PR
   const layout = compileLayout(size, registers, profile.unclaimed);
   const space = new ConfigSpace(bytes, layout);
   for (const hook of profile.writeHooks?.(walk, size) ?? []) space.addHook(hook);
-  return { bdf: dump.bdf, description: dump.description, space, walk, profile, captured, headerRegisters: header };
+  const fn: PciFunction = { bdf: dump.bdf, description: dump.description, space, walk, profile, captured, headerRegisters: header };
+  // Writes that reset the function (Initiate FLR, PMCSR D3hot -> D0) act on the model as on hardware.
+  installResetHooks(fn);
+  return fn;
 }
 
 export function findCapability(fn: PciFunction, key: string): PlacedCapability | undefined {
