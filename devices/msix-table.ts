@@ -17,7 +17,6 @@
  * control from msi_desc without checking Command.MEM (linux-pci.md section 4).
  */
 import type { BarAccess, ConfigAccess } from './access.js';
-import { PCI_MSIX_BIR, PCI_MSIX_OFFSET } from './caps/msix.js';
 import { compileLayout } from './compile.js';
 import { ConfigSpace } from './config-space.js';
 import { DeviceError } from './errors.js';
@@ -25,7 +24,7 @@ import { f, r, type RegisterDef } from './registers.js';
 import {
   PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA, PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_SIZE,
   PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE, PCI_MSIX_PBA,
-  PCI_MSIX_TABLE,
+  PCI_MSIX_PBA_BIR, PCI_MSIX_PBA_OFFSET, PCI_MSIX_TABLE, PCI_MSIX_TABLE_BIR, PCI_MSIX_TABLE_OFFSET,
 } from './pci-regs.js';
 
 /** Where the table and PBA are, decoded from the MSI-X capability's three registers. */
@@ -47,10 +46,10 @@ export interface MsixEntry {
 export function msixGeometry(flags: number, table: number, pba: number): MsixGeometry {
   return {
     entries: (flags & PCI_MSIX_FLAGS_QSIZE) + 1,
-    tableBir: table & PCI_MSIX_BIR,
-    tableOffset: (table & PCI_MSIX_OFFSET) >>> 0,
-    pbaBir: pba & PCI_MSIX_BIR,
-    pbaOffset: (pba & PCI_MSIX_OFFSET) >>> 0,
+    tableBir: table & PCI_MSIX_TABLE_BIR,
+    tableOffset: (table & PCI_MSIX_TABLE_OFFSET) >>> 0,
+    pbaBir: pba & PCI_MSIX_PBA_BIR,
+    pbaOffset: (pba & PCI_MSIX_PBA_OFFSET) >>> 0,
   };
 }
 

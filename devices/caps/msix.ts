@@ -18,9 +18,6 @@ import { f, r } from '../registers.js';
 import { capHeader } from './header-fields.js';
 import { PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF, PCI_MSIX_FLAGS, PCI_MSIX_PBA, PCI_MSIX_TABLE } from '../pci-regs.js';
 
-export const PCI_MSIX_BIR = 0x7;
-export const PCI_MSIX_OFFSET = 0xfffffff8;
-
 export const msix: CapabilityDef = {
   id: PCI_CAP_ID_MSIX,
   extended: false,
