@@ -13,7 +13,9 @@ import { pciLoadSavedState, pciStoreSavedState } from '../formats/linux-blob.js'
 import type { PciSavedState } from '../saved-state.js';
 import { predictFor, pciTryResetFunction, resetLocked } from './reset-path.js';
 import {
-  PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
+  PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MASTER,
+  PCI_COMMAND_MEMORY, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_MASK, PCI_HEADER_TYPE_NORMAL,
 } from '../../devices/pci-regs.js';
 
 /** pci_clear_master: __pci_set_master(dev, false). */
@@ -28,14 +30,15 @@ export async function pciClearMaster(dev: PciDev): Promise<void> {
 export async function pciEnableDevice(dev: PciDev): Promise<void> {
   await dev.tracer.run('pci_enable_device', async () => {
     const c = dev.access.config;
-    const hdr = (await c.readb(0x0e)) & 0x7f;
-    const bars = hdr === 0 ? 6 : hdr === 1 ? 2 : 0;
+    const hdr = (await c.readb(PCI_HEADER_TYPE)) & PCI_HEADER_TYPE_MASK;
+    const bars = hdr === PCI_HEADER_TYPE_NORMAL ? 6 : hdr === PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
     let want = 0;
     for (let i = 0; i < bars; i++) {
-      const v = await c.readl(0x10 + 4 * i);
+      const v = await c.readl(PCI_BASE_ADDRESS_0 + 4 * i);
       if (v === 0) continue;
-      want |= v & 1 ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
-      if (!(v & 1) && (v & 0x6) === 0x4) i++; // 64-bit BAR: skip its upper half
+      const io = (v & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
+      want |= io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+      if (!io && (v & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64) i++; // 64-bit BAR: skip its upper half
     }
     const cmd = await c.readw(PCI_COMMAND);
     if ((cmd | want) !== cmd) await c.writew(PCI_COMMAND, cmd | want);
