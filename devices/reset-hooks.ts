@@ -16,9 +16,7 @@ import {
   PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
 } from './pci-regs.js';
 import type { WriteEvent } from './config-space.js';
-
-const PCI_D3hot = 3;
-const PCI_D0 = 0;
+import { PCI_D0, PCI_D3hot } from './caps/pm.js';
 
 /** The bits of register [reg, reg+width) that `ev` wrote, and its before/after values. */
 function slice(ev: WriteEvent, reg: number, width: number): { written: number; before: number; after: number } | undefined {

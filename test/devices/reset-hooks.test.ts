@@ -39,33 +39,25 @@ describe('Initiate FLR written through ConfigAccess (pcie_flr sets PCI_EXP_DEVCT
 });
 
 describe('PMCSR D3hot -> D0 (pci_pm_reset)', () => {
-  it('spec, No_Soft_Reset clear (e1000e PMCSR 0x0000): the transition resets the function', async () => {
-    const fn = load('fixtures/qemu/e1000e.lspci', 'spec');
+  /** COMMAND after a D3hot -> D0 round trip through ConfigAccess, starting from MEMORY|MASTER. */
+  async function commandAfterD3Cycle(path: string, profile: 'spec' | 'auto'): Promise<number> {
+    const fn = load(path, profile);
     const a = fn.space.access();
     await a.writew(COMMAND, 0x0006);
     const pmcsr = cap(fn, 0x01) + 4;
     await a.writew(pmcsr, 3);
-    expect(await a.readw(COMMAND)).toBe(0x0006);
+    expect(await a.readw(COMMAND)).toBe(0x0006); // entering D3hot resets nothing
     await a.writew(pmcsr, 0);
-    expect(await a.readw(COMMAND)).toBe(0);
+    return a.readw(COMMAND);
+  }
+  it('spec, No_Soft_Reset clear (e1000e PMCSR 0x0000): the transition resets the function', async () => {
+    expect(await commandAfterD3Cycle('fixtures/qemu/e1000e.lspci', 'spec')).toBe(0);
   });
   it('QEMU 7.2 resets nothing on D3hot -> D0 (qemu.md 2.2), whatever No_Soft_Reset says', async () => {
-    const fn = load('fixtures/qemu/virtio-net.lspci', 'auto');
-    const a = fn.space.access();
-    await a.writew(COMMAND, 0x0006);
-    const pmcsr = cap(fn, 0x01) + 4;
-    await a.writew(pmcsr, 3);
-    await a.writew(pmcsr, 0);
-    expect(await a.readw(COMMAND)).toBe(0x0006);
+    expect(await commandAfterD3Cycle('fixtures/qemu/virtio-net.lspci', 'auto')).toBe(0x0006);
   });
   it('spec, No_Soft_Reset set (endpoint-l1ss PMCSR 0x0008): context is kept', async () => {
-    const fn = load('fixtures/synthetic/endpoint-l1ss.lspci', 'spec');
-    const a = fn.space.access();
-    await a.writew(COMMAND, 0x0006);
-    const pmcsr = cap(fn, 0x01) + 4;
-    await a.writew(pmcsr, 3);
-    await a.writew(pmcsr, 0);
-    expect(await a.readw(COMMAND)).toBe(0x0006);
+    expect(await commandAfterD3Cycle('fixtures/synthetic/endpoint-l1ss.lspci', 'spec')).toBe(0x0006);
   });
 });
 
