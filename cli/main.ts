@@ -8,7 +8,11 @@ program
   .name('lusim')
   .description('Live-update simulator for PCIe devices: what Linux saves, carries across kexec and restores, register by register; modelled and measured in QEMU.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors (unknown option, bad choice, missing argument) exit 2; help and version exit 0.
+  .exitOverride((err) => {
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+  });
 
 for (const register of COMMANDS) register(program);
 
