@@ -5,7 +5,7 @@
  */
 import type { ByteMasks } from '../../devices/compile.js';
 import { fieldMask, type RegisterDef } from '../../devices/registers.js';
-import type { FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
+import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
 
 export interface LocatedRegister {
   readonly register: RegisterDef;
@@ -36,6 +36,13 @@ export interface DiffInputs {
   readonly refused?: string;
   readonly oldKernel: string;
   readonly newKernel: string;
+  /** The function these registers belong to (default 'dev'). */
+  readonly function?: CycleFunction;
+  /**
+   * Why nothing of kernel A's state reaches kernel B for this function at all (the upstream port:
+   * only its identity is preserved). Replaces "not saved by A" for a field that did not come back.
+   */
+  readonly notCarried?: string;
 }
 
 /** Steps that rewrite registers from the kernel's own state, not from a save buffer (linux-pci.md 2.2, 4). */
@@ -79,7 +86,7 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
       const after = ((vAfter & m) >>> 0) / shift;
       const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
       const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
-      out.push({ location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
+      out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
   }
   return out;
@@ -115,6 +122,7 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   if (origin?.kind === 'buffer' && origin.ownSave) return ['lost', `${f.last!.step} restored ${inp.newKernel}'s own pci_save_state (taken after the kexec), not the state ${inp.oldKernel} saved`];
   if (origin?.kind === 'config-dword' && origin.source === 'own-save') return ['lost', `${f.last!.step} restored ${inp.newKernel}'s own pci_save_state (taken after the kexec), not the state ${inp.oldKernel} saved`];
   if (inp.refused && !f.written) return ['refused', `${inp.newKernel} refused the saved state (${inp.refused}); nothing restored this field`];
+  if (inp.notCarried && !f.written) return ['lost', inp.notCarried];
   if (!f.saved) return ['lost', `not saved by ${inp.oldKernel}'s pci_save_state`];
   if (!f.written) {
     const by = f.kexecSteps.length ? `changed during the kexec by ${f.kexecSteps.join(', ')}; ` : '';

@@ -70,6 +70,8 @@ export interface BufferFill {
  * Attribute each config write of B's restore to its origin.
  * `fills` says, per B buffer ("ext:capNr"), how the load filled it (linux-blob copies data[] by
  * position; lusim-v1 fills slots by register identity; a buffer the load did not reach is stale).
+ * `target` picks the function whose writes are attributed ('parent': the upstream port, whose
+ * buffers kernel B always filled itself, so pass configCarried false).
  */
 export function attributeRestoreWrites(
   fn: PciFunction,
@@ -78,9 +80,10 @@ export function attributeRestoreWrites(
   log: readonly WriteLogEntry[],
   fills: ReadonlyMap<string, BufferFill>,
   configCarried: boolean,
+  target: 'dev' | 'parent' = 'dev',
 ): ConfigWrite[] {
   const rt = hasRtctl(fn);
-  return log.filter((w) => w.space === 'config' && w.target === 'dev').map((w): ConfigWrite => {
+  return log.filter((w) => w.space === 'config' && w.target === target).map((w): ConfigWrite => {
     const base: ConfigWrite = { step: w.step, offset: w.offset, width: w.width };
     if (w.step === 'pci_restore_config_space') return { ...base, origin: { kind: 'config-dword', dword: w.offset >> 2, source: configCarried ? 'carried' : 'own-save' } };
     const key = BUFFER_STEPS[w.step];

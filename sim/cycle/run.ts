@@ -14,11 +14,18 @@
  *              closes it (vfio_pci_core_enable/_disable) with its own reset_works.
  * For the VFIO flows the reference state is the device as A's vfio open left it (what its saved
  * state describes); for plain it is the operational state.
+ *
+ * With `parent`, the device's upstream port is modelled too (sim/cycle/upstream.ts): each kernel
+ * enumerates it before the device, kernel B's restore of the device writes it (L1SS, LTR), its
+ * Secondary Bus Reset resets the device (devices/reset-hooks.ts connectSecondaryBus), and its
+ * fields are judged with the device's. Without it the device is modelled alone.
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { ResetKind } from '../../devices/reset.js';
 import { applyReset } from '../../devices/reset.js';
+import { connectSecondaryBus } from '../../devices/reset-hooks.js';
+import { PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_MSIX, PCI_EXT_CAP_ID_L1SS } from '../../devices/pci-regs.js';
 import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev, type PciDev } from '../linux/dev.js';
@@ -28,13 +35,15 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import type { WriteLog } from '../linux/write-log.js';
-import { driverConfigure, simulateKexec, type ShutdownDriver, type StepLog } from '../kexec-sim/index.js';
+import { driverConfigure, kernelEnumerate, kernelShutdown, type ShutdownDriver, type StepLog } from '../kexec-sim/index.js';
+import { newStepLog } from '../kexec-sim/writer.js';
 import { pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { loadCarried, serializeSaved, type Carried, type SaveFormat } from './carry.js';
 import { classifyCycle, countVerdicts, type ConfigWrite, type LocatedRegister } from './classify.js';
 import { modelUnderTest } from './model-access.js';
 import { attributeRestoreWrites, savedBits, type BufferFill } from './provenance.js';
-import type { FieldOutcome, Verdict } from './verdict.js';
+import type { CycleFunction, FieldOutcome, Verdict } from './verdict.js';
+import { enumeratePort, platformAbove, platformBelow } from './upstream.js';
 import { predictFor, resetLocked } from './reset-path.js';
 import { guestConfigure } from './guest.js';
 import { vfioPciCoreDisable, vfioPciCoreEnable } from './vfio.js';
@@ -67,10 +76,15 @@ export interface CycleOptions {
   readonly operational?: 'driver' | 'enumerated' | 'as-found';
   /** Extra configuration after the driver's (plain flow) or the guest's (VFIO flows), before the save. */
   readonly operate?: (access: FunctionAccess) => Promise<void>;
+  /** The upstream port (dev->bus->self), modelled with the device; undefined: the device alone. */
+  readonly parent?: PciFunction;
+  /** Extra configuration of the upstream port, with `operate`. */
+  readonly operateParent?: (access: FunctionAccess) => Promise<void>;
 }
 
 export interface TimelineEntry {
   readonly phase: 'enumerate A' | 'operate' | 'save A' | 'kexec' | 'enumerate B' | 'restore B';
+  readonly target: CycleFunction;
   readonly step: string;
   readonly offset: number;
   readonly width: number;
@@ -81,6 +95,8 @@ export interface TimelineEntry {
 export interface CycleResult {
   readonly bdf: string;
   readonly profile: string;
+  /** The modelled upstream port, if any. */
+  readonly parent?: { readonly bdf: string; readonly profile: string };
   readonly options: Required<Pick<CycleOptions, 'from' | 'to' | 'format' | 'flow'>> & { drift?: string; reset?: ResetKind; preserved: boolean; driver: ShutdownDriver };
   readonly kernels: { readonly from: string; readonly to: string };
   readonly reference: 'operational' | 'vfio-open';
@@ -103,6 +119,8 @@ export function defaultDriver(fn: PciFunction): ShutdownDriver {
   return 'none';
 }
 
+const bdfOf = (fn: PciFunction) => `${fn.bdf.bus.toString(16).padStart(2, '0')}:${fn.bdf.device.toString(16).padStart(2, '0')}.${fn.bdf.fn}`;
+
 function locatedRegisters(fn: PciFunction): LocatedRegister[] {
   const owner = (off: number) => fn.walk.capabilities.find((c) => !c.overlaps && off >= c.offset && off < c.offset + c.size)?.key ?? 'header';
   return fn.space.layout.registers.map((register) => ({ register, location: register.offset < 0x40 ? 'header' : owner(register.offset) }));
@@ -112,12 +130,12 @@ function stepWrites(log: StepLog): ConfigWrite[] {
   return log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
 }
 
-function traceWrites(log: WriteLog): ConfigWrite[] {
-  return log.filter((w) => w.space === 'config' && w.target === 'dev').map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
+function traceWrites(log: WriteLog, target: CycleFunction = 'dev'): ConfigWrite[] {
+  return log.filter((w) => w.space === 'config' && w.target === target).map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
 }
 
 function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunction): void {
-  const cap = fn.walk.capabilities.find((c) => !c.extended && c.id === 0x11 && !c.overlaps);
+  const cap = fn.walk.capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_MSIX && !c.overlaps);
   if (!cap || vectors.length === 0) return;
   const table = fn.space.read(cap.offset + 4, 4);
   dev.kernel.msix = {
@@ -136,18 +154,30 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // device that is not preserved sees its driver's ->shutdown (pci_device_shutdown).
   const driver = opts.driver ?? (flow === 'plain' && !preserved ? defaultDriver(fn) : 'none');
   const mut = modelUnderTest(fn);
+  const up = opts.parent ? modelUnderTest(opts.parent) : undefined;
+  if (opts.parent) connectSecondaryBus(opts.parent, [fn]);
   const notes: string[] = [];
   const timeline: TimelineEntry[] = [];
   const trace = (phase: TimelineEntry['phase'], log: WriteLog) => {
-    for (const w of log) if (w.target === 'dev') timeline.push({ phase, step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
+    for (const w of log) timeline.push({ phase, target: w.target === 'parent' ? 'parent' : 'dev', step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
   };
-  const steps = (phase: TimelineEntry['phase'], log: StepLog) => {
-    for (const w of log.writes) timeline.push({ phase, step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
-    for (const n of log.notes) notes.push(`${n.step}: ${n.why}`);
+  // The port's own step notes (firmware, enumeration) are left out: its writes are in the timeline.
+  const steps = (phase: TimelineEntry['phase'], log: StepLog, target: CycleFunction = 'dev') => {
+    for (const w of log.writes) timeline.push({ phase, target, step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
+    if (target === 'dev') for (const n of log.notes) notes.push(`${n.step}: ${n.why}`);
   };
+  /** Config writes to the port after its reference snapshot (the kexec, B's enumeration). */
+  const parentKexecWrites: ConfigWrite[] = [];
 
-  // Kernel A enumerates the device (buffers allocated; 6.12.y+ also saves at pci_bus_add_device).
-  const devA = newPciDev(mut.access, { name: 'dev' });
+  // Kernel A enumerates the port (firmware, enumeration, pcie_portdrv_probe's save), then the
+  // device below it (buffers allocated; 6.12.y+ also saves at pci_bus_add_device).
+  let portA: PciDev | undefined;
+  if (up) {
+    steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: platformAbove(up.fn) })).log, 'parent');
+    portA = await enumeratePort(A, up.access, up.fn);
+  }
+  const below = up ? { platform: platformBelow(up.fn) } : {};
+  const devA = newPciDev(mut.access, { name: 'dev', ...(portA ? { parent: portA } : {}) });
   await pciSetupDevice(devA);
   await allocateSaveBuffers(A, devA);
   await pciBusAddDevice(A, devA);
@@ -157,6 +187,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   let carried: Carried | null = null;
   let reference: Uint8Array;
   let savedByOld: Uint8Array;
+  let parentReference: Uint8Array | undefined;
   let resetWorksOld: boolean | undefined;
   const kexecWrites: ConfigWrite[] = [];
 
@@ -164,12 +195,14 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     if (opts.operational === 'as-found') {
       notes.push('operational state: the dump as found (no firmware, enumeration or driver modelled before the save)');
     } else {
-      const op = await driverConfigure(mut.access, { kernel: A.id, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
+      const op = await driverConfigure(mut.access, { kernel: A.id, ...below, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
       steps('operate', op.log);
       msixKernelState(devA, op.vectors, fn);
     }
     if (opts.operate) await opts.operate(mut.access);
+    if (up && opts.operateParent) await opts.operateParent(up.access);
     reference = fn.space.snapshot();
+    parentReference = up?.fn.space.snapshot();
     await pciSaveState(A, devA);
     trace('save A', devA.tracer.log.slice(mark));
     savedByOld = savedBits(fn, A, devA.saved);
@@ -178,7 +211,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     // Firmware and kernel A's enumeration (a host driver binds and releases it as vfio-pci takes
     // over: INTx mode, nothing left programmed), then VFIO owns the device: open (reset + save),
     // then the guest drives it.
-    const boot = await driverConfigure(mut.access, { kernel: A.id, irq: 'intx', ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
+    const boot = await driverConfigure(mut.access, { kernel: A.id, irq: 'intx', ...below, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
     steps('operate', boot.log);
     const open = await vfioPciCoreEnable(A, devA, fn);
     notes.push(...open.notes);
@@ -186,6 +219,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     trace('operate', devA.tracer.log.slice(mark));
     mark = devA.tracer.log.length;
     reference = fn.space.snapshot();
+    parentReference = up?.fn.space.snapshot();
     savedByOld = savedBits(fn, A, devA.saved);
     if (flow === 'rfc-2025') {
       carried = open.savedState ? (opts.format === 'linux-blob' ? { format: 'linux-blob', bytes: serializeLinuxBlob(open.savedState) } : serializeSaved('lusim-v1', fn, A, devA.saved)) : { format: opts.format, bytes: null };
@@ -193,6 +227,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     const guest = await guestConfigure(mut.access);
     steps('operate', guest.log);
     if (opts.operate) await opts.operate(mut.access);
+    if (up && opts.operateParent) await opts.operateParent(up.access);
     if (flow === 'lu-series') {
       // freeze(): pci_load_saved_state(open-time state), reset if reset_works, pci_restore_state, in kernel A.
       const from = devA.tracer.log.length;
@@ -206,24 +241,51 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
       });
       trace('save A', devA.tracer.log.slice(from));
       kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
+      parentKexecWrites.push(...traceWrites(devA.tracer.log.slice(from), 'parent'));
     }
   }
 
-  // The kexec: A's shutdown, an optional platform reset, B's enumeration side effects.
-  const kx = await simulateKexec(mut.access, { preserved, driver, from: A.id, to: B.id }, {
-    ...(opts.reset ? { betweenKernels: async () => { const r = applyReset(fn, opts.reset!); notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.fields.filter((f) => f.changed).length} fields changed`); } } : {}),
-  });
-  steps('kexec', kx);
-  kexecWrites.push(...stepWrites(kx));
+  // The kexec: A's shutdown of the device (the port's driver shutdown is not modelled), an
+  // optional reset, then kernel B's enumeration side effects: the port's first, then the device's.
+  const shutdown = await kernelShutdown(mut.access, { driver, preserved, from: A.id, ...below });
+  steps('kexec', shutdown);
+  kexecWrites.push(...stepWrites(shutdown));
+  if (opts.reset === 'bus' && up) {
+    // Delivered as the kernel delivers a hot reset: pci_reset_secondary_bus on the port above.
+    const port = newPciDev(up.access, { name: 'parent' });
+    const before = fn.space.snapshot();
+    await port.tracer.run('pci_reset_secondary_bus', () => pciResetSecondaryBus(port));
+    trace('kexec', port.tracer.log);
+    parentKexecWrites.push(...traceWrites(port.tracer.log, 'parent'));
+    const after = fn.space.snapshot();
+    const changed = after.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
+    notes.push(`bus reset during the kexec: pci_reset_secondary_bus on the upstream port ${bdfOf(up.fn)} (BRIDGE_CONTROL Secondary Bus Reset 0 -> 1 -> 0) hot-reset the device (${fn.profile.personality}): ${changed} config bytes changed`);
+  } else if (opts.reset) {
+    const r = applyReset(fn, opts.reset);
+    notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.fields.filter((f) => f.changed).length} fields changed${up ? '; applied to the device only, the upstream port is not reset' : ''}`);
+  }
+  if (up) {
+    const portEnum = await kernelEnumerate(up.access, B.id, platformAbove(up.fn));
+    steps('kexec', portEnum, 'parent');
+    parentKexecWrites.push(...stepWrites(portEnum));
+  }
+  const enumB = await kernelEnumerate(mut.access, B.id, up ? platformBelow(up.fn) : undefined);
+  steps('kexec', enumB);
+  kexecWrites.push(...stepWrites(enumB));
 
-  // Kernel B enumerates: its own buffers (and its own save at pci_bus_add_device, 6.12.y+).
-  const devB = newPciDev(mut.access, { name: 'dev' });
+  // Kernel B enumerates the port (its own buffers and saves: nothing of the port is carried,
+  // linux-pci.md section 10), then the device: its own buffers (and its own save at
+  // pci_bus_add_device, 6.12.y+; v6.19+ that save also refreshes the port's L1SS buffer).
+  const portB = up ? await enumeratePort(B, up.access, up.fn) : undefined;
+  const devB = newPciDev(mut.access, { name: 'dev', ...(portB ? { parent: portB } : {}) });
   await pciSetupDevice(devB);
   await allocateSaveBuffers(B, devB);
   await pciBusAddDevice(B, devB);
   trace('enumerate B', devB.tracer.log);
   kexecWrites.push(...traceWrites(devB.tracer.log));
+  parentKexecWrites.push(...traceWrites(devB.tracer.log, 'parent'));
   const mid = fn.space.snapshot();
+  const parentMid = up?.fn.space.snapshot();
   const markB = devB.tracer.log.length;
 
   let load: { ret: number; error?: string } = { ret: 0 };
@@ -257,27 +319,35 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     resetWorksNew = open.resetWorks;
     notes.push(...(await vfioPciCoreDisable(B, devB, fn, open)));
   }
-  if (B.l1ss === 'link' || B.l1ss === 'link+parent') {
-    if (fn.walk.capabilities.some((c) => c.extended && c.id === 0x1e && !c.overlaps)) {
-      notes.push(`model limit: ${B.id}'s pci_restore_aspm_l1ss_state restores L1SS only from the downstream end of a link whose upstream port also has L1SS (pcie/aspm.c); the cycle models the device without its upstream port, so L1SS is not restored here`);
-    }
-  }
+  notes.push(...l1ssNotes(fn, up?.fn, B));
   const restoreLog = devB.tracer.log.slice(markB);
   trace('restore B', restoreLog);
   // Only plain and rfc-2025 restore a state carried from kernel A; the others restore B's own save.
   const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0;
   const restoreWrites = attributeRestoreWrites(fn, A, B, restoreLog, fills, carriedRestored);
   const after = fn.space.snapshot();
+  const newKernel = drifts.length ? `${B.id}+drift` : B.id;
 
-  const fields = classifyCycle({
+  const devFields = classifyCycle({
     registers: locatedRegisters(fn), masks: fn.space.layout.masks,
     before: reference, mid, after, kexecWrites, restoreWrites, savedByOld,
     ...(load.error ? { refused: load.error } : {}),
-    oldKernel: A.id, newKernel: drifts.length ? `${B.id}+drift` : B.id,
+    oldKernel: A.id, newKernel,
   });
+  // The port: kernel B restores it only from buffers B filled itself, so nothing A saved of it counts.
+  const fields = up ? [...devFields, ...classifyCycle({
+    function: 'parent',
+    registers: locatedRegisters(up.fn), masks: up.fn.space.layout.masks,
+    before: parentReference!, mid: parentMid!, after: up.fn.space.snapshot(),
+    kexecWrites: parentKexecWrites, restoreWrites: attributeRestoreWrites(up.fn, A, B, restoreLog, new Map(), false, 'parent'),
+    savedByOld: new Uint8Array(up.fn.space.size),
+    notCarried: `the upstream port's state is not carried: the PCI Live Update series preserves a bridge's identity and bus numbers only (linux-pci.md section 10), and ${newKernel}'s restore of the device did not write this back`,
+    oldKernel: A.id, newKernel,
+  })] : devFields;
   return {
-    bdf: `${fn.bdf.bus.toString(16).padStart(2, '0')}:${fn.bdf.device.toString(16).padStart(2, '0')}.${fn.bdf.fn}`,
+    bdf: bdfOf(fn),
     profile: fn.profile.name,
+    ...(up ? { parent: { bdf: bdfOf(up.fn), profile: up.fn.profile.name } } : {}),
     options: { from: A.id, to: B.id, format: opts.format, flow, preserved, driver, ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset } : {}) },
     kernels: { from: A.description, to: B.description },
     reference: flow === 'plain' ? 'operational' : 'vfio-open',
@@ -289,4 +359,24 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes,
     timeline,
   };
+}
+
+/** pci.c pci_reset_secondary_bus: set Secondary Bus Reset, wait (msleep(2): Trst), clear it. */
+async function pciResetSecondaryBus(port: PciDev): Promise<void> {
+  const ctrl = await port.access.config.readw(PCI_BRIDGE_CONTROL);
+  await port.access.config.writew(PCI_BRIDGE_CONTROL, ctrl | PCI_BRIDGE_CTL_BUS_RESET);
+  await port.access.config.writew(PCI_BRIDGE_CONTROL, ctrl & ~PCI_BRIDGE_CTL_BUS_RESET & 0xffff);
+}
+
+const hasL1ss = (fn: PciFunction) => fn.walk.capabilities.some((c) => c.extended && c.id === PCI_EXT_CAP_ID_L1SS && !c.overlaps);
+
+/**
+ * Why kernel B's pcie/aspm.c pci_restore_aspm_l1ss_state (v6.12+) leaves a device's L1SS alone:
+ * it acts only from the downstream end of a link whose upstream port also has L1SS.
+ */
+function l1ssNotes(fn: PciFunction, parent: PciFunction | undefined, B: KernelProfile): string[] {
+  if ((B.l1ss !== 'link' && B.l1ss !== 'link+parent') || !hasL1ss(fn)) return [];
+  if (!parent) return [`model limit: ${B.id}'s pci_restore_aspm_l1ss_state restores L1SS only from the downstream end of a link whose upstream port also has L1SS (pcie/aspm.c); the cycle models the device without its upstream port (--parent none), so L1SS is not restored here`];
+  if (!hasL1ss(parent)) return [`${B.id}'s pci_restore_aspm_l1ss_state does nothing: the upstream port ${bdfOf(parent)} has no L1SS capability (parent->l1ss is 0, pcie/aspm.c)`];
+  return [];
 }

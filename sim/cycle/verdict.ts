@@ -34,7 +34,11 @@ export type WriteOrigin =
     }
   | { readonly kind: 'regenerated'; readonly from: string };
 
+/** Which modelled function a field belongs to: the device under test or its upstream port (dev->bus->self). */
+export type CycleFunction = 'dev' | 'parent';
+
 export interface FieldOutcome {
+  readonly function: CycleFunction;
   /** 'header' or the capability key (pcie, aer, msix, ...). */
   readonly location: string;
   readonly register: string;
