@@ -11,7 +11,7 @@ import { runDriftExperiments } from '../../sim/cycle/experiments.js';
 import { runMatrix } from '../../sim/cycle/matrix.js';
 import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
-import { builtinDevices, resolveDevice } from '../device-arg.js';
+import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
 import { registerQemuOptions, runQemuCycleCommand, type QemuCycleCliOptions } from './cycle-qemu.js';
 import { CliError } from '../input.js';
@@ -20,7 +20,7 @@ import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cyc
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
-  driver?: boolean; asFound?: boolean;
+  driver?: boolean; asFound?: boolean; parent?: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -41,6 +41,7 @@ export function register(program: Command): void {
     .addOption(new Option('--reset <kind>', 'a reset during the kexec window').choices(RESET_KINDS))
     .option('--no-preserve', 'the device is not preserved: kernel A\'s shutdown clears bus master')
     .option('-d, --device <bdf>', 'the function, for a dump file holding several')
+    .option('--parent <device|none>', 'the upstream port modelled with the device: a built-in device or a dump file (default: the port a built-in device sits behind, or the bridge above the device in its dump file); none = the device alone')
     .option('--profile <name>', 'device profile: spec (default), auto (QEMU 7.2 register behaviour for QEMU devices), or a profile name', 'spec')
     .option('--matrix', 'run every kernel pair x format x flow and print a table, then the layout-drift experiments')
     .option('--kernels <list>', 'kernels for --matrix (comma-separated profile ids)')
@@ -57,15 +58,19 @@ export function register(program: Command): void {
       const dev = resolveDevice(deviceArg, opts.device);
       const profile = profileForDump(dev.dump, opts.profile);
       const make = () => buildFunction(dev.dump, profile);
-      const label = `${dev.label}`;
+      const port = resolveParent(dev, opts.parent);
+      const portProfile = port ? profileForDump(port.dump, opts.profile) : undefined;
+      const makeParent = port && portProfile ? () => buildFunction(port.dump, portProfile) : undefined;
+      const label = `${dev.label}${port ? ` below ${port.label}` : ''}`;
+      const withParent = makeParent ? { makeParent } : {};
       if (opts.matrix) {
         const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
         const tty = process.stderr.isTTY;
         const cells = await runMatrix(make, {
-          ...(kernels ? { kernels } : {}), ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
+          ...(kernels ? { kernels } : {}), ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
           onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
         });
-        const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}) });
+        const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
         if (opts.json) printJson({ device: label, profile: profile.name, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift } });
         else process.stdout.write(`${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}`);
         return;
@@ -74,7 +79,7 @@ export function register(program: Command): void {
         from: opts.from, to: opts.to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
         preserved: opts.flow === 'vfio' ? false : opts.preserve,
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
-        ...(dev.barSizes ? { barSizes: dev.barSizes } : {}),
+        ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
         ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
       });
       if (opts.json) printJson({ device: label, ...result });

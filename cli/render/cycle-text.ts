@@ -13,13 +13,17 @@ const COLOUR: Record<Verdict, (s: string) => string> = {
 
 function fieldLine(f: FieldOutcome): string {
   const name = f.field === f.register ? f.register : `${f.register}.${f.field.startsWith(`${f.register}_`) ? f.field.slice(f.register.length + 1) : f.field}`;
-  return `    ${pc.dim(`[${f.offset.toString(16).padStart(3, '0')}]`)} ${name.padEnd(40)} ${hex(f.before)} -> ${hex(f.mid)} -> ${hex(f.after)}\n        ${pc.dim(f.rule)}`;
+  const where = f.function === 'parent' ? pc.magenta('parent ') : '';
+  return `    ${where}${pc.dim(`[${f.offset.toString(16).padStart(3, '0')}]`)} ${name.padEnd(f.function === 'parent' ? 33 : 40)} ${hex(f.before)} -> ${hex(f.mid)} -> ${hex(f.after)}\n        ${pc.dim(f.rule)}`;
 }
 
 export function renderCycle(r: CycleResult, label: string, opts: { all: boolean; timeline: boolean }): string {
   const o = r.options;
   const out: string[] = [];
   out.push(pc.bold(`lusim cycle: ${r.bdf} ${label}, profile ${r.profile}`));
+  out.push(r.parent
+    ? `  upstream port: ${r.parent.bdf} (profile ${r.parent.profile}), modelled with the device; its fields are marked ${pc.magenta('parent')}`
+    : '  upstream port: not modelled (the device alone)');
   out.push(`  kernel A ${o.from} -> kernel B ${o.to}${o.drift ? ` (drift: ${o.drift})` : ''}; flow ${o.flow}; format ${r.carried.format}${r.carried.bytes !== null ? ` (${r.carried.bytes} bytes)` : ''}; ${o.preserved ? 'device preserved' : 'device not preserved'}; driver in A: ${o.driver}${o.reset ? `; ${o.reset} reset during the kexec` : ''}`);
   out.push(`  reference: the ${r.reference === 'operational' ? 'operational state kernel A saved' : 'state kernel A\'s vfio open saved'}`);
   out.push(`  load: ${r.load.error ? pc.red(`REFUSED: ${r.load.error}`) : 'ok'}${r.resetWorks ? `; reset_works: A ${r.resetWorks.old}, B ${r.resetWorks.new}` : ''}`);
@@ -37,7 +41,7 @@ export function renderCycle(r: CycleResult, label: string, opts: { all: boolean;
   }
   if (opts.timeline) {
     out.push('', pc.bold('  Timeline (config and MSI-X writes, in order)'));
-    for (const t of r.timeline) out.push(`    ${t.phase.padEnd(12)} ${t.step.padEnd(34)} ${t.space === 'bar' ? 'bar ' : ''}[${t.offset.toString(16).padStart(3, '0')}]/${t.width} = ${hex(t.value)}`);
+    for (const t of r.timeline) out.push(`    ${t.phase.padEnd(12)} ${t.target.padEnd(6)} ${t.step.padEnd(34)} ${t.space === 'bar' ? 'bar ' : ''}[${t.offset.toString(16).padStart(3, '0')}]/${t.width} = ${hex(t.value)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
  */
 import type { PciFunction } from '../../devices/device.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
+import { fieldName } from './matrix.js';
 import { runCycle } from './run.js';
 import type { Verdict } from './verdict.js';
 
@@ -23,19 +24,19 @@ export interface DriftOutcome {
   readonly latent: number;
 }
 
-export async function runDriftExperiments(make: () => PciFunction, opts: { from: string; to: string; drifts?: readonly string[]; barSizes?: readonly (number | undefined)[] }): Promise<DriftOutcome[]> {
+export async function runDriftExperiments(make: () => PciFunction, opts: { from: string; to: string; drifts?: readonly string[]; barSizes?: readonly (number | undefined)[]; makeParent?: () => PciFunction }): Promise<DriftOutcome[]> {
   const out: DriftOutcome[] = [];
   for (const drift of opts.drifts ?? DEFAULT_DRIFTS) {
     for (const format of SAVE_FORMATS) {
       const fn = make();
       const buffer = drift.split(':')[0];
       const applicable = fn.walk.capabilities.some((c) => !c.overlaps && (buffer === 'pcie' ? !c.extended && c.id === 0x10 : c.extended && c.id === 0x01));
-      const r = await runCycle(fn, { from: opts.from, to: opts.to, format, flow: 'plain', drift, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
+      const r = await runCycle(fn, { from: opts.from, to: opts.to, format, flow: 'plain', drift, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.makeParent ? { parent: opts.makeParent() } : {}) });
       out.push({
         drift, format, applicable, counts: r.counts,
         latent: r.fields.filter((f) => f.rule.includes('latent corruption')).length,
         ...(r.load.error ? { loadError: r.load.error } : {}),
-        problems: r.fields.filter((f) => f.verdict === 'corrupted' || f.verdict === 'stale' || f.verdict === 'refused').map((f) => ({ verdict: f.verdict, field: `${f.register}.${f.field}`, rule: f.rule })),
+        problems: r.fields.filter((f) => f.verdict === 'corrupted' || f.verdict === 'stale' || f.verdict === 'refused').map((f) => ({ verdict: f.verdict, field: fieldName(f), rule: f.rule })),
       });
     }
   }

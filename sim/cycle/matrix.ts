@@ -6,7 +6,7 @@ import type { PciFunction } from '../../devices/device.js';
 import { KERNEL_PROFILE_IDS } from '../linux/profiles.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
 import { FLOWS, runCycle, type CycleOptions, type CycleResult, type Flow } from './run.js';
-import type { Verdict } from './verdict.js';
+import type { FieldOutcome, Verdict } from './verdict.js';
 
 export interface MatrixCell {
   readonly from: string;
@@ -26,6 +26,8 @@ export interface MatrixOptions {
   readonly formats?: readonly SaveFormat[];
   readonly drift?: string;
   readonly barSizes?: readonly (number | undefined)[];
+  /** Builds the upstream port for each cycle (a fresh one, as the device); undefined: the device alone. */
+  readonly makeParent?: () => PciFunction;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,9 +38,12 @@ export function cellOf(r: CycleResult, format: SaveFormat | '-'): MatrixCell {
     from: r.options.from, to: r.options.to, flow: r.options.flow, format, counts: r.counts,
     ...(r.load.error ? { loadError: r.load.error } : {}),
     ...(r.resetWorks ? { resetWorks: r.resetWorks } : {}),
-    problems: r.fields.filter((f) => PROBLEMS.includes(f.verdict)).map((f) => ({ verdict: f.verdict, field: `${f.register}.${f.field}`, rule: f.rule })),
+    problems: r.fields.filter((f) => PROBLEMS.includes(f.verdict)).map((f) => ({ verdict: f.verdict, field: fieldName(f), rule: f.rule })),
   };
 }
+
+/** REGISTER.FIELD, prefixed with "parent " for the upstream port's fields. */
+export const fieldName = (f: FieldOutcome): string => `${f.function === 'parent' ? 'parent ' : ''}${f.register}.${f.field}`;
 
 export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOptions = {}): Promise<MatrixCell[]> {
   const kernels = opts.kernels ?? KERNEL_PROFILE_IDS;
@@ -54,6 +59,7 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
     const o: CycleOptions = {
       from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
       ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
+      ...(opts.makeParent ? { parent: opts.makeParent() } : {}),
     };
     cells.push(cellOf(await runCycle(makeFunction(), o), job.format));
     opts.onProgress?.(cells.length, jobs.length);
