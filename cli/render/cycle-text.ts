@@ -100,7 +100,7 @@ export function renderDriftExperiments(rows: readonly DriftOutcome[], from: stri
   const out: string[] = [pc.bold(`Layout drift (kernel ${from} saves, kernel ${to} with a drifted data[] layout restores; plain flow):`)];
   for (const r of rows) {
     const head = `  ${r.drift.padEnd(28)} ${r.format.padEnd(11)}`;
-    if (!r.applicable) { out.push(`${head} ${pc.dim('not applicable: the device has no such buffer')}`); continue; }
+    if (!r.applicable) { out.push(`${head} ${pc.dim('not applicable: the device has no such buffer or slot (ROOT_* slots: Root Ports and RCECs)')}`); continue; }
     if (r.loadError) { out.push(`${head} ${pc.red('REFUSED')} ${pc.dim(r.loadError)}`); continue; }
     const corrupted = r.problems.filter((p) => p.verdict === 'corrupted');
     if (corrupted.length === 0) {

@@ -6,6 +6,7 @@
 import type { PciFunction } from '../../devices/device.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
 import { fieldName } from './matrix.js';
+import { hasRtctl } from './provenance.js';
 import { runCycle } from './run.js';
 import type { Verdict } from './verdict.js';
 
@@ -30,7 +31,9 @@ export async function runDriftExperiments(make: () => PciFunction, opts: { from:
     for (const format of SAVE_FORMATS) {
       const fn = make();
       const buffer = drift.split(':')[0];
-      const applicable = fn.walk.capabilities.some((c) => !c.overlaps && (buffer === 'pcie' ? !c.extended && c.id === 0x10 : c.extended && c.id === 0x01));
+      // The AER root slots (ROOT_COMMAND) exist only where pcie_cap_has_rtctl: Root Ports and RCECs.
+      const applicable = fn.walk.capabilities.some((c) => !c.overlaps && (buffer === 'pcie' ? !c.extended && c.id === 0x10 : c.extended && c.id === 0x01))
+        && (!/ROOT_/.test(drift) || hasRtctl(fn));
       const r = await runCycle(fn, { from: opts.from, to: opts.to, format, flow: 'plain', drift, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.makeParent ? { parent: opts.makeParent() } : {}) });
       out.push({
         drift, format, applicable, counts: r.counts,
