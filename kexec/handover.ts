@@ -3,10 +3,13 @@
  * serialized state into it (qtest) before kexec and read it back after.
  *
  * Both command lines carry `memmap=SIZE$ADDR`: arch/x86/kernel/e820.c parse_memmap_one adds the
- * range as E820_TYPE_RESERVED (memparse for both numbers, so 0x... works), /proc/iomem shows it as
- * "Reserved", and kexec_file_load only places segments in System RAM (kernel/kexec_file.c
- * kexec_walk_resources -> walk_system_ram_res). The KASLR decompressor also avoids memmap=
- * ranges (arch/x86/boot/compressed/kaslr.c mem_avoid_memmap).
+ * range as E820_TYPE_RESERVED (memparse for both numbers, so 0x... works) and /proc/iomem shows it
+ * as "Reserved". The agent loads the next kernel with kexec_load, where kexec-tools picks the
+ * segments' addresses from /sys/firmware/memmap (kexec/arch/i386/kexec-x86-common.c
+ * get_memory_ranges), the firmware's map without memmap= (e820__reserve_resources exposes
+ * e820_table_firmware): so the agent passes --mem-min=<end of the range> and kexec-tools places
+ * nothing below it (kexec/kexec.c locate_hole, valid_memory_range). The KASLR decompressor of the
+ * next kernel avoids memmap= ranges itself (arch/x86/boot/compressed/kaslr.c mem_avoid_memmap).
  *
  * Placement: QEMU loads the initrd at the top of low RAM (hw/i386/x86.c x86_load_linux, below
  * initrd_max) without knowing about memmap=, and the kernel decompresses near 16 MiB, so the range
@@ -71,8 +74,16 @@ export function reservedInIomem(iomem: readonly string[], r: HandoverRange): boo
  * agent's nonce): the console on ttyS0 kept quiet (every console character is a device exit under
  * TCG: `quiet` took the e2e boot + kexec from 15.7 s to 10.1 s here), the agent's own port, panics
  * that reboot at once (with QEMU's -no-reboot the run ends instead of hanging), and the handover
- * reservation.
+ * reservation. Two options only shorten a TCG boot; neither touches PCI enumeration, resources or
+ * which drivers bind (docs/real-run.md has the figures):
+ * - `tsc=reliable` (arch/x86/kernel/tsc.c tsc_setup -> tsc_clocksource_reliable): 6.1's
+ *   unsynchronized_tsc() otherwise calls the TSC of a non-Intel 2-CPU guest (TCG's qemu64 is
+ *   AuthenticAMD without constant_tsc) unsynchronized and switches the clocksource to the HPET,
+ *   an MMIO read on every clock read; it also stops the clocksource watchdog. Under TCG both vCPUs
+ *   read the same host-derived TSC, so the TSC is in fact synchronized.
+ * - `cryptomgr.notests` (crypto/testmgr.c alg_test: skipped unless fips=1): the boot-time
+ *   self-tests of every crypto algorithm the kernel registers (crypto_algapi_init took 170-260 ms).
  */
 export function guestCmdline(opts: { agentTty?: 'ttyS0' | 'ttyS1'; range?: HandoverRange } = {}): string {
-  return ['console=ttyS0', 'quiet', 'panic=-1', `lusim.tty=${opts.agentTty ?? 'ttyS1'}`, memmapArg(opts.range ?? DEFAULT_HANDOVER)].join(' ');
+  return ['console=ttyS0', 'quiet', 'panic=-1', 'tsc=reliable', 'cryptomgr.notests', `lusim.tty=${opts.agentTty ?? 'ttyS1'}`, memmapArg(opts.range ?? DEFAULT_HANDOVER)].join(' ');
 }

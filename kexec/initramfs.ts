@@ -1,8 +1,10 @@
 /**
  * The guest's initramfs: a newc cpio (the format the kernel unpacks, init/initramfs.c) holding
- * busybox-static, kexec-tools with the libraries `ldd` lists, the driver modules the kernel has
- * as modules (with modules.dep), the guest agent as /init, and the kernels (each with its own
- * initramfs and command line) the agent can kexec into.
+ * busybox-static, the guest agent as /init, the driver modules (with modules.dep) of the devices
+ * the guest has, where the kernel builds them as modules, and, when the image has kernels to
+ * kexec into (each with its own initramfs and command line), kexec-tools with the libraries `ldd`
+ * lists. Under TCG every byte and every insmod costs boot time (docs/real-run.md), so an image
+ * carries nothing its kernel will not use.
  *
  * Images are content-addressed: `<cache>/initramfs/<sha256>.cpio`, written once. The cpio is
  * deterministic (sorted entries, mtime 0, uid/gid 0, inode = position), so the same inputs give the
@@ -14,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LusimError } from '../devices/errors.js';
+import type { HandoverRange } from './handover.js';
 import { cacheRoot, kernelConfig, type KernelImage } from './kernels.js';
 
 export type InitramfsErrorCode =
@@ -66,14 +69,17 @@ export function writeNewc(entries: readonly CpioEntry[]): Buffer {
 
 // ---- modules -------------------------------------------------------------------------------------
 
-/** Devices lusim puts in guests, the config symbol of their driver, and its module name. */
+/**
+ * Devices lusim puts in guests, the config symbol of their driver, its module name, and the QEMU
+ * devices (`-device` driver names) it binds to.
+ */
 export const DEVICE_DRIVERS = [
-  { device: 'nvme', config: 'CONFIG_BLK_DEV_NVME', module: 'nvme' },
-  { device: 'e1000e', config: 'CONFIG_E1000E', module: 'e1000e' },
-  { device: 'virtio (PCI transport)', config: 'CONFIG_VIRTIO_PCI', module: 'virtio_pci' },
-  { device: 'virtio-net-pci', config: 'CONFIG_VIRTIO_NET', module: 'virtio_net' },
-  { device: 'virtio-blk-pci', config: 'CONFIG_VIRTIO_BLK', module: 'virtio_blk' },
-  { device: 'qemu-xhci', config: 'CONFIG_USB_XHCI_PCI', module: 'xhci_pci' },
+  { device: 'nvme', config: 'CONFIG_BLK_DEV_NVME', module: 'nvme', qemu: ['nvme'] },
+  { device: 'e1000e', config: 'CONFIG_E1000E', module: 'e1000e', qemu: ['e1000e'] },
+  { device: 'virtio (PCI transport)', config: 'CONFIG_VIRTIO_PCI', module: 'virtio_pci', qemu: ['virtio-net-pci', 'virtio-blk-pci'] },
+  { device: 'virtio-net-pci', config: 'CONFIG_VIRTIO_NET', module: 'virtio_net', qemu: ['virtio-net-pci'] },
+  { device: 'virtio-blk-pci', config: 'CONFIG_VIRTIO_BLK', module: 'virtio_blk', qemu: ['virtio-blk-pci'] },
+  { device: 'qemu-xhci', config: 'CONFIG_USB_XHCI_PCI', module: 'xhci_pci', qemu: ['qemu-xhci'] },
 ] as const;
 
 export interface DriverPlan {
@@ -85,11 +91,15 @@ export interface DriverPlan {
   readonly absent: string[];
 }
 
-/** Which device drivers are built in, modules, or absent, from the kernel's own config. */
-export function planDrivers(kernel: KernelImage): DriverPlan {
+/**
+ * Which device drivers are built in, modules, or absent, from the kernel's own config: for the
+ * drivers of `devices` (QEMU device names) when given, else for every DEVICE_DRIVERS entry.
+ */
+export function planDrivers(kernel: KernelImage, devices?: readonly string[]): DriverPlan {
   const cfg = kernelConfig(kernel);
   const plan: DriverPlan = { modules: [], builtin: [], absent: [] };
-  for (const d of DEVICE_DRIVERS) {
+  const wanted = devices ? DEVICE_DRIVERS.filter((d) => d.qemu.some((q) => devices.includes(q))) : DEVICE_DRIVERS;
+  for (const d of wanted) {
     const v = cfg.get(d.config);
     (v === 'm' ? plan.modules : v === 'y' ? plan.builtin : plan.absent).push(d.module);
   }
@@ -181,12 +191,19 @@ export interface NextKernel {
   readonly initrd: string;
   /** Command line, without lusim.nonce= (the agent appends it). */
   readonly cmdline: string;
+  /**
+   * Lowest guest-physical address kexec-tools may place a segment at (its --mem-min): the end
+   * of the handover range, so that loading this kernel cannot overwrite the range.
+   */
+  readonly memMin: number;
 }
 
 export interface InitramfsSpec {
   /** The kernel that boots this image: its driver modules go in. */
   readonly kernel: KernelImage;
-  /** Modules to load at boot; default: the DEVICE_DRIVERS this kernel has as modules. */
+  /** QEMU devices (`-device` driver names) the guest has: their drivers' modules go in. */
+  readonly devices?: readonly string[];
+  /** Modules to load at boot; default: those of planDrivers(kernel, devices). */
   readonly modules?: readonly string[];
   readonly next?: readonly NextKernel[];
 }
@@ -230,7 +247,7 @@ function dirsOf(paths: readonly string[]): string[] {
 
 /** Build (or reuse) the initramfs for `spec`. */
 export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()): BuiltInitramfs {
-  const drivers = planDrivers(spec.kernel);
+  const drivers = planDrivers(spec.kernel, spec.devices);
   const wanted = spec.modules ?? drivers.modules;
   const mods = resolveModules(spec.kernel.modulesDir, wanted);
   const modRoot = `lib/modules/${spec.kernel.release}`;
@@ -242,18 +259,24 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
   file('init', readFileSync(join(AGENT_DIR, 'init')), 0o755);
   file('lusim/agent.sh', readFileSync(join(AGENT_DIR, 'agent.sh')), 0o644);
   file('bin/busybox', hostFile(BUSYBOX, 'busybox-static'), 0o755);
-  file('sbin/kexec', hostFile(KEXEC, 'kexec-tools'), 0o755);
-  for (const lib of sharedLibraries(KEXEC)) file(lib.slice(1), readFileSync(realpathSync(lib)), 0o755);
+  const next = spec.next ?? [];
+  // The last kernel of a chain kexecs nowhere: kexec-tools and its ~2.5 MiB of libraries stay out.
+  if (next.length > 0) {
+    file('sbin/kexec', hostFile(KEXEC, 'kexec-tools'), 0o755);
+    for (const lib of sharedLibraries(KEXEC)) file(lib.slice(1), readFileSync(realpathSync(lib)), 0o755);
+  }
   for (const m of mods) file(`${modRoot}/${m.rel}`, m.data);
   file(`${modRoot}/modules.dep`, modulesDep(mods));
   file('lusim/modules.load', mods.map((m) => `/${modRoot}/${m.rel}\n`).join(''));
   file('lusim/release', `${spec.kernel.release}\n`);
-  for (const n of spec.next ?? []) {
+  for (const n of next) {
     if (!NAME.test(n.name)) throw new InitramfsError('bad-spec', `next-kernel name "${n.name}" must match ${NAME} (the agent refuses anything else).`, { name: n.name });
     if (!CMDLINE.test(n.cmdline)) throw new InitramfsError('bad-spec', `command line for ${n.name} may only contain ${CMDLINE.source}: "${n.cmdline}".`, { cmdline: n.cmdline });
+    if (!Number.isSafeInteger(n.memMin) || n.memMin < 0x10_0000 || n.memMin % 4096 !== 0) throw new InitramfsError('bad-spec', `memMin 0x${n.memMin.toString(16)} for ${n.name} must be a page-aligned address at or above 1 MiB (the end of the handover range).`, { memMin: n.memMin });
     file(`lusim/next/${n.name}/vmlinuz`, readFileSync(n.kernel.vmlinuz));
     file(`lusim/next/${n.name}/initrd`, readFileSync(n.initrd));
     file(`lusim/next/${n.name}/cmdline`, `${n.cmdline}\n`);
+    file(`lusim/next/${n.name}/mem-min`, `0x${n.memMin.toString(16)}\n`);
     file(`lusim/next/${n.name}/release`, `${n.kernel.release}\n`);
   }
 
@@ -278,17 +301,26 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
   return { path, sha256, bytes: image.length, cached, modules: mods.map((m) => m.name), drivers };
 }
 
+export interface ChainOptions {
+  /** Each kernel's command line (without lusim.nonce=). */
+  readonly cmdline: (k: KernelImage) => string;
+  /** QEMU devices the guest has (see InitramfsSpec.devices). */
+  readonly devices: readonly string[];
+  /** The handover range: kexec loads nothing below its end (NextKernel.memMin). */
+  readonly handover: HandoverRange;
+}
+
 /**
  * Initramfs images for booting `chain[0]` and kexec-ing through the rest in order: built from the
  * last kernel back, each image carrying the next kernel (as `next`) with its own image.
  */
-export function buildChain(chain: readonly KernelImage[], cmdline: (k: KernelImage) => string, root: string = cacheRoot()): BuiltInitramfs[] {
+export function buildChain(chain: readonly KernelImage[], o: ChainOptions, root: string = cacheRoot()): BuiltInitramfs[] {
   const out: BuiltInitramfs[] = [];
   let next: NextKernel | undefined;
   for (let i = chain.length - 1; i >= 0; i--) {
-    const built = buildInitramfs({ kernel: chain[i]!, next: next ? [next] : [] }, root);
+    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, next: next ? [next] : [] }, root);
     out.unshift(built);
-    next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: cmdline(chain[i]!) };
+    next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: o.cmdline(chain[i]!), memMin: o.handover.base + o.handover.size };
   }
   return out;
 }

@@ -8,7 +8,9 @@
 # Requests are "<id> <COMMAND> [args]". Nothing the host sends is ever evaluated: each argument
 # is matched against a strict pattern before it is used, and only as a quoted word.
 
-# LUSIM_CMDLINE_FILE lets the host-side tests run this script outside a guest.
+# LUSIM_CMDLINE_FILE and LUSIM_SYS (a sysfs root) let the host-side tests run this script outside
+# a guest.
+SYS=${LUSIM_SYS:-/sys}
 NONCE=none
 for w in $(cat "${LUSIM_CMDLINE_FILE:-/proc/cmdline}"); do
   case "$w" in lusim.nonce=*) NONCE="${w#lusim.nonce=}" ;; esac
@@ -23,7 +25,7 @@ is_bdf() {
   esac
 }
 has_dev() {
-  [ -d "/sys/bus/pci/devices/$1" ] || { echo "no PCI device $1"; return 3; }
+  [ -d "$SYS/bus/pci/devices/$1" ] || { echo "no PCI device $1"; return 3; }
 }
 # Driver, kernel and module names: [a-z0-9_-], 1..32 characters.
 is_name() {
@@ -39,25 +41,38 @@ is_id() {
   [ "${#1}" -le 9 ]
 }
 
+# Only shell builtins (read, cd, parameter expansion): under TCG every fork+exec costs several
+# milliseconds, and the cycle lists devices four times (basename/readlink/cat/tr per device took
+# 200-290 ms for 8 functions; see docs/real-run.md).
 devices() {
-  for d in /sys/bus/pci/devices/*; do
+  for d in "$SYS"/bus/pci/devices/*; do
     drv=-
-    [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+    [ -e "$d/driver" ] && cd -P "$d/driver" 2>/dev/null && drv=${PWD##*/}
+    cd /
     # reset_method is hidden when the device has no reset method (drivers/pci/pci.c
     # pci_dev_reset_method_attr_is_visible): print "-" then.
-    rm_=-
-    [ -r "$d/reset_method" ] && rm_=$(cat "$d/reset_method" 2>/dev/null | tr ' ' ',')
-    [ -n "$rm_" ] || rm_=-
-    echo "bdf=$(basename "$d") vendor=$(cat "$d/vendor") device=$(cat "$d/device") class=$(cat "$d/class") driver=$drv reset_method=$rm_"
+    rm_=
+    [ -r "$d/reset_method" ] && read -r rm_ 2>/dev/null < "$d/reset_method"
+    rm_=${rm_// /,}
+    read -r vendor < "$d/vendor"
+    read -r device < "$d/device"
+    read -r class < "$d/class"
+    echo "bdf=${d##*/} vendor=$vendor device=$device class=$class driver=$drv reset_method=${rm_:--}"
   done
 }
 
 kload() {
   dir="/lusim/next/$1"
   [ -d "$dir" ] || { echo "no kernel named $1 in this initramfs"; return 2; }
-  # kexec_file_load (-s): the hand-built pipeline's path; the cmdline is the one baked in at build
-  # time plus the nonce the next agent will answer with.
-  kexec -s -l "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
+  read -r memmin < "$dir/mem-min"
+  case "$memmin" in 0x[0-9a-f]*) ;; *) echo "bad mem-min in $dir"; return 2 ;; esac
+  # kexec_load (-l) with -i: kexec-tools skips the SHA-256 of the segments, and purgatory its
+  # check of them (purgatory/purgatory.c: skip_checks), two passes over ~19 MiB that took about
+  # 1.4 s under TCG (kexec_file_load, -s, cannot skip its digest: docs/real-run.md).
+  # kexec-tools places segments from /sys/firmware/memmap, which does not show memmap=, so
+  # --mem-min keeps every segment above the handover range (kexec/kexec.c locate_hole,
+  # valid_memory_range). The cmdline is the one baked in at build time plus the next agent's nonce.
+  kexec -l -i --mem-min="$memmin" "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
 }
 
 bad() { echo "bad arguments for $cmd"; return 2; }
@@ -70,22 +85,22 @@ run() {
     DEVICES) [ -z "$a" ] || bad && devices ;;
     IOMEM) [ -z "$a" ] || bad && cat /proc/iomem ;;
     LOG) [ -z "$a" ] || bad && cat /tmp/init.log && lsmod ;;
-    CONFIG) is_bdf "$a" && [ -z "$b" ] || bad && has_dev "$a" && hexdump -v -e '16/1 "%02x" "\n"' "/sys/bus/pci/devices/$a/config" ;;
+    CONFIG) is_bdf "$a" && [ -z "$b" ] || bad && has_dev "$a" && hexdump -v -e '16/1 "%02x" "\n"' "$SYS/bus/pci/devices/$a/config" ;;
     UNBIND)
       is_bdf "$a" && [ -z "$b" ] || bad || return
       has_dev "$a" || return
-      [ -e "/sys/bus/pci/devices/$a/driver" ] || { echo "$a has no driver"; return 3; }
-      echo "$a" > "/sys/bus/pci/devices/$a/driver/unbind" ;;
+      [ -e "$SYS/bus/pci/devices/$a/driver" ] || { echo "$a has no driver"; return 3; }
+      echo "$a" > "$SYS/bus/pci/devices/$a/driver/unbind" ;;
     BIND)
       is_bdf "$a" && is_name "$b" || bad || return
       has_dev "$a" || return
-      [ -d "/sys/bus/pci/drivers/$b" ] || { echo "no driver $b"; return 3; }
-      echo "$a" > "/sys/bus/pci/drivers/$b/bind" ;;
+      [ -d "$SYS/bus/pci/drivers/$b" ] || { echo "no driver $b"; return 3; }
+      echo "$a" > "$SYS/bus/pci/drivers/$b/bind" ;;
     RESET)
       is_bdf "$a" && [ -z "$b" ] || bad || return
       has_dev "$a" || return
-      [ -e "/sys/bus/pci/devices/$a/reset" ] || { echo "$a has no reset method"; return 3; }
-      echo 1 > "/sys/bus/pci/devices/$a/reset" ;;
+      [ -e "$SYS/bus/pci/devices/$a/reset" ] || { echo "$a has no reset method"; return 3; }
+      echo 1 > "$SYS/bus/pci/devices/$a/reset" ;;
     KLOAD) is_name "$a" && is_nonce "$b" || bad && kload "$a" "$b" ;;
     # kexec -e does not return when it works: the host then waits for the next agent's READY.
     KEXEC) [ -z "$a" ] || bad && sync && kexec -e ;;

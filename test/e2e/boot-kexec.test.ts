@@ -32,7 +32,7 @@ describe('real boot and kexec (QEMU TCG, Debian cloud kernels)', () => {
   it.skipIf(skip)(title, async () => {
     const from = requireKernel('6.12');
     const to = requireKernel('6.1');
-    const [image] = buildChain([from, to], () => CMDLINE);
+    const [image] = buildChain([from, to], { cmdline: () => CMDLINE, devices: ['e1000e', 'nvme'], handover: DEFAULT_HANDOVER });
     const channel = await openAgentChannel();
     const nonce = newNonce();
     const t0 = Date.now();

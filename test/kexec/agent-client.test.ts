@@ -4,7 +4,7 @@
  * would unbind, reset or kexec a real device ever passes validation here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,11 +20,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function startAgent(nonce: string, clientNonce = nonce): { client: AgentClient; dir: string } {
+function startAgent(nonce: string, clientNonce = nonce, sys?: string): { client: AgentClient; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'lusim-agent-test-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'cmdline'), `console=ttyS0 lusim.nonce=${nonce} quiet\n`);
-  const child = spawn('busybox', ['sh', AGENT], { env: { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline') }, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  const env = { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), ...(sys ? { LUSIM_SYS: sys } : {}) };
+  const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   return { client: new AgentClient(streamLine(child.stdout!, child.stdin!), clientNonce), dir };
 }
@@ -38,6 +39,36 @@ describe('agent protocol against agent.sh', () => {
     expect((await client.uname()).length).toBeGreaterThan(0);
     const devs = await client.devices();
     for (const d of devs) expect(d.bdf).toMatch(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
+  });
+
+  it('lists devices from sysfs: driver link, reset_method in order, "-" when hidden or empty', async () => {
+    // The sysfs layout the agent reads (drivers/pci/pci-sysfs.c, drivers/base/bus.c driver link).
+    const sys = mkdtempSync(join(tmpdir(), 'lusim-agent-sys-'));
+    dirs.push(sys);
+    const dev = (bdf: string, ids: [string, string, string], reset?: string, driver?: string): void => {
+      const d = join(sys, 'bus/pci/devices', bdf);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'vendor'), `${ids[0]}\n`);
+      writeFileSync(join(d, 'device'), `${ids[1]}\n`);
+      writeFileSync(join(d, 'class'), `${ids[2]}\n`);
+      if (reset !== undefined) writeFileSync(join(d, 'reset_method'), reset);
+      if (driver) {
+        mkdirSync(join(sys, 'bus/pci/drivers', driver), { recursive: true });
+        symlinkSync(join(sys, 'bus/pci/drivers', driver), join(d, 'driver'));
+      }
+    };
+    dev('0000:00:1f.0', ['0x8086', '0x2918', '0x060100']);
+    dev('0000:01:00.0', ['0x8086', '0x10d3', '0x020000'], 'pm bus\n');
+    dev('0000:02:00.0', ['0x1b36', '0x0010', '0x010802'], 'flr bus\n', 'nvme');
+    dev('0000:03:00.0', ['0x1af4', '0x1041', '0x020000'], '', 'virtio-pci');
+    const { client } = startAgent(newNonce(), undefined, sys);
+    await client.waitReady(5000);
+    expect(await client.devices()).toEqual([
+      { bdf: '0000:00:1f.0', vendor: 0x8086, device: 0x2918, classCode: 0x060100, driver: null, resetMethods: [] },
+      { bdf: '0000:01:00.0', vendor: 0x8086, device: 0x10d3, classCode: 0x020000, driver: null, resetMethods: ['pm', 'bus'] },
+      { bdf: '0000:02:00.0', vendor: 0x1b36, device: 0x0010, classCode: 0x010802, driver: 'nvme', resetMethods: ['flr', 'bus'] },
+      { bdf: '0000:03:00.0', vendor: 0x1af4, device: 0x1041, classCode: 0x020000, driver: 'virtio-pci', resetMethods: [] },
+    ]);
   });
 
   it('refuses malformed arguments in the agent, with nothing evaluated', async () => {

@@ -136,13 +136,20 @@ describe('modules', () => {
     expect(plan.builtin).toEqual(['nvme', 'virtio_pci']);
     expect(plan.absent).toEqual(['e1000e', 'virtio_blk', 'xhci_pci']);
   });
+
+  it('plans only the drivers of the devices the guest has', () => {
+    const k = fakeKernel(tmp(), CONFIG, MODULES);
+    expect(planDrivers(k, ['e1000e', 'nvme'])).toEqual({ modules: [], builtin: ['nvme'], absent: ['e1000e'] });
+    expect(planDrivers(k, ['virtio-net-pci'])).toEqual({ modules: ['virtio_net'], builtin: ['virtio_pci'], absent: [] });
+    expect(planDrivers(k, ['pcie-root-port'])).toEqual({ modules: [], builtin: [], absent: [] });
+  });
 });
 
 describe('image', () => {
   it('holds the agent, busybox, kexec with its libraries, modules and next kernels; same inputs, same file', () => {
     const root = tmp();
     const k = fakeKernel(join(root, 'k'), CONFIG, MODULES);
-    const next = { name: 'k1', kernel: k, initrd: k.config, cmdline: 'console=ttyS0 memmap=0x100000$0x20000000' };
+    const next = { name: 'k1', kernel: k, initrd: k.config, cmdline: 'console=ttyS0 memmap=0x100000$0x20000000', memMin: 0x2010_0000 };
     const a = buildInitramfs({ kernel: k, next: [next] }, root);
     const b = buildInitramfs({ kernel: k, next: [next] }, root);
     expect(a.cached).toBe(false);
@@ -155,6 +162,7 @@ describe('image', () => {
     expect(files.get('init')!.mode).toBe(S_IFREG | 0o755);
     expect(files.get('dev/console')!.rdev).toEqual([5, 1]);
     expect(files.get('lusim/next/k1/cmdline')!.data.toString()).toBe('console=ttyS0 memmap=0x100000$0x20000000\n');
+    expect(files.get('lusim/next/k1/mem-min')!.data.toString()).toBe('0x20100000\n');
     expect(files.get('lusim/modules.load')!.data.toString().trim().split('\n')).toEqual([
       '/lib/modules/6.12.0-test/kernel/net/core/failover.ko',
       '/lib/modules/6.12.0-test/kernel/drivers/net/net_failover.ko',
@@ -163,11 +171,24 @@ describe('image', () => {
     expect(files.has('lib/modules/6.12.0-test/modules.dep')).toBe(true);
   });
 
-  it('refuses next-kernel names and command lines the agent would refuse or mangle', () => {
+  it('leaves kexec-tools out of the last kernel of a chain and modules of absent devices out of every image', () => {
     const root = tmp();
     const k = fakeKernel(join(root, 'k'), CONFIG, MODULES);
-    expect(() => buildInitramfs({ kernel: k, next: [{ name: '../x', kernel: k, initrd: k.config, cmdline: '' }] }, root)).toThrow(InitramfsError);
-    expect(() => buildInitramfs({ kernel: k, next: [{ name: 'k1', kernel: k, initrd: k.config, cmdline: 'a="b c"' }] }, root)).toThrow(/command line/);
-    expect(() => buildInitramfs({ kernel: k, next: [{ name: 'k1', kernel: k, initrd: k.config, cmdline: 'a\nb' }] }, root)).toThrow(/command line/);
+    const img = buildInitramfs({ kernel: k, devices: ['e1000e', 'nvme'] }, root);
+    expect(img.modules).toEqual([]);
+    const paths = readNewc(readFileSync(img.path)).map((e) => e.path);
+    expect(paths).toContain('bin/busybox');
+    expect(paths.filter((p) => p === 'sbin/kexec' || p.endsWith('.so.6') || p.endsWith('.ko'))).toEqual([]);
+    expect(buildInitramfs({ kernel: k, devices: ['virtio-net-pci'] }, root).modules).toEqual(['failover', 'net_failover', 'virtio_net']);
+  });
+
+  it('refuses next-kernel names, command lines and load addresses the agent would refuse or mangle', () => {
+    const root = tmp();
+    const k = fakeKernel(join(root, 'k'), CONFIG, MODULES);
+    const memMin = 0x2010_0000;
+    expect(() => buildInitramfs({ kernel: k, next: [{ name: '../x', kernel: k, initrd: k.config, cmdline: '', memMin }] }, root)).toThrow(InitramfsError);
+    expect(() => buildInitramfs({ kernel: k, next: [{ name: 'k1', kernel: k, initrd: k.config, cmdline: 'a="b c"', memMin }] }, root)).toThrow(/command line/);
+    expect(() => buildInitramfs({ kernel: k, next: [{ name: 'k1', kernel: k, initrd: k.config, cmdline: 'a\nb', memMin }] }, root)).toThrow(/command line/);
+    expect(() => buildInitramfs({ kernel: k, next: [{ name: 'k1', kernel: k, initrd: k.config, cmdline: '', memMin: 0x2010_0001 }] }, root)).toThrow(/memMin/);
   });
 });
