@@ -305,7 +305,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
           ...(r.load.error ? { refused: r.load.error } : {}),
           oldKernel: A.id, newKernel: B.id,
         });
-        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, driver: shutdownDriverFor(driversA.get(a.bdf) ?? null) });
+        // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
+        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null) });
         report.devices.push({
           id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(r.mid.bdf) ?? null,
           save: { ret: r.x.ret, writes: r.x.writes, carriedBytes: r.x.carried.bytes?.length ?? null },
