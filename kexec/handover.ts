@@ -83,7 +83,16 @@ export function reservedInIomem(iomem: readonly string[], r: HandoverRange): boo
  *   read the same host-derived TSC, so the TSC is in fact synchronized.
  * - `cryptomgr.notests` (crypto/testmgr.c alg_test: skipped unless fips=1): the boot-time
  *   self-tests of every crypto algorithm the kernel registers (crypto_algapi_init took 170-260 ms).
+ *
+ * A kernel started by kexec (`kexeced`) also gets `nokaslr`: with KASLR its decompressor writes
+ * the kernel to a random physical slot, and in 3 of 27 kexecs here CPU0 then spent 3.5-5.5 s in
+ * that decompressor (QMP `info registers`: RIP in the segment kexec-tools loaded at the top of
+ * RAM) against 0.3 s otherwise; with nokaslr 0 of 16. A relocatable kernel without KASLR
+ * decompresses at its own load address (arch/x86/boot/compressed/head_64.S; kaslr.c
+ * choose_random_location returns on nokaslr), which --mem-min keeps above the handover range.
+ * KASLR moves only the kernel's own image and memory regions, nothing a PCI device sees.
  */
-export function guestCmdline(opts: { agentTty?: 'ttyS0' | 'ttyS1'; range?: HandoverRange } = {}): string {
-  return ['console=ttyS0', 'quiet', 'panic=-1', 'tsc=reliable', 'cryptomgr.notests', `lusim.tty=${opts.agentTty ?? 'ttyS1'}`, memmapArg(opts.range ?? DEFAULT_HANDOVER)].join(' ');
+export function guestCmdline(opts: { agentTty?: 'ttyS0' | 'ttyS1'; range?: HandoverRange; kexeced?: boolean } = {}): string {
+  const words = ['console=ttyS0', 'quiet', 'panic=-1', 'tsc=reliable', 'cryptomgr.notests', `lusim.tty=${opts.agentTty ?? 'ttyS1'}`, memmapArg(opts.range ?? DEFAULT_HANDOVER)];
+  return [...words, ...(opts.kexeced ? ['nokaslr'] : [])].join(' ');
 }

@@ -302,7 +302,7 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
 }
 
 export interface ChainOptions {
-  /** Each kernel's command line (without lusim.nonce=). */
+  /** The command line of each kernel the chain kexecs into (without lusim.nonce=). */
   readonly cmdline: (k: KernelImage) => string;
   /** QEMU devices the guest has (see InitramfsSpec.devices). */
   readonly devices: readonly string[];

@@ -82,7 +82,8 @@ const CONSOLE_LINES = 30;
 export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
   const range = o.range ?? DEFAULT_HANDOVER;
   const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
-  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => cmdline, devices: o.endpoints.map((d) => d.driver), handover: range }));
+  const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => kexecCmdline, devices: o.endpoints.map((d) => d.driver), handover: range }));
   const channel: AgentChannel = await openAgentChannel();
   const nonce = newNonce();
   let q: QemuInstance;

@@ -21,6 +21,7 @@ const title = skip
 
 // The agent gets its own serial port (ttyS1): the console (ttyS0) keeps the kernel's messages.
 const CMDLINE = guestCmdline({ agentTty: 'ttyS1' });
+const KEXEC_CMDLINE = guestCmdline({ agentTty: 'ttyS1', kexeced: true });
 
 function byId(devs: readonly PciDeviceInfo[], vendor: number, device: number): PciDeviceInfo {
   const d = devs.find((x) => x.vendor === vendor && x.device === device);
@@ -32,7 +33,7 @@ describe('real boot and kexec (QEMU TCG, Debian cloud kernels)', () => {
   it.skipIf(skip)(title, async () => {
     const from = requireKernel('6.12');
     const to = requireKernel('6.1');
-    const [image] = buildChain([from, to], { cmdline: () => CMDLINE, devices: ['e1000e', 'nvme'], handover: DEFAULT_HANDOVER });
+    const [image] = buildChain([from, to], { cmdline: () => KEXEC_CMDLINE, devices: ['e1000e', 'nvme'], handover: DEFAULT_HANDOVER });
     const channel = await openAgentChannel();
     const nonce = newNonce();
     const t0 = Date.now();

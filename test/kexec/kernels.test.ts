@@ -138,5 +138,6 @@ describe('guest command line', () => {
   it('carries the console, the agent port and the handover reservation', () => {
     expect(guestCmdline()).toBe('console=ttyS0 quiet panic=-1 tsc=reliable cryptomgr.notests lusim.tty=ttyS1 memmap=0x100000$0x20000000');
     expect(guestCmdline({ agentTty: 'ttyS0', range: { base: 0x3000_0000, size: 0x1000 } })).toContain('lusim.tty=ttyS0 memmap=0x1000$0x30000000');
+    expect(guestCmdline({ kexeced: true })).toBe(`${guestCmdline()} nokaslr`);
   });
 });
