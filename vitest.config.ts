@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two groups. Everything hermetic (unit, property, and QEMU in -S mode where no guest CPU runs)
  * runs in parallel first. Then the suites that boot real kernels under TCG run one file at a
- * time: two guests with 2 vCPUs each on a 2-core machine, next to other suites, starved a kexec'd
- * kernel past its 120 s agent timeout in a CI dry run (3 of 3 passed when run alone).
+ * time, so two guests with 2 vCPUs each never share the 2-core machine with each other or with
+ * the other suites. (A kexec'd kernel once missed its 120 s agent timeout in a CI dry run; that
+ * may also have been the KASLR decompressor stall under TCG that kexec'd kernels now avoid with
+ * nokaslr: docs/real-run.md. Either way, booting suites alone keep their timings meaningful.)
  */
 const BOOTING = ['test/e2e/boot-kexec.test.ts', 'test/e2e/real-cycle.test.ts', 'test/e2e/reset-methods-live.test.ts'];
 

@@ -218,7 +218,8 @@ export class AgentClient {
   }
 
   /**
-   * Load the initramfs's next kernel `name` (kexec_file_load) and execute it; resolves with the
+   * Load the initramfs's next kernel `name` (kexec_load: `kexec -l -i --mem-min` above the handover
+   * range, agent.sh) and execute it; resolves with the
    * new kernel's release once its agent is READY. From then on this client speaks to the new boot.
    */
   async kexec(name: string, opts: { loadTimeoutMs?: number; bootTimeoutMs?: number } = {}): Promise<string> {
