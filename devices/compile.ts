@@ -125,10 +125,3 @@ export function compileLayout(
 function setBits(target: Uint8Array, offset: number, width: number, mask: number): void {
   for (let i = 0; i < width; i++) target[offset + i] |= (mask >>> (8 * i)) & 0xff;
 }
-
-/** Read a little-endian value of `width` bytes out of a per-byte mask array. */
-export function maskAt(mask: Uint8Array, offset: number, width: number): number {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = (v * 256 + (mask[offset + i] ?? 0)) >>> 0;
-  return v >>> 0;
-}

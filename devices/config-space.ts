@@ -9,7 +9,7 @@
  */
 import type { ConfigAccess, Width } from './access.js';
 import type { CompiledLayout } from './compile.js';
-import { maskAt } from './compile.js';
+import { readLE, writeLE } from './bytes.js';
 
 export interface WriteEvent {
   readonly offset: number;
@@ -51,9 +51,7 @@ export class ConfigSpace {
   /** Guest-visible read. Out-of-range reads return all-ones, as an absent register does. */
   read(offset: number, width: Width): number {
     if (offset < 0 || offset + width > this.bytes.length) return width === 4 ? 0xffffffff : (1 << (8 * width)) - 1;
-    let v = 0;
-    for (let i = width - 1; i >= 0; i--) v = (v * 256 + this.bytes[offset + i]) >>> 0;
-    return v >>> 0;
+    return readLE(this.bytes, offset, width);
   }
 
   /** Guest-visible write through the masks; out-of-range writes are dropped. */
@@ -80,11 +78,11 @@ export class ConfigSpace {
 
   /** Hardware-side store that bypasses the masks (device state changes, construction, resets). */
   poke(offset: number, width: Width, value: number): void {
-    for (let i = 0; i < width; i++) this.bytes[offset + i] = (value >>> (8 * i)) & 0xff;
+    writeLE(this.bytes, offset, width, value);
   }
 
   mask(name: keyof Omit<CompiledLayout['masks'], 'size'>, offset: number, width: Width): number {
-    return maskAt(this.layout.masks[name], offset, width);
+    return readLE(this.layout.masks[name], offset, width);
   }
 
   snapshot(): Uint8Array {

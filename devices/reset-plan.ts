@@ -3,6 +3,7 @@
  * either resets bits (clear/set) or keeps them at their pre-reset value, and records which rule
  * decided each bit, so the report can name the rule for every field that changed or survived.
  */
+import { readLE } from './bytes.js';
 import type { PciFunction } from './device.js';
 import type { PlacedCapability } from './walker.js';
 import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.js';
@@ -56,12 +57,6 @@ export class ResetPlan {
   private mark(at: number, bits: number, rule: string): void {
     for (let b = 0; b < 8; b++) if (bits & (1 << b)) this.ruleAt[at * 8 + b] = rule;
   }
-}
-
-export function readLE(bytes: Uint8Array, offset: number, width: number): number {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = v * 256 + (bytes[offset + i] ?? 0);
-  return v;
 }
 
 /** The capability (standard or extended) whose bytes include `offset`. */

@@ -10,9 +10,10 @@ import type { PciFunction } from './device.js';
 import { formatBdf } from './dump/bdf.js';
 import { LusimError } from './errors.js';
 import type { ResetPersonality } from './profile.js';
-import { fieldMask } from './registers.js';
+import { fieldMask, fieldValue } from './registers.js';
 import type { ResetKind } from './reset-kinds.js';
-import { ResetPlan, capabilityById, hasFlr, readLE } from './reset-plan.js';
+import { readLE } from './bytes.js';
+import { ResetPlan, capabilityById, hasFlr } from './reset-plan.js';
 import { planQemuReset, qemuPerforms, qemuSurvivalRule, QEMU_RULE, type QemuResetContext } from './reset-qemu.js';
 import { planSpecReset, specSurvivalRule, RULE } from './reset-spec.js';
 import { PCI_CAP_ID_PM } from './pci-regs.js';
@@ -94,8 +95,8 @@ function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonalit
   for (const reg of regs) {
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
-      const b = Math.floor(((readLE(plan.before, reg.offset, reg.width) % 2 ** 32) & m) >>> 0) / 2 ** fd.lo;
-      const a = Math.floor(((readLE(plan.after, reg.offset, reg.width) % 2 ** 32) & m) >>> 0) / 2 ** fd.lo;
+      const b = fieldValue(fd, readLE(plan.before, reg.offset, reg.width));
+      const a = fieldValue(fd, readLE(plan.after, reg.offset, reg.width));
       const spec = specSurvivalRule(fd, kind, performed, fn);
       const rule = plan.ruleFor(reg.offset, reg.width, m)
         ?? (personality === 'qemu-7.2' ? qemuSurvivalRule(fn, reg.offset, fd, kind, spec) : spec);

@@ -13,6 +13,7 @@
  * changed them.
  */
 import type { FunctionAccess } from '../devices/access.js';
+import { readLE } from '../devices/bytes.js';
 import { buildFunction, type PciFunction } from '../devices/device.js';
 import { parseBdf } from '../devices/dump/bdf.js';
 import { MsixBarModel, msixGeometry } from '../devices/msix-table.js';
@@ -112,12 +113,6 @@ export interface RegisterDiff {
   readonly real: number;
 }
 
-function readLe(b: Uint8Array, off: number, width: number): number {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = v * 256 + (b[off + i] ?? 0);
-  return v >>> 0;
-}
-
 function locationOf(fn: PciFunction, reg: RegisterDef): string {
   if (reg.offset < 0x40) return 'header';
   return fn.walk.capabilities.find((c) => !c.overlaps && reg.offset >= c.offset && reg.offset < c.offset + c.size)?.key ?? 'header';
@@ -132,16 +127,16 @@ export function diffRegisters(fn: PciFunction, captured: Uint8Array, predicted: 
   const skip = (o: number) => skipped.some((s) => o >= s && o < s + 4);
   for (const reg of fn.space.layout.registers) {
     if (skip(reg.offset)) continue;
-    const p = readLe(predicted, reg.offset, reg.width);
-    const r = readLe(real, reg.offset, reg.width);
-    if (p !== r) out.push({ location: locationOf(fn, reg), register: reg.name, offset: reg.offset, width: reg.width, captured: readLe(captured, reg.offset, reg.width), predicted: p, real: r });
+    const p = readLE(predicted, reg.offset, reg.width);
+    const r = readLE(real, reg.offset, reg.width);
+    if (p !== r) out.push({ location: locationOf(fn, reg), register: reg.name, offset: reg.offset, width: reg.width, captured: readLE(captured, reg.offset, reg.width), predicted: p, real: r });
   }
   const at = fn.space.layout.registerAt;
   for (let o = 0; o < Math.min(predicted.length, real.length); o += 4) {
     if (skip(o) || [0, 1, 2, 3].some((i) => at[o + i] !== undefined)) continue;
-    const p = readLe(predicted, o, 4);
-    const r = readLe(real, o, 4);
-    if (p !== r) out.push({ location: 'unclaimed', register: 'unclaimed', offset: o, width: 4, captured: readLe(captured, o, 4), predicted: p, real: r });
+    const p = readLE(predicted, o, 4);
+    const r = readLE(real, o, 4);
+    if (p !== r) out.push({ location: 'unclaimed', register: 'unclaimed', offset: o, width: 4, captured: readLE(captured, o, 4), predicted: p, real: r });
   }
   return out.sort((a, b) => a.offset - b.offset);
 }

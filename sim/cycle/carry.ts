@@ -7,6 +7,7 @@
  *    for the same register (by identity, not position). A register with no record is "left as
  *    found": the slot gets the register's current value, so the restore writes back what is there.
  */
+import { readLE, writeLE } from '../../devices/bytes.js';
 import type { PciFunction } from '../../devices/device.js';
 import { SimError } from '../errors.js';
 import { parseLinuxBlob, pciLoadSavedState, pciStoreSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
@@ -23,14 +24,6 @@ export const SAVE_FORMATS: readonly SaveFormat[] = ['linux-blob', 'lusim-v1'];
 /** The serialized state; `null` when pci_store_saved_state returned NULL (state not saved). */
 export type Carried = { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
 
-const readData = (data: Uint8Array, off: number, width: number) => {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = (v * 256 + (data[off + i] ?? 0)) >>> 0;
-  return v;
-};
-const writeData = (data: Uint8Array, off: number, width: number, v: number) => {
-  for (let i = 0; i < width; i++) data[off + i] = (v >>> (8 * i)) & 0xff;
-};
 
 export function deviceIdentity(fn: PciFunction): LusimIdentity {
   const s = fn.space;
@@ -57,7 +50,7 @@ export function serializeSaved(format: SaveFormat, fn: PciFunction, profileA: Ke
     if (!slots) continue; // VC/TPH tables: not register lists (reported by the cycle as not carried)
     for (const s of slots) {
       if (s.offset < 0) continue;
-      records.push({ capId: buf.capNr, extended: buf.extended, offset: s.offset, width: s.width, value: readData(buf.data, s.dataOffset, s.width), mask: s.width === 4 ? 0xffffffff : (1 << (8 * s.width)) - 1 });
+      records.push({ capId: buf.capNr, extended: buf.extended, offset: s.offset, width: s.width, value: readLE(buf.data, s.dataOffset, s.width), mask: s.width === 4 ? 0xffffffff : (1 << (8 * s.width)) - 1 });
     }
   }
   return { format, bytes: encodeLusimV1(deviceIdentity(fn), records) };
@@ -117,10 +110,10 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
     const cap = fn.walk.capabilities.find((c) => c.id === buf.capNr && c.extended === buf.extended && !c.overlaps);
     for (const s of slots) {
       const rec = decoded.records.find((r) => r.capId === buf.capNr && r.extended === buf.extended && r.offset === s.offset && r.width === s.width);
-      if (rec) { writeData(buf.data, s.dataOffset, s.width, rec.value); continue; }
+      if (rec) { writeLE(buf.data, s.dataOffset, s.width, rec.value); continue; }
       // Compatibility rule: missing register -> left as found (the restore writes back what is there).
       const current = s.offset >= 0 && cap ? await (s.width === 4 ? config.readl(cap.offset + s.offset) : config.readw(cap.offset + s.offset)) : 0;
-      writeData(buf.data, s.dataOffset, s.width, current);
+      writeLE(buf.data, s.dataOffset, s.width, current);
       notes.push(`lusim-v1: no record for ${s.name}: left as found (0x${current.toString(16)})`);
     }
     fills.set(`${buf.extended}:${buf.capNr}`, { kind: 'by-register' });

@@ -4,7 +4,8 @@
  * The inputs are plain data so the same classifier serves the simulated cycle and the real run.
  */
 import type { ByteMasks } from '../../devices/compile.js';
-import { fieldMask, type RegisterDef } from '../../devices/registers.js';
+import { readLE } from '../../devices/bytes.js';
+import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
 import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
 
 export interface LocatedRegister {
@@ -57,33 +58,26 @@ const REGENERATING_STEPS: Readonly<Record<string, string>> = {
   pci_bridge_reconfigure_ltr: 'LTR enable re-set on the path (pci_bridge_reconfigure_ltr)',
 };
 
-function readBits(bytes: Uint8Array, offset: number, width: number): number {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = (v * 256 + (bytes[offset + i] ?? 0)) >>> 0;
-  return v >>> 0;
-}
-
 const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
 
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
   for (const { register: reg, location } of inp.registers) {
-    const vBefore = readBits(inp.before, reg.offset, reg.width);
-    const vMid = readBits(inp.mid, reg.offset, reg.width);
-    const vAfter = readBits(inp.after, reg.offset, reg.width);
-    const volatileM = readBits(inp.masks.volatile, reg.offset, reg.width);
-    const w1cM = readBits(inp.masks.w1c, reg.offset, reg.width);
-    const savedM = readBits(inp.savedByOld, reg.offset, reg.width);
+    const vBefore = readLE(inp.before, reg.offset, reg.width);
+    const vMid = readLE(inp.mid, reg.offset, reg.width);
+    const vAfter = readLE(inp.after, reg.offset, reg.width);
+    const volatileM = readLE(inp.masks.volatile, reg.offset, reg.width);
+    const w1cM = readLE(inp.masks.w1c, reg.offset, reg.width);
+    const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
     const kexecW = inp.kexecWrites.filter((w) => overlaps(w, reg));
     const restoreW = inp.restoreWrites.filter((w) => overlaps(w, reg));
     const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     const last = restoreW[restoreW.length - 1];
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
-      const shift = 2 ** fd.lo;
-      const before = ((vBefore & m) >>> 0) / shift;
-      const mid = ((vMid & m) >>> 0) / shift;
-      const after = ((vAfter & m) >>> 0) / shift;
+      const before = fieldValue(fd, vBefore);
+      const mid = fieldValue(fd, vMid);
+      const after = fieldValue(fd, vAfter);
       const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
       const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });

@@ -4,6 +4,7 @@
  * dev->bus, pci_upstream_bridge(dev)), built from a dump and its topology. Facts a dump cannot
  * hold (an ACPI _RST method, a hotplug slot driver, PCI_DEV_FLAGS_NO_* set by quirks) are inputs.
  */
+import { readLE } from '../../devices/bytes.js';
 import { formatBdf, type Bdf } from '../../devices/dump/bdf.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { walkCapabilities } from '../../devices/walker.js';
@@ -87,11 +88,6 @@ export function parseDevFlags(text: string): DevFlag[] {
 
 const PCI_VENDOR_ID_CXL = 0x1e98;
 
-const rd = (b: Uint8Array, o: number, w: number) => {
-  let v = 0;
-  for (let i = w - 1; i >= 0; i--) v = v * 256 + (b[o + i] ?? 0);
-  return v;
-};
 
 export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeInputs = {}): ResetProbeDevice {
   const place = topology.place(bdf);
@@ -101,22 +97,22 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
   const exp = std(PCI_CAP_ID_EXP);
   const pm = std(PCI_CAP_ID_PM);
   const af = std(PCI_CAP_ID_AF);
-  const pmVersion = pm ? rd(b, pm.offset + 2, 2) & 0x7 : undefined;
+  const pmVersion = pm ? readLE(b, pm.offset + 2, 2) & 0x7 : undefined;
   const parent = place.parent;
   const upstreamCxl = parent ? cxlPortDvsec(parent.dump) : undefined;
   const headerType = place.node.headerType;
-  const bar0 = headerType === 2 ? 0 : rd(b, 0x10, 4);
+  const bar0 = headerType === 2 ? 0 : readLE(b, 0x10, 4);
   return {
     bdf,
-    vendor: rd(b, 0, 2),
-    device: rd(b, 2, 2),
-    classCode: rd(b, 9, 3),
+    vendor: readLE(b, 0, 2),
+    device: readLE(b, 2, 2),
+    classCode: readLE(b, 9, 3),
     isPcie: exp !== undefined,
-    devcapFlr: exp !== undefined && (rd(b, exp.offset + 4, 4) & 0x10000000) !== 0,
+    devcapFlr: exp !== undefined && (readLE(b, exp.offset + 4, 4) & 0x10000000) !== 0,
     ...(af ? { af: { tp: (b[af.offset + 3] & 0x01) !== 0, flr: (b[af.offset + 3] & 0x02) !== 0 } } : {}),
     pmCap: pm !== undefined && (pmVersion ?? 0) <= 3,
     ...(pmVersion !== undefined ? { pmVersion } : {}),
-    noSoftReset: pm !== undefined && (rd(b, pm.offset + 4, 2) & 0x0008) !== 0,
+    noSoftReset: pm !== undefined && (readLE(b, pm.offset + 4, 2) & 0x0008) !== 0,
     // pci_resource_start(dev, 0): an assigned BAR0 has address bits above its type bits.
     bar0Assigned: (bar0 & 1 ? bar0 & ~0x3 : bar0 & ~0xf) !== 0,
     multifunction: place.node.multifunction,
@@ -139,8 +135,8 @@ function cxlPortDvsec(dump: DumpDevice): CxlPortDvsec | undefined {
   for (const c of walkCapabilities(b).capabilities) {
     if (!c.extended || c.id !== PCI_EXT_CAP_ID_DVSEC || c.overlaps) continue;
     // PCI_DVSEC_HEADER1 vendor [15:0] at +4, PCI_DVSEC_HEADER2 ID [15:0] at +8.
-    if (rd(b, c.offset + 4, 2) === PCI_VENDOR_ID_CXL && rd(b, c.offset + 8, 2) === PCI_DVSEC_CXL_PORT) {
-      return { unmaskSbr: (rd(b, c.offset + PCI_DVSEC_CXL_PORT_CTL, 2) & 0x1) !== 0 };
+    if (readLE(b, c.offset + 4, 2) === PCI_VENDOR_ID_CXL && readLE(b, c.offset + 8, 2) === PCI_DVSEC_CXL_PORT) {
+      return { unmaskSbr: (readLE(b, c.offset + PCI_DVSEC_CXL_PORT_CTL, 2) & 0x1) !== 0 };
     }
   }
   return undefined;

@@ -10,9 +10,9 @@
 import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
-import { fieldMask } from '../../devices/registers.js';
+import { fieldValue } from '../../devices/registers.js';
 import type { ResetReport } from '../../devices/reset.js';
-import { readLE } from '../../devices/reset-plan.js';
+import { readLE } from '../../devices/bytes.js';
 import { modelUnderTest } from '../cycle/model-access.js';
 import { pciTryResetFunction } from '../cycle/reset-path.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
@@ -47,9 +47,6 @@ export interface FullResetReport {
 
 const SAVE_AND_DISABLE = 'pci_dev_save_and_disable';
 
-const fieldOf = (bytes: Uint8Array, offset: number, width: number, lo: number, mask: number): number =>
-  ((readLE(bytes, offset, width) & mask) >>> 0) / 2 ** lo;
-
 /** The innermost kernel function of the restore phase that wrote any byte of [offset, offset+width). */
 function restoredBy(restoreLog: WriteLog, offset: number, width: number): string | undefined {
   const hit = [...restoreLog].reverse().find((w) => w.space === 'config' && w.target === 'dev' && w.offset < offset + width && offset < w.offset + w.width);
@@ -76,11 +73,10 @@ export async function fullResetFunction(fn: PciFunction, id: string): Promise<Fu
   const fields: FullResetField[] = [];
   for (const reg of regs) {
     for (const fd of reg.fields) {
-      const m = fieldMask(fd);
-      const b = fieldOf(before, reg.offset, reg.width, fd.lo, m);
-      const disabled = reset ? fieldOf(reset.before, reg.offset, reg.width, fd.lo, m) : b;
-      const r = reset ? fieldOf(reset.after, reg.offset, reg.width, fd.lo, m) : b;
-      const a = fieldOf(after, reg.offset, reg.width, fd.lo, m);
+      const b = fieldValue(fd, readLE(before, reg.offset, reg.width));
+      const disabled = reset ? fieldValue(fd, readLE(reset.before, reg.offset, reg.width)) : b;
+      const r = reset ? fieldValue(fd, readLE(reset.after, reg.offset, reg.width)) : b;
+      const a = fieldValue(fd, readLE(after, reg.offset, reg.width));
       const resetRule = reset?.fields.find((o) => o.offset === reg.offset && o.field === fd.name)?.rule;
       const writer = restoredBy(restoreLog, reg.offset, reg.width);
       let rule: string;

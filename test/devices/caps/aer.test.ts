@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aer, PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../../devices/caps/aer.js';
-import { compileLayout, maskAt } from '../../../devices/compile.js';
+import { readLE } from '../../../devices/bytes.js';
+import { compileLayout } from '../../../devices/compile.js';
 import { placeRegisters } from '../../../devices/registers.js';
 import { walkCapabilities } from '../../../devices/walker.js';
 import { CAP_AT, extBytes, names, reader, spaceFor } from './helpers.js';
@@ -27,9 +28,9 @@ describe('AER variants (pcie_cap_has_rtctl: Root Port and RCEC only)', () => {
       expect(space.read(CAP_AT + 0x2c, 4)).toBe(0x7);
       const regs = placeRegisters(CAP_AT, aer.registers(reader(extBytes(1, 2), type)));
       const m = compileLayout(4096, regs).masks;
-      expect(maskAt(m.w1c, CAP_AT + 0x30, 4)).toBe(0x7f);
-      expect(maskAt(m.sticky, CAP_AT + 0x30, 4)).toBe(0x7f);
-      expect(maskAt(m.volatile, CAP_AT + 0x34, 4)).toBe(0xffffffff);
+      expect(readLE(m.w1c, CAP_AT + 0x30, 4)).toBe(0x7f);
+      expect(readLE(m.sticky, CAP_AT + 0x30, 4)).toBe(0x7f);
+      expect(readLE(m.volatile, CAP_AT + 0x34, 4)).toBe(0xffffffff);
     });
   }
 
@@ -57,14 +58,14 @@ describe('AER variants (pcie_cap_has_rtctl: Root Port and RCEC only)', () => {
   it('mask/severity are RWS with the spec defaults; First Error Pointer is ROS and volatile', () => {
     const regs = placeRegisters(CAP_AT, aer.registers(reader(extBytes(1, 2), ENDPOINT)));
     const m = compileLayout(4096, regs).masks;
-    expect(maskAt(m.resetValue, CAP_AT + 0x0c, 4)).toBe(PCI_ERR_UNC_SEVERITY_DEFAULT);
+    expect(readLE(m.resetValue, CAP_AT + 0x0c, 4)).toBe(PCI_ERR_UNC_SEVERITY_DEFAULT);
     expect(PCI_ERR_UNC_SEVERITY_DEFAULT).toBe(0x00462030);
-    expect(maskAt(m.resetValue, CAP_AT + 0x14, 4)).toBe(PCI_ERR_COR_MASK_DEFAULT);
-    expect(maskAt(m.sticky, CAP_AT + 0x08, 4)).toBe(0xfffff030);
-    expect(maskAt(m.writable, CAP_AT + 0x08, 4)).toBe(0xfffff030);
-    expect(maskAt(m.writable, CAP_AT + 0x18, 4)).toBe(0x540); // ECRC GENE|CHKE, MHRE
-    expect(maskAt(m.volatile, CAP_AT + 0x18, 4) & 0x1f).toBe(0x1f);
-    expect(maskAt(m.writable, CAP_AT + 0x1c, 4)).toBe(0);
+    expect(readLE(m.resetValue, CAP_AT + 0x14, 4)).toBe(PCI_ERR_COR_MASK_DEFAULT);
+    expect(readLE(m.sticky, CAP_AT + 0x08, 4)).toBe(0xfffff030);
+    expect(readLE(m.writable, CAP_AT + 0x08, 4)).toBe(0xfffff030);
+    expect(readLE(m.writable, CAP_AT + 0x18, 4)).toBe(0x540); // ECRC GENE|CHKE, MHRE
+    expect(readLE(m.volatile, CAP_AT + 0x18, 4) & 0x1f).toBe(0x1f);
+    expect(readLE(m.writable, CAP_AT + 0x1c, 4)).toBe(0);
   });
 
   it('the walker picks the variant from the function PCIe Device/Port Type', () => {

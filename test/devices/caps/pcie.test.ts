@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pcie, pcieLayout } from '../../../devices/caps/pcie.js';
-import { maskAt } from '../../../devices/compile.js';
+import { readLE } from '../../../devices/bytes.js';
 import { placeCap, type PlacedCap } from './std-cap.js';
 import {
   PCI_EXP_DEVCTL, PCI_EXP_FLAGS, PCI_EXP_LNKCAP, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTSTA,
@@ -75,7 +75,7 @@ describe('which PCIe registers exist (Linux access.c pcie_capability_reg_impleme
 describe('PCIe field attributes', () => {
   it('DEVCTL resets to RELAX_EN | NOSNOOP_EN | READRQ 512 bytes (0x2810)', () => {
     const c = cap(0, 2);
-    expect(maskAt(c.space.layout.masks.resetValue, c.at + PCI_EXP_DEVCTL, 2)).toBe(0x2810);
+    expect(readLE(c.space.layout.masks.resetValue, c.at + PCI_EXP_DEVCTL, 2)).toBe(0x2810);
   });
 
   it('BCR_FLR is RW and self-clearing on an endpoint, RW (BCRE) on a PCIe-to-PCI bridge, reserved on a root port', () => {
@@ -136,8 +136,8 @@ describe('PCIe field attributes', () => {
 
   it('LNKCTL2 Target Link Speed resets to LNKCAP Max Link Speed and is sticky', () => {
     const c = cap(0, 2, false, [[PCI_EXP_LNKCAP, 4, 0x00000413]]);
-    expect(maskAt(c.space.layout.masks.resetValue, c.at + PCI_EXP_LNKCTL2, 2) & 0xf).toBe(3);
-    expect(maskAt(c.space.layout.masks.sticky, c.at + PCI_EXP_LNKCTL2, 2) & 0xf).toBe(0xf);
+    expect(readLE(c.space.layout.masks.resetValue, c.at + PCI_EXP_LNKCTL2, 2) & 0xf).toBe(3);
+    expect(readLE(c.space.layout.masks.sticky, c.at + PCI_EXP_LNKCTL2, 2) & 0xf).toBe(0xf);
   });
 
   it('DEVCTL2 ARI forwarding enable is RW on downstream ports only', () => {
