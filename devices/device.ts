@@ -12,7 +12,7 @@ import type { DumpDevice } from './dump/types.js';
 import { headerRegisters } from './header.js';
 import { installResetHooks } from './reset-hooks.js';
 import { SPEC_PROFILE, type DeviceProfile } from './profile.js';
-import { walkCapabilities, type PlacedCapability, type WalkResult } from './walker.js';
+import { walkCapabilities, type WalkResult } from './walker.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE } from './pci-regs.js';
 
 export interface PciFunction {
@@ -45,8 +45,4 @@ export function buildFunction(dump: DumpDevice, profile: DeviceProfile = SPEC_PR
   // Writes that reset the function (Initiate FLR, PMCSR D3hot -> D0) act on the model as on hardware.
   installResetHooks(fn);
   return fn;
-}
-
-export function findCapability(fn: PciFunction, key: string): PlacedCapability | undefined {
-  return fn.walk.capabilities.find((c) => c.key === key && !c.overlaps);
 }

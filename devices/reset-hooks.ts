@@ -9,6 +9,7 @@
  * The reset itself follows the function's personality (spec, or QEMU 7.2 which, for instance,
  * resets nothing on D3hot -> D0). A trigger bit the profile makes read-only triggers nothing.
  */
+import { capabilityById } from './capability-lookup.js';
 import type { PciFunction } from './device.js';
 import { applyReset } from './reset.js';
 import {
@@ -26,8 +27,10 @@ function slice(ev: WriteEvent, reg: number, width: number): { written: number; b
   return { written: (ev.written >>> shift) & mask, before: (ev.before >>> shift) & mask, after: (ev.after >>> shift) & mask };
 }
 
+/** A standard capability's offset, when its registers are modelled (not truncated away). */
 function capOffset(fn: PciFunction, id: number): number | undefined {
-  return fn.walk.capabilities.find((c) => !c.extended && c.id === id && !c.overlaps && c.registers.length > 0)?.offset;
+  const cap = capabilityById(fn, id, false);
+  return cap && cap.registers.length > 0 ? cap.offset : undefined;
 }
 
 export function installResetHooks(fn: PciFunction): void {

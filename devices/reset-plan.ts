@@ -4,8 +4,8 @@
  * decided each bit, so the report can name the rule for every field that changed or survived.
  */
 import { readLE } from './bytes.js';
+import { capabilityById } from './capability-lookup.js';
 import type { PciFunction } from './device.js';
-import type { PlacedCapability } from './walker.js';
 import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.js';
 
 export class ResetPlan {
@@ -59,14 +59,6 @@ export class ResetPlan {
   }
 }
 
-/** The capability (standard or extended) whose bytes include `offset`. */
-export function capabilityAt(fn: PciFunction, offset: number): PlacedCapability | undefined {
-  return fn.walk.capabilities.find((c) => !c.overlaps && offset >= c.offset && offset < c.offset + c.size);
-}
-
-export function capabilityById(fn: PciFunction, id: number, extended: boolean): PlacedCapability | undefined {
-  return fn.walk.capabilities.find((c) => c.id === id && c.extended === extended && !c.overlaps);
-}
 
 /** DEVCAP.FLR of the function's PCIe capability (false without one). */
 export function hasFlr(fn: PciFunction): boolean {

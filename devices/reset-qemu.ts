@@ -12,7 +12,8 @@
  */
 import type { PciFunction } from './device.js';
 import { readLE } from './bytes.js';
-import { capabilityAt, capabilityById, hasFlr, type ResetPlan } from './reset-plan.js';
+import { capabilityAt, capabilityById } from './capability-lookup.js';
+import { hasFlr, type ResetPlan } from './reset-plan.js';
 import type { ResetKind } from './reset-kinds.js';
 import type { QemuResetHandlerKey } from './profile.js';
 import { aerVectorFor, type QemuAerVector } from './profiles/qemu-7.2-writes.js';

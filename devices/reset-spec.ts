@@ -21,7 +21,8 @@
  */
 import type { PciFunction } from './device.js';
 import { fieldMask, type FieldDef } from './registers.js';
-import { capabilityById, type ResetPlan } from './reset-plan.js';
+import { capabilityById } from './capability-lookup.js';
+import type { ResetPlan } from './reset-plan.js';
 import type { ResetKind } from './reset-kinds.js';
 import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_DEVCTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXT_CAP_ID_VC,

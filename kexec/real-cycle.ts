@@ -23,7 +23,7 @@
 import type { PciFunction } from '../devices/device.js';
 import { LusimError } from '../devices/errors.js';
 import { loadCarried, serializeSaved, type SaveFormat } from '../sim/cycle/carry.js';
-import { classifyCycle, countVerdicts, type LocatedRegister } from '../sim/cycle/classify.js';
+import { classifyCycle, countVerdicts, locatedRegisters } from '../sim/cycle/classify.js';
 import { attributeRestoreWrites, savedBits } from '../sim/cycle/provenance.js';
 import { runCycle } from '../sim/cycle/run.js';
 import type { FieldOutcome, Verdict } from '../sim/cycle/verdict.js';
@@ -152,11 +152,6 @@ function summarize(c: Capture, drivers: ReadonlyMap<string, string | null>): Cap
 function driverMap(devs: readonly PciDeviceInfo[]): Map<string, string | null> {
   // The agent prints domain-qualified addresses (0000:01:00.0); captures use bus:dev.fn.
   return new Map(devs.map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
-}
-
-function locatedRegisters(fn: PciFunction): LocatedRegister[] {
-  const owner = (off: number) => fn.walk.capabilities.find((c) => !c.overlaps && off >= c.offset && off < c.offset + c.size)?.key ?? 'header';
-  return fn.space.layout.registers.map((register) => ({ register, location: register.offset < 0x40 ? 'header' : owner(register.offset) }));
 }
 
 function need(c: Capture, id: string): FunctionCapture {

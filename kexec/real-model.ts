@@ -14,11 +14,11 @@
  */
 import type { FunctionAccess } from '../devices/access.js';
 import { readLE } from '../devices/bytes.js';
+import { registerLocation } from '../devices/capability-lookup.js';
 import { buildFunction, type PciFunction } from '../devices/device.js';
 import { parseBdf } from '../devices/dump/bdf.js';
 import { MsixBarModel, msixGeometry } from '../devices/msix-table.js';
 import { profileForDump } from '../devices/profiles/index.js';
-import type { RegisterDef } from '../devices/registers.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
 import { driverConfigure, kernelShutdown, simulateKexec, type ShutdownDriver } from '../sim/kexec-sim/index.js';
 import type { FunctionCapture } from './real-capture.js';
@@ -113,11 +113,6 @@ export interface RegisterDiff {
   readonly real: number;
 }
 
-function locationOf(fn: PciFunction, reg: RegisterDef): string {
-  if (reg.offset < 0x40) return 'header';
-  return fn.walk.capabilities.find((c) => !c.overlaps && reg.offset >= c.offset && reg.offset < c.offset + c.size)?.key ?? 'header';
-}
-
 /**
  * Every register (and every unclaimed dword) where `predicted` and `real` differ; `skipped`
  * offsets (not captured) are left out.
@@ -129,7 +124,7 @@ export function diffRegisters(fn: PciFunction, captured: Uint8Array, predicted: 
     if (skip(reg.offset)) continue;
     const p = readLE(predicted, reg.offset, reg.width);
     const r = readLE(real, reg.offset, reg.width);
-    if (p !== r) out.push({ location: locationOf(fn, reg), register: reg.name, offset: reg.offset, width: reg.width, captured: readLE(captured, reg.offset, reg.width), predicted: p, real: r });
+    if (p !== r) out.push({ location: registerLocation(fn, reg.offset), register: reg.name, offset: reg.offset, width: reg.width, captured: readLE(captured, reg.offset, reg.width), predicted: p, real: r });
   }
   const at = fn.space.layout.registerAt;
   for (let o = 0; o < Math.min(predicted.length, real.length); o += 4) {

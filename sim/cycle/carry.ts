@@ -8,6 +8,8 @@
  *    found": the slot gets the register's current value, so the restore writes back what is there.
  */
 import { readLE, writeLE } from '../../devices/bytes.js';
+import { capabilityById } from '../../devices/capability-lookup.js';
+import { PCI_EXT_CAP_ID_DSN } from '../../devices/pci-regs.js';
 import type { PciFunction } from '../../devices/device.js';
 import { SimError } from '../errors.js';
 import { parseLinuxBlob, pciLoadSavedState, pciStoreSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
@@ -27,7 +29,7 @@ export type Carried = { readonly format: SaveFormat; readonly bytes: Uint8Array 
 
 export function deviceIdentity(fn: PciFunction): LusimIdentity {
   const s = fn.space;
-  const dsnCap = fn.walk.capabilities.find((c) => c.extended && c.id === 0x03 && !c.overlaps);
+  const dsnCap = capabilityById(fn, PCI_EXT_CAP_ID_DSN, true);
   const base: LusimIdentity = {
     vendor: s.read(0x00, 2), device: s.read(0x02, 2), subsystemVendor: s.read(0x2c, 2), subsystemDevice: s.read(0x2e, 2),
     classCode: s.read(0x08, 4) >>> 8, revision: s.read(0x08, 1),
@@ -94,7 +96,7 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
   }
   let decoded;
   try {
-    decoded = decodeLusimV1(carried.bytes, { expectIdentity: deviceIdentity(fn), knownCapability: (id, ext) => fn.walk.capabilities.some((c) => c.id === id && c.extended === ext) });
+    decoded = decodeLusimV1(carried.bytes, { expectIdentity: deviceIdentity(fn), knownCapability: (id, ext) => capabilityById(fn, id, ext) !== undefined });
   } catch (e) {
     if (!(e instanceof SimError)) throw e;
     saved.stateSaved = false;
@@ -107,7 +109,7 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
   for (const buf of saved.savedCapSpace) {
     const slots = bufferSlots(profileB.layouts, buf.capNr, buf.extended, rt);
     if (!slots) { notes.push(`${bufferName(buf.capNr, buf.extended)} is a table, not a register list: lusim-v1 does not carry it (left as saved at enumeration)`); continue; }
-    const cap = fn.walk.capabilities.find((c) => c.id === buf.capNr && c.extended === buf.extended && !c.overlaps);
+    const cap = capabilityById(fn, buf.capNr, buf.extended);
     for (const s of slots) {
       const rec = decoded.records.find((r) => r.capId === buf.capNr && r.extended === buf.extended && r.offset === s.offset && r.width === s.width);
       if (rec) { writeLE(buf.data, s.dataOffset, s.width, rec.value); continue; }

@@ -3,6 +3,8 @@
  * with the state after the new kernel restored, and say for each field why it is what it is.
  * The inputs are plain data so the same classifier serves the simulated cycle and the real run.
  */
+import { registerLocation } from '../../devices/capability-lookup.js';
+import type { PciFunction } from '../../devices/device.js';
 import type { ByteMasks } from '../../devices/compile.js';
 import { readLE } from '../../devices/bytes.js';
 import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
@@ -12,6 +14,11 @@ export interface LocatedRegister {
   readonly register: RegisterDef;
   /** 'header' or a capability key. */
   readonly location: string;
+}
+
+/** Every register of a modelled function with where it lives (header or capability key). */
+export function locatedRegisters(fn: PciFunction): LocatedRegister[] {
+  return fn.space.layout.registers.map((register) => ({ register, location: registerLocation(fn, register.offset) }));
 }
 
 export interface ConfigWrite {

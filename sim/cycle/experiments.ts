@@ -3,6 +3,8 @@
  * way an innocuous commit would, carried once in the Linux blob and once in lusim-v1. This is the
  * October 2025 review's question in one table: what does a layout change do to a device?
  */
+import { capabilityById } from '../../devices/capability-lookup.js';
+import { PCI_CAP_ID_EXP, PCI_EXT_CAP_ID_ERR } from '../../devices/pci-regs.js';
 import type { PciFunction } from '../../devices/device.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
 import { fieldName } from './matrix.js';
@@ -32,7 +34,7 @@ export async function runDriftExperiments(make: () => PciFunction, opts: { from:
       const fn = make();
       const buffer = drift.split(':')[0];
       // The AER root slots (ROOT_COMMAND) exist only where pcie_cap_has_rtctl: Root Ports and RCECs.
-      const applicable = fn.walk.capabilities.some((c) => !c.overlaps && (buffer === 'pcie' ? !c.extended && c.id === 0x10 : c.extended && c.id === 0x01))
+      const applicable = (buffer === 'pcie' ? capabilityById(fn, PCI_CAP_ID_EXP, false) : capabilityById(fn, PCI_EXT_CAP_ID_ERR, true)) !== undefined
         && (!/ROOT_/.test(drift) || hasRtctl(fn));
       const r = await runCycle(fn, { from: opts.from, to: opts.to, format, flow: 'plain', drift, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.makeParent ? { parent: opts.makeParent() } : {}) });
       out.push({

@@ -3,6 +3,8 @@
  * table and PBA modelled in their BAR (devices/msix-table.ts), as one FunctionAccess.
  */
 import type { FunctionAccess } from '../../devices/access.js';
+import { capabilityById } from '../../devices/capability-lookup.js';
+import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 import type { PciFunction } from '../../devices/device.js';
 import { DeviceError } from '../../devices/errors.js';
 import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
@@ -14,7 +16,7 @@ export interface ModelUnderTest {
 }
 
 export function modelUnderTest(fn: PciFunction): ModelUnderTest {
-  const cap = fn.walk.capabilities.find((c) => !c.extended && c.id === 0x11 && !c.overlaps);
+  const cap = capabilityById(fn, PCI_CAP_ID_MSIX, false);
   let msix: MsixBarModel | undefined;
   if (cap) {
     const s = fn.space;

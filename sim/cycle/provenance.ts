@@ -5,6 +5,7 @@
  * whatever kernel A put at the same bytes of its data[]; if A's layout names another register
  * there, the restore corrupts.
  */
+import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { WriteLogEntry } from '../linux/write-log.js';
 import { bufferSlots, type PlacedSlot } from '../linux/layouts.js';
@@ -31,9 +32,7 @@ export function bufferName(capNr: number, extended: boolean): string {
   return BUFFER_NAMES[`${extended}:${capNr}`] ?? `${extended ? 'ext' : 'cap'} 0x${capNr.toString(16)}`;
 }
 
-function capOffset(fn: PciFunction, capNr: number, extended: boolean): number | undefined {
-  return fn.walk.capabilities.find((c) => c.id === capNr && c.extended === extended && !c.overlaps)?.offset;
-}
+const capOffset = (fn: PciFunction, capNr: number, extended: boolean): number | undefined => capabilityById(fn, capNr, extended)?.offset;
 
 /** pcie_cap_has_rtctl: Root Port or RCEC (PCI_EXP_FLAGS_TYPE 4 or 10). */
 export function hasRtctl(fn: PciFunction): boolean {

@@ -21,6 +21,7 @@
  * fields are judged with the device's. Without it the device is modelled alone.
  */
 import type { FunctionAccess } from '../../devices/access.js';
+import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { ResetKind } from '../../devices/reset.js';
 import { applyReset } from '../../devices/reset.js';
@@ -39,7 +40,7 @@ import { driverConfigure, kernelEnumerate, kernelShutdown, type ShutdownDriver, 
 import { newStepLog } from '../kexec-sim/writer.js';
 import { pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { loadCarried, serializeSaved, type Carried, type SaveFormat } from './carry.js';
-import { classifyCycle, countVerdicts, type ConfigWrite, type LocatedRegister } from './classify.js';
+import { classifyCycle, countVerdicts, locatedRegisters, type ConfigWrite, type LocatedRegister } from './classify.js';
 import { modelUnderTest } from './model-access.js';
 import { attributeRestoreWrites, savedBits, type BufferFill } from './provenance.js';
 import type { CycleFunction, FieldOutcome, Verdict } from './verdict.js';
@@ -121,11 +122,6 @@ export function defaultDriver(fn: PciFunction): ShutdownDriver {
 
 const bdfOf = (fn: PciFunction) => `${fn.bdf.bus.toString(16).padStart(2, '0')}:${fn.bdf.device.toString(16).padStart(2, '0')}.${fn.bdf.fn}`;
 
-function locatedRegisters(fn: PciFunction): LocatedRegister[] {
-  const owner = (off: number) => fn.walk.capabilities.find((c) => !c.overlaps && off >= c.offset && off < c.offset + c.size)?.key ?? 'header';
-  return fn.space.layout.registers.map((register) => ({ register, location: register.offset < 0x40 ? 'header' : owner(register.offset) }));
-}
-
 function stepWrites(log: StepLog): ConfigWrite[] {
   return log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
 }
@@ -135,7 +131,7 @@ function traceWrites(log: WriteLog, target: CycleFunction = 'dev'): ConfigWrite[
 }
 
 function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunction): void {
-  const cap = fn.walk.capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_MSIX && !c.overlaps);
+  const cap = capabilityById(fn, PCI_CAP_ID_MSIX, false);
   if (!cap || vectors.length === 0) return;
   const table = fn.space.read(cap.offset + 4, 4);
   dev.kernel.msix = {
@@ -368,7 +364,7 @@ async function pciResetSecondaryBus(port: PciDev): Promise<void> {
   await port.access.config.writew(PCI_BRIDGE_CONTROL, ctrl & ~PCI_BRIDGE_CTL_BUS_RESET & 0xffff);
 }
 
-const hasL1ss = (fn: PciFunction) => fn.walk.capabilities.some((c) => c.extended && c.id === PCI_EXT_CAP_ID_L1SS && !c.overlaps);
+const hasL1ss = (fn: PciFunction) => capabilityById(fn, PCI_EXT_CAP_ID_L1SS, true) !== undefined;
 
 /**
  * Why kernel B's pcie/aspm.c pci_restore_aspm_l1ss_state (v6.12+) leaves a device's L1SS alone:

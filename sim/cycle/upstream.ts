@@ -12,6 +12,7 @@
  * PCI core preserves no config-space values"). So kernel B's view of the port is its own
  * enumeration: its own buffers, filled by its own saves.
  */
+import { capabilityById } from '../../devices/capability-lookup.js';
 import type { FunctionAccess } from '../../devices/access.js';
 import type { PciFunction } from '../../devices/device.js';
 import {
@@ -26,9 +27,7 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import type { PlatformOptions } from '../kexec-sim/index.js';
 
-function pcieOffset(fn: PciFunction): number | undefined {
-  return fn.walk.capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP && !c.overlaps)?.offset;
-}
+const pcieOffset = (fn: PciFunction): number | undefined => capabilityById(fn, PCI_CAP_ID_EXP, false)?.offset;
 
 export function isRootPort(fn: PciFunction): boolean {
   const pcie = pcieOffset(fn);
@@ -84,7 +83,7 @@ export function platformBelow(port: PciFunction): Partial<PlatformOptions> {
 export async function enumeratePort(profile: KernelProfile, access: FunctionAccess, port: PciFunction): Promise<PciDev> {
   const dev = newPciDev(access, { name: 'parent', kernel: { ltrPath: ltrPath(port) } });
   await pciSetupDevice(dev);
-  const hasDpc = port.walk.capabilities.some((c) => c.extended && c.id === PCI_EXT_CAP_ID_DPC && !c.overlaps);
+  const hasDpc = capabilityById(port, PCI_EXT_CAP_ID_DPC, true) !== undefined;
   await allocateSaveBuffers(profile, dev, { dpcServiceBound: hasDpc && dev.kernel.aerNative });
   await pciBusAddDevice(profile, dev);
   await dev.tracer.run('pcie_portdrv_probe', () => pciSaveState(profile, dev));
