@@ -53,7 +53,7 @@ export function resolveDevice(arg: string, bdf: string | undefined): ResolvedDev
   const all = readDumpFile(arg);
   const devices = pickDevices(all, bdf);
   if (devices.length > 1) {
-    throw new CliError('bad-option', `${arg} holds ${devices.length} functions; pick one with --device (${devices.map((d) => `${d.bdf.bus.toString(16).padStart(2, '0')}:${d.bdf.device.toString(16).padStart(2, '0')}.${d.bdf.fn}`).join(', ')})`);
+    throw new CliError('bad-option', `${arg} holds ${devices.length} functions; pick one with --device (${devices.map((d) => formatBdf(d.bdf)).join(', ')})`);
   }
   const port = new Topology(all).place(devices[0].bdf).parent;
   return { dump: devices[0], label: arg, ...(port ? { parent: { dump: port.dump, label: `${arg} ${formatBdf(port.bdf)}` } } : {}) };

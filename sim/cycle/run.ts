@@ -23,6 +23,7 @@
 import type { FunctionAccess } from '../../devices/access.js';
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
+import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetKind } from '../../devices/reset.js';
 import { applyReset } from '../../devices/reset.js';
 import { connectSecondaryBus } from '../../devices/reset-hooks.js';
@@ -120,7 +121,7 @@ export function defaultDriver(fn: PciFunction): ShutdownDriver {
   return 'none';
 }
 
-const bdfOf = (fn: PciFunction) => `${fn.bdf.bus.toString(16).padStart(2, '0')}:${fn.bdf.device.toString(16).padStart(2, '0')}.${fn.bdf.fn}`;
+const bdfOf = (fn: PciFunction) => formatBdf(fn.bdf);
 
 function stepWrites(log: StepLog): ConfigWrite[] {
   return log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
