@@ -78,9 +78,8 @@ const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
 
 export function walkCapabilities(bytes: Uint8Array): WalkResult {
   const findings: WalkFinding[] = [];
-  const rb = (o: number) => (o >= 0 && o < bytes.length ? bytes[o] : 0xff);
-  const rw = (o: number) => rb(o) | (rb(o + 1) << 8);
-  const rl = (o: number) => (rw(o) | (rw(o + 2) << 16)) >>> 0;
+  // Absolute reads; past the end of the dump they read 0xff, as config reads of absent bytes do.
+  const { readb: rb, readw: rw, readl: rl } = capReader(bytes, 0, undefined, 0);
 
   if (bytes.length < 64) {
     return { capabilities: [], findings: [{ code: 'truncated-capability', severity: 'error', chain: 'header', offset: 0, message: `only ${bytes.length} bytes: a config header needs 64`, linux: 'n/a' }] };
