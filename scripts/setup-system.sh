@@ -2,7 +2,8 @@
 # Debian packages the real-run tests need (README, ecosystem.md). Installs only what is missing;
 # needs root or sudo. Everything else lusim needs comes from npm.
 set -eu
-PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio"
+# make, gcc-12 and binutils build the guest module for bookworm kernels (kexec/guest-module).
+PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio make gcc-12 binutils"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,19 @@
+import { LusimError } from '../../devices/errors.js';
+
+export type GuestModuleErrorCode =
+  /** Debian has no linux-headers packages for the kernel (or they failed to download/unpack). */
+  | 'headers-missing'
+  /** The sid build root (mmdebstrap) for 7.x kernels could not be made. */
+  | 'build-root'
+  /** make/gcc failed: details.output holds the compiler's last lines. */
+  | 'build-failed'
+  /** A host tool the build needs is missing (make, gcc-12, unshare). */
+  | 'host-missing'
+  /** insmod refused the module in the guest: details.dmesg holds the kernel's last lines. */
+  | 'load-failed'
+  /** The guest kernel has no debugfs, or the module's files are not there. */
+  | 'debugfs-missing'
+  /** The module answered something the host cannot parse. */
+  | 'bad-answer';
+
+export class GuestModuleError extends LusimError<GuestModuleErrorCode> {}
