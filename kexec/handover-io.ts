@@ -9,7 +9,7 @@
  */
 import { LusimError } from '../devices/errors.js';
 import { decodeHandover, encodeHandover, type PreservedDevice } from '../sim/formats/kho-envelope.js';
-import { checkRange, type HandoverRange } from './handover.js';
+import { checkRange, MODULE_SLOTS, type HandoverRange } from './handover.js';
 import type { QtestClient } from './qtest.js';
 
 export type HandoverIoErrorCode =
@@ -45,8 +45,8 @@ export async function writeHandover(qtest: QtestClient, range: HandoverRange, de
   checkRange(range);
   const t0 = performance.now();
   const bytes = encodeHandover(devices);
-  if (bytes.length > range.size) {
-    throw new HandoverIoError('too-large', `the handover envelope is ${bytes.length} bytes, larger than the ${range.size}-byte range; reserve a bigger range.`, { bytes: bytes.length, size: range.size });
+  if (bytes.length > MODULE_SLOTS.offset(range)) {
+    throw new HandoverIoError('too-large', `the handover envelope is ${bytes.length} bytes, larger than the lower half of the ${range.size}-byte range (the upper half holds the guest module's slots); reserve a bigger range.`, { bytes: bytes.length, size: range.size });
   }
   for (let off = 0; off < bytes.length; off += CHUNK) await qtest.b64write(range.base + off, bytes.subarray(off, Math.min(bytes.length, off + CHUNK)));
   return { range, bytes, ms: performance.now() - t0 };

@@ -29,6 +29,14 @@ export interface HandoverRange {
 export const PAGE = 4096;
 export const DEFAULT_HANDOVER: HandoverRange = { base: 0x2000_0000, size: 0x10_0000 };
 
+/**
+ * Where the guest module (kexec/guest-module/lusim_pci.c SLOT_AREA_OFFSET, SLOT_SIZE) stashes the
+ * blobs the kernel stores: the upper half of the range, 16 KiB per slot, each a 16-byte header
+ * { u32 magic "LUSB", u32 size, u32 crc32, u32 0 } and the blob. The host's envelope
+ * (handover-io.ts) stays in the lower half.
+ */
+export const MODULE_SLOTS = { magic: 0x4253554c, header: 16, size: 0x4000, offset: (r: HandoverRange): number => r.size / 2, count: 32 } as const;
+
 export function checkRange(r: HandoverRange, guestMemBytes?: number): HandoverRange {
   const ok = Number.isSafeInteger(r.base) && Number.isSafeInteger(r.size) && r.size > 0 && r.base % PAGE === 0 && r.size % PAGE === 0 && r.base >= 0x100_0000;
   if (!ok) throw new HandoverError('bad-range', `handover range base 0x${r.base.toString(16)} size 0x${r.size.toString(16)} must be page aligned, non-empty and above 16 MiB (below it the kernel is loaded).`, { ...r });

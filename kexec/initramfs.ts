@@ -206,6 +206,8 @@ export interface InitramfsSpec {
   /** Modules to load at boot; default: those of planDrivers(kernel, devices). */
   readonly modules?: readonly string[];
   readonly next?: readonly NextKernel[];
+  /** lusim's guest module built for this kernel (kexec/guest-module), loaded by the agent's KMOD. */
+  readonly guestModule?: { readonly ko: Uint8Array; readonly handover: HandoverRange };
 }
 
 export interface BuiltInitramfs {
@@ -269,6 +271,11 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
   file(`${modRoot}/modules.dep`, modulesDep(mods));
   file('lusim/modules.load', mods.map((m) => `/${modRoot}/${m.rel}\n`).join(''));
   file('lusim/release', `${spec.kernel.release}\n`);
+  if (spec.guestModule) {
+    const { ko, handover } = spec.guestModule;
+    file('lusim/lusim_pci.ko', ko);
+    file('lusim/lusim_pci.params', `handover_base=0x${handover.base.toString(16)} handover_size=0x${handover.size.toString(16)}\n`);
+  }
   for (const n of next) {
     if (!NAME.test(n.name)) throw new InitramfsError('bad-spec', `next-kernel name "${n.name}" must match ${NAME} (the agent refuses anything else).`, { name: n.name });
     if (!CMDLINE.test(n.cmdline)) throw new InitramfsError('bad-spec', `command line for ${n.name} may only contain ${CMDLINE.source}: "${n.cmdline}".`, { cmdline: n.cmdline });
@@ -308,6 +315,8 @@ export interface ChainOptions {
   readonly devices: readonly string[];
   /** The handover range: kexec loads nothing below its end (NextKernel.memMin). */
   readonly handover: HandoverRange;
+  /** Guest modules by kernel release: each image of the chain carries its own kernel's. */
+  readonly guestModules?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -318,7 +327,8 @@ export function buildChain(chain: readonly KernelImage[], o: ChainOptions, root:
   const out: BuiltInitramfs[] = [];
   let next: NextKernel | undefined;
   for (let i = chain.length - 1; i >= 0; i--) {
-    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, next: next ? [next] : [] }, root);
+    const ko = o.guestModules?.get(chain[i]!.release);
+    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, next: next ? [next] : [], ...(ko ? { guestModule: { ko, handover: o.handover } } : {}) }, root);
     out.unshift(built);
     next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: o.cmdline(chain[i]!), memMin: o.handover.base + o.handover.size };
   }

@@ -75,6 +75,33 @@ kload() {
   kexec -l -i --mem-min="$memmin" "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
 }
 
+# lusim's guest module (kexec/guest-module/lusim_pci.c): its debugfs control file and answers.
+DBG=/sys/kernel/debug/lusim_pci
+kmod() {
+  [ -f /lusim/lusim_pci.ko ] || { echo "no guest module in this initramfs"; return 3; }
+  [ -d "$DBG" ] && return 0
+  grep -q debugfs /proc/filesystems || { echo "debugfs-missing: this kernel has no debugfs"; return 5; }
+  grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug || { echo "debugfs-missing: mount failed"; return 5; }
+  read -r params < /lusim/lusim_pci.params
+  # shellcheck disable=SC2086 # params is "handover_base=0x... handover_size=0x..." from the image builder
+  insmod /lusim/lusim_pci.ko $params || { echo "load-failed: insmod refused the module"; dmesg | tail -n 8; return 4; }
+  [ -w "$DBG/ctl" ] || { echo "debugfs-missing: $DBG/ctl did not appear"; return 5; }
+}
+is_slot() {
+  case "$1" in [0-9]|[0-2][0-9]|3[01]) return 0 ;; *) return 1 ;; esac
+}
+# KPCI <verb> <arg>: one module command, its answer on stdout (see lusim_pci.c).
+kpci() {
+  case "$1" in
+    save|store|load|restore|buffers) is_bdf "$2" || bad || return ;;
+    stash|unstash) is_slot "$2" || bad || return ;;
+    blob) [ -z "$2" ] || bad || return ;;
+    *) bad; return ;;
+  esac
+  [ -w "$DBG/ctl" ] || { echo "debugfs-missing: the guest module is not loaded (KMOD first)"; return 5; }
+  echo "$1 $2" > "$DBG/ctl" && cat "$DBG/result"
+}
+
 bad() { echo "bad arguments for $cmd"; return 2; }
 
 run() {
@@ -101,6 +128,8 @@ run() {
       has_dev "$a" || return
       [ -e "$SYS/bus/pci/devices/$a/reset" ] || { echo "$a has no reset method"; return 3; }
       echo 1 > "$SYS/bus/pci/devices/$a/reset" ;;
+    KMOD) [ -z "$a" ] || bad && kmod ;;
+    KPCI) kpci "$a" "$b" ;;
     KLOAD) is_name "$a" && is_nonce "$b" || bad && kload "$a" "$b" ;;
     # kexec -e does not return when it works: the host then waits for the next agent's READY.
     KEXEC) [ -z "$a" ] || bad && sync && kexec -e ;;
