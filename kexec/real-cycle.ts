@@ -35,6 +35,7 @@ import { kernelProfile } from '../sim/linux/profiles.js';
 import { pciRestoreState } from '../sim/linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import type { PciDeviceInfo } from './agent-client.js';
+import type { KernelImage } from './kernels.js';
 import type { HandoverRange } from './handover.js';
 import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
 import type { DeviceSpec } from './launcher.js';
@@ -43,6 +44,11 @@ import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession } from './real-session.js';
+import { buildModule } from './guest-module/build.js';
+import { GuestModule } from './guest-module/client.js';
+import { cacheRoot } from './kernels.js';
+import { kernelRestore, kernelSave, type KernelRestore, type KernelSave } from './real-kernel-saver.js';
+import type { Drift } from '../sim/linux/drift.js';
 import { PCI_COMMAND, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_FLAGS_ENABLE } from '../devices/pci-regs.js';
 
 export interface RealCycleOptions {
@@ -58,7 +64,16 @@ export interface RealCycleOptions {
   readonly bootTimeoutMs?: number;
   readonly kexecTimeoutMs?: number;
   readonly range?: HandoverRange;
+  /**
+   * Who saves and restores: `kernel` (default), the guest kernels themselves through lusim's module
+   * (kexec/real-kernel-saver.ts); `host`, kernel A's and B's profiles run from the host over qtest.
+   */
+  readonly saver?: Saver;
+  /** Layout drifts applied to the real blob before the kexec (kernel saver only). */
+  readonly drift?: readonly Drift[];
 }
+
+export type Saver = 'kernel' | 'host';
 
 /** What a capture says about one function, for the report. */
 export interface FunctionSummary {
@@ -102,6 +117,13 @@ export interface DeviceResult {
   readonly counts?: Record<Verdict, number>;
   /** Step 5: where the model's own cycle ends elsewhere than the real one. */
   readonly modelDifferences?: readonly FieldDifference[];
+  /** --saver kernel: the real blob and load, beside the model's (kexec/real-kernel-saver.ts). */
+  readonly kernel?: {
+    readonly save: Omit<KernelSave, 'carried' | 'savedByOld'> & { readonly carried?: { readonly size: number; readonly hex: string } };
+    readonly load: KernelRestore['load'] & { readonly stateSavedBefore: boolean };
+    /** Registers where the real restored state differs from the model's prediction for it. */
+    readonly restoredVsPredicted: readonly RegisterDiff[];
+  };
 }
 
 export interface FidelityResult {
@@ -120,7 +142,7 @@ export interface FidelityResult {
 export interface RealCycleReport {
   ok: boolean;
   error?: { readonly code: string; readonly message: string; readonly phase: string };
-  readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat };
+  readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat; readonly saver: Saver; readonly drift: readonly string[] };
   kernels?: { from: { release: string; profile: KernelProfileId }; to: { release: string; profile: KernelProfileId } };
   readonly phases: { name: string; ms: number }[];
   totalMs: number;
@@ -178,12 +200,34 @@ function compareWithModel(real: readonly FieldOutcome[], model: readonly FieldOu
   return out;
 }
 
+function checkSaver(saver: Saver, format: SaveFormat, drift: readonly Drift[]): void {
+  // The module implements the kernel's own linux-blob only: no guest kernel restores lusim-v1.
+  if (saver === 'kernel' && format !== 'linux-blob') throw new RealRunError('bad-option', `--saver kernel carries what the guest kernel's pci_store_saved_state writes (linux-blob); --format ${format} needs --saver host.`, { saver, format });
+  if (saver === 'host' && drift.length > 0) throw new RealRunError('bad-option', `--drift on the real run edits the blob kernel A stored, which needs --saver kernel.`, { saver });
+}
+
+async function buildModules(kernels: readonly KernelImage[], progress?: (m: string) => void): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const k of kernels) if (!out.has(k.release)) out.set(k.release, (await buildModule(k, cacheRoot(), (m) => progress?.(`module ${k.release}: ${m}`))).bytes);
+  return out;
+}
+
+function kernelBlock(save: KernelSave, restore: KernelRestore & { stateSavedBefore: boolean }, mid: FunctionCapture, final: FunctionCapture): NonNullable<DeviceResult['kernel']> {
+  const { carried, savedByOld: _s, ...rest } = save;
+  return {
+    save: { ...rest, ...(save.drifted ? { carried: { size: carried.length, hex: Buffer.from(carried).toString('hex') } } : {}) },
+    load: { ...restore.load, stateSavedBefore: restore.stateSavedBefore },
+    restoredVsPredicted: diffRegisters(modelFromCapture(mid).fn, mid.config, restore.predicted, final.config, mid.skipped),
+  };
+}
+
 export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport> {
   const t0 = performance.now();
+  const saver = o.saver ?? 'kernel';
   const phases = new Phases();
   const report: RealCycleReport = {
     ok: false,
-    options: { devices: o.endpoints.map((d) => d.id), from: o.from, to: o.to, format: o.format },
+    options: { devices: o.endpoints.map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
     phases: phases.entries,
     totalMs: 0,
     captures: {},
@@ -197,12 +241,14 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   };
   let session: GuestSession | undefined;
   try {
+    checkSaver(saver, o.format, o.drift ?? []);
     const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
     const A = kernelProfile(ka!.profile);
     const B = kernelProfile(kb!.profile);
     report.kernels = { from: { release: ka!.release, profile: ka!.profile }, to: { release: kb!.release, profile: kb!.profile } };
+    const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}) }, phases);
     const s = session;
     o.progress?.(`kernel A ${s.release} is up`);
 
@@ -213,8 +259,19 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     report.captures.a = summarize(capA, driversA);
     const targets = o.endpoints.map((e) => need(capA, e.id));
 
-    // 2. Save with kernel A's profile over qtest, serialize, write the envelope.
-    const saved = await step('save A', async () => {
+    // 2. Save: kernel A itself (its module), or kernel A's profile over qtest; write the envelope.
+    const kernelSaves = new Map<string, KernelSave>();
+    if (saver === 'kernel') {
+      const mod = new GuestModule(s.agent);
+      await step('module load A', () => s.guard(mod.load()));
+      await step('save A (kernel)', async () => {
+        for (const [i, t] of targets.entries()) kernelSaves.set(t.id, await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? [])));
+      });
+    }
+    const saved = saver === 'kernel' ? targets.map((t) => {
+      const k = kernelSaves.get(t.id)!;
+      return { t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [] as string[] };
+    }) : await step('save A', async () => {
       const out = [];
       for (const t of targets) {
         const cfg = pciA.config(t.id);
@@ -264,7 +321,21 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       const dB = driversB.get(b.bdf) ?? null;
       if (dB) report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), await predictUnbind(b, { kernel: kb!.profile, driver: dB }), dB, null));
     }
-    const restored = await step('restore B', async () => {
+    const kernelRestores = new Map<string, KernelRestore & { stateSavedBefore: boolean }>();
+    if (saver === 'kernel') {
+      const mod = new GuestModule(s.agent);
+      await step('module load B', () => s.guard(mod.load()));
+      await step('restore B (kernel)', async () => {
+        for (const [i, x] of saved.entries()) {
+          const r = await s.guard(kernelRestore(mod, need(capMid, x.t.id), i, A, B, x.carried.bytes!));
+          kernelRestores.set(x.t.id, { ...r, stateSavedBefore: r.before.stateSaved });
+        }
+      });
+    }
+    const restored = saver === 'kernel' ? saved.map((x) => {
+      const k = kernelRestores.get(x.t.id)!;
+      return { x, mid: need(capMid, x.t.id), load: k.modelLoad, restoreWrites: k.restoreWrites };
+    }) : await step('restore B', async () => {
       const out = [];
       for (const x of saved) {
         const mid = need(capMid, x.t.id);
@@ -310,6 +381,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
           fields: fields.filter((f) => f.verdict !== 'unchanged'),
           counts: countVerdicts(fields),
           modelDifferences: compareWithModel(fields, model.fields),
+          ...(saver === 'kernel' ? { kernel: kernelBlock(kernelSaves.get(a.id)!, kernelRestores.get(a.id)!, r.mid, need(capFinal, a.id)) } : {}),
         });
       }
     });

@@ -20,7 +20,9 @@ export type RealRunErrorCode =
   /** kexec load/exec failed or the next kernel's agent never answered. */
   | 'kexec-failed'
   /** A device lusim started is missing from QEMU's query-pci or the capture. */
-  | 'device-missing';
+  | 'device-missing'
+  /** Options that cannot go together (e.g. --saver kernel with --format lusim-v1). */
+  | 'bad-option';
 
 export class RealRunError extends LusimError<RealRunErrorCode> {}
 
@@ -62,6 +64,8 @@ export interface GuestOptions {
   readonly bootTimeoutMs?: number;
   readonly smp?: number;
   readonly memoryMiB?: number;
+  /** lusim's guest module per kernel release (kexec/guest-module), carried in each kernel's image. */
+  readonly guestModules?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface GuestSession {
@@ -83,7 +87,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
   const range = o.range ?? DEFAULT_HANDOVER;
   const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
   const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
-  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => kexecCmdline, devices: o.endpoints.map((d) => d.driver), handover: range }));
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => kexecCmdline, devices: o.endpoints.map((d) => d.driver), handover: range, ...(o.guestModules ? { guestModules: o.guestModules } : {}) }));
   const channel: AgentChannel = await openAgentChannel();
   const nonce = newNonce();
   let q: QemuInstance;

@@ -12,6 +12,7 @@ import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
 import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
+import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
@@ -26,6 +27,8 @@ export interface QemuCycleCliOptions {
   fetch?: boolean;
   bootTimeout?: string;
   out?: string;
+  saver?: string;
+  drift?: string;
 }
 
 /** Options only `--qemu` uses (`--from/--to/--format/--device/--json` are the cycle command's own). */
@@ -34,7 +37,8 @@ export function registerQemuOptions(cmd: Command): Command {
     .option('--qemu', `run the cycle on real Debian kernels in QEMU (devices: ${REAL_DEVICE_NAMES.join(', ')}, comma-separated, as DEVICE or --device); --from/--to take a series (6.1, 6.12, 7.x) or a profile id`)
     .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
     .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
-    .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file');
+    .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file')
+    .option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)', 'kernel');
 }
 
 function seconds(v: string | undefined): number | undefined {
@@ -48,8 +52,13 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
   const endpoints = parseRealDevices(opts.device ?? deviceArg);
   const bootTimeoutMs = seconds(opts.bootTimeout);
+  const saver = opts.saver ?? 'kernel';
+  if (saver !== 'kernel' && saver !== 'host') throw new CliError('bad-option', `--saver "${saver}": use kernel or host`, { value: saver });
+  if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
+  const drift = opts.drift ? parseDrift(opts.drift) : [];
+  if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   const report = await runRealCycle({
-    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat,
+    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift,
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
@@ -65,10 +74,23 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
 
 const hex = (v: number, w = 4) => `0x${v.toString(16).padStart(w, '0')}`;
 
+const entries = (e: readonly { capNr: number; extended: boolean; size: number }[]) => e.map((x) => `${x.extended ? 'ext' : 'std'} ${hex(x.capNr, 2)} (${x.size})`).join(', ') || 'none';
+
+function renderKernelSaver(k: NonNullable<RealCycleReport['devices'][number]['kernel']>): string[] {
+  const { save, load } = k;
+  const out = [`    kernel A stored ${save.real.size} bytes: ${entries(save.real.entries)}; the model stores ${save.model ? `${save.model.size} bytes: ${entries(save.model.entries)}` : 'nothing'}; ${save.differences.length} bytes differ`];
+  for (const d of save.differences) out.push(`      blob byte ${d.offset} (${d.where} ${d.register}): real ${hex(d.real, 2)}, model ${hex(d.model, 2)} [${d.why}]`);
+  if (save.carried) out.push(`    drifted blob carried: ${save.carried.size} bytes`);
+  out.push(`    kernel B: state_saved ${load.stateSavedBefore ? 1 : 0} before the load; pci_load_saved_state returned ${load.ret} (model ${load.model.ret}); copied ${load.copied.join(', ')}${load.refusedAt ? `; refused at ${load.refusedAt}` : ''}`);
+  out.push(`    restored state vs the model's prediction: ${k.restoredVsPredicted.length === 0 ? 'agree' : `${k.restoredVsPredicted.length} registers differ`}`);
+  for (const d of k.restoredVsPredicted) out.push(`      ${d.register} @${hex(d.offset, 3)}: model ${hex(d.predicted, d.width * 2)}, real ${hex(d.real, d.width * 2)}`);
+  return out;
+}
+
 export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
-  out.push(`Real cycle: ${r.options.devices.join(', ')} behind root ports, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
+  out.push(`Real cycle: ${r.options.devices.join(', ')} behind root ports, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
   for (const [name, c] of Object.entries(r.captures)) {
     if (!c) continue;
@@ -87,6 +109,7 @@ export function renderRealCycle(r: RealCycleReport): string {
     if (d.counts) out.push(`    verdicts: ${Object.entries(d.counts).filter(([v, n]) => v !== 'unchanged' && n > 0).map(([v, n]) => `${n} ${v}`).join(', ') || 'every field unchanged'}`);
     for (const f of d.fields ?? []) out.push(`      ${f.verdict.padEnd(9)} ${f.register}.${f.field} ${f.before} -> ${f.mid} -> ${f.after}: ${f.rule}`);
     for (const m of d.modelDifferences ?? []) out.push(`    model's cycle differs: ${m.register}.${m.field} model ${m.model.after} (${m.model.verdict}), real ${m.real.after} (${m.real.verdict})`);
+    if (d.kernel) out.push(...renderKernelSaver(d.kernel));
   }
   if (r.error) out.push(`  error (${r.error.code}): ${r.error.message}`);
   return `${out.join('\n')}\n`;
