@@ -372,7 +372,9 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
           oldKernel: A.id, newKernel: B.id,
         });
         // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
-        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null) });
+        // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
+        const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
+        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
         report.devices.push({
           id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(r.mid.bdf) ?? null,
           save: { ret: r.x.ret, writes: r.x.writes, carriedBytes: r.x.carried.bytes?.length ?? null },
