@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  * may also have been the KASLR decompressor stall under TCG that kexec'd kernels now avoid with
  * nokaslr: docs/real-run.md. Either way, booting suites alone keep their timings meaningful.)
  */
-const BOOTING = ['test/e2e/boot-kexec.test.ts', 'test/e2e/real-cycle.test.ts', 'test/e2e/reset-methods-live.test.ts'];
+const BOOTING = ['test/e2e/boot-kexec.test.ts', 'test/e2e/real-cycle.test.ts', 'test/e2e/real-cycle-kernel.test.ts', 'test/e2e/reset-methods-live.test.ts'];
 
 export default defineConfig({
   test: {

@@ -19,7 +19,7 @@ if (!findKernel(from) || !findKernel(to)) {
   process.exit(0);
 }
 
-const r = await runRealCycle({ endpoints: parseRealDevices(devices), from, to, format: 'lusim-v1', fetch: false });
+const r = await runRealCycle({ endpoints: parseRealDevices(devices), from, to, format: 'lusim-v1', saver: 'host', fetch: false });
 if (!r.ok) {
   console.log(`real cycle failed in ${r.error?.phase}: ${r.error?.message}`);
   process.exit(1);

@@ -1,5 +1,6 @@
 /**
- * The real cycle (kexec/real-cycle.ts) on Debian cloud kernels in QEMU, e1000e and nvme each behind
+ * The real cycle (kexec/real-cycle.ts) with the host as saver (--saver host: kernel A's and B's
+ * profiles over qtest; real-cycle-kernel.test.ts has the kernels' own) on Debian cloud kernels in QEMU, e1000e and nvme each behind
  * a pcie-root-port in one VM: 6.12 -> 6.1 carrying lusim-v1, 6.1 -> 7.x carrying the Linux blob.
  * Each run asserts that the handover envelope survived the real kexec byte for byte, the real
  * post-kexec state, the model's agreement with it, and the restored state.
@@ -73,21 +74,21 @@ function checkRun(r: RealCycleReport): void {
 
 describe('real cycle (QEMU TCG, Debian cloud kernels, real kexec)', () => {
   it.skipIf(skip)(`6.12 -> 6.1, lusim-v1, e1000e + nvme behind root ports${why}`, async () => {
-    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.12', to: '6.1', format: 'lusim-v1', fetch: false });
+    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.12', to: '6.1', format: 'lusim-v1', saver: 'host', fetch: false });
     checkRun(r);
     expect(r.kernels).toMatchObject({ from: { profile: '6.12.y' }, to: { profile: '6.1.y' } });
     console.log(`real-cycle 6.12 -> 6.1: ${r.totalMs} ms (${r.phases.map((p) => `${p.name} ${p.ms}`).join(', ')})`);
   }, 180_000);
 
   it.skipIf(skip)(`6.1 -> 7.x, linux-blob, e1000e + nvme behind root ports${why}`, async () => {
-    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.1', to: '7.x', format: 'linux-blob', fetch: false });
+    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.1', to: '7.x', format: 'linux-blob', saver: 'host', fetch: false });
     checkRun(r);
     expect(r.kernels).toMatchObject({ from: { profile: '6.1.y' }, to: { profile: '7.1' } });
     console.log(`real-cycle 6.1 -> 7.x: ${r.totalMs} ms (${r.phases.map((p) => `${p.name} ${p.ms}`).join(', ')})`);
   }, 180_000);
 
   it.skipIf(skip)(`a kernel that never answers ends the run with a typed error, the console's last lines and the partial report${why}`, async () => {
-    const r = await runRealCycle({ endpoints: parseRealDevices('nvme'), from: '6.12', to: '6.1', format: 'lusim-v1', fetch: false, bootTimeoutMs: 500 });
+    const r = await runRealCycle({ endpoints: parseRealDevices('nvme'), from: '6.12', to: '6.1', format: 'lusim-v1', saver: 'host', fetch: false, bootTimeoutMs: 500 });
     expect(r.ok).toBe(false);
     expect(r.error).toMatchObject({ code: 'boot-failed', phase: 'boot A' });
     expect(r.error!.message).toMatch(/Last console lines/);
