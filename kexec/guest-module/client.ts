@@ -64,7 +64,7 @@ export class GuestModule {
     if (res.rc === 0) return;
     const text = res.lines.join('\n');
     if (res.rc === 5) throw new GuestModuleError('debugfs-missing', `the guest kernel cannot host lusim's module: ${res.lines[0] ?? 'no debugfs'}. Use --saver host with this kernel.`, { output: res.lines });
-    throw new GuestModuleError('load-failed', `the guest kernel refused lusim's module (rc ${res.rc}): ${text || '(no output)'}. The kernel's last messages are above; use --saver host to run without it.`, { rc: res.rc, dmesg: res.lines });
+    throw new GuestModuleError('load-failed', `lusim's guest module did not load (rc ${res.rc}), the guest said: ${text || '(nothing)'}. Use --saver host to run without it.`, { rc: res.rc, dmesg: res.lines });
   }
 
   private async kpci(verb: string, arg = ''): Promise<string[]> {

@@ -1,0 +1,133 @@
+/**
+ * lusim's guest module from the host's side, hermetically: the agent's KPCI/KMOD commands in the real
+ * agent.sh (run by busybox sh, debugfs replaced by a directory whose ctl/result files stand in for
+ * lusim_pci.c's), the answer parsers, the module cache's verification, and the slot format the
+ * module writes (lusim_pci.c cmd_stash: magic, size, CRC-32, then the blob).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentClient, newNonce, streamLine } from '../../kexec/agent-client.js';
+import { loadCachedModule, MODULE_FILE } from '../../kexec/guest-module/build.js';
+import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
+import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/handover.js';
+import type { QtestClient } from '../../kexec/qtest.js';
+
+const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'lusim-gm-test-'));
+  dirs.push(d);
+  return d;
+}
+
+/** The agent with a stand-in debugfs: ctl records each command, result holds a canned answer. */
+async function agentWithModule(answer: string): Promise<{ mod: GuestModule; client: AgentClient; ctl: string }> {
+  const dir = tmp();
+  const nonce = newNonce();
+  writeFileSync(join(dir, 'cmdline'), `lusim.nonce=${nonce}\n`);
+  const dbg = join(dir, 'debug', 'lusim_pci');
+  mkdirSync(dbg, { recursive: true });
+  writeFileSync(join(dbg, 'ctl'), '');
+  writeFileSync(join(dbg, 'result'), answer);
+  const env = { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), LUSIM_DEBUGFS: join(dir, 'debug') };
+  const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  const client = new AgentClient(streamLine(child.stdout!, child.stdin!), nonce);
+  await client.waitReady(5000);
+  return { mod: new GuestModule(client), client, ctl: join(dbg, 'ctl') };
+}
+
+describe('guest module commands through agent.sh', () => {
+  it('passes a validated command to the module and parses its answer', async () => {
+    const { mod, ctl } = await agentWithModule('ret=0 size=94\n');
+    expect(await mod.store('0000:01:00.0')).toEqual({ ret: 0, size: 94 });
+    expect(readFileSync(ctl, 'utf8')).toBe('store 0000:01:00.0\n');
+    expect(await mod.stash(3)).toEqual({ ret: 0, size: 94 });
+    expect(readFileSync(ctl, 'utf8')).toBe('stash 3\n');
+  });
+
+  it('refuses unknown verbs, bad BDFs and slots beyond 31 in the agent, before the module sees them', async () => {
+    const { client, ctl } = await agentWithModule('ret=0\n');
+    for (const args of [['rm', '0000:01:00.0'], ['save', '01:00.0'], ['save', '$(reboot)'], ['stash', '32'], ['stash', '-1'], ['blob', 'x']]) {
+      expect((await client.request('KPCI', args)).rc, args.join(' ')).toBe(2);
+    }
+    expect(readFileSync(ctl, 'utf8')).toBe('');
+  });
+
+  it('KMOD without a module in the image is a typed load error, not a hang', async () => {
+    const { mod } = await agentWithModule('');
+    await expect(mod.load()).rejects.toMatchObject({ name: 'GuestModuleError', code: 'load-failed', message: expect.stringMatching(/no guest module in this initramfs/) });
+  });
+
+  it('parses the buffer list in list order with state_saved', () => {
+    expect(parseBuffers(['state_saved=1', 'cap nr=0x01 ext=1 size=4 data=00400000', 'cap nr=0x10 ext=0 size=2 data=1f29'])).toEqual({
+      stateSaved: true,
+      buffers: [
+        { capNr: 0x01, extended: true, size: 4, data: Uint8Array.from([0, 0x40, 0, 0]) },
+        { capNr: 0x10, extended: false, size: 2, data: Uint8Array.from([0x1f, 0x29]) },
+      ],
+    });
+    expect(() => parseBuffers(['oops'])).toThrow(/state_saved/);
+  });
+});
+
+describe('guest module cache', () => {
+  const release = '6.1.0-57-cloud-amd64';
+  function cached(ko: Buffer): string {
+    const dir = tmp();
+    writeFileSync(join(dir, MODULE_FILE), ko);
+    const sha256 = createHash('sha256').update(ko).digest('hex');
+    writeFileSync(join(dir, 'module.json'), JSON.stringify({ release, size: ko.length, sha256 }));
+    return dir;
+  }
+  const ko = Buffer.from(`\x7fELF...vermagic=${release} SMP mod_unload modversions \0...`);
+
+  it('uses an intact module built for the release', () => {
+    expect(loadCachedModule(cached(ko), release, 'h')).toMatchObject({ release, cached: true });
+  });
+
+  it('rebuilds (returns nothing for) a corrupt, truncated, foreign or unrecorded module', () => {
+    const dir = cached(ko);
+    writeFileSync(join(dir, MODULE_FILE), Buffer.concat([ko.subarray(0, 10), Buffer.from('X'), ko.subarray(11)]));
+    expect(loadCachedModule(dir, release, 'h')).toBeUndefined();
+    expect(loadCachedModule(cached(ko.subarray(0, 20)), release, 'h')).toBeUndefined();
+    expect(loadCachedModule(cached(ko), '6.12.117+deb12-cloud-amd64', 'h')).toBeUndefined();
+    const bare = tmp();
+    writeFileSync(join(bare, MODULE_FILE), ko);
+    expect(loadCachedModule(bare, release, 'h')).toBeUndefined();
+  });
+});
+
+describe('handover slots', () => {
+  /** Guest memory for the slot helpers: the two QtestClient calls they use. */
+  function memory(): QtestClient {
+    const mem = new Uint8Array(DEFAULT_HANDOVER.size);
+    const at = (a: number | bigint) => Number(a) - DEFAULT_HANDOVER.base;
+    return {
+      read: async (a: number | bigint, n: number) => mem.slice(at(a), at(a) + n),
+      write: async (a: number | bigint, d: Uint8Array) => void mem.set(d, at(a)),
+    } as unknown as QtestClient;
+  }
+
+  it('round-trips a blob and refuses an empty slot or a flipped byte (CRC-32)', async () => {
+    const q = memory();
+    const blob = Uint8Array.from({ length: 94 }, (_, i) => i);
+    await writeSlot(q, DEFAULT_HANDOVER, 5, blob);
+    expect(await readSlot(q, DEFAULT_HANDOVER, 5)).toEqual(blob);
+    expect(await readSlot(q, DEFAULT_HANDOVER, 4)).toBeUndefined();
+    const addr = DEFAULT_HANDOVER.base + MODULE_SLOTS.offset(DEFAULT_HANDOVER) + 5 * MODULE_SLOTS.size + MODULE_SLOTS.header + 10;
+    await q.write(addr, Uint8Array.from([0xee]));
+    expect(await readSlot(q, DEFAULT_HANDOVER, 5)).toBeUndefined();
+    await expect(writeSlot(q, DEFAULT_HANDOVER, 32, blob)).rejects.toThrow(/slot 32/);
+  });
+});
