@@ -52,6 +52,8 @@ export interface LaunchOptions {
   qemuBinary?: string;
   /** How long QEMU may take to create its sockets and answer the handshake. */
   startTimeoutMs?: number;
+  /** Log every config write (trace event pci_cfg_write) to `<dir>/trace.log` (kexec/write-trace.ts). */
+  writeTrace?: boolean;
 }
 
 export interface QemuInstance {
@@ -135,6 +137,9 @@ export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
     if (boot.initrd) args.push('-initrd', boot.initrd);
     if (boot.append) args.push('-append', boot.append);
   }
+  // The log trace backend writes each event as a line to -D's file (docs/devel/tracing.rst);
+  // ECAM and port-IO config writes both reach pci_host_config_write_common -> pci_cfg_write.
+  if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-D', join(dir, 'trace.log'));
   args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
   return args;
 }

@@ -36,6 +36,7 @@ import { pciRestoreState } from '../sim/linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import type { KernelImage } from './kernels.js';
+import type { TracedWrite } from './write-trace.js';
 import type { HandoverRange } from './handover.js';
 import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
 import type { DeviceSpec } from './launcher.js';
@@ -71,6 +72,8 @@ export interface RealCycleOptions {
   readonly saver?: Saver;
   /** Layout drifts applied to the real blob before the kexec (kernel saver only). */
   readonly drift?: readonly Drift[];
+  /** Record every config write with QEMU's pci_cfg_write trace (report.writeTrace). */
+  readonly writeTrace?: boolean;
 }
 
 export type Saver = 'kernel' | 'host';
@@ -123,6 +126,8 @@ export interface DeviceResult {
     readonly load: KernelRestore['load'] & { readonly stateSavedBefore: boolean };
     /** Registers where the real restored state differs from the model's prediction for it. */
     readonly restoredVsPredicted: readonly RegisterDiff[];
+    /** The config writes the model's pci_restore_state makes, in order (to set beside QEMU's trace). */
+    readonly modelRestoreWrites: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
   };
 }
 
@@ -150,6 +155,39 @@ export interface RealCycleReport {
   handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'> };
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
+  writeTrace?: TraceReport;
+}
+
+/** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
+export interface TraceReport {
+  readonly writes: number;
+  /** Writes per phase and function, in phase order. */
+  readonly perPhase: readonly { readonly phase: string; readonly bdf: string; readonly model: string; readonly count: number }[];
+  /**
+   * The Live Update promise: config writes that hit each carried device after kernel A saved it
+   * and before kernel B restored it (kernel A's shutdown, the kexec, B's enumeration and drivers,
+   * B's unbind). Each one is state kernel B's restore must bring back or that is lost.
+   */
+  readonly betweenSaveAndRestore: readonly { readonly id: string; readonly bdf: string; readonly writes: readonly TracedWrite[] }[];
+  /** Every write to the carried devices, in order. */
+  readonly timeline: readonly TracedWrite[];
+}
+
+const BETWEEN = new Set(['handover write', 'kexec + boot B', 'capture B', 'fidelity', 'handover read', 'unbind B', 'capture before restore', 'module load B']);
+
+function traceReport(all: readonly TracedWrite[], targets: readonly { id: string; bdf: string }[]): TraceReport {
+  const perPhase: { phase: string; bdf: string; model: string; count: number }[] = [];
+  for (const w of all) {
+    const last = perPhase.find((p) => p.phase === w.phase && p.bdf === w.bdf);
+    if (last) last.count++;
+    else perPhase.push({ phase: w.phase, bdf: w.bdf, model: w.model, count: 1 });
+  }
+  const mine = all.filter((w) => targets.some((t) => t.bdf === w.bdf));
+  return {
+    writes: all.length, perPhase,
+    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.bdf === t.bdf && BETWEEN.has(w.phase)) })),
+    timeline: mine,
+  };
 }
 
 function le(b: Uint8Array, off: number, w: number): number {
@@ -218,6 +256,7 @@ function kernelBlock(save: KernelSave, restore: KernelRestore & { stateSavedBefo
     save: { ...rest, ...(save.drifted ? { carried: { size: carried.length, hex: Buffer.from(carried).toString('hex') } } : {}) },
     load: { ...restore.load, stateSavedBefore: restore.stateSavedBefore },
     restoredVsPredicted: diffRegisters(modelFromCapture(mid).fn, mid.config, restore.predicted, final.config, mid.skipped),
+    modelRestoreWrites: restore.restoreWrites.map((w) => ({ step: w.step, offset: w.offset, width: w.width })),
   };
 }
 
@@ -235,11 +274,13 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     devices: [],
   };
   let phase = 'kernels';
+  let session: GuestSession | undefined;
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     phase = name;
+    session?.trace?.mark(name);
     return phases.run(name, fn);
   };
-  let session: GuestSession | undefined;
+  let targetsSeen: { id: string; bdf: string }[] = [];
   try {
     checkSaver(saver, o.format, o.drift ?? []);
     const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
@@ -248,7 +289,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     report.kernels = { from: { release: ka!.release, profile: ka!.profile }, to: { release: kb!.release, profile: kb!.profile } };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
     o.progress?.(`kernel A ${s.release} is up`);
 
@@ -258,6 +299,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
     report.captures.a = summarize(capA, driversA);
     const targets = o.endpoints.map((e) => need(capA, e.id));
+    targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));
 
     // 2. Save: kernel A itself (its module), or kernel A's profile over qtest; write the envelope.
     const kernelSaves = new Map<string, KernelSave>();
@@ -392,6 +434,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     report.error = { ...err, phase };
   } finally {
+    if (session?.trace) report.writeTrace = traceReport(session.trace.read(), targetsSeen);
     if (session) await session.close();
     report.totalMs = Math.round(performance.now() - t0);
   }

@@ -11,6 +11,8 @@ import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.j
 import { buildChain } from './initramfs.js';
 import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
 import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { WriteTrace } from './write-trace.js';
+import { join } from 'node:path';
 
 export type RealRunErrorCode =
   /** QEMU exited while the run still needed it (crash, external kill, panic with -no-reboot). */
@@ -66,12 +68,16 @@ export interface GuestOptions {
   readonly memoryMiB?: number;
   /** lusim's guest module per kernel release (kexec/guest-module), carried in each kernel's image. */
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
+  /** Record QEMU's pci_cfg_write trace (session.trace). */
+  readonly writeTrace?: boolean;
 }
 
 export interface GuestSession {
   readonly q: QemuInstance;
   readonly agent: AgentClient;
   readonly range: HandoverRange;
+  /** QEMU's config-write trace, when asked for (kexec/write-trace.ts). */
+  readonly trace: WriteTrace | undefined;
   /** Release of the running kernel (uname -r). */
   release: string;
   /** Race `p` against QEMU exiting. */
@@ -99,6 +105,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       smp: o.smp ?? 2,
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
+      ...(o.writeTrace ? { writeTrace: true } : {}),
     }));
   } catch (e) {
     channel.close();
@@ -125,6 +132,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     let next = 1;
     const session: GuestSession = {
       q: qemu, agent, range, release, guard, close,
+      trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
         if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');

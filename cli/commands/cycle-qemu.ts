@@ -29,6 +29,7 @@ export interface QemuCycleCliOptions {
   out?: string;
   saver?: string;
   drift?: string;
+  timeline?: boolean;
 }
 
 /** Options only `--qemu` uses (`--from/--to/--format/--device/--json` are the cycle command's own). */
@@ -58,7 +59,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   const drift = opts.drift ? parseDrift(opts.drift) : [];
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   const report = await runRealCycle({
-    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift,
+    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
@@ -87,6 +88,15 @@ function renderKernelSaver(k: NonNullable<RealCycleReport['devices'][number]['ke
   return out;
 }
 
+function renderTrace(t: NonNullable<RealCycleReport['writeTrace']>): string[] {
+  const out = [`  QEMU's write trace: ${t.writes} config writes`];
+  for (const p of t.perPhase) out.push(`    ${p.phase.padEnd(22)} ${p.bdf} ${p.model.padEnd(16)} ${p.count} writes`);
+  for (const d of t.betweenSaveAndRestore) out.push(`  writes to ${d.id} between A's save and B's restore: ${d.writes.length === 0 ? 'none' : d.writes.map((w) => `[${w.phase}] @${hex(w.offset, 3)}<-${hex(w.value, 1)}`).join(', ')}`);
+  out.push('  timeline of the carried devices:');
+  for (const w of t.timeline) out.push(`    ${w.phase.padEnd(22)} ${w.bdf} @${hex(w.offset, 3)} <- ${hex(w.value, 1)}`);
+  return out;
+}
+
 export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
@@ -111,6 +121,7 @@ export function renderRealCycle(r: RealCycleReport): string {
     for (const m of d.modelDifferences ?? []) out.push(`    model's cycle differs: ${m.register}.${m.field} model ${m.model.after} (${m.model.verdict}), real ${m.real.after} (${m.real.verdict})`);
     if (d.kernel) out.push(...renderKernelSaver(d.kernel));
   }
+  if (r.writeTrace) out.push(...renderTrace(r.writeTrace));
   if (r.error) out.push(`  error (${r.error.code}): ${r.error.message}`);
   return `${out.join('\n')}\n`;
 }

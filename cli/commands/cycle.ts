@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--matrix', 'run every kernel pair x format x flow and print a table, then the layout-drift experiments')
     .option('--kernels <list>', 'kernels for --matrix (comma-separated profile ids)')
     .option('--all', 'also list unchanged fields')
-    .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it')
+    .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it (with --qemu: every config write QEMU traced, per phase)')
     .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
     .option('--as-found', 'the dump already is the operational state (captured from a running system): nothing is configured before kernel A saves')
     .option('--json', 'machine-readable output');

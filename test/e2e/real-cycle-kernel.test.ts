@@ -14,6 +14,10 @@
  *  - With the EXP entry grown to 16 bytes (--drift pcie:+reg) kernel B (7.2) returns -22 for both
  *    devices, as the model's pci_load_saved_state does; it had copied config_space and, for
  *    e1000e, the AER entry before it (blob order), and refused at the EXP entry.
+ *  - QEMU's pci_cfg_write trace (6.12 -> 6.1): kernel A's save writes nothing; kernel B's restore
+ *    writes the registers the model's pci_restore_state writes, in its order; the preserved nvme
+ *    still takes about 40 writes between A's save and B's restore (A's shutdown, B's BAR sizing
+ *    and probe, B's unbind).
  */
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels.js';
@@ -61,8 +65,20 @@ const phases = (r: RealCycleReport) => `${r.totalMs} ms (${r.phases.map((p) => `
 
 describe('real cycle, the guest kernels save and restore (lusim_pci module, real kexec)', () => {
   it.skipIf(skip)(`6.12 -> 6.1: the real blob is the model's, pci_load_saved_state returns 0, the restore matches the prediction${why}`, async () => {
-    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', fetch: false });
+    const r = await runRealCycle({ endpoints: parseRealDevices('e1000e,nvme'), from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', fetch: false, writeTrace: true });
     checkClean(r);
+    // QEMU's pci_cfg_write trace: kernel A's pci_save_state only reads; kernel B's pci_restore_state
+    // writes exactly the config registers the model's does, in the same order.
+    const t = r.writeTrace!;
+    for (const d of r.devices) {
+      const traced = t.timeline.filter((w) => w.bdf === d.bdf);
+      expect(traced.filter((w) => w.phase === 'save A (kernel)'), d.id).toEqual([]);
+      const restore = traced.filter((w) => w.phase === 'restore B (kernel)').map((w) => w.offset);
+      expect(restore, d.id).toEqual(d.kernel!.modelRestoreWrites.map((w) => w.offset));
+      console.log(`write trace ${d.id}: ${restore.length}/${d.kernel!.modelRestoreWrites.length} restore writes matched; ${t.betweenSaveAndRestore.find((x) => x.id === d.id)!.writes.length} writes hit it between A's save and B's restore`);
+    }
+    // The preserved nvme is not left alone: A's shutdown and B's enumeration and probe write it.
+    expect(t.betweenSaveAndRestore.find((x) => x.id === 'nvme')!.writes.length).toBeGreaterThan(0);
     console.log(`real-cycle --saver kernel 6.12 -> 6.1: ${phases(r)}`);
   }, 240_000);
 
