@@ -1,10 +1,16 @@
 /**
  * The real cycle's wall time with its phase breakdown (kexec/real-cycle.ts: QEMU start, boot A,
- * capture, save, kexec + boot B, restore, diff), then qtest throughput against the same kind of
- * live guest device: register reads/s and full 4 KiB config snapshots/s over ECAM.
+ * capture, save, kexec + boot B, restore, diff), with the host as saver and with the guest kernels
+ * as saver (module build cached, module load, the kernels' own save and restore), the guest
+ * module's build cold (headers downloaded into an empty cache) and cached, then qtest throughput
+ * against the same kind of live guest device: register reads/s and full 4 KiB config snapshots/s.
  *
  *   npx tsx bench/real-cycle.ts [from] [to] [devices]     (default 6.12 6.1 e1000e,nvme)
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildModule } from '../kexec/guest-module/build.js';
 import { findKernel } from '../kexec/kernels.js';
 import { preparePci } from '../kexec/pci-topology.js';
 import { runRealCycle } from '../kexec/real-cycle.js';
@@ -19,13 +25,28 @@ if (!findKernel(from) || !findKernel(to)) {
   process.exit(0);
 }
 
-const r = await runRealCycle({ endpoints: parseRealDevices(devices), from, to, format: 'lusim-v1', saver: 'host', fetch: false });
-if (!r.ok) {
-  console.log(`real cycle failed in ${r.error?.phase}: ${r.error?.message}`);
-  process.exit(1);
+for (const saver of ['host', 'kernel'] as const) {
+  const r = await runRealCycle({ endpoints: parseRealDevices(devices), from, to, format: 'linux-blob', saver, fetch: false });
+  if (!r.ok) {
+    console.log(`real cycle (--saver ${saver}) failed in ${r.error?.phase}: ${r.error?.message}`);
+    process.exit(1);
+  }
+  console.log(`real cycle --saver ${saver} ${r.kernels!.from.release} -> ${r.kernels!.to.release}, ${devices} behind root ports, TCG 2 vCPUs: ${(r.totalMs / 1000).toFixed(2)} s wall`);
+  for (const p of r.phases) console.log(`  ${p.name.padEnd(24)} ${String(p.ms).padStart(6)} ms`);
 }
-console.log(`real cycle ${r.kernels!.from.release} -> ${r.kernels!.to.release}, ${devices} behind root ports, TCG 2 vCPUs: ${(r.totalMs / 1000).toFixed(2)} s wall`);
-for (const p of r.phases) console.log(`  ${p.name.padEnd(24)} ${String(p.ms).padStart(6)} ms`);
+
+// The guest module for kernel A: cold into an empty cache root (headers fetched and unpacked), then cached.
+const cold = mkdtempSync(join(tmpdir(), 'lusim-bench-modules-'));
+try {
+  const ka = findKernel(from)!;
+  const t0 = performance.now();
+  await buildModule(ka, cold);
+  const t1 = performance.now();
+  const again = await buildModule(ka, cold);
+  console.log(`guest module for ${ka.release}: cold ${Math.round(t1 - t0)} ms (headers + make), cached ${Math.round(performance.now() - t1)} ms (${again.cached ? 'verified' : 'REBUILT'})`);
+} finally {
+  rmSync(cold, { recursive: true, force: true });
+}
 
 async function rate(what: string, perRound: number, round: () => Promise<unknown>): Promise<void> {
   let ops = 0;
