@@ -126,7 +126,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
     const release = await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
-      if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up within ${timeout} ms. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
+      if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
       throw e;
     }));
     let next = 1;

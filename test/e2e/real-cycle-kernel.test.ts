@@ -24,6 +24,10 @@ import { findKernel } from '../../kexec/kernels.js';
 import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseRealDevices } from '../../kexec/real-devices.js';
 import { parseDrift } from '../../sim/linux/drift.js';
+import { buildModule } from '../../kexec/guest-module/build.js';
+import { GuestModule } from '../../kexec/guest-module/client.js';
+import { cacheRoot, requireKernel } from '../../kexec/kernels.js';
+import { Phases, startGuest } from '../../kexec/real-session.js';
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);
 const skip = !haveAll && !process.env.CI;
@@ -101,4 +105,20 @@ describe('real cycle, the guest kernels save and restore (lusim_pci module, real
     }
     console.log(`real-cycle --saver kernel 6.1 -> 7.x, pcie:+reg: ${phases(r)}`);
   }, 240_000);
+
+  it.skipIf(skip)(`a module the kernel refuses (built for another kernel) is a typed load error with the kernel's own messages${why}`, async () => {
+    const k612 = requireKernel('6.12');
+    const wrong = await buildModule(requireKernel('6.1'), cacheRoot());
+    const s = await startGuest({ endpoints: parseRealDevices('nvme'), chain: [k612], guestModules: new Map([[k612.release, wrong.bytes]]) }, new Phases());
+    try {
+      const e = await new GuestModule(s.agent).load().then(() => undefined, (x: unknown) => x);
+      expect(e).toMatchObject({ name: 'GuestModuleError', code: 'load-failed' });
+      // insmod's ENOEXEC, and the 6.12 kernel's own reason from its log (kernel/module/main.c:
+      // 6.1's struct module has another size).
+      expect((e as Error).message).toMatch(/invalid module format/);
+      expect((e as { details: { dmesg: string[] } }).details.dmesg.join('\n')).toMatch(/module lusim_pci: .*struct module size/);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient, newNonce, streamLine } from '../../kexec/agent-client.js';
-import { loadCachedModule, MODULE_FILE } from '../../kexec/guest-module/build.js';
+import { buildModule, loadCachedModule, MODULE_FILE } from '../../kexec/guest-module/build.js';
+import type { KernelImage } from '../../kexec/kernels.js';
 import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
 import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/handover.js';
 import type { QtestClient } from '../../kexec/qtest.js';
@@ -130,4 +131,27 @@ describe('handover slots', () => {
     expect(await readSlot(q, DEFAULT_HANDOVER, 5)).toBeUndefined();
     await expect(writeSlot(q, DEFAULT_HANDOVER, 32, blob)).rejects.toThrow(/slot 32/);
   });
+});
+
+describe('guest module build failures', () => {
+  const kernel = (over: Partial<KernelImage>): KernelImage => ({
+    series: '6.1', release: '6.1.0-99-cloud-amd64', upstream: '6.1.999', debianVersion: '6.1.999-1', packages: [], suite: 'bookworm',
+    profile: '6.1.y', dir: '/nonexistent', vmlinuz: '/nonexistent/vmlinuz', config: '/nonexistent/config', modulesDir: '/nonexistent/modules', ...over,
+  });
+
+  it('a compiler failure is a typed error carrying make\'s last lines', async () => {
+    const root = tmp();
+    const k = kernel({});
+    // A headers tree whose Makefile fails the way a broken build does (modpost, a missing header).
+    const tree = join(root, 'headers', k.release);
+    mkdirSync(join(tree, 'root', 'usr', 'src', `linux-headers-${k.release}`), { recursive: true });
+    writeFileSync(join(tree, 'root', 'usr', 'src', `linux-headers-${k.release}`, 'Makefile'), 'modules:\n\t@echo "lusim_pci.c:1:10: fatal error: linux/pci.h: No such file or directory" >&2; exit 2\n');
+    writeFileSync(join(tree, 'headers.json'), JSON.stringify({ release: k.release, packages: [] }));
+    await expect(buildModule(k, root)).rejects.toMatchObject({ name: 'GuestModuleError', code: 'build-failed', message: expect.stringMatching(/linux\/pci\.h: No such file/) });
+  });
+
+  it('headers Debian does not have are a typed error saying what to do', async () => {
+    const k = kernel({ release: '6.1.0-0-lusim-nonexistent', debianVersion: '0.0.0-0' });
+    await expect(buildModule(k, tmp())).rejects.toMatchObject({ name: 'GuestModuleError', code: 'headers-missing', message: expect.stringMatching(/--saver host/) });
+  }, 60_000);
 });
