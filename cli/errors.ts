@@ -12,7 +12,8 @@ export function reportError(err: unknown, json: boolean): number {
   if (err instanceof LusimError) {
     if (json) process.stdout.write(`${JSON.stringify(err.toJSON(), null, 2)}\n`);
     process.stderr.write(`lusim: ${err.message}\n`);
-    return EXIT_FAILURE;
+    // An option value or combination lusim cannot take is a usage error (README "Exit codes").
+    return err.code === 'bad-option' ? EXIT_USAGE : EXIT_FAILURE;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`lusim: internal error: ${e.message}\n  This is a bug in lusim; rerun with LUSIM_DEBUG=1 for the stack and report it.\n`);

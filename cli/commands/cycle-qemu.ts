@@ -7,7 +7,7 @@
  * result gathered before the failure, sets the exit code to 1, and with --out also lands in a file.
  */
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
@@ -39,7 +39,7 @@ export function registerQemuOptions(cmd: Command): Command {
     .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
     .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
     .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file')
-    .option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)', 'kernel');
+    .addOption(new Option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)').choices(['kernel', 'host']).default('kernel'));
 }
 
 function seconds(v: string | undefined): number | undefined {
@@ -53,8 +53,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
   const endpoints = parseRealDevices(opts.device ?? deviceArg);
   const bootTimeoutMs = seconds(opts.bootTimeout);
-  const saver = opts.saver ?? 'kernel';
-  if (saver !== 'kernel' && saver !== 'host') throw new CliError('bad-option', `--saver "${saver}": use kernel or host`, { value: saver });
+  const saver = opts.saver === 'host' ? 'host' : 'kernel';
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});

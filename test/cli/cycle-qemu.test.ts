@@ -1,0 +1,23 @@
+/**
+ * `cycle --qemu` refuses what cannot run before it boots anything (exit 2, one line): the guest
+ * kernels store only their own linux-blob, and a real drift edits the blob kernel A stored.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function lusim(...args: string[]) {
+  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: r.status, stderr: r.stderr.split('\n').filter((l) => l.trim() && !l.includes('npm warn')).join('\n') };
+}
+
+describe('cycle --qemu option checks', () => {
+  it('--saver kernel with --format lusim-v1: exit 2, says to use linux-blob or --saver host', () => {
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--format', 'lusim-v1')).toEqual({ status: 2, stderr: expect.stringMatching(/^lusim: --saver kernel carries .*--format linux-blob, or --saver host/) });
+  });
+  it('--drift with --saver host: exit 2', () => {
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--saver', 'host', '--drift', 'pcie:+reg')).toMatchObject({ status: 2, stderr: expect.stringMatching(/needs --saver kernel/) });
+  });
+  it('an unknown saver: exit 2 with the choices', () => {
+    expect(lusim('cycle', '--qemu', '--saver', 'nobody')).toMatchObject({ status: 2, stderr: expect.stringMatching(/kernel, host/) });
+  });
+});
