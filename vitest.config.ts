@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BOOTING } from './test/booting-suites.js';
 
 /**
  * Two groups. Everything hermetic (unit, property, and QEMU in -S mode where no guest CPU runs)
@@ -8,7 +9,6 @@ import { defineConfig } from 'vitest/config';
  * may also have been the KASLR decompressor stall under TCG that kexec'd kernels now avoid with
  * nokaslr: docs/real-run.md. Either way, booting suites alone keep their timings meaningful.)
  */
-const BOOTING = ['test/e2e/boot-kexec.test.ts', 'test/e2e/real-cycle.test.ts', 'test/e2e/real-cycle-kernel.test.ts', 'test/e2e/reset-methods-live.test.ts'];
 
 export default defineConfig({
   test: {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { cacheRoot, fetchKernel, KernelError, listKernels, parseSeries, TEST_KERNELS, type KernelImage } from '../../kexec/kernels.js';
+import { buildModule } from '../../kexec/guest-module/build.js';
 import { action, printJson } from '../errors.js';
 import { log } from '../log.js';
 
@@ -35,9 +36,10 @@ export function register(program: Command): void {
     .argument('[series...]', 'kernel series or profile ids')
     .option('--for-tests', 'fetch what the end-to-end tests boot (6.1, 6.12, 7.x)')
     .option('--refresh', 'look the newest package up again even when the series is cached')
+    .option('--module', 'also build lusim\'s guest module for each kernel (Debian headers; a sid build root for 7.x), as --saver kernel needs')
     .option('--json', 'print JSON')
     .action(
-      action(async (series: string[], opts: { forTests?: boolean; refresh?: boolean; json?: boolean }) => {
+      action(async (series: string[], opts: { forTests?: boolean; refresh?: boolean; module?: boolean; json?: boolean }) => {
         const wanted = opts.forTests ? [...TEST_KERNELS] : series;
         if (wanted.length === 0) throw new KernelError('unknown-series', 'Name the kernels to fetch (e.g. `lusim kernels fetch 6.1 6.12 7.x`) or pass --for-tests.');
         const specs = wanted.map((s) => parseSeries(s));
@@ -45,6 +47,10 @@ export function register(program: Command): void {
         for (const spec of specs) {
           const { kernel, cached } = await fetchKernel(spec, { refresh: opts.refresh === true, progress: (m) => log.info(`kernels: ${m}`) });
           log.info(`kernels: ${spec}: ${kernel.release} ${cached ? '(cached)' : '(fetched)'}`);
+          if (opts.module) {
+            const m = await buildModule(kernel, cacheRoot(), (msg) => log.info(`kernels: ${kernel.release}: ${msg}`));
+            log.info(`kernels: ${kernel.release}: guest module ${m.cached ? 'cached' : `built in ${m.ms} ms`} (${m.path})`);
+          }
           fetched.push(kernel);
         }
         print(fetched, opts.json === true);
