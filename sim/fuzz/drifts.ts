@@ -1,0 +1,33 @@
+/**
+ * Generated layout drifts of kernel B's data[] layouts, in sim/linux/drift.ts syntax: the edits an
+ * innocuous commit makes to pci_save_pcie_state / pci_save_aer_state and their sizes: append a
+ * register (one the function lacks, or a named one), drop one, or reorder two. One drift per
+ * buffer at most, so no edit refers to a slot another edit removed.
+ */
+import fc from 'fast-check';
+import { LINUX_LAYOUTS, type SavedSlot } from '../linux/layouts.js';
+
+const short = (s: SavedSlot, prefix: string) => s.name.slice(prefix.length);
+
+/** Registers a kernel could start saving: status registers next to the saved controls. */
+const ADDABLE = { pcie: ['reg', 'DEVSTA', 'LNKSTA', 'SLTSTA', 'DEVSTA2'], aer: ['reg', 'UNCOR_STATUS', 'COR_STATUS', 'ROOT_STATUS'] } as const;
+
+function bufferDrift(buffer: 'pcie' | 'aer'): fc.Arbitrary<string> {
+  const prefix = buffer === 'pcie' ? 'PCI_EXP_' : 'PCI_ERR_';
+  const slots = (buffer === 'pcie' ? LINUX_LAYOUTS.exp : [...LINUX_LAYOUTS.aer, ...LINUX_LAYOUTS.aerRoot]).map((s) => short(s, prefix));
+  // Swaps stay within one list: AER's root-only tail (ROOT_COMMAND) is a list of its own.
+  const swappable = buffer === 'pcie' ? slots : LINUX_LAYOUTS.aer.map((s) => short(s, prefix));
+  const pairs = swappable.flatMap((a, i) => swappable.slice(i + 1).map((b) => [a, b] as const));
+  return fc.oneof(
+    fc.constantFrom(...pairs).map(([a, b]) => `${buffer}:swap(${a},${b})`),
+    fc.constantFrom(...ADDABLE[buffer]).map((n) => `${buffer}:+${n}`),
+    fc.constantFrom(...slots).map((n) => `${buffer}:-${n}`),
+  );
+}
+
+/** A drift of one buffer, or of both. */
+export const driftArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: bufferDrift('pcie') },
+  { weight: 2, arbitrary: bufferDrift('aer') },
+  { weight: 1, arbitrary: fc.tuple(bufferDrift('pcie'), bufferDrift('aer')).map(([a, b]) => `${a};${b}`) },
+);
