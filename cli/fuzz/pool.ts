@@ -10,6 +10,12 @@ import { mergeFirsts, type FirstSeen } from '../../sim/fuzz/shard.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { runTask } from './task.js';
 
+/**
+ * lusim runs its TypeScript through tsx, whose loader is registered per thread: a worker first
+ * registers it (tsx/esm/api), then imports the worker module.
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
+
 type Runner = (task: ToWorker, on: (m: FromWorker) => void) => Promise<void>;
 
 /** A runner per job: a worker thread, or the main thread for --jobs 1. */
@@ -20,7 +26,7 @@ function runners(jobs: number): { run: Runner[]; close: () => Promise<void> } {
     });
     return { run: [inline], close: async () => {} };
   }
-  const workers = Array.from({ length: jobs }, () => new Worker(new URL('./worker.ts', import.meta.url)));
+  const workers = Array.from({ length: jobs }, () => new Worker(WORKER_BOOT, { eval: true }));
   const run = workers.map((w): Runner => (task, on) => new Promise((resolve, reject) => {
     const onMessage = (m: FromWorker) => {
       if (m.type !== 'failed') on(m);
