@@ -24,6 +24,11 @@ export interface CampaignConfig extends CaseSpace {
   readonly timeBoundMs?: number;
   /** Cycles one shrink may spend. */
   readonly shrinkBudget?: number;
+  /**
+   * A planted bug, for testing the fuzzer itself: kernel B's layouts silently carry this drift
+   * (the cycle result does not say so), as a broken kernel profile would.
+   */
+  readonly plantedDrift?: string;
 }
 
 export interface CaseFinding extends Finding {
@@ -48,8 +53,10 @@ export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<Case
   let findings: Finding[];
   try {
     const m: MaterializedDevice = materialize(c.device, config.seedDump);
-    const result = await runCycle(buildFunction(m.device), { ...cycleOptions(c), ...(m.parent ? { parent: buildFunction(m.parent) } : {}) });
-    findings = judgeCycle(result, config.oracles);
+    const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
+    const result = await runCycle(buildFunction(m.device), { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parent ? { parent: buildFunction(m.parent) } : {}) });
+    const { drift: _shown, ...options } = result.options;
+    findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
   } catch (err) {
     findings = config.oracles.includes('typed-errors') ? judgeError(err) : [];
   }
