@@ -84,7 +84,8 @@ export function register(program: Command): void {
     const seed = opts.seed !== undefined ? count(cmd, opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
     const jobs = count(cmd, opts.jobs, '--jobs');
     const runs = opts.time === undefined ? count(cmd, opts.runs ?? '500', '--runs') : undefined;
-    const deadline = opts.time !== undefined ? Date.now() + duration(cmd, opts.time) : undefined;
+    const timeMs = opts.time !== undefined ? duration(cmd, opts.time) : undefined;
+    const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
     const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump), opts.device) : undefined;
     if (seedDump && seedDump.length !== 1) cmd.error(`lusim: ${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`, { exitCode: 2 });
     const config: CampaignConfig = {
@@ -98,7 +99,9 @@ export function register(program: Command): void {
     const tty = process.stderr.isTTY;
     let lastPrint = 0;
     const run = await runCampaign(config, {
-      jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}), ...(deadline !== undefined ? { deadline } : {}),
+      jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}),
+      // --time bounds shrinking too: as long again as the campaign, then findings keep their first case.
+      ...(deadline !== undefined && timeMs !== undefined ? { deadline, shrinkDeadline: deadline + timeMs } : {}),
       onProgress: (cases, firsts) => {
         const now = Date.now();
         if (now - lastPrint < (tty ? 250 : 5000)) return;

@@ -5,7 +5,8 @@
  * depends only on (seed, case, signature).
  */
 import { Worker } from 'node:worker_threads';
-import type { CampaignConfig, Shrunk } from '../../sim/fuzz/campaign.js';
+import { caseAt, type CampaignConfig, type Shrunk } from '../../sim/fuzz/campaign.js';
+import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
 import { mergeFirsts, type FirstSeen } from '../../sim/fuzz/shard.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { runTask } from './task.js';
@@ -57,6 +58,8 @@ export interface PoolOptions {
   /** Date.now() at which the campaign stops (--time). */
   readonly deadline?: number;
   readonly shrink: boolean;
+  /** Date.now() after which findings are reported unshrunk (--time: the run's own length again). */
+  readonly shrinkDeadline?: number;
   readonly onProgress?: (cases: number, firsts: readonly FirstSeen[]) => void;
   readonly onShrink?: (done: number, total: number) => void;
 }
@@ -80,13 +83,20 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     opts.onProgress?.(total, firsts);
     const campaignMs = Date.now() - started;
     if (!opts.shrink) return { cases: total, campaignMs, firsts, shrunk: [] };
-    // Shrink tasks go to whichever runner is free; each result lands in its finding's slot.
+    // Shrink tasks go to whichever runner is free, must-hold failures first; each result lands in
+    // its finding's slot. Past the shrink deadline a finding keeps its first case.
     const shrunk = new Array<{ first: FirstSeen; shrunk: Shrunk }>(firsts.length);
+    const order = firsts.map((_, i) => i).sort((a, b) => Number(MUST_HOLD.includes(firsts[b].oracle)) - Number(MUST_HOLD.includes(firsts[a].oracle)) || a - b);
     let next = 0;
     let done = 0;
     await Promise.all(run.map(async (r) => {
-      while (next < firsts.length) {
-        const i = next++;
+      while (next < order.length) {
+        const i = order[next++];
+        if (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline) {
+          shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index), finding: firsts[i], cycles: 0 } };
+          opts.onShrink?.(++done, firsts.length);
+          continue;
+        }
         await r({ type: 'shrink', config, index: firsts[i].index, signature: firsts[i].signature }, (m) => {
             if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
         });

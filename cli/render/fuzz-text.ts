@@ -30,7 +30,7 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
     shown.set(cls, n + 1);
     if (!must && n >= PER_CLASS) continue;
     const r = bySig.get(f.signature);
-    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index}${r ? `, shrunk in ${r.shrinkCycles} cycles` : ''}`);
+    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
     if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`);
   }
   const hidden = [...shown].filter(([k]) => !MUST_HOLD.some((o) => k.startsWith(`${o}/`))).reduce((a, [, n]) => a + Math.max(0, n - PER_CLASS), 0);
