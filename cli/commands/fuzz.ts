@@ -124,7 +124,7 @@ export function register(program: Command): void {
     }
     const failed = mustHoldFailed(run.firsts);
     const summary = {
-      seed, campaign: 'semantic', cases: run.cases, seconds, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
+      seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles,
       byClass: countByClass(run.firsts), failed,
       findings: opts.shrink ? records : run.firsts,

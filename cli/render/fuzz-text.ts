@@ -8,6 +8,7 @@ export interface FuzzSummaryHead {
   readonly campaign: string;
   readonly cases: number;
   readonly seconds: number;
+  readonly shrinkSeconds?: number;
   readonly cyclesPerSecond: number;
   readonly jobs: number;
   readonly byClass: Record<string, number>;
@@ -19,7 +20,7 @@ const PER_CLASS = 5;
 
 export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen[], records: readonly CorpusRecord[], corpus: string | undefined): string {
   const lines: string[] = [];
-  lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases in ${s.seconds.toFixed(1)} s (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
+  lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases in ${s.seconds.toFixed(1)} s${s.shrinkSeconds ? ` (+${s.shrinkSeconds.toFixed(1)} s shrinking)` : ''} (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
   for (const [k, n] of Object.entries(s.byClass)) lines.push(`  ${MUST_HOLD.some((o) => k.startsWith(`${o}/`)) ? 'FAIL  ' : 'hazard'} ${k.padEnd(22)} ${n}`);
   const bySig = new Map(records.map((r) => [r.signature, r]));
   const shown = new Map<string, number>();

@@ -139,7 +139,7 @@ export function materialize(spec: DeviceSpec, seed?: DumpDevice): MaterializedDe
     return { device: withValues({ ...seed, bytes: unlink(seed.bytes, spec.drop) }, spec.values) };
   }
   const bdf = parseBdf(spec.parent ? '01:00.0' : '00:03.0');
-  const device = withValues({ bdf, description: 'Ethernet controller: lusim fuzz device', bytes: encodeLayout(spec.layout).bytes }, spec.values);
+  const device = withValues({ bdf, description: spec.layout.headerType === 1 ? 'PCI bridge: lusim fuzz port' : 'Ethernet controller: lusim fuzz device', bytes: encodeLayout(spec.layout).bytes }, spec.values);
   if (!spec.parent) return { device };
   const parent = withValues({ bdf: parseBdf('00:1c.0'), description: 'PCI bridge: lusim fuzz Root Port', bytes: encodeLayout(spec.parent.layout).bytes }, spec.parent.values);
   return { device, parent };
