@@ -1,8 +1,11 @@
 /**
- * Generated layout drifts of kernel B's data[] layouts, in sim/linux/drift.ts syntax: the edits an
- * innocuous commit makes to pci_save_pcie_state / pci_save_aer_state and their sizes: append a
- * register (one the function lacks, or a named one), drop one, or reorder two. One drift per
- * buffer at most, so no edit refers to a slot another edit removed.
+ * Generated drifts of kernel B, in sim/linux/drift.ts syntax: the edits an innocuous commit makes
+ * to pci_save_pcie_state / pci_save_aer_state and their sizes (append a register, one the
+ * function lacks or a named one; drop one; reorder two), and to the save buffers themselves
+ * (pci_allocate_cap_save_buffers stops adding one or adds two in the other order; pci_device_add
+ * drops or reorders an allocation step, which drops or moves a saved capability). One drift per
+ * list at most, so no edit refers to an entry another edit removed. Only entries every profile
+ * has are named (L1SS moved between the lists across versions, TPH is v6.19+).
  */
 import fc from 'fast-check';
 import { LINUX_LAYOUTS, type SavedSlot } from '../linux/layouts.js';
@@ -25,9 +28,16 @@ function bufferDrift(buffer: 'pcie' | 'aer'): fc.Arbitrary<string> {
   );
 }
 
-/** A drift of one buffer, or of both. */
+function listDrift(list: 'caps' | 'alloc', names: readonly string[]): fc.Arbitrary<string> {
+  const pairs = names.flatMap((a, i) => names.slice(i + 1).map((b) => [a, b] as const));
+  return fc.oneof(fc.constantFrom(...names).map((n) => `${list}:-${n}`), fc.constantFrom(...pairs).map(([a, b]) => `${list}:swap(${a},${b})`));
+}
+
+/** A drift of one data[] layout, of both, or of the buffer lists. */
 export const driftArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: bufferDrift('pcie') },
   { weight: 2, arbitrary: bufferDrift('aer') },
   { weight: 1, arbitrary: fc.tuple(bufferDrift('pcie'), bufferDrift('aer')).map(([a, b]) => `${a};${b}`) },
+  { weight: 1, arbitrary: listDrift('caps', ['EXP', 'PCIX', 'LTR', 'VC']) },
+  { weight: 1, arbitrary: listDrift('alloc', ['caps', 'ptm', 'aer']) },
 );
