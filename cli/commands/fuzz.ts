@@ -20,6 +20,7 @@ import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
+import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
 import { pickDevices, readDumpFile } from '../input.js';
@@ -29,7 +30,7 @@ import { renderFuzzSummary } from '../render/fuzz-text.js';
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string;
+  shrinkBudget: string; timeBound: string; plant?: string;
 }
 
 function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
@@ -78,6 +79,7 @@ export function register(program: Command): void {
     .option('--no-shrink', 'report first cases as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
+    .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
     if (opts.runs !== undefined && opts.time !== undefined) cmd.error('lusim: give --runs or --time, not both', { exitCode: 2 });
@@ -94,6 +96,10 @@ export function register(program: Command): void {
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
       ...(seedDump ? { seedDump: seedDump[0], seedCapabilities: walkCapabilities(seedDump[0].bytes).capabilities.length } : {}),
     };
+    if (opts.plant !== undefined) {
+      try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
+    }
+    if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
@@ -114,7 +120,9 @@ export function register(program: Command): void {
     const seconds = (Date.now() - started) / 1000;
     const records: CorpusRecord[] = [];
     if (opts.corpus) mkdirSync(opts.corpus, { recursive: true });
-    for (const { first, shrunk } of run.shrunk) {
+    for (const { first, shrunk: found } of run.shrunk) {
+      // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
+      const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
       const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
       records.push(entry.record);
       if (opts.corpus) {

@@ -28,12 +28,18 @@ describe('lusim fuzz', () => {
   const corpus = mkdtempSync(join(tmpdir(), 'lusim-fuzz-'));
   const args = ['fuzz', '--seed', '3', '--runs', '40', '--kernels', '7.1', '--formats', 'linux-blob', '--flows', 'plain', '--shrink-budget', '40'];
 
-  it('exit 1 when a must-hold oracle fails; each distinct finding saved as dump + JSON whose command reproduces it', () => {
+  it('exit 1 when a must-hold oracle fails: a planted bug (kernel B silently drifted) is caught by identity', () => {
+    const out = lusim(...args, '--plant', 'pcie:swap(DEVCTL,LNKCTL)', '--no-shrink', '--json');
+    const summary = JSON.parse(out.stdout);
+    expect(summary.failed).toBe(true);
+    expect(summary.byClass['identity/corrupted']).toBeGreaterThan(0);
+    expect(out.status).toBe(1);
+  }, 120_000);
+
+  it('each distinct finding is saved as dump + JSON whose command reproduces it', () => {
     const out = lusim(...args, '--corpus', corpus, '--json');
     const summary = JSON.parse(out.stdout);
-    // Seed 3 finds identity/lost PCI_PM_CTRL on a PCIe v1 port (docs/fuzz.md "What it found").
-    expect(summary.failed).toBe(true);
-    expect(out.status).toBe(1);
+    expect(out.status).toBe(summary.failed ? 1 : 0);
     const records: CorpusRecord[] = summary.findings;
     expect(records.length).toBeGreaterThan(3);
     expect(new Set(records.map((r) => r.signature)).size).toBe(records.length);
@@ -60,7 +66,7 @@ describe('lusim fuzz', () => {
   }, 240_000);
 
   it('usage errors exit 2 with a one-line message', () => {
-    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--oracle', 'vibes']]) {
+    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
       const out = lusim('fuzz', ...bad);
       expect(out.status, bad.join(' ')).toBe(2);
       expect(out.stderr.trim().split('\n')[0]).toMatch(/^lusim: /);
