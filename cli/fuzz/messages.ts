@@ -7,6 +7,7 @@ export type ToWorker =
   | { readonly type: 'shrink'; readonly config: CampaignConfig; readonly index: number; readonly signature: string };
 
 export type FromWorker =
+  /** `firsts`: the findings first seen since the previous progress message of this shard. */
   | { readonly type: 'progress'; readonly cases: number; readonly firsts: readonly FirstSeen[] }
   | { readonly type: 'shard-done'; readonly result: ShardResult }
   | { readonly type: 'shrunk'; readonly shrunk: Shrunk }

@@ -74,7 +74,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     await Promise.all(run.map((r, shard) => r(
       { type: 'shard', config, shard, shards: run.length, ...(opts.runs !== undefined ? { runs: opts.runs } : {}), ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) },
       (m) => {
-        if (m.type === 'progress') { cases[shard] = m.cases; live[shard] = [...m.firsts]; opts.onProgress?.(cases.reduce((a, b) => a + b, 0), mergeFirsts(live)); }
+        if (m.type === 'progress') { cases[shard] = m.cases; live[shard].push(...m.firsts); opts.onProgress?.(cases.reduce((a, b) => a + b, 0), [...new Map(live.flat().map((f) => [f.signature, f])).values()]); }
         if (m.type === 'shard-done') { cases[shard] = m.result.cases; results[shard] = [...m.result.firsts]; }
       },
     )));

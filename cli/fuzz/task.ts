@@ -7,10 +7,13 @@ export async function runTask(task: ToWorker, post: (m: FromWorker) => void): Pr
   try {
     if (task.type === 'shard') {
       const { deadline } = task;
+      // Progress carries only the findings first seen since the last message (a growing list
+      // cloned every 50 cases would cost more than the cases).
+      let sent = 0;
       const result = await runShard(task.config, {
         shard: task.shard, shards: task.shards, ...(task.runs !== undefined ? { runs: task.runs } : {}),
         ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}),
-        onProgress: (cases, firsts) => post({ type: 'progress', cases, firsts }),
+        onProgress: (cases, firsts) => { post({ type: 'progress', cases, firsts: firsts.slice(sent) }); sent = firsts.length; },
       });
       post({ type: 'shard-done', result });
     } else {
