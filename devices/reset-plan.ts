@@ -10,11 +10,14 @@ import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.j
 
 export class ResetPlan {
   readonly after: Uint8Array;
-  private readonly ruleAt: (string | undefined)[];
+  /** Per bit, 1 + the index of its rule in `rules` (0: no rule): a typed array, as a plan is made per reset and has 32768 bits. */
+  private readonly ruleAt: Uint16Array;
+  private readonly rules: string[] = [];
+  private readonly ruleIds = new Map<string, number>();
 
   constructor(readonly before: Uint8Array) {
     this.after = before.slice();
-    this.ruleAt = new Array(before.length * 8).fill(undefined);
+    this.ruleAt = new Uint16Array(before.length * 8);
   }
 
   /** Clear `clear` then set `set` in the little-endian register at `offset`; record `rule`. */
@@ -47,7 +50,7 @@ export class ResetPlan {
       for (let b = 0; b < 8; b++) {
         if (m & (1 << b)) {
           const r = this.ruleAt[(offset + i) * 8 + b];
-          if (r !== undefined) return r;
+          if (r) return this.rules[r - 1];
         }
       }
     }
@@ -55,7 +58,13 @@ export class ResetPlan {
   }
 
   private mark(at: number, bits: number, rule: string): void {
-    for (let b = 0; b < 8; b++) if (bits & (1 << b)) this.ruleAt[at * 8 + b] = rule;
+    if (!bits) return;
+    let id = this.ruleIds.get(rule);
+    if (id === undefined) {
+      id = this.rules.push(rule);
+      this.ruleIds.set(rule, id);
+    }
+    for (let b = 0; b < 8; b++) if (bits & (1 << b)) this.ruleAt[at * 8 + b] = id;
   }
 }
 

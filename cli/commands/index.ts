@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as cycle } from './cycle.js';
 import { register as dump } from './dump.js';
+import { register as fuzz } from './fuzz.js';
 import { register as inspect } from './inspect.js';
 import { register as kernels } from './kernels.js';
 import { register as reset } from './reset.js';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   kernels,
   reset,
   resetMethods,
+  fuzz,
 ];

@@ -49,11 +49,15 @@ export function savedBits(fn: PciFunction, profile: KernelProfile, saved: PciSav
   mask.fill(0xff, 0, 64);
   const rt = hasRtctl(fn);
   for (const buf of saved.savedCapSpace) {
-    const base = capOffset(fn, buf.capNr, buf.extended);
+    const cap = capabilityById(fn, buf.capNr, buf.extended);
     const slots = bufferSlots(profile.layouts, buf.capNr, buf.extended, rt);
-    if (base === undefined || !slots) continue;
+    if (cap === undefined || !slots) continue;
+    const base = cap.offset;
     for (const s of slots) {
-      if (s.offset < 0) continue;
+      // A slot past the capability's end is a register this function lacks (a v1 PCIe capability
+      // has no SLTCTL/RTCTL/DEVCTL2...: pcie_capability_read_word gives 0 and the write is
+      // skipped); those bytes belong to the next capability, which the kernel did not save.
+      if (s.offset < 0 || s.offset + s.width > cap.size) continue;
       for (let i = 0; i < s.width; i++) if (base + s.offset + i < mask.length) mask[base + s.offset + i] = 0xff;
     }
   }

@@ -9,29 +9,42 @@
  *   pcie:+PCI_EXP_DEVSTA append a named register (offset from the PCIe capability table)
  *   pcie:swap(DEVCTL2,LNKCTL2)   swap two slots (same size: loads, silently lands in the wrong register)
  *   aer:-ROOT_COMMAND    drop a slot (Root Ports: 20 -> 16 bytes)
+ *   caps:-LTR            pci_allocate_cap_save_buffers stops adding a buffer (EXP, PCIX, LTR, L1SS, VC)
+ *   caps:swap(EXP,LTR)   it adds two buffers in the other order (the blob's list order changes)
+ *   alloc:-ptm           pci_device_add stops calling an allocation step (ptm, aer (with dpc), tph, l1ss)
+ *   alloc:swap(ptm,aer)  it calls two steps in the other order
  * Names may omit their PCI_EXP_ / PCI_ERR_ prefix.
  */
 import { LinuxModelError } from './errors.js';
 import type { SavedLayouts, SavedSlot } from './layouts.js';
-import type { KernelProfile } from './profile.js';
+import type { AllocStep, CapSaveBuffer, KernelProfile } from './profile.js';
 import * as regs from '../../devices/pci-regs.js';
 
 export interface Drift {
   readonly text: string;
-  readonly buffer: 'pcie' | 'aer';
+  /** A data[] layout (pcie, aer), pci_allocate_cap_save_buffers' buffer list (caps) or pci_device_add's allocation steps (alloc). */
+  readonly buffer: 'pcie' | 'aer' | 'caps' | 'alloc';
   readonly op: { kind: 'add'; name: string } | { kind: 'swap'; a: string; b: string } | { kind: 'remove'; name: string };
 }
 
-const PREFIX = { pcie: 'PCI_EXP_', aer: 'PCI_ERR_' } as const;
-const RE = /^(pcie|aer):(?:\+(\w+)|-(\w+)|swap\((\w+),\s*(\w+)\))$/;
+const PREFIX = { pcie: 'PCI_EXP_', aer: 'PCI_ERR_', caps: '', alloc: '' } as const;
+const RE = /^(pcie|aer|caps|alloc):(?:\+(\w+)|-(\w+)|swap\((\w+),\s*(\w+)\))$/;
+
+/** Short names of pci_device_add's allocation steps (probe.c pci_init_capabilities). */
+export const ALLOC_STEP_NAMES: Readonly<Record<string, AllocStep>> = {
+  l1ss: 'pci_configure_aspm_l1ss', caps: 'pci_allocate_cap_save_buffers', ptm: 'pci_ptm_init', aer: 'pci_aer_init', tph: 'pci_tph_init',
+};
 
 export function parseDrift(text: string): Drift[] {
   return text.split(';').map((t) => t.trim()).filter(Boolean).map((t) => {
     const m = RE.exec(t);
     if (!m) {
-      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME (buffers: pcie, aer)`, { drift: t });
+      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, caps:-LTR, caps:swap(EXP,LTR), alloc:-ptm, alloc:swap(ptm,aer)`, { drift: t });
     }
-    const buffer = m[1] as 'pcie' | 'aer';
+    const buffer = m[1] as Drift['buffer'];
+    if ((buffer === 'caps' || buffer === 'alloc') && m[2]) {
+      throw new LinuxModelError('bad-drift', `drift "${t}": a kernel cannot gain a ${buffer === 'caps' ? 'buffer' : 'allocation step'} without new save/restore code; use ${buffer}:-NAME or ${buffer}:swap(A,B)`, { drift: t });
+    }
     const full = (n: string) => (n === 'reg' || n.startsWith(PREFIX[buffer]) ? n : `${PREFIX[buffer]}${n}`);
     if (m[2]) return { text: t, buffer, op: { kind: 'add', name: full(m[2]) } };
     if (m[3]) return { text: t, buffer, op: { kind: 'remove', name: full(m[3]) } };
@@ -70,9 +83,31 @@ function applyOne(layouts: SavedLayouts, d: Drift): SavedLayouts {
   return { ...layouts, [la]: list };
 }
 
-/** Kernel B with its layouts drifted; the id says so in reports. */
+/** Drop or swap entries of a list of names (the buffer list, the allocation steps). */
+function editList<T extends string>(list: readonly T[], d: Drift, resolve: (n: string) => string): T[] {
+  const op = d.op;
+  const known = `(${list.join(', ')})`;
+  const at = (n: string) => {
+    const i = list.indexOf(resolve(n) as T);
+    if (i < 0) throw new LinuxModelError('bad-drift', `${d.text}: ${n} is not in this kernel's ${d.buffer} list ${known}`, { drift: d.text });
+    return i;
+  };
+  if (op.kind === 'remove') return list.filter((_, i) => i !== at(op.name));
+  if (op.kind !== 'swap') return [...list];
+  const out = [...list];
+  const [ia, ib] = [at(op.a), at(op.b)];
+  [out[ia], out[ib]] = [out[ib], out[ia]];
+  return out;
+}
+
+/** Kernel B with its layouts, buffer list or allocation steps drifted; the description says so in reports. */
 export function applyDrift(profile: KernelProfile, drifts: readonly Drift[]): KernelProfile {
   if (drifts.length === 0) return profile;
-  const layouts = drifts.reduce(applyOne, profile.layouts);
-  return { ...profile, layouts, description: `${profile.description}, drifted: ${drifts.map((d) => d.text).join('; ')}` };
+  let out = profile;
+  for (const d of drifts) {
+    if (d.buffer === 'caps') out = { ...out, capSaveBuffers: editList<CapSaveBuffer>(out.capSaveBuffers, d, (n) => n.toUpperCase()) };
+    else if (d.buffer === 'alloc') out = { ...out, allocOrder: editList<AllocStep>(out.allocOrder, d, (n) => ALLOC_STEP_NAMES[n] ?? n) };
+    else out = { ...out, layouts: applyOne(out.layouts, d) };
+  }
+  return { ...out, description: `${profile.description}, drifted: ${drifts.map((d) => d.text).join('; ')}` };
 }

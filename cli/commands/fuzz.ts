@@ -1,0 +1,166 @@
+/**
+ * `lusim fuzz`: capability-layout fuzzing (issue 10). Generates devices, kernel pairs, formats,
+ * flows, layout drifts and resets (sim/fuzz), runs each case's simulated cycle on --jobs worker
+ * threads (cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
+ * signature, shrinks each to a minimal case and, with --corpus, saves it as an lspci dump plus a
+ * JSON record holding the `lusim cycle` command that shows it again.
+ * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound), 0
+ * when only linux-blob hazards were found, 2 for usage errors.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { formatLspci } from '../../devices/dump/lspci.js';
+import { walkCapabilities } from '../../devices/walker.js';
+import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
+import { FLOWS, type Flow } from '../../sim/cycle/run.js';
+import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
+import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
+import { runMalformed } from '../../sim/fuzz/malformed.js';
+import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
+import { signatureId } from '../../sim/fuzz/signature.js';
+import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
+import { parseDrift } from '../../sim/linux/drift.js';
+import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { action, printJson } from '../errors.js';
+import { pickDevices, readDumpFile } from '../input.js';
+import { runCampaign } from '../fuzz/pool.js';
+import { renderFuzzSummary } from '../render/fuzz-text.js';
+
+interface FuzzCliOptions {
+  seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
+  fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
+  shrinkBudget: string; timeBound: string; plant?: string;
+}
+
+function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
+  if (value === undefined) return allowed;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!(allowed as readonly string[]).includes(i)) cmd.error(`lusim: unknown ${what} "${i}": use ${allowed.join(', ')}`, { exitCode: 2 });
+  if (!items.length) cmd.error(`lusim: --${what} needs at least one of ${allowed.join(', ')}`, { exitCode: 2 });
+  return items as T[];
+}
+
+function count(cmd: Command, value: string, what: string, min = 1): number {
+  if (!/^\d+$/.test(value) || Number(value) < min) cmd.error(`lusim: ${what} must be a whole number >= ${min}, got "${value}"`, { exitCode: 2 });
+  return Number(value);
+}
+
+/** "60s", "2m", "500ms", or plain seconds. */
+function duration(cmd: Command, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
+  if (!m) cmd.error(`lusim: --time "${value}" not understood: use e.g. 30s, 2m or 500ms`, { exitCode: 2 });
+  const n = Number(m![1]);
+  return m![2] === 'ms' ? n : m![2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+function progressLine(cases: number, firsts: readonly FirstSeen[], started: number): string {
+  const s = (Date.now() - started) / 1000;
+  const classes = Object.entries(countByClass(firsts)).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `  ${cases} cycles, ${(cases / Math.max(s, 0.001)).toFixed(0)}/s, findings: ${classes || 'none'}`;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('fuzz')
+    .description('fuzz capability layouts, kernel pairs, formats, flows and layout drifts against the oracles; shrink and save every distinct finding')
+    .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
+    .option('--runs <n>', 'cases to run (default 500)')
+    .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
+    .option('--jobs <n>', 'worker threads', '1')
+    .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
+    .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
+    .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
+    .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')})`)
+    .option('--from-dump <file>', 'mutate around a real device: unlink its capabilities, rewrite its registers')
+    .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
+    .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
+    .option('--corpus <dir>', 'save each shrunk finding as DIR/ID.lspci + DIR/ID.json (with its lusim cycle command)')
+    .option('--no-shrink', 'report first cases as found, unshrunk')
+    .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
+    .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
+    .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
+    .option('--json', 'machine-readable summary');
+  cmd.action(action(async (opts: FuzzCliOptions) => {
+    if (opts.runs !== undefined && opts.time !== undefined) cmd.error('lusim: give --runs or --time, not both', { exitCode: 2 });
+    const seed = opts.seed !== undefined ? count(cmd, opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
+    const jobs = count(cmd, opts.jobs, '--jobs');
+    const runs = opts.time === undefined ? count(cmd, opts.runs ?? '500', '--runs') : undefined;
+    const timeMs = opts.time !== undefined ? duration(cmd, opts.time) : undefined;
+    const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
+    const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump), opts.device) : undefined;
+    if (seedDump && seedDump.length !== 1) cmd.error(`lusim: ${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`, { exitCode: 2 });
+    const config: CampaignConfig = {
+      seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),
+      flows: list<Flow>(cmd, opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(cmd, opts.oracle, ORACLES, 'oracle'),
+      shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
+      ...(seedDump ? { seedDump: seedDump[0], seedCapabilities: walkCapabilities(seedDump[0].bytes).capabilities.length } : {}),
+    };
+    if (opts.plant !== undefined) {
+      try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
+    }
+    if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
+    const started = Date.now();
+    if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
+    const tty = process.stderr.isTTY;
+    let lastPrint = 0;
+    const run = await runCampaign(config, {
+      jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}),
+      // --time bounds shrinking too: as long again as the campaign, then findings keep their first case.
+      ...(deadline !== undefined && timeMs !== undefined ? { deadline, shrinkDeadline: deadline + timeMs } : {}),
+      onProgress: (cases, firsts) => {
+        const now = Date.now();
+        if (now - lastPrint < (tty ? 250 : 5000)) return;
+        lastPrint = now;
+        process.stderr.write(tty ? `\r${progressLine(cases, firsts, started)}\x1b[K` : `${progressLine(cases, firsts, started)}\n`);
+      },
+      onShrink: (done, total) => { if (tty) process.stderr.write(`\r  shrinking ${done}/${total}\x1b[K`); },
+    });
+    if (tty) process.stderr.write(`\r${progressLine(run.cases, run.firsts, started)}\x1b[K\n`);
+    const seconds = (Date.now() - started) / 1000;
+    const records: CorpusRecord[] = [];
+    if (opts.corpus) mkdirSync(opts.corpus, { recursive: true });
+    for (const { first, shrunk: found } of run.shrunk) {
+      // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
+      const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
+      const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
+      records.push(entry.record);
+      if (opts.corpus) {
+        writeFileSync(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
+        writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
+      }
+    }
+    const failed = mustHoldFailed(run.firsts);
+    const summary = {
+      seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
+      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles,
+      byClass: countByClass(run.firsts), failed,
+      findings: opts.shrink ? records : run.firsts,
+    };
+    if (opts.json) printJson(summary);
+    else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus));
+    process.exitCode = failed ? 1 : 0;
+  }));
+}
+
+/** --campaign malformed: single-threaded (one cycle per broken dump); broken dumps saved with --corpus. */
+async function malformedCampaign(config: CampaignConfig, runs: number | undefined, deadline: number | undefined, started: number, json: boolean, corpus?: string): Promise<void> {
+  const run = await runMalformed(config, {
+    ...(runs !== undefined ? { runs } : {}), ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}),
+    onProgress: (cases, found) => { if (process.stderr.isTTY) process.stderr.write(`\r  ${cases} broken layouts, ${found} untyped failures\x1b[K`); },
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const seconds = (Date.now() - started) / 1000;
+  const findings = run.findings.map((f) => {
+    const file = corpus ? join(corpus, `${signatureId(f.signature)}.lspci`) : undefined;
+    if (corpus && file) { mkdirSync(corpus, { recursive: true }); writeFileSync(file, formatLspci([f.dump])); }
+    return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, mutation: f.mutation, ...(file ? { dump: file, command: `lusim inspect ${file}` } : {}) };
+  });
+  const failed = findings.length > 0;
+  if (json) printJson({ seed: config.seed, campaign: 'malformed', cases: run.cases, seconds, failed, findings });
+  else {
+    process.stdout.write(`lusim fuzz (malformed): seed ${config.seed}, ${run.cases} broken layouts in ${seconds.toFixed(1)} s (${(run.cases / Math.max(seconds, 0.001)).toFixed(0)}/s): walker, model and loaders answered with typed errors ${failed ? `except in ${findings.length} cases` : 'only'}\n`);
+    for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify(f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}

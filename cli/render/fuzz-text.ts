@@ -1,0 +1,41 @@
+/** The text summary of `lusim fuzz`: must-hold failures first, then the linux-blob hazards by class. */
+import type { CorpusRecord } from '../../sim/fuzz/corpus.js';
+import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
+import type { FirstSeen } from '../../sim/fuzz/shard.js';
+
+export interface FuzzSummaryHead {
+  readonly seed: number;
+  readonly campaign: string;
+  readonly cases: number;
+  readonly seconds: number;
+  readonly shrinkSeconds?: number;
+  readonly cyclesPerSecond: number;
+  readonly jobs: number;
+  readonly byClass: Record<string, number>;
+  readonly failed: boolean;
+}
+
+/** At most this many hazards are listed per class in text (--json has them all). */
+const PER_CLASS = 5;
+
+export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen[], records: readonly CorpusRecord[], corpus: string | undefined): string {
+  const lines: string[] = [];
+  lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases in ${s.seconds.toFixed(1)} s${s.shrinkSeconds ? ` (+${s.shrinkSeconds.toFixed(1)} s shrinking)` : ''} (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
+  for (const [k, n] of Object.entries(s.byClass)) lines.push(`  ${MUST_HOLD.some((o) => k.startsWith(`${o}/`)) ? 'FAIL  ' : 'hazard'} ${k.padEnd(22)} ${n}`);
+  const bySig = new Map(records.map((r) => [r.signature, r]));
+  const shown = new Map<string, number>();
+  for (const f of firsts) {
+    const cls = `${f.oracle}/${f.kind}`;
+    const must = MUST_HOLD.includes(f.oracle);
+    const n = shown.get(cls) ?? 0;
+    shown.set(cls, n + 1);
+    if (!must && n >= PER_CLASS) continue;
+    const r = bySig.get(f.signature);
+    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
+    if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`);
+  }
+  const hidden = [...shown].filter(([k]) => !MUST_HOLD.some((o) => k.startsWith(`${o}/`))).reduce((a, [, n]) => a + Math.max(0, n - PER_CLASS), 0);
+  if (hidden) lines.push('', `${hidden} more hazards not listed (--json lists them all)`);
+  lines.push('', s.failed ? 'exit 1: an oracle that must hold failed (identity, lusim-v1, typed-errors or time-bound)' : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
+  return `${lines.join('\n')}\n`;
+}
