@@ -1,5 +1,6 @@
 /** Every `lusim` subcommand: one file each, one line here. */
 import type { Command } from 'commander';
+import { register as corpus } from './corpus.js';
 import { register as cycle } from './cycle.js';
 import { register as dump } from './dump.js';
 import { register as inspect } from './inspect.js';
@@ -12,6 +13,7 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   cycle,
   dump,
   kernels,
+  corpus,
   reset,
   resetMethods,
 ];
