@@ -11,6 +11,12 @@ export interface DumpDevice {
    * lib/dump.c dump_alloc_data.
    */
   readonly bytes: Uint8Array;
+  /**
+   * Per byte of `bytes`: 1 if the dump gave it, 0 if not (a row lost in a paste). Omitted when
+   * every byte of `bytes` was captured. Bytes past `bytes.length` were never captured. Read it
+   * through capturedMask (known.ts).
+   */
+  readonly known?: Uint8Array;
 }
 
 export type DumpFormat = 'lspci' | 'raw' | 'json';
