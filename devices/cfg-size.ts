@@ -26,14 +26,17 @@ export interface CfgSpaceSize {
   readonly extCapable: boolean;
   /** The dword at 0x100 (and the aliases) were captured, so pci_cfg_space_size_ext was decided from bytes. */
   readonly extChecked: boolean;
+  /** False when the capability list is not in the dump, so what the function is cannot be told. */
+  readonly kindKnown: boolean;
 }
 
-/** Standard-chain lookup over captured bytes only (a pointer into uncaptured bytes ends it). */
-function findCap(bytes: Uint8Array, known: Uint8Array, id: number): number | undefined {
+/** Standard-chain lookup over captured bytes only: 'unknown' when the chain runs into uncaptured bytes first. */
+function findCap(bytes: Uint8Array, known: Uint8Array, id: number): number | undefined | 'unknown' {
   if (!isKnown(known, PCI_STATUS, 2) || (readLE(bytes, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST) === 0) return undefined;
   let pos = bytes[PCI_CAPABILITY_LIST] ?? 0;
-  for (let ttl = 48; ttl > 0 && pos >= 0x40 && isKnown(known, pos & ~3, 2); ttl--) {
+  for (let ttl = 48; ttl > 0 && pos >= 0x40; ttl--) {
     pos &= ~3;
+    if (!isKnown(known, pos, 2)) return 'unknown';
     if (bytes[pos] === 0xff) return undefined;
     if (bytes[pos] === id) return pos;
     pos = bytes[pos + 1];
@@ -44,22 +47,26 @@ function findCap(bytes: Uint8Array, known: Uint8Array, id: number): number | und
 export function pciCfgSpaceSize(bytes: Uint8Array, known: Uint8Array): CfgSpaceSize {
   const cls = isKnown(known, 0x0a, 2) ? readLE(bytes, 0x0a, 2) : undefined;
   let kind: string | undefined;
+  const pcie = findCap(bytes, known, PCI_CAP_ID_EXP);
+  const pcix = findCap(bytes, known, PCI_CAP_ID_PCIX);
   if (cls === PCI_CLASS_BRIDGE_HOST) kind = 'a host bridge';
-  else if (findCap(bytes, known, PCI_CAP_ID_EXP) !== undefined) kind = 'a PCI Express function';
-  else {
-    const pcix = findCap(bytes, known, PCI_CAP_ID_PCIX);
-    if (pcix !== undefined && isKnown(known, pcix + PCI_X_STATUS, 4) && (readLE(bytes, pcix + PCI_X_STATUS, 4) & PCI_X_STATUS_266_533) !== 0) kind = 'a PCI-X 266/533 function';
+  else if (typeof pcie === 'number') kind = 'a PCI Express function';
+  else if (pcie === 'unknown' || pcix === 'unknown') {
+    // Taken as 4096 so nothing the device may have is cut off; every byte past the capture is unknown anyway.
+    return { size: PCI_CFG_SPACE_EXP_SIZE, why: 'pci_cfg_space_size: cannot tell (the capability list is not in the dump, so neither is whether the function is PCI Express)', extCapable: true, extChecked: false, kindKnown: false };
+  } else if (pcix !== undefined && isKnown(known, pcix + PCI_X_STATUS, 4) && (readLE(bytes, pcix + PCI_X_STATUS, 4) & PCI_X_STATUS_266_533) !== 0) {
+    kind = 'a PCI-X 266/533 function';
   }
-  if (!kind) return { size: PCI_CFG_SPACE_SIZE, why: 'pci_cfg_space_size: neither PCI Express, PCI-X 266/533 nor a host bridge: 256 bytes', extCapable: false, extChecked: true };
+  if (!kind) return { size: PCI_CFG_SPACE_SIZE, why: 'pci_cfg_space_size: neither PCI Express, PCI-X 266/533 nor a host bridge: 256 bytes', extCapable: false, extChecked: true, kindKnown: true };
   const boundaries = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((i) => i * PCI_CFG_SPACE_SIZE);
   if (!isKnown(known, PCI_CFG_SPACE_SIZE, 4)) {
-    return { size: PCI_CFG_SPACE_EXP_SIZE, why: `pci_cfg_space_size: ${kind}: 4096 bytes (extended space not in the dump)`, extCapable: true, extChecked: false };
+    return { size: PCI_CFG_SPACE_EXP_SIZE, why: `pci_cfg_space_size: ${kind}: 4096 bytes (extended space not in the dump)`, extCapable: true, extChecked: false, kindKnown: true };
   }
   const at100 = readLE(bytes, PCI_CFG_SPACE_SIZE, 4);
-  if (at100 === 0xffffffff) return { size: PCI_CFG_SPACE_SIZE, why: `pci_cfg_space_size_ext: ${kind}, but the dword at 0x100 reads all-ones: 256 bytes`, extCapable: true, extChecked: true };
+  if (at100 === 0xffffffff) return { size: PCI_CFG_SPACE_SIZE, why: `pci_cfg_space_size_ext: ${kind}, but the dword at 0x100 reads all-ones: 256 bytes`, extCapable: true, extChecked: true, kindKnown: true };
   const header = readLE(bytes, 0, 4);
   if (boundaries.every((b) => isKnown(known, b, 4) && readLE(bytes, b, 4) === header)) {
-    return { size: PCI_CFG_SPACE_SIZE, why: `pci_ext_cfg_is_aliased: ${kind} whose extended space repeats the header every 256 bytes: 256 bytes`, extCapable: true, extChecked: true };
+    return { size: PCI_CFG_SPACE_SIZE, why: `pci_ext_cfg_is_aliased: ${kind} whose extended space repeats the header every 256 bytes: 256 bytes`, extCapable: true, extChecked: true, kindKnown: true };
   }
-  return { size: PCI_CFG_SPACE_EXP_SIZE, why: `pci_cfg_space_size: ${kind}: 4096 bytes`, extCapable: true, extChecked: true };
+  return { size: PCI_CFG_SPACE_EXP_SIZE, why: `pci_cfg_space_size: ${kind}: 4096 bytes`, extCapable: true, extChecked: true, kindKnown: true };
 }

@@ -113,7 +113,8 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
   const prefix = capturedPrefix(known);
   if (prefix < size && !hasGapsBelow(known, Math.min(size, bytes.length))) {
     const kind = CAPTURE_KIND[prefix];
-    findings.push({ code: 'partial-capture', severity: 'warning', chain: 'header', offset: prefix, message: `partial dump: ${prefix} of the function's ${size} config bytes captured${kind ? ` (${kind})` : ''}; bytes from ${hex(prefix, 3)} on are unknown`, linux: `${cfg.why}; capture all of it as root (lspci -xxxx, or lusim capture)` });
+    const of = cfg.kindKnown ? `of the function's ${size} config bytes` : 'config bytes (256 or 4096: the dump cannot tell)';
+    findings.push({ code: 'partial-capture', severity: 'warning', chain: 'header', offset: prefix, message: `partial dump: ${prefix} ${of} captured${kind ? ` (${kind})` : ''}; bytes from ${hex(prefix, 3)} on are unknown`, linux: `${cfg.why}; capture all of it as root (lspci -xxxx, or lusim capture)` });
   }
   for (const [start, end] of unknownRanges(known, Math.min(size, bytes.length))) {
     findings.push({ code: 'missing-bytes', severity: 'warning', chain: 'header', offset: start, message: `bytes ${hex(start, 3)}..${hex(end - 1, 3)} are missing from the dump (a row lost in the paste?): unknown`, linux: 'n/a: these bytes exist on the device' });
