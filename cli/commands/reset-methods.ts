@@ -47,16 +47,19 @@ export function register(program: Command): void {
 function toJson(p: ResetMethodsPrediction) {
   return {
     bdf: p.bdf, kernel: p.kernel, resetMethods: p.resetMethods, resetFunctionMethod: p.resetFunctionMethod,
-    resetWorks: p.resetWorks, probes: p.probes, reasons: p.reasons,
+    resetWorks: p.cannotTell && p.resetMethods.length === 0 ? 'cannot tell' : p.resetWorks, probes: p.probes, reasons: p.reasons,
+    ...(p.cannotTell ? { cannotTell: p.cannotTell } : {}),
   };
 }
 
 function render(p: ResetMethodsPrediction): string {
+  const open = p.cannotTell !== undefined && p.resetMethods.length === 0;
+  const methods = p.resetMethods.length > 0 ? p.resetMethods.join(' ') : p.cannotTell ? '' : '(none: the sysfs file is not created)';
   const lines = [
     `${p.bdf} (Linux ${p.kernel})`,
-    `  reset_method:       ${p.resetMethods.length > 0 ? p.resetMethods.join(' ') : '(none: the sysfs file is not created)'}`,
-    `  pci_reset_function: ${p.resetFunctionMethod ?? 'fails'}`,
-    `  VFIO reset_works:   ${p.resetWorks}`,
+    `  reset_method:       ${methods}${p.cannotTell ? `${methods ? ' ' : ''}... cannot tell from this dump (${p.cannotTell})` : ''}`,
+    `  pci_reset_function: ${open ? 'cannot tell from this dump' : p.resetFunctionMethod ?? 'fails'}`,
+    `  VFIO reset_works:   ${open ? 'cannot tell from this dump' : p.resetWorks}`,
     ...p.reasons.map((r) => `    - ${r}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -7,6 +7,7 @@ import { registerLocation } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { ByteMasks } from '../../devices/compile.js';
 import { readLE } from '../../devices/bytes.js';
+import { isKnown } from '../../devices/dump/known.js';
 import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
 import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
 
@@ -51,6 +52,8 @@ export interface DiffInputs {
    * only its identity is preserved). Replaces "not saved by A" for a field that did not come back.
    */
   readonly notCarried?: string;
+  /** Per byte: 1 if the dump captured it (PciFunction.known). Fields with an uncaptured byte are `unknown`. */
+  readonly known?: Uint8Array;
 }
 
 /** Steps that rewrite registers from the kernel's own state, not from a save buffer (linux-pci.md 2.2, 4). */
@@ -80,13 +83,14 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
     const restoreW = inp.restoreWrites.filter((w) => overlaps(w, reg));
     const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     const last = restoreW[restoreW.length - 1];
+    const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
       const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
-      const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
+      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
   }
@@ -133,7 +137,7 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
 }
 
 export function countVerdicts(fields: readonly FieldOutcome[]): Record<Verdict, number> {
-  const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0 };
+  const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0, unknown: 0 };
   for (const f of fields) counts[f.verdict]++;
   return counts;
 }
