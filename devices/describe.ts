@@ -5,6 +5,7 @@
 import type { PciFunction } from './device.js';
 import { formatBdf } from './dump/bdf.js';
 import { isKnown } from './dump/known.js';
+import type { CaptureFacts } from './dump/types.js';
 import { fieldValue, type FieldDef, type RegisterDef } from './registers.js';
 import type { WalkFinding } from './walker.js';
 
@@ -61,6 +62,8 @@ export interface FunctionView {
   readonly header: readonly RegisterView[];
   readonly capabilities: readonly CapabilityView[];
   readonly findings: readonly WalkFinding[];
+  /** What `lusim capture` read from the live system beside the bytes. */
+  readonly capture?: CaptureFacts;
 }
 
 function bitsText(fd: FieldDef): string {

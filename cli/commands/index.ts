@@ -1,5 +1,6 @@
 /** Every `lusim` subcommand: one file each, one line here. */
 import type { Command } from 'commander';
+import { register as capture } from './capture.js';
 import { register as corpus } from './corpus.js';
 import { register as cycle } from './cycle.js';
 import { register as dump } from './dump.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   dump,
   kernels,
   corpus,
+  capture,
   reset,
   resetMethods,
 ];

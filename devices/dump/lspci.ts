@@ -72,6 +72,8 @@ export function formatLspci(devices: readonly DumpDevice[]): string {
   for (const d of devices) {
     out.push(`${formatBdf(d.bdf)} ${d.description ?? describeClass(d.bytes)}`);
     for (let off = 0; off < d.bytes.length; off += 16) {
+      // A row the dump never captured stays out, so reading the text back marks it missing again.
+      if (d.known && d.known.subarray(off, off + 16).every((k) => k === 0)) continue;
       const row = Array.from(d.bytes.subarray(off, off + 16), (b) => b.toString(16).padStart(2, '0'));
       out.push(`${off.toString(16).padStart(2, '0')}: ${row.join(' ')}`);
     }
