@@ -24,6 +24,8 @@ export interface CaptureOptions {
   readonly root?: boolean;
   /** The captured system's kernel release (default: this machine's, when sysfs is /sys). */
   readonly kernelRelease?: string;
+  /** How a config file is read (default readFileSync; tests stand in for an unprivileged read). */
+  readonly readConfig?: (file: string) => Uint8Array;
 }
 
 export interface Capture {
@@ -60,7 +62,7 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
   const partial: string[] = [];
   for (const name of names) {
     const dir = join(base, name);
-    const bytes = new Uint8Array(readFileSync(join(dir, 'config')));
+    const bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
     const configSize = statSync(join(dir, 'config')).size;
     if (bytes.length < configSize) partial.push(name);
     const resetMethod = readText(join(dir, 'reset_method'));
