@@ -64,7 +64,6 @@ const REGENERATING_STEPS: Readonly<Record<string, string>> = {
   pci_restore_ats_state: 'ATS from dev->ats_enabled/ats_stu (pci_restore_ats_state)',
   pci_restore_pri_state: 'PRI from dev->pri_reqs_alloc (pci_restore_pri_state)',
   pci_restore_pasid_state: 'PASID from dev->pasid_features (pci_restore_pasid_state)',
-  pci_restore_iov_state: 'SR-IOV from dev->sriov (sriov_restore_state)',
   pci_bridge_reconfigure_ltr: 'LTR enable re-set on the path (pci_bridge_reconfigure_ltr)',
 };
 
@@ -118,6 +117,9 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   }
   if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
+  // iov.c: nothing of SR-IOV is in pci_save_state; B's sriov_init cleared VF Enable and B's restore
+  // writes B's own dev->sriov, which has no VFs (num_VFs 0): kernel A's VFs do not come back.
+  if (f.last?.step === 'pci_restore_iov_state' || f.kexecSteps.includes('sriov_init')) return ['lost', `${f.kexecSteps.includes('sriov_init') ? `sriov_init changed it at ${inp.newKernel}'s enumeration (VF Enable cleared); ` : ''}sriov_restore_state wrote back ${inp.newKernel}'s own dev->sriov (no VFs); pci_save_state carries no SR-IOV state, so ${inp.oldKernel}'s VFs are gone`];
   if (f.last && REGENERATING_STEPS[f.last.step]) return ['expected', `regenerated: ${REGENERATING_STEPS[f.last.step]}`];
   if (origin?.kind === 'regenerated') return ['expected', `regenerated: ${origin.from}`];
   if (origin?.kind === 'buffer') {

@@ -32,6 +32,7 @@ import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
+import { pciIovInit } from '../linux/iov.js';
 import { kernelProfile } from '../linux/profiles.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
@@ -279,6 +280,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const devB = newPciDev(mut.access, { name: 'dev', ...(portB ? { parent: portB } : {}) });
   await pciSetupDevice(devB);
   await allocateSaveBuffers(B, devB);
+  await pciIovInit(devB);
   await pciBusAddDevice(B, devB);
   trace('enumerate B', devB.tracer.log);
   kexecWrites.push(...traceWrites(devB.tracer.log));
