@@ -99,3 +99,62 @@ describe.skipIf(!corpus)(`pciutils corpus (${corpus ? `${corpus.files.length} du
     });
   }
 });
+
+/** Hand-checked against each file's own `lspci -vvv` text (the dumps carry it above the hex). */
+describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => {
+  const load = (name: string, bdf?: string) => {
+    const all = parseLspci(readFileSync(join(corpus!.dir, name), 'utf8'));
+    return bdf ? all.find((d) => formatBdf(d.bdf) === bdf)! : all[0];
+  };
+  const cycle = async (name: string, bdf: string, extra: string[] = []) => JSON.parse((await runLusim(['cycle', join(corpus!.dir, name), '--device', bdf, '--as-found', '--json', ...extra])).stdout) as { fields: { register: string; field: string; verdict: string; rule: string; before: number; after: number; location: string }[] };
+
+  it('cap-rebar: an AMD Fiji GPU whose Resizable BAR 0 is at 256 MB keeps it across the cycle (pci_restore_rebar_state writes the size the BAR has)', async () => {
+    const fn = buildFunction(load('cap-rebar'));
+    expect(fn.walk.capabilities.map((c) => `${c.key}@${c.offset.toString(16)}`)).toEqual(['vndr@48', 'pm@50', 'pcie@58', 'msi@a0', 'vsec@100', 'aer@150', 'rebar@200', 'ext-19@270', 'ats@2b0', 'pri@2c0', 'pasid@2d0', 'ari@328']);
+    // lspci: "BAR 0: current size: 256MB": CTRL 0x00000820, BAR_SIZE 8 = 2^(8+20).
+    expect(fn.space.read(0x208, 4)).toBe(0x00000820);
+    const r = await cycle('cap-rebar', '09:00.0');
+    const rebar = r.fields.filter((f) => f.location === 'rebar');
+    expect(rebar.length).toBeGreaterThan(0);
+    expect(rebar.every((f) => f.verdict === 'unchanged')).toBe(true);
+  });
+
+  it('cap-pcie-2: an Intel 82576 PF with VFs enabled (IOVCtl Enable+ MSE+, NumVFs 1) loses them: sriov_init clears VF Enable in kernel B', async () => {
+    const r = await cycle('cap-pcie-2', '01:00.0');
+    const sriov = r.fields.filter((f) => f.location === 'sriov' && f.verdict !== 'unchanged');
+    expect(sriov.map((f) => `${f.field} ${f.before}->${f.after} ${f.verdict}`)).toEqual(['PCI_SRIOV_CTRL_VFE 1->0 lost', 'PCI_SRIOV_CTRL_MSE 1->0 lost', 'PCI_SRIOV_NUM_VF 1->0 lost']);
+    expect(sriov[0].rule).toMatch(/sriov_init changed it at 7\.1's enumeration/);
+  });
+
+  it('cap-dpc: a PLX 9716 switch downstream port captured with lspci -xxx: 4096 bytes by kind, partial once, its DPC (only in the text) not seen', () => {
+    const fn = buildFunction(load('cap-dpc'));
+    expect(fn.space.size).toBe(4096);
+    expect(fn.walk.findings.filter((f) => f.code === 'partial-capture').map((f) => f.message)).toEqual(['partial dump: 256 of the function\'s 4096 config bytes captured (lspci -xxx); bytes from 0x100 on are unknown']);
+    expect(fn.walk.findings.some((f) => f.code === 'not-captured' && f.chain === 'extended')).toBe(true);
+    expect(fn.walk.capabilities.map((c) => c.key)).toEqual(['pm', 'msi', 'pcie', 'ssvid']);
+  });
+
+  it('cap-doe: a CXL memory device (class 0502) with two DOE mailboxes: both listed, neither a duplicate', () => {
+    const fn = buildFunction(load('cap-doe'));
+    expect(fn.walk.capabilities.filter((c) => c.key === 'doe').map((c) => c.offset)).toEqual([0x100, 0x130]);
+    expect(fn.walk.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  it('the GPU cut to 64 bytes (lspci -x) still decodes its header; to 256 (lspci -xxx) its standard capabilities', () => {
+    const gpu = load('cap-rebar');
+    const f64 = buildFunction({ ...gpu, bytes: gpu.bytes.slice(0, 64) });
+    expect(f64.space.read(0, 4)).toBe(0x73001002);
+    expect(f64.walk.capabilities).toEqual([]);
+    expect(f64.walk.findings.map((f) => f.code)).toEqual(['partial-capture', 'not-captured', 'not-captured']);
+    const f256 = buildFunction({ ...gpu, bytes: gpu.bytes.slice(0, 256) });
+    expect(f256.walk.capabilities.map((c) => c.key)).toEqual(['vndr', 'pm', 'pcie', 'msi']);
+    expect(f256.space.size).toBe(4096);
+  });
+
+  it('reset-methods: a multifunction GPU alone in its dump is uncertain for bus, not "alone on its bus"', async () => {
+    const r = JSON.parse((await runLusim(['reset-methods', join(corpus!.dir, 'cap-rebar'), '--kernel', '6.12', '--json'])).stdout) as { resetMethods: string[]; resetWorks: unknown; cannotTell?: string }[];
+    expect(r[0].resetMethods).toEqual([]);
+    expect(r[0].resetWorks).toBe('cannot tell');
+    expect(r[0].cannotTell).toMatch(/^bus: .*multifunction/);
+  });
+});
