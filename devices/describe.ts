@@ -4,6 +4,8 @@
  */
 import type { PciFunction } from './device.js';
 import { formatBdf } from './dump/bdf.js';
+import { isKnown } from './dump/known.js';
+import type { CaptureFacts } from './dump/types.js';
 import { fieldValue, type FieldDef, type RegisterDef } from './registers.js';
 import type { WalkFinding } from './walker.js';
 
@@ -24,6 +26,8 @@ export interface RegisterView {
   readonly width: 1 | 2 | 4;
   readonly value: number;
   readonly fields: readonly FieldView[];
+  /** Set when some of the register's bytes were never captured: `value` is padding, not the device's. */
+  readonly unknown?: true;
 }
 
 export interface CapabilityView {
@@ -50,12 +54,16 @@ export interface FunctionView {
   readonly multifunction: boolean;
   /** Modelled config space size (256 or 4096). */
   readonly configSize: number;
+  /** Why Linux gives the function that size (pci_cfg_space_size); says so when the dump cannot tell. */
+  readonly configSizeWhy?: string;
   /** Bytes the dump held. */
   readonly captured: number;
   readonly profile: string;
   readonly header: readonly RegisterView[];
   readonly capabilities: readonly CapabilityView[];
   readonly findings: readonly WalkFinding[];
+  /** What `lusim capture` read from the live system beside the bytes. */
+  readonly capture?: CaptureFacts;
 }
 
 function bitsText(fd: FieldDef): string {
@@ -77,6 +85,7 @@ export function viewRegister(fn: PciFunction, reg: RegisterDef): RegisterView {
       volatile: fd.volatile === true,
       value: fieldValue(fd, value),
     })),
+    ...(isKnown(fn.known, reg.offset, reg.width) ? {} : { unknown: true as const }),
   };
 }
 
@@ -95,6 +104,7 @@ export function describeFunction(fn: PciFunction): FunctionView {
     headerType: s.read(0x0e, 1) & 0x7f,
     multifunction: (s.read(0x0e, 1) & 0x80) !== 0,
     configSize: s.size,
+    ...(fn.walk.cfgSize ? { configSizeWhy: fn.walk.cfgSize.why } : {}),
     captured: fn.captured,
     profile: fn.profile.name,
     header: inRange(0, 0x40).map((r) => viewRegister(fn, r)),

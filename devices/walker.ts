@@ -8,18 +8,24 @@
  *    the pointer is aligned down (pos &= ~3); ID 0xff ends the walk.
  *  - extended chain: header 0 means none; at most (4096-256)/8 hops; next < 0x100 ends the walk;
  *    PCI_EXT_CAP_NEXT masks the pointer with 0xffc.
- * lusim additionally reports loops, overlaps, truncation and extended capabilities on a function
- * without a PCIe capability (Linux sizes such a function at 256 bytes and never sees them:
- * probe.c pci_cfg_space_size).
+ * lusim additionally reports loops, overlaps and truncation. Findings take Linux's view: the
+ * config-space size is what Linux gives the function (cfg-size.ts, probe.c pci_cfg_space_size),
+ * so a conventional function's all-ones or aliased extended space is not walked and not an error.
+ *
+ * Bytes the dump never captured (DumpDevice.known) are unknown: the walk says once that the dump
+ * is partial, names missing rows, and says which capabilities it cannot see, instead of reading
+ * the 0xff padding as a broken chain.
  */
 import type { CapabilityDef, CapReader } from './capability.js';
 import { capabilityDef } from './caps/index.js';
 import { PCI_EXT_CAP_TTL, PCI_FIND_CAP_TTL } from './find-cap.js';
+import { pciCfgSpaceSize, type CfgSpaceSize } from './cfg-size.js';
+import { capturedPrefix, isKnown, unknownRanges } from './dump/known.js';
 import type { RegisterDef } from './registers.js';
 import { placeRegisters } from './registers.js';
 import {
   PCI_CAPABILITY_LIST, PCI_CAP_ID_EXP, PCI_CB_CAPABILITY_LIST, PCI_CFG_SPACE_SIZE, PCI_STATUS,
-  PCI_STATUS_CAP_LIST,
+  PCI_STATUS_CAP_LIST, PCI_CAP_ID_VNDR,
 } from './pci-regs.js';
 
 export type FindingCode =
@@ -28,12 +34,17 @@ export type FindingCode =
   | 'chain-broken'
   | 'pointer-into-header'
   | 'pointer-misaligned'
-  | 'pointer-out-of-range'
   | 'overlap'
   | 'truncated-capability'
   | 'ext-caps-without-pcie'
   | 'unknown-capability'
-  | 'duplicate-capability';
+  | 'duplicate-capability'
+  /** The dump holds fewer bytes than the function's config space (lspci -x / -xxx, or non-root sysfs). */
+  | 'partial-capture'
+  /** Rows inside the captured range are missing (lost in a paste). */
+  | 'missing-bytes'
+  /** A capability, or the rest of a chain, lies in bytes the dump never captured. */
+  | 'not-captured';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -66,33 +77,57 @@ export interface PlacedCapability {
 export interface WalkResult {
   readonly capabilities: readonly PlacedCapability[];
   readonly findings: readonly WalkFinding[];
+  /** The size Linux gives the function, and why (undefined when the header was not captured). */
+  readonly cfgSize?: CfgSpaceSize;
 }
 
 /** Capabilities a function may carry several of by design: vendor-specific (PCI_CAP_ID_VNDR,
- * PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC; virtio-pci has five VNDR capabilities). */
-const MULTI_INSTANCE = new Set(['false:9', 'true:11', 'true:35']);
+ * PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC; virtio-pci has five VNDR capabilities) and DOE
+ * mailboxes (PCI_EXT_CAP_ID_DOE: drivers/pci/doe.c pci_doe_init creates one per instance). */
+const MULTI_INSTANCE = new Set(['false:9', 'true:11', 'true:35', 'true:46']);
 
 interface RawCap { id: number; extended: boolean; offset: number }
 
 const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
 
-export function walkCapabilities(bytes: Uint8Array): WalkResult {
+/** How each lspci hex option reads: what a capture of this length most likely was. */
+const CAPTURE_KIND: Readonly<Record<number, string>> = { 64: 'lspci -x or a non-root sysfs read', 256: 'lspci -xxx' };
+
+/**
+ * `known` marks the captured bytes (dump/known.ts capturedMask); by default every byte of `bytes`.
+ */
+export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask(bytes.length)): WalkResult {
   const findings: WalkFinding[] = [];
   // Absolute reads; past the end of the dump they read 0xff, as config reads of absent bytes do.
   const { readb: rb, readw: rw, readl: rl } = capReader(bytes, 0, undefined, 0);
 
-  if (bytes.length < 64) {
-    return { capabilities: [], findings: [{ code: 'truncated-capability', severity: 'error', chain: 'header', offset: 0, message: `only ${bytes.length} bytes: a config header needs 64`, linux: 'n/a' }] };
+  if (!isKnown(known, 0, 64)) {
+    return { capabilities: [], findings: [{ code: 'truncated-capability', severity: 'error', chain: 'header', offset: 0, message: `only ${capturedPrefix(known)} bytes of the header captured: a config header needs 64`, linux: 'n/a' }] };
   }
   if (rw(0) === 0xffff) {
     findings.push({ code: 'absent-function', severity: 'error', chain: 'header', offset: 0, message: 'Vendor ID reads 0xffff: no function responds here', linux: 'pci_scan_device skips the function' });
     return { capabilities: [], findings };
   }
+  const cfg = pciCfgSpaceSize(bytes, known);
+  const size = cfg.size;
+  const prefix = capturedPrefix(known);
+  if (prefix < size && !hasGapsBelow(known, Math.min(size, bytes.length))) {
+    const kind = CAPTURE_KIND[prefix];
+    const of = cfg.kindKnown ? `of the function's ${size} config bytes` : 'config bytes (256 or 4096: the dump cannot tell)';
+    findings.push({ code: 'partial-capture', severity: 'warning', chain: 'header', offset: prefix, message: `partial dump: ${prefix} ${of} captured${kind ? ` (${kind})` : ''}; bytes from ${hex(prefix, 3)} on are unknown`, linux: `${cfg.why}; capture all of it as root (lspci -xxxx, or lusim capture)` });
+  }
+  for (const [start, end] of unknownRanges(known, Math.min(size, bytes.length))) {
+    findings.push({ code: 'missing-bytes', severity: 'warning', chain: 'header', offset: start, message: `bytes ${hex(start, 3)}..${hex(end - 1, 3)} are missing from the dump (a row lost in the paste?): unknown`, linux: 'n/a: these bytes exist on the device' });
+  }
 
   const raws: RawCap[] = [];
-  walkStandard(rb, rw, bytes.length, raws, findings);
-  const hasPcie = raws.some((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
-  if (bytes.length > PCI_CFG_SPACE_SIZE) walkExtended(rl, bytes.length, hasPcie, raws, findings);
+  walkStandard(rb, rw, known, raws, findings);
+  if (size > PCI_CFG_SPACE_SIZE) {
+    if (isKnown(known, PCI_CFG_SPACE_SIZE, 4)) walkExtended(rl, known, raws, findings);
+    else findings.push({ code: 'not-captured', severity: 'info', chain: 'extended', offset: PCI_CFG_SPACE_SIZE, message: 'extended capabilities (0x100..0xfff) are not in the dump: lusim cannot see them', linux: cfg.why });
+  } else if (bytes.length > PCI_CFG_SPACE_SIZE && isKnown(known, PCI_CFG_SPACE_SIZE, 4) && rl(PCI_CFG_SPACE_SIZE) !== 0) {
+    findings.push({ code: 'ext-caps-without-pcie', severity: 'info', chain: 'extended', offset: PCI_CFG_SPACE_SIZE, message: `the dump holds bytes above 0x100 (${hex(rl(PCI_CFG_SPACE_SIZE), 8)} at 0x100), which Linux never reads for this function; not walked`, linux: cfg.why });
+  }
 
   const pcieCap = raws.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
   const pcieType = pcieCap ? (rw(pcieCap.offset + 2) >> 4) & 0xf : undefined;
@@ -118,10 +153,18 @@ export function walkCapabilities(bytes: Uint8Array): WalkResult {
     const version = def ? def.version(reader) : raw.extended ? (rl(raw.offset) >>> 16) & 0xf : 0;
     let size = def ? def.size(reader) : raw.extended ? 4 : 2;
     let registers: RegisterDef[] = def ? placeRegisters(raw.offset, def.registers(reader)) : [];
-    if (raw.offset + size > bytes.length) {
-      findings.push({ code: 'truncated-capability', severity: 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} needs ${size} bytes but config space ends at ${hex(bytes.length, 3)}`, linux: 'reads past the end of config space return 0xffffffff' });
-      size = bytes.length - raw.offset;
-      registers = registers.filter((reg) => reg.offset + reg.width <= bytes.length);
+    // A standard capability lives below 0x100, an extended one below the end of config space.
+    const end = raw.extended ? cfg.size : PCI_CFG_SPACE_SIZE;
+    if (raw.offset + size > end) {
+      // A vendor-specific capability's length byte is the vendor's: Linux never interprets it.
+      const vendor = !raw.extended && raw.id === PCI_CAP_ID_VNDR;
+      findings.push({ code: 'truncated-capability', severity: vendor ? 'info' : 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} ${vendor ? 'says it is' : 'needs'} ${size} bytes but ${raw.extended ? 'config space' : 'the standard capability area'} ends at ${hex(end, 3)}`, linux: vendor ? 'Linux does not interpret a vendor-specific capability\'s length byte' : 'reads past the end of config space return 0xffffffff' });
+      size = end - raw.offset;
+      registers = registers.filter((reg) => reg.offset + reg.width <= end);
+    }
+    if (!isKnown(known, raw.offset, size)) {
+      const lost = registers.filter((reg) => !isKnown(known, reg.offset, reg.width)).length;
+      findings.push({ code: 'not-captured', severity: 'info', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} is only partly in the dump: ${lost} of its ${registers.length} registers are unknown`, linux: 'n/a: the bytes exist on the device' });
     }
     const clash = placed.find((p) => raw.offset < p.offset + p.size && p.offset < raw.offset + size && p.registers.length > 0);
     if (clash) {
@@ -131,13 +174,23 @@ export function walkCapabilities(bytes: Uint8Array): WalkResult {
     }
     placed.push({ id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers });
   }
-  return { capabilities: placed, findings };
+  return { capabilities: placed, findings, cfgSize: cfg };
+}
+
+function fullMask(n: number): Uint8Array {
+  return new Uint8Array(n).fill(1);
+}
+
+function hasGapsBelow(known: Uint8Array, n: number): boolean {
+  const prefix = capturedPrefix(known);
+  for (let i = prefix; i < n; i++) if (known[i] === 1) return true;
+  return false;
 }
 
 function walkStandard(
   rb: (o: number) => number,
   rw: (o: number) => number,
-  size: number,
+  known: Uint8Array,
   out: RawCap[],
   findings: WalkFinding[],
 ): void {
@@ -157,8 +210,8 @@ function walkStandard(
       findings.push({ code: 'pointer-misaligned', severity: 'warning', chain: 'standard', offset: from, message: `capability pointer at ${hex(from)} is ${hex(pos)}, not dword aligned`, linux: `__pci_find_next_cap_ttl aligns it down to ${hex(pos & ~3)} and continues` });
       pos &= ~3;
     }
-    if (pos + 2 > size) {
-      findings.push({ code: 'pointer-out-of-range', severity: 'error', chain: 'standard', offset: from, message: `capability pointer ${hex(pos)} is beyond the ${size} bytes available`, linux: 'config reads beyond the device return 0xff, which ends the walk' });
+    if (!isKnown(known, pos, 2)) {
+      findings.push({ code: 'not-captured', severity: 'info', chain: 'standard', offset: pos, message: `the capability at ${hex(pos)} (pointer at ${hex(from)}) and any after it are not in the dump: lusim cannot see them`, linux: 'n/a: the bytes exist on the device' });
       return;
     }
     if (visited.has(pos)) {
@@ -179,17 +232,13 @@ function walkStandard(
 
 function walkExtended(
   rl: (o: number) => number,
-  size: number,
-  hasPcie: boolean,
+  known: Uint8Array,
   out: RawCap[],
   findings: WalkFinding[],
 ): void {
   let pos = PCI_CFG_SPACE_SIZE;
   let header = rl(pos);
   if (header === 0) return;
-  if (!hasPcie) {
-    findings.push({ code: 'ext-caps-without-pcie', severity: 'warning', chain: 'extended', offset: pos, message: 'extended capabilities present but the function has no PCI Express capability', linux: 'pci_cfg_space_size gives a non-PCIe function 256 bytes (unless PCI-X 266/533), so Linux never sees these' });
-  }
   const visited = new Set<number>();
   let from = pos;
   for (let ttl = PCI_EXT_CAP_TTL; ttl > 0; ttl--) {
@@ -215,8 +264,8 @@ function walkExtended(
       findings.push({ code: 'pointer-into-header', severity: 'error', chain: 'extended', offset: pos, message: `next pointer at ${hex(pos, 3)} is ${hex(next, 3)}, below 0x100`, linux: 'pci_find_next_ext_capability stops the walk (pos < PCI_CFG_SPACE_SIZE)' });
       return;
     }
-    if (next + 4 > size) {
-      findings.push({ code: 'pointer-out-of-range', severity: 'error', chain: 'extended', offset: pos, message: `next pointer ${hex(next, 3)} is beyond the ${size} bytes available`, linux: 'reads beyond config space return 0xffffffff' });
+    if (!isKnown(known, next, 4)) {
+      findings.push({ code: 'not-captured', severity: 'info', chain: 'extended', offset: next, message: `the extended capability at ${hex(next, 3)} (next pointer at ${hex(pos, 3)}) and any after it are not in the dump: lusim cannot see them`, linux: 'n/a: the bytes exist on the device' });
       return;
     }
     from = pos;

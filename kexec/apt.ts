@@ -33,6 +33,8 @@ export const PRIVATE_SOURCES = {
     `deb [signed-by=${KEYRING}] http://deb.debian.org/debian-security bookworm-security main`,
   ],
   sid: [`deb [signed-by=${KEYRING}] http://deb.debian.org/debian sid main`],
+  /** Source packages (apt-get source): the system has no deb-src line. */
+  'bookworm-src': [`deb-src [signed-by=${KEYRING}] http://deb.debian.org/debian bookworm main`],
 } as const;
 
 export type PrivateSuite = keyof typeof PRIVATE_SOURCES;
@@ -132,6 +134,14 @@ export async function download(ctx: AptContext, pkgs: readonly string[], dir: st
   const res = await run('apt-get', [...ctx.options, ...sandboxOption(), '-q', 'download', ...pkgs], dir).catch((e: unknown) => missing('apt-get', e));
   if (res.code !== 0) {
     throw new AptError('apt-download', `apt-get download ${pkgs.join(' ')} failed (${ctx.name}): ${lastLines(res.stderr, 4)}. If the archive is unreachable, check access to deb.debian.org; if a package is gone, run \`lusim kernels fetch\` again to pick the newest.`, { suite: ctx.name, packages: pkgs, stderr: lastLines(res.stderr, 20) });
+  }
+}
+
+/** `apt-get source --download-only` into `dir`: the .dsc and its tarballs, nothing unpacked or built. */
+export async function downloadSource(ctx: AptContext, pkg: string, dir: string): Promise<void> {
+  const res = await run('apt-get', [...ctx.options, ...sandboxOption(), '-q', 'source', '--download-only', pkg], dir).catch((e: unknown) => missing('apt-get', e));
+  if (res.code !== 0) {
+    throw new AptError('apt-download', `apt-get source --download-only ${pkg} failed (${ctx.name}): ${lastLines(res.stderr, 4)}. Check access to deb.debian.org.`, { suite: ctx.name, packages: [pkg], stderr: lastLines(res.stderr, 20) });
   }
 }
 

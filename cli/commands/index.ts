@@ -1,5 +1,7 @@
 /** Every `lusim` subcommand: one file each, one line here. */
 import type { Command } from 'commander';
+import { register as capture } from './capture.js';
+import { register as corpus } from './corpus.js';
 import { register as cycle } from './cycle.js';
 import { register as dump } from './dump.js';
 import { register as fuzz } from './fuzz.js';
@@ -13,6 +15,8 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   cycle,
   dump,
   kernels,
+  corpus,
+  capture,
   reset,
   resetMethods,
   fuzz,

@@ -20,7 +20,10 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output (schema: docs/inspect-json.md)')
     .action(action(async (file: string, opts: { device?: string; fields?: boolean; format?: string; bdf?: string; profile: string; json?: boolean }) => {
       const dumps = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.format), bdf: opts.bdf }), opts.device);
-      const views = dumps.map((d) => describeFunction(buildFunction(d, profileForDump(d, opts.profile))));
+      const views = dumps.map((d) => {
+        const v = describeFunction(buildFunction(d, profileForDump(d, opts.profile)));
+        return d.capture ? { ...v, capture: d.capture } : v;
+      });
       if (opts.json) printJson(views);
       else process.stdout.write(views.map((v) => renderInspect(v, { fields: opts.fields === true })).join('\n'));
       if (views.some((v) => v.findings.some((f) => f.severity === 'error'))) process.exitCode = 3;

@@ -7,7 +7,9 @@ import { Topology } from '../../sim/topology.js';
 import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
 import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
 import { action, printJson } from '../errors.js';
+import { log } from '../log.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
@@ -19,7 +21,7 @@ export function register(program: Command): void {
     .command('reset-methods')
     .description('predict the reset_method list Linux writes to sysfs, the method pci_reset_function uses, and VFIO reset_works, with the reason for each')
     .argument('[file]', 'dump with the device and, for bus reset, its parent bridge and siblings (bus numbers say who is below whom)')
-    .requiredOption('-k, --kernel <version>', `kernel profile: ${KERNEL_VERSIONS.join(', ')}`)
+    .option('-k, --kernel <version>', `kernel profile: ${KERNEL_VERSIONS.join(', ')} (default for a lusim capture: the profile nearest below its kernel release)`)
     .option('-d, --device <bdf>', 'only this function (default: every function in the dump)')
     .option('--flags <list>', 'PCI_DEV_FLAGS_NO_* quirk flags to assume: no-flr,no-pm,no-bus', '')
     .option('--acpi-rst', 'assume the device\'s ACPI companion has _RST (a dump cannot show it)')
@@ -27,36 +29,63 @@ export function register(program: Command): void {
     .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
     .option('--json', 'one object per device: bdf, resetMethods, resetFunctionMethod, resetWorks, reasons')
     .option('--qemu <devices>', `instead of a dump: boot the Debian kernel --kernel (6.1, 6.12, 7.x) in QEMU with these devices (${REAL_DEVICE_NAMES.join(', ')}) behind root ports and compare its sysfs reset_method with the model`)
-    .action(action(async (file: string | undefined, opts: { kernel: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string }) => {
-      if (opts.qemu !== undefined) return runQemuResetMethodsCommand(opts.qemu, opts);
+    .action(action(async (file: string | undefined, opts: { kernel?: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string }) => {
+      if (opts.qemu !== undefined) {
+        if (opts.kernel === undefined) throw new CliError('bad-option', '--qemu needs --kernel (6.1, 6.12 or 7.x)', {});
+        return runQemuResetMethodsCommand(opts.qemu, { ...opts, kernel: opts.kernel });
+      }
       if (file === undefined) throw new CliError('bad-option', 'give a dump file, or --qemu DEVICES to ask a real kernel', {});
-      const kernel = kernelProfile(opts.kernel);
       const flags = parseDevFlags(opts.flags);
       if (!SLOTS.includes(opts.slot as SlotKind)) throw new CliError('bad-option', `unknown slot kind "${opts.slot}": use ${SLOTS.join(', ')}`, { slot: opts.slot });
       const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const kernel = kernelProfile(opts.kernel ?? kernelOfCapture(all));
       const topology = new Topology(all);
-      const predictions = pickDevices(all, opts.device).map((d) => predictResetMethods(
-        probeDeviceFromDump(topology, d.bdf, { flags, acpiRst: opts.acpiRst === true, slot: opts.slot as SlotKind }),
-        kernel,
-      ));
-      if (opts.json) printJson(predictions.map(toJson));
-      else process.stdout.write(predictions.map(render).join('\n'));
+      const predictions = pickDevices(all, opts.device).map((d) => ({
+        p: predictResetMethods(probeDeviceFromDump(topology, d.bdf, { flags, acpiRst: opts.acpiRst === true, slot: opts.slot as SlotKind }), kernel),
+        machine: d.capture?.resetMethod,
+      }));
+      if (opts.json) printJson(predictions.map(({ p, machine }) => ({ ...toJson(p), ...(machine ? { machine: { resetMethod: machine, matches: sameList(p.resetMethods, machine) } } : {}) })));
+      else process.stdout.write(predictions.map(({ p, machine }) => render(p, machine)).join('\n'));
     }));
+}
+
+/** A capture's kernel release mapped to the profile nearest below it (a capture from 6.18 gets 6.12's rules). */
+function kernelOfCapture(devices: readonly DumpDevice[]): string {
+  const rel = devices.find((d) => d.capture?.kernelRelease)?.capture?.kernelRelease;
+  const m = rel ? /^(\d+)\.(\d+)/.exec(rel) : null;
+  if (!m) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});
+  const v = Number(m[1]) * 1000 + Number(m[2]);
+  const profile = v >= 7001 ? '7.1' : v >= 6019 ? '6.19' : v >= 6012 ? '6.12' : '6.1';
+  log.info(`reset-methods: kernel profile ${profile} for the captured kernel ${rel}`);
+  return profile;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((m, i) => m === b[i]);
+}
+
+function renderMachine(p: ResetMethodsPrediction, machine: readonly string[]): string {
+  const text = machine.length > 0 ? machine.join(' ') : '(none: no reset_method file)';
+  return `  machine's own:      ${text}  ${sameList(p.resetMethods, machine) ? 'matches the prediction' : p.cannotTell ? 'the prediction cannot tell' : 'DIFFERS from the prediction'}`;
 }
 
 function toJson(p: ResetMethodsPrediction) {
   return {
     bdf: p.bdf, kernel: p.kernel, resetMethods: p.resetMethods, resetFunctionMethod: p.resetFunctionMethod,
-    resetWorks: p.resetWorks, probes: p.probes, reasons: p.reasons,
+    resetWorks: p.cannotTell && p.resetMethods.length === 0 ? 'cannot tell' : p.resetWorks, probes: p.probes, reasons: p.reasons,
+    ...(p.cannotTell ? { cannotTell: p.cannotTell } : {}),
   };
 }
 
-function render(p: ResetMethodsPrediction): string {
+function render(p: ResetMethodsPrediction, machine?: readonly string[]): string {
+  const open = p.cannotTell !== undefined && p.resetMethods.length === 0;
+  const methods = p.resetMethods.length > 0 ? p.resetMethods.join(' ') : p.cannotTell ? '' : '(none: the sysfs file is not created)';
   const lines = [
     `${p.bdf} (Linux ${p.kernel})`,
-    `  reset_method:       ${p.resetMethods.length > 0 ? p.resetMethods.join(' ') : '(none: the sysfs file is not created)'}`,
-    `  pci_reset_function: ${p.resetFunctionMethod ?? 'fails'}`,
-    `  VFIO reset_works:   ${p.resetWorks}`,
+    `  reset_method:       ${methods}${p.cannotTell ? `${methods ? ' ' : ''}... cannot tell from this dump (${p.cannotTell})` : ''}`,
+    ...(machine ? [renderMachine(p, machine)] : []),
+    `  pci_reset_function: ${open ? 'cannot tell from this dump' : p.resetFunctionMethod ?? 'fails'}`,
+    `  VFIO reset_works:   ${open ? 'cannot tell from this dump' : p.resetWorks}`,
     ...p.reasons.map((r) => `    - ${r}`),
   ];
   return `${lines.join('\n')}\n`;

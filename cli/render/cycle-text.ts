@@ -6,9 +6,9 @@ import type { CycleResult } from '../../sim/cycle/run.js';
 import type { FieldOutcome, Verdict } from '../../sim/cycle/verdict.js';
 
 const hex = (n: number) => n.toString(16);
-const ORDER: readonly Verdict[] = ['corrupted', 'refused', 'stale', 'lost', 'expected', 'restored', 'unchanged'];
+const ORDER: readonly Verdict[] = ['corrupted', 'refused', 'stale', 'lost', 'unknown', 'expected', 'restored', 'unchanged'];
 const COLOUR: Record<Verdict, (s: string) => string> = {
-  corrupted: pc.red, refused: pc.red, stale: pc.yellow, lost: pc.yellow, expected: pc.cyan, restored: pc.green, unchanged: pc.dim,
+  corrupted: pc.red, refused: pc.red, stale: pc.yellow, lost: pc.yellow, expected: pc.cyan, restored: pc.green, unchanged: pc.dim, unknown: pc.magenta,
 };
 
 function fieldLine(f: FieldOutcome): string {

@@ -17,6 +17,10 @@ function fieldSummary(reg: RegisterView): string {
 function renderRegisters(regs: readonly RegisterView[], withFields: boolean, indent: string): string[] {
   const out: string[] = [];
   for (const reg of regs) {
+    if (reg.unknown) {
+      out.push(`${indent}${pc.dim(`[${hex(reg.offset, 3)}]`)} ${reg.name.padEnd(28)} ${'?'.repeat(reg.width * 2)}  ${pc.dim('unknown: not in the dump')}`);
+      continue;
+    }
     const val = hex(reg.value, reg.width * 2);
     const summary = withFields ? '' : fieldSummary(reg);
     out.push(`${indent}${pc.dim(`[${hex(reg.offset, 3)}]`)} ${reg.name.padEnd(28)} ${val}${summary ? `  ${summary}` : ''}`);
@@ -40,7 +44,12 @@ export function renderInspect(v: FunctionView, opts: { fields: boolean }): strin
   const out: string[] = [];
   const kind = ['endpoint (type 0)', 'bridge (type 1)', 'CardBus bridge (type 2)'][v.headerType] ?? `header type ${v.headerType}`;
   out.push(pc.bold(`${v.bdf} ${v.description ?? ''}`.trim()));
-  out.push(`  ${hex(v.vendorId, 4)}:${hex(v.deviceId, 4)} class ${hex(v.classCode, 6)} rev ${hex(v.revision, 2)}, ${kind}${v.multifunction ? ', multifunction' : ''}; ${v.configSize}-byte config space (${v.captured} bytes in the dump); profile ${v.profile}`);
+  out.push(`  ${hex(v.vendorId, 4)}:${hex(v.deviceId, 4)} class ${hex(v.classCode, 6)} rev ${hex(v.revision, 2)}, ${kind}${v.multifunction ? ', multifunction' : ''}; ${v.configSizeWhy?.includes('cannot tell') ? 'config space size unknown' : `${v.configSize}-byte config space`} (${v.captured} bytes in the dump); profile ${v.profile}`);
+  if (v.capture) {
+    const c = v.capture;
+    const sizeCheck = c.configSize === undefined ? '' : c.configSize === v.configSize ? `, cfg_size ${c.configSize} (as lusim sizes it)` : pc.red(`, cfg_size ${c.configSize} but lusim sizes it ${v.configSize}`);
+    out.push(`  captured from Linux ${c.kernelRelease ?? '(release not recorded)'}${c.root ? '' : ' without root'}: driver ${c.driver ?? '(none)'}, reset_method ${c.resetMethod && c.resetMethod.length > 0 ? c.resetMethod.join(' ') : '(none)'}${c.currentLinkSpeed ? `, link ${c.currentLinkSpeed}` : ''}${sizeCheck}`);
+  }
   out.push(pc.bold('  Header'));
   out.push(...renderRegisters(v.header, opts.fields, '    '));
   const std = v.capabilities.filter((c) => !c.extended);

@@ -3,10 +3,14 @@
  *   { "format": "lusim-snapshot", "version": 1,
  *     "devices": [ { "bdf": "01:00.0", "description": "...", "config": "8680d310..." } ] }
  * `config` is lowercase hex of the captured bytes (64, 256 or 4096 bytes, or any length up to 4096).
+ * Optional, per device: `"missing": [[start, end], ...]` byte ranges inside `config` that were
+ * never captured (their hex is ff); `"capture"` with what `lusim capture` read from sysfs beside
+ * the bytes (CaptureFacts: kernelRelease, root, configSize, resetMethod, driver, currentLinkSpeed).
  */
 import { DeviceError } from '../errors.js';
 import { formatBdf, parseBdf } from './bdf.js';
-import type { DumpDevice } from './types.js';
+import { unknownRanges } from './known.js';
+import type { CaptureFacts, DumpDevice } from './types.js';
 
 export const SNAPSHOT_FORMAT = 'lusim-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -14,7 +18,7 @@ export const SNAPSHOT_VERSION = 1;
 export interface SnapshotJson {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly version: number;
-  readonly devices: readonly { bdf: string; description?: string; config: string }[];
+  readonly devices: readonly { bdf: string; description?: string; config: string; missing?: [number, number][]; capture?: CaptureFacts }[];
 }
 
 export function parseSnapshotJson(text: string): DumpDevice[] {
@@ -42,8 +46,34 @@ export function parseSnapshotJson(text: string): DumpDevice[] {
     }
     const bytes = new Uint8Array(hex.length / 2);
     for (let j = 0; j < bytes.length; j++) bytes[j] = parseInt(hex.slice(2 * j, 2 * j + 2), 16);
-    return dev.description === undefined ? { bdf: parseBdf(dev.bdf), bytes } : { bdf: parseBdf(dev.bdf), description: dev.description, bytes };
+    const known = dev.missing === undefined ? undefined : knownFromMissing(dev.missing, bytes.length, dev.bdf);
+    const capture = dev.capture === undefined ? undefined : checkCapture(dev.capture, dev.bdf);
+    return { bdf: parseBdf(dev.bdf), ...(dev.description !== undefined ? { description: dev.description } : {}), bytes, ...(known ? { known } : {}), ...(capture ? { capture } : {}) };
   });
+}
+
+function knownFromMissing(missing: unknown, length: number, bdf: string): Uint8Array {
+  const known = new Uint8Array(length).fill(1);
+  const ranges = Array.isArray(missing) ? missing : [undefined];
+  for (const r of ranges) {
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((n) => Number.isInteger(n)) || r[0] < 0 || r[0] >= r[1] || r[1] > length) {
+      throw new DeviceError('dump-parse', `snapshot device ${bdf}: "missing" must be [[start, end], ...] byte ranges inside "config"`, { bdf });
+    }
+    known.fill(0, r[0], r[1]);
+  }
+  return known;
+}
+
+function checkCapture(c: unknown, bdf: string): CaptureFacts {
+  const o = c as Partial<CaptureFacts>;
+  const ok = typeof o === 'object' && o !== null && typeof o.root === 'boolean'
+    && (o.kernelRelease === undefined || typeof o.kernelRelease === 'string')
+    && (o.configSize === undefined || Number.isInteger(o.configSize))
+    && (o.resetMethod === undefined || (Array.isArray(o.resetMethod) && o.resetMethod.every((m) => typeof m === 'string')))
+    && (o.driver === undefined || o.driver === null || typeof o.driver === 'string')
+    && (o.currentLinkSpeed === undefined || typeof o.currentLinkSpeed === 'string');
+  if (!ok) throw new DeviceError('dump-parse', `snapshot device ${bdf}: "capture" must be { root: boolean, kernelRelease?, configSize?, resetMethod?: string[], driver?: string | null, currentLinkSpeed? } as lusim capture writes it`, { bdf });
+  return o as CaptureFacts;
 }
 
 export function formatSnapshotJson(devices: readonly DumpDevice[]): string {
@@ -54,6 +84,8 @@ export function formatSnapshotJson(devices: readonly DumpDevice[]): string {
       bdf: formatBdf(d.bdf),
       ...(d.description !== undefined ? { description: d.description } : {}),
       config: Array.from(d.bytes, (b) => b.toString(16).padStart(2, '0')).join(''),
+      ...(d.known ? { missing: unknownRanges(d.known, d.bytes.length) } : {}),
+      ...(d.capture ? { capture: d.capture } : {}),
     })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

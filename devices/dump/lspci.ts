@@ -2,7 +2,8 @@
  * `lspci -x/-xxx/-xxxx` text: the format pciutils reads back with `lspci -F FILE`.
  * Parsing follows pciutils lib/dump.c dump_init: a device starts at a line "BB:DD.F " (or with a
  * 4- or 5-digit domain), an empty line ends it, hex lines are "OFF: xx xx ..." with OFF in hex, at
- * most 4096 bytes; bytes never given read as 0xff; other lines are ignored. Unlike lspci, lusim
+ * most 4096 bytes; bytes never given read as 0xff (as in lspci) and are marked not captured in
+ * DumpDevice.known (a row lost in a paste); other lines are ignored. Unlike lspci, lusim
  * reports the line number of a malformed line and rejects hex lines outside a device.
  */
 import { DeviceError } from '../errors.js';
@@ -15,9 +16,13 @@ const MAX_CONFIG = 4096;
 
 export function parseLspci(text: string): DumpDevice[] {
   const devices: DumpDevice[] = [];
-  let current: { bdf: ReturnType<typeof parseBdf>; description: string; data: Uint8Array; len: number } | undefined;
+  let current: { bdf: ReturnType<typeof parseBdf>; description: string; data: Uint8Array; given: Uint8Array; len: number } | undefined;
   const finish = () => {
-    if (current) devices.push({ bdf: current.bdf, description: current.description, bytes: current.data.slice(0, current.len) });
+    if (current) {
+      const known = current.given.slice(0, current.len);
+      const gaps = known.some((k) => k === 0);
+      devices.push({ bdf: current.bdf, description: current.description, bytes: current.data.slice(0, current.len), ...(gaps ? { known } : {}) });
+    }
     current = undefined;
   };
   const lines = text.split('\n');
@@ -27,7 +32,7 @@ export function parseLspci(text: string): DumpDevice[] {
     const dev = DEVICE_LINE.exec(line);
     if (dev) {
       finish();
-      current = { bdf: parseBdf(dev[1]), description: dev[2], data: new Uint8Array(MAX_CONFIG).fill(0xff), len: 0 };
+      current = { bdf: parseBdf(dev[1]), description: dev[2], data: new Uint8Array(MAX_CONFIG).fill(0xff), given: new Uint8Array(MAX_CONFIG), len: 0 };
       continue;
     }
     if (line.trim() === '') {
@@ -49,6 +54,7 @@ export function parseLspci(text: string): DumpDevice[] {
       if (off >= MAX_CONFIG) {
         throw new DeviceError('dump-size', `line ${lineNo}: offset 0x${off.toString(16)} is beyond 4096 bytes of config space`, { line: lineNo, offset: off });
       }
+      current.given[off] = 1;
       current.data[off++] = parseInt(tok, 16);
       if (off > current.len) current.len = off;
     }
@@ -66,6 +72,8 @@ export function formatLspci(devices: readonly DumpDevice[]): string {
   for (const d of devices) {
     out.push(`${formatBdf(d.bdf)} ${d.description ?? describeClass(d.bytes)}`);
     for (let off = 0; off < d.bytes.length; off += 16) {
+      // A row the dump never captured stays out, so reading the text back marks it missing again.
+      if (d.known && d.known.subarray(off, off + 16).every((k) => k === 0)) continue;
       const row = Array.from(d.bytes.subarray(off, off + 16), (b) => b.toString(16).padStart(2, '0'));
       out.push(`${off.toString(16).padStart(2, '0')}: ${row.join(' ')}`);
     }

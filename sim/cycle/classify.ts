@@ -7,6 +7,7 @@ import { registerLocation } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { ByteMasks } from '../../devices/compile.js';
 import { readLE } from '../../devices/bytes.js';
+import { isKnown } from '../../devices/dump/known.js';
 import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
 import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
 
@@ -51,6 +52,8 @@ export interface DiffInputs {
    * only its identity is preserved). Replaces "not saved by A" for a field that did not come back.
    */
   readonly notCarried?: string;
+  /** Per byte: 1 if the dump captured it (PciFunction.known). Fields with an uncaptured byte are `unknown`. */
+  readonly known?: Uint8Array;
 }
 
 /** Steps that rewrite registers from the kernel's own state, not from a save buffer (linux-pci.md 2.2, 4). */
@@ -61,7 +64,6 @@ const REGENERATING_STEPS: Readonly<Record<string, string>> = {
   pci_restore_ats_state: 'ATS from dev->ats_enabled/ats_stu (pci_restore_ats_state)',
   pci_restore_pri_state: 'PRI from dev->pri_reqs_alloc (pci_restore_pri_state)',
   pci_restore_pasid_state: 'PASID from dev->pasid_features (pci_restore_pasid_state)',
-  pci_restore_iov_state: 'SR-IOV from dev->sriov (sriov_restore_state)',
   pci_bridge_reconfigure_ltr: 'LTR enable re-set on the path (pci_bridge_reconfigure_ltr)',
 };
 
@@ -80,13 +82,14 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
     const restoreW = inp.restoreWrites.filter((w) => overlaps(w, reg));
     const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     const last = restoreW[restoreW.length - 1];
+    const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
       const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
-      const [verdict, rule] = judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
+      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
   }
@@ -114,6 +117,9 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   }
   if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
+  // iov.c: nothing of SR-IOV is in pci_save_state; B's sriov_init cleared VF Enable and B's restore
+  // writes B's own dev->sriov, which has no VFs (num_VFs 0): kernel A's VFs do not come back.
+  if (f.last?.step === 'pci_restore_iov_state' || f.kexecSteps.includes('sriov_init')) return ['lost', `${f.kexecSteps.includes('sriov_init') ? `sriov_init changed it at ${inp.newKernel}'s enumeration (VF Enable cleared); ` : ''}sriov_restore_state wrote back ${inp.newKernel}'s own dev->sriov (no VFs); pci_save_state carries no SR-IOV state, so ${inp.oldKernel}'s VFs are gone`];
   if (f.last && REGENERATING_STEPS[f.last.step]) return ['expected', `regenerated: ${REGENERATING_STEPS[f.last.step]}`];
   if (origin?.kind === 'regenerated') return ['expected', `regenerated: ${origin.from}`];
   if (origin?.kind === 'buffer') {
@@ -133,7 +139,7 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
 }
 
 export function countVerdicts(fields: readonly FieldOutcome[]): Record<Verdict, number> {
-  const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0 };
+  const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0, unknown: 0 };
   for (const f of fields) counts[f.verdict]++;
   return counts;
 }

@@ -32,6 +32,7 @@ import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
+import { pciIovInit } from '../linux/iov.js';
 import { kernelProfile } from '../linux/profiles.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
@@ -154,6 +155,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const up = opts.parent ? modelUnderTest(opts.parent) : undefined;
   if (opts.parent) connectSecondaryBus(opts.parent, [fn]);
   const notes: string[] = [];
+  const partial = fn.walk.findings.filter((f) => f.code === 'partial-capture' || f.code === 'missing-bytes' || f.code === 'not-captured');
+  if (partial.length > 0) notes.push(`${partial.map((f) => f.message).join('; ')}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
   const timeline: TimelineEntry[] = [];
   const trace = (phase: TimelineEntry['phase'], log: WriteLog) => {
     for (const w of log) timeline.push({ phase, target: w.target === 'parent' ? 'parent' : 'dev', step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
@@ -277,6 +280,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const devB = newPciDev(mut.access, { name: 'dev', ...(portB ? { parent: portB } : {}) });
   await pciSetupDevice(devB);
   await allocateSaveBuffers(B, devB);
+  await pciIovInit(devB);
   await pciBusAddDevice(B, devB);
   trace('enumerate B', devB.tracer.log);
   kexecWrites.push(...traceWrites(devB.tracer.log));
@@ -327,7 +331,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
 
   const devFields = classifyCycle({
     registers: locatedRegisters(fn), masks: fn.space.layout.masks,
-    before: reference, mid, after, kexecWrites, restoreWrites, savedByOld,
+    before: reference, mid, after, kexecWrites, restoreWrites, savedByOld, known: fn.known,
     ...(load.error ? { refused: load.error } : {}),
     oldKernel: A.id, newKernel,
   });
@@ -337,7 +341,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     registers: locatedRegisters(up.fn), masks: up.fn.space.layout.masks,
     before: parentReference!, mid: parentMid!, after: up.fn.space.snapshot(),
     kexecWrites: parentKexecWrites, restoreWrites: attributeRestoreWrites(up.fn, A, B, restoreLog, new Map(), false, 'parent'),
-    savedByOld: new Uint8Array(up.fn.space.size),
+    savedByOld: new Uint8Array(up.fn.space.size), known: up.fn.known,
     notCarried: `the upstream port's state is not carried: the PCI Live Update series preserves a bridge's identity and bus numbers only (linux-pci.md section 10), and ${newKernel}'s restore of the device did not write this back`,
     oldKernel: A.id, newKernel,
   })] : devFields;

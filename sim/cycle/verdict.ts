@@ -10,10 +10,12 @@
  *              field is not back
  *   unchanged  never changed (omitted from reports unless asked; a rewrite from another
  *              register's slot that happens to carry the same value is noted as latent)
+ *   unknown    the dump never captured the field's bytes (a partial dump): nothing about it is
+ *              computed from the padding the model holds there
  */
-export type Verdict = 'restored' | 'expected' | 'lost' | 'corrupted' | 'stale' | 'refused' | 'unchanged';
+export type Verdict = 'restored' | 'expected' | 'lost' | 'corrupted' | 'stale' | 'refused' | 'unchanged' | 'unknown';
 
-export const VERDICTS: readonly Verdict[] = ['restored', 'expected', 'lost', 'corrupted', 'stale', 'refused', 'unchanged'];
+export const VERDICTS: readonly Verdict[] = ['restored', 'expected', 'lost', 'corrupted', 'stale', 'refused', 'unchanged', 'unknown'];
 
 /** Where a restore write's value came from, so a wrong value can be explained. */
 export type WriteOrigin =

@@ -6,6 +6,9 @@
 import {
   type CapLookup, pciFindCapability as findCap, pciFindNextExtCapability as findNextExt, pciSetupCapLookup,
 } from '../../devices/find-cap.js';
+import {
+  PCI_EXT_CAP_ID_REBAR, PCI_REBAR_CTRL, PCI_REBAR_CTRL_BAR_IDX, PCI_REBAR_CTRL_BAR_SIZE, PCI_REBAR_CTRL_NBAR_MASK,
+} from '../../devices/pci-regs.js';
 import type { PciDev } from './dev.js';
 
 const lookup = (dev: PciDev): CapLookup => ({ config: dev.access.config, hdrType: dev.kernel.hdrType, cfgSize: dev.kernel.cfgSize });
@@ -16,8 +19,32 @@ export const pciFindNextExtCapability = (dev: PciDev, start: number, cap: number
 
 export const pciFindExtCapability = (dev: PciDev, cap: number): Promise<number> => pciFindNextExtCapability(dev, 0, cap);
 
-/** probe.c pci_setup_device: dev->hdr_type, pcie_cap, pcie_flags_reg and cfg_size (devices/find-cap.ts pciSetupCapLookup). */
+/**
+ * probe.c pci_setup_device: dev->hdr_type, pcie_cap, pcie_flags_reg and cfg_size (devices/find-cap.ts
+ * pciSetupCapLookup), then pci_read_bases' resource sizes as far as the model needs them.
+ */
 export async function pciSetupDevice(dev: PciDev): Promise<void> {
   const { hdrType, cfgSize, pcieCap, pcieFlags } = await pciSetupCapLookup(dev.access.config);
   Object.assign(dev.kernel, { hdrType, cfgSize, pcieCap, pcieFlags });
+  dev.kernel.resourceSizes = await resizableBarSizes(dev);
+}
+
+/**
+ * resource_size() of each resizable BAR as pci_read_bases (__pci_read_base) finds it: the sizing
+ * write of all-ones reads back the size the BAR's Resizable BAR Control selects at that moment
+ * (PCIe r6.0 7.8.6.3: BAR Size sets the BAR's size, 2^(BAR Size + 20) bytes). So kernel B's
+ * pci_restore_rebar_state writes back the size the BAR had when B enumerated it: a BAR keeps its
+ * size across a kexec unless a reset changed it. Other BARs are not sized here (nothing reads them).
+ */
+async function resizableBarSizes(dev: PciDev): Promise<number[]> {
+  const sizes: number[] = [];
+  let pos = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_REBAR);
+  if (!pos) return sizes;
+  const c = dev.access.config;
+  const nbars = ((await c.readl(pos + PCI_REBAR_CTRL)) & PCI_REBAR_CTRL_NBAR_MASK) >>> 5;
+  for (let i = 0; i < nbars; i++, pos += 8) {
+    const ctrl = await c.readl(pos + PCI_REBAR_CTRL);
+    sizes[ctrl & PCI_REBAR_CTRL_BAR_IDX] = 2 ** (((ctrl & PCI_REBAR_CTRL_BAR_SIZE) >>> 8) + 20);
+  }
+  return sizes;
 }

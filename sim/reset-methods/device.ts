@@ -6,6 +6,7 @@
  */
 import { readLE } from '../../devices/bytes.js';
 import { formatBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { capturedMask, isKnown } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import { ResetMethodsError } from './errors.js';
@@ -76,7 +77,16 @@ export interface ResetProbeDevice {
   readonly acpiRst: boolean;
   readonly slot: SlotKind;
   readonly currentState: number;
+  /**
+   * Facts the dump cannot tell (bytes never captured, functions absent from it), each with why;
+   * a probe that needs one answers CANNOT_TELL instead of guessing.
+   */
+  readonly unknown?: Readonly<Partial<Record<UnknownFact, string>>>;
 }
+
+/** devcap: PCI_EXP_DEVCAP (or whether there is a PCIe capability); pm: the PM capability and PMCSR;
+ * af: the AF capability; siblings: the other functions of a multifunction device. */
+export type UnknownFact = 'devcap' | 'pm' | 'af' | 'siblings';
 
 export function parseDevFlags(text: string): DevFlag[] {
   if (text.trim() === '') return [];
@@ -92,7 +102,9 @@ const PCI_VENDOR_ID_CXL = 0x1e98;
 export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeInputs = {}): ResetProbeDevice {
   const place = topology.place(bdf);
   const b = place.node.dump.bytes;
-  const caps = walkCapabilities(b).capabilities.filter((c) => !c.overlaps);
+  const known = capturedMask(place.node.dump);
+  const walk = walkCapabilities(b, known);
+  const caps = walk.capabilities.filter((c) => !c.overlaps);
   const std = (id: number) => caps.find((c) => !c.extended && c.id === id);
   const exp = std(PCI_CAP_ID_EXP);
   const pm = std(PCI_CAP_ID_PM);
@@ -102,6 +114,7 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
   const upstreamCxl = parent ? cxlPortDvsec(parent.dump) : undefined;
   const headerType = place.node.headerType;
   const bar0 = headerType === 2 ? 0 : readLE(b, 0x10, 4);
+  const unknown = unknownFacts(walk.findings.some((f) => f.code === 'not-captured' && f.chain === 'standard'), known, { exp, pm, af }, place.node.multifunction && place.siblings.length === 0);
   return {
     bdf,
     vendor: readLE(b, 0, 2),
@@ -127,7 +140,19 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
     acpiRst: inputs.acpiRst ?? false,
     slot: inputs.slot ?? 'none',
     currentState: inputs.currentState ?? 0,
+    ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
   };
+}
+
+/** What a partial dump hides from the probes: a capability the chain may hold past the capture, or its registers. */
+function unknownFacts(chainUnseen: boolean, known: Uint8Array, caps: { exp?: { offset: number }; pm?: { offset: number }; af?: { offset: number } }, lonelyMultifunction: boolean): Partial<Record<UnknownFact, string>> {
+  const out: Partial<Record<UnknownFact, string>> = {};
+  const unseen = 'the capability list runs past the bytes the dump holds';
+  if (caps.exp ? !isKnown(known, caps.exp.offset + 4, 4) : chainUnseen) out.devcap = caps.exp ? 'PCI_EXP_DEVCAP is not in the dump' : `whether the function is PCI Express: ${unseen}`;
+  if (caps.pm ? !isKnown(known, caps.pm.offset + 2, 4) : chainUnseen) out.pm = caps.pm ? 'PCI_PM_PMC / PCI_PM_CTRL are not in the dump' : `whether there is a PM capability: ${unseen}`;
+  if (caps.af ? !isKnown(known, caps.af.offset + 3, 1) : chainUnseen) out.af = caps.af ? 'PCI_AF_CAP is not in the dump' : `whether there is an AF capability: ${unseen}`;
+  if (lonelyMultifunction) out.siblings = 'the function is multifunction (PCI_HEADER_TYPE bit 7) but no other function of its bus is in the dump';
+  return out;
 }
 
 function cxlPortDvsec(dump: DumpDevice): CxlPortDvsec | undefined {

@@ -2,7 +2,7 @@
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetProbeDevice } from './device.js';
 import type { KernelResetProfile, ResetMethodName } from './kernels.js';
-import { rcName } from './result.js';
+import { CANNOT_TELL, rcName } from './result.js';
 import { pciInitResetMethods, pciResetFunctionLocked, pciTryResetFunction, vfioResetWorks, type MethodProbe } from './select.js';
 
 export interface ResetMethodsPrediction {
@@ -19,6 +19,11 @@ export interface ResetMethodsPrediction {
   readonly resetWorks: boolean;
   readonly probes: readonly MethodProbe[];
   readonly reasons: readonly string[];
+  /**
+   * Set when the dump lacks what a probe needs: resetMethods is then only the start of the list,
+   * and resetFunctionMethod / resetWorks hold only if that start already decides them.
+   */
+  readonly cannotTell?: string;
 }
 
 export function predictResetMethods(dev: ResetProbeDevice, k: KernelResetProfile): ResetMethodsPrediction {
@@ -34,7 +39,9 @@ export function predictResetMethods(dev: ResetProbeDevice, k: KernelResetProfile
     vfio.reason,
     ...(k.unverified ? [`kernel profile: ${k.unverified}`] : []),
   ];
+  const unknown = list.probes.find((p) => p.rc === CANNOT_TELL);
   return {
+    ...(unknown ? { cannotTell: `${unknown.method}: ${unknown.reason}` } : {}),
     bdf: formatBdf(dev.bdf), kernel: k.version, resetMethods: list.methods,
     resetFunctionMethod: tried.rc === 0 ? tried.method : null,
     lockedResetMethod: locked.method, lockedResetRc: rcName(locked.rc),

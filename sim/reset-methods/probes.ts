@@ -10,7 +10,7 @@ import type { ResetProbeDevice } from './device.js';
 import type { KernelResetProfile, ResetMethodName } from './kernels.js';
 import { pcieResetFlr } from './probes-flr.js';
 import { pciDevSpecificReset } from './quirks.js';
-import { EINVAL, ENOTTY, type ProbeResult } from './result.js';
+import { CANNOT_TELL, EINVAL, ENOTTY, type ProbeResult } from './result.js';
 
 export type Mode = 'probe' | 'reset';
 
@@ -23,6 +23,7 @@ function pciDevAcpiReset(dev: ResetProbeDevice): ProbeResult {
 
 /** pci.c pci_af_flr. */
 function pciAfFlr(dev: ResetProbeDevice): ProbeResult {
+  if (dev.unknown?.af) return { rc: CANNOT_TELL, reason: `pci_af_flr: ${dev.unknown.af}` };
   if (!dev.af) return { rc: ENOTTY, reason: 'pci_af_flr: no Advanced Features capability' };
   if (dev.flags.has('no-flr')) return { rc: ENOTTY, reason: 'pci_af_flr: PCI_DEV_FLAGS_NO_FLR_RESET set' };
   if (!dev.af.tp || !dev.af.flr) return { rc: ENOTTY, reason: 'pci_af_flr: PCI_AF_CAP lacks TP or FLR' };
@@ -31,6 +32,7 @@ function pciAfFlr(dev: ResetProbeDevice): ProbeResult {
 
 /** pci.c pci_pm_reset. */
 function pciPmReset(dev: ResetProbeDevice, mode: Mode): ProbeResult {
+  if (dev.unknown?.pm) return { rc: CANNOT_TELL, reason: `pci_pm_reset reads dev->pm_cap and PMCSR: ${dev.unknown.pm}` };
   if (!dev.pmCap) {
     return { rc: ENOTTY, reason: dev.pmVersion !== undefined ? `pci_pm_reset: no dev->pm_cap (pci_pm_init rejects PM version ${dev.pmVersion})` : 'pci_pm_reset: no PM capability' };
   }
@@ -59,6 +61,7 @@ function pciParentBusReset(dev: ResetProbeDevice): ProbeResult {
   if (!dev.busHasSelf) return { rc: ENOTTY, reason: 'pci_parent_bus_reset: no bus->self' };
   if (dev.flags.has('no-bus')) return { rc: ENOTTY, reason: 'pci_parent_bus_reset: PCI_DEV_FLAGS_NO_BUS_RESET set' };
   if (dev.siblings.length > 0) return { rc: ENOTTY, reason: `pci_parent_bus_reset: other devices on the same bus (${dev.siblings.join(', ')})` };
+  if (dev.unknown?.siblings) return { rc: CANNOT_TELL, reason: `pci_parent_bus_reset refuses when other devices share the bus: ${dev.unknown.siblings}` };
   const via = dev.parentBdf ? `bridge ${dev.parentBdf}` : 'a bridge not in the dump';
   return { rc: 0, reason: `pci_parent_bus_reset: only device on its bus; secondary bus reset via ${via}` };
 }

@@ -2,7 +2,14 @@
 export const ENOTTY = -25;
 export const EINVAL = -22;
 
-export type ResetRc = 0 | typeof ENOTTY | typeof EINVAL;
+/**
+ * Not a kernel return code: lusim's answer when the probe reads bytes the dump never captured
+ * (a partial dump) or a fact a dump cannot show. It stops the method walk as an error would,
+ * because everything after it depends on the outcome.
+ */
+export const CANNOT_TELL = 1;
+
+export type ResetRc = 0 | typeof ENOTTY | typeof EINVAL | typeof CANNOT_TELL;
 
 export interface ProbeResult {
   readonly rc: ResetRc;
@@ -11,5 +18,5 @@ export interface ProbeResult {
 }
 
 export function rcName(rc: ResetRc): string {
-  return rc === 0 ? '0' : rc === ENOTTY ? '-ENOTTY' : '-EINVAL';
+  return rc === 0 ? '0' : rc === ENOTTY ? '-ENOTTY' : rc === EINVAL ? '-EINVAL' : 'cannot tell from this dump';
 }

@@ -12,7 +12,7 @@
 import type { ResetProbeDevice } from './device.js';
 import type { KernelResetProfile, ResetMethodName } from './kernels.js';
 import { runMethod } from './probes.js';
-import { ENOTTY, rcName, type ResetRc } from './result.js';
+import { CANNOT_TELL, ENOTTY, rcName, type ResetRc } from './result.js';
 
 export interface MethodProbe {
   readonly method: ResetMethodName;
@@ -30,16 +30,16 @@ export interface MethodList {
 export function pciInitResetMethods(dev: ResetProbeDevice, k: KernelResetProfile): MethodList {
   const methods: ResetMethodName[] = [];
   const probes: MethodProbe[] = [];
-  let stopped: ResetMethodName | undefined;
+  let stopped: { method: ResetMethodName; rc: ResetRc } | undefined;
   for (const m of k.methods) {
     if (stopped) {
-      probes.push({ method: m, probed: false, reason: `pci_init_reset_methods: not probed, ${stopped} returned an error other than -ENOTTY` });
+      probes.push({ method: m, probed: false, reason: stopped.rc === CANNOT_TELL ? `not decided: whether Linux probes it depends on ${stopped.method}, which this dump cannot tell` : `pci_init_reset_methods: not probed, ${stopped.method} returned an error other than -ENOTTY` });
       continue;
     }
     const r = runMethod(m, dev, 'probe', k);
     probes.push({ method: m, probed: true, rc: r.rc, reason: r.reason });
     if (r.rc === 0) methods.push(m);
-    else if (r.rc !== ENOTTY) stopped = m;
+    else if (r.rc !== ENOTTY) stopped = { method: m, rc: r.rc };
   }
   return { methods, probes };
 }

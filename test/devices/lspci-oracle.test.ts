@@ -57,20 +57,11 @@ function lusimCaps(file: string): Cap[] {
 const DIFFERENCES: Record<string, { onlyLspci?: Cap[]; onlyLusim?: Cap[]; why: string }> = {
   'malformed/pointer-into-header': {
     onlyLspci: [{ ext: false, offset: 0x20, id: 0x00 }],
-    onlyLusim: [{ ext: true, offset: 0x100, id: 0x01, version: 2 }, { ext: true, offset: 0x148, id: 0x03, version: 1 }],
-    why: 'lspci follows a capability pointer into the header and decodes "[20] Null"; Linux (__pci_find_next_cap_ttl) stops at pos < 0x40, and lusim follows Linux and reports pointer-into-header. With no PCIe capability found, lspci (like Linux pci_cfg_space_size) then skips extended space, which lusim lists and flags ext-caps-without-pcie',
+    why: 'lspci follows a capability pointer into the header and decodes "[20] Null"; Linux (__pci_find_next_cap_ttl) stops at pos < 0x40, and lusim follows Linux and reports pointer-into-header',
   },
   'malformed/ext-pointer-into-header': {
     onlyLspci: [{ ext: true, offset: 0x08, id: 0x00, version: 0 }],
     why: 'lspci follows an extended next pointer of 0x008 and decodes "[008 v0] Null"; Linux (pci_find_next_ext_capability) stops at pos < 0x100, and lusim follows Linux and reports pointer-into-header',
-  },
-  'malformed/ext-caps-without-pcie': {
-    onlyLusim: [{ ext: true, offset: 0x100, id: 0x01, version: 2 }, { ext: true, offset: 0x148, id: 0x03, version: 1 }],
-    why: 'lspci, like Linux (pci_cfg_space_size), does not read extended space of a non-PCIe function; lusim lists what the bytes hold and flags ext-caps-without-pcie',
-  },
-  'malformed/chain-broken-standard': {
-    onlyLusim: [{ ext: true, offset: 0x100, id: 0x01, version: 2 }, { ext: true, offset: 0x148, id: 0x03, version: 1 }],
-    why: 'both stop the standard chain at ID 0xff (lspci prints "<chain broken>", lusim reports chain-broken) before the PCIe capability, so lspci, like Linux pci_cfg_space_size, treats the function as conventional and skips extended space; lusim lists it and flags ext-caps-without-pcie',
   },
 };
 

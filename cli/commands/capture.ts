@@ -1,0 +1,35 @@
+/** `lusim capture [--sysfs /sys] [--out FILE]`: a running system's PCI functions into a lusim snapshot (kexec/sysfs-capture.ts). */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatSnapshotJson } from '../../devices/dump/json.js';
+import { captureSysfs } from '../../kexec/sysfs-capture.js';
+import { action } from '../errors.js';
+import { CliError } from '../input.js';
+
+export function register(program: Command): void {
+  program
+    .command('capture')
+    .description('read every PCI function of this machine from sysfs (config space, reset_method, driver, current_link_speed, kernel release) into a lusim JSON snapshot; root gets the full 4 KiB')
+    .option('--sysfs <dir>', 'sysfs mount to read', '/sys')
+    .option('-o, --out <file>', 'write the snapshot here instead of stdout')
+    .option('--kernel-release <release>', 'kernel release to record (default: this machine\'s when --sysfs is /sys)')
+    .option('--json', 'the snapshot is JSON already; accepted for symmetry')
+    .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string }) => {
+      const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}) });
+      const text = formatSnapshotJson(cap.devices);
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text);
+        } catch (e) {
+          throw new CliError('file-unreadable', `cannot write ${opts.out}: ${(e as Error).message}`, { path: opts.out });
+        }
+      } else {
+        process.stdout.write(text);
+      }
+      const root = cap.devices[0]?.capture?.root === true;
+      const summary = `captured ${cap.devices.length} functions from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
+      process.stderr.write(cap.partial.length === 0
+        ? `lusim: ${summary}\n`
+        : `lusim: ${summary}; ${root ? '' : 'not root, so '}${cap.partial.length} of them partial (${cap.partial.join(', ')}): sysfs gave fewer config bytes than the function has${root ? '' : ' (an unprivileged read stops at 64 bytes); run as root for the full config space'}\n`);
+    }));
+}

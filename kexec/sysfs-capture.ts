@@ -1,0 +1,82 @@
+/**
+ * `lusim capture`: every PCI function of a running Linux system, read from sysfs
+ * (Documentation/ABI/testing/sysfs-bus-pci): `config` (the whole config space as root; an
+ * unprivileged read gets the first 64 bytes: drivers/pci/pci-sysfs.c pci_read_config), with
+ * `reset_method`, the bound `driver`, `current_link_speed` and the file size of `config` (the
+ * cfg_size Linux gave the function), plus the kernel release. The result is a lusim snapshot
+ * (devices/dump/json.ts) every command reads.
+ */
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { basename, join } from 'node:path';
+import { parseBdf } from '../devices/dump/bdf.js';
+import type { CaptureFacts, DumpDevice } from '../devices/dump/types.js';
+import { LusimError } from '../devices/errors.js';
+
+export class CaptureError extends LusimError<'no-sysfs' | 'no-devices'> {}
+
+const BDF_DIR = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
+export interface CaptureOptions {
+  /** The sysfs mount (default /sys). */
+  readonly sysfs?: string;
+  /** Whether the reader is root (default: process.getuid() === 0). */
+  readonly root?: boolean;
+  /** The captured system's kernel release (default: this machine's, when sysfs is /sys). */
+  readonly kernelRelease?: string;
+  /** How a config file is read (default readFileSync; tests stand in for an unprivileged read). */
+  readonly readConfig?: (file: string) => Uint8Array;
+}
+
+export interface Capture {
+  readonly devices: readonly DumpDevice[];
+  /** Functions whose config read stopped short of the size Linux gave them (not root). */
+  readonly partial: readonly string[];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function driverOf(dir: string): string | null {
+  try {
+    return basename(readlinkSync(join(dir, 'driver')));
+  } catch {
+    return null;
+  }
+}
+
+export function captureSysfs(opts: CaptureOptions = {}): Capture {
+  const sysfs = opts.sysfs ?? '/sys';
+  const base = join(sysfs, 'bus', 'pci', 'devices');
+  if (!existsSync(base)) throw new CaptureError('no-sysfs', `${base} does not exist: give the sysfs mount of a Linux system with --sysfs (default /sys)`, { sysfs });
+  const root = opts.root ?? process.getuid?.() === 0;
+  const kernelRelease = opts.kernelRelease ?? (sysfs === '/sys' ? release() : undefined);
+  const names = readdirSync(base).filter((n) => BDF_DIR.test(n)).sort();
+  if (names.length === 0) throw new CaptureError('no-devices', `no PCI functions under ${base}`, { sysfs });
+  const devices: DumpDevice[] = [];
+  const partial: string[] = [];
+  for (const name of names) {
+    const dir = join(base, name);
+    const bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
+    const configSize = statSync(join(dir, 'config')).size;
+    if (bytes.length < configSize) partial.push(name);
+    const resetMethod = readText(join(dir, 'reset_method'));
+    const speed = readText(join(dir, 'current_link_speed'));
+    const capture: CaptureFacts = {
+      ...(kernelRelease ? { kernelRelease } : {}),
+      root,
+      configSize,
+      // The attribute exists only when Linux found a method (pci-sysfs.c reset_method_attr_is_visible).
+      resetMethod: resetMethod ? resetMethod.split(/\s+/) : [],
+      driver: driverOf(dir),
+      ...(speed && speed !== 'Unknown' ? { currentLinkSpeed: speed } : {}),
+    };
+    devices.push({ bdf: parseBdf(name), bytes, capture });
+  }
+  return { devices, partial };
+}

@@ -1,0 +1,105 @@
+/**
+ * `lusim capture` (kexec/sysfs-capture.ts): on a sysfs tree made from fixtures (a pcie-root-port
+ * with nvme below it, recorded reset_method "flr bus" from fixtures/observed/reset-methods.json),
+ * and on this machine's own /sys (a real VM with its own PCI devices), round-tripped through the
+ * snapshot JSON, inspect's model and reset-methods.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFunction } from '../../devices/device.js';
+import { formatBdf } from '../../devices/dump/bdf.js';
+import { parseDump } from '../../devices/dump/index.js';
+import { formatSnapshotJson } from '../../devices/dump/json.js';
+import { parseLspci } from '../../devices/dump/lspci.js';
+import { formatRaw } from '../../devices/dump/raw.js';
+import { captureSysfs } from '../../kexec/sysfs-capture.js';
+import { runLusim } from '../cli/in-process.js';
+
+function fakeSysfs(): string {
+  const root = mkdtempSync(join(tmpdir(), 'lusim-sysfs-'));
+  const devices = join(root, 'bus', 'pci', 'devices');
+  mkdirSync(join(root, 'bus', 'pci', 'drivers', 'nvme'), { recursive: true });
+  mkdirSync(join(root, 'bus', 'pci', 'drivers', 'pcieport'), { recursive: true });
+  const add = (bdf: string, fixture: string, files: Record<string, string>, driver: string) => {
+    const dir = join(devices, bdf);
+    mkdirSync(dir, { recursive: true });
+    // A sysfs config file is as long as the cfg_size Linux gave the function (4096 for PCIe).
+    writeFileSync(join(dir, 'config'), formatRaw({ ...parseLspci(readFileSync(`fixtures/qemu/${fixture}.lspci`, 'utf8'))[0], bytes: padTo4096(fixture) }));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), `${text}\n`);
+    symlinkSync(join('..', '..', 'drivers', driver), join(dir, 'driver'));
+  };
+  // No reset_method file for the port: what the model predicts; no real observation of the port is recorded.
+  add('0000:00:01.0', 'pcie-root-port', { current_link_speed: '16.0 GT/s PCIe' }, 'pcieport');
+  add('0000:01:00.0', 'nvme', { reset_method: 'flr bus', current_link_speed: '2.5 GT/s PCIe' }, 'nvme');
+  return root;
+}
+
+function padTo4096(fixture: string): Uint8Array {
+  const bytes = parseLspci(readFileSync(`fixtures/qemu/${fixture}.lspci`, 'utf8'))[0].bytes;
+  const out = new Uint8Array(4096);
+  out.set(bytes);
+  return out;
+}
+
+describe('lusim capture on a sysfs tree made from fixtures', () => {
+  const sysfs = fakeSysfs();
+  it('reads config, reset_method, driver, link speed and cfg_size of every function', () => {
+    const cap = captureSysfs({ sysfs, root: true, kernelRelease: '6.1.0-56-cloud-amd64' });
+    expect(cap.partial).toEqual([]);
+    expect(cap.devices.map((d) => formatBdf(d.bdf))).toEqual(['00:01.0', '01:00.0']);
+    expect(cap.devices[1].capture).toEqual({ kernelRelease: '6.1.0-56-cloud-amd64', root: true, configSize: 4096, resetMethod: ['flr', 'bus'], driver: 'nvme', currentLinkSpeed: '2.5 GT/s PCIe' });
+    expect(cap.devices[0].capture).toMatchObject({ resetMethod: [], driver: 'pcieport' });
+  });
+  it('round-trips through the snapshot JSON: same bytes, same facts', () => {
+    const cap = captureSysfs({ sysfs, root: true, kernelRelease: '6.1.0-56-cloud-amd64' });
+    const back = parseDump(new TextEncoder().encode(formatSnapshotJson(cap.devices)));
+    expect(back.map((d) => d.capture)).toEqual(cap.devices.map((d) => d.capture));
+    expect(back.map((d) => Array.from(d.bytes))).toEqual(cap.devices.map((d) => Array.from(d.bytes)));
+  });
+  it('without root: 64 bytes per function, stated as partial once per function', () => {
+    const cap = captureSysfs({ sysfs, root: false, readConfig: (f) => new Uint8Array(readFileSync(f)).subarray(0, 64) });
+    expect(cap.partial).toEqual(['0000:00:01.0', '0000:01:00.0']);
+    const fn = buildFunction(cap.devices[1]);
+    expect(fn.walk.findings.filter((f) => f.code === 'partial-capture')).toHaveLength(1);
+  });
+  it('reset-methods on the capture compares with the machine\'s own reset_method: flr bus for nvme below its port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
+    const out = join(dir, 'snap.json');
+    const c = await runLusim(['capture', '--sysfs', sysfs, '--out', out, '--kernel-release', '6.1.0-56-cloud-amd64']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/captured 2 functions/);
+    const r = await runLusim(['reset-methods', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { bdf: string; kernel: string; resetMethods: string[]; machine: { resetMethod: string[]; matches: boolean } }[];
+    expect(res.map((x) => [x.bdf, x.kernel, x.resetMethods.join(' '), x.machine.matches])).toEqual([['00:01.0', '6.1', '', true], ['01:00.0', '6.1', 'flr bus', true]]);
+    const text = await runLusim(['reset-methods', out, '--device', '01:00.0']);
+    expect(text.stdout).toMatch(/machine's own: {6}flr bus {2}matches the prediction/);
+  });
+  it('a bad --sysfs is a one-line error', async () => {
+    const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^lusim: \/nonexistent\/bus\/pci\/devices does not exist: give the sysfs mount/);
+  });
+});
+
+describe.skipIf(!existsSync('/sys/bus/pci/devices'))('lusim capture on this machine\'s own /sys', () => {
+  it('every function models with Linux\'s own cfg_size, and the prediction equals its reset_method', async () => {
+    const cap = captureSysfs();
+    expect(cap.devices.length).toBeGreaterThan(0);
+    const back = parseDump(new TextEncoder().encode(formatSnapshotJson(cap.devices)));
+    for (const d of back) {
+      const fn = buildFunction(d);
+      if (d.capture!.root) expect(fn.space.size, formatBdf(d.bdf)).toBe(d.capture!.configSize);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
+    const out = join(dir, 'snap.json');
+    expect((await runLusim(['capture', '--out', out])).code).toBe(0);
+    const r = await runLusim(['reset-methods', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const x of JSON.parse(r.stdout) as { bdf: string; resetMethods: string[]; machine: { resetMethod: string[]; matches: boolean } }[]) {
+      expect(x.resetMethods, `${x.bdf}: machine says ${x.machine.resetMethod.join(' ')}`).toEqual(x.machine.resetMethod);
+    }
+  });
+});
