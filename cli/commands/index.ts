@@ -6,6 +6,7 @@ import { register as inspect } from './inspect.js';
 import { register as kernels } from './kernels.js';
 import { register as reset } from './reset.js';
 import { register as resetMethods } from './reset-methods.js';
+import { register as suite } from './suite.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   inspect,
@@ -14,4 +15,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   kernels,
   reset,
   resetMethods,
+  suite,
 ];

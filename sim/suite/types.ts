@@ -126,6 +126,8 @@ export interface TestResult {
   readonly status: TestStatus;
   readonly checks: readonly Check[];
   readonly observed: Observed;
+  /** What the reader should know about how the test ran (e.g. model only under --qemu). */
+  readonly notes?: readonly string[];
   /** For status error: what went wrong running the test. */
   readonly error?: string;
   readonly seconds: number;
