@@ -4,6 +4,7 @@
  * key; all of them are reported at once (a SuiteError, exit 2).
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { parseDrift } from '../linux/drift.js';
 import type { SuiteIssue } from './errors.js';
 import { SuiteError } from './errors.js';
 import { SUITE_SCHEMA } from './schema.js';
@@ -130,6 +131,13 @@ function semanticIssues(raw: RawSuite, src: YamlSource, opts: LoadOptions): Suit
       wrong(e, [...at, 'expect', 'on', k]);
     }
     if (Object.keys(base).length === 0 && Object.keys(on ?? {}).length === 0) issue([...at, 'expect'], 'expects nothing; name at least one expectation (lusim suite init writes today\'s)');
+    if (c.cycle?.drift !== undefined) {
+      try {
+        parseDrift(c.cycle.drift);
+      } catch (e) {
+        issue([...at, 'cycle', 'drift'], e instanceof Error ? e.message : String(e));
+      }
+    }
     if (c.reset && c.cycle) issue(at, 'reset inputs apply to reset cases only; drop reset or cycle', 'reset');
   });
   return issues;

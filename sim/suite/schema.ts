@@ -10,7 +10,7 @@ import { FLOWS } from '../cycle/run.js';
 import { RESET_KINDS } from '../../devices/reset-kinds.js';
 import { COUNTED_VERDICTS } from './types.js';
 
-const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1); with --qemu, a Debian series (6.1, 6.12, 7.x) or a kernel image path' } as const;
+const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1); with --qemu, a Debian series (6.1, 6.12, 7.x) whose cached kernel picks the profile' } as const;
 
 const RESET_METHODS = ['device_specific', 'acpi', 'flr', 'af_flr', 'pm', 'bus', 'cxl_bus'] as const;
 
@@ -55,7 +55,7 @@ export const SUITE_SCHEMA = {
         properties: {
           name: { type: 'string', minLength: 1, description: 'the case\'s name (unique in the suite)' },
           device: {
-            description: 'a built-in device (fixtures/qemu or fixtures/synthetic: nvme, e1000e, ...), {dump: FILE, bdf: "01:00.0"} (a dump file, relative to the suite file; bdf when it holds several functions), or {qemu: [NAME...]} (a device lusim boots in QEMU, by its real-run name)',
+            description: 'a built-in device (fixtures/qemu or fixtures/synthetic: nvme, e1000e, ...), {dump: FILE, bdf: "01:00.0"} (a dump file, relative to the suite file; bdf when it holds several functions), or {qemu: [NAME]} (a QEMU device by its real-run name: e1000e, nvme, virtio-net-pci, qemu-xhci; modelled from its QEMU 7.2 fixture, booted with --qemu)',
             oneOf: [
               { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_-]+$' },
               { type: 'object', additionalProperties: false, required: ['dump'], properties: { dump: { type: 'string', minLength: 1 }, bdf: { type: 'string', pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$' } } },
@@ -89,7 +89,7 @@ export const SUITE_SCHEMA = {
             type: 'object', additionalProperties: false, description: 'what must hold on every kernel; `on: {KERNEL: {...}}` overrides keys for one kernel',
             properties: {
               ...expectationProps,
-              on: { type: 'object', description: 'per-kernel expectations: KERNEL: {key: value}, replacing the same keys of the case\'s expectations on that kernel', additionalProperties: expectationBase },
+              on: { type: 'object', description: 'per-kernel expectations: KERNEL: {key: value} (for a cycle case kernel B, or the pair A->B), replacing the same keys of the case\'s expectations there', additionalProperties: expectationBase },
             },
           },
         },

@@ -72,6 +72,11 @@ describe('loadSuite', () => {
     expect(issues(`${head}  - {name: a, device: nvme, expect: {}}\n`)[0].message).toMatch(/expects nothing/);
   });
 
+  it('a drift that does not parse is a file error at its line', () => {
+    const [i] = issues(`${head}  - name: a\n    device: nvme\n    cycle:\n      drift: "pcie:???"\n    expect: {load: ok}\n`);
+    expect(i).toMatchObject({ line: 7, key: 'cases[0].cycle.drift', message: expect.stringMatching(/drift "pcie:\?\?\?" not understood/) });
+  });
+
   it('broken YAML is reported at its line', () => {
     const [i] = issues('name: s\nkernels: [6.1\ncases: []\n');
     expect(i.message).toMatch(/^not valid YAML/);
