@@ -10,6 +10,7 @@ import { parseShard } from '../../sim/suite/plan.js';
 import { EXIT_FAILURE, EXIT_USAGE, reportError } from '../errors.js';
 import { CliError } from '../input.js';
 import { initSuite } from '../suite/init.js';
+import { renderHtml } from '../suite/html.js';
 import { renderJunit } from '../suite/junit.js';
 import { renderKtap } from '../suite/ktap.js';
 import { mergeResults, readResults, totals, type SuiteResults } from '../suite/results.js';
@@ -18,7 +19,7 @@ import { renderSummary } from '../suite/summary.js';
 import { updateSuiteFiles } from '../suite/update.js';
 
 interface OutputOptions { junit?: string; ktap?: boolean; json?: string }
-interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean }
+interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean; html?: string }
 
 export function register(program: Command): void {
   const suite = program.command('suite').description('regression suites: reset_method, reset_works and Live Update outcomes a team relies on, checked per kernel, for CI (docs/suites.md)');
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--qemu', 'also run the reset cases on real Debian kernels in QEMU; a case fails where model and kernel disagree')
     .option('--jobs <n>', 'QEMU guests at a time with --qemu', '1')
     .option('--shard <i/n>', 'run shard I of N (1-based): a deterministic round-robin slice of the tests, for a CI matrix')
+    .option('--html <file>', 'write one self-contained page: the tests, and per cycle a config-space map coloured by verdict and the write timeline')
     .option('--update', 'rewrite the expectations that changed in the suite files, like snapshot tests (review the diff)'))
     .action(guard(async (files: string[], opts: RunCliOptions) => {
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
@@ -38,15 +40,18 @@ export function register(program: Command): void {
       if (opts.qemu) {
         const { runQemuSuites } = await import('../suite/qemu.js');
         const doc = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });
+        // Under --qemu the page lists the tests; the config-space maps come from model runs (no --qemu).
+        if (opts.html) writeFileSync(opts.html, renderHtml(doc, new Map(), new Map()));
         return finish(doc, opts);
       }
       const suites = files.map((f) => readSuiteFile(f, MODEL_KERNELS));
       const tty = process.stderr.isTTY;
-      const { doc, tests } = await runSuites(suites, {
+      const { doc, tests, cycles, devices } = await runSuites(suites, {
         ...(shard ? { shard } : {}),
         progress: (done, total, t) => { if (tty) process.stderr.write(`\r\x1b[K  suite ${done + 1}/${total} ${t.id}`); },
       });
       if (tty) process.stderr.write('\r\x1b[K');
+      if (opts.html) writeFileSync(opts.html, renderHtml(doc, cycles, devices));
       if (opts.update) {
         const changed = updateSuiteFiles(tests, doc.results);
         for (const c of changed) process.stderr.write(`lusim: updated ${c.file}: ${c.keys} expectation(s)\n`);

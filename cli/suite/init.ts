@@ -29,7 +29,7 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
   const tests = planTests([suite]);
   const runs = new Map<string, { label: string; expect: ReturnType<typeof expectationsOf> }[]>();
   for (const t of tests) {
-    const r = await runModelTest(t, devices.get(`${suite.name}/${t.case.name}`)!);
+    const { result: r } = await runModelTest(t, devices.get(`${suite.name}/${t.case.name}`)!);
     if (r.status === 'error') throw new CliError('bad-option', `${t.id}: the model failed: ${r.error}`, {});
     runs.set(t.case.name, [...(runs.get(t.case.name) ?? []), { label: t.from !== undefined && t.case.cycle?.to !== undefined ? `${t.from}->${t.to}` : t.kernel, expect: expectationsOf(r.observed) }]);
   }

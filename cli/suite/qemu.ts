@@ -47,7 +47,7 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
   for (const t of tests) {
     const start = performance.now();
     const onModel: PlannedTest = { ...t, kernel: profiles.get(t.kernel)!, ...(t.from !== undefined ? { from: profiles.get(t.from)!, to: profiles.get(t.to!)! } : {}) };
-    const m = await runModelTest(onModel, devices.get(`${t.suite.name}/${t.case.name}`)!);
+    const { result: m } = await runModelTest(onModel, devices.get(`${t.suite.name}/${t.case.name}`)!);
     const labels = { kernel: t.kernel, ...(t.from !== undefined ? { from: t.from, to: t.to } : {}) };
     const real = realDevice(t);
     const report = live.get(t.kernel);

@@ -3,6 +3,7 @@
  * the model (and with --qemu on real kernels: cli/suite/qemu.ts), and hand back the results.
  */
 import { readFileSync } from 'node:fs';
+import type { CycleResult } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { SuiteError } from '../../sim/suite/errors.js';
 import { loadSuite, type LoadOptions } from '../../sim/suite/load.js';
@@ -47,20 +48,30 @@ export interface RunOptions {
   readonly progress?: (done: number, total: number, test: PlannedTest) => void;
 }
 
-export async function runSuites(suites: readonly Suite[], opts: RunOptions = {}): Promise<{ doc: SuiteResults; tests: PlannedTest[]; devices: Map<string, SuiteDevice> }> {
+export interface SuiteRun {
+  readonly doc: SuiteResults;
+  readonly tests: PlannedTest[];
+  readonly devices: Map<string, SuiteDevice>;
+  /** Cycle results by test id, for --html. */
+  readonly cycles: Map<string, CycleResult>;
+}
+
+export async function runSuites(suites: readonly Suite[], opts: RunOptions = {}): Promise<SuiteRun> {
   const devices = suiteDevices(suites);
   const plan = planTests(suites);
   const tests = opts.shard ? shardTests(plan, opts.shard) : plan;
   const results: TestResult[] = [];
+  const cycles = new Map<string, CycleResult>();
   for (const t of tests) {
     opts.progress?.(results.length, tests.length, t);
     const start = performance.now();
-    const r = await runModelTest(t, devices.get(`${t.suite.name}/${t.case.name}`)!);
-    results.push({ ...r, seconds: (performance.now() - start) / 1000 });
+    const run = await runModelTest(t, devices.get(`${t.suite.name}/${t.case.name}`)!);
+    results.push({ ...run.result, seconds: (performance.now() - start) / 1000 });
+    if (run.cycle) cycles.set(t.id, run.cycle);
   }
   const doc: SuiteResults = {
     format: RESULTS_FORMAT, suites: suites.map((s) => ({ name: s.name, file: s.file })), planned: plan.length,
     ...(opts.shard ? { shard: opts.shard } : {}), source: 'model', results,
   };
-  return { doc, tests, devices };
+  return { doc, tests, devices, cycles };
 }

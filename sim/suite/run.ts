@@ -47,8 +47,14 @@ export async function modelCycle(t: PlannedTest, dev: SuiteDevice): Promise<Cycl
   });
 }
 
-/** The test on the model, judged. A model error (a drift that does not parse, ...) is status error. */
-export async function runModelTest(t: PlannedTest, dev: SuiteDevice): Promise<Omit<TestResult, 'seconds'>> {
+export interface ModelRun {
+  readonly result: Omit<TestResult, 'seconds'>;
+  /** A cycle case's whole result, for reports that show every field and write (--html). */
+  readonly cycle?: CycleResult;
+}
+
+/** The test on the model, judged. A model error (a drift naming no register, ...) is status error. */
+export async function runModelTest(t: PlannedTest, dev: SuiteDevice): Promise<ModelRun> {
   const base = {
     id: t.id, index: t.index, suite: t.suite.name, file: t.suite.file, case: t.case.name, kernel: t.kernel,
     ...(t.from !== undefined ? { from: t.from, to: t.to } : {}), kind: t.case.cycle ? 'cycle' as const : 'reset' as const, source: 'model' as const,
@@ -57,12 +63,12 @@ export async function runModelTest(t: PlannedTest, dev: SuiteDevice): Promise<Om
     if (t.case.cycle) {
       const r = await modelCycle(t, dev);
       const checks = checkCycle(t.expect, r);
-      return { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeCycle(r) };
+      return { result: { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeCycle(r) }, cycle: r };
     }
     const p = predictReset(t, dev);
     const checks = checkReset(t.expect, p);
-    return { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeReset(p) };
+    return { result: { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeReset(p) } };
   } catch (e) {
-    return { ...base, status: 'error', checks: [], observed: {}, error: e instanceof Error ? e.message : String(e) };
+    return { result: { ...base, status: 'error', checks: [], observed: {}, error: e instanceof Error ? e.message : String(e) } };
   }
 }

@@ -117,3 +117,27 @@ describe('lusim suite init and --update', () => {
     expect(run('run', file).status).toBe(0);
   }, 60_000);
 });
+
+describe('lusim suite run --html', () => {
+  it('writes one self-contained page: a row per test, per cycle a 4096-cell map per function and the timeline', () => {
+    const page = join(dir, 'report.html');
+    expect(run('run', EXAMPLE, '--html', page).status).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(XMLValidator.validate(html)).toBe(true);
+    const tree = new XMLParser({ ignoreAttributes: false, isArray: (_n, _p, _leaf, isAttribute) => !isAttribute }).parse(html);
+    const body = tree.html[0].body[0];
+    expect(body.table[0].tbody[0].tr).toHaveLength(23);
+    const sections = body.section as { h2: string[]; div: { span: { '@_class': string; '@_title': string }[] }[]; table: { tbody: { tr: unknown[] }[] }[] }[];
+    expect(sections).toHaveLength(7); // 1 + 4 (the L1SS case on each kernel) + 1 + 1 cycle tests
+    for (const s of sections) {
+      expect(s.div.length).toBeGreaterThanOrEqual(1);
+      for (const d of s.div) expect(d.span).toHaveLength(4096);
+      expect(s.table[0].tbody[0].tr.length).toBeGreaterThan(10);
+    }
+    const drift = sections.find((s) => s.h2[0].includes('a drifted EXP layout'))!;
+    const corrupted = drift.div[0].span.filter((x) => x['@_class'].startsWith('v-corrupted'));
+    expect(corrupted.length).toBeGreaterThan(0);
+    expect(corrupted.some((x) => /PCI_EXP_DEVCTL.PCI_EXP_DEVCTL_URRE \[3\] corrupted: .*pci_restore_pcie_state/.test(x['@_title']))).toBe(true);
+  }, 60_000);
+});

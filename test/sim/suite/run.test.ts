@@ -19,7 +19,7 @@ const any = { isKnownKernel: () => true, knownKernels: '' };
 
 async function run(yaml: string, dev: SuiteDevice) {
   const tests = planTests([loadSuite(yaml, 's.yaml', any)]);
-  return Promise.all(tests.map((t) => runModelTest(t, dev)));
+  return Promise.all(tests.map(async (t) => (await runModelTest(t, dev)).result));
 }
 
 describe('runModelTest', () => {
