@@ -9,6 +9,7 @@ import { register as inspect } from './inspect.js';
 import { register as kernels } from './kernels.js';
 import { register as reset } from './reset.js';
 import { register as resetMethods } from './reset-methods.js';
+import { register as suite } from './suite.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   inspect,
@@ -20,4 +21,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   reset,
   resetMethods,
   fuzz,
+  suite,
 ];

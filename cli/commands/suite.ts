@@ -1,0 +1,118 @@
+/**
+ * `lusim suite run|merge|init`: regression suites of reset_works assumptions and Live Update
+ * outcomes for CI (docs/suites.md). Exit 0 every test passed, 1 a test failed, 2 a suite file
+ * (or an option) is wrong.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatIssue, SuiteError } from '../../sim/suite/errors.js';
+import { parseShard } from '../../sim/suite/plan.js';
+import { EXIT_FAILURE, EXIT_USAGE, reportError } from '../errors.js';
+import { CliError } from '../input.js';
+import { initSuite } from '../suite/init.js';
+import { renderHtml } from '../suite/html.js';
+import { renderJunit } from '../suite/junit.js';
+import { renderKtap } from '../suite/ktap.js';
+import { mergeResults, readResults, totals, type SuiteResults } from '../suite/results.js';
+import { MODEL_KERNELS, readSuiteFile, runSuites } from '../suite/run.js';
+import { renderSummary } from '../suite/summary.js';
+import { updateSuiteFiles } from '../suite/update.js';
+
+interface OutputOptions { junit?: string; ktap?: boolean; json?: string }
+interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean; html?: string }
+
+export function register(program: Command): void {
+  const suite = program.command('suite').description('regression suites: reset_method, reset_works and Live Update outcomes a team relies on, checked per kernel, for CI (docs/suites.md)');
+  outputs(suite.command('run')
+    .description('run suite files on the model (and with --qemu on real kernels); exit 0 all passed, 1 a test failed, 2 a suite file is wrong')
+    .argument('<file...>', 'suite files (YAML, docs/suites.md)')
+    .option('--qemu', 'also run the reset cases on real Debian kernels in QEMU; a case fails where model and kernel disagree')
+    .option('--jobs <n>', 'QEMU guests at a time with --qemu', '1')
+    .option('--shard <i/n>', 'run shard I of N (1-based): a deterministic round-robin slice of the tests, for a CI matrix')
+    .option('--html <file>', 'write one self-contained page: the tests, and per cycle a config-space map coloured by verdict and the write timeline')
+    .option('--update', 'rewrite the expectations that changed in the suite files, like snapshot tests (review the diff)'))
+    .action(guard(async (files: string[], opts: RunCliOptions) => {
+      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+      if (typeof shard === 'string') throw new CliError('bad-option', shard, {});
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new CliError('bad-option', `--jobs ${opts.jobs}: give a whole number of QEMU guests, 1 or more`, {});
+      if (opts.update && shard) throw new CliError('bad-option', '--update needs every test: drop --shard', {});
+      if (opts.qemu) {
+        const { runQemuSuites } = await import('../suite/qemu.js');
+        const doc = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });
+        // Under --qemu the page lists the tests; the config-space maps come from model runs (no --qemu).
+        if (opts.html) writeFileSync(opts.html, renderHtml(doc, new Map(), new Map()));
+        return finish(doc, opts);
+      }
+      const suites = files.map((f) => readSuiteFile(f, MODEL_KERNELS));
+      const tty = process.stderr.isTTY;
+      const { doc, tests, cycles, devices } = await runSuites(suites, {
+        ...(shard ? { shard } : {}),
+        progress: (done, total, t) => { if (tty) process.stderr.write(`\r\x1b[K  suite ${done + 1}/${total} ${t.id}`); },
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      if (opts.html) writeFileSync(opts.html, renderHtml(doc, cycles, devices));
+      if (opts.update) {
+        const changed = updateSuiteFiles(tests, doc.results);
+        for (const c of changed) process.stderr.write(`lusim: updated ${c.file}: ${c.keys} expectation(s)\n`);
+      }
+      finish(doc, opts);
+      if (opts.update) process.exitCode = 0;
+    }));
+
+  outputs(suite.command('merge')
+    .description('join the --json results of shards into one run (and write its JUnit, KTAP, JSON); exit as the joined run')
+    .argument('<results...>', 'files written by lusim suite run --json'))
+    .action(guard(async (files: string[], opts: OutputOptions) => {
+      finish(mergeResults(files.map((path) => ({ path, doc: readResults(path) }))), opts);
+    }));
+
+  suite.command('init')
+    .description('write a suite (YAML, stdout) from what lusim predicts today for these devices: review it and commit it')
+    .argument('<device...>', 'dump files (every function in them) or built-in devices')
+    .option('--kernels <list>', 'kernel profiles (comma-separated)', '6.1,6.12,7.1')
+    .option('--name <name>', 'the suite name', 'my-fleet')
+    .action(guard(async (devices: string[], opts: { kernels: string; name: string }) => {
+      const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
+      for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
+      process.stdout.write(await initSuite(devices, { kernels, name: opts.name }));
+    }));
+}
+
+function outputs(cmd: Command): Command {
+  return cmd
+    .option('--junit <file>', 'write JUnit XML: one testsuite per kernel, one testcase per case and kernel')
+    .option('--ktap', 'print KTAP on stdout, as kselftest does (the summary goes to stderr)')
+    .option('--json <file>', 'write the results as JSON (- for stdout); lusim suite merge reads these');
+}
+
+function finish(doc: SuiteResults, opts: OutputOptions): void {
+  if (opts.junit) writeFileSync(opts.junit, renderJunit(doc));
+  if (opts.json && opts.json !== '-') writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
+  const summary = renderSummary(doc);
+  if (opts.json === '-') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  if (opts.ktap) process.stdout.write(renderKtap(doc));
+  if (opts.ktap || opts.json === '-') process.stderr.write(summary);
+  else process.stdout.write(summary);
+  const t = totals(doc.results);
+  process.exitCode = t.fail + t.error > 0 ? EXIT_FAILURE : 0;
+}
+
+/** Like errors.ts action(), but a wrong suite file or option is a usage error: exit 2. */
+function guard<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof SuiteError) {
+        process.stderr.write(`${err.issues.map((i) => `lusim: ${formatIssue(i)}`).join('\n')}\n`);
+        process.exitCode = EXIT_USAGE;
+      } else if (err instanceof CliError && err.code === 'bad-option') {
+        process.stderr.write(`lusim: ${err.message}\n`);
+        process.exitCode = EXIT_USAGE;
+      } else {
+        process.exitCode = reportError(err, false);
+      }
+    }
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Judge what the model (or a real kernel) did against a test's expectations: one Check per
+ * expectation key, each with the expected and actual values and the reason the actual value is
+ * what it is (the kernel function or rule the model names).
+ */
+import type { CycleResult } from '../cycle/run.js';
+import type { FieldOutcome } from '../cycle/verdict.js';
+import type { ResetMethodsPrediction } from '../reset-methods/predict.js';
+import { COUNTED_VERDICTS, type Check, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
+
+/** A field as suites name it: REGISTER.FIELD, parent:REGISTER.FIELD for the upstream port. */
+export function fieldName(f: Pick<FieldOutcome, 'function' | 'register' | 'field'>): string {
+  return `${f.function === 'parent' ? 'parent:' : ''}${f.register}.${f.field}`;
+}
+
+export function observeReset(p: ResetMethodsPrediction): Observed {
+  return { reset_method: p.resetMethods, reset_works: p.resetWorks, reset_function_method: p.resetFunctionMethod ?? 'none' };
+}
+
+export function observeCycle(r: CycleResult): Observed {
+  const verdicts = Object.fromEntries(COUNTED_VERDICTS.map((v) => [v, r.fields.filter((f) => f.verdict === v).map(fieldName)])) as Record<CountedVerdict, string[]>;
+  return { load: r.load.ret === 0 ? 'ok' : 'refused', verdicts };
+}
+
+export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] {
+  const o = observeReset(p);
+  const probes = p.reasons.join('; ');
+  const checks: Check[] = [];
+  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probes));
+  if (e.reset_works !== undefined) checks.push(check('reset_works', e.reset_works, o.reset_works, e.reset_works === o.reset_works, p.reasons.at(-1) ?? ''));
+  if (e.reset_function_method !== undefined) checks.push(check('reset_function_method', e.reset_function_method, o.reset_function_method, e.reset_function_method === o.reset_function_method, probes));
+  return checks;
+}
+
+export function checkCycle(e: Expectations, r: CycleResult): Check[] {
+  const checks: Check[] = [];
+  if (e.load !== undefined) {
+    const actual = r.load.ret === 0 ? 'ok' : 'refused';
+    checks.push(check('load', e.load, actual, e.load === actual, r.load.error ?? `load returned ${r.load.ret}`));
+  }
+  for (const v of COUNTED_VERDICTS) {
+    const want = e[v];
+    if (want !== undefined) checks.push(checkVerdict(v, want, r.fields));
+  }
+  for (const [name, verdict] of Object.entries(e.fields ?? {})) {
+    const f = r.fields.find((x) => fieldName(x) === name);
+    checks.push(f
+      ? check(`fields.${name}`, verdict, f.verdict, f.verdict === verdict, f.rule)
+      : check(`fields.${name}`, verdict, null, false, `no field ${name} on this device: \`lusim cycle --all\` lists every field as REGISTER.FIELD`));
+  }
+  return checks;
+}
+
+function checkVerdict(v: CountedVerdict, want: VerdictExpectation, fields: readonly FieldOutcome[]): Check {
+  const hit = fields.filter((f) => f.verdict === v);
+  const names = hit.map(fieldName);
+  const rules = (fs: readonly FieldOutcome[]) => fs.map((f) => `${fieldName(f)}: ${f.rule}`).join('; ');
+  if (typeof want === 'number') return check(v, want, hit.length, hit.length === want, rules(hit));
+  if (Array.isArray(want)) {
+    const list = want as readonly string[];
+    const extra = hit.filter((f) => !list.includes(fieldName(f)));
+    const missing = list.filter((n) => !names.includes(n));
+    const now = missing.map((n) => {
+      const f = fields.find((x) => fieldName(x) === n);
+      return f ? `${n} is ${f.verdict}: ${f.rule}` : `${n} is no field of this device`;
+    });
+    const why = [...(extra.length ? [`also ${v}: ${rules(extra)}`] : []), ...now].join('; ');
+    return check(v, [...list], names, extra.length === 0 && missing.length === 0, why || rules(hit));
+  }
+  const range = want as { min?: number; max?: number };
+  const ok = (range.min === undefined || hit.length >= range.min) && (range.max === undefined || hit.length <= range.max);
+  return check(v, range, hit.length, ok, rules(hit));
+}
+
+function check(key: string, expected: unknown, actual: unknown, pass: boolean, why: string): Check {
+  return { key, pass, expected, actual, why };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** "reset_works: expected true, got false: <why>": the line a failure report leads with. */
+export function describeCheck(c: Check): string {
+  return `${c.key}: expected ${show(c.expected)}, got ${show(c.actual)}${c.why ? `: ${c.why}` : ''}`;
+}
+
+export function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (v !== null && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ');
+  return String(v);
+}
