@@ -1,5 +1,5 @@
 /**
- * `lusim cycle --matrix`: every kernel pair x format x flow for one device. The lu-series and vfio
+ * `lusim cycle --matrix`: every kernel pair x format x flow for one device. The lu-series, vfio-lu and vfio
  * flows carry nothing across the kexec, so they run once per kernel pair (format "-").
  */
 import type { PciFunction } from '../../devices/device.js';
@@ -51,7 +51,7 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
   const formats = opts.formats ?? SAVE_FORMATS;
   const jobs: { from: string; to: string; flow: Flow; format: SaveFormat | '-' }[] = [];
   for (const from of kernels) for (const to of kernels) for (const flow of flows) {
-    if (flow === 'lu-series' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
+    if (flow === 'lu-series' || flow === 'vfio-lu' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
     else for (const format of formats) jobs.push({ from, to, flow, format });
   }
   const cells: MatrixCell[] = [];

@@ -10,6 +10,10 @@
  *              loads it, resets if reset_works, restores.
  *   lu-series  The later series: A's freeze loads the open-time state, resets and restores in the old
  *              kernel; nothing is carried; B inherits reset_works and saves what it finds.
+ *   vfio-lu    The VFIO series v5: A's freeze() refuses with interrupts still enabled or outside D0,
+ *              else loads the open-time state, clears bus master, resets only when reset_works and
+ *              restores (sim/cycle/vfio-lu.ts); only the device's identity crosses; B saves what
+ *              it finds and decides reset_works itself (v5 carries none).
  *   vfio       No Live Update: VFIO owns the device in A, the device is not preserved, B re-opens and
  *              closes it (vfio_pci_core_enable/_disable) with its own reset_works.
  * For the VFIO flows the reference state is the device as A's vfio open left it (what its saved
@@ -50,9 +54,10 @@ import { predictFor, resetLocked } from './reset-path.js';
 import { guestConfigure } from './guest.js';
 import { vfioPciCoreDisable, vfioPciCoreEnable } from './vfio.js';
 import type { MsiVector } from '../kexec-sim/irq.js';
+import { vfioPciLiveupdateFreeze, type FreezeConditions, type FreezeGate } from './vfio-lu.js';
 
-export type Flow = 'plain' | 'rfc-2025' | 'lu-series' | 'vfio';
-export const FLOWS: readonly Flow[] = ['plain', 'rfc-2025', 'lu-series', 'vfio'];
+export type Flow = 'plain' | 'rfc-2025' | 'lu-series' | 'vfio-lu' | 'vfio';
+export const FLOWS: readonly Flow[] = ['plain', 'rfc-2025', 'lu-series', 'vfio-lu', 'vfio'];
 
 export interface CycleOptions {
   readonly from: string;
@@ -82,6 +87,8 @@ export interface CycleOptions {
   readonly parent?: PciFunction;
   /** Extra configuration of the upstream port, with `operate`. */
   readonly operateParent?: (access: FunctionAccess) => Promise<void>;
+  /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
+  readonly freeze?: FreezeConditions;
 }
 
 export interface TimelineEntry {
@@ -105,6 +112,8 @@ export interface CycleResult {
   readonly carried: { readonly format: SaveFormat | 'none'; readonly bytes: number | null };
   readonly load: { readonly ret: number; readonly error?: string };
   readonly resetWorks?: { readonly old: boolean; readonly new: boolean };
+  /** vfio-lu: each check of kernel A's freeze(), in order. */
+  readonly freeze?: readonly FreezeGate[];
   readonly fields: readonly FieldOutcome[];
   readonly counts: Record<Verdict, number>;
   readonly notes: readonly string[];
@@ -186,6 +195,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   let savedByOld: Uint8Array;
   let parentReference: Uint8Array | undefined;
   let resetWorksOld: boolean | undefined;
+  let freezeGates: readonly FreezeGate[] | undefined;
   const kexecWrites: ConfigWrite[] = [];
 
   if (flow === 'plain') {
@@ -239,6 +249,27 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
       trace('save A', devA.tracer.log.slice(from));
       kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
       parentKexecWrites.push(...traceWrites(devA.tracer.log.slice(from), 'parent'));
+    }
+    if (flow === 'vfio-lu') {
+      const from = devA.tracer.log.length;
+      const frozen = await vfioPciLiveupdateFreeze(A, devA, fn, mut.access, open, opts.freeze ?? {}, notes);
+      freezeGates = frozen.gates;
+      steps('operate', frozen.userspace);
+      trace('save A', devA.tracer.log.slice(from));
+      kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
+      if (!frozen.ok) {
+        const gate = frozen.gates.find((g) => g.verdict === 'refused')!;
+        return {
+          bdf: bdfOf(fn), profile: fn.profile.name,
+          ...(up ? { parent: { bdf: bdfOf(up.fn), profile: up.fn.profile.name } } : {}),
+          options: { from: A.id, to: B.id, format: opts.format, flow, preserved, driver },
+          kernels: { from: A.description, to: B.description }, reference: 'vfio-open',
+          carried: { format: 'none', bytes: null },
+          load: { ret: -22, error: `freeze refused at "${gate.gate}": ${gate.why}; no kexec happened` },
+          resetWorks: { old: resetWorksOld!, new: false }, freeze: frozen.gates,
+          fields: [], counts: countVerdicts([]), notes, timeline,
+        };
+      }
     }
   }
 
@@ -310,6 +341,14 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(...open.notes);
     resetWorksNew = open.resetWorks;
     await pciSaveState(B, devB);
+  } else if (flow === 'vfio-lu') {
+    // v5 carries no reset_works: kernel B decides it from its own reset methods, without resetting
+    // the incoming device at open.
+    const own = predictFor(fn, B.id).lockedResetMethod !== null;
+    const open = await vfioPciCoreEnable(B, devB, fn, { liveupdateRestore: { resetWorks: own, savedState: null } });
+    notes.push(...open.notes.map((n) => n.replace('inherited', `from ${B.id}'s own reset methods (v5 carries none)`)));
+    resetWorksNew = open.resetWorks;
+    await pciSaveState(B, devB);
   } else {
     const open = await vfioPciCoreEnable(B, devB, fn);
     notes.push(...open.notes);
@@ -351,6 +390,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     carried: { format: carried ? carried.format : 'none', bytes: carried?.bytes ? carried.bytes.length : null },
     load,
     ...(resetWorksOld !== undefined || resetWorksNew !== undefined ? { resetWorks: { old: resetWorksOld ?? false, new: resetWorksNew ?? false } } : {}),
+    ...(freezeGates ? { freeze: freezeGates } : {}),
     fields,
     counts: countVerdicts(fields),
     notes,
