@@ -25,6 +25,7 @@ export interface MatrixOptions {
   readonly flows?: readonly Flow[];
   readonly formats?: readonly SaveFormat[];
   readonly drift?: string;
+  readonly handover?: 'memmap' | 'luo';
   readonly barSizes?: readonly (number | undefined)[];
   /** Builds the upstream port for each cycle (a fresh one, as the device); undefined: the device alone. */
   readonly makeParent?: () => PciFunction;
@@ -58,7 +59,7 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
   for (const job of jobs) {
     const o: CycleOptions = {
       from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
-      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
+      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.handover ? { handover: opts.handover } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
       ...(opts.makeParent ? { parent: opts.makeParent() } : {}),
     };
     cells.push(cellOf(await runCycle(makeFunction(), o), job.format));

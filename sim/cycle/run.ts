@@ -54,6 +54,7 @@ import { predictFor, resetLocked } from './reset-path.js';
 import { guestConfigure } from './guest.js';
 import { vfioPciCoreDisable, vfioPciCoreEnable } from './vfio.js';
 import type { MsiVector } from '../kexec-sim/irq.js';
+import { checkHandover } from '../linux/handover-abi.js';
 import { vfioPciLiveupdateFreeze, type FreezeConditions, type FreezeGate } from './vfio-lu.js';
 
 export type Flow = 'plain' | 'rfc-2025' | 'lu-series' | 'vfio-lu' | 'vfio';
@@ -87,6 +88,13 @@ export interface CycleOptions {
   readonly parent?: PciFunction;
   /** Extra configuration of the upstream port, with `operate`. */
   readonly operateParent?: (access: FunctionAccess) => Promise<void>;
+  /**
+   * How the state crosses the kexec: 'memmap' (default) a reserved range, as lusim's real run does
+   * with Debian kernels (no compatible strings; for vfio-lu the series is taken as applied to both
+   * kernels); 'luo' through LUO (a memfd in a session, or the vfio-pci file and the pci FLB for
+   * vfio-lu), refused as kernel B refuses strings it does not speak (sim/linux/handover-abi.ts).
+   */
+  readonly handover?: 'memmap' | 'luo';
   /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
   readonly freeze?: FreezeConditions;
 }
@@ -112,6 +120,8 @@ export interface CycleResult {
   readonly carried: { readonly format: SaveFormat | 'none'; readonly bytes: number | null };
   readonly load: { readonly ret: number; readonly error?: string };
   readonly resetWorks?: { readonly old: boolean; readonly new: boolean };
+  /** --handover luo: the strings kernel A wrote and kernel B's verdict on them. */
+  readonly handover?: { readonly route: 'luo'; readonly written: readonly string[]; readonly ok: boolean };
   /** vfio-lu: each check of kernel A's freeze(), in order. */
   readonly freeze?: readonly FreezeGate[];
   readonly fields: readonly FieldOutcome[];
@@ -319,7 +329,15 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   let load: { ret: number; error?: string } = { ret: 0 };
   let fills: ReadonlyMap<string, BufferFill> = new Map();
   let resetWorksNew: boolean | undefined;
-  if (flow === 'plain') {
+  // Through LUO, kernel B first decides whether it speaks what kernel A wrote; if not, nothing
+  // handed over is adopted and no restore of the carried state runs.
+  const carriesState = flow === 'plain' || flow === 'rfc-2025' || flow === 'vfio-lu';
+  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd') : undefined;
+  if (handover?.refusal) {
+    const r = handover.refusal;
+    load = { ret: r.ret, error: r.side === 'A' ? `no handover: ${A.id}'s ${r.step}: ${r.message}` : `handover refused by ${B.id}'s ${r.step}: ${r.message}` };
+    notes.push(`LUO handover: kernel A wrote ${handover.written.join(', ') || 'nothing'}`);
+  } else if (flow === 'plain') {
     const out = await loadCarried(carried!, fn, B, devB.saved, mut.access.config);
     load = out.error ? { ret: out.ret, error: out.error } : { ret: out.ret };
     fills = out.fills;
@@ -359,7 +377,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const restoreLog = devB.tracer.log.slice(markB);
   trace('restore B', restoreLog);
   // Only plain and rfc-2025 restore a state carried from kernel A; the others restore B's own save.
-  const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0;
+  const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0 && !load.error;
   const restoreWrites = attributeRestoreWrites(fn, A, B, restoreLog, fills, carriedRestored);
   const after = fn.space.snapshot();
   const newKernel = drifts.length ? `${B.id}+drift` : B.id;
@@ -391,6 +409,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     load,
     ...(resetWorksOld !== undefined || resetWorksNew !== undefined ? { resetWorks: { old: resetWorksOld ?? false, new: resetWorksNew ?? false } } : {}),
     ...(freezeGates ? { freeze: freezeGates } : {}),
+    ...(handover ? { handover: { route: 'luo' as const, written: handover.written, ok: handover.ok } } : {}),
     fields,
     counts: countVerdicts(fields),
     notes,
