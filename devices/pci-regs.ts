@@ -197,6 +197,8 @@ export const PCI_EXP_FLAGS_SLOT = 0x0100;
 export const PCI_EXP_DEVCAP = 0x04;
 export const PCI_EXP_DEVCAP_PAYLOAD = 0x00000007;
 export const PCI_EXP_DEVCAP_EXT_TAG = 0x00000020;
+/** Role-Based Error Reporting (PCIe r7.0 7.5.3.3). */
+export const PCI_EXP_DEVCAP_RBER = 0x00008000;
 export const PCI_EXP_DEVCAP_FLR = 0x10000000;
 export const PCI_EXP_DEVCTL = 0x08;
 export const PCI_EXP_DEVCTL_CERE = 0x0001;

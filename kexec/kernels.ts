@@ -28,7 +28,7 @@ export class KernelError extends LusimError<KernelErrorCode> {}
 export type KernelSeries = '6.1' | '6.12' | '7';
 
 /** Kernel profile ids of the model (design.md: Debian kernels map to profiles). */
-export type KernelProfileId = '6.1.y' | '6.12' | '6.12.y' | '7.1';
+export type KernelProfileId = '6.1.y' | '6.12' | '6.12.y' | '7.1' | '7.2' | '7.3';
 
 export interface KernelImage {
   readonly series: KernelSeries;
@@ -100,11 +100,15 @@ export function parseSeries(spec: string): KernelSeries {
 /**
  * The model profile for a Debian kernel (design.md): bookworm 6.1.0-N is 6.1.y; bookworm 6.12.x
  * carries the error-recoverability backport from 6.12.70 on (6.12.y), older 6.12 is plain 6.12;
- * every 7.x uses the 7.1 profile.
+ * 7.x maps by its minor version to the 7.1, 7.2 or 7.3 profile (each read in its own source);
+ * a 7.x older than 7.1 has no profile of its own and uses 7.1, a newer one uses 7.3 (the nearest).
  */
 export function profileFor(series: KernelSeries, upstream: string): KernelProfileId {
   if (series === '6.1') return '6.1.y';
-  if (series === '7') return '7.1';
+  if (series === '7') {
+    const minor = Number(upstream.split('.')[1] ?? '1');
+    return minor >= 3 ? '7.3' : minor === 2 ? '7.2' : '7.1';
+  }
   const patch = Number(upstream.split('.')[2] ?? '0');
   return patch >= 70 ? '6.12.y' : '6.12';
 }
@@ -125,7 +129,9 @@ function load(dir: string): KernelImage | undefined {
   const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
   if (m.format !== 1) return undefined;
   const { format: _format, ...rest } = m;
-  return { ...rest, dir, vmlinuz: join(dir, m.vmlinuz), config: join(dir, m.config), modulesDir: join(dir, m.modulesDir) };
+  // The profile is derived again, not trusted from the manifest: a kernel cached before its
+  // version had a profile of its own (7.2.x was cached as 7.1) maps to the profile lusim has now.
+  return { ...rest, profile: profileFor(m.series, m.upstream), dir, vmlinuz: join(dir, m.vmlinuz), config: join(dir, m.config), modulesDir: join(dir, m.modulesDir) };
 }
 
 /** Kernels in the cache, oldest series first, newest release first within a series. */

@@ -20,7 +20,7 @@ import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cyc
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
-  driver?: boolean; asFound?: boolean; parent?: string;
+  driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also a Debian series: 6.1, 6.12, 7.x)`, '6.12')
     .option('--to <kernel>', `kernel B (restores): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also 6.1, 6.12, 7.x)`, '7.1')
     .addOption(new Option('--format <format>', 'how the state crosses the kexec').choices(SAVE_FORMATS).default('linux-blob'))
-    .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio (no handover)').choices(FLOWS).default('plain'))
+    .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio-lu (VFIO series v5 freeze gates), vfio (no handover)').choices(FLOWS).default('plain'))
     .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND", or its buffers: "caps:-LTR", "caps:swap(EXP,LTR)", "alloc:-ptm" (";"-separated)')
     .addOption(new Option('--reset <kind>', 'a reset during the kexec window').choices(RESET_KINDS))
     .option('--no-preserve', 'the device is not preserved: kernel A\'s shutdown clears bus master')
@@ -49,6 +49,9 @@ export function register(program: Command): void {
     .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it (with --qemu: every config write QEMU traced, per phase)')
     .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
     .option('--as-found', 'the dump already is the operational state (captured from a running system): nothing is configured before kernel A saves')
+    .addOption(new Option('--handover <route>', 'memmap: a reserved range, no compatible strings (what the real run does with Debian kernels); luo: through LUO, refused when kernel B does not speak kernel A\'s KHO/LUO/handler strings').choices(['memmap', 'luo']).default('memmap'))
+    .option('--irqs-enabled', 'vfio-lu: userspace left the device\'s interrupts enabled at the kexec (freeze refuses)')
+    .option('--freeze-d3hot', 'vfio-lu: the device is in D3hot at the kexec (freeze refuses)')
     .option('--json', 'machine-readable output');
   registerQemuOptions(cmd);
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleCliOptions) => {
@@ -67,7 +70,7 @@ export function register(program: Command): void {
         const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
         const tty = process.stderr.isTTY;
         const cells = await runMatrix(make, {
-          ...(kernels ? { kernels } : {}), ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
+          ...(kernels ? { kernels } : {}), handover: opts.handover as 'memmap' | 'luo', ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
           onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
         });
         const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
@@ -77,10 +80,11 @@ export function register(program: Command): void {
       }
       const result = await runCycle(make(), {
         from: opts.from, to: opts.to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
-        preserved: opts.flow === 'vfio' ? false : opts.preserve,
+        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo',
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
         ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
+        ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
       });
       if (opts.json) printJson({ device: label, ...result });
       else process.stdout.write(renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true }));

@@ -27,6 +27,12 @@ export function renderCycle(r: CycleResult, label: string, opts: { all: boolean;
   out.push(`  kernel A ${o.from} -> kernel B ${o.to}${o.drift ? ` (drift: ${o.drift})` : ''}; flow ${o.flow}; format ${r.carried.format}${r.carried.bytes !== null ? ` (${r.carried.bytes} bytes)` : ''}; ${o.preserved ? 'device preserved' : 'device not preserved'}; driver in A: ${o.driver}${o.reset ? `; ${o.reset} reset during the kexec` : ''}`);
   out.push(`  reference: the ${r.reference === 'operational' ? 'operational state kernel A saved' : 'state kernel A\'s vfio open saved'}`);
   out.push(`  load: ${r.load.error ? pc.red(`REFUSED: ${r.load.error}`) : 'ok'}${r.resetWorks ? `; reset_works: A ${r.resetWorks.old}, B ${r.resetWorks.new}` : ''}`);
+  if (r.handover) out.push(`  handover through LUO: kernel A wrote ${r.handover.written.join(', ') || 'nothing'}; ${r.handover.ok ? pc.green('kernel B speaks them') : pc.red('kernel B refused them')}`);
+  if (r.freeze) {
+    out.push(pc.bold('  freeze() in kernel A (VFIO series v5)'));
+    const mark = { passed: pc.green('passed '), refused: pc.red('REFUSED'), skipped: pc.dim('skipped') } as const;
+    for (const g of r.freeze) out.push(`    ${mark[g.verdict]}  ${g.gate.padEnd(24)} ${pc.dim(g.why)}`);
+  }
   out.push(`  ${ORDER.filter((v) => v !== 'unchanged').map((v) => COLOUR[v](`${v} ${r.counts[v]}`)).join('  ')}  ${pc.dim(`(${r.counts.unchanged} fields unchanged)`)}`);
   for (const v of ORDER) {
     if (v === 'unchanged' && !opts.all) continue;

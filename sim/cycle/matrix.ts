@@ -1,5 +1,5 @@
 /**
- * `lusim cycle --matrix`: every kernel pair x format x flow for one device. The lu-series and vfio
+ * `lusim cycle --matrix`: every kernel pair x format x flow for one device. The lu-series, vfio-lu and vfio
  * flows carry nothing across the kexec, so they run once per kernel pair (format "-").
  */
 import type { PciFunction } from '../../devices/device.js';
@@ -25,6 +25,7 @@ export interface MatrixOptions {
   readonly flows?: readonly Flow[];
   readonly formats?: readonly SaveFormat[];
   readonly drift?: string;
+  readonly handover?: 'memmap' | 'luo';
   readonly barSizes?: readonly (number | undefined)[];
   /** Builds the upstream port for each cycle (a fresh one, as the device); undefined: the device alone. */
   readonly makeParent?: () => PciFunction;
@@ -51,14 +52,14 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
   const formats = opts.formats ?? SAVE_FORMATS;
   const jobs: { from: string; to: string; flow: Flow; format: SaveFormat | '-' }[] = [];
   for (const from of kernels) for (const to of kernels) for (const flow of flows) {
-    if (flow === 'lu-series' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
+    if (flow === 'lu-series' || flow === 'vfio-lu' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
     else for (const format of formats) jobs.push({ from, to, flow, format });
   }
   const cells: MatrixCell[] = [];
   for (const job of jobs) {
     const o: CycleOptions = {
       from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
-      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
+      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.handover ? { handover: opts.handover } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
       ...(opts.makeParent ? { parent: opts.makeParent() } : {}),
     };
     cells.push(cellOf(await runCycle(makeFunction(), o), job.format));

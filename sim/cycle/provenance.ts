@@ -24,9 +24,10 @@ const BUFFER_STEPS: Readonly<Record<string, string>> = {
   aspm_program_l1ss: 'true:30',
   pci_restore_ptm_state: 'true:31',
   pci_restore_dpc_state: 'true:29',
+  pci_restore_acs_state: 'true:13',
 };
 
-const BUFFER_NAMES: Readonly<Record<string, string>> = { 'false:16': 'EXP', 'false:7': 'PCIX', 'true:1': 'ERR', 'true:24': 'LTR', 'true:30': 'L1SS', 'true:31': 'PTM', 'true:29': 'DPC', 'true:2': 'VC', 'true:23': 'TPH' };
+const BUFFER_NAMES: Readonly<Record<string, string>> = { 'false:16': 'EXP', 'false:7': 'PCIX', 'true:1': 'ERR', 'true:24': 'LTR', 'true:30': 'L1SS', 'true:31': 'PTM', 'true:29': 'DPC', 'true:2': 'VC', 'true:23': 'TPH', 'true:13': 'ACS' };
 
 export function bufferName(capNr: number, extended: boolean): string {
   return BUFFER_NAMES[`${extended}:${capNr}`] ?? `${extended ? 'ext' : 'cap'} 0x${capNr.toString(16)}`;

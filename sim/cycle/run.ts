@@ -10,6 +10,10 @@
  *              loads it, resets if reset_works, restores.
  *   lu-series  The later series: A's freeze loads the open-time state, resets and restores in the old
  *              kernel; nothing is carried; B inherits reset_works and saves what it finds.
+ *   vfio-lu    The VFIO series v5: A's freeze() refuses with interrupts still enabled or outside D0,
+ *              else loads the open-time state, clears bus master, resets only when reset_works and
+ *              restores (sim/cycle/vfio-lu.ts); only the device's identity crosses; B saves what
+ *              it finds and decides reset_works itself (v5 carries none).
  *   vfio       No Live Update: VFIO owns the device in A, the device is not preserved, B re-opens and
  *              closes it (vfio_pci_core_enable/_disable) with its own reset_works.
  * For the VFIO flows the reference state is the device as A's vfio open left it (what its saved
@@ -51,9 +55,11 @@ import { predictFor, resetLocked } from './reset-path.js';
 import { guestConfigure } from './guest.js';
 import { vfioPciCoreDisable, vfioPciCoreEnable } from './vfio.js';
 import type { MsiVector } from '../kexec-sim/irq.js';
+import { checkHandover } from '../linux/handover-abi.js';
+import { vfioPciLiveupdateFreeze, type FreezeConditions, type FreezeGate } from './vfio-lu.js';
 
-export type Flow = 'plain' | 'rfc-2025' | 'lu-series' | 'vfio';
-export const FLOWS: readonly Flow[] = ['plain', 'rfc-2025', 'lu-series', 'vfio'];
+export type Flow = 'plain' | 'rfc-2025' | 'lu-series' | 'vfio-lu' | 'vfio';
+export const FLOWS: readonly Flow[] = ['plain', 'rfc-2025', 'lu-series', 'vfio-lu', 'vfio'];
 
 export interface CycleOptions {
   readonly from: string;
@@ -83,6 +89,15 @@ export interface CycleOptions {
   readonly parent?: PciFunction;
   /** Extra configuration of the upstream port, with `operate`. */
   readonly operateParent?: (access: FunctionAccess) => Promise<void>;
+  /**
+   * How the state crosses the kexec: 'memmap' (default) a reserved range, as lusim's real run does
+   * with Debian kernels (no compatible strings; for vfio-lu the series is taken as applied to both
+   * kernels); 'luo' through LUO (a memfd in a session, or the vfio-pci file and the pci FLB for
+   * vfio-lu), refused as kernel B refuses strings it does not speak (sim/linux/handover-abi.ts).
+   */
+  readonly handover?: 'memmap' | 'luo';
+  /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
+  readonly freeze?: FreezeConditions;
 }
 
 export interface TimelineEntry {
@@ -106,6 +121,10 @@ export interface CycleResult {
   readonly carried: { readonly format: SaveFormat | 'none'; readonly bytes: number | null };
   readonly load: { readonly ret: number; readonly error?: string };
   readonly resetWorks?: { readonly old: boolean; readonly new: boolean };
+  /** --handover luo: the strings kernel A wrote and kernel B's verdict on them. */
+  readonly handover?: { readonly route: 'luo'; readonly written: readonly string[]; readonly ok: boolean };
+  /** vfio-lu: each check of kernel A's freeze(), in order. */
+  readonly freeze?: readonly FreezeGate[];
   readonly fields: readonly FieldOutcome[];
   readonly counts: Record<Verdict, number>;
   readonly notes: readonly string[];
@@ -189,6 +208,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   let savedByOld: Uint8Array;
   let parentReference: Uint8Array | undefined;
   let resetWorksOld: boolean | undefined;
+  let freezeGates: readonly FreezeGate[] | undefined;
   const kexecWrites: ConfigWrite[] = [];
 
   if (flow === 'plain') {
@@ -243,6 +263,27 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
       kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
       parentKexecWrites.push(...traceWrites(devA.tracer.log.slice(from), 'parent'));
     }
+    if (flow === 'vfio-lu') {
+      const from = devA.tracer.log.length;
+      const frozen = await vfioPciLiveupdateFreeze(A, devA, fn, mut.access, open, opts.freeze ?? {}, notes);
+      freezeGates = frozen.gates;
+      steps('operate', frozen.userspace);
+      trace('save A', devA.tracer.log.slice(from));
+      kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
+      if (!frozen.ok) {
+        const gate = frozen.gates.find((g) => g.verdict === 'refused')!;
+        return {
+          bdf: bdfOf(fn), profile: fn.profile.name,
+          ...(up ? { parent: { bdf: bdfOf(up.fn), profile: up.fn.profile.name } } : {}),
+          options: { from: A.id, to: B.id, format: opts.format, flow, preserved, driver },
+          kernels: { from: A.description, to: B.description }, reference: 'vfio-open',
+          carried: { format: 'none', bytes: null },
+          load: { ret: -22, error: `freeze refused at "${gate.gate}": ${gate.why}; no kexec happened` },
+          resetWorks: { old: resetWorksOld!, new: false }, freeze: frozen.gates,
+          fields: [], counts: countVerdicts([]), notes, timeline,
+        };
+      }
+    }
   }
 
   // The kexec: A's shutdown of the device (the port's driver shutdown is not modelled), an
@@ -292,7 +333,15 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   let load: { ret: number; error?: string } = { ret: 0 };
   let fills: ReadonlyMap<string, BufferFill> = new Map();
   let resetWorksNew: boolean | undefined;
-  if (flow === 'plain') {
+  // Through LUO, kernel B first decides whether it speaks what kernel A wrote; if not, nothing
+  // handed over is adopted and no restore of the carried state runs.
+  const carriesState = flow === 'plain' || flow === 'rfc-2025' || flow === 'vfio-lu';
+  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd') : undefined;
+  if (handover?.refusal) {
+    const r = handover.refusal;
+    load = { ret: r.ret, error: r.side === 'A' ? `no handover: ${A.id}'s ${r.step}: ${r.message}` : `handover refused by ${B.id}'s ${r.step}: ${r.message}` };
+    notes.push(`LUO handover: kernel A wrote ${handover.written.join(', ') || 'nothing'}`);
+  } else if (flow === 'plain') {
     const out = await loadCarried(carried!, fn, B, devB.saved, mut.access.config);
     load = out.error ? { ret: out.ret, error: out.error } : { ret: out.ret };
     fills = out.fills;
@@ -314,6 +363,14 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(...open.notes);
     resetWorksNew = open.resetWorks;
     await pciSaveState(B, devB);
+  } else if (flow === 'vfio-lu') {
+    // v5 carries no reset_works: kernel B decides it from its own reset methods, without resetting
+    // the incoming device at open.
+    const own = predictFor(fn, B.id).lockedResetMethod !== null;
+    const open = await vfioPciCoreEnable(B, devB, fn, { liveupdateRestore: { resetWorks: own, savedState: null } });
+    notes.push(...open.notes.map((n) => n.replace('inherited', `from ${B.id}'s own reset methods (v5 carries none)`)));
+    resetWorksNew = open.resetWorks;
+    await pciSaveState(B, devB);
   } else {
     const open = await vfioPciCoreEnable(B, devB, fn);
     notes.push(...open.notes);
@@ -324,7 +381,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const restoreLog = devB.tracer.log.slice(markB);
   trace('restore B', restoreLog);
   // Only plain and rfc-2025 restore a state carried from kernel A; the others restore B's own save.
-  const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0;
+  const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0 && !load.error;
   const restoreWrites = attributeRestoreWrites(fn, A, B, restoreLog, fills, carriedRestored);
   const after = fn.space.snapshot();
   const newKernel = drifts.length ? `${B.id}+drift` : B.id;
@@ -355,6 +412,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     carried: { format: carried ? carried.format : 'none', bytes: carried?.bytes ? carried.bytes.length : null },
     load,
     ...(resetWorksOld !== undefined || resetWorksNew !== undefined ? { resetWorks: { old: resetWorksOld ?? false, new: resetWorksNew ?? false } } : {}),
+    ...(freezeGates ? { freeze: freezeGates } : {}),
+    ...(handover ? { handover: { route: 'luo' as const, written: handover.written, ok: handover.ok } } : {}),
     fields,
     counts: countVerdicts(fields),
     notes,

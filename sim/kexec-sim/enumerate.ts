@@ -22,8 +22,8 @@ import { KEXEC_VERSION_DATA } from './versions.js';
 import { newStepLog, StepWriter, type StepLog } from './writer.js';
 import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
-  PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
-  PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
+  PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_ADV_NFAT, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
+  PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_RBER, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
   PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
   PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC,
   PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_MSIX_FLAGS,
@@ -164,10 +164,16 @@ async function pciAcsInit(d: KexecDev, to: KernelProfileId, p: PlatformOptions):
  * pcie/aer.c pci_aer_init (same in v6.1..v7.1): pci_aer_clear_status (write back the RW1C status
  * read: ROOT_STATUS on Root Ports/RCECs, COR_STATUS, UNCOR_STATUS) and, if pci_aer_available,
  * pci_enable_pcie_error_reporting (DEVCTL |= CERE|NFERE|FERE|URRE). Both need native AER.
+ * v7.3 first clears PCI_ERR_COR_ADV_NFAT in COR_MASK on a function whose DEVCAP has RBER
+ * (the quirk_no_aer_anfe exception, Apple 0x1802, is not modelled).
  */
-async function pciAerInit(d: KexecDev, p: PlatformOptions): Promise<void> {
+async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: boolean): Promise<void> {
   if (!d.aerCap) return;
   if (!p.aerNative) return d.w.note('pci_aer_init', 'AER owned by firmware (not native): status and DEVCTL left alone');
+  if (unmaskAdvNonFatal && ((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) {
+    const mask = await d.w.read(d.aerCap + PCI_ERR_COR_MASK, 4);
+    if (mask & PCI_ERR_COR_ADV_NFAT) await d.w.write('pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
+  }
   const t = pcieType(d);
   const clear = async (reg: number, name: string) => {
     const status = await d.w.read(d.aerCap + reg, 4);
@@ -197,7 +203,7 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   await pciMsixInit(d);
   await pciPmInit(d, v.pmInitPowersUp);
   await pciAcsInit(d, to, p);
-  await pciAerInit(d, p);
+  await pciAerInit(d, p, v.aerUnmasksAdvNonFatal);
   if (d.pcie) d.w.note('pcie_aspm_init_link_state', 'policy "default" (CONFIG_PCIEASPM_DEFAULT): ASPM Control kept as found');
   if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) d.w.note('pci_scan_bridge', 'bus numbers programmed by the previous kernel are kept');
   return log;

@@ -76,7 +76,9 @@ export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, 
   const d = await kexecDev(new StepWriter(fn, log));
   await DRIVER_SHUTDOWN[opts.driver](d, opts.from, platformOptions(opts.platform));
   if (opts.preserved) {
-    d.w.note('pci_device_shutdown', 'device preserved for Live Update: bus master left on (pci_liveupdate_is_outgoing)');
+    d.w.note('pci_device_shutdown', KEXEC_VERSION_DATA[opts.from].pciLiveUpdate
+      ? 'device preserved for Live Update: bus master left on (lu-pci: pci_liveupdate_is_outgoing skips pci_clear_master)'
+      : `device preserved for Live Update: bus master left on as the PCI Live Update series does (pci_liveupdate_is_outgoing); ${opts.from} itself has no such code`);
     return log;
   }
   // current_state <= PCI_D3hot: every state PMCSR can report; a function reading all-ones is in

@@ -24,12 +24,37 @@ export interface KexecVersionData {
   readonly nvmeDisablesErrorReporting: boolean;
   /** virtio.c virtio_dev_shutdown (bus ->shutdown resetting the device): present in v6.19 and v7.1, absent in v6.1 and v6.12. */
   readonly virtioBusShutdown: boolean;
+  /**
+   * pcie/aer.c pci_aer_init clears PCI_ERR_COR_ADV_NFAT in COR_MASK when AER is native and DEVCAP
+   * has RBER ("Advisory Non-Fatal Errors are masked by default (PCIe r7.0, sec 7.8.4.6)"): v7.3 only
+   * (absent in 7.1.3 and 7.2.13).
+   */
+  readonly aerUnmasksAdvNonFatal: boolean;
+  /**
+   * The PCI Live Update series in the incoming kernel (drivers/pci/liveupdate.c): an incoming
+   * preserved device keeps its bus numbers (pci_liveupdate_preserve_bus_numbers), its ACS
+   * controls (pci_liveupdate_cache_adopted_acs_controls) and its bridge's ARI Forwarding Enable
+   * (pci_liveupdate_adopt_ari); in the outgoing kernel pci_device_shutdown skips pci_clear_master
+   * for it (pci_liveupdate_is_outgoing). lu-pci only.
+   */
+  readonly pciLiveUpdate: boolean;
 }
 
-const V6_1: KexecVersionData = { pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false };
-const V6_12: KexecVersionData = { pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false };
-const V6_19: KexecVersionData = { pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
-const V7_1: KexecVersionData = { pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false };
+const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false };
+const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+
+/**
+ * 7.2 and 7.3 (Debian linux-source 7.2.13 and 7.3.4): pci_init_capabilities, pci_configure_device
+ * and its steps, pci_acs_init, pci_pm_init (7.2), pci_bus_add_device's save, pci_device_shutdown
+ * and pci_dma_configure are as in 7.1.3. 7.3's pci_pm_init syncs a device already in D0 without a
+ * PMCSR write and powers up (pci_set_full_power_state) one that is not: the same config writes
+ * as 7.1's pci_pm_power_up_and_verify_state. 7.3's pci_aer_init unmasks Advisory Non-Fatal.
+ */
+const V7_2: KexecVersionData = { ...V7_1 };
+const V7_3: KexecVersionData = { ...V7_1, aerUnmasksAdvNonFatal: true };
+const LU_PCI: KexecVersionData = { ...V7_3, pciLiveUpdate: true };
 
 /**
  * 6.1.y differs from 6.1 only in the L1SS save revert, which does not touch this window.
@@ -43,4 +68,7 @@ export const KEXEC_VERSION_DATA: Readonly<Record<KernelProfileId, KexecVersionDa
   '6.12.y': V6_12,
   '6.19': V6_19,
   '7.1': V7_1,
+  '7.2': V7_2,
+  '7.3': V7_3,
+  'lu-pci': LU_PCI,
 };

@@ -84,6 +84,14 @@ export async function pciTphInit(profile: KernelProfile, dev: PciDev): Promise<v
   await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_TPH, true, 4 + 2 * n);
 }
 
+/**
+ * pci_acs_init with the Live Update series' "PCI: Save and restore the ACS Control register"
+ * (lu-pci only): a u16 ACS_CTRL buffer (size and call site inferred, see profile.ts LU_PCI_BASE).
+ */
+export async function pciAcsInitSaveBuffer(dev: PciDev): Promise<void> {
+  await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_ACS, true, 2);
+}
+
 /** pcie/dpc.c pci_dpc_init caches dev->dpc_cap (CONFIG_PCIE_DPC); no buffer yet. */
 export async function pciDpcInit(profile: KernelProfile, dev: PciDev): Promise<void> {
   if (!profile.kconfig.PCIE_DPC) return;
@@ -126,6 +134,7 @@ export async function allocateSaveBuffers(profile: KernelProfile, dev: PciDev, o
         if (step === 'pci_configure_aspm_l1ss') await pciConfigureAspmL1ss(dev);
         else if (step === 'pci_allocate_cap_save_buffers') await pciAllocateCapSaveBuffers(profile, dev);
         else if (step === 'pci_ptm_init') await pciPtmInit(profile, dev);
+        else if (step === 'pci_acs_init') await pciAcsInitSaveBuffer(dev);
         else if (step === 'pci_aer_init') {
           await pciAerInit(profile, dev);
           await pciDpcInit(profile, dev);

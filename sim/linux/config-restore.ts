@@ -1,5 +1,6 @@
 /**
- * pci.c pci_restore_config_space (identical in v6.1, v6.12, v6.19, v7.1). Ranges are walked from
+ * pci.c pci_restore_config_space (identical in v6.1, v6.12, v6.19, v7.1; v7.2 dropped the retry
+ * argument, so `barRetries` is 0 there: profile.barRestoreRetries). Ranges are walked from
  * the high index down. pci_restore_config_dword skips a dword that already equals the saved value
  * unless forced; otherwise it writes, and with retries re-reads and rewrites (mdelay(1) between,
  * not modelled) until the value sticks or the retries run out.
@@ -32,11 +33,11 @@ export async function pciRestoreConfigSpaceRange(dev: PciDev, start: number, end
   }
 }
 
-export async function pciRestoreConfigSpace(dev: PciDev): Promise<void> {
+export async function pciRestoreConfigSpace(dev: PciDev, barRetries: number = PCI_BAR_RESTORE_RETRIES): Promise<void> {
   const hdr = dev.kernel.hdrType;
   if (hdr === PCI_HEADER_TYPE_NORMAL) {
     await pciRestoreConfigSpaceRange(dev, 10, 15, 0, false);
-    await pciRestoreConfigSpaceRange(dev, 4, 9, PCI_BAR_RESTORE_RETRIES, false);
+    await pciRestoreConfigSpaceRange(dev, 4, 9, barRetries, false);
     await pciRestoreConfigSpaceRange(dev, 0, 3, 0, false);
   } else if (hdr === PCI_HEADER_TYPE_BRIDGE) {
     await pciRestoreConfigSpaceRange(dev, 12, 15, 0, false);

@@ -7,7 +7,7 @@
  * an innocuous commit would.
  */
 import {
-  PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_ROOT_COMMAND, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER,
+  PCI_ACS_CTRL, PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_ROOT_COMMAND, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER,
   PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_DPC_CTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTCTL,
   PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2, PCI_L1SS_CTL1, PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT, PCI_PTM_CTRL,
   PCI_X_CMD,
@@ -75,6 +75,8 @@ export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: bool
     // pcie/aspm.c: data[] is { CTL2, CTL1 }: CTL2 first.
     case 0x1e: return [{ name: 'PCI_L1SS_CTL2', offset: PCI_L1SS_CTL2, dataOffset: 0, width: 4 }, { name: 'PCI_L1SS_CTL1', offset: PCI_L1SS_CTL1, dataOffset: 4, width: 4 }];
     case 0x1f: return [{ name: 'PCI_PTM_CTRL', offset: PCI_PTM_CTRL, dataOffset: 0, width: 4 }];
+    // lu-pci "Save and restore the ACS Control register": one u16 (inferred, profile.ts LU_PCI_BASE).
+    case 0x0d: return [{ name: 'PCI_ACS_CTRL', offset: PCI_ACS_CTRL, dataOffset: 0, width: 2 }];
     case 0x1d: return [{ name: 'PCI_EXP_DPC_CTL', offset: PCI_EXP_DPC_CTL, dataOffset: 0, width: 2 }];
     default: return undefined;
   }

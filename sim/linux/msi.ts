@@ -2,12 +2,14 @@
  * msi/api.c pci_restore_msi_state = __pci_restore_msi_state + __pci_restore_msix_state
  * (msi/msi.c, same sequence in v6.1 and v7.1). Nothing comes from a save buffer: everything is
  * rewritten from the kernel's msi_desc. arch_restore_msi_irqs is the __weak default (true) on
- * x86 bare metal, so messages are rewritten. The MSI-X table is written through BAR memory without
- * checking Command.MEM (linux-pci.md section 4).
+ * x86 bare metal, so messages are rewritten. Up to v7.1 the MSI-X table is written through BAR
+ * memory without checking Command.MEM (linux-pci.md section 4); v7.2's __pci_restore_msix_state
+ * writes COMMAND | MEMORY before the table writes and the read value back after them
+ * (`enableMemory`, profile.msixRestoreEnablesMemory).
  */
 import type { PciDev, MsiDesc, MsixState } from './dev.js';
 import {
-  PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA,
+  PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MEMORY, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA,
   PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_SIZE, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL,
   PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, PCI_MSIX_FLAGS_MASKALL, PCI_MSI_ADDRESS_HI, PCI_MSI_ADDRESS_LO,
   PCI_MSI_DATA_32, PCI_MSI_DATA_64, PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_QSIZE,
@@ -55,11 +57,13 @@ export async function pciRestoreMsiOnly(dev: PciDev): Promise<void> {
   await c.writew(m.cap + PCI_MSI_FLAGS, (control & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE | (m.multiple << 4));
 }
 
-export async function pciRestoreMsixOnly(dev: PciDev): Promise<void> {
+export async function pciRestoreMsixOnly(dev: PciDev, enableMemory = false): Promise<void> {
   const x = dev.kernel.msix;
   if (!x) return; // !dev->msix_enabled
   await pciIntxDisable(dev);
   await msixClearAndSetCtrl(dev, x.cap, 0, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+  const cmd = enableMemory ? await dev.access.config.readw(PCI_COMMAND) : 0;
+  if (enableMemory) await dev.access.config.writew(PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
   for (const d of x.descs) {
     if (dev.kernel.inD0 && dev.access.bars) {
       // __pci_write_msi_msg, MSI-X branch: mask around the update if the entry is unmasked.
@@ -73,10 +77,11 @@ export async function pciRestoreMsixOnly(dev: PciDev): Promise<void> {
     }
     await msixWriteVectorCtrl(dev, x, d, d.msixCtrl);
   }
+  if (enableMemory) await dev.access.config.writew(PCI_COMMAND, cmd);
   await msixClearAndSetCtrl(dev, x.cap, PCI_MSIX_FLAGS_MASKALL, 0);
 }
 
-export async function pciRestoreMsiState(dev: PciDev): Promise<void> {
+export async function pciRestoreMsiState(dev: PciDev, msixEnablesMemory = false): Promise<void> {
   await pciRestoreMsiOnly(dev);
-  await pciRestoreMsixOnly(dev);
+  await pciRestoreMsixOnly(dev, msixEnablesMemory);
 }

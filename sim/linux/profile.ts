@@ -7,7 +7,7 @@
 
 import { LINUX_LAYOUTS, type SavedLayouts } from './layouts.js';
 
-export type KernelProfileId = '6.1' | '6.1.y' | '6.12' | '6.12.y' | '6.19' | '7.1';
+export type KernelProfileId = '6.1' | '6.1.y' | '6.12' | '6.12.y' | '6.19' | '7.1' | '7.2' | '7.3' | 'lu-pci';
 
 /** Kconfig options that decide which save buffers exist. */
 export interface KernelConfig {
@@ -23,6 +23,7 @@ export type AllocStep =
   | 'pci_configure_aspm_l1ss'
   | 'pci_allocate_cap_save_buffers'
   | 'pci_ptm_init'
+  | 'pci_acs_init'
   | 'pci_aer_init'
   | 'pci_tph_init';
 
@@ -38,6 +39,7 @@ export type SaveStep =
   | 'pci_save_aer_state'
   | 'pci_save_ptm_state'
   | 'pci_save_tph_state'
+  | 'pci_save_acs_state'
   | 'pci_save_vc_state';
 
 export type RestoreStep =
@@ -58,6 +60,7 @@ export type RestoreStep =
   | 'pci_restore_pcix_state'
   | 'pci_restore_msi_state'
   | 'pci_enable_acs'
+  | 'pci_restore_acs_state'
   | 'pci_restore_iov_state';
 
 export interface KernelProfile {
@@ -96,6 +99,18 @@ export interface KernelProfile {
   readonly saveAtBusAddDevice: boolean;
   /** pci_enable_acs: v6.1 writes ACS_CTRL only on the std-enable path; v6.12+ always writes it. */
   readonly acsWrite: 'std-enable-only' | 'always';
+  /**
+   * pci_restore_config_space: retries of pci_restore_config_dword for the BARs of a type 0 header
+   * (10 up to v7.1: write, re-read, mdelay(1) until it sticks; v7.2 dropped the retry parameter:
+   * every dword is written once).
+   */
+  readonly barRestoreRetries: number;
+  /**
+   * msi/msi.c __pci_restore_msix_state sets PCI_COMMAND_MEMORY around the MSI-X table writes and
+   * puts COMMAND back afterwards (v7.2+; "PCI/MSI: Enable memory decoding before restoring MSI-X
+   * messages"); before, the table was written whatever Command.MEM said.
+   */
+  readonly msixRestoreEnablesMemory: boolean;
   /** data[] layouts of the EXP and ERR buffers (identical in every release; drift experiments change them). */
   readonly layouts: SavedLayouts;
 }
@@ -144,6 +159,8 @@ const ALLOC_V619: readonly AllocStep[] = [...ALLOC_V612, 'pci_tph_init'];
 
 const V61_BASE = {
   numResetMethods: 7,
+  barRestoreRetries: 10,
+  msixRestoreEnablesMemory: false,
   layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V61,
@@ -159,6 +176,8 @@ const V61_BASE = {
 
 const V612_BASE = {
   numResetMethods: 8,
+  barRestoreRetries: 10,
+  msixRestoreEnablesMemory: false,
   layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V612,
@@ -181,6 +200,36 @@ const V619_BASE = {
   l1ss: 'link+parent',
   restoreRequiresStateSaved: false,
   saveAtBusAddDevice: true,
+} as const;
+
+/**
+ * v7.2 (Debian sid 7.2.13, trixie-backports 7.2.x): read in Debian's linux-source-7.2 7.2.13-1
+ * against rikudousennin22/linux-7.1.3. pci_save_state, pci_restore_state, pci_save/restore_pcie_state,
+ * pci_allocate_cap_save_buffers, pci_store/load_saved_state, pcie/aspm.c L1SS and LTR save/restore,
+ * aer.c, dpc.c, ptm.c, tph.c, vc.c, ats.c, iov.c save/restore and access.c are unchanged. Changed:
+ * pci_restore_config_space (no BAR retry) and __pci_restore_msix_state (Memory Space on around
+ * the table writes). rebar.c pci_restore_rebar_state now returns on an all-ones CTRL read (a
+ * removed device), which the model's devices never return.
+ */
+const V72_BASE = { ...V619_BASE, barRestoreRetries: 0, msixRestoreEnablesMemory: true } as const;
+
+/**
+ * The PCI core Live Update series (v9, 2026-09-18; pushed 2026-09-28 to the liveupdate tree's
+ * lu-pci-preservation branch), on the 7.3 base as that tree's next was. Its save/restore change is
+ * "PCI: Save and restore the ACS Control register" (9f2072fd): a new saved register, so a new
+ * entry in saved_cap_space and in every pci_store_saved_state blob.
+ * The diff of 9f2072fd was not readable in any stored tree (linux-mm/linux-mm and
+ * analogdevicesinc/linux carry the series without it; the fact sheet names the commit only), so
+ * three facts are inferred and marked so in the docs: the buffer holds one u16 (ACS_CTRL, like the
+ * DPC buffer), it is allocated from pci_acs_init (pci_init_capabilities calls pci_acs_init between
+ * pci_allocate_cap_save_buffers and pci_ptm_init, so it sits between PTM and VC9 in the list), and
+ * pci_restore_state writes the saved value where pci_enable_acs recomputed it from policy.
+ */
+const LU_PCI_BASE = {
+  ...V72_BASE,
+  allocOrder: ['pci_configure_aspm_l1ss', 'pci_allocate_cap_save_buffers', 'pci_acs_init', 'pci_ptm_init', 'pci_aer_init', 'pci_tph_init'],
+  saveOrder: [...SAVE_V619.slice(0, -1), 'pci_save_acs_state', 'pci_save_vc_state'],
+  restoreOrder: RESTORE_V619.map((s) => (s === 'pci_enable_acs' ? 'pci_restore_acs_state' : s)),
 } as const;
 
 export const KERNEL_PROFILES: readonly KernelProfile[] = [
@@ -229,5 +278,23 @@ export const KERNEL_PROFILES: readonly KernelProfile[] = [
     id: '7.1',
     description: 'v7.1 (Debian 7.x)',
     source: 'rikudousennin22/linux-7.1.3',
+  },
+  {
+    ...V72_BASE,
+    id: '7.2',
+    description: 'v7.2 (Debian sid 7.2.x): BARs restored without retry, MSI-X restore turns Memory Space on',
+    source: 'Debian linux-source-7.2 7.2.13-1 (drivers/pci diffed against rikudousennin22/linux-7.1.3)',
+  },
+  {
+    ...V72_BASE,
+    id: '7.3',
+    description: 'v7.3 (Debian trixie-backports 7.3.x): save/restore as 7.2; enumeration unmasks Advisory Non-Fatal errors',
+    source: 'Debian linux-source-7.3 7.3.4-1~bpo13+1 (drivers/pci diffed against linux-source-7.2 7.2.13-1)',
+  },
+  {
+    ...LU_PCI_BASE,
+    id: 'lu-pci',
+    description: 'PCI core Live Update series v9 on 7.3: ACS Control saved and restored (new saved_cap_space entry), preserved devices keep bus numbers, ARI, ACS and bus master',
+    source: 'upstream-2026.md (series v9, commit titles); drivers/pci/liveupdate.c as in linux-mm/linux-mm; ACS save layout inferred (9f2072fd not readable)',
   },
 ];

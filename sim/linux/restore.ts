@@ -21,7 +21,7 @@ import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_TB, PCI_ACS_UF, PCI_ATS_CTRL,
   PCI_ATS_CTRL_ENABLE, PCI_ATS_MIN_STU, PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_DEVCTL2,
   PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_DPC_CTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC, PCI_EXT_CAP_ID_DPC,
-  PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_REBAR, PCI_EXT_CAP_ID_TPH,
+  PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_REBAR, PCI_EXT_CAP_ID_TPH,
   PCI_L1SS_CTL1, PCI_L1SS_CTL1_L1_2_MASK, PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT, PCI_PASID_CTRL,
   PCI_PASID_CTRL_ENABLE, PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_CTRL_ENABLE, PCI_PTM_CTRL, PCI_REBAR_CTRL,
   PCI_REBAR_CTRL_BAR_IDX, PCI_REBAR_CTRL_BAR_SIZE, PCI_REBAR_CTRL_NBAR_MASK, PCI_SRIOV_CTRL,
@@ -228,6 +228,14 @@ export async function pciEnableAcs(profile: KernelProfile, dev: PciDev): Promise
   await c.writew(pos + PCI_ACS_CTRL, ctrl);
 }
 
+/** lu-pci: write back the saved ACS Control register instead of recomputing it from policy. */
+export async function pciRestoreAcsState(dev: PciDev): Promise<void> {
+  const pos = dev.kernel.acsCap;
+  const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ACS, true);
+  if (!pos || !buf) return;
+  await dev.access.config.writew(pos + PCI_ACS_CTRL, getU16(buf.data, 0));
+}
+
 /**
  * iov.c pci_restore_iov_state -> sriov_restore_state (PFs): skipped when VFE is already set.
  * The VF BAR rewrite (pci_update_resource) and VF REBAR restore are not modelled.
@@ -261,10 +269,11 @@ async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: Restore
       case 'pci_restore_tph_state': return pciRestoreTphState(dev);
       case 'pci_aer_clear_status': return pciAerClearStatus(dev);
       case 'pci_restore_aer_state': return pciRestoreAerState(profile, dev);
-      case 'pci_restore_config_space': return pciRestoreConfigSpace(dev);
+      case 'pci_restore_config_space': return pciRestoreConfigSpace(dev, profile.barRestoreRetries);
       case 'pci_restore_pcix_state': return pciRestorePcixState(dev);
-      case 'pci_restore_msi_state': return pciRestoreMsiState(dev);
+      case 'pci_restore_msi_state': return pciRestoreMsiState(dev, profile.msixRestoreEnablesMemory);
       case 'pci_enable_acs': return pciEnableAcs(profile, dev);
+      case 'pci_restore_acs_state': return pciRestoreAcsState(dev);
       case 'pci_restore_iov_state': return pciRestoreIovState(dev);
     }
   });

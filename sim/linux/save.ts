@@ -14,7 +14,7 @@ import { pciSaveVcState } from './vc.js';
 import { pcieTphGetStTableSize } from './alloc.js';
 import { ENOMEM } from './errors.js';
 import {
-  PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_DPC_CTL, PCI_EXT_CAP_ID_DPC, PCI_EXT_CAP_ID_L1SS,
+  PCI_ACS_CTRL, PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXP_DPC_CTL, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_DPC, PCI_EXT_CAP_ID_L1SS,
   PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_L1SS_CTL1, PCI_L1SS_CTL2,
   PCI_LTR_MAX_SNOOP_LAT, PCI_PTM_CTRL, PCI_TPH_BASE_SIZEOF, PCI_TPH_CTRL, PCI_X_CMD,
 } from '../../devices/pci-regs.js';
@@ -109,6 +109,14 @@ export async function pciSaveTphState(dev: PciDev): Promise<void> {
   for (let i = 0; i < n; i++) setU16(buf.data, 2 + i, await dev.access.config.readw(tph + PCI_TPH_BASE_SIZEOF + 2 * i));
 }
 
+/** lu-pci: the saved ACS Control register (u16 at dev->acs_cap + PCI_ACS_CTRL). */
+export async function pciSaveAcsState(dev: PciDev): Promise<void> {
+  const pos = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_ACS);
+  const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ACS, true);
+  if (!pos || !buf) return;
+  setU16(buf.data, 0, await dev.access.config.readw(pos + PCI_ACS_CTRL));
+}
+
 async function runSaveStep(profile: KernelProfile, dev: PciDev, step: SaveStep): Promise<number> {
   return dev.tracer.run(step, async () => {
     switch (step) {
@@ -120,6 +128,7 @@ async function runSaveStep(profile: KernelProfile, dev: PciDev, step: SaveStep):
       case 'pci_save_aer_state': await pciSaveAerState(profile, dev); return 0;
       case 'pci_save_ptm_state': await pciSavePtmState(dev); return 0;
       case 'pci_save_tph_state': await pciSaveTphState(dev); return 0;
+      case 'pci_save_acs_state': await pciSaveAcsState(dev); return 0;
       case 'pci_save_vc_state': return pciSaveVcState(dev);
     }
   });

@@ -9,15 +9,22 @@
  *  - the quirk table (quirks.c pci_dev_reset_methods[]): Solidigm f1ac came after 6.1.
  * The .y profiles (6.1.y: L1SS revert; 6.12.y: the 6.19 recoverability backport) differ from
  * their base in save/restore only, not in reset selection.
+ * 7.2 and 7.3 (Debian linux-source 7.2.13, 7.3.4): pci_reset_fn_methods[], the probes of every
+ * method, pci_init_reset_methods, __pci_reset_function_locked and pci_dev_reset_methods[] are as
+ * in 7.1.3. Two changes do not alter what the model decides: v7.2 pci_dev_reset_slot_function
+ * lets a multifunction device use its slot's reset when slot->per_func_slot (the model has no
+ * per-function hotplug slots: still -ENOTTY), and v7.2 pci_dev_wait also polls Command on a VF
+ * whose Vendor ID reads ~0. v7.3 pci_dev_save_and_disable skips the save when config space is
+ * not accessible (pci_dev_config_accessible). lu-pci is 7.3 here.
  * 6.19 is unverified here: no 6.19 pci.c was readable; it is given 6.12's CXL rule and marked so.
  */
 import { ResetMethodsError } from './errors.js';
 
 export type ResetMethodName = 'device_specific' | 'acpi' | 'flr' | 'af_flr' | 'pm' | 'bus' | 'cxl_bus';
 
-export type KernelVersion = '6.1' | '6.1.y' | '6.12' | '6.12.y' | '6.19' | '7.1';
+export type KernelVersion = '6.1' | '6.1.y' | '6.12' | '6.12.y' | '6.19' | '7.1' | '7.2' | '7.3' | 'lu-pci';
 
-export const KERNEL_VERSIONS: readonly KernelVersion[] = ['6.1', '6.1.y', '6.12', '6.12.y', '6.19', '7.1'];
+export const KERNEL_VERSIONS: readonly KernelVersion[] = ['6.1', '6.1.y', '6.12', '6.12.y', '6.19', '7.1', '7.2', '7.3', 'lu-pci'];
 
 export interface KernelResetProfile {
   readonly version: KernelVersion;
@@ -40,6 +47,9 @@ const PROFILES: Readonly<Record<KernelVersion, KernelResetProfile>> = {
   '6.12.y': { version: '6.12.y', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true },
   '6.19': { version: '6.19', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true, unverified: '6.19 pci.c not read: the CXL masked-SBR rule is taken from 6.12' },
   '7.1': { version: '7.1', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
+  '7.2': { version: '7.2', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
+  '7.3': { version: '7.3', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
+  'lu-pci': { version: 'lu-pci', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
 };
 
 export function kernelProfile(name: string): KernelResetProfile {

@@ -43,7 +43,11 @@ describe('series and profiles', () => {
     expect(profileFor('6.12', '6.12.69')).toBe('6.12');
     expect(profileFor('6.12', '6.12.70')).toBe('6.12.y');
     expect(profileFor('6.12', '6.12.117')).toBe('6.12.y');
-    expect(profileFor('7', '7.2.13')).toBe('7.1');
+    // 7.x by minor version, each profile read in its own source (Debian linux-source 7.2.13, 7.3.4).
+    expect(profileFor('7', '7.1.3')).toBe('7.1');
+    expect(profileFor('7', '7.2.13')).toBe('7.2');
+    expect(profileFor('7', '7.3.4')).toBe('7.3');
+    expect(profileFor('7', '7.4.1')).toBe('7.3');
   });
 
   it('reads the upstream version from the Debian version', () => {

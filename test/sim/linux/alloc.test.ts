@@ -96,7 +96,7 @@ describe('pci_tph_init: 4 + 2*N bytes, N only when the ST table is in the capabi
 describe('kernel profiles as data', () => {
   it('PCI_NUM_RESET_METHODS is 7 in v6.1 and 8 from v6.12 (include/linux/pci.h)', () => {
     expect(KERNEL_PROFILES.map((p) => [p.id, p.numResetMethods])).toEqual([
-      ['6.1', 7], ['6.1.y', 7], ['6.12', 8], ['6.12.y', 8], ['6.19', 8], ['7.1', 8],
+      ['6.1', 7], ['6.1.y', 7], ['6.12', 8], ['6.12.y', 8], ['6.19', 8], ['7.1', 8], ['7.2', 8], ['7.3', 8], ['lu-pci', 8],
     ]);
   });
   it('an unknown id is a typed error listing the known ids', () => {

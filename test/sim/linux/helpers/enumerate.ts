@@ -22,7 +22,7 @@ export async function enumerate(profile: KernelProfile, access: FunctionAccess, 
 export function capList(dev: PciDev): string[] {
   const names: Record<string, string> = {
     'false:16': 'EXP', 'false:7': 'PCIX', 'true:1': 'ERR', 'true:2': 'VC', 'true:8': 'MFVC', 'true:9': 'VC9',
-    'true:23': 'TPH', 'true:24': 'LTR', 'true:29': 'DPC', 'true:30': 'L1SS', 'true:31': 'PTM',
+    'true:13': 'ACS', 'true:23': 'TPH', 'true:24': 'LTR', 'true:29': 'DPC', 'true:30': 'L1SS', 'true:31': 'PTM',
   };
   return dev.saved.savedCapSpace.map((b) => `${names[`${b.extended}:${b.capNr}`] ?? b.capNr}:${b.data.length}`);
 }
