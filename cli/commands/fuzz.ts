@@ -11,11 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
-import { walkCapabilities } from '../../devices/walker.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { FLOWS, type Flow } from '../../sim/cycle/run.js';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
 import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
+import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
@@ -94,7 +94,7 @@ export function register(program: Command): void {
       seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),
       flows: list<Flow>(cmd, opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(cmd, opts.oracle, ORACLES, 'oracle'),
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
-      ...(seedDump ? { seedDump: seedDump[0], seedCapabilities: walkCapabilities(seedDump[0].bytes).capabilities.length } : {}),
+      ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
     };
     if (opts.plant !== undefined) {
       try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
