@@ -154,13 +154,14 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
   const findings = run.findings.map((f) => {
     const file = corpus ? join(corpus, `${signatureId(f.signature)}.lspci`) : undefined;
     if (corpus && file) { mkdirSync(corpus, { recursive: true }); writeFileSync(file, formatLspci([f.dump])); }
-    return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, mutation: f.mutation, ...(file ? { dump: file, command: `lusim inspect ${file}` } : {}) };
+    const blob = f.blob ? { loader: f.blob.loader, bytes: Buffer.from(f.blob.bytes).toString('hex') } : undefined;
+    return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, ...(blob ? { blob } : { mutation: f.mutation }), ...(file && !blob ? { dump: file, command: `lusim inspect ${file}` } : {}) };
   });
   const failed = findings.length > 0;
   if (json) printJson({ seed: config.seed, campaign: 'malformed', cases: run.cases, seconds, failed, findings });
   else {
     process.stdout.write(`lusim fuzz (malformed): seed ${config.seed}, ${run.cases} broken layouts in ${seconds.toFixed(1)} s (${(run.cases / Math.max(seconds, 0.001)).toFixed(0)}/s): walker, model and loaders answered with typed errors ${failed ? `except in ${findings.length} cases` : 'only'}\n`);
-    for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify(f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
+    for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify('blob' in f ? f.blob : f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
   }
   process.exitCode = failed ? 1 : 0;
 }
