@@ -24,7 +24,7 @@
  * Secondary Bus Reset resets the device (devices/reset-hooks.ts connectSecondaryBus), and its
  * fields are judged with the device's. Without it the device is modelled alone.
  */
-import type { FunctionAccess } from '../../devices/access.js';
+import type { FunctionAccess, Width } from '../../devices/access.js';
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
@@ -112,7 +112,7 @@ export interface TimelineEntry {
   readonly target: CycleFunction;
   readonly step: string;
   readonly offset: number;
-  readonly width: number;
+  readonly width: Width;
   readonly value: number;
   readonly space: 'config' | 'bar';
   /** BAR index of a space === 'bar' write. */
