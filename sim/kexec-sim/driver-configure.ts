@@ -1,7 +1,7 @@
 /**
  * Bring a freshly modelled function into the state a bound driver leaves it in, through config
  * writes only, so the device profile's attributes apply (on a QEMU 7.2 e1000e or nvme the Device
- * Control writes are dropped: qemu.md 2.1; the read-back in each StepWrite shows it).
+ * Control writes are dropped: qemu.md 2.1; the read-back in each logged write shows it).
  *
  * The order is the boot order:
  *  1. firmware (SeaBIOS src/fw/pciinit.c, the firmware of the qemu.md 5.2 run):
