@@ -3,7 +3,7 @@
  * WRITE_PHASES), so compareWriteLogs can set it beside QEMU's pci_cfg_write trace:
  *   firmware    the firmware steps of 'enumerate A' and 'operate' (fn 'firmware:...', SeaBIOS)
  *   boot A      the rest of them: kernel A's enumeration and its driver (or vfio-pci and its guest)
- *   save A      'save A' (pci_save_state writes nothing; lu-series' freeze restores in A)
+ *   save A      'save A' (pci_save_state writes nothing; the lu-series and vfio-lu freeze in A)
  *   shutdown A  'kexec': kernel A's shutdown and a reset during the kexec
  *   boot B      'enumerate B': kernel B's enumeration
  *   restore B   'restore B': B's restore (VFIO flows: B's vfio_pci_core_enable/_disable)
