@@ -323,7 +323,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
         const ret = await pciSaveState(A, dev);
         const model = modelFromCapture(t).fn;
         const carried = serializeSaved(o.format, model, A, dev.saved);
-        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.tracer.log.filter((w) => w.space === 'config' && w.target === 'dev').map((w) => `${w.step}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.log.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
       }
       return out;
     });

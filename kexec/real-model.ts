@@ -74,11 +74,11 @@ export interface PredictOptions {
 export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions): Promise<KexecPrediction> {
   const m = modelFromCapture(cap);
   const log = await simulateKexec(m.access, { preserved: false, driver: shutdownDriverFor(o.driverA), from: o.from, to: o.to });
-  const steps = log.writes.map((w) => `${w.step}@0x${w.offset.toString(16)}`);
+  const steps = log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
     const probe = await driverConfigure(m.access, { kernel: o.to });
-    steps.push(...probe.log.writes.map((w) => `${o.driverB}:${w.step}@0x${w.offset.toString(16)}`));
+    steps.push(...probe.log.writes.map((w) => `${o.driverB}:${w.fn}@0x${w.offset.toString(16)}`));
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
   return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), steps, notes };
@@ -96,7 +96,7 @@ export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelPro
   return {
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
-    steps: log.writes.map((w) => `${w.step}@0x${w.offset.toString(16)}`),
+    steps: log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`),
     notes: [`unbind ${o.driver ?? '(no driver)'}: modelled by its ->shutdown path`, ...log.notes.filter((n) => n.step !== 'pci_device_shutdown').map((n) => `${n.step}: ${n.why}`)],
   };
 }
