@@ -6,6 +6,7 @@
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
 import type { ResetMethodsPrediction } from '../reset-methods/predict.js';
+import { rcName } from '../reset-methods/result.js';
 import { COUNTED_VERDICTS, type Check, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
 
 /** A field as suites name it: REGISTER.FIELD, parent:REGISTER.FIELD for the upstream port. */
@@ -26,7 +27,7 @@ export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] 
   const o = observeReset(p);
   const probes = p.reasons.join('; ');
   const checks: Check[] = [];
-  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probes));
+  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probeWhy(e.reset_method, p)));
   if (e.reset_works !== undefined) checks.push(check('reset_works', e.reset_works, o.reset_works, e.reset_works === o.reset_works, p.reasons.at(-1) ?? ''));
   if (e.reset_function_method !== undefined) checks.push(check('reset_function_method', e.reset_function_method, o.reset_function_method, e.reset_function_method === o.reset_function_method, probes));
   return checks;
@@ -70,6 +71,12 @@ function checkVerdict(v: CountedVerdict, want: VerdictExpectation, fields: reado
   const range = want as { min?: number; max?: number };
   const ok = (range.min === undefined || hit.length >= range.min) && (range.max === undefined || hit.length <= range.max);
   return check(v, range, hit.length, ok, rules(hit));
+}
+
+/** The probes of the methods present on one side only (all of them when only the order differs). */
+function probeWhy(want: readonly string[], p: ResetMethodsPrediction): string {
+  const differ = p.probes.filter((x) => want.includes(x.method) !== p.resetMethods.includes(x.method));
+  return (differ.length > 0 ? differ : p.probes).map((x) => `${x.method}: ${x.probed ? rcName(x.rc ?? 0) : 'not probed'}: ${x.reason}`).join('; ');
 }
 
 function check(key: string, expected: unknown, actual: unknown, pass: boolean, why: string): Check {
