@@ -20,7 +20,7 @@ export function observeReset(p: ResetMethodsPrediction): Observed {
 
 export function observeCycle(r: CycleResult): Observed {
   const verdicts = Object.fromEntries(COUNTED_VERDICTS.map((v) => [v, r.fields.filter((f) => f.verdict === v).map(fieldName)])) as Record<CountedVerdict, string[]>;
-  return { load: r.load.ret === 0 ? 'ok' : 'refused', verdicts };
+  return { load: r.load.ret === 0 ? 'ok' : 'refused', verdicts, ...(r.freeze ? { freeze_gates: Object.fromEntries(r.freeze.map((g) => [g.gate, g.verdict])) } : {}) };
 }
 
 export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] {
@@ -48,6 +48,24 @@ export function checkCycle(e: Expectations, r: CycleResult): Check[] {
     checks.push(f
       ? check(`fields.${name}`, verdict, f.verdict, f.verdict === verdict, f.rule)
       : check(`fields.${name}`, verdict, null, false, `no field ${name} on this device: \`lusim cycle --all\` lists every field as REGISTER.FIELD`));
+  }
+  checks.push(...checkFreeze(e, r));
+  return checks;
+}
+
+/** vfio-lu's freeze() gates; another flow has none, and an expectation of them says to use vfio-lu. */
+function checkFreeze(e: Expectations, r: CycleResult): Check[] {
+  const none = `flow ${r.options.flow} has no freeze() gates: they are the VFIO series' (cycle: {flow: vfio-lu})`;
+  const checks: Check[] = [];
+  if (e.freeze !== undefined) {
+    const refused = r.freeze?.find((g) => g.verdict === 'refused');
+    const actual = r.freeze ? (refused ? 'refused' : 'ok') : null;
+    checks.push(check('freeze', e.freeze, actual, actual === e.freeze, !r.freeze ? none : refused ? `refused at "${refused.gate}": ${refused.why}` : 'every gate passed'));
+  }
+  for (const [gate, verdict] of Object.entries(e.freeze_gates ?? {})) {
+    const g = r.freeze?.find((x) => x.gate === gate);
+    const why = !r.freeze ? none : g ? g.why : `no gate "${gate}" in this freeze(): it ran ${r.freeze.map((x) => x.gate).join(', ')}`;
+    checks.push(check(`freeze_gates.${gate}`, verdict, g?.verdict ?? null, g?.verdict === verdict, why));
   }
   return checks;
 }

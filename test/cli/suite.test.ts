@@ -42,17 +42,17 @@ describe('lusim suite run', () => {
     const out = join(dir, 'example.json');
     const r = run('run', EXAMPLE, '--junit', junit, '--json', out, '--ktap');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/23 tests: 23 passed, 0 failed, 0 errors \(model\)/);
+    expect(r.stderr).toMatch(/25 tests: 25 passed, 0 failed, 0 errors \(model\)/);
     const j = parseJunit(readFileSync(junit, 'utf8'));
-    expect(j['@_tests']).toBe('23');
+    expect(j['@_tests']).toBe('25');
     expect(j.testsuite.map((s) => s['@_name'])).toEqual(['kernel 6.1', 'kernel 6.1.y', 'kernel 6.12', 'kernel 7.1']);
     expect(j.testsuite.flatMap((s) => s.testcase).map((t) => t['@_name'])).toContain('an L1SS endpoint saved by 6.12 [6.12 -> 6.1.y]');
     expect(j.testsuite.flatMap((s) => s.testcase).every((t) => t.failure === undefined && t['@_classname'] === 'storage-fleet')).toBe(true);
     const ktap = r.stdout.trimEnd().split('\n');
-    expect(ktap.slice(0, 3)).toEqual(['TAP version 13', '1..23', 'ok 1 storage-fleet: nvme behind a root port [6.1]']);
-    expect(ktap.at(-1)).toBe('# Totals: pass:23 fail:0 xfail:0 xpass:0 skip:0 error:0');
+    expect(ktap.slice(0, 3)).toEqual(['TAP version 13', '1..25', 'ok 1 storage-fleet: nvme behind a root port [6.1]']);
+    expect(ktap.at(-1)).toBe('# Totals: pass:25 fail:0 xfail:0 xpass:0 skip:0 error:0');
     const doc = json(out);
-    expect(doc).toMatchObject({ format: 'lusim-suite-results/1', planned: 23, source: 'model' });
+    expect(doc).toMatchObject({ format: 'lusim-suite-results/1', planned: 25, source: 'model' });
     expect(doc.results.every((x: { status: string }) => x.status === 'pass')).toBe(true);
   }, 120_000);
 
@@ -79,7 +79,7 @@ describe('lusim suite run', () => {
     writeFileSync(badDevice, 'name: x\nkernels: [6.12]\ncases:\n  - name: a\n    device: nvmee\n    expect: {reset_works: true}\n  - name: b\n    device: {dump: nowhere.lspci}\n    expect: {reset_works: true}\n');
     const [r, d, shard, absent] = await Promise.all([runAsync('run', bad), runAsync('run', badDevice), runAsync('run', EXAMPLE, '--shard', '4/3'), runAsync('run', join(dir, 'absent.yaml'))]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1\n`);
+    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci\n`);
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(new RegExp(`${badDevice}:4: cases\\[0\\].device: unknown built-in device "nvmee"; use .*nvme`));
     expect(d.stderr).toMatch(new RegExp(`${badDevice}:7: cases\\[1\\].device: no such dump file: nowhere.lspci`));
@@ -93,16 +93,16 @@ describe('lusim suite run', () => {
     const whole = join(dir, 'whole.json');
     const parts = [1, 2, 3].map((i) => join(dir, `shard${i}.json`));
     const runs = await Promise.all([runAsync('run', EXAMPLE, WRONG, '--json', whole), ...parts.map((p, i) => runAsync('run', EXAMPLE, WRONG, '--shard', `${i + 1}/3`, '--json', p))]);
-    // The two wrong tests are plan indexes 23 and 24: shards 3 and 1; shard 2 passes.
-    expect(runs.map((x) => x.status)).toEqual([1, 1, 0, 1]);
+    // The two wrong tests are plan indexes 25 and 26: shards 2 and 3; shard 1 passes.
+    expect(runs.map((x) => x.status)).toEqual([1, 0, 1, 1]);
     const sizes = parts.map((p) => json(p).results.length);
-    expect(sizes).toEqual([9, 8, 8]);
+    expect(sizes).toEqual([9, 9, 9]);
     const merged = join(dir, 'merged.json');
     const junit = join(dir, 'merged.xml');
     const m = run('merge', ...parts.reverse(), '--json', merged, '--junit', junit);
     expect(m.status).toBe(1);
     expect(noTime(json(merged))).toEqual(noTime(json(whole)));
-    expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('25');
+    expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('27');
     expect(run('merge', parts[0], EXAMPLE).stderr).toMatch(/cannot read .*storage-fleet.yaml as suite results: .*give files written by lusim suite run --json/);
   }, 120_000);
 });
@@ -142,9 +142,9 @@ describe('lusim suite run --html', () => {
     expect(XMLValidator.validate(html)).toBe(true);
     const tree = new XMLParser({ ignoreAttributes: false, isArray: (_n, _p, _leaf, isAttribute) => !isAttribute }).parse(html);
     const body = tree.html[0].body[0];
-    expect(body.table[0].tbody[0].tr).toHaveLength(23);
+    expect(body.table[0].tbody[0].tr).toHaveLength(25);
     const sections = body.section as { h2: string[]; div: { span: { '@_class': string; '@_title': string }[] }[]; table: { tbody: { tr: unknown[] }[] }[] }[];
-    expect(sections).toHaveLength(7); // 1 + 4 (the L1SS case on each kernel) + 1 + 1 cycle tests
+    expect(sections).toHaveLength(9); // 1 + 4 (the L1SS case on each kernel) + 1 + 1 + 2 (vfio-lu) cycle tests
     for (const s of sections) {
       expect(s.div.length).toBeGreaterThanOrEqual(1);
       for (const d of s.div) expect(d.span).toHaveLength(4096);
