@@ -33,6 +33,11 @@ const expectationProps = {
     type: 'object', description: 'cycle case: the verdict of named fields, REGISTER.FIELD: verdict',
     additionalProperties: { enum: [...COUNTED_VERDICTS, 'unchanged'] },
   },
+  freeze: { enum: ['ok', 'refused'], description: 'vfio-lu cycle: kernel A\'s vfio_pci_liveupdate freeze() passed every gate (ok) or refused the kexec' },
+  freeze_gates: {
+    type: 'object', description: 'vfio-lu cycle: freeze() gates by name (interrupts disabled, device in D0, pci_load_saved_state, pci_clear_master, vfio_pci_core_try_reset, pci_restore_state, handover): passed, refused or skipped',
+    additionalProperties: { enum: ['passed', 'refused', 'skipped'] },
+  },
 } as const;
 
 const expectationBase = { type: 'object', additionalProperties: false, properties: expectationProps } as const;
@@ -83,6 +88,11 @@ export const SUITE_SCHEMA = {
               preserved: { type: 'boolean', description: 'the device is preserved (default true, false for the vfio flow)' },
               operational: { enum: ['driver', 'enumerated', 'as-found'], description: 'how the device reaches its operational state before kernel A saves (default driver)' },
               parent: { enum: ['none', 'default'], description: 'model the upstream port (default) or the device alone (none)' },
+              handover: { enum: ['memmap', 'luo'], description: 'how the state crosses: a reserved range (memmap, default) or LUO, refused where kernel B does not speak kernel A\'s compatible strings' },
+              freeze: {
+                type: 'object', additionalProperties: false, description: 'vfio-lu: what userspace left behind at the kexec, as `lusim cycle --irqs-enabled --freeze-d3hot`',
+                properties: { irqs_enabled: { type: 'boolean', description: 'interrupts still enabled' }, d3hot: { type: 'boolean', description: 'the device in D3hot' } },
+              },
             },
           },
           expect: {
