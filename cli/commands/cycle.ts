@@ -15,7 +15,8 @@ import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
 import { registerQemuOptions, runQemuCycleCommand, type QemuCycleCliOptions } from './cycle-qemu.js';
 import { CliError } from '../input.js';
-import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cycle-text.js';
+import { renderCycle, renderDriftExperiments, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
+import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
@@ -74,8 +75,11 @@ export function register(program: Command): void {
           onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
         });
         const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
-        if (opts.json) printJson({ device: label, profile: profile.name, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift } });
-        else process.stdout.write(`${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}`);
+        // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
+        const acsPort = resolveDevice('pcie-root-port', undefined);
+        const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
+        if (opts.json) printJson({ device: label, profile: profile.name, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
+        else process.stdout.write(`${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
         return;
       }
       const result = await runCycle(make(), {

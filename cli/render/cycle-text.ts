@@ -1,6 +1,7 @@
 /** Human-readable rendering of `lusim cycle` and `lusim cycle --matrix` (the --json forms are the data). */
 import pc from 'picocolors';
 import type { DriftOutcome } from '../../sim/cycle/experiments.js';
+import type { CrossLoad } from '../../sim/cycle/lu-pci-crossloads.js';
 import type { MatrixCell } from '../../sim/cycle/matrix.js';
 import type { CycleResult } from '../../sim/cycle/run.js';
 import type { FieldOutcome, Verdict } from '../../sim/cycle/verdict.js';
@@ -116,6 +117,17 @@ export function renderDriftExperiments(rows: readonly DriftOutcome[], from: stri
     const regs = [...new Set(corrupted.map((p) => p.field.split('.')[0]))];
     out.push(`${head} ${pc.red(`SILENTLY CORRUPTED ${corrupted.length} fields`)} in ${regs.join(', ')}`);
     out.push(`      ${pc.dim(corrupted[0].rule)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderLuPciCrossLoads(rows: readonly CrossLoad[], device: string): string {
+  const out: string[] = [pc.bold(`PCI Live Update series (lu-pci: ACS Control saved, a new blob entry) and other kernels' blobs (${device}, plain/linux-blob):`)];
+  for (const r of rows) {
+    const head = `  ${`${r.from} -> ${r.to}`.padEnd(18)}`;
+    if (r.loadError) { out.push(`${head} ${pc.red('REFUSED')} ${pc.dim(r.loadError)}`); continue; }
+    out.push(`${head} ${pc.green('loads')}${r.notBack.length ? `; not back: ${r.notBack.join(', ')}` : ''}`);
+    for (const n of r.bufferNotes) out.push(`      ${pc.dim(n)}`);
   }
   return `${out.join('\n')}\n`;
 }
