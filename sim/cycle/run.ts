@@ -38,7 +38,7 @@ import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
 import { pciIovInit } from '../linux/iov.js';
 import { kernelProfile } from '../linux/profiles.js';
-import type { KernelProfile } from '../linux/profile.js';
+import type { KernelConfig, KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
@@ -96,6 +96,8 @@ export interface CycleOptions {
    * vfio-lu), refused as kernel B refuses strings it does not speak (sim/linux/handover-abi.ts).
    */
   readonly handover?: 'memmap' | 'luo';
+  /** Kconfig of both kernels (sim/linux/kconfig.ts applyKconfig), replacing Debian's. */
+  readonly kconfig?: Partial<KernelConfig>;
   /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
   readonly freeze?: FreezeConditions;
 }
@@ -167,9 +169,9 @@ function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunc
 }
 
 export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<CycleResult> {
-  const A = kernelProfile(opts.from);
+  const A = kernelProfile(opts.from, opts.kconfig);
   const drifts = opts.drift ? parseDrift(opts.drift) : [];
-  const B: KernelProfile = applyDrift(kernelProfile(opts.to), drifts);
+  const B: KernelProfile = applyDrift(kernelProfile(opts.to, opts.kconfig), drifts);
   const flow = opts.flow;
   const preserved = opts.preserved ?? flow !== 'vfio';
   // A preserved device's driver hands it over instead of shutting it down (LUO freeze); only a
@@ -341,7 +343,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // Through LUO, kernel B first decides whether it speaks what kernel A wrote; if not, nothing
   // handed over is adopted and no restore of the carried state runs.
   const carriesState = flow === 'plain' || flow === 'rfc-2025' || flow === 'vfio-lu';
-  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd') : undefined;
+  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd', { from: A.kconfig, to: B.kconfig }) : undefined;
   if (handover?.refusal) {
     const r = handover.refusal;
     load = { ret: r.ret, error: r.side === 'A' ? `no handover: ${A.id}'s ${r.step}: ${r.message}` : `handover refused by ${B.id}'s ${r.step}: ${r.message}` };

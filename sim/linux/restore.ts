@@ -274,7 +274,7 @@ async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: Restore
       case 'pci_restore_msi_state': return pciRestoreMsiState(dev, profile.msixRestoreEnablesMemory);
       case 'pci_enable_acs': return pciEnableAcs(profile, dev);
       case 'pci_restore_acs_state': return pciRestoreAcsState(dev);
-      case 'pci_restore_iov_state': return pciRestoreIovState(dev);
+      case 'pci_restore_iov_state': return profile.kconfig.PCI_IOV ? pciRestoreIovState(dev) : undefined; // stub without CONFIG_PCI_IOV
     }
   });
 }

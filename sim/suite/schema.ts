@@ -10,7 +10,7 @@ import { FLOWS } from '../cycle/run.js';
 import { RESET_KINDS } from '../../devices/reset-kinds.js';
 import { COUNTED_VERDICTS } from './types.js';
 
-const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1); with --qemu, a Debian series (6.1, 6.12, 7.x) whose cached kernel picks the profile' } as const;
+const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci); with --qemu, a Debian series (6.1, 6.12, 7.x, 7.3) whose cached kernel picks the profile' } as const;
 
 const RESET_METHODS = ['device_specific', 'acpi', 'flr', 'af_flr', 'pm', 'bus', 'cxl_bus'] as const;
 
@@ -82,7 +82,7 @@ export const SUITE_SCHEMA = {
             properties: {
               from: kernel, to: kernel,
               format: { enum: SAVE_FORMATS, description: 'how the state crosses the kexec (default linux-blob)' },
-              flow: { enum: FLOWS, description: 'plain, rfc-2025, lu-series, vfio (default plain)' },
+              flow: { enum: FLOWS, description: 'plain, rfc-2025, lu-series, vfio-lu, vfio (default plain)' },
               drift: { type: 'string', minLength: 1, description: 'kernel B\'s data[] layout drift, as `lusim cycle --drift`' },
               reset: { enum: RESET_KINDS, description: 'a reset during the kexec window' },
               preserved: { type: 'boolean', description: 'the device is preserved (default true, false for the vfio flow)' },
