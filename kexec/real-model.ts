@@ -12,6 +12,7 @@
  * values were already in place before kernel A, so replaying them changes nothing unless kernel A
  * changed them.
  */
+import type { WriteLogEntry } from '../sim/write-log/entry.js';
 import type { FunctionAccess } from '../devices/access.js';
 import { readLE } from '../devices/bytes.js';
 import { registerLocation } from '../devices/capability-lookup.js';
@@ -60,6 +61,8 @@ export interface KexecPrediction {
   readonly msixTable: Uint8Array | undefined;
   /** Kernel functions the prediction ran, in order, with the registers they wrote. */
   readonly steps: readonly string[];
+  /** The same writes as the one write log records them (sim/write-log), to set beside QEMU's trace. */
+  readonly writes: readonly WriteLogEntry[];
   readonly notes: readonly string[];
 }
 
@@ -76,12 +79,14 @@ export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions):
   const log = await simulateKexec(m.access, { preserved: false, driver: shutdownDriverFor(o.driverA), from: o.from, to: o.to });
   const steps = log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
+  const writes = [...log.writes];
   if (o.driverB) {
     const probe = await driverConfigure(m.access, { kernel: o.to });
     steps.push(...probe.log.writes.map((w) => `${o.driverB}:${w.fn}@0x${w.offset.toString(16)}`));
+    writes.push(...probe.log.writes);
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
-  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), steps, notes };
+  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), steps, writes, notes };
 }
 
 /**
@@ -97,6 +102,7 @@ export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelPro
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
     steps: log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`),
+    writes: log.writes,
     notes: [`unbind ${o.driver ?? '(no driver)'}: modelled by its ->shutdown path`, ...log.notes.filter((n) => n.step !== 'pci_device_shutdown').map((n) => `${n.step}: ${n.why}`)],
   };
 }
