@@ -22,6 +22,8 @@ export interface CapReader {
   readonly pcieType: number | undefined;
   /** PCI_EXP_DEVCAP2 of a version >= 2 PCIe capability (layout choices such as the AER TLP Prefix Log). */
   readonly pcieDevcap2: number | undefined;
+  /** PCI_EXP_LNKCAP of the PCIe capability (Maximum Link Width sizes per-lane structures). */
+  readonly pcieLnkcap?: number;
   /** Header type (0 endpoint, 1 bridge, 2 CardBus), low 7 bits of PCI_HEADER_TYPE. */
   readonly headerType: number;
 }

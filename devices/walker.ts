@@ -137,7 +137,7 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
   const placed: PlacedCapability[] = [];
   const seen = new Map<string, number>();
   for (const raw of raws) {
-    const reader = capReader(bytes, raw.offset, pcieType, headerType, pcieDevcap2);
+    const reader = { ...capReader(bytes, raw.offset, pcieType, headerType, pcieDevcap2), ...(pcieCap ? { pcieLnkcap: rl(pcieCap.offset + 0x0c) } : {}) };
     const def = capabilityDef(raw.id, raw.extended);
     const name = def?.name ?? `${raw.extended ? 'Extended capability' : 'Capability'} ${hex(raw.id, raw.extended ? 4 : 2)}`;
     const key = def?.key ?? `${raw.extended ? 'ext' : 'cap'}-${raw.id.toString(16)}`;

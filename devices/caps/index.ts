@@ -25,6 +25,7 @@ import { pasid } from './pasid.js';
 import { pri } from './pri.js';
 import { ptm } from './ptm.js';
 import { rebar } from './rebar.js';
+import { secpci } from './secpci.js';
 import { sriov } from './sriov.js';
 import { tph } from './tph.js';
 import { mfvc, vc, vc9 } from './vc.js';
@@ -33,7 +34,7 @@ import { vsec } from './vsec.js';
 export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, msi, pcix, vndr, ssvid, pcie, msix, af, ea];
 
 export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
-  aer, vc, dsn, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, pasid, dpc, l1ss, ptm, dvsec, doe,
+  aer, vc, dsn, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, secpci, pasid, dpc, l1ss, ptm, dvsec, doe,
 ];
 
 const byKey = new Map<string, CapabilityDef>();

@@ -110,7 +110,9 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
 
   it('cap-rebar: an AMD Fiji GPU whose Resizable BAR 0 is at 256 MB keeps it across the cycle (pci_restore_rebar_state writes the size the BAR has)', async () => {
     const fn = buildFunction(load('cap-rebar'));
-    expect(fn.walk.capabilities.map((c) => `${c.key}@${c.offset.toString(16)}`)).toEqual(['vndr@48', 'pm@50', 'pcie@58', 'msi@a0', 'vsec@100', 'aer@150', 'rebar@200', 'ext-19@270', 'ats@2b0', 'pri@2c0', 'pasid@2d0', 'ari@328']);
+    expect(fn.walk.capabilities.map((c) => `${c.key}@${c.offset.toString(16)}`)).toEqual(['vndr@48', 'pm@50', 'pcie@58', 'msi@a0', 'vsec@100', 'aer@150', 'rebar@200', 'secpci@270', 'ats@2b0', 'pri@2c0', 'pasid@2d0', 'ari@328']);
+    // Secondary PCIe on an x16 link (LnkCap Width x16): 0x0c + 16 lane equalization words = 44 bytes.
+    expect(fn.walk.capabilities.find((c) => c.key === 'secpci')?.size).toBe(44);
     // lspci: "BAR 0: current size: 256MB": CTRL 0x00000820, BAR_SIZE 8 = 2^(8+20).
     expect(fn.space.read(0x208, 4)).toBe(0x00000820);
     const r = await cycle('cap-rebar', '09:00.0');
