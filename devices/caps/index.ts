@@ -26,15 +26,17 @@ import { pri } from './pri.js';
 import { ptm } from './ptm.js';
 import { rebar } from './rebar.js';
 import { secpci } from './secpci.js';
+import { pwr } from './pwr.js';
+import { vpd } from './vpd.js';
 import { sriov } from './sriov.js';
 import { tph } from './tph.js';
 import { mfvc, vc, vc9 } from './vc.js';
 import { vsec } from './vsec.js';
 
-export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, msi, pcix, vndr, ssvid, pcie, msix, af, ea];
+export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, vpd, msi, pcix, vndr, ssvid, pcie, msix, af, ea];
 
 export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
-  aer, vc, dsn, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, secpci, pasid, dpc, l1ss, ptm, dvsec, doe,
+  aer, vc, dsn, pwr, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, secpci, pasid, dpc, l1ss, ptm, dvsec, doe,
 ];
 
 const byKey = new Map<string, CapabilityDef>();
