@@ -22,7 +22,7 @@ import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
-  driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string; kconfig?: string;
+  driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string; kconfig?: string; iommu: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -50,6 +50,7 @@ export function register(program: Command): void {
     .option('--all', 'also list unchanged fields')
     .option('--timeline', 'list every config and MSI-X write in order, with the kernel function that made it (with --qemu: every config write QEMU traced, per phase)')
     .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
+    .addOption(new Option('--iommu <on|off>', 'whether the platform has an IOMMU (pci_acs_enable), for both kernels: ACS at enumeration and restore').choices(['on', 'off']).default('off'))
     .option('--as-found', 'the dump already is the operational state (captured from a running system): nothing is configured before kernel A saves')
     .addOption(new Option('--handover <route>', 'memmap: a reserved range, no compatible strings (what the real run does with Debian kernels); luo: through LUO, refused when kernel B does not speak kernel A\'s KHO/LUO/handler strings').choices(['memmap', 'luo']).default('memmap'))
     .option('--kconfig <file>', 'the kernels\' config (/boot/config-*, .config, /proc/config.gz): PCIEAER, PCIEASPM, PCIE_DPC, PCIE_PTM, PCIE_TPH, PCI_IOV, KEXEC_HANDOVER, LIVEUPDATE, PCI_LIVEUPDATE from it instead of Debian\'s')
@@ -94,6 +95,7 @@ export function register(program: Command): void {
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
         ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
         ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
+        iommu: opts.iommu === 'on',
       });
       if (opts.json) printJson({ device: label, ...kconfigReport, ...result });
       else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);

@@ -100,6 +100,12 @@ export interface CycleOptions {
   readonly kconfig?: Partial<KernelConfig>;
   /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
   readonly freeze?: FreezeConditions;
+  /**
+   * Whether the platform has an IOMMU (default false), one assumption for both kernels and every
+   * step: pci_request_acs sets pci_acs_enable, which pci_enable_acs / pci_std_enable_acs read at
+   * enumeration and pci_restore_acs_state at restore.
+   */
+  readonly iommu?: boolean;
 }
 
 /**
@@ -181,6 +187,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const up = opts.parent ? modelUnderTest(opts.parent) : undefined;
   if (opts.parent) connectSecondaryBus(opts.parent, [fn]);
   const notes: string[] = [];
+  const iommu = opts.iommu ?? false;
+  notes.push(iommu ? 'IOMMU present (--iommu on): pci_acs_enable set, ACS enabled at enumeration and restore' : 'no IOMMU (--iommu off, the default): pci_acs_enable clear in both kernels');
   const partial = fn.walk.findings.filter((f) => f.code === 'partial-capture' || f.code === 'missing-bytes' || f.code === 'not-captured');
   if (partial.length > 0) notes.push(`${partial.map((f) => f.message).join('; ')}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
   const timeline: TimelineEntry[] = [];
@@ -199,11 +207,11 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // device below it (buffers allocated; 6.12.y+ also saves at pci_bus_add_device).
   let portA: PciDev | undefined;
   if (up) {
-    steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: platformAbove(up.fn) }, new WriteLog(), 'parent')).log, false);
-    portA = await enumeratePort(A, up.access, up.fn);
+    steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: { ...platformAbove(up.fn), iommu } }, new WriteLog(), 'parent')).log, false);
+    portA = await enumeratePort(A, up.access, up.fn, iommu);
   }
-  const below = up ? { platform: platformBelow(up.fn) } : {};
-  const devA = newPciDev(mut.access, { name: 'dev', ...(portA ? { parent: portA } : {}) });
+  const below = { platform: { ...(up ? platformBelow(up.fn) : {}), iommu } };
+  const devA = newPciDev(mut.access, { name: 'dev', kernel: { acsEnable: iommu }, ...(portA ? { parent: portA } : {}) });
   await pciSetupDevice(devA);
   await allocateSaveBuffers(A, devA);
   await pciBusAddDevice(A, devA);
@@ -313,19 +321,19 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.fields.filter((f) => f.changed).length} fields changed${up ? '; applied to the device only, the upstream port is not reset' : ''}`);
   }
   if (up) {
-    const portEnum = await kernelEnumerate(up.access, B.id, platformAbove(up.fn), new WriteLog(), 'parent');
+    const portEnum = await kernelEnumerate(up.access, B.id, { ...platformAbove(up.fn), iommu }, new WriteLog(), 'parent');
     steps('enumerate B', portEnum, false);
     parentKexecWrites.push(...configWrites(portEnum.writes, 'parent'));
   }
-  const enumB = await kernelEnumerate(mut.access, B.id, up ? platformBelow(up.fn) : undefined);
+  const enumB = await kernelEnumerate(mut.access, B.id, below.platform);
   steps('enumerate B', enumB);
   kexecWrites.push(...configWrites(enumB.writes));
 
   // Kernel B enumerates the port (its own buffers and saves: nothing of the port is carried,
   // linux-pci.md section 10), then the device: its own buffers (and its own save at
   // pci_bus_add_device, 6.12.y+; v6.19+ that save also refreshes the port's L1SS buffer).
-  const portB = up ? await enumeratePort(B, up.access, up.fn) : undefined;
-  const devB = newPciDev(mut.access, { name: 'dev', ...(portB ? { parent: portB } : {}) });
+  const portB = up ? await enumeratePort(B, up.access, up.fn, iommu) : undefined;
+  const devB = newPciDev(mut.access, { name: 'dev', kernel: { acsEnable: iommu }, ...(portB ? { parent: portB } : {}) });
   await pciSetupDevice(devB);
   await allocateSaveBuffers(B, devB);
   await pciIovInit(devB);

@@ -80,8 +80,8 @@ export function platformBelow(port: PciFunction): Partial<PlatformOptions> {
  * portdrv.c in v6.12, v6.19 and v7.1). `access` is the port's config space; the device below gets
  * the same log through newPciDev's parent, so one log orders the writes to both.
  */
-export async function enumeratePort(profile: KernelProfile, access: FunctionAccess, port: PciFunction): Promise<PciDev> {
-  const dev = newPciDev(access, { name: 'parent', kernel: { ltrPath: ltrPath(port) } });
+export async function enumeratePort(profile: KernelProfile, access: FunctionAccess, port: PciFunction, iommu = false): Promise<PciDev> {
+  const dev = newPciDev(access, { name: 'parent', kernel: { ltrPath: ltrPath(port), acsEnable: iommu } });
   await pciSetupDevice(dev);
   const hasDpc = capabilityById(port, PCI_EXT_CAP_ID_DPC, true) !== undefined;
   await allocateSaveBuffers(profile, dev, { dpcServiceBound: hasDpc && dev.kernel.aerNative });

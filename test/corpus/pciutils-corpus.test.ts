@@ -160,3 +160,16 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
     expect(r[0].cannotTell).toMatch(/^bus: .*multifunction/);
   });
 });
+
+describe.skipIf(!corpus)('pciutils corpus: one IOMMU assumption per run (--iommu)', () => {
+  it('cap-aer-hdr 00:1c.0 (an Intel root port with ACS, ACS_CTRL 0): ACS enabled in kernel B only with --iommu on, and the note says which', async () => {
+    const run = async (iommu: string) => JSON.parse((await runLusim(['cycle', join(corpus!.dir, 'cap-aer-hdr'), '--device', '00:1c.0', '--as-found', '--to', '6.1', '--iommu', iommu, '--json'])).stdout) as { notes: string[]; fields: { location: string; field: string; after: number; verdict: string }[] };
+    const on = await run('on');
+    const off = await run('off');
+    const acs = (r: typeof on) => r.fields.filter((f) => f.location === 'acs' && f.verdict !== 'unchanged').map((f) => f.field);
+    expect(acs(on)).toEqual(expect.arrayContaining(['PCI_ACS_SV', 'PCI_ACS_RR', 'PCI_ACS_CR']));
+    expect(acs(off)).toEqual([]);
+    expect(on.notes).toContain('IOMMU present (--iommu on): pci_acs_enable set, ACS enabled at enumeration and restore');
+    expect(off.notes.some((n) => n.startsWith('no IOMMU (--iommu off'))).toBe(true);
+  });
+});
