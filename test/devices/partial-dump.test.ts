@@ -45,7 +45,7 @@ describe('a 64-byte dump (lspci -x, or a non-root sysfs read)', () => {
   it('the cycle gives no verdict from padding: only header fields are judged', async () => {
     const r = await runCycle(buildFunction(load(text)), { from: '6.12', to: '7.1', format: 'linux-blob', flow: 'plain', preserved: true, operational: 'as-found' });
     expect(r.fields.every((f) => f.offset < 0x40)).toBe(true);
-    expect(r.notes[0]).toMatch(/^partial dump: 64 config bytes/);
+    expect(r.notes.some((n) => /^partial dump: 64 config bytes/.test(n))).toBe(true);
   });
 });
 
