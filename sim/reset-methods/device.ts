@@ -51,6 +51,8 @@ export interface ResetProbeDevice {
   readonly vendor: number;
   readonly device: number;
   readonly classCode: number;
+  /** PCI_REVISION_ID (quirk_no_flr_snet keys on it). */
+  readonly revision?: number;
   readonly isPcie: boolean;
   /** dev->devcap & PCI_EXP_DEVCAP_FLR (cached at enumeration: probe.c set_pcie_port_type). */
   readonly devcapFlr: boolean;
@@ -120,6 +122,7 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
     vendor: readLE(b, 0, 2),
     device: readLE(b, 2, 2),
     classCode: readLE(b, 9, 3),
+    revision: b[8] ?? 0,
     isPcie: exp !== undefined,
     devcapFlr: exp !== undefined && (readLE(b, exp.offset + 4, 4) & 0x10000000) !== 0,
     ...(af ? { af: { tp: (b[af.offset + 3] & 0x01) !== 0, flr: (b[af.offset + 3] & 0x02) !== 0 } } : {}),

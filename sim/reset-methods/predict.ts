@@ -2,6 +2,7 @@
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetProbeDevice } from './device.js';
 import type { KernelResetProfile, ResetMethodName } from './kernels.js';
+import { withQuirkFlags } from './quirk-flags.js';
 import { CANNOT_TELL, rcName } from './result.js';
 import { pciInitResetMethods, pciResetFunctionLocked, pciTryResetFunction, vfioResetWorks, type MethodProbe } from './select.js';
 
@@ -26,12 +27,15 @@ export interface ResetMethodsPrediction {
   readonly cannotTell?: string;
 }
 
-export function predictResetMethods(dev: ResetProbeDevice, k: KernelResetProfile): ResetMethodsPrediction {
+export function predictResetMethods(given: ResetProbeDevice, k: KernelResetProfile): ResetMethodsPrediction {
+  const quirked = withQuirkFlags(given, k);
+  const dev = quirked.dev;
   const list = pciInitResetMethods(dev, k);
   const tried = pciTryResetFunction(dev, list.methods, k);
   const locked = pciResetFunctionLocked(dev, list.methods, k);
   const vfio = vfioResetWorks(tried);
   const reasons = [
+    ...quirked.reasons,
     ...list.probes.map((p) => `${p.method}: ${p.probed ? rcName(p.rc ?? 0) : 'not probed'}: ${p.reason}`),
     ...(dev.parentInDump ? [] : ['topology: the bridge above this bus is not in the dump; it is assumed to exist (non-root bus)']),
     tried.reason,
