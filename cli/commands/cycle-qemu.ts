@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
-import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { CliError } from '../input.js';
@@ -57,6 +57,8 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
+  // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
+  const { runRealCycle } = await import('../../kexec/real-cycle.js');
   const report = await runRealCycle({
     endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     fetch: opts.fetch !== false,
