@@ -16,6 +16,7 @@ import { EXIT_FAILURE, printJson } from '../errors.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
 import { checkOutPath, writeOut } from '../out-file.js';
+import { interruptedBy } from '../../kexec/process/cleanup.js';
 
 export interface QemuCycleCliOptions {
   qemu?: boolean;
@@ -69,6 +70,12 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
   });
+  // SIGINT/SIGTERM stopped QEMU (kexec/process/cleanup.ts): the report is partial, say why.
+  const interrupted = interruptedBy();
+  if (interrupted) {
+    report.ok = false;
+    report.error = { code: 'interrupted', message: `interrupted by ${interrupted.signal}${report.error ? ` (the run stopped: ${report.error.message.split('\n')[0]})` : ''}`, phase: report.error?.phase ?? 'end' };
+  }
   const written = opts.out ? writeOut(opts.out, `${JSON.stringify(report, null, 2)}\n`) : { ok: true as const };
   if (opts.json || !written.ok) printJson(report);
   if (!written.ok) {
@@ -78,7 +85,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   if (!opts.json) process.stdout.write(renderRealCycle(report));
   if (!report.ok) {
     process.stderr.write(`lusim: the real cycle failed in phase "${report.error?.phase}": ${report.error?.message}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.exitCode = interrupted?.exitCode ?? EXIT_FAILURE;
   }
 }
 
