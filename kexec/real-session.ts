@@ -9,7 +9,7 @@ import { LusimError } from '../devices/errors.js';
 import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
-import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
+import { fetchKernel, requireKernel, verifyKernel, type KernelImage } from './kernels.js';
 import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
 import { WriteTrace } from './write-trace.js';
 import { watchForPanic } from './guest-panic.js';
@@ -54,8 +54,10 @@ export interface KernelChoice {
 export async function resolveKernels(specs: readonly string[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
   const out: KernelImage[] = [];
   for (const s of specs) {
-    if (opts.fetch === false) out.push(requireKernel(s));
-    else out.push((await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel);
+    const k = opts.fetch === false ? requireKernel(s) : (await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel;
+    // A damaged image would boot to nothing and cost the whole boot timeout: name it now.
+    verifyKernel(k);
+    out.push(k);
   }
   return out;
 }

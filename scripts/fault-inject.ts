@@ -16,6 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireKernel, verifyKernel } from '../kexec/kernels.js';
 import { cleanStaleDirs } from '../kexec/process/private-dir.js';
 
 interface Outcome {
@@ -95,9 +96,11 @@ async function scenario(name: string, plan: Plan): Promise<Outcome> {
     // no report written
   }
   const orphans = processesNaming(tmp);
-  const leaked = existsSync(tmp) ? readdirSync(tmp) : [];
+  const leaked = existsSync(tmp) ? readdirSync(tmp).filter((e) => e !== FILL) : [];
   for (const p of orphans) process.kill(p, 'SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
+  // A given TMPDIR may be a mount point: empty it, its owner removes it.
+  if (plan.tmp) for (const e of leaked) rmSync(join(tmp, e), { recursive: true, force: true });
+  else rmSync(tmp, { recursive: true, force: true });
   rmSync(join(out, '..'), { recursive: true, force: true });
   return { scenario: name, exit, reportCode, orphans, leaked, note: note || stderr.split('\n').filter((l) => l.startsWith('lusim:')).slice(-1)[0]?.slice(0, 160) || '' };
 }
@@ -106,6 +109,8 @@ async function scenario(name: string, plan: Plan): Promise<Outcome> {
 function corruptCache(): string {
   const root = mkdtempSync(join(tmpdir(), 'lusim-fi-cache-'));
   const src = join(CACHE, 'lusim');
+  // The records a fetch writes (caches older than them get them on first use): made from the good file.
+  verifyKernel(requireKernel('6.12', src));
   mkdirSync(join(root, 'lusim'), { recursive: true });
   for (const e of readdirSync(src)) if (e !== 'kernels') symlinkSync(join(src, e), join(root, 'lusim', e));
   mkdirSync(join(root, 'lusim', 'kernels'));
@@ -125,11 +130,14 @@ function corruptCache(): string {
   return root;
 }
 
+/** The file that fills the full-disk scenario's tmpfs (not a leak). */
+const FILL = 'fill';
+
 function fullTmpfs(): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'lusim-fi-full-'));
   if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]).status !== 0) return undefined;
   try {
-    writeFileSync(join(dir, 'fill'), Buffer.alloc(512 * 1024));
+    writeFileSync(join(dir, FILL), Buffer.alloc(512 * 1024));
   } catch {
     // ENOSPC: full, as intended
   }

@@ -29,11 +29,13 @@ export function makePrivateDir(prefix: 'lusim-qemu-' | 'lusim-agent-'): string {
   const base = tmpdir();
   // QEMU's option parser (QemuOpts) splits "path=..." at a comma: such a path would reach QEMU as two options.
   if (base.includes(',')) throw new KexecError('bad-launch-options', `TMPDIR ${base} contains a comma, which QEMU's option parser would split; set TMPDIR to a directory without commas (e.g. TMPDIR=/tmp).`, { tmpdir: base });
-  let dir: string;
+  let dir: string | undefined;
   try {
     dir = mkdtempSync(join(base, prefix));
     writeFileSync(join(dir, OWNER_FILE), `${processId(process.pid) ?? process.pid}\n`, { mode: 0o600 });
   } catch (e) {
+    // A full disk still has room for the directory entry but not for the owner file: remove it.
+    if (dir) rmSync(dir, { recursive: true, force: true });
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'it is read-only' : code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new KexecError('tmpdir-unusable', `cannot create a temporary directory in ${base}: ${why}; free space there or set TMPDIR to another directory.`, { tmpdir: base, code });
