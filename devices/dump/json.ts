@@ -6,7 +6,7 @@
  * Optional, per device: `"missing": [[start, end], ...]` byte ranges inside `config` that were
  * never captured (their hex is ff); `"capture"` with what `lusim capture` read from sysfs beside
  * the bytes (CaptureFacts: kernelRelease, root, configSize, resetMethod, driver, currentLinkSpeed).
- * SNAPSHOT_SCHEMA (JSON Schema, checked with ajv) states every field's type; docs/formats.md shows it.
+ * SNAPSHOT_SCHEMA (JSON Schema, checked with ajv) states every field's type (docs/reliability.md).
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DeviceError } from '../errors.js';
