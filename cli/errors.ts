@@ -8,12 +8,18 @@ import { LusimError } from '../devices/errors.js';
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
+/**
+ * Error codes that mean a bad choice on the command line (an unknown profile, kernel or device, a
+ * value out of range), whichever layer found it: all exit 2 (README "Exit codes").
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set(['bad-option', 'bad-profile', 'unknown-kernel', 'unknown-kernel-profile', 'device-not-found']);
+
 export function reportError(err: unknown, json: boolean): number {
   if (err instanceof LusimError) {
     if (json) process.stdout.write(`${JSON.stringify(err.toJSON(), null, 2)}\n`);
     process.stderr.write(`lusim: ${err.message}\n`);
     // An option value or combination lusim cannot take is a usage error (README "Exit codes").
-    return err.code === 'bad-option' ? EXIT_USAGE : EXIT_FAILURE;
+    return USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILURE;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`lusim: internal error: ${e.message}\n  This is a bug in lusim; rerun with LUSIM_DEBUG=1 for the stack and report it.\n`);

@@ -7,12 +7,19 @@ import { LusimError } from '../devices/errors.js';
 
 export class CliError extends LusimError<'file-not-found' | 'file-unreadable' | 'bad-option'> {}
 
+/** lspci -xxxx prints about 14 KiB per function: 64 MiB is thousands of functions. */
+export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
+
 const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string } = {}): DumpDevice[] {
   let bytes: Uint8Array;
   try {
-    if (statSync(path).isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
+    const st = statSync(path);
+    if (st.isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
+    // /dev/zero never ends and a FIFO can block forever: only regular files are dumps.
+    if (!st.isFile()) throw new CliError('file-unreadable', `${path} is not a regular file (a device, FIFO or socket); save the dump to a file first, e.g. lspci -xxxx > dump.txt`, { path });
+    if (st.size > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `${path} is ${st.size} bytes, more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right file?`, { path, size: st.size });
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -21,14 +28,24 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
     throw new CliError('file-unreadable', `cannot read ${path}: ${(e as Error).message}${code === 'EACCES' ? ' (reading more than 64 bytes of sysfs config needs root)' : ''}`, { path });
   }
   // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
-  let bdf: Bdf | undefined = opts.bdf ? parseBdf(opts.bdf) : undefined;
+  let bdf: Bdf | undefined = opts.bdf ? bdfOption(opts.bdf, '--bdf') : undefined;
   if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));
   return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}) });
 }
 
 /** The devices a command works on: all of them, or the one --device names. */
 export function pickDevices(devices: DumpDevice[], device: string | undefined): DumpDevice[] {
-  return device === undefined ? devices : [selectDevice(devices, parseBdf(device))];
+  return device === undefined ? devices : [selectDevice(devices, bdfOption(device, '--device'))];
+}
+
+/** A BDF given on the command line: a malformed one is a usage error (exit 2). */
+export function bdfOption(value: string, option: string): Bdf {
+  try {
+    return parseBdf(value);
+  } catch (e) {
+    if (!(e instanceof LusimError)) throw e;
+    throw new CliError('bad-option', `${option}: ${e.message}`, { value });
+  }
 }
 
 export function parseFormatOption(value: string | undefined): DumpFormat | undefined {

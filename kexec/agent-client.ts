@@ -8,11 +8,10 @@
  * every wait has a timeout, and a timeout carries the last lines seen.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LusimError } from '../devices/errors.js';
+import { makePrivateDir, removePrivateDir } from './process/private-dir.js';
 
 export type AgentErrorCode =
   /** No READY / END within the timeout: details.tail holds the last lines seen. */
@@ -295,8 +294,8 @@ export interface AgentChannel {
 }
 
 export function openAgentChannel(): Promise<AgentChannel> {
-  const dir = mkdtempSync(join(tmpdir(), 'lusim-agent-'));
-  chmodSync(dir, 0o700);
+  // In the process-wide cleanup set, so an interrupted run removes it too (process/cleanup.ts).
+  const dir = makePrivateDir('lusim-agent-');
   const path = join(dir, 'agent.sock');
   let sock: Socket | null = null;
   const server: Server = createServer();
@@ -309,7 +308,7 @@ export function openAgentChannel(): Promise<AgentChannel> {
   const close = (): void => {
     sock?.destroy();
     server.close();
-    rmSync(dir, { recursive: true, force: true });
+    removePrivateDir(dir);
   };
   return new Promise((resolve, reject) => {
     server.once('error', (e) => {

@@ -30,6 +30,8 @@ export type KexecErrorCode =
   /** A PCI function could not be reached (absent device, no ECAM, BAR not assignable). */
   | 'pci-access'
   /** Bad launcher options (unknown parent port, duplicate id, invalid device option). */
-  | 'bad-launch-options';
+  | 'bad-launch-options'
+  /** $TMPDIR cannot hold lusim's private directories (full, read-only, missing). */
+  | 'tmpdir-unusable';
 
 export class KexecError extends LusimError<KexecErrorCode> {}

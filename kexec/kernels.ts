@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LusimError } from '../devices/errors.js';
+import { recordFiles, verifyFiles, type FileRecord } from './cache-verify.js';
 import { aptUpdate, candidateVersion, download, lastLines, privateApt, run, searchNames, SYSTEM_APT, type AptContext } from './apt.js';
 
 export type KernelErrorCode =
@@ -20,7 +21,9 @@ export type KernelErrorCode =
   /** dpkg-deb failed or the unpacked package lacks vmlinuz/config. */
   | 'bad-package'
   /** The kernel is not in the cache (and fetching was not asked for). */
-  | 'not-cached';
+  | 'not-cached'
+  /** A cached kernel's kernel.json is unreadable, or a file it records changed since the fetch. */
+  | 'corrupt-cache';
 
 export class KernelError extends LusimError<KernelErrorCode> {}
 
@@ -49,7 +52,11 @@ export interface KernelImage {
 }
 
 /** Relative-path manifest as stored in kernel.json (the cache may move). */
-type Manifest = Omit<KernelImage, 'dir' | 'vmlinuz' | 'config' | 'modulesDir'> & { vmlinuz: string; config: string; modulesDir: string; format: 1 };
+type Manifest = Omit<KernelImage, 'dir' | 'vmlinuz' | 'config' | 'modulesDir'> & {
+  vmlinuz: string; config: string; modulesDir: string; format: 1;
+  /** vmlinuz and config as fetched (cache-verify.ts); added on first use to caches made before it. */
+  files?: Record<string, FileRecord>;
+};
 
 interface SeriesDef {
   readonly suite: 'bookworm' | 'sid' | 'trixie-backports';
@@ -138,12 +145,51 @@ function kernelsDir(root: string): string {
 function load(dir: string): KernelImage | undefined {
   const file = join(dir, 'kernel.json');
   if (!existsSync(file)) return undefined;
-  const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  const m = readManifest(dir);
   if (m.format !== 1) return undefined;
-  const { format: _format, ...rest } = m;
+  const { format: _format, files: _files, ...rest } = m;
   // The profile is derived again, not trusted from the manifest: a kernel cached before its
   // version had a profile of its own (7.2.x was cached as 7.1) maps to the profile lusim has now.
   return { ...rest, profile: profileFor(m.series, m.upstream), dir, vmlinuz: join(dir, m.vmlinuz), config: join(dir, m.config), modulesDir: join(dir, m.modulesDir) };
+}
+
+function corrupt(dir: string, what: string): KernelError {
+  return new KernelError('corrupt-cache', `the cached kernel in ${dir} is damaged: ${what}. Remove that directory and fetch it again: rm -rf '${dir}' && lusim kernels fetch`, { dir, what });
+}
+
+function readManifest(dir: string): Manifest {
+  let m: unknown;
+  try {
+    m = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8'));
+  } catch (e) {
+    throw corrupt(dir, `kernel.json is not readable JSON (${(e as Error).message})`);
+  }
+  const ok = typeof m === 'object' && m !== null && ['vmlinuz', 'config', 'modulesDir', 'release', 'series', 'profile'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string');
+  if (!ok) throw corrupt(dir, 'kernel.json lacks its release, series, profile or file paths');
+  return m as Manifest;
+}
+
+/** Atomically (write, then rename): other runs may be reading the same cache. */
+function writeManifest(dir: string, m: Manifest): void {
+  const tmp = join(dir, `.kernel.json.${process.pid}`);
+  writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, join(dir, 'kernel.json'));
+}
+
+/**
+ * Check the cached kernel's vmlinuz and config against what was recorded at fetch time (size and
+ * mtime, then SHA-256): a corrupted image must not cost a boot timeout with no console output.
+ * A cache made before the records existed gets them now.
+ */
+export function verifyKernel(k: KernelImage): void {
+  const m = readManifest(k.dir);
+  if (!m.files) {
+    writeManifest(k.dir, { ...m, files: recordFiles(k.dir, [m.vmlinuz, m.config]) });
+    return;
+  }
+  const { problems, updated } = verifyFiles(k.dir, m.files);
+  if (problems.length > 0) throw corrupt(k.dir, problems.map((p) => `${p.file} ${p.problem}`).join('; '));
+  if (updated) writeManifest(k.dir, { ...m, files: updated });
 }
 
 /** Kernels in the cache, oldest series first, newest release first within a series. */
@@ -286,7 +332,7 @@ export async function fetchKernel(spec: string, opts: FetchOptions = {}): Promis
       modulesDir: join('root', files.modulesDir),
     };
     rmSync(join(tmp, 'debs'), { recursive: true, force: true });
-    writeFileSync(join(tmp, 'kernel.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeManifest(tmp, { ...manifest, files: recordFiles(tmp, [manifest.vmlinuz, manifest.config]) });
     rmSync(target, { recursive: true, force: true });
     renameSync(tmp, target);
   } catch (err) {

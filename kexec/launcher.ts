@@ -11,11 +11,12 @@
  * server itself works with any accel (softmmu/vl.c qtest_server_init).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleStream } from './console.js';
+import { killGroupSync, trackQemu, untrackQemu, type LiveQemu } from './process/cleanup.js';
+import { withParentDeathSignal } from './process/pdeathsig.js';
+import { cleanStaleDirs, makePrivateDir, removePrivateDir } from './process/private-dir.js';
 import { KexecError } from './errors.js';
 import { QmpClient } from './qmp.js';
 import { QtestClient } from './qtest.js';
@@ -149,50 +150,6 @@ export function behindRootPorts(endpoints: readonly DeviceSpec[]): DeviceSpec[] 
   return endpoints.flatMap((d) => [{ driver: 'pcie-root-port', id: `rp-${d.id}` }, { ...d, bus: `rp-${d.id}` }]);
 }
 
-// ---- process-wide cleanup on signals and exit -------------------------------------------------
-
-const live = new Set<{ pid: number; dir: string }>();
-let handlersInstalled = false;
-
-function killGroupSync(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-function cleanupAllSync(): void {
-  for (const l of live) {
-    killGroupSync(l.pid, 'SIGKILL');
-    rmSync(l.dir, { recursive: true, force: true });
-  }
-  live.clear();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  cleanupAllSync();
-  uninstallHandlers();
-  // Re-raise so the process ends the way it would have without lusim's handler.
-  process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', cleanupAllSync);
-}
-
-function uninstallHandlers(): void {
-  if (!handlersInstalled || live.size > 0) return;
-  handlersInstalled = false;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('exit', cleanupAllSync);
-}
-
 // ---- launch -----------------------------------------------------------------------------------
 
 function sleep(ms: number): Promise<void> {
@@ -229,13 +186,20 @@ function connectConsole(path: string, sink: ConsoleStream): Promise<() => void> 
   });
 }
 
+/** Removed once per process, before the first launch: directories of runs that were killed. */
+let staleCleaned = false;
+
 /** Start QEMU and connect QMP, qtest and the console. On any failure nothing is left behind. */
 export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance> {
   const binary = opts.qemuBinary ?? process.env.LUSIM_QEMU ?? 'qemu-system-x86_64';
-  const dir = mkdtempSync(join(tmpdir(), 'lusim-qemu-'));
-  chmodSync(dir, 0o700);
+  if (!staleCleaned) {
+    staleCleaned = true;
+    cleanStaleDirs();
+  }
+  const dir = makePrivateDir('lusim-qemu-');
   let child: ChildProcess | null = null;
-  let entry: { pid: number; dir: string } | null = null;
+  let entry: LiveQemu | null = null;
+  let qemuArgs: string[] = [];
   let stderrTail = '';
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let spawnError: KexecError | null = null;
@@ -255,17 +219,16 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
         // QEMU itself is gone, but helpers it forked would still be in its group.
         killGroupSync(child.pid, 'SIGKILL');
       }
-      rmSync(dir, { recursive: true, force: true });
+      removePrivateDir(dir);
       consoleStream.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
-      if (entry) live.delete(entry);
-      uninstallHandlers();
+      if (entry) untrackQemu(entry);
     })();
     return closing;
   };
 
   const startupExitError = (): KexecError => {
     const info = exitInfo ?? { code: null, signal: null };
-    return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args: child?.spawnargs.slice(1) });
+    return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args: qemuArgs });
   };
 
   let exitedPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
@@ -274,8 +237,11 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
       throw new KexecError('bad-launch-options', `socket path ${join(dir, 'console.sock')} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir });
     }
     const args = buildQemuArgs(opts, dir);
+    qemuArgs = args;
     // Detached: QEMU leads its own process group, so close() can kill it and anything it forked.
-    child = spawn(binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Under setpriv --pdeathsig KILL (process/pdeathsig.ts): QEMU dies even if lusim is SIGKILLed.
+    const cmd = withParentDeathSignal(binary, args);
+    child = spawn(cmd.command, cmd.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     const proc = child;
     exitedPromise = new Promise((resolve) => {
       proc.once('exit', (code, signal) => {
@@ -296,9 +262,8 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
       stderrTail = (stderrTail + chunk).slice(-STDERR_KEPT);
     });
     if (proc.pid !== undefined) {
-      entry = { pid: proc.pid, dir };
-      live.add(entry);
-      installHandlers();
+      entry = { pid: proc.pid };
+      trackQemu(entry);
     }
 
     const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);

@@ -9,9 +9,10 @@ import { LusimError } from '../devices/errors.js';
 import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
-import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
+import { fetchKernel, requireKernel, verifyKernel, type KernelImage } from './kernels.js';
 import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
 import { WriteTrace } from './write-trace.js';
+import { watchForPanic } from './guest-panic.js';
 import { join } from 'node:path';
 
 export type RealRunErrorCode =
@@ -23,6 +24,8 @@ export type RealRunErrorCode =
   | 'kexec-failed'
   /** A device lusim started is missing from QEMU's query-pci or the capture. */
   | 'device-missing'
+  /** The guest kernel printed Kernel panic / Oops / BUG: details.console holds those lines. */
+  | 'guest-panic'
   /** Options that cannot go together (e.g. --saver kernel with --format lusim-v1). */
   | 'bad-option';
 
@@ -51,8 +54,10 @@ export interface KernelChoice {
 export async function resolveKernels(specs: readonly string[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
   const out: KernelImage[] = [];
   for (const s of specs) {
-    if (opts.fetch === false) out.push(requireKernel(s));
-    else out.push((await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel);
+    const k = opts.fetch === false ? requireKernel(s) : (await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel;
+    // A damaged image would boot to nothing and cost the whole boot timeout: name it now.
+    verifyKernel(k);
+    out.push(k);
   }
   return out;
 }
@@ -88,6 +93,9 @@ export interface GuestSession {
 }
 
 const CONSOLE_LINES = 30;
+const STDERR_LINES = 10;
+/** How long a failed wait looks for QEMU's exit before blaming the wait itself. */
+const EXIT_SETTLE_MS = 500;
 
 export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
   const range = o.range ?? DEFAULT_HANDOVER;
@@ -113,14 +121,33 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
   }
   const qemu = q;
   const close = async (): Promise<void> => {
+    panic.stop();
     await qemu.close();
     channel.close();
   };
+  const panic = watchForPanic(qemu.console);
+  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${session?.release ?? o.chain[0]!.release} crashed:\n${lines.join('\n')}`, { console: lines });
+  const panicError = panic.panicked.then((pn): never => {
+    throw panicked(pn.lines);
+  });
+  panicError.catch(() => undefined);
+  let session: GuestSession | undefined;
   const exitError = async (): Promise<never> => {
     const info = await qemu.exited;
-    throw new RealRunError('qemu-exited', `QEMU exited (${info.signal ?? `code ${info.code}`}) during the run. ${qemu.stderr().trim() ? `stderr: ${qemu.stderr().trim()}\n` : ''}Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n')}`, { ...info, console: qemu.console.tail(CONSOLE_LINES) });
+    if (panic.seen().length > 0) throw panicked(panic.seen());
+    const stderr = qemu.stderr().trim().split('\n').slice(-STDERR_LINES);
+    throw new RealRunError('qemu-exited', `QEMU exited (${info.signal ? `signal ${info.signal}` : `exit status ${info.code}`}) during the run. ${stderr.join('') ? `Last stderr lines:\n${stderr.join('\n')}\n` : ''}Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n')}`, { ...info, stderr, console: qemu.console.tail(CONSOLE_LINES) });
   };
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exitError()]);
+  const exited = exitError();
+  exited.catch(() => undefined);
+  // A failure of `p` that comes with QEMU's exit (the agent's socket closing as QEMU dies) is that
+  // exit: report qemu-exited with its status, not the agent's view of it.
+  const exitedSoon = (): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_SETTLE_MS))]);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([
+    p.catch(async (e: unknown) => ((await exitedSoon()) ? exited : Promise.reject(e))),
+    exited,
+    panicError,
+  ]);
   try {
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
@@ -130,23 +157,24 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       throw e;
     }));
     let next = 1;
-    const session: GuestSession = {
+    const s: GuestSession = {
       q: qemu, agent, range, release, guard, close,
       trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
         if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');
         try {
-          session.release = await guard(agent.kexec(`k${next}`, { bootTimeoutMs: timeoutMs }));
+          s.release = await guard(agent.kexec(`k${next}`, { bootTimeoutMs: timeoutMs }));
         } catch (e) {
           if (!(e instanceof AgentError)) throw e;
           throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
         }
         next++;
-        return session.release;
+        return s.release;
       },
     };
-    return session;
+    session = s;
+    return s;
   } catch (e) {
     await close();
     throw e;

@@ -6,16 +6,17 @@
  * The report is printed (text or --json) on success and on failure; a failed run keeps every
  * result gathered before the failure, sets the exit code to 1, and with --out also lands in a file.
  */
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
-import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
+import { checkOutPath, writeOut } from '../out-file.js';
+import { interruptedBy } from '../../kexec/process/cleanup.js';
 
 export interface QemuCycleCliOptions {
   qemu?: boolean;
@@ -42,10 +43,13 @@ export function registerQemuOptions(cmd: Command): Command {
     .addOption(new Option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)').choices(['kernel', 'host']).default('kernel'));
 }
 
+const MAX_BOOT_TIMEOUT_S = 3600;
+
 function seconds(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError('bad-option', `--boot-timeout "${v}" must be a positive number of seconds`, { value: v });
+  // Bounded: a TCG boot takes 10-60 s here; setTimeout cannot wait more than 2^31-1 ms anyway.
+  if (!Number.isFinite(n) || n < 1 || n > MAX_BOOT_TIMEOUT_S) throw new CliError('bad-option', `--boot-timeout "${v}" must be a number of seconds from 1 to ${MAX_BOOT_TIMEOUT_S}`, { value: v });
   return Math.round(n * 1000);
 }
 
@@ -53,22 +57,35 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
   const endpoints = parseRealDevices(opts.device ?? deviceArg);
   const bootTimeoutMs = seconds(opts.bootTimeout);
+  if (opts.out) checkOutPath(opts.out);
   const saver = opts.saver === 'host' ? 'host' : 'kernel';
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
+  // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
+  const { runRealCycle } = await import('../../kexec/real-cycle.js');
   const report = await runRealCycle({
     endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
   });
-  if (opts.out) writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  if (opts.json) printJson(report);
-  else process.stdout.write(renderRealCycle(report));
+  // SIGINT/SIGTERM stopped QEMU (kexec/process/cleanup.ts): the report is partial, say why.
+  const interrupted = interruptedBy();
+  if (interrupted) {
+    report.ok = false;
+    report.error = { code: 'interrupted', message: `interrupted by ${interrupted.signal}${report.error ? ` (the run stopped: ${report.error.message.split('\n')[0]})` : ''}`, phase: report.error?.phase ?? 'end' };
+  }
+  const written = opts.out ? writeOut(opts.out, `${JSON.stringify(report, null, 2)}\n`) : { ok: true as const };
+  if (opts.json || !written.ok) printJson(report);
+  if (!written.ok) {
+    process.stderr.write(`lusim: ${written.message}; the JSON report is on stdout instead\n`);
+    process.exitCode = EXIT_FAILURE;
+  }
+  if (!opts.json) process.stdout.write(renderRealCycle(report));
   if (!report.ok) {
     process.stderr.write(`lusim: the real cycle failed in phase "${report.error?.phase}": ${report.error?.message}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.exitCode = interrupted?.exitCode ?? EXIT_FAILURE;
   }
 }
 

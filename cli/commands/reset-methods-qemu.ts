@@ -4,11 +4,13 @@
  * the exit code to 1.
  */
 import { parseRealDevices } from '../../kexec/real-devices.js';
-import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
+import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { log } from '../log.js';
 
 export async function runQemuResetMethodsCommand(devices: string, opts: { kernel: string; json?: boolean }): Promise<void> {
+  // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
+  const { runResetMethodsLive } = await import('../../kexec/real-reset-methods.js');
   const report = await runResetMethodsLive({ endpoints: parseRealDevices(devices), kernel: opts.kernel, progress: (m) => log.info(`reset-methods --qemu: ${m}`) });
   if (opts.json) printJson({ ...report, devices: report.devices.map((d) => ({ ...d, predicted: { resetMethods: d.predicted.resetMethods, resetFunctionMethod: d.predicted.resetFunctionMethod, resetWorks: d.predicted.resetWorks, reasons: d.predicted.reasons } })) });
   else process.stdout.write(renderLive(report));

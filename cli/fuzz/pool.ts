@@ -12,10 +12,15 @@ import type { FromWorker, ToWorker } from './messages.js';
 import { runTask } from './task.js';
 
 /**
- * lusim runs its TypeScript through tsx, whose loader is registered per thread: a worker first
- * registers it (tsx/esm/api), then imports the worker module.
+ * The code a worker thread starts with. Compiled (dist/, the installed package, which has no tsx):
+ * the worker module itself. From source, lusim runs through tsx, whose loader is registered per
+ * thread: a worker first registers it (tsx/esm/api), then imports the worker module. Resolved on
+ * use, so loading this module never needs tsx.
  */
-const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
+function workerBoot(): string {
+  if (import.meta.url.endsWith('.js')) return `import(${JSON.stringify(new URL('./worker.js', import.meta.url).href)})`;
+  return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
+}
 
 type Runner = (task: ToWorker, on: (m: FromWorker) => void) => Promise<void>;
 
@@ -27,7 +32,7 @@ function runners(jobs: number): { run: Runner[]; close: () => Promise<void> } {
     });
     return { run: [inline], close: async () => {} };
   }
-  const workers = Array.from({ length: jobs }, () => new Worker(WORKER_BOOT, { eval: true }));
+  const workers = Array.from({ length: jobs }, () => new Worker(workerBoot(), { eval: true }));
   const run = workers.map((w): Runner => (task, on) => new Promise((resolve, reject) => {
     const onMessage = (m: FromWorker) => {
       if (m.type !== 'failed') on(m);

@@ -1,5 +1,6 @@
 /** Human-readable rendering of `inspect` (the --json form is devices/describe.ts FunctionView). */
 import pc from 'picocolors';
+import { oneLine } from '../../devices/dump/text.js';
 import type { CapabilityView, FunctionView, RegisterView } from '../../devices/describe.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
@@ -43,7 +44,7 @@ function capTitle(c: CapabilityView): string {
 export function renderInspect(v: FunctionView, opts: { fields: boolean }): string {
   const out: string[] = [];
   const kind = ['endpoint (type 0)', 'bridge (type 1)', 'CardBus bridge (type 2)'][v.headerType] ?? `header type ${v.headerType}`;
-  out.push(pc.bold(`${v.bdf} ${v.description ?? ''}`.trim()));
+  out.push(pc.bold(`${v.bdf} ${oneLine(v.description ?? '')}`.trim()));
   out.push(`  ${hex(v.vendorId, 4)}:${hex(v.deviceId, 4)} class ${hex(v.classCode, 6)} rev ${hex(v.revision, 2)}, ${kind}${v.multifunction ? ', multifunction' : ''}; ${v.configSizeWhy?.includes('cannot tell') ? 'config space size unknown' : `${v.configSize}-byte config space`} (${v.captured} bytes in the dump); profile ${v.profile}`);
   if (v.capture) {
     const c = v.capture;

@@ -4,34 +4,41 @@ import { type Bdf, formatBdf, sameBdf } from './bdf.js';
 import { parseSnapshotJson } from './json.js';
 import { parseLspci } from './lspci.js';
 import { parseRaw } from './raw.js';
+import { decodeText } from './text.js';
 import type { DumpDevice, DumpFormat } from './types.js';
 
 export type { DumpDevice, DumpFormat } from './types.js';
 
-/** JSON starts with '{'; lspci text is printable ASCII; anything else is raw binary. */
+/**
+ * Formats by content: control-free UTF-8 text is JSON when it opens with '{' or '[' and lspci text
+ * otherwise; anything else is a raw config. A config space is never such text: its header type
+ * byte (0x0e) is 0x00-0x02 or 0x80-0x82 (PCI 3.0 6.2.1), a control character or a lone UTF-8
+ * continuation byte. So a raw config whose vendor low byte is 0x7b ('{') is still raw.
+ */
 export function detectFormat(bytes: Uint8Array): DumpFormat {
-  let i = 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
-  if (bytes[i] === 0x7b) return 'json';
-  const sample = bytes.subarray(0, 512);
-  const printable = sample.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
-  return printable && sample.length > 0 ? 'lspci' : 'raw';
-}
-
-export function asciiText(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
+  const text = decodeText(bytes);
+  if (text === undefined) return 'raw';
+  return /^\s*[{[]/.test(text) ? 'json' : 'lspci';
 }
 
 export function parseDump(bytes: Uint8Array, opts: { format?: DumpFormat; bdf?: Bdf } = {}): DumpDevice[] {
-  const format = opts.format ?? detectFormat(bytes);
   if (bytes.length === 0) throw new DeviceError('dump-parse', 'the dump is empty');
-  switch (format) {
-    case 'json': return parseSnapshotJson(asciiText(bytes));
-    case 'lspci': return parseLspci(asciiText(bytes));
-    case 'raw': return [parseRaw(bytes, opts.bdf)];
+  const format = opts.format ?? detectFormat(bytes);
+  try {
+    return parseAs(format, bytes, opts.bdf);
+  } catch (e) {
+    if (!(e instanceof DeviceError)) throw e;
+    // Say which reader refused the input and why it was chosen, so a misdetection is visible.
+    const how = opts.format ? 'as --format asked' : `detected by content; --format ${(['lspci', 'raw', 'json'] as const).filter((f) => f !== format).join(' or ')} reads it otherwise`;
+    throw new DeviceError(e.code, `${e.message} (read as ${format}: ${how})`, { ...e.details, format });
   }
+}
+
+function parseAs(format: DumpFormat, bytes: Uint8Array, bdf: Bdf | undefined): DumpDevice[] {
+  if (format === 'raw') return [parseRaw(bytes, bdf)];
+  const text = decodeText(bytes);
+  if (text === undefined) throw new DeviceError('dump-parse', `the input is not ${format === 'json' ? 'JSON' : 'lspci'} text: it holds bytes that are not UTF-8 text (control characters or invalid sequences)`);
+  return format === 'json' ? parseSnapshotJson(text) : parseLspci(text);
 }
 
 export function selectDevice(devices: readonly DumpDevice[], bdf: Bdf): DumpDevice {

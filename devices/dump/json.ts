@@ -6,7 +6,9 @@
  * Optional, per device: `"missing": [[start, end], ...]` byte ranges inside `config` that were
  * never captured (their hex is ff); `"capture"` with what `lusim capture` read from sysfs beside
  * the bytes (CaptureFacts: kernelRelease, root, configSize, resetMethod, driver, currentLinkSpeed).
+ * SNAPSHOT_SCHEMA (JSON Schema, checked with ajv) states every field's type (docs/reliability.md).
  */
+import { Ajv, type ValidateFunction } from 'ajv';
 import { DeviceError } from '../errors.js';
 import { formatBdf, parseBdf } from './bdf.js';
 import { unknownRanges } from './known.js';
@@ -21,6 +23,46 @@ export interface SnapshotJson {
   readonly devices: readonly { bdf: string; description?: string; config: string; missing?: [number, number][]; capture?: CaptureFacts }[];
 }
 
+/** The snapshot's JSON Schema: one statement of every field's type, used to validate each input. */
+export const SNAPSHOT_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'lusim snapshot',
+  type: 'object',
+  required: ['format', 'version', 'devices'],
+  properties: {
+    format: { const: SNAPSHOT_FORMAT },
+    version: { const: SNAPSHOT_VERSION },
+    devices: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['bdf', 'config'],
+        additionalProperties: false,
+        properties: {
+          bdf: { type: 'string', pattern: '^(?:[0-9a-fA-F]{4,5}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$' },
+          // One line of printable text: a newline would inject a device into `dump --format lspci`.
+          description: { type: 'string', maxLength: 1024, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+          config: { type: 'string', minLength: 2, maxLength: 8192, pattern: '^(?:[0-9a-fA-F]{2})+$' },
+          // Ranges and capture facts have their own checks below (knownFromMissing, checkCapture).
+          missing: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'integer' } } },
+          capture: { type: 'object' },
+        },
+      },
+    },
+  },
+} as const;
+
+let validator: ValidateFunction | undefined;
+
+/** Compiled on first use: most commands never read a snapshot, and compiling costs start-up time. */
+function validate(doc: unknown): string | undefined {
+  validator ??= new Ajv({ allErrors: false, strict: true }).compile(SNAPSHOT_SCHEMA);
+  if (validator(doc)) return undefined;
+  const e = validator.errors?.[0];
+  return e ? `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}` : 'does not match the schema';
+}
+
 export function parseSnapshotJson(text: string): DumpDevice[] {
   let doc: unknown;
   try {
@@ -29,23 +71,18 @@ export function parseSnapshotJson(text: string): DumpDevice[] {
     throw new DeviceError('dump-parse', `snapshot is not valid JSON: ${(e as Error).message}`);
   }
   const d = doc as Partial<SnapshotJson>;
-  if (typeof d !== 'object' || d === null || d.format !== SNAPSHOT_FORMAT) {
-    throw new DeviceError('dump-parse', `JSON input is not a lusim snapshot (expected "format": "${SNAPSHOT_FORMAT}"); produce one with \`lusim dump FILE --format json\``);
+  if (typeof d !== 'object' || d === null || Array.isArray(d) || d.format !== SNAPSHOT_FORMAT) {
+    const what = Array.isArray(d) ? 'a JSON array' : d === null || typeof d !== 'object' ? `a JSON ${d === null ? 'null' : typeof d}` : 'JSON';
+    throw new DeviceError('dump-parse', `${what} input is not a lusim snapshot (expected an object with "format": "${SNAPSHOT_FORMAT}"); produce one with \`lusim dump FILE --format json\``);
   }
   if (d.version !== SNAPSHOT_VERSION) {
     throw new DeviceError('dump-parse', `snapshot version ${String(d.version)} is not supported (this lusim reads version ${SNAPSHOT_VERSION})`, { version: d.version });
   }
-  if (!Array.isArray(d.devices) || d.devices.length === 0) throw new DeviceError('dump-parse', 'snapshot has no "devices" array');
-  return d.devices.map((dev, i) => {
-    if (typeof dev?.bdf !== 'string' || typeof dev.config !== 'string') {
-      throw new DeviceError('dump-parse', `snapshot device ${i} needs string "bdf" and "config" fields`, { index: i });
-    }
-    const hex = dev.config;
-    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex) || hex.length === 0 || hex.length > 8192) {
-      throw new DeviceError('dump-parse', `snapshot device ${dev.bdf}: "config" must be 1..4096 bytes of hex`, { index: i, bdf: dev.bdf });
-    }
-    const bytes = new Uint8Array(hex.length / 2);
-    for (let j = 0; j < bytes.length; j++) bytes[j] = parseInt(hex.slice(2 * j, 2 * j + 2), 16);
+  const problem = validate(doc);
+  if (problem) throw new DeviceError('dump-parse', `snapshot field ${problem}`, { schema: 'SNAPSHOT_SCHEMA' });
+  return (d.devices ?? []).map((dev) => {
+    const bytes = new Uint8Array(dev.config.length / 2);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = parseInt(dev.config.slice(2 * j, 2 * j + 2), 16);
     const known = dev.missing === undefined ? undefined : knownFromMissing(dev.missing, bytes.length, dev.bdf);
     const capture = dev.capture === undefined ? undefined : checkCapture(dev.capture, dev.bdf);
     return { bdf: parseBdf(dev.bdf), ...(dev.description !== undefined ? { description: dev.description } : {}), bytes, ...(known ? { known } : {}), ...(capture ? { capture } : {}) };

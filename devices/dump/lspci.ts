@@ -8,6 +8,7 @@
  */
 import { DeviceError } from '../errors.js';
 import { formatBdf, parseBdf } from './bdf.js';
+import { oneLine } from './text.js';
 import type { DumpDevice } from './types.js';
 
 const DEVICE_LINE = /^((?:[0-9a-fA-F]{4,5}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]) (.*)$/;
@@ -60,6 +61,11 @@ export function parseLspci(text: string): DumpDevice[] {
     }
   }
   finish();
+  const bare = devices.find((d) => d.bytes.length === 0);
+  if (bare) {
+    // Plain `lspci` (or a dump whose hex lines were cut off): device lines with no config bytes.
+    throw new DeviceError('dump-parse', `this is lspci output without -xxx: run lspci -xxxx (device ${formatBdf(bare.bdf)} has no "00: xx xx ..." hex lines)`, { bdf: formatBdf(bare.bdf) });
+  }
   if (devices.length === 0) {
     throw new DeviceError('dump-parse', 'no devices found: expected lspci -xxxx output ("01:00.0 Ethernet controller: ..." followed by "00: 86 80 ..." lines)');
   }
@@ -70,7 +76,8 @@ export function parseLspci(text: string): DumpDevice[] {
 export function formatLspci(devices: readonly DumpDevice[]): string {
   const out: string[] = [];
   for (const d of devices) {
-    out.push(`${formatBdf(d.bdf)} ${d.description ?? describeClass(d.bytes)}`);
+    // One line per device whatever the description holds (a newline in a snapshot's would start another device).
+    out.push(`${formatBdf(d.bdf)} ${oneLine(d.description ?? describeClass(d.bytes))}`);
     for (let off = 0; off < d.bytes.length; off += 16) {
       // A row the dump never captured stays out, so reading the text back marks it missing again.
       if (d.known && d.known.subarray(off, off + 16).every((k) => k === 0)) continue;

@@ -8,15 +8,15 @@
 # Requests are "<id> <COMMAND> [args]". Nothing the host sends is ever evaluated: each argument
 # is matched against a strict pattern before it is used, and only as a quoted word.
 
-# LUSIM_CMDLINE_FILE and LUSIM_SYS (a sysfs root) let the host-side tests run this script outside
-# a guest.
+# LUSIM_CMDLINE_FILE, LUSIM_SYS (a sysfs root) and LUSIM_TMP (a scratch directory, not the host's
+# shared /tmp) let the host-side tests run this script outside a guest.
 SYS=${LUSIM_SYS:-/sys}
 NONCE=none
 for w in $(cat "${LUSIM_CMDLINE_FILE:-/proc/cmdline}"); do
   case "$w" in lusim.nonce=*) NONCE="${w#lusim.nonce=}" ;; esac
 done
 P="@@LUSIM $NONCE"
-OUT=/tmp/agent.out
+OUT=${LUSIM_TMP:-/tmp}/agent.out
 
 is_bdf() {
   case "$1" in

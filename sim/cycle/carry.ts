@@ -13,7 +13,7 @@ import { PCI_EXT_CAP_ID_DSN } from '../../devices/pci-regs.js';
 import type { PciFunction } from '../../devices/device.js';
 import { SimError } from '../errors.js';
 import { parseLinuxBlob, pciLoadSavedState, pciStoreSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
-import { decodeLusimV1, encodeLusimV1, type LusimIdentity, type RegisterRecord } from '../formats/lusim-v1.js';
+import { applyRecords, decodeLusimV1, encodeLusimV1, type LusimIdentity, type RegisterRecord } from '../formats/lusim-v1.js';
 import { bufferSlots } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
 import type { PciSavedDevState } from '../saved-state.js';
@@ -104,19 +104,22 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
   }
   for (const w of decoded.warnings) notes.push(`lusim-v1: ${w.message}`);
   saved.stateSaved = false;
-  for (const r of decoded.records) if (r.capId === 'header') saved.savedConfigSpace[r.offset >> 2] = r.value >>> 0;
+  // Each record by offset, width and mask: narrower header records fill their part of a dword
+  // (issue 13: two 2-byte records at 0x04/0x06 used to overwrite the whole dword from bit 0).
+  for (let i = 0; i < 16; i++) {
+    const slot = { capId: 'header', extended: false, offset: i * 4, width: 4 } as const;
+    saved.savedConfigSpace[i] = await fillFromRecords(decoded.records, slot, `header dword ${hex(i * 4)}`, () => config.readl(i * 4), notes);
+  }
   const rt = hasRtctl(fn);
   for (const buf of saved.savedCapSpace) {
     const slots = bufferSlots(profileB.layouts, buf.capNr, buf.extended, rt);
     if (!slots) { notes.push(`${bufferName(buf.capNr, buf.extended)} is a table, not a register list: lusim-v1 does not carry it (left as saved at enumeration)`); continue; }
     const cap = capabilityById(fn, buf.capNr, buf.extended);
     for (const s of slots) {
-      const rec = decoded.records.find((r) => r.capId === buf.capNr && r.extended === buf.extended && r.offset === s.offset && r.width === s.width);
-      if (rec) { writeLE(buf.data, s.dataOffset, s.width, rec.value); continue; }
-      // Compatibility rule: missing register -> left as found (the restore writes back what is there).
-      const current = s.offset >= 0 && cap ? await (s.width === 4 ? config.readl(cap.offset + s.offset) : config.readw(cap.offset + s.offset)) : 0;
-      writeLE(buf.data, s.dataOffset, s.width, current);
-      notes.push(`lusim-v1: no record for ${s.name}: left as found (0x${current.toString(16)})`);
+      // offset -1: a register this function lacks (layouts.ts): no record can name it, it reads 0.
+      const found = async () => (s.offset >= 0 && cap ? await (s.width === 4 ? config.readl(cap.offset + s.offset) : config.readw(cap.offset + s.offset)) : 0);
+      const slot = { capId: buf.capNr, extended: buf.extended, offset: Math.max(0, s.offset), width: s.width };
+      writeLE(buf.data, s.dataOffset, s.width, await fillFromRecords(s.offset < 0 ? [] : decoded.records, slot, s.name, found, notes));
     }
     fills.set(`${buf.extended}:${buf.capNr}`, { kind: 'by-register' });
   }
@@ -124,3 +127,17 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
   return { ret: 0, fills, notes };
 }
 
+const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
+
+/**
+ * One register of kernel B's buffers from the records; bits no record owns are "left as found"
+ * (compatibility rule, docs/formats.md), read from the device only when some bit needs it.
+ */
+async function fillFromRecords(records: readonly RegisterRecord[], slot: { capId: number | 'header'; extended: boolean; offset: number; width: 1 | 2 | 4 }, name: string, read: () => Promise<number>, notes: string[]): Promise<number> {
+  const owned = applyRecords(records, slot, 0);
+  if (owned.uncovered === 0) return owned.value;
+  const current = await read();
+  const all = slot.width === 4 ? 0xffffffff : (1 << (8 * slot.width)) - 1;
+  notes.push(owned.uncovered === all ? `lusim-v1: no record for ${name}: left as found (0x${current.toString(16)})` : `lusim-v1: bits 0x${owned.uncovered.toString(16)} of ${name} have no record: left as found`);
+  return applyRecords(records, slot, current).value;
+}

@@ -405,3 +405,36 @@ export function missingRegisters(records: readonly RegisterRecord[], wanted: rea
     return uncovered ? [{ ...w, uncovered }] : [];
   });
 }
+
+/** A register the receiver fills from the records: `value` holds the bits records own, `uncovered` the rest. */
+export interface AppliedRegister {
+  readonly value: number;
+  /** Bits of the register no record owns (the caller fills them "as found"). */
+  readonly uncovered: number;
+}
+
+/**
+ * The value the records give a `width`-byte register at `offset` of one capability (or the header):
+ * every record of that space that overlaps it contributes the bytes it overlaps, and of each byte
+ * only the bits its mask owns. So two 2-byte header records at 0x04 and 0x06 fill the dword at 0x04,
+ * and a record with a partial mask leaves the rest of its register to `found` (the rule "register
+ * missing from the payload: left as found", bit-exact as missingRegisters counts it).
+ */
+export function applyRecords(records: readonly RegisterRecord[], slot: Omit<RegisterSlot, 'mask'>, found: number): AppliedRegister {
+  const key = spaceKey(slot);
+  let value = 0;
+  let owned = 0;
+  for (const r of records) {
+    if (spaceKey(r) !== key || r.offset >= slot.offset + slot.width || r.offset + r.width <= slot.offset) continue;
+    for (let b = 0; b < r.width; b++) {
+      const at = r.offset + b - slot.offset;
+      if (at < 0 || at >= slot.width) continue;
+      const m = (r.mask >>> (8 * b)) & 0xff;
+      value |= ((r.value >>> (8 * b)) & m) << (8 * at);
+      owned |= m << (8 * at);
+    }
+  }
+  const all = widthMax(slot.width);
+  const uncovered = (all & ~owned) >>> 0;
+  return { value: ((value & owned) | (found & uncovered)) >>> 0, uncovered };
+}

@@ -3,7 +3,7 @@
  * checks a schema cannot state -> a Suite. Every problem is a SuiteIssue naming file, line and
  * key; all of them are reported at once (a SuiteError, exit 2).
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDrift } from '../linux/drift.js';
 import type { SuiteIssue } from './errors.js';
 import { SuiteError } from './errors.js';
@@ -18,12 +18,18 @@ export interface LoadOptions {
   readonly knownKernels: string;
 }
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-const validate = ajv.compile(SUITE_SCHEMA);
+let compiled: ValidateFunction | undefined;
+
+/** Compiled on first use: compiling the schema costs every lusim command's start-up otherwise. */
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false }).compile(SUITE_SCHEMA);
+  return compiled;
+}
 
 export function loadSuite(text: string, file: string, opts: LoadOptions): Suite {
   const src = parseYaml(text, file);
   if ('issues' in src) throw new SuiteError(src.issues);
+  const validate = validator();
   if (!validate(src.value)) throw new SuiteError(schemaIssues(validate.errors ?? [], src));
   const raw = src.value as RawSuite;
   const issues = semanticIssues(raw, src, opts);

@@ -24,7 +24,7 @@ function startAgent(nonce: string, clientNonce = nonce, sys?: string): { client:
   const dir = mkdtempSync(join(tmpdir(), 'lusim-agent-test-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'cmdline'), `console=ttyS0 lusim.nonce=${nonce} quiet\n`);
-  const env = { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), ...(sys ? { LUSIM_SYS: sys } : {}) };
+  const env = { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), ...(sys ? { LUSIM_SYS: sys } : {}) };
   const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   return { client: new AgentClient(streamLine(child.stdout!, child.stdin!), clientNonce), dir };

@@ -40,7 +40,7 @@ async function agentWithModule(answer: string): Promise<{ mod: GuestModule; clie
   mkdirSync(dbg, { recursive: true });
   writeFileSync(join(dbg, 'ctl'), '');
   writeFileSync(join(dbg, 'result'), answer);
-  const env = { PATH: process.env.PATH, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), LUSIM_DEBUGFS: join(dir, 'debug') };
+  const env = { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), LUSIM_DEBUGFS: join(dir, 'debug') };
   const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   const client = new AgentClient(streamLine(child.stdout!, child.stdin!), nonce);

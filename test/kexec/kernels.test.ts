@@ -1,12 +1,12 @@
 /** Kernel series parsing, profile mapping, the cache manifest and the private apt configuration (hermetic: no apt runs). */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { privateApt } from '../../kexec/apt.js';
 import { checkRange, DEFAULT_HANDOVER, grubWord, guestCmdline, HandoverError, memmapArg, reservedInIomem, shellWord } from '../../kexec/handover.js';
-import { cacheRoot, compareVersions, findKernel, kernelConfig, KernelError, listKernels, parseSeries, profileFor, requireKernel, upstreamOf } from '../../kexec/kernels.js';
+import { cacheRoot, compareVersions, findKernel, kernelConfig, KernelError, listKernels, parseSeries, profileFor, requireKernel, upstreamOf, verifyKernel } from '../../kexec/kernels.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -92,6 +92,53 @@ describe('cache', () => {
     } catch (e) {
       expect((e as KernelError).code).toBe('not-cached');
     }
+  });
+});
+
+describe('cache verification (issue 13: a damaged cache is named, not booted)', () => {
+  const errorOf = (f: () => unknown) => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return e as KernelError;
+    }
+  };
+  function cached() {
+    const root = tmp();
+    const release = '6.12.117+deb12-cloud-amd64';
+    fakeKernel(root, release, '6.12', '6.12.117');
+    const vmlinuz = join(root, 'kernels', release, 'root', 'boot', `vmlinuz-${release}`);
+    writeFileSync(vmlinuz, Buffer.alloc(4096, 0x5a));
+    return { root, vmlinuz, k: requireKernel('6.12', root) };
+  }
+  it('records size, mtime and SHA-256 on first use; an intact file passes, also after a touch', () => {
+    const { root, vmlinuz, k } = cached();
+    verifyKernel(k);
+    const m = JSON.parse(readFileSync(join(k.dir, 'kernel.json'), 'utf8')) as { files: Record<string, { size: number; sha256: string }> };
+    expect(m.files[`root/boot/vmlinuz-${k.release}`]).toMatchObject({ size: 4096, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    utimesSync(vmlinuz, new Date(), new Date(Date.now() + 60_000));
+    expect(errorOf(() => verifyKernel(requireKernel('6.12', root)))).toBeUndefined();
+  });
+  it('a corrupted or missing vmlinuz is corrupt-cache naming the file and what to do', () => {
+    const { vmlinuz, k } = cached();
+    verifyKernel(k);
+    writeFileSync(vmlinuz, Buffer.alloc(4096, 0x00));
+    const e = errorOf(() => verifyKernel(k));
+    expect(e?.code).toBe('corrupt-cache');
+    expect(e?.message).toMatch(/vmlinuz-6\.12\.117\+deb12-cloud-amd64 changed since it was fetched \(4096 bytes, SHA-256 [0-9a-f]{16}\.\.\., recorded 4096 bytes/);
+    expect(e?.message).toMatch(/rm -rf '.*' && lusim kernels fetch$/);
+    rmSync(vmlinuz);
+    expect(errorOf(() => verifyKernel(k))?.message).toMatch(/vmlinuz-\S+ is missing/);
+  });
+  it('a corrupt kernel.json is corrupt-cache, not an internal error', () => {
+    const { root, k } = cached();
+    writeFileSync(join(k.dir, 'kernel.json'), '{"format": 1, "rel');
+    const e = errorOf(() => listKernels(root));
+    expect(e).toBeInstanceOf(KernelError);
+    expect(e?.message).toMatch(/kernel\.json is not readable JSON/);
+    writeFileSync(join(k.dir, 'kernel.json'), '{"format": 1}');
+    expect(errorOf(() => listKernels(root))?.message).toMatch(/kernel\.json lacks its release/);
   });
 });
 

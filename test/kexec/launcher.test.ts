@@ -113,8 +113,10 @@ describe('QEMU lifecycle: nothing is left behind', () => {
     expect(err.message).toContain("'no-such-device' is not a valid device model name");
   });
 
-  it('kills QEMU and removes the directory when the process gets SIGTERM', async () => {
+  it('a SIGKILL of lusim takes QEMU down too (parent-death signal), and the next run removes its directory', async () => {
     const { spawn } = await import('node:child_process');
+    const { dirname } = await import('node:path');
+    const { cleanStaleDirs } = await import('../../kexec/process/private-dir.js');
     const script = `
       import { launchQemu } from ${JSON.stringify(new URL('../../kexec/launcher.ts', import.meta.url).pathname)};
       const q = await launchQemu();
@@ -126,10 +128,41 @@ describe('QEMU lifecycle: nothing is left behind', () => {
       child.stdout.setEncoding('utf8');
       child.stdout.once('data', (d: string) => resolve(JSON.parse(d) as { pid: number; dir: string }));
     });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const end = Date.now() + 5000;
+    while (alive(info.pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(info.dir)).toBe(true);
+    expect(cleanStaleDirs(dirname(info.dir))).toContain(info.dir);
+    expectGone(info);
+  }, 30_000);
+
+  it('a SIGTERM kills QEMU at once, the run ends its wait, cleans up and exits 143 (kexec/process/cleanup.ts)', async () => {
+    const { spawn } = await import('node:child_process');
+    const here = (f: string) => JSON.stringify(new URL(f, import.meta.url).pathname);
+    // The run's shape: it waits on QEMU; the interrupt kills QEMU, the wait ends, the run closes and exits.
+    const script = `
+      import { launchQemu } from ${here('../../kexec/launcher.ts')};
+      import { interruptedBy } from ${here('../../kexec/process/cleanup.ts')};
+      const q = await launchQemu();
+      console.log(JSON.stringify({ pid: q.pid, dir: q.dir }));
+      await q.exited;
+      await q.close();
+      process.exit(interruptedBy()?.exitCode ?? 0);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const info = await new Promise<{ pid: number; dir: string }>((resolve) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.once('data', (d: string) => resolve(JSON.parse(d) as { pid: number; dir: string }));
+    });
     expect(alive(info.pid)).toBe(true);
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    expect(await exited).toBe('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('lusim: interrupted by SIGTERM: stopping QEMU and saving the partial report');
     await new Promise((r) => setTimeout(r, 100));
     expectGone(info);
   }, 30_000);

@@ -1,0 +1,34 @@
+/**
+ * bin/lusim.js is the process that does the work (issue 13): it imports the CLI in-process (dist/
+ * when built and fresh, the TypeScript through tsx's hook otherwise) and never spawns a child, so
+ * a signal to `lusim` reaches the run itself and the exit status is the command's own.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const BIN = 'bin/lusim.js';
+
+function bin(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('bin/lusim.js', () => {
+  it('starts no child process (the regression: spawnSync of tsx left the real run going after a kill)', () => {
+    expect(readFileSync(BIN, 'utf8')).not.toMatch(/child_process/);
+  });
+  it('runs the sources in-process in a dev checkout: version, and the exit status of a usage error', () => {
+    const v = bin(['--version'], { LUSIM_FROM_SOURCE: '1' });
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(bin(['cycle', '--flow', 'nope'], { LUSIM_FROM_SOURCE: '1' }).status).toBe(2);
+  });
+  it('has no child while it works (the old launcher had its tsx child running within 300 ms)', async () => {
+    const p = spawn(process.execPath, [BIN, 'kernels', 'list'], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise((r) => setTimeout(r, 300));
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(p.pid)], { encoding: 'utf8' }).stdout.trim();
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+    expect(children).toBe('');
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The CLI's answers to bad input (issue 13): one line, the right exit status, no hang. In-process
+ * where the check is a function; the exit codes through bin/lusim.js, several commands at once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readDumpFile } from '../../cli/input.js';
+import { checkOutPath, writeOut } from '../../cli/out-file.js';
+import { reportError } from '../../cli/errors.js';
+import { DeviceError } from '../../devices/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lusim-test-inputs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function errorOf(f: () => unknown): { code?: string; message: string } {
+  try {
+    f();
+    return { message: 'no error' };
+  } catch (e) {
+    return { code: (e as { code?: string }).code, message: (e as Error).message };
+  }
+}
+
+describe('dump files', () => {
+  it('/dev/zero and a FIFO are refused at once as not regular files', () => {
+    expect(errorOf(() => readDumpFile('/dev/zero')).message).toMatch(/^\/dev\/zero is not a regular file \(a device, FIFO or socket\)/);
+    const fifo = join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    expect(errorOf(() => readDumpFile(fifo)).message).toMatch(/is not a regular file/);
+  });
+  it('a file over 64 MiB is refused without reading it', () => {
+    const big = join(dir, 'big');
+    writeFileSync(big, '');
+    spawnSync('truncate', ['-s', '65M', big]);
+    expect(errorOf(() => readDumpFile(big)).message).toMatch(/is 68157440 bytes, more than the 64 MiB a dump can be/);
+  });
+});
+
+describe('--out', () => {
+  it('a directory, a missing parent, no permission: bad-option before any work', () => {
+    expect(errorOf(() => checkOutPath(dir))).toMatchObject({ code: 'bad-option', message: expect.stringMatching(/is a directory/) });
+    expect(errorOf(() => checkOutPath(join(dir, 'missing', 'r.json')))).toMatchObject({ code: 'bad-option', message: expect.stringMatching(/does not exist; create it first/) });
+    const ro = join(dir, 'ro');
+    mkdirSync(ro, { mode: 0o500 });
+    chmodSync(ro, 0o500);
+    // root ignores directory permissions (CAP_DAC_OVERRIDE): the check asks the kernel, so it agrees.
+    const root = process.getuid?.() === 0;
+    expect(errorOf(() => checkOutPath(join(ro, 'r.json'))).code).toBe(root ? undefined : 'bad-option');
+    expect(errorOf(() => checkOutPath(join(dir, 'r.json'))).code).toBeUndefined();
+  });
+  it('a write that fails (the disk is full) says so in one line and hands the report back', () => {
+    const r = writeOut('/dev/full', '{}\n');
+    expect(r).toEqual({ ok: false, message: 'could not write --out /dev/full (the disk is full)' });
+  });
+});
+
+describe('exit codes', () => {
+  it('an unknown profile or device from any layer is a usage error (2); a bad file is 1', () => {
+    const quiet = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(reportError(new DeviceError('bad-profile', 'unknown profile'), false)).toBe(2);
+      expect(reportError(new DeviceError('device-not-found', 'no device'), false)).toBe(2);
+      expect(reportError(new DeviceError('dump-parse', 'bad dump'), false)).toBe(1);
+    } finally {
+      process.stderr.write = quiet;
+    }
+  });
+  it('every bad choice exits 2 with one line (through bin/lusim.js)', async () => {
+    const F = 'fixtures/qemu/e1000e.lspci';
+    const run = (args: string[]) => new Promise<{ args: string[]; status: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, ['bin/lusim.js', ...args], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      p.on('exit', (status) => resolve({ args, status, stderr }));
+    });
+    const cases = [
+      ['cycle', F, '--from', '9.9'],
+      ['inspect', F, '--profile', 'foo'],
+      ['reset', F, '--method', 'foo'],
+      ['inspect', F, '--device', 'bogus'],
+      ['cycle', '--qemu', 'nvme', '--boot-timeout', 'abc'],
+      ['cycle', '--qemu', 'nvme', '--boot-timeout', '1e9'],
+      ['cycle', '--qemu', 'nvme', '--out', join(dir, 'no', 'such', 'r.json')],
+    ];
+    const results = await Promise.all(cases.map(run));
+    for (const r of results) {
+      expect({ args: r.args.join(' '), status: r.status }).toEqual({ args: r.args.join(' '), status: 2 });
+      expect(r.stderr.trim().split('\n')[0]).toMatch(/^lusim: /);
+    }
+  }, 120_000);
+});
