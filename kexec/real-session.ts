@@ -10,9 +10,14 @@ import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel 
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
 import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
+import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
 import { WriteTrace } from './write-trace.js';
 import { join } from 'node:path';
+import { listFunctions } from './pci-topology.js';
+import type { QemuTopology } from './qemu-device.js';
+import { formatBdf } from './qtest-config-access.js';
+import { probeTopologyIds } from './topology-ids.js';
 
 export type RealRunErrorCode =
   /** QEMU exited while the run still needed it (crash, external kill, panic with -no-reboot). */
@@ -58,8 +63,10 @@ export async function resolveKernels(specs: readonly string[], opts: { fetch?: b
 }
 
 export interface GuestOptions {
-  /** Endpoints; each is put behind its own pcie-root-port (`rp-<id>`). */
+  /** Endpoints; each is put behind its own pcie-root-port (`rp-<id>`). Ignored with `topology`. */
   readonly endpoints: readonly DeviceSpec[];
+  /** A whole -device list (kexec/qemu-device.ts) with each device's guest-driver choice. */
+  readonly topology?: QemuTopology;
   /** The boot kernel first, then the kernels to kexec into, in order. */
   readonly chain: readonly KernelImage[];
   readonly range?: HandoverRange;
@@ -72,8 +79,19 @@ export interface GuestOptions {
   readonly writeTrace?: boolean;
 }
 
+/** What one kernel of the chain bound, per qdev id, and what lusim unbound for guest-driver=none. */
+export interface KernelDrivers {
+  readonly release: string;
+  readonly bound: readonly { readonly id: string; readonly bdf: string; readonly driver: string | null }[];
+  readonly unbound: readonly string[];
+}
+
 export interface GuestSession {
   readonly q: QemuInstance;
+  /** The module plan of each kernel of the chain (topology runs only). */
+  readonly plans: readonly KernelDriverPlan[];
+  /** One entry per kernel that came up, in order. */
+  readonly drivers: KernelDrivers[];
   readonly agent: AgentClient;
   readonly range: HandoverRange;
   /** QEMU's config-write trace, when asked for (kexec/write-trace.ts). */
@@ -93,13 +111,23 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
   const range = o.range ?? DEFAULT_HANDOVER;
   const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
   const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
-  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => kexecCmdline, devices: o.endpoints.map((d) => d.driver), handover: range, ...(o.guestModules ? { guestModules: o.guestModules } : {}) }));
+  const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
+  const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
+  const plans = o.topology ? await phases.run('driver plan', async () => {
+    const ids = await probeTopologyIds(devices);
+    return o.chain.map((k) => planGuestDrivers(k, ids, choices));
+  }) : [];
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, {
+    cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
+    ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
+    ...(o.guestModules ? { guestModules: o.guestModules } : {}),
+  }));
   const channel: AgentChannel = await openAgentChannel();
   const nonce = newNonce();
   let q: QemuInstance;
   try {
     q = await phases.run('qemu start', () => launchQemu({
-      devices: behindRootPorts(o.endpoints),
+      devices,
       boot: { kernel: o.chain[0]!.vmlinuz, initrd: images[0]!.path, append: `${cmdline} lusim.nonce=${nonce}` },
       memoryMiB: o.memoryMiB ?? 1024,
       smp: o.smp ?? 2,
@@ -129,9 +157,24 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
       throw e;
     }));
+    // Which driver each function has in the kernel that just came up; guest-driver=none functions
+    // that a built-in driver probed anyway are unbound here, before anything is measured.
+    const settle = async (rel: string): Promise<void> => {
+      const fns = await guard(listFunctions(qemu.qmp));
+      const byBdf = new Map((await guard(agent.devices())).map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
+      const bound = [...fns.values()].filter((f) => f.qdevId !== '').map((f) => ({ id: f.qdevId, bdf: formatBdf(f.bdf), driver: byBdf.get(formatBdf(f.bdf)) ?? null }));
+      const unbound: string[] = [];
+      for (const b of bound) {
+        if (choices.get(b.id)?.kind === 'none' && b.driver) {
+          await guard(agent.unbind(`0000:${b.bdf}`));
+          unbound.push(`${b.id} (${b.driver})`);
+        }
+      }
+      session.drivers.push({ release: rel, bound, unbound });
+    };
     let next = 1;
     const session: GuestSession = {
-      q: qemu, agent, range, release, guard, close,
+      q: qemu, agent, range, release, guard, close, plans, drivers: [],
       trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
@@ -143,9 +186,11 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
           throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
         }
         next++;
+        if (o.topology) await settle(session.release);
         return session.release;
       },
     };
+    if (o.topology) await settle(release);
     return session;
   } catch (e) {
     await close();
