@@ -41,10 +41,11 @@ import type { HandoverRange } from './handover.js';
 import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
 import type { DeviceSpec } from './launcher.js';
 import { preparePci } from './pci-topology.js';
+import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
-import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession } from './real-session.js';
+import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { GuestModule } from './guest-module/client.js';
 import { cacheRoot } from './kernels.js';
@@ -55,6 +56,8 @@ import { PCI_COMMAND, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_FLAGS_ENABLE } from 
 export interface RealCycleOptions {
   /** Endpoints (kexec/real-devices.ts parseRealDevices); each goes behind its own root port. */
   readonly endpoints: readonly DeviceSpec[];
+  /** A whole topology instead (kexec/qemu-device.ts): every function of it is saved and restored. */
+  readonly topology?: QemuTopology;
   /** Kernel A and B: a Debian series or a profile id (6.1, 6.12.y, 7.x ...). */
   readonly from: string;
   readonly to: string;
@@ -156,6 +159,8 @@ export interface RealCycleReport {
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
   writeTrace?: TraceReport;
+  /** Topology runs: the driver each function got in each kernel. */
+  drivers?: readonly KernelDrivers[];
 }
 
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
@@ -266,7 +271,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   const phases = new Phases();
   const report: RealCycleReport = {
     ok: false,
-    options: { devices: o.endpoints.map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
+    options: { devices: (o.topology?.devices ?? o.endpoints).map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
     phases: phases.entries,
     totalMs: 0,
     captures: {},
@@ -289,7 +294,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     report.kernels = { from: { release: ka!.release, profile: ka!.profile }, to: { release: kb!.release, profile: kb!.profile } };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
     o.progress?.(`kernel A ${s.release} is up`);
 
@@ -298,7 +303,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const pciA = await preparePci(s.q);
     const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
     report.captures.a = summarize(capA, driversA);
-    const targets = o.endpoints.map((e) => need(capA, e.id));
+    report.drivers = s.drivers;
+    const targets = (o.topology?.devices ?? o.endpoints).map((e) => need(capA, e.id));
     targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));
 
     // 2. Save: kernel A itself (its module), or kernel A's profile over qtest; write the envelope.

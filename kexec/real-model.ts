@@ -20,7 +20,7 @@ import { parseBdf } from '../devices/dump/bdf.js';
 import { MsixBarModel, msixGeometry } from '../devices/msix-table.js';
 import { profileForDump } from '../devices/profiles/index.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
-import { driverConfigure, kernelShutdown, simulateKexec, type ShutdownDriver } from '../sim/kexec-sim/index.js';
+import { driverConfigure, kernelRemove, simulateKexec, type ShutdownDriver } from '../sim/kexec-sim/index.js';
 import type { FunctionCapture } from './real-capture.js';
 
 /** Linux driver names (sysfs driver link) to the ->shutdown the model knows. */
@@ -30,8 +30,7 @@ export function shutdownDriverFor(driver: string | null): ShutdownDriver {
     case 'e1000e': return 'e1000e';
     case 'virtio-pci': return 'virtio';
     case 'xhci_hcd': return 'xhci';
-    // pcieport's ->shutdown (pcie_portdrv_shutdown) is not modelled: it frees the port's IRQ
-    // vectors, which kernel B's portdrv probe sets up again before its agent answers.
+    case 'pcieport': return 'pcieport';
     default: return 'none';
   }
 }
@@ -77,7 +76,7 @@ export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions):
   const steps = log.writes.map((w) => `${w.step}@0x${w.offset.toString(16)}`);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
-    const probe = await driverConfigure(m.access, { kernel: o.to });
+    const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other' });
     steps.push(...probe.log.writes.map((w) => `${o.driverB}:${w.step}@0x${w.offset.toString(16)}`));
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
@@ -92,12 +91,12 @@ export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions):
  */
 export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelProfileId; driver: string | null }): Promise<KexecPrediction> {
   const m = modelFromCapture(cap);
-  const log = await kernelShutdown(m.access, { driver: shutdownDriverFor(o.driver), preserved: true, from: o.kernel });
+  const log = await kernelRemove(m.access, { driver: shutdownDriverFor(o.driver), kernel: o.kernel });
   return {
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
     steps: log.writes.map((w) => `${w.step}@0x${w.offset.toString(16)}`),
-    notes: [`unbind ${o.driver ?? '(no driver)'}: modelled by its ->shutdown path`, ...log.notes.filter((n) => n.step !== 'pci_device_shutdown').map((n) => `${n.step}: ${n.why}`)],
+    notes: [`unbind ${o.driver ?? '(no driver)'}: its ->remove (sim/kexec-sim kernelRemove)`, ...log.notes.map((n) => `${n.step}: ${n.why}`)],
   };
 }
 

@@ -25,7 +25,8 @@ import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
-import type { PlatformOptions } from './options.js';
+import { platformOptions, type PlatformOptions } from './options.js';
+import { aerEnableRootport, portServices } from './pcieport.js';
 import { newStepLog, StepWriter, type StepLog } from './writer.js';
 import {
   PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
@@ -69,6 +70,8 @@ export interface DriverConfigureOptions {
    * enumeration: Debian's cloud kernels have no e1000e driver, so a real e1000e stays unbound.
    */
   readonly bindDriver?: boolean;
+  /** The driver that binds: 'pcieport' probes as pcie_port_device_register (pcieport.ts); default any other. */
+  readonly driver?: 'pcieport' | 'other';
 }
 
 export interface DriverConfigureResult {
@@ -159,7 +162,17 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
     return { log, irq: 'intx', vectors: [] };
   }
   await pciEnableDevice(d, used);
+  if (o.driver === 'pcieport') {
+    const services = await portServices(d, o.kernel, platformOptions(o.platform));
+    if (services.length === 0) {
+      d.w.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
+      return { log, irq: 'intx', vectors: [] };
+    }
+    d.w.note('pcie_port_device_register', `services: ${services.join(', ')}`);
+  }
   await d.w.clearAndSet('pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+
+  if (o.driver === 'pcieport' && (await portServices(d, o.kernel, platformOptions(o.platform))).includes('aer')) await aerEnableRootport(d, o.kernel);
 
   const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
   const apic = o.apicIds ?? [0, 1];

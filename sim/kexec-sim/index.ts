@@ -29,6 +29,7 @@ export { driverConfigure, type AspmChoice, type DriverConfigureOptions, type Dri
 export { kernelEnumerate } from './enumerate.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
-export { kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { kernelRemove, kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { portServices, type PortService } from './pcieport.js';
 export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';
 export type { StepLog, StepNote, StepWrite } from './writer.js';
