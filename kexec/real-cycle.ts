@@ -44,7 +44,7 @@ import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { GuestModule } from './guest-module/client.js';
@@ -347,7 +347,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       for (const a of capA.functions) {
         const b = need(capB, a.id);
         const [dA, dB] = [driversA.get(a.bdf) ?? null, driversB.get(b.bdf) ?? null];
-        report.fidelity.push(fidelityOf('after-kexec', a, b, await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB }), dA, dB));
+        const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => driversB.get(bdf) ?? null);
+        report.fidelity.push(fidelityOf('after-kexec', a, b, await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow }), dA, dB));
       }
     });
 

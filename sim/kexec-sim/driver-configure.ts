@@ -192,3 +192,17 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
   if (irq !== 'intx') d.w.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
   return { log, irq: 'intx', vectors: [] };
 }
+
+/**
+ * pci.c pci_enable_bridge, run for every bridge above a device when that device is enabled
+ * (do_pci_enable_device -> pci_enable_bridge(pci_upstream_bridge(dev)), recursively): a bridge
+ * that is already enabled (a bound pcieport) only gets pci_set_master; one that is not is enabled
+ * (pci_enable_device: decode for its windows, which firmware already turned on) and then set master.
+ * So a switch port with no port service, which its own probe leaves without bus master, has it
+ * as soon as a driver below it enables its device.
+ */
+export async function pciEnableBridge(fn: FunctionAccess, log: StepLog = newStepLog()): Promise<StepLog> {
+  const d = await kexecDev(new StepWriter(fn, log));
+  await d.w.clearAndSet('pci_enable_bridge', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
+  return log;
+}
