@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { aliasMatches, pciModalias, virtioModalias } from '../../kexec/guest-drivers.js';
+
+// Modalias formats: drivers/pci/pci-sysfs.c modalias_show, drivers/virtio/virtio.c modalias_show;
+// alias patterns as scripts/mod/file2alias.c writes them (do_pci_entry, do_virtio_entry).
+const vnet = { id: 'v', vendor: 0x1af4, device: 0x1041, subVendor: 0x1af4, subDevice: 0x1100, classCode: 0x020000 };
+
+describe('guest driver matching', () => {
+  it('builds the PCI modalias as sysfs shows it', () => {
+    expect(pciModalias(vnet)).toBe('pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00');
+  });
+
+  it('derives the virtio device id as virtio_pci_modern_probe / virtio_pci_legacy_probe do', () => {
+    expect(virtioModalias(vnet)).toBe('virtio:d00000001v00001AF4');
+    expect(virtioModalias({ ...vnet, device: 0x1001, subDevice: 0x0002 })).toBe('virtio:d00000002v00001AF4');
+    expect(virtioModalias({ ...vnet, vendor: 0x8086 })).toBeNull();
+  });
+
+  it('matches aliases with fnmatch semantics', () => {
+    expect(aliasMatches('pci:v00001AF4d*sv*sd*bc*sc*i*', pciModalias(vnet))).toBe(true);
+    expect(aliasMatches('virtio:d00000001v*', 'virtio:d00000001v00001AF4')).toBe(true);
+    expect(aliasMatches('virtio:d00000002v*', 'virtio:d00000001v00001AF4')).toBe(false);
+    expect(aliasMatches('pci:v000015ADd000007B0sv*sd*bc*sc*i*', pciModalias(vnet))).toBe(false);
+    expect(aliasMatches('pci:v*d*sv*sd*bc0[12]sc*i*', pciModalias(vnet))).toBe(true);
+    expect(aliasMatches('pci:v*d*sv*sd*bc0[!2]sc*i*', pciModalias(vnet))).toBe(false);
+  });
+});
