@@ -127,7 +127,9 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
         const b = capB.functions.find((x) => x.id === a.id);
         if (!b) continue;
         const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => drv(devB, bdf));
-        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow });
+        // The virtio class driver is a module in every cloud kernel: bound when the plan loads one.
+        const virtioClassDriverB = s.plans[1]?.devices.find((d) => d.id === a.id)?.modules.some((m) => m !== 'virtio_pci') ?? true;
+        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB });
         const fn = modelFromCapture(a).fn;
         // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
         const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();

@@ -18,7 +18,7 @@ export interface KexecHooks {
 }
 
 export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log: StepLog = newStepLog()): Promise<StepLog> {
-  await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}) }, log);
+  await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) }, log);
   if (hooks.betweenKernels) await hooks.betweenKernels(fn, log);
   await kernelEnumerate(fn, o.to, o.platform, log);
   if (hooks.afterEnumeration) await hooks.afterEnumeration(fn, log);

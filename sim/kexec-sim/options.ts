@@ -70,4 +70,6 @@ export interface KexecSimOptions {
   readonly from: KernelProfileId;
   readonly to: KernelProfileId;
   readonly platform?: Partial<PlatformOptions>;
+  /** A driver enabled the device in kernel A (default: a modelled driver is bound). */
+  readonly enabled?: boolean;
 }

@@ -11,7 +11,10 @@
  * get_port_device_capability (v6.1, v6.12, v7.1):
  *  - HP: dev->is_hotplug_bridge (SLTCAP.HPC) on a Root or Downstream Port, and the OS owns
  *    hotplug (pcie_ports_native || host->native_pcie_hotplug; PlatformOptions.nativeHotplug);
- *  - AER: Root Port or RCEC with an AER capability, pci_aer_available and native AER;
+ *  - AER: a port with an AER capability, pci_aer_available and native AER; v6.2+ only on Root
+ *    Ports and RCECs ("PCI/portdrv: Allow AER service only for Root Ports & RCECs"); in v6.1 every
+ *    port gets the service and its IRQ, though aer_probe then refuses anything but a Root Port or
+ *    RCEC (-ENODEV). Observed: 6.1 switch ports have MSI enabled, 6.12 and 7.x ones do not;
  *  - PME: Root Port or RCEC, native PME (assumed granted, as AER);
  *  - DPC: a DPC capability, pci_aer_available, and the AER service (or pcie_ports_dpc_native);
  *  - BWCTRL (v6.13+: the 6.19 and 7.1 profiles): Root or Downstream Port with LNKCAP.LBNC.
@@ -41,6 +44,8 @@ const ROOT_PORT_INTR_ON_MESG_MASK = 0x7;
 
 /** Kernels whose portdrv has the bandwidth controller service (pcie/bwctrl.c, v6.13). */
 const HAS_BWCTRL: ReadonlySet<KernelProfileId> = new Set(['6.19', '7.1']);
+/** Kernels whose portdrv gives every port with AER the AER service (v6.1). */
+const AER_SERVICE_ANY_PORT: ReadonlySet<KernelProfileId> = new Set(['6.1', '6.1.y']);
 /** Kernels whose aer_disable_rootport still turns off error reporting below the port (v6.1). */
 const AER_REMOVE_DISABLES_REPORTING: ReadonlySet<KernelProfileId> = new Set(['6.1', '6.1.y']);
 
@@ -57,7 +62,7 @@ export async function portServices(d: KexecDev, kernel: KernelProfileId, p: Plat
   const out: PortService[] = [];
   if (downish && d.pcie?.layout.slot && ((await pcieRead(d, PCI_EXP_SLTCAP, 4)) & PCI_EXP_SLTCAP_HPC) && p.nativeHotplug) out.push('hotplug');
   const aerAvailable = p.msiEnabled;
-  if (rootish && d.aerCap && aerAvailable && p.aerNative) out.push('aer');
+  if ((rootish || AER_SERVICE_ANY_PORT.has(kernel)) && d.aerCap && aerAvailable && p.aerNative) out.push('aer');
   if (rootish) out.push('pme');
   const lookup = await pciSetupCapLookup(d.w.fn.config);
   if ((await pciFindExtCapability(lookup, PCI_EXT_CAP_ID_DPC)) && aerAvailable && out.includes('aer')) out.push('dpc');
@@ -74,6 +79,11 @@ const SYSTEM_ERROR_INTR_ON_MESG_MASK = 0x7;
  * (set_downstream_devices_error_reporting(true)), then the ROOT_COMMAND enables (aer_enable_irq).
  */
 export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): Promise<void> {
+  const type = d.pcie?.layout.type;
+  if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC) {
+    d.w.note('aer_probe', 'not a Root Port or RCEC: -ENODEV, the AER service driver does not bind');
+    return;
+  }
   await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_RTCTL, SYSTEM_ERROR_INTR_ON_MESG_MASK, 0, 'no system error on error messages');
   for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) {
     const v = await d.w.read(d.aerCap + reg, 4);
@@ -87,7 +97,8 @@ export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): P
 /** pcie_portdrv_remove after pci_enable_device/set_master: services, vectors, then disable. */
 export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<void> {
   const services = await portServices(d, kernel, p);
-  if (services.includes('aer')) {
+  const type = d.pcie?.layout.type;
+  if (services.includes('aer') && (type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_RC_EC)) {
     if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) {
       await pcieClearAndSet(d, 'aer_disable_rootport', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'set_downstream_devices_error_reporting(pdev, false)');
     }

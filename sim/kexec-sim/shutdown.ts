@@ -96,6 +96,8 @@ export interface ShutdownOptions {
   readonly preserved: boolean;
   readonly from: KernelProfileId;
   readonly platform?: Partial<PlatformOptions>;
+  /** A driver enabled the device in kernel A (pci_enable_device); default: a modelled driver is bound. */
+  readonly enabled?: boolean;
 }
 
 export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, log: StepLog = newStepLog()): Promise<StepLog> {
@@ -109,6 +111,14 @@ export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, 
   }
   // current_state <= PCI_D3hot: every state PMCSR can report; a function reading all-ones is in
   // D3cold or gone (current_state PCI_D3cold/PCI_UNKNOWN) and is left alone.
+  // A function without a PM capability gets current_state = D0 only from pci_power_up
+  // (pci_enable_device) or, v6.19+, from pci_pm_init's power-up; otherwise it keeps
+  // pci_setup_device's PCI_UNKNOWN, which is above D3hot. Observed: megasas-gen2 (no PM, no
+  // driver, bus master set by SeaBIOS) keeps bus master across 6.1 and 6.12 kexecs, not 7.x's.
+  if (!d.pmCap && !(opts.enabled ?? opts.driver !== 'none') && !KEXEC_VERSION_DATA[opts.from].pmInitPowersUp) {
+    d.w.note('pci_device_shutdown', 'current_state is PCI_UNKNOWN (no PM capability, never enabled): bus master not touched');
+    return log;
+  }
   const pmcsr = d.pmCap ? await d.w.read(d.pmCap + PCI_PM_CTRL, 2) : 0;
   if (pmcsr === 0xffff) {
     d.w.note('pci_device_shutdown', 'function not accessible: bus master not touched');

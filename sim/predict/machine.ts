@@ -51,17 +51,28 @@ function driverOf(map: ReadonlyMap<string, string | null> | undefined, d: DumpDe
   return map?.has(key) ? map.get(key)! : builtinDriver(d.bytes, k);
 }
 
+/**
+ * A virtio class driver named as the driver (virtio_net, virtio_blk, ...) means virtio-pci with
+ * that class driver above it; `virtio-pci` alone (the built-in default: class drivers are modules
+ * in the cloud kernels) means the transport without one.
+ */
+function pciDriver(name: string | null): { driver: string | null; virtioClass: boolean } {
+  if (name !== null && /^virtio_/.test(name) && name !== 'virtio_pci') return { driver: 'virtio-pci', virtioClass: true };
+  return { driver: name === 'virtio_pci' ? 'virtio-pci' : name, virtioClass: false };
+}
+
 export async function predictMachine(devices: readonly DumpDevice[], o: MachinePredictOptions): Promise<FunctionPrediction[]> {
   const topology = new Topology(devices);
-  const driversB = new Map(devices.map((d) => [formatBdf(d.bdf), driverOf(o.driverB, d, o.to)]));
-  const below = (d: DumpDevice): boolean => topology.place(d.bdf).children.some((c) => driversB.get(formatBdf(c.bdf)) !== null || below(c.dump));
+  const driversB = new Map(devices.map((d) => [formatBdf(d.bdf), pciDriver(driverOf(o.driverB, d, o.to))]));
+  const below = (d: DumpDevice): boolean => topology.place(d.bdf).children.some((c) => driversB.get(formatBdf(c.bdf))?.driver != null || below(c.dump));
   const out: FunctionPrediction[] = [];
   for (const d of devices) {
     const m = modelFunction(d);
-    const driverA = driverOf(o.driverA, d, o.from);
-    const driverB = driversB.get(formatBdf(d.bdf)) ?? null;
+    const driverA = pciDriver(driverOf(o.driverA, d, o.from)).driver;
+    const b = driversB.get(formatBdf(d.bdf))!;
+    const driverB = b.driver;
     const preserved = (o.preserve ?? []).some((p) => sameBdf(p, d.bdf));
-    const pred = await predictAfterKexec(m, { from: o.from, to: o.to, driverA, driverB, preserved, enabledBelow: topology.place(d.bdf).node.isBridge && below(d) });
+    const pred = await predictAfterKexec(m, { from: o.from, to: o.to, driverA, driverB, preserved, enabledBelow: topology.place(d.bdf).node.isBridge && below(d), virtioClassDriverB: b.virtioClass });
     const registers: RegisterPrediction[] = [];
     for (const reg of m.fn.space.layout.registers) {
       const before = readLE(d.bytes, reg.offset, reg.width);

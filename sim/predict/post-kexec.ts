@@ -62,6 +62,12 @@ export interface PostKexecOptions {
   readonly preserved?: boolean;
   /** A driver in kernel B enables a device below this bridge (pci_enable_bridge runs on it). */
   readonly enabledBelow?: boolean;
+  /**
+   * virtio-pci in kernel B with a virtio class driver bound (virtio_net, virtio_blk, ...): only the
+   * class driver's find_vqs allocates interrupt vectors (vp_find_vqs); virtio_pci_probe alone
+   * enables the device and sets bus master. Default true.
+   */
+  readonly virtioClassDriverB?: boolean;
 }
 
 export interface KexecPrediction {
@@ -77,11 +83,12 @@ export interface KexecPrediction {
 const configWrites = (log: StepLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.step}`, offset: w.offset, width: w.width }));
 
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), from: o.from, to: o.to });
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to });
   const writes = configWrites(log);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
-    const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other' });
+    const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
+    const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
     writes.push(...configWrites(probe.log, `${o.driverB}:`));
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
