@@ -7,13 +7,14 @@
  * with what the kernels did. Every capture is saved (lspci -xxxx + JSON) so a disagreement can be
  * replayed without QEMU (test/kexec/fidelity-replay.test.ts does that for the committed ones).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLE } from '../devices/bytes.js';
-import { parseBdf } from '../devices/dump/bdf.js';
-import { formatLspci } from '../devices/dump/lspci.js';
+import { formatBdf as fmtBdf, parseBdf } from '../devices/dump/bdf.js';
+import { formatLspci, parseLspci } from '../devices/dump/lspci.js';
 import type { DumpDevice } from '../devices/dump/types.js';
 import { LusimError } from '../devices/errors.js';
+import type { KernelProfileId } from '../sim/linux/profile.js';
 import { unpredictableClass, type UnpredictableClass } from '../sim/predict/unpredictable.js';
 import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
 import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
@@ -22,7 +23,7 @@ import { Topology } from '../sim/topology.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
-import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
+import { captureAll, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec } from './real-model.js';
 import { Phases, resolveKernels, startGuest } from './real-session.js';
 
@@ -80,14 +81,14 @@ export interface FidelityReport {
   readonly totalMs: number;
 }
 
-function dumpsOf(c: Capture): DumpDevice[] {
+function dumpsOf(c: { readonly functions: readonly FunctionCapture[] }): DumpDevice[] {
   return c.functions.map((f) => ({ bdf: parseBdf(f.bdf), bytes: f.config }));
 }
 
-function resetPoints(kernel: string, profile: string, cap: Capture, devs: readonly PciDeviceInfo[]): ResetMethodPoint[] {
-  const topology = new Topology(dumpsOf(cap));
+function resetPoints(kernel: string, profile: string, fns: readonly FunctionCapture[], devs: readonly PciDeviceInfo[]): ResetMethodPoint[] {
+  const topology = new Topology(dumpsOf({ functions: fns }));
   const k = resetKernelProfile(profile);
-  return cap.functions.map((f) => {
+  return fns.map((f) => {
     const info = devs.find((d) => d.bdf === `0000:${f.bdf}`);
     const predicted = predictResetMethods(probeDeviceFromDump(topology, parseBdf(f.bdf)), k).resetMethods;
     const real = info?.resetMethods ?? [];
@@ -95,11 +96,68 @@ function resetPoints(kernel: string, profile: string, cap: Capture, devs: readon
   });
 }
 
-function save(dir: string | undefined, name: string, cap: Capture, devs: readonly PciDeviceInfo[]): void {
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.lspci`), formatLspci(dumpsOf(cap)));
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ functions: cap.functions.map((f) => ({ id: f.id, bdf: f.bdf, parent: f.parent ?? null, isBridge: f.isBridge, skipped: f.skipped })), devices: devs }, null, 2)}\n`);
+/**
+ * The truth of one pair as captured, and everything the comparison needs: saved as
+ * `<from>-to-<to>.json` beside the two lspci -xxxx dumps, so compareTruth replays it without QEMU.
+ */
+export interface PairTruth {
+  readonly format: 'lusim-fidelity-truth';
+  readonly version: 1;
+  readonly topology: string;
+  /** qdev id -> QEMU device. */
+  readonly qemuDevices: Record<string, string>;
+  readonly kernels: readonly { readonly series: string; readonly release: string; readonly profile: KernelProfileId }[];
+  readonly functions: readonly { readonly id: string; readonly bdf: string; readonly parent: string | null; readonly isBridge: boolean; readonly skipped: readonly number[] }[];
+  /** Agent DEVICES (driver, reset_method) in kernel A and in kernel B. */
+  readonly devices: readonly (readonly PciDeviceInfo[])[];
+  /** Per qdev id: kernel B's module plan binds a virtio class driver. */
+  readonly virtioClassDriverB: Record<string, boolean>;
+}
+
+/** The captures of a truth file's two dumps (A after boot, B after the kexec). */
+export function truthCaptures(t: PairTruth, dumps: readonly (readonly DumpDevice[])[]): FunctionCapture[][] {
+  return dumps.map((ds) => t.functions.map((f) => {
+    const d = ds.find((x) => fmtBdf(x.bdf) === f.bdf);
+    if (!d) throw new LusimError('bad-truth', `truth capture has no function ${f.bdf} (${f.id}); the dump and its JSON do not belong together.`, { bdf: f.bdf });
+    return { id: f.id, bdf: f.bdf, vendor: readLE(d.bytes, 0, 2), device: readLE(d.bytes, 2, 2), isBridge: f.isBridge, ...(f.parent ? { parent: f.parent } : {}), config: d.bytes, skipped: f.skipped };
+  }));
+}
+
+/** The model against one pair's truth: reset_method in both kernels, registers after the kexec. */
+export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[]): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+  const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
+  const [devA, devB] = t.devices as [readonly PciDeviceInfo[], readonly PciDeviceInfo[]];
+  const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
+  const afterKexec: RegisterPoint[] = [];
+  for (const a of capA) {
+    const b = capB.find((x) => x.id === a.id);
+    if (!b) continue;
+    const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true });
+    const fn = modelFromCapture(a).fn;
+    // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
+    const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
+    for (const d of [...diffRegisters(fn, a.config, a.config, b.config, a.skipped), ...diffRegisters(fn, a.config, a.config, pred.config, a.skipped)]) changed.set(d.offset, d);
+    for (const d of changed.values()) {
+      const p = readLE(pred.config, d.offset, d.width);
+      const r = readLE(b.config, d.offset, d.width);
+      const cls = unpredictableClass(d.register, b.config, d.offset);
+      const outcome = p === r ? 'agree' : cls ?? 'disagree';
+      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.writes.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
+    }
+  }
+  return {
+    resetMethods: [...resetPoints(ka.release, ka.profile, capA, devA), ...resetPoints(kb.release, kb.profile, capB, devB)],
+    afterKexec: afterKexec.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset)),
+  };
+}
+
+/** Replay a saved pair: `<dir>/<from>-to-<to>.json` with its two dumps. */
+export async function replayTruth(dir: string, from: string, to: string): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+  const t = JSON.parse(readFileSync(join(dir, `${from}-to-${to}.json`), 'utf8')) as PairTruth;
+  const dumps = [`${from}-boot-before-${to}`, `${from}-to-${to}-kexec`].map((n) => parseLspci(readFileSync(join(dir, `${n}.lspci`), 'utf8')));
+  const [capA, capB] = truthCaptures(t, dumps);
+  return compareTruth(t, capA!, capB!);
 }
 
 export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void }): Promise<PairResult> {
@@ -114,38 +172,27 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
-      const dir = o.out ? join(o.out, t.name) : undefined;
-      save(dir, `${from}-boot`, capA, devA);
       await s.kexecNext();
       const devB = await s.guard(s.agent.devices());
       const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
-      save(dir, `${from}-to-${to}-kexec`, capB, devB);
-      const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
-      const qdev = new Map(t.topology.devices.map((d) => [d.id, d.driver]));
-      const afterKexec: RegisterPoint[] = [];
-      for (const a of capA.functions) {
-        const b = capB.functions.find((x) => x.id === a.id);
-        if (!b) continue;
-        const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => drv(devB, bdf));
-        // The virtio class driver is a module in every cloud kernel: bound when the plan loads one.
-        const virtioClassDriverB = s.plans[1]?.devices.find((d) => d.id === a.id)?.modules.some((m) => m !== 'virtio_pci') ?? true;
-        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB });
-        const fn = modelFromCapture(a).fn;
-        // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
-        const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
-        for (const d of [...diffRegisters(fn, a.config, a.config, b.config, a.skipped), ...diffRegisters(fn, a.config, a.config, pred.config, a.skipped)]) changed.set(d.offset, d);
-        for (const d of changed.values()) {
-          const p = readLE(pred.config, d.offset, d.width);
-          const r = readLE(b.config, d.offset, d.width);
-          const cls = unpredictableClass(d.register, b.config, d.offset);
-          const outcome = p === r ? 'agree' : cls ?? 'disagree';
-          afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: qdev.get(a.id) ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.writes.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
-        }
+      const truth: PairTruth = {
+        format: 'lusim-fidelity-truth', version: 1, topology: t.name,
+        qemuDevices: Object.fromEntries(t.topology.devices.map((d) => [d.id, d.driver])),
+        kernels: [{ series: from, release: ka!.release, profile: ka!.profile }, { series: to, release: kb!.release, profile: kb!.profile }],
+        functions: capA.functions.map((f) => ({ id: f.id, bdf: f.bdf, parent: f.parent ?? null, isBridge: f.isBridge, skipped: f.skipped })),
+        devices: [devA, devB],
+        // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
+        virtioClassDriverB: Object.fromEntries(t.topology.devices.map((d) => [d.id, s.plans[1]?.devices.find((p) => p.id === d.id)?.modules.some((m) => m !== 'virtio_pci') ?? true])),
+      };
+      if (o.out) {
+        const dir = join(o.out, t.name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${from}-boot-before-${to}.lspci`), formatLspci(dumpsOf(capA)));
+        writeFileSync(join(dir, `${from}-to-${to}-kexec.lspci`), formatLspci(dumpsOf(capB)));
+        writeFileSync(join(dir, `${from}-to-${to}.json`), `${JSON.stringify(truth, null, 2)}\n`);
       }
       return {
-        ...base, releases,
-        resetMethods: [...resetPoints(ka!.release, ka!.profile, capA, devA), ...resetPoints(kb!.release, kb!.profile, capB, devB)],
-        afterKexec: afterKexec.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset)),
+        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
         drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
       };
     } finally {
