@@ -203,6 +203,8 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
  */
 export async function pciEnableBridge(fn: FunctionAccess, log: StepLog = newStepLog()): Promise<StepLog> {
   const d = await kexecDev(new StepWriter(fn, log));
-  await d.w.clearAndSet('pci_enable_bridge', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
+  // if (!dev->is_busmaster) pci_set_master(dev): nothing is written when bus master is on.
+  const cmd = await d.w.read(PCI_COMMAND, 2);
+  if ((cmd & PCI_COMMAND_MASTER) === 0) await d.w.write('pci_enable_bridge', PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
   return log;
 }
