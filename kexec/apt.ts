@@ -35,6 +35,8 @@ export const PRIVATE_SOURCES = {
   sid: [`deb [signed-by=${KEYRING}] http://deb.debian.org/debian sid main`],
   /** Source packages (apt-get source): the system has no deb-src line. */
   'bookworm-src': [`deb-src [signed-by=${KEYRING}] http://deb.debian.org/debian bookworm main`],
+  // Debian's 7.3 kernels (7.3.4-1~bpo13+1) are in trixie-backports, not in sid (which has 7.2.13).
+  'trixie-backports': [`deb [signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
 } as const;
 
 export type PrivateSuite = keyof typeof PRIVATE_SOURCES;

@@ -24,8 +24,8 @@ export type KernelErrorCode =
 
 export class KernelError extends LusimError<KernelErrorCode> {}
 
-/** Debian kernel series lusim runs: bookworm's 6.1 and 6.12 cloud kernels, sid's newest 7.x. */
-export type KernelSeries = '6.1' | '6.12' | '7';
+/** Debian kernel series lusim runs: bookworm's 6.1 and 6.12 cloud kernels, sid's newest 7.x, trixie-backports' 7.3. */
+export type KernelSeries = '6.1' | '6.12' | '7' | '7.3';
 
 /** Kernel profile ids of the model (design.md: Debian kernels map to profiles). */
 export type KernelProfileId = '6.1.y' | '6.12' | '6.12.y' | '7.1' | '7.2' | '7.3';
@@ -52,13 +52,31 @@ export interface KernelImage {
 type Manifest = Omit<KernelImage, 'dir' | 'vmlinuz' | 'config' | 'modulesDir'> & { vmlinuz: string; config: string; modulesDir: string; format: 1 };
 
 interface SeriesDef {
-  readonly suite: 'bookworm' | 'sid';
+  readonly suite: 'bookworm' | 'sid' | 'trixie-backports';
   /** Regex for `apt-cache search --names-only`, and the same as a RegExp capturing the release and its sort key. */
   readonly search: string;
   readonly match: RegExp;
   readonly packages: (release: string) => string[];
   readonly files: (release: string) => { vmlinuz: string; config: string; modulesDir: string };
 }
+
+// From 7.x Debian splits the image package: vmlinuz in linux-binary(-unsigned), config in
+// linux-base, modules in linux-modules; everything under /usr/lib/modules/<release>.
+const SID_7: SeriesDef = {
+  suite: 'sid',
+  search: '^linux-binary-unsigned-7\\.[0-9]+\\.[0-9]+\\+deb[0-9]+-cloud-amd64$',
+  match: /^linux-binary-unsigned-(7\.(\d+)\.(\d+)\+deb\d+-cloud-amd64)$/,
+  packages: (r) => [`linux-binary-unsigned-${r}`, `linux-base-${r}`, `linux-modules-${r}`],
+  files: (r) => ({ vmlinuz: `usr/lib/modules/${r}/vmlinuz.unsigned`, config: `usr/lib/modules/${r}/config`, modulesDir: `usr/lib/modules/${r}` }),
+};
+
+/** Same package layout as sid's 7.x. */
+const TRIXIE_BACKPORTS_7_3: SeriesDef = {
+  ...SID_7,
+  suite: 'trixie-backports',
+  search: '^linux-binary-unsigned-7\\.3\\.[0-9]+\\+deb[0-9]+-cloud-amd64$',
+  match: /^linux-binary-unsigned-(7\.3\.(\d+)\+deb\d+-cloud-amd64)$/,
+};
 
 const SERIES: Record<KernelSeries, SeriesDef> = {
   '6.1': {
@@ -75,26 +93,20 @@ const SERIES: Record<KernelSeries, SeriesDef> = {
     packages: (r) => [`linux-image-${r}-unsigned`],
     files: (r) => ({ vmlinuz: `boot/vmlinuz-${r}`, config: `boot/config-${r}`, modulesDir: `lib/modules/${r}` }),
   },
-  // From 7.x Debian splits the image package: vmlinuz in linux-binary(-unsigned), config in
-  // linux-base, modules in linux-modules; everything under /usr/lib/modules/<release>.
-  '7': {
-    suite: 'sid',
-    search: '^linux-binary-unsigned-7\\.[0-9]+\\.[0-9]+\\+deb[0-9]+-cloud-amd64$',
-    match: /^linux-binary-unsigned-(7\.(\d+)\.(\d+)\+deb\d+-cloud-amd64)$/,
-    packages: (r) => [`linux-binary-unsigned-${r}`, `linux-base-${r}`, `linux-modules-${r}`],
-    files: (r) => ({ vmlinuz: `usr/lib/modules/${r}/vmlinuz.unsigned`, config: `usr/lib/modules/${r}/config`, modulesDir: `usr/lib/modules/${r}` }),
-  },
+  '7': SID_7,
+  '7.3': TRIXIE_BACKPORTS_7_3,
 };
 
-export const ALL_SERIES: readonly KernelSeries[] = ['6.1', '6.12', '7'];
+export const ALL_SERIES: readonly KernelSeries[] = ['6.1', '6.12', '7', '7.3'];
 
-/** Accepts a series (`6.1`, `6.12`, `7`, `7.x`, `7.2`) or a profile id (`6.1.y`, `6.12.y`, `7.1`). */
+/** Accepts a series (`6.1`, `6.12`, `7`, `7.x`, `7.2`, `7.3`) or a profile id (`6.1.y`, `6.12.y`, `7.1`, `7.2`, `7.3`). */
 export function parseSeries(spec: string): KernelSeries {
   const s = spec.trim();
   if (s === '6.1' || s === '6.1.y') return '6.1';
   if (s === '6.12' || s === '6.12.y') return '6.12';
+  if (s === '7.3') return '7.3';
   if (/^7(\.(x|y|\d+))?$/.test(s)) return '7';
-  throw new KernelError('unknown-series', `Unknown kernel "${spec}": use 6.1, 6.12 or 7.x (or a profile id: 6.1.y, 6.12.y, 7.1).`, { spec });
+  throw new KernelError('unknown-series', `Unknown kernel "${spec}": use 6.1, 6.12, 7.x (sid) or 7.3 (trixie-backports), or a profile id: 6.1.y, 6.12.y, 7.1, 7.2, 7.3.`, { spec });
 }
 
 /**
@@ -105,7 +117,7 @@ export function parseSeries(spec: string): KernelSeries {
  */
 export function profileFor(series: KernelSeries, upstream: string): KernelProfileId {
   if (series === '6.1') return '6.1.y';
-  if (series === '7') {
+  if (series === '7' || series === '7.3') {
     const minor = Number(upstream.split('.')[1] ?? '1');
     return minor >= 3 ? '7.3' : minor === 2 ? '7.2' : '7.1';
   }

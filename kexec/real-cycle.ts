@@ -20,6 +20,7 @@
  * The run never throws: a failure ends it with `error` set and every result gathered so far kept
  * (captures, fidelity, handover), and QEMU is always gone when it returns.
  */
+import { readFileSync } from 'node:fs';
 import type { PciFunction } from '../devices/device.js';
 import { LusimError } from '../devices/errors.js';
 import { loadCarried, serializeSaved, type SaveFormat } from '../sim/cycle/carry.js';
@@ -30,7 +31,8 @@ import type { FieldOutcome, Verdict } from '../sim/cycle/verdict.js';
 import { allocateSaveBuffers } from '../sim/linux/alloc.js';
 import { newPciDev } from '../sim/linux/dev.js';
 import { pciSetupDevice } from '../sim/linux/find-cap.js';
-import type { KernelProfileId } from '../sim/linux/profile.js';
+import type { KernelProfile, KernelProfileId } from '../sim/linux/profile.js';
+import { applyKconfig, parseKconfig, type KconfigUse } from '../sim/linux/kconfig.js';
 import { kernelProfile } from '../sim/linux/profiles.js';
 import { pciRestoreState } from '../sim/linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
@@ -147,11 +149,24 @@ export interface FidelityResult {
   readonly notes: readonly string[];
 }
 
+export interface RealKernel {
+  readonly release: string;
+  readonly profile: KernelProfileId;
+  readonly kconfig: readonly KconfigUse[];
+}
+
+/** The kernel's own config-* from its Debian package, applied to its profile instead of Debian's assumed values. */
+function profileWithOwnConfig(k: KernelImage): { profile: KernelProfile; used: readonly KconfigUse[] } {
+  const applied = applyKconfig(parseKconfig(readFileSync(k.config, 'utf8')));
+  return { profile: kernelProfile(k.profile, applied.config), used: applied.used };
+}
+
 export interface RealCycleReport {
   ok: boolean;
   error?: { readonly code: string; readonly message: string; readonly phase: string };
   readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat; readonly saver: Saver; readonly drift: readonly string[] };
-  kernels?: { from: { release: string; profile: KernelProfileId }; to: { release: string; profile: KernelProfileId } };
+  /** Each kernel with the Kconfig options of its own config-* the model applied (sim/linux/kconfig.ts). */
+  kernels?: { from: RealKernel; to: RealKernel };
   readonly phases: { name: string; ms: number }[];
   totalMs: number;
   readonly captures: { a?: CaptureSummary; b?: CaptureSummary; beforeRestore?: CaptureSummary; final?: CaptureSummary };
@@ -289,9 +304,11 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   try {
     checkSaver(saver, o.format, o.drift ?? []);
     const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
-    const A = kernelProfile(ka!.profile);
-    const B = kernelProfile(kb!.profile);
-    report.kernels = { from: { release: ka!.release, profile: ka!.profile }, to: { release: kb!.release, profile: kb!.profile } };
+    const ownA = profileWithOwnConfig(ka!);
+    const ownB = profileWithOwnConfig(kb!);
+    const A = ownA.profile;
+    const B = ownB.profile;
+    report.kernels = { from: { release: ka!.release, profile: ka!.profile, kconfig: ownA.used }, to: { release: kb!.release, profile: kb!.profile, kconfig: ownB.used } };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
     session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
@@ -329,7 +346,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
         const ret = await pciSaveState(A, dev);
         const model = modelFromCapture(t).fn;
         const carried = serializeSaved(o.format, model, A, dev.saved);
-        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.tracer.log.filter((w) => w.space === 'config' && w.target === 'dev').map((w) => `${w.step}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.log.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
       }
       return out;
     });

@@ -104,6 +104,7 @@ export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
   out.push(`Real cycle: ${r.options.devices.join(', ')}${r.drivers ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
+  if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
   if (r.drivers) out.push(...renderDrivers(r.drivers));
   for (const [name, c] of Object.entries(r.captures)) {

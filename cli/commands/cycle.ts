@@ -15,12 +15,14 @@ import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
 import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from './cycle-qemu.js';
 import { CliError } from '../input.js';
-import { renderCycle, renderDriftExperiments, renderMatrix } from '../render/cycle-text.js';
+import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
+import { readKconfig } from '../kconfig-arg.js';
+import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
-  driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string;
+  driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string; kconfig?: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .option('--no-driver', 'no driver binds in kernel A (plain flow): firmware and enumeration only, as Debian cloud kernels leave e1000e')
     .option('--as-found', 'the dump already is the operational state (captured from a running system): nothing is configured before kernel A saves')
     .addOption(new Option('--handover <route>', 'memmap: a reserved range, no compatible strings (what the real run does with Debian kernels); luo: through LUO, refused when kernel B does not speak kernel A\'s KHO/LUO/handler strings').choices(['memmap', 'luo']).default('memmap'))
+    .option('--kconfig <file>', 'the kernels\' config (/boot/config-*, .config, /proc/config.gz): PCIEAER, PCIEASPM, PCIE_DPC, PCIE_PTM, PCIE_TPH, PCI_IOV, KEXEC_HANDOVER, LIVEUPDATE, PCI_LIVEUPDATE from it instead of Debian\'s')
     .option('--irqs-enabled', 'vfio-lu: userspace left the device\'s interrupts enabled at the kexec (freeze refuses)')
     .option('--freeze-d3hot', 'vfio-lu: the device is in D3hot at the kexec (freeze refuses)')
     .option('--json', 'machine-readable output');
@@ -66,27 +69,33 @@ export function register(program: Command): void {
       const makeParent = port && portProfile ? () => buildFunction(port.dump, portProfile) : undefined;
       const label = `${dev.label}${port ? ` below ${port.label}` : ''}`;
       const withParent = makeParent ? { makeParent } : {};
+      const kc = opts.kconfig ? readKconfig(opts.kconfig) : undefined;
+      const withKconfig = kc ? { kconfig: kc.config } : {};
+      const kconfigReport = kc ? { kconfig: { file: kc.file, used: kc.used } } : {};
       if (opts.matrix) {
         const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
         const tty = process.stderr.isTTY;
         const cells = await runMatrix(make, {
-          ...(kernels ? { kernels } : {}), handover: opts.handover as 'memmap' | 'luo', ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
+          ...(kernels ? { kernels } : {}), handover: opts.handover as 'memmap' | 'luo', ...withKconfig, ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
           onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
         });
         const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
-        if (opts.json) printJson({ device: label, profile: profile.name, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift } });
-        else process.stdout.write(`${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}`);
+        // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
+        const acsPort = resolveDevice('pcie-root-port', undefined);
+        const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
+        if (opts.json) printJson({ device: label, profile: profile.name, ...kconfigReport, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
+        else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
         return;
       }
       const result = await runCycle(make(), {
         from: opts.from, to: opts.to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
-        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo',
+        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo', ...withKconfig,
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
         ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
         ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
       });
-      if (opts.json) printJson({ device: label, ...result });
-      else process.stdout.write(renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true }));
+      if (opts.json) printJson({ device: label, ...kconfigReport, ...result });
+      else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);
     }));
 }

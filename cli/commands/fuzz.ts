@@ -11,11 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
-import { walkCapabilities } from '../../devices/walker.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { FLOWS, type Flow } from '../../sim/cycle/run.js';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
 import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
+import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
@@ -94,7 +94,7 @@ export function register(program: Command): void {
       seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),
       flows: list<Flow>(cmd, opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(cmd, opts.oracle, ORACLES, 'oracle'),
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
-      ...(seedDump ? { seedDump: seedDump[0], seedCapabilities: walkCapabilities(seedDump[0].bytes).capabilities.length } : {}),
+      ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
     };
     if (opts.plant !== undefined) {
       try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
@@ -154,13 +154,14 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
   const findings = run.findings.map((f) => {
     const file = corpus ? join(corpus, `${signatureId(f.signature)}.lspci`) : undefined;
     if (corpus && file) { mkdirSync(corpus, { recursive: true }); writeFileSync(file, formatLspci([f.dump])); }
-    return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, mutation: f.mutation, ...(file ? { dump: file, command: `lusim inspect ${file}` } : {}) };
+    const blob = f.blob ? { loader: f.blob.loader, bytes: Buffer.from(f.blob.bytes).toString('hex') } : undefined;
+    return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, ...(blob ? { blob } : { mutation: f.mutation }), ...(file && !blob ? { dump: file, command: `lusim inspect ${file}` } : {}) };
   });
   const failed = findings.length > 0;
   if (json) printJson({ seed: config.seed, campaign: 'malformed', cases: run.cases, seconds, failed, findings });
   else {
     process.stdout.write(`lusim fuzz (malformed): seed ${config.seed}, ${run.cases} broken layouts in ${seconds.toFixed(1)} s (${(run.cases / Math.max(seconds, 0.001)).toFixed(0)}/s): walker, model and loaders answered with typed errors ${failed ? `except in ${findings.length} cases` : 'only'}\n`);
-    for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify(f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
+    for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify('blob' in f ? f.blob : f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
   }
   process.exitCode = failed ? 1 : 0;
 }

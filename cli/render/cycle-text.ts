@@ -1,6 +1,8 @@
 /** Human-readable rendering of `lusim cycle` and `lusim cycle --matrix` (the --json forms are the data). */
 import pc from 'picocolors';
 import type { DriftOutcome } from '../../sim/cycle/experiments.js';
+import type { CrossLoad } from '../../sim/cycle/lu-pci-crossloads.js';
+import type { KconfigUse } from '../../sim/linux/kconfig.js';
 import type { MatrixCell } from '../../sim/cycle/matrix.js';
 import type { CycleResult } from '../../sim/cycle/run.js';
 import type { FieldOutcome, Verdict } from '../../sim/cycle/verdict.js';
@@ -27,7 +29,7 @@ export function renderCycle(r: CycleResult, label: string, opts: { all: boolean;
   out.push(`  kernel A ${o.from} -> kernel B ${o.to}${o.drift ? ` (drift: ${o.drift})` : ''}; flow ${o.flow}; format ${r.carried.format}${r.carried.bytes !== null ? ` (${r.carried.bytes} bytes)` : ''}; ${o.preserved ? 'device preserved' : 'device not preserved'}; driver in A: ${o.driver}${o.reset ? `; ${o.reset} reset during the kexec` : ''}`);
   out.push(`  reference: the ${r.reference === 'operational' ? 'operational state kernel A saved' : 'state kernel A\'s vfio open saved'}`);
   out.push(`  load: ${r.load.error ? pc.red(`REFUSED: ${r.load.error}`) : 'ok'}${r.resetWorks ? `; reset_works: A ${r.resetWorks.old}, B ${r.resetWorks.new}` : ''}`);
-  if (r.handover) out.push(`  handover through LUO: kernel A wrote ${r.handover.written.join(', ') || 'nothing'}; ${r.handover.ok ? pc.green('kernel B speaks them') : pc.red('kernel B refused them')}`);
+  if (r.handover) out.push(`  handover through LUO: kernel A wrote ${r.handover.written.join(', ') || 'nothing'}; ${r.handover.ok ? pc.green('kernel B speaks them') : r.handover.written.length ? pc.red('kernel B refused them') : pc.red('no handover')}`);
   if (r.freeze) {
     out.push(pc.bold('  freeze() in kernel A (VFIO series v5)'));
     const mark = { passed: pc.green('passed '), refused: pc.red('REFUSED'), skipped: pc.dim('skipped') } as const;
@@ -118,4 +120,21 @@ export function renderDriftExperiments(rows: readonly DriftOutcome[], from: stri
     out.push(`      ${pc.dim(corrupted[0].rule)}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+export function renderLuPciCrossLoads(rows: readonly CrossLoad[], device: string): string {
+  const out: string[] = [pc.bold(`PCI Live Update series (lu-pci: ACS Control saved, a new blob entry) and other kernels' blobs (${device}, plain/linux-blob):`)];
+  for (const r of rows) {
+    const head = `  ${`${r.from} -> ${r.to}`.padEnd(18)}`;
+    if (r.loadError) { out.push(`${head} ${pc.red('REFUSED')} ${pc.dim(r.loadError)}`); continue; }
+    out.push(`${head} ${pc.green('loads')}${r.notBack.length ? `; not back: ${r.notBack.join(', ')}` : ''}`);
+    for (const n of r.bufferNotes) out.push(`      ${pc.dim(n)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderKconfig(k: { readonly file: string; readonly used: readonly KconfigUse[] }): string {
+  const out = [pc.bold(`Kconfig from ${k.file} (both kernels; options used):`)];
+  for (const u of k.used) out.push(`  ${u.option.padEnd(28)} ${u.value.padEnd(6)} ${pc.dim(u.effect)}`);
+  return `${out.join('\n')}\n\n`;
 }

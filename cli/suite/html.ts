@@ -18,7 +18,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const hex = (n: number, w = 3) => `0x${n.toString(16).padStart(w, '0')}`;
 
 const COLOURS: Readonly<Record<string, string>> = {
-  corrupted: '#d7263d', refused: '#8e44ad', stale: '#f39c12', lost: '#e67e22', restored: '#2e86de', expected: '#27ae60', unchanged: '#d5d8dc', none: '#f4f6f7',
+  corrupted: '#d7263d', refused: '#8e44ad', stale: '#f39c12', lost: '#e67e22', unknown: '#7f8c8d', restored: '#2e86de', expected: '#27ae60', unchanged: '#d5d8dc', none: '#f4f6f7',
 };
 
 const STYLE = `

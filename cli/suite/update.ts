@@ -22,8 +22,8 @@ export function updateSuiteFiles(tests: readonly PlannedTest[], results: readonl
       const failing = new Set(runs.flatMap(({ r }) => r.checks.filter((k) => !k.pass).map((k) => k.key)));
       const expect = doc.getIn(['cases', ci, 'expect'], true) as YAMLMap;
       for (const key of failing) {
-        const path = key.startsWith('fields.') ? ['fields', key.slice('fields.'.length)] : [key];
-        const values = runs.map(({ t, r }) => ({ t, r, value: updatedValue(key, t.expect[key as keyof typeof t.expect] ?? (t.expect.fields ? t.expect.fields[path[1]!] : undefined), r.observed), fails: r.checks.some((k) => k.key === key && !k.pass) }));
+        const path = mapKey(key);
+        const values = runs.map(({ t, r }) => ({ t, r, value: updatedValue(key, t.expect[key as keyof typeof t.expect], r.observed), fails: r.checks.some((k) => k.key === key && !k.pass) }));
         const inOn = (t: PlannedTest) => onLabel(text, expect, t, c.on);
         const allSame = values.every((v) => v.fails && !inOn(v.t) && JSON.stringify(v.value) === JSON.stringify(values[0].value));
         if (allSame && values[0].value !== undefined) {
@@ -46,6 +46,12 @@ export function updateSuiteFiles(tests: readonly PlannedTest[], results: readonl
     }
   }
   return out;
+}
+
+/** A check's key as a path in expect: fields.NAME and freeze_gates.GATE are entries of a map. */
+function mapKey(key: string): string[] {
+  for (const map of ['fields', 'freeze_gates']) if (key.startsWith(`${map}.`)) return [map, key.slice(map.length + 1)];
+  return [key];
 }
 
 /** The on: key a test reads (its kernel, or A->B for a cycle), when the file has one. */

@@ -6,15 +6,15 @@
 import type { FunctionAccess } from '../../devices/access.js';
 import { kexecDev } from '../kexec-sim/dev.js';
 import { msixCapabilityInit, type MsiVector } from '../kexec-sim/irq.js';
-import { StepWriter, newStepLog, type StepLog } from '../kexec-sim/writer.js';
+import { stepClearAndSet, stepRead } from '../write-log/steps.js';
+import { WriteLog } from '../write-log/write-log.js';
 import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../devices/pci-regs.js';
 
-export async function guestConfigure(fn: FunctionAccess, vectors = 3): Promise<{ log: StepLog; vectors: MsiVector[] }> {
-  const log = newStepLog();
-  const d = await kexecDev(new StepWriter(fn, log));
-  await d.w.clearAndSet('guest: pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'the guest driver does DMA');
+export async function guestConfigure(fn: FunctionAccess, vectors = 3, log = new WriteLog()): Promise<{ log: WriteLog; vectors: MsiVector[] }> {
+  const d = await kexecDev(fn, log);
+  await stepClearAndSet(d, 'guest: pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'the guest driver does DMA');
   if (!d.msixCap || !fn.bars) return { log, vectors: [] };
-  const size = ((await d.w.read(d.msixCap + 2, 2)) & 0x7ff) + 1;
+  const size = ((await stepRead(d, d.msixCap + 2, 2)) & 0x7ff) + 1;
   const vs: MsiVector[] = Array.from({ length: Math.min(size, vectors) }, (_, i) => ({ index: i, addressLo: 0xfee00000, addressHi: 0, data: 0x30 + i }));
   await msixCapabilityInit(d, vs);
   return { log, vectors: vs };

@@ -7,6 +7,7 @@ import { KERNEL_PROFILE_IDS } from '../linux/profiles.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
 import { FLOWS, runCycle, type CycleOptions, type CycleResult, type Flow } from './run.js';
 import type { FieldOutcome, Verdict } from './verdict.js';
+import type { KernelConfig } from '../linux/profile.js';
 
 export interface MatrixCell {
   readonly from: string;
@@ -26,6 +27,7 @@ export interface MatrixOptions {
   readonly formats?: readonly SaveFormat[];
   readonly drift?: string;
   readonly handover?: 'memmap' | 'luo';
+  readonly kconfig?: Partial<KernelConfig>;
   readonly barSizes?: readonly (number | undefined)[];
   /** Builds the upstream port for each cycle (a fresh one, as the device); undefined: the device alone. */
   readonly makeParent?: () => PciFunction;
@@ -59,7 +61,7 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
   for (const job of jobs) {
     const o: CycleOptions = {
       from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
-      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.handover ? { handover: opts.handover } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
+      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.handover ? { handover: opts.handover } : {}), ...(opts.kconfig ? { kconfig: opts.kconfig } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
       ...(opts.makeParent ? { parent: opts.makeParent() } : {}),
     };
     cells.push(cellOf(await runCycle(makeFunction(), o), job.format));

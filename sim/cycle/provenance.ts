@@ -7,7 +7,7 @@
  */
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
-import type { WriteLogEntry } from '../linux/write-log.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
 import { bufferSlots, type PlacedSlot } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
 import type { PciSavedDevState } from '../saved-state.js';
@@ -87,10 +87,10 @@ export function attributeRestoreWrites(
   target: 'dev' | 'parent' = 'dev',
 ): ConfigWrite[] {
   const rt = hasRtctl(fn);
-  return log.filter((w) => w.space === 'config' && w.target === target).map((w): ConfigWrite => {
-    const base: ConfigWrite = { step: w.step, offset: w.offset, width: w.width };
-    if (w.step === 'pci_restore_config_space') return { ...base, origin: { kind: 'config-dword', dword: w.offset >> 2, source: configCarried ? 'carried' : 'own-save' } };
-    const key = BUFFER_STEPS[w.step];
+  return log.filter((w) => w.space === 'config' && w.device === target).map((w): ConfigWrite => {
+    const base: ConfigWrite = { step: w.fn, offset: w.offset, width: w.width };
+    if (w.fn === 'pci_restore_config_space') return { ...base, origin: { kind: 'config-dword', dword: w.offset >> 2, source: configCarried ? 'carried' : 'own-save' } };
+    const key = BUFFER_STEPS[w.fn];
     if (!key) return base;
     const [ext, nr] = key.split(':');
     const extended = ext === 'true';

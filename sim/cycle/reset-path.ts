@@ -18,7 +18,7 @@ import { pciFindCapability } from '../linux/find-cap.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciSaveState } from '../linux/save.js';
 import type { KernelProfile } from '../linux/profile.js';
-import type { WriteLog } from '../linux/write-log.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
 import {
   PCI_CAP_ID_PM, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
 } from '../../devices/pci-regs.js';
@@ -43,12 +43,12 @@ export interface ResetRun {
   /** The reset's field-by-field report (devices/reset.ts), when a method ran. */
   readonly report?: ResetReport;
   readonly notes: string[];
-  readonly log: WriteLog;
+  readonly log: readonly WriteLogEntry[];
 }
 
 /** pci_dev_save_and_disable (without the D0 transition when already in D0). */
 export async function pciDevSaveAndDisable(profile: KernelProfile, dev: PciDev): Promise<void> {
-  await dev.tracer.run('pci_dev_save_and_disable', async () => {
+  await dev.log.run('pci_dev_save_and_disable', async () => {
     const pm = await pciFindCapability(dev, PCI_CAP_ID_PM);
     if (pm) {
       const pmcsr = await dev.access.config.readw(pm + PCI_PM_CTRL);
@@ -70,7 +70,7 @@ export function resetLocked(fn: PciFunction, method: ResetMethodName | null, not
 /** pci_try_reset_function: save_and_disable, reset, restore; returns the method used (null: -ENOTTY). */
 export async function pciTryResetFunction(profile: KernelProfile, dev: PciDev, fn: PciFunction): Promise<ResetRun> {
   const notes: string[] = [];
-  const from = dev.tracer.log.length;
+  const from = dev.log.writes.length;
   const prediction = predictFor(fn, profile.id);
   const method = prediction.resetFunctionMethod;
   if (!method) {
@@ -79,6 +79,6 @@ export async function pciTryResetFunction(profile: KernelProfile, dev: PciDev, f
   }
   await pciDevSaveAndDisable(profile, dev);
   const report = resetLocked(fn, method, notes);
-  await dev.tracer.run('pci_dev_restore', () => pciRestoreState(profile, dev));
-  return { method, ...(report ? { report } : {}), notes, log: dev.tracer.log.slice(from) };
+  await dev.log.run('pci_dev_restore', () => pciRestoreState(profile, dev));
+  return { method, ...(report ? { report } : {}), notes, log: dev.log.writes.slice(from) };
 }

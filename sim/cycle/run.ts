@@ -24,7 +24,7 @@
  * Secondary Bus Reset resets the device (devices/reset-hooks.ts connectSecondaryBus), and its
  * fields are judged with the device's. Without it the device is modelled alone.
  */
-import type { FunctionAccess } from '../../devices/access.js';
+import type { FunctionAccess, Width } from '../../devices/access.js';
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
@@ -38,12 +38,12 @@ import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
 import { pciIovInit } from '../linux/iov.js';
 import { kernelProfile } from '../linux/profiles.js';
-import type { KernelProfile } from '../linux/profile.js';
+import type { KernelConfig, KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
-import type { WriteLog } from '../linux/write-log.js';
-import { driverConfigure, kernelEnumerate, kernelShutdown, type ShutdownDriver, type StepLog } from '../kexec-sim/index.js';
-import { newStepLog } from '../kexec-sim/writer.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
+import { WriteLog } from '../write-log/write-log.js';
+import { driverConfigure, kernelEnumerate, kernelShutdown, type ShutdownDriver } from '../kexec-sim/index.js';
 import { pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { loadCarried, serializeSaved, type Carried, type SaveFormat } from './carry.js';
 import { classifyCycle, countVerdicts, locatedRegisters, type ConfigWrite, type LocatedRegister } from './classify.js';
@@ -96,18 +96,29 @@ export interface CycleOptions {
    * vfio-lu), refused as kernel B refuses strings it does not speak (sim/linux/handover-abi.ts).
    */
   readonly handover?: 'memmap' | 'luo';
+  /** Kconfig of both kernels (sim/linux/kconfig.ts applyKconfig), replacing Debian's. */
+  readonly kconfig?: Partial<KernelConfig>;
   /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
   readonly freeze?: FreezeConditions;
 }
 
+/**
+ * One write of the cycle, in order. Phases: 'enumerate A' (the port's firmware and enumeration,
+ * the device's pci_device_add), 'operate' (firmware, kernel A's enumeration and driver or VFIO
+ * and its guest), 'save A', 'kexec' (kernel A's shutdown and a reset during the kexec),
+ * 'enumerate B' (kernel B's enumeration), 'restore B'. sim/cycle/write-phases.ts groups them into
+ * the phases a real run can tell apart.
+ */
 export interface TimelineEntry {
   readonly phase: 'enumerate A' | 'operate' | 'save A' | 'kexec' | 'enumerate B' | 'restore B';
   readonly target: CycleFunction;
   readonly step: string;
   readonly offset: number;
-  readonly width: number;
+  readonly width: Width;
   readonly value: number;
   readonly space: 'config' | 'bar';
+  /** BAR index of a space === 'bar' write. */
+  readonly bar?: number;
 }
 
 export interface CycleResult {
@@ -143,12 +154,8 @@ export function defaultDriver(fn: PciFunction): ShutdownDriver {
 
 const bdfOf = (fn: PciFunction) => formatBdf(fn.bdf);
 
-function stepWrites(log: StepLog): ConfigWrite[] {
-  return log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
-}
-
-function traceWrites(log: WriteLog, target: CycleFunction = 'dev'): ConfigWrite[] {
-  return log.filter((w) => w.space === 'config' && w.target === target).map((w) => ({ step: w.step, offset: w.offset, width: w.width }));
+function configWrites(log: readonly WriteLogEntry[], target: CycleFunction = 'dev'): ConfigWrite[] {
+  return log.filter((w) => w.space === 'config' && w.device === target).map((w) => ({ step: w.fn, offset: w.offset, width: w.width }));
 }
 
 function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunction): void {
@@ -162,9 +169,9 @@ function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunc
 }
 
 export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<CycleResult> {
-  const A = kernelProfile(opts.from);
+  const A = kernelProfile(opts.from, opts.kconfig);
   const drifts = opts.drift ? parseDrift(opts.drift) : [];
-  const B: KernelProfile = applyDrift(kernelProfile(opts.to), drifts);
+  const B: KernelProfile = applyDrift(kernelProfile(opts.to, opts.kconfig), drifts);
   const flow = opts.flow;
   const preserved = opts.preserved ?? flow !== 'vfio';
   // A preserved device's driver hands it over instead of shutting it down (LUO freeze); only a
@@ -177,13 +184,13 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   const partial = fn.walk.findings.filter((f) => f.code === 'partial-capture' || f.code === 'missing-bytes' || f.code === 'not-captured');
   if (partial.length > 0) notes.push(`${partial.map((f) => f.message).join('; ')}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
   const timeline: TimelineEntry[] = [];
-  const trace = (phase: TimelineEntry['phase'], log: WriteLog) => {
-    for (const w of log) timeline.push({ phase, target: w.target === 'parent' ? 'parent' : 'dev', step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
+  const trace = (phase: TimelineEntry['phase'], log: readonly WriteLogEntry[]) => {
+    for (const w of log) timeline.push({ phase, target: w.device === 'parent' ? 'parent' : 'dev', step: w.fn, offset: w.offset, width: w.width, value: w.value, space: w.space, ...(w.bar === undefined ? {} : { bar: w.bar }) });
   };
   // The port's own step notes (firmware, enumeration) are left out: its writes are in the timeline.
-  const steps = (phase: TimelineEntry['phase'], log: StepLog, target: CycleFunction = 'dev') => {
-    for (const w of log.writes) timeline.push({ phase, target, step: w.step, offset: w.offset, width: w.width, value: w.value, space: w.space });
-    if (target === 'dev') for (const n of log.notes) notes.push(`${n.step}: ${n.why}`);
+  const steps = (phase: TimelineEntry['phase'], log: WriteLog, withNotes = true) => {
+    trace(phase, log.writes);
+    if (withNotes) for (const n of log.notes) notes.push(`${n.step}: ${n.why}`);
   };
   /** Config writes to the port after its reference snapshot (the kexec, B's enumeration). */
   const parentKexecWrites: ConfigWrite[] = [];
@@ -192,7 +199,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // device below it (buffers allocated; 6.12.y+ also saves at pci_bus_add_device).
   let portA: PciDev | undefined;
   if (up) {
-    steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: platformAbove(up.fn) })).log, 'parent');
+    steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: platformAbove(up.fn) }, new WriteLog(), 'parent')).log, false);
     portA = await enumeratePort(A, up.access, up.fn);
   }
   const below = up ? { platform: platformBelow(up.fn) } : {};
@@ -200,8 +207,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   await pciSetupDevice(devA);
   await allocateSaveBuffers(A, devA);
   await pciBusAddDevice(A, devA);
-  trace('enumerate A', devA.tracer.log);
-  let mark = devA.tracer.log.length;
+  trace('enumerate A', devA.log.writes);
+  let mark = devA.log.writes.length;
 
   let carried: Carried | null = null;
   let reference: Uint8Array;
@@ -224,7 +231,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     reference = fn.space.snapshot();
     parentReference = up?.fn.space.snapshot();
     await pciSaveState(A, devA);
-    trace('save A', devA.tracer.log.slice(mark));
+    trace('save A', devA.log.writes.slice(mark));
     savedByOld = savedBits(fn, A, devA.saved);
     carried = serializeSaved(opts.format, fn, A, devA.saved);
   } else {
@@ -236,8 +243,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     const open = await vfioPciCoreEnable(A, devA, fn);
     notes.push(...open.notes);
     resetWorksOld = open.resetWorks;
-    trace('operate', devA.tracer.log.slice(mark));
-    mark = devA.tracer.log.length;
+    trace('operate', devA.log.writes.slice(mark));
+    mark = devA.log.writes.length;
     reference = fn.space.snapshot();
     parentReference = up?.fn.space.snapshot();
     savedByOld = savedBits(fn, A, devA.saved);
@@ -250,8 +257,8 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     if (up && opts.operateParent) await opts.operateParent(up.access);
     if (flow === 'lu-series') {
       // freeze(): pci_load_saved_state(open-time state), reset if reset_works, pci_restore_state, in kernel A.
-      const from = devA.tracer.log.length;
-      await devA.tracer.run('vfio_pci_liveupdate_freeze', async () => {
+      const from = devA.log.writes.length;
+      await devA.log.run('vfio_pci_liveupdate_freeze', async () => {
         const res = pciLoadSavedState(devA.saved, open.savedState);
         if (res.ret !== 0) notes.push(`freeze: pci_load_saved_state ${res.ret}`);
         if (open.resetWorks) {
@@ -259,17 +266,17 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
         }
         await pciRestoreState(A, devA);
       });
-      trace('save A', devA.tracer.log.slice(from));
-      kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
-      parentKexecWrites.push(...traceWrites(devA.tracer.log.slice(from), 'parent'));
+      trace('save A', devA.log.writes.slice(from));
+      kexecWrites.push(...configWrites(devA.log.since(from)));
+      parentKexecWrites.push(...configWrites(devA.log.since(from), 'parent'));
     }
     if (flow === 'vfio-lu') {
-      const from = devA.tracer.log.length;
+      const from = devA.log.writes.length;
       const frozen = await vfioPciLiveupdateFreeze(A, devA, fn, mut.access, open, opts.freeze ?? {}, notes);
       freezeGates = frozen.gates;
       steps('operate', frozen.userspace);
-      trace('save A', devA.tracer.log.slice(from));
-      kexecWrites.push(...traceWrites(devA.tracer.log.slice(from)));
+      trace('save A', devA.log.writes.slice(from));
+      kexecWrites.push(...configWrites(devA.log.since(from)));
       if (!frozen.ok) {
         const gate = frozen.gates.find((g) => g.verdict === 'refused')!;
         return {
@@ -290,14 +297,14 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // optional reset, then kernel B's enumeration side effects: the port's first, then the device's.
   const shutdown = await kernelShutdown(mut.access, { driver, preserved, from: A.id, ...below });
   steps('kexec', shutdown);
-  kexecWrites.push(...stepWrites(shutdown));
+  kexecWrites.push(...configWrites(shutdown.writes));
   if (opts.reset === 'bus' && up) {
     // Delivered as the kernel delivers a hot reset: pci_reset_secondary_bus on the port above.
     const port = newPciDev(up.access, { name: 'parent' });
     const before = fn.space.snapshot();
-    await port.tracer.run('pci_reset_secondary_bus', () => pciResetSecondaryBus(port));
-    trace('kexec', port.tracer.log);
-    parentKexecWrites.push(...traceWrites(port.tracer.log, 'parent'));
+    await port.log.run('pci_reset_secondary_bus', () => pciResetSecondaryBus(port));
+    trace('kexec', port.log.writes);
+    parentKexecWrites.push(...configWrites(port.log.writes, 'parent'));
     const after = fn.space.snapshot();
     const changed = after.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
     notes.push(`bus reset during the kexec: pci_reset_secondary_bus on the upstream port ${bdfOf(up.fn)} (BRIDGE_CONTROL Secondary Bus Reset 0 -> 1 -> 0) hot-reset the device (${fn.profile.personality}): ${changed} config bytes changed`);
@@ -306,13 +313,13 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.fields.filter((f) => f.changed).length} fields changed${up ? '; applied to the device only, the upstream port is not reset' : ''}`);
   }
   if (up) {
-    const portEnum = await kernelEnumerate(up.access, B.id, platformAbove(up.fn));
-    steps('kexec', portEnum, 'parent');
-    parentKexecWrites.push(...stepWrites(portEnum));
+    const portEnum = await kernelEnumerate(up.access, B.id, platformAbove(up.fn), new WriteLog(), 'parent');
+    steps('enumerate B', portEnum, false);
+    parentKexecWrites.push(...configWrites(portEnum.writes, 'parent'));
   }
   const enumB = await kernelEnumerate(mut.access, B.id, up ? platformBelow(up.fn) : undefined);
-  steps('kexec', enumB);
-  kexecWrites.push(...stepWrites(enumB));
+  steps('enumerate B', enumB);
+  kexecWrites.push(...configWrites(enumB.writes));
 
   // Kernel B enumerates the port (its own buffers and saves: nothing of the port is carried,
   // linux-pci.md section 10), then the device: its own buffers (and its own save at
@@ -323,12 +330,12 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   await allocateSaveBuffers(B, devB);
   await pciIovInit(devB);
   await pciBusAddDevice(B, devB);
-  trace('enumerate B', devB.tracer.log);
-  kexecWrites.push(...traceWrites(devB.tracer.log));
-  parentKexecWrites.push(...traceWrites(devB.tracer.log, 'parent'));
+  trace('enumerate B', devB.log.writes);
+  kexecWrites.push(...configWrites(devB.log.writes));
+  parentKexecWrites.push(...configWrites(devB.log.writes, 'parent'));
   const mid = fn.space.snapshot();
   const parentMid = up?.fn.space.snapshot();
-  const markB = devB.tracer.log.length;
+  const markB = devB.log.writes.length;
 
   let load: { ret: number; error?: string } = { ret: 0 };
   let fills: ReadonlyMap<string, BufferFill> = new Map();
@@ -336,7 +343,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
   // Through LUO, kernel B first decides whether it speaks what kernel A wrote; if not, nothing
   // handed over is adopted and no restore of the carried state runs.
   const carriesState = flow === 'plain' || flow === 'rfc-2025' || flow === 'vfio-lu';
-  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd') : undefined;
+  const handover = opts.handover === 'luo' && carriesState ? checkHandover(A.id, B.id, flow === 'vfio-lu' ? 'vfio-pci' : 'memfd', { from: A.kconfig, to: B.kconfig }) : undefined;
   if (handover?.refusal) {
     const r = handover.refusal;
     load = { ret: r.ret, error: r.side === 'A' ? `no handover: ${A.id}'s ${r.step}: ${r.message}` : `handover refused by ${B.id}'s ${r.step}: ${r.message}` };
@@ -378,7 +385,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(...(await vfioPciCoreDisable(B, devB, fn, open)));
   }
   notes.push(...l1ssNotes(fn, up?.fn, B));
-  const restoreLog = devB.tracer.log.slice(markB);
+  const restoreLog = devB.log.writes.slice(markB);
   trace('restore B', restoreLog);
   // Only plain and rfc-2025 restore a state carried from kernel A; the others restore B's own save.
   const carriedRestored = (flow === 'plain' || flow === 'rfc-2025') && load.ret === 0 && !load.error;

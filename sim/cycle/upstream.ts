@@ -78,7 +78,7 @@ export function platformBelow(port: PciFunction): Partial<PlatformOptions> {
  * pci_bus_add_device (its save, 6.12.y/v6.19+), then the port driver's probe, which saves the port
  * (pcie_portdrv_probe calls pci_save_state after pcie_port_device_register: portdrv_pci.c in v6.1,
  * portdrv.c in v6.12, v6.19 and v7.1). `access` is the port's config space; the device below gets
- * the same tracer through newPciDev's parent, so one log orders the writes to both.
+ * the same log through newPciDev's parent, so one log orders the writes to both.
  */
 export async function enumeratePort(profile: KernelProfile, access: FunctionAccess, port: PciFunction): Promise<PciDev> {
   const dev = newPciDev(access, { name: 'parent', kernel: { ltrPath: ltrPath(port) } });
@@ -86,6 +86,6 @@ export async function enumeratePort(profile: KernelProfile, access: FunctionAcce
   const hasDpc = capabilityById(port, PCI_EXT_CAP_ID_DPC, true) !== undefined;
   await allocateSaveBuffers(profile, dev, { dpcServiceBound: hasDpc && dev.kernel.aerNative });
   await pciBusAddDevice(profile, dev);
-  await dev.tracer.run('pcie_portdrv_probe', () => pciSaveState(profile, dev));
+  await dev.log.run('pcie_portdrv_probe', () => pciSaveState(profile, dev));
   return dev;
 }

@@ -21,12 +21,14 @@ import { capabilityById } from '../../devices/capability-lookup.js';
 import { pciLoadSavedState } from '../formats/linux-blob.js';
 import { kexecDev } from '../kexec-sim/dev.js';
 import { pciFreeIrqVectors } from '../kexec-sim/irq.js';
-import { newStepLog, StepWriter, type StepLog } from '../kexec-sim/writer.js';
+import { pciClearMaster } from '../linux/enable.js';
+import { stepRead, stepWrite } from '../write-log/steps.js';
+import { WriteLog } from '../write-log/write-log.js';
 import type { PciDev } from '../linux/dev.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { predictFor, resetLocked } from './reset-path.js';
-import { pciClearMaster, type VfioOpen } from './vfio.js';
+import type { VfioOpen } from './vfio.js';
 
 export type FreezeGateName = 'interrupts disabled' | 'device in D0' | 'pci_load_saved_state' | 'pci_clear_master' | 'vfio_pci_core_try_reset' | 'pci_restore_state' | 'handover';
 
@@ -49,19 +51,19 @@ export interface FreezeResult {
   readonly ok: boolean;
   readonly gates: readonly FreezeGate[];
   /** The guest-side writes before freeze (interrupts disabled, power state). */
-  readonly userspace: StepLog;
+  readonly userspace: WriteLog;
 }
 
 const EINVAL = -22;
 
 /** Userspace before the kexec: VFIO_DEVICE_SET_IRQS count 0 (vfio_msi_disable -> pci_free_irq_vectors), optional D3hot. */
-async function userspaceBeforeKexec(access: FunctionAccess, c: FreezeConditions): Promise<StepLog> {
-  const log = newStepLog();
-  const d = await kexecDev(new StepWriter(access, log));
+async function userspaceBeforeKexec(access: FunctionAccess, c: FreezeConditions): Promise<WriteLog> {
+  const log = new WriteLog();
+  const d = await kexecDev(access, log);
   if (!c.irqsEnabled) await pciFreeIrqVectors(d);
   if (c.powerState === 3 && d.pmCap) {
-    const pmcsr = await d.w.read(d.pmCap + PCI_PM_CTRL, 2);
-    await d.w.write('vfio_pci_set_power_state', d.pmCap + PCI_PM_CTRL, 2, (pmcsr & ~3) | 3, 'userspace put the device in D3hot (VFIO_DEVICE_FEATURE low power)');
+    const pmcsr = await stepRead(d, d.pmCap + PCI_PM_CTRL, 2);
+    await stepWrite(d, 'vfio_pci_set_power_state', d.pmCap + PCI_PM_CTRL, 2, (pmcsr & ~3) | 3, 'userspace put the device in D3hot (VFIO_DEVICE_FEATURE low power)');
   }
   return log;
 }
@@ -88,7 +90,7 @@ export async function vfioPciLiveupdateFreeze(A: KernelProfile, dev: PciDev, fn:
   if (state !== 0) return refuse('device in D0', `-EINVAL: device in D${state}, not D0`);
   gates.push({ gate: 'device in D0', verdict: 'passed', why: 'PMCSR reads D0' });
   let loadError: string | undefined;
-  await dev.tracer.run('vfio_pci_liveupdate_freeze', async () => {
+  await dev.log.run('vfio_pci_liveupdate_freeze', async () => {
     const res = pciLoadSavedState(dev.saved, open.savedState);
     if (res.ret !== 0) {
       loadError = `${res.ret === EINVAL ? '-EINVAL' : res.ret}: the open-time state did not load; freeze returns the error`;

@@ -7,42 +7,18 @@
 import type { PciFunction } from '../../devices/device.js';
 import type { PciDev } from '../linux/dev.js';
 import type { KernelProfile } from '../linux/profile.js';
+import { barResources, pciClearMaster, pciEnableDevice } from '../linux/enable.js';
+import { pciFindCapability } from '../linux/find-cap.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciSaveState } from '../linux/save.js';
 import { pciLoadSavedState, pciStoreSavedState } from '../formats/linux-blob.js';
 import type { PciSavedState } from '../saved-state.js';
 import { predictFor, pciTryResetFunction, resetLocked } from './reset-path.js';
-import {
-  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
-  PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MASTER,
-  PCI_COMMAND_MEMORY, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_MASK, PCI_HEADER_TYPE_NORMAL,
-} from '../../devices/pci-regs.js';
+import { PCI_CAP_ID_PM, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE } from '../../devices/pci-regs.js';
 
-/** pci_clear_master: __pci_set_master(dev, false). */
-export async function pciClearMaster(dev: PciDev): Promise<void> {
-  await dev.tracer.run('pci_clear_master', async () => {
-    const cmd = await dev.access.config.readw(PCI_COMMAND);
-    if (cmd & PCI_COMMAND_MASTER) await dev.access.config.writew(PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
-  });
-}
-
-/** pci_enable_device -> pci_enable_resources: set IO/MEMORY for the BAR types the header has. */
-export async function pciEnableDevice(dev: PciDev): Promise<void> {
-  await dev.tracer.run('pci_enable_device', async () => {
-    const c = dev.access.config;
-    const hdr = (await c.readb(PCI_HEADER_TYPE)) & PCI_HEADER_TYPE_MASK;
-    const bars = hdr === PCI_HEADER_TYPE_NORMAL ? 6 : hdr === PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
-    let want = 0;
-    for (let i = 0; i < bars; i++) {
-      const v = await c.readl(PCI_BASE_ADDRESS_0 + 4 * i);
-      if (v === 0) continue;
-      const io = (v & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
-      want |= io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
-      if (!io && (v & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64) i++; // 64-bit BAR: skip its upper half
-    }
-    const cmd = await c.readw(PCI_COMMAND);
-    if ((cmd | want) !== cmd) await c.writew(PCI_COMMAND, cmd | want);
-  });
+/** pci_enable_device on the device vfio-pci owns: its resources are what its BARs hold. */
+async function enableDevice(dev: PciDev): Promise<void> {
+  await pciEnableDevice(dev, await barResources(dev), await pciFindCapability(dev, PCI_CAP_ID_PM));
 }
 
 export interface VfioOpen {
@@ -54,17 +30,17 @@ export interface VfioOpen {
 
 /** vfio_pci_core_enable: clear master, enable, try reset (reset_works = !ret), save, store. */
 export async function vfioPciCoreEnable(profile: KernelProfile, dev: PciDev, fn: PciFunction, opts: { liveupdateRestore?: { resetWorks: boolean; savedState: PciSavedState | null } } = {}): Promise<VfioOpen> {
-  return dev.tracer.run('vfio_pci_core_enable', async () => {
+  return dev.log.run('vfio_pci_core_enable', async () => {
     const notes: string[] = [];
     if (opts.liveupdateRestore) {
       // RFC patches 11-14: no BME clear, no reset, no save/store on a restored device; reset_works
       // and the saved state come from the serialized data.
-      await pciEnableDevice(dev);
+      await enableDevice(dev);
       notes.push(`${profile.id} vfio_pci_core_enable (liveupdate_restore): reset, pci_save_state and pci_store_saved_state skipped; reset_works=${opts.liveupdateRestore.resetWorks} inherited`);
       return { resetWorks: opts.liveupdateRestore.resetWorks, savedState: opts.liveupdateRestore.savedState, notes };
     }
     await pciClearMaster(dev);
-    await pciEnableDevice(dev);
+    await enableDevice(dev);
     const run = await pciTryResetFunction(profile, dev, fn);
     notes.push(...run.notes);
     const resetWorks = run.method !== null;
@@ -79,7 +55,7 @@ export async function vfioPciCoreEnable(profile: KernelProfile, dev: PciDev, fn:
  * stop; on failure with reset_works, snapshot the current state; INTx off; reset; restore.
  */
 export async function vfioPciCoreDisable(profile: KernelProfile, dev: PciDev, fn: PciFunction, open: VfioOpen, load?: () => Promise<{ ret: number; error?: string }>): Promise<string[]> {
-  return dev.tracer.run('vfio_pci_core_disable', async () => {
+  return dev.log.run('vfio_pci_core_disable', async () => {
     const notes: string[] = [];
     await pciClearMaster(dev);
     const res = load ? await load() : pciLoadSavedState(dev.saved, open.savedState);

@@ -26,12 +26,12 @@ export interface CaseSpace {
   readonly kernels: readonly string[];
   readonly formats: readonly SaveFormat[];
   readonly flows: readonly Flow[];
-  /** Capabilities of the seed dump, when fuzzing around one (--from-dump). */
-  readonly seedCapabilities?: number;
+  /** Capabilities of the seed dump that may be unlinked, when fuzzing around one (--from-dump). */
+  readonly seedDroppable?: readonly number[];
 }
 
 export function caseArb(space: CaseSpace): fc.Arbitrary<FuzzCase> {
-  const device: fc.Arbitrary<DeviceSpec> = space.seedCapabilities === undefined ? layoutDevice : seedDevice(space.seedCapabilities);
+  const device: fc.Arbitrary<DeviceSpec> = space.seedDroppable === undefined ? layoutDevice : seedDevice(space.seedDroppable);
   return fc.record({
     device,
     from: fc.constantFrom(...space.kernels),

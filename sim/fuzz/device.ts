@@ -65,9 +65,17 @@ export const layoutDevice: fc.Arbitrary<LayoutDevice> = fc
     return fc.record({ layout: self, values, parent }).map(({ layout, values: v, parent: p }): LayoutDevice => ({ kind: 'layout', layout, values: v, ...(p ? { parent: p } : {}) }));
   });
 
+/**
+ * The capabilities of a seed dump that can be unlinked (walk indexes): all but the head of the
+ * extended chain, which is at 0x100 by definition and cannot be skipped by a pointer.
+ */
+export function droppableCapabilities(seed: DumpDevice): number[] {
+  return walkCapabilities(seed.bytes).capabilities.flatMap((c, i) => (c.extended && c.offset === 0x100 ? [] : [i]));
+}
+
 /** Mutations around a seed dump: unlink capabilities, rewrite register values. */
-export function seedDevice(capabilities: number): fc.Arbitrary<SeedDevice> {
-  const drop = capabilities > 0 ? fc.uniqueArray(fc.nat({ max: capabilities - 1 }), { maxLength: Math.min(capabilities, 4) }) : fc.constant([]);
+export function seedDevice(droppable: readonly number[]): fc.Arbitrary<SeedDevice> {
+  const drop = droppable.length ? fc.uniqueArray(fc.constantFrom(...droppable), { maxLength: Math.min(droppable.length, 4) }) : fc.constant([]);
   return fc.record({ drop, values }).map(({ drop: d, values: v }) => ({ kind: 'seed', drop: [...d].sort((a, b) => a - b), values: v }));
 }
 
@@ -113,7 +121,7 @@ function unlink(bytes: Uint8Array, drop: readonly number[]): Uint8Array {
     const kept = chain.filter((x) => !drop.includes(x.i)).map((x) => x.c.offset);
     if (kept.length === chain.length) continue;
     if (extended) {
-      // The first extended capability is at 0x100 by definition: a dropped head leaves an empty header.
+      // The head at 0x100 is never dropped (droppableCapabilities); dropping it all empties the chain.
       if (kept[0] !== 0x100) { out.fill(0, 0x100, 0x104); continue; }
       kept.forEach((off, k) => {
         const head = (out[off] | (out[off + 1] << 8) | (out[off + 2] << 16) | (out[off + 3] << 24)) >>> 0;

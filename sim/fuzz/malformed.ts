@@ -1,9 +1,10 @@
 /**
  * The malformed-layout campaign, kept apart from the semantic one: a generated layout broken the
  * ways real config spaces are (a next pointer looping back, pointing into another capability,
- * into the header or out of range; truncated dumps; stray bytes in the capability headers). The
- * walker, the model builder and the cycle (with the loaders it runs) must answer with typed
- * errors or walker findings only: the one oracle is typed-errors (and time-bound).
+ * into the header or out of range; truncated dumps; stray bytes in the capability headers), and a
+ * valid handover encoding (Linux blob, lusim-v1, FDT, envelope: sim/fuzz/encodings.ts) cut short,
+ * extended or with bits flipped. The walker, the model builder, the cycle and every loader must
+ * answer with typed errors or walker findings only: the one oracle is typed-errors (and time-bound).
  */
 import fc from 'fast-check';
 import { buildFunction } from '../../devices/device.js';
@@ -16,6 +17,7 @@ import { layoutDevice } from './device.js';
 import { encodeLayout } from './layout.js';
 import { judgeError, judgeTime, type Finding } from './oracles.js';
 import type { SaveFormat } from '../cycle/carry.js';
+import { LOADERS, VALID_ENCODINGS, type LoaderName } from './encodings.js';
 
 export type Mutation =
   | { readonly kind: 'loop' | 'into-cap'; readonly cap: number; readonly target: number }
@@ -52,6 +54,21 @@ export function mutate(bytes: Uint8Array, offsets: readonly { offset: number; ex
   return out;
 }
 
+/** A valid encoding broken: cut at `cut`, `tail` appended, bit `flip` inverted (each optional). */
+export interface BlobBreak {
+  readonly loader: LoaderName;
+  readonly bytes: Uint8Array;
+}
+
+const blobBreak: fc.Arbitrary<BlobBreak> = fc.constantFrom(...(Object.keys(LOADERS) as LoaderName[])).chain((loader) =>
+  fc.record({ good: VALID_ENCODINGS[loader], cut: fc.option(fc.nat(), { nil: undefined }), tail: fc.uint8Array({ maxLength: 16 }), flip: fc.option(fc.nat(), { nil: undefined }) })
+    .map(({ good, cut, tail, flip }) => {
+      const kept = cut === undefined ? good : good.subarray(0, cut % (good.length + 1));
+      const bytes = Uint8Array.of(...kept, ...tail);
+      if (flip !== undefined && bytes.length) bytes[(flip >> 3) % bytes.length] ^= 1 << (flip & 7);
+      return { loader, bytes };
+    }));
+
 export interface MalformedConfig {
   readonly seed: number;
   readonly kernels: readonly string[];
@@ -64,11 +81,13 @@ export interface MalformedFinding extends Finding {
   readonly index: number;
   readonly mutation: Mutation;
   readonly dump: DumpDevice;
+  /** Set when a loader, not the layout, failed. */
+  readonly blob?: BlobBreak;
 }
 
 function caseArb(config: MalformedConfig) {
   return fc.record({
-    device: layoutDevice, mutation,
+    device: layoutDevice, mutation, blob: blobBreak,
     from: fc.constantFrom(...config.kernels), to: fc.constantFrom(...config.kernels), format: fc.constantFrom(...config.formats),
   });
 }
@@ -86,6 +105,16 @@ async function runOne(dump: DumpDevice, c: { from: string; to: string; format: S
   return [...findings, ...judgeTime(Date.now() - started, boundMs)];
 }
 
+/** A loader on broken bytes: a SimError is its answer, anything else a finding. */
+function loadBroken(b: BlobBreak): Finding[] {
+  try {
+    LOADERS[b.loader](b.bytes);
+    return [];
+  } catch (err) {
+    return judgeError(err);
+  }
+}
+
 export interface MalformedRun {
   readonly cases: number;
   readonly findings: readonly MalformedFinding[];
@@ -101,8 +130,12 @@ export async function runMalformed(config: MalformedConfig, plan: { runs?: numbe
     const dump: DumpDevice = { bdf: parseBdf('00:03.0'), description: 'Ethernet controller: lusim fuzz malformed device', bytes: mutate(enc.bytes, enc.placements, c.mutation) };
     cases++;
     for (const f of await runOne(dump, c, config.timeBoundMs ?? 2000)) {
-      const signature = `${f.oracle}/${f.kind} | ${c.mutation.kind} | ${f.registers.join(',') || '-'}`;
+      const signature = `${f.oracle}/${f.kind} | layout ${c.mutation.kind} | ${f.registers.join(',') || '-'}`;
       if (!seen.has(signature)) seen.set(signature, { ...f, signature, index, mutation: c.mutation, dump });
+    }
+    for (const f of loadBroken(c.blob)) {
+      const signature = `${f.oracle}/${f.kind} | loader ${c.blob.loader} | ${f.registers.join(',') || '-'}`;
+      if (!seen.has(signature)) seen.set(signature, { ...f, signature, index, mutation: c.mutation, dump, blob: c.blob });
     }
     if (cases % 50 === 0) plan.onProgress?.(cases, seen.size);
   }

@@ -5,16 +5,16 @@
  * pci_aer_init aer_cap; pci_acs_init acs_cap). Plus pcie_capability_read/write_word, which
  * skip registers the port type does not implement (access.c pcie_capability_reg_implemented).
  */
-import type { Width } from '../../devices/access.js';
+import type { FunctionAccess, Width } from '../../devices/access.js';
 import { pcieLayout, pcieRegisterImplemented, type PcieLayout } from '../../devices/caps/pcie.js';
 import { pciFindCapability, pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
-import type { StepWriter } from './writer.js';
+import { stepClearAndSet, stepRead } from '../write-log/steps.js';
+import { traced, type TracedFunction, type WriteLog } from '../write-log/write-log.js';
 import {
   PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR,
 } from '../../devices/pci-regs.js';
 
-export interface KexecDev {
-  readonly w: StepWriter;
+export interface KexecDev extends TracedFunction {
   readonly hdrType: number;
   /** pci_pcie_cap(dev) and the layout its PCI_EXP_FLAGS implies; undefined when not PCIe. */
   readonly pcie: { readonly cap: number; readonly layout: PcieLayout } | undefined;
@@ -26,12 +26,17 @@ export interface KexecDev {
   readonly ltrCap: number;
 }
 
-export async function kexecDev(w: StepWriter): Promise<KexecDev> {
+/**
+ * `fn` as the kexec steps see it, its writes (read back: the steps run on the model) logged into
+ * `log` for `device` ('dev', or 'parent' for the upstream port).
+ */
+export async function kexecDev(fn: FunctionAccess, log: WriteLog, device = 'dev'): Promise<KexecDev> {
+  const t = traced(fn, device, log, { readback: true });
   // pci_setup_device: header type, PCIe capability, and cfg_size (only PCIe functions get
   // extended config space, so the extended lookups find nothing on the others).
-  const d = await pciSetupCapLookup(w.fn.config);
+  const d = await pciSetupCapLookup(t.access.config);
   return {
-    w,
+    ...t,
     hdrType: d.hdrType,
     pcie: d.pcieCap ? { cap: d.pcieCap, layout: pcieLayout(d.pcieFlags) } : undefined,
     pmCap: await pciFindCapability(d, PCI_CAP_ID_PM),
@@ -46,16 +51,16 @@ export async function kexecDev(w: StepWriter): Promise<KexecDev> {
 /** pcie_capability_read_word/dword: 0 for a register the function does not implement. */
 export async function pcieRead(d: KexecDev, reg: number, width: Width): Promise<number> {
   if (!d.pcie || !pcieRegisterImplemented(d.pcie.layout, reg)) return 0;
-  return d.w.read(d.pcie.cap + reg, width);
+  return stepRead(d, d.pcie.cap + reg, width);
 }
 
 /** pcie_capability_clear_and_set_word: silently skipped for unimplemented registers. */
 export async function pcieClearAndSet(d: KexecDev, step: string, reg: number, clear: number, set: number, why: string): Promise<void> {
   if (!d.pcie || !pcieRegisterImplemented(d.pcie.layout, reg)) {
-    d.w.note(step, `PCIe register +0x${reg.toString(16)} not implemented for this function: ${why} skipped (pcie_capability_reg_implemented)`);
+    d.log.note(step, `PCIe register +0x${reg.toString(16)} not implemented for this function: ${why} skipped (pcie_capability_reg_implemented)`);
     return;
   }
-  await d.w.clearAndSet(step, d.pcie.cap + reg, 2, clear, set, why);
+  await stepClearAndSet(d, step, d.pcie.cap + reg, 2, clear, set, why);
 }
 
 export const pcieType = (d: KexecDev): number | undefined => d.pcie?.layout.type;

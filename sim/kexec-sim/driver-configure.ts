@@ -1,7 +1,7 @@
 /**
  * Bring a freshly modelled function into the state a bound driver leaves it in, through config
  * writes only, so the device profile's attributes apply (on a QEMU 7.2 e1000e or nvme the Device
- * Control writes are dropped: qemu.md 2.1; the read-back in each StepWrite shows it).
+ * Control writes are dropped: qemu.md 2.1; the read-back in each logged write shows it).
  *
  * The order is the boot order:
  *  1. firmware (SeaBIOS src/fw/pciinit.c, the firmware of the qemu.md 5.2 run):
@@ -20,22 +20,22 @@
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import { PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../devices/caps/aer.js';
-import { PCI_D0 } from '../../devices/caps/pm.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
 import { platformOptions, type PlatformOptions } from './options.js';
 import { aerEnableRootport, portServices } from './pcieport.js';
-import { newStepLog, StepWriter, type StepLog } from './writer.js';
+import { pciEnableDevice, type Resources } from '../linux/enable.js';
+import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
+import { WriteLog } from '../write-log/write-log.js';
 import {
   PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
   PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
   PCI_COMMAND_SERR, PCI_ERR_COR_MASK, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_LNKCAP,
   PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC,
   PCI_EXP_LNKCTL_ASPM_L0S, PCI_EXP_LNKCTL_ASPM_L1, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL,
-  PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE, PCI_PM_CTRL,
-  PCI_PM_CTRL_STATE_MASK,
+  PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE,
 } from '../../devices/pci-regs.js';
 
 export type AspmChoice = 'l1' | 'l0s-l1' | 'off' | 'as-found';
@@ -75,7 +75,7 @@ export interface DriverConfigureOptions {
 }
 
 export interface DriverConfigureResult {
-  readonly log: StepLog;
+  readonly log: WriteLog;
   readonly irq: IrqMode;
   /** The vectors programmed (what kernel A's msi_desc list holds, for pci_restore_msi_state). */
   readonly vectors: readonly MsiVector[];
@@ -84,27 +84,27 @@ export interface DriverConfigureResult {
 const FW = 'firmware';
 
 /** SeaBIOS pci_region_map_one_entry: naturally aligned addresses from the window bases. */
-async function assignBars(d: KexecDev, sizes: readonly (number | undefined)[], mmioBase: number, ioBase: number): Promise<{ io: boolean; mem: boolean }> {
+async function assignBars(d: KexecDev, sizes: readonly (number | undefined)[], mmioBase: number, ioBase: number): Promise<Resources> {
   const count = d.hdrType === PCI_HEADER_TYPE_NORMAL ? 6 : d.hdrType === PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
   let mmio = mmioBase;
   let io = ioBase;
   const used = { io: false, mem: false };
   for (let i = 0; i < count; i++) {
     const off = PCI_BASE_ADDRESS_0 + 4 * i;
-    const bar = await d.w.read(off, 4);
+    const bar = await stepRead(d, off, 4);
     const isIo = (bar & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
     const is64 = !isIo && (bar & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64;
     const size = sizes[i];
     if (size && size > 0) {
       if (isIo) {
         io = Math.ceil(io / size) * size;
-        await d.w.write(`${FW}:pci_region_map_one_entry`, off, 4, io, `BAR${i} I/O at 0x${io.toString(16)} (${size} bytes)`);
+        await stepWrite(d, `${FW}:pci_region_map_one_entry`, off, 4, io, `BAR${i} I/O at 0x${io.toString(16)} (${size} bytes)`);
         io += size;
         used.io = true;
       } else {
         mmio = Math.ceil(mmio / size) * size;
-        await d.w.write(`${FW}:pci_region_map_one_entry`, off, 4, mmio, `BAR${i} memory at 0x${mmio.toString(16)} (${size} bytes)`);
-        if (is64) await d.w.write(`${FW}:pci_region_map_one_entry`, off + 4, 4, 0, `BAR${i} upper 32 bits (below 4 GiB)`);
+        await stepWrite(d, `${FW}:pci_region_map_one_entry`, off, 4, mmio, `BAR${i} memory at 0x${mmio.toString(16)} (${size} bytes)`);
+        if (is64) await stepWrite(d, `${FW}:pci_region_map_one_entry`, off + 4, 4, 0, `BAR${i} upper 32 bits (below 4 GiB)`);
         mmio += size;
         used.mem = true;
       }
@@ -118,14 +118,14 @@ async function assignBars(d: KexecDev, sizes: readonly (number | undefined)[], m
   return used;
 }
 
-async function firmwareSetup(d: KexecDev, o: DriverConfigureOptions): Promise<{ io: boolean; mem: boolean }> {
+async function firmwareSetup(d: KexecDev, o: DriverConfigureOptions): Promise<Resources> {
   const used = o.barSizes ? await assignBars(d, o.barSizes, o.mmioBase ?? 0xfe000000, o.ioBase ?? 0xc000) : await assignBars(d, [], 0, 0);
-  if (!o.barSizes) d.w.note(`${FW}:pci_region_map_one_entry`, 'BAR sizes unknown: BARs left as found');
-  await d.w.clearAndSet(`${FW}:pci_bios_init_device`, PCI_COMMAND, 2, 0, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_SERR, 'SeaBIOS enables I/O, memory and SERR# on every device');
+  if (!o.barSizes) d.log.note(`${FW}:pci_region_map_one_entry`, 'BAR sizes unknown: BARs left as found');
+  await stepClearAndSet(d, `${FW}:pci_bios_init_device`, PCI_COMMAND, 2, 0, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_SERR, 'SeaBIOS enables I/O, memory and SERR# on every device');
   if (d.ltrCap) {
     const lat = o.ltrMaxLatency ?? 0x1003;
-    await d.w.write(`${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_SNOOP_LAT, 2, lat, 'LTR Max Snoop Latency (platform value)');
-    await d.w.write(`${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_NOSNOOP_LAT, 2, lat, 'LTR Max No-Snoop Latency (platform value)');
+    await stepWrite(d, `${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_SNOOP_LAT, 2, lat, 'LTR Max Snoop Latency (platform value)');
+    await stepWrite(d, `${FW}:ltr`, d.ltrCap + PCI_LTR_MAX_NOSNOOP_LAT, 2, lat, 'LTR Max No-Snoop Latency (platform value)');
   }
   const aspm = o.aspm ?? 'l1';
   if (d.pcie?.layout.link && aspm !== 'as-found') {
@@ -134,43 +134,31 @@ async function firmwareSetup(d: KexecDev, o: DriverConfigureOptions): Promise<{ 
     await pcieClearAndSet(d, `${FW}:aspm`, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC, want, `ASPM Control ${want} ('${aspm}' limited to what LNKCAP advertises)`);
   }
   if (d.aerCap) {
-    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_MASK, 4, 0, 'Uncorrectable Error Mask: spec default (nothing masked)');
-    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_SEVER, 4, PCI_ERR_UNC_SEVERITY_DEFAULT, 'Uncorrectable Error Severity: spec default');
-    await d.w.write(`${FW}:aer`, d.aerCap + PCI_ERR_COR_MASK, 4, PCI_ERR_COR_MASK_DEFAULT, 'Correctable Error Mask: spec default');
+    await stepWrite(d, `${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_MASK, 4, 0, 'Uncorrectable Error Mask: spec default (nothing masked)');
+    await stepWrite(d, `${FW}:aer`, d.aerCap + PCI_ERR_UNCOR_SEVER, 4, PCI_ERR_UNC_SEVERITY_DEFAULT, 'Uncorrectable Error Severity: spec default');
+    await stepWrite(d, `${FW}:aer`, d.aerCap + PCI_ERR_COR_MASK, 4, PCI_ERR_COR_MASK_DEFAULT, 'Correctable Error Mask: spec default');
   }
   return used;
 }
 
-/** pci_enable_device -> do_pci_enable_device: D0 (pci_power_up), then pci_enable_resources. */
-async function pciEnableDevice(d: KexecDev, used: { io: boolean; mem: boolean }): Promise<void> {
-  if (d.pmCap) {
-    const state = (await d.w.read(d.pmCap + PCI_PM_CTRL, 2)) & PCI_PM_CTRL_STATE_MASK;
-    if (state !== PCI_D0) await d.w.write('pci_power_up', d.pmCap + PCI_PM_CTRL, 2, 0, `pci_set_power_state(D0) from D${state}`);
-  }
-  const cmd = await d.w.read(PCI_COMMAND, 2);
-  const next = cmd | (used.io ? PCI_COMMAND_IO : 0) | (used.mem ? PCI_COMMAND_MEMORY : 0);
-  if (next !== cmd) await d.w.write('pci_enable_resources', PCI_COMMAND, 2, next, 'decode the assigned BARs');
-}
-
-export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
-  const log = newStepLog();
-  const d = await kexecDev(new StepWriter(fn, log));
+export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOptions, log = new WriteLog(), device = 'dev'): Promise<DriverConfigureResult> {
+  const d = await kexecDev(fn, log, device);
   const used = await firmwareSetup(d, o);
-  await kernelEnumerate(fn, o.kernel, o.platform, log);
+  await kernelEnumerate(fn, o.kernel, o.platform, log, device);
   if (o.bindDriver === false) {
-    d.w.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
+    d.log.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
     return { log, irq: 'intx', vectors: [] };
   }
-  await pciEnableDevice(d, used);
+  await pciEnableDevice(d, used, d.pmCap);
   if (o.driver === 'pcieport') {
     const services = await portServices(d, o.kernel, platformOptions(o.platform));
     if (services.length === 0) {
-      d.w.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
+      d.log.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
       return { log, irq: 'intx', vectors: [] };
     }
-    d.w.note('pcie_port_device_register', `services: ${services.join(', ')}`);
+    d.log.note('pcie_port_device_register', `services: ${services.join(', ')}`);
   }
-  await d.w.clearAndSet('pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+  await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
 
   if (o.driver === 'pcieport' && (await portServices(d, o.kernel, platformOptions(o.platform))).includes('aer')) await aerEnableRootport(d, o.kernel);
 
@@ -179,7 +167,7 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
   const base = o.vectorBase ?? 0x22;
   const vector = (i: number): MsiVector => ({ index: i, addressLo: (0xfee00000 | (apic[i % apic.length] << 12)) >>> 0, addressHi: 0, data: base + i });
   if (irq === 'msix' && d.msixCap) {
-    const tableSize = ((await d.w.read(d.msixCap + PCI_MSIX_FLAGS, 2)) & PCI_MSIX_FLAGS_QSIZE) + 1;
+    const tableSize = ((await stepRead(d, d.msixCap + PCI_MSIX_FLAGS, 2)) & PCI_MSIX_FLAGS_QSIZE) + 1;
     const vectors = Array.from({ length: Math.min(tableSize, o.vectors ?? 3) }, (_, i) => vector(i));
     await msixCapabilityInit(d, vectors);
     return { log, irq, vectors };
@@ -189,7 +177,7 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
     await msiCapabilityInit(d, v);
     return { log, irq, vectors: [v] };
   }
-  if (irq !== 'intx') d.w.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
+  if (irq !== 'intx') d.log.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
   return { log, irq: 'intx', vectors: [] };
 }
 
@@ -201,10 +189,10 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
  * So a switch port with no port service, which its own probe leaves without bus master, has it
  * as soon as a driver below it enables its device.
  */
-export async function pciEnableBridge(fn: FunctionAccess, log: StepLog = newStepLog()): Promise<StepLog> {
-  const d = await kexecDev(new StepWriter(fn, log));
+export async function pciEnableBridge(fn: FunctionAccess, log = new WriteLog()): Promise<WriteLog> {
+  const d = await kexecDev(fn, log);
   // if (!dev->is_busmaster) pci_set_master(dev): nothing is written when bus master is on.
-  const cmd = await d.w.read(PCI_COMMAND, 2);
-  if ((cmd & PCI_COMMAND_MASTER) === 0) await d.w.write('pci_enable_bridge', PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
+  const cmd = await stepRead(d, PCI_COMMAND, 2);
+  if ((cmd & PCI_COMMAND_MASTER) === 0) await stepWrite(d, 'pci_enable_bridge', PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
   return log;
 }

@@ -19,7 +19,8 @@ import { kexecDev, pcieClearAndSet, pcieRead, pcieType, type KexecDev } from './
 import { platformOptions, type PlatformOptions } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
-import { newStepLog, StepWriter, type StepLog } from './writer.js';
+import { stepRead, stepWrite } from '../write-log/steps.js';
+import { WriteLog } from '../write-log/write-log.js';
 import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
   PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_ADV_NFAT, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
@@ -39,7 +40,7 @@ async function pcieSetMps(d: KexecDev, step: string, mps: number, why: string): 
   const mpss = (await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_PAYLOAD;
   const v = Math.log2(mps) - 7;
   if (!Number.isInteger(v) || v < 0 || v > mpss) {
-    d.w.note(step, `pcie_set_mps(${mps}) fails: the device supports at most ${128 << mpss} (MPSS)`);
+    d.log.note(step, `pcie_set_mps(${mps}) fails: the device supports at most ${128 << mpss} (MPSS)`);
     return;
   }
   await pcieClearAndSet(d, step, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_PAYLOAD, v << 5, why);
@@ -55,12 +56,12 @@ async function pciConfigureMps(d: KexecDev, p: PlatformOptions): Promise<void> {
     return;
   }
   const up = p.upstream;
-  if (!up) return d.w.note(step, 'no upstream PCIe bridge: MPS left as found');
+  if (!up) return d.log.note(step, 'no upstream PCIe bridge: MPS left as found');
   const mps = mpsOf(await pcieRead(d, PCI_EXP_DEVCTL, 2));
   let pMps = up.mps;
   if (mps === pMps) return;
   if (128 << mpss < pMps && up.isRootPort) {
-    d.w.note(step, `Root Port MPS lowered to ${128 << mpss} (the device's MPSS); the Root Port is not modelled here`);
+    d.log.note(step, `Root Port MPS lowered to ${128 << mpss} (the device's MPSS); the Root Port is not modelled here`);
     pMps = 128 << mpss;
   }
   await pcieSetMps(d, step, pMps, `match the upstream bridge's Max Payload Size ${pMps} (was ${mps})`);
@@ -90,42 +91,42 @@ async function pciConfigureLtr(d: KexecDev, p: PlatformOptions): Promise<void> {
   const step = 'pci_configure_ltr';
   if (!d.pcie) return;
   if (((await pcieRead(d, PCI_EXP_DEVCAP2, 4)) & PCI_EXP_DEVCAP2_LTR) === 0) return;
-  if ((await pcieRead(d, PCI_EXP_DEVCTL2, 4)) & PCI_EXP_DEVCTL2_LTR_EN) return d.w.note(step, 'LTR_EN already set (by kernel A): left alone');
+  if ((await pcieRead(d, PCI_EXP_DEVCTL2, 4)) & PCI_EXP_DEVCTL2_LTR_EN) return d.log.note(step, 'LTR_EN already set (by kernel A): left alone');
   if (pcieType(d) === PCI_EXP_TYPE_ROOT_PORT) {
     await pcieClearAndSet(d, step, PCI_EXP_DEVCTL2, 0, PCI_EXP_DEVCTL2_LTR_EN, 'Root Port: enable LTR');
   } else if (p.upstream?.ltrPath) {
     await pcieClearAndSet(d, step, PCI_EXP_DEVCTL2, 0, PCI_EXP_DEVCTL2_LTR_EN, 'upstream bridge has ltr_path: enable LTR (PCIe r4.0 6.18)');
   } else {
-    d.w.note(step, 'no LTR path above the device: LTR_EN left clear');
+    d.log.note(step, 'no LTR path above the device: LTR_EN left clear');
   }
 }
 
 /** probe.c pci_configure_serr: bridges get SERR# forwarding in BRIDGE_CONTROL. */
 async function pciConfigureSerr(d: KexecDev): Promise<void> {
   if (d.hdrType !== PCI_HEADER_TYPE_BRIDGE) return;
-  const ctl = await d.w.read(PCI_BRIDGE_CONTROL, 2);
-  if ((ctl & PCI_BRIDGE_CTL_SERR) === 0) await d.w.write('pci_configure_serr', PCI_BRIDGE_CONTROL, 2, ctl | PCI_BRIDGE_CTL_SERR, 'a bridge forwards ERR_ messages only with SERR# forwarding on');
+  const ctl = await stepRead(d, PCI_BRIDGE_CONTROL, 2);
+  if ((ctl & PCI_BRIDGE_CTL_SERR) === 0) await stepWrite(d, 'pci_configure_serr', PCI_BRIDGE_CONTROL, 2, ctl | PCI_BRIDGE_CTL_SERR, 'a bridge forwards ERR_ messages only with SERR# forwarding on');
 }
 
 /** v7.1 probe.c pci_configure_rcb: copy the Root Port's RCB into Endpoints and Bridges. */
 async function pciConfigureRcb(d: KexecDev, p: PlatformOptions): Promise<void> {
   const t = pcieType(d);
   if (t === undefined || t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_UPSTREAM || t === PCI_EXP_TYPE_DOWNSTREAM || t === PCI_EXP_TYPE_RC_EC) return;
-  if (p.upstream?.rcb === undefined) return d.w.note('pci_configure_rcb', 'Root Port not visible: RCB left as found');
+  if (p.upstream?.rcb === undefined) return d.log.note('pci_configure_rcb', 'Root Port not visible: RCB left as found');
   await pcieClearAndSet(d, 'pci_configure_rcb', PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, p.upstream.rcb ? PCI_EXP_LNKCTL_RCB : 0, `match the Root Port's RCB (${p.upstream.rcb ? 128 : 64} bytes)`);
 }
 
 /** msi/pcidev_msi.c pci_msi_init / pci_msix_init: clear a left-over ENABLE ("avoid screaming interrupts during boot"). */
 async function pciMsiInit(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
-  const ctrl = await d.w.read(d.msiCap + PCI_MSI_FLAGS, 2);
-  if (ctrl & PCI_MSI_FLAGS_ENABLE) await d.w.write('pci_msi_init', d.msiCap + PCI_MSI_FLAGS, 2, ctrl & ~PCI_MSI_FLAGS_ENABLE, 'disable MSI left enabled by the previous kernel');
+  const ctrl = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
+  if (ctrl & PCI_MSI_FLAGS_ENABLE) await stepWrite(d, 'pci_msi_init', d.msiCap + PCI_MSI_FLAGS, 2, ctrl & ~PCI_MSI_FLAGS_ENABLE, 'disable MSI left enabled by the previous kernel');
 }
 
 async function pciMsixInit(d: KexecDev): Promise<void> {
   if (!d.msixCap) return;
-  const ctrl = await d.w.read(d.msixCap + PCI_MSIX_FLAGS, 2);
-  if (ctrl & PCI_MSIX_FLAGS_ENABLE) await d.w.write('pci_msix_init', d.msixCap + PCI_MSIX_FLAGS, 2, ctrl & ~PCI_MSIX_FLAGS_ENABLE, 'disable MSI-X left enabled by the previous kernel (MASKALL untouched)');
+  const ctrl = await stepRead(d, d.msixCap + PCI_MSIX_FLAGS, 2);
+  if (ctrl & PCI_MSIX_FLAGS_ENABLE) await stepWrite(d, 'pci_msix_init', d.msixCap + PCI_MSIX_FLAGS, 2, ctrl & ~PCI_MSIX_FLAGS_ENABLE, 'disable MSI-X left enabled by the previous kernel (MASKALL untouched)');
 }
 
 /**
@@ -135,29 +136,29 @@ async function pciMsixInit(d: KexecDev): Promise<void> {
  */
 async function pciPmInit(d: KexecDev, powerUp: boolean): Promise<void> {
   if (!d.pmCap) return;
-  const pmc = await d.w.read(d.pmCap + PCI_PM_PMC, 2);
+  const pmc = await stepRead(d, d.pmCap + PCI_PM_PMC, 2);
   if (pmc & PCI_PM_CAP_PME_MASK) {
-    const pmcsr = await d.w.read(d.pmCap + PCI_PM_CTRL, 2);
-    await d.w.write('__pci_pme_active', d.pmCap + PCI_PM_CTRL, 2, (pmcsr | PCI_PM_CTRL_PME_STATUS) & ~PCI_PM_CTRL_PME_ENABLE, 'pci_pme_active(dev, false): clear PME_Status, disable PME#');
+    const pmcsr = await stepRead(d, d.pmCap + PCI_PM_CTRL, 2);
+    await stepWrite(d, '__pci_pme_active', d.pmCap + PCI_PM_CTRL, 2, (pmcsr | PCI_PM_CTRL_PME_STATUS) & ~PCI_PM_CTRL_PME_ENABLE, 'pci_pme_active(dev, false): clear PME_Status, disable PME#');
   }
-  const state = (await d.w.read(d.pmCap + PCI_PM_CTRL, 2)) & PCI_PM_CTRL_STATE_MASK;
+  const state = (await stepRead(d, d.pmCap + PCI_PM_CTRL, 2)) & PCI_PM_CTRL_STATE_MASK;
   if (!powerUp) {
-    if (state !== PCI_D0) d.w.note('pci_pm_init', `function left in D${state}: this version does not power up at enumeration`);
+    if (state !== PCI_D0) d.log.note('pci_pm_init', `function left in D${state}: this version does not power up at enumeration`);
     return;
   }
-  if (state !== PCI_D0) await d.w.write('pci_power_up', d.pmCap + PCI_PM_CTRL, 2, 0, `pci_pm_power_up_and_verify_state: D${state} -> D0`);
+  if (state !== PCI_D0) await stepWrite(d, 'pci_power_up', d.pmCap + PCI_PM_CTRL, 2, 0, `pci_pm_power_up_and_verify_state: D${state} -> D0`);
 }
 
 /** pci_acs_init per version (KEXEC_VERSION_DATA.acs). */
 async function pciAcsInit(d: KexecDev, to: KernelProfileId, p: PlatformOptions): Promise<void> {
   if (!d.acsCap) return;
   const mode = KEXEC_VERSION_DATA[to].acs;
-  if (mode === 'deferred-to-bind') return d.w.note('pci_acs_init', 'ACS_CTRL not written at enumeration: pci_enable_acs runs from pci_dma_configure at driver bind');
-  const cap = await d.w.read(d.acsCap + PCI_ACS_CAP, 2);
-  const ctrl = await d.w.read(d.acsCap + PCI_ACS_CTRL, 2);
+  if (mode === 'deferred-to-bind') return d.log.note('pci_acs_init', 'ACS_CTRL not written at enumeration: pci_enable_acs runs from pci_dma_configure at driver bind');
+  const cap = await stepRead(d, d.acsCap + PCI_ACS_CAP, 2);
+  const ctrl = await stepRead(d, d.acsCap + PCI_ACS_CTRL, 2);
   const std = p.iommu ? cap & (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF) : 0;
-  if (mode === 'std-enable-if-iommu' && !p.iommu) return d.w.note('pci_enable_acs', 'no IOMMU (pci_acs_enable=0): ACS_CTRL left as found');
-  await d.w.write(mode === 'std-enable-if-iommu' ? 'pci_std_enable_acs' : 'pci_enable_acs', d.acsCap + PCI_ACS_CTRL, 2, ctrl | std, p.iommu ? 'IOMMU present: enable SV|RR|CR|UF the capability offers' : 'no IOMMU: ACS_CTRL written back unchanged');
+  if (mode === 'std-enable-if-iommu' && !p.iommu) return d.log.note('pci_enable_acs', 'no IOMMU (pci_acs_enable=0): ACS_CTRL left as found');
+  await stepWrite(d, mode === 'std-enable-if-iommu' ? 'pci_std_enable_acs' : 'pci_enable_acs', d.acsCap + PCI_ACS_CTRL, 2, ctrl | std, p.iommu ? 'IOMMU present: enable SV|RR|CR|UF the capability offers' : 'no IOMMU: ACS_CTRL written back unchanged');
 }
 
 /**
@@ -169,26 +170,26 @@ async function pciAcsInit(d: KexecDev, to: KernelProfileId, p: PlatformOptions):
  */
 async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: boolean): Promise<void> {
   if (!d.aerCap) return;
-  if (!p.aerNative) return d.w.note('pci_aer_init', 'AER owned by firmware (not native): status and DEVCTL left alone');
+  if (!p.aerNative) return d.log.note('pci_aer_init', 'AER owned by firmware (not native): status and DEVCTL left alone');
   if (unmaskAdvNonFatal && ((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) {
-    const mask = await d.w.read(d.aerCap + PCI_ERR_COR_MASK, 4);
-    if (mask & PCI_ERR_COR_ADV_NFAT) await d.w.write('pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
+    const mask = await stepRead(d, d.aerCap + PCI_ERR_COR_MASK, 4);
+    if (mask & PCI_ERR_COR_ADV_NFAT) await stepWrite(d, 'pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
   }
   const t = pcieType(d);
   const clear = async (reg: number, name: string) => {
-    const status = await d.w.read(d.aerCap + reg, 4);
-    await d.w.write('pci_aer_clear_status', d.aerCap + reg, 4, status, `write back ${name} to clear its RW1C bits`);
+    const status = await stepRead(d, d.aerCap + reg, 4);
+    await stepWrite(d, 'pci_aer_clear_status', d.aerCap + reg, 4, status, `write back ${name} to clear its RW1C bits`);
   };
   if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_RC_EC) await clear(PCI_ERR_ROOT_STATUS, 'PCI_ERR_ROOT_STATUS');
   await clear(PCI_ERR_COR_STATUS, 'PCI_ERR_COR_STATUS');
   await clear(PCI_ERR_UNCOR_STATUS, 'PCI_ERR_UNCOR_STATUS');
-  if (!p.msiEnabled) return d.w.note('pci_aer_init', 'pci_aer_available() is false without MSI: error reporting not enabled');
+  if (!p.msiEnabled) return d.log.note('pci_aer_init', 'pci_aer_available() is false without MSI: error reporting not enabled');
   await pcieClearAndSet(d, 'pci_enable_pcie_error_reporting', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'enable correctable, non-fatal, fatal and UR reporting (PCI_EXP_AER_FLAGS)');
 }
 
 /** Run kernel B's enumeration on one function. Appends to `log` (a fresh one by default) and returns it. */
-export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log: StepLog = newStepLog()): Promise<StepLog> {
-  const d = await kexecDev(new StepWriter(fn, log));
+export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log = new WriteLog(), device = 'dev'): Promise<WriteLog> {
+  const d = await kexecDev(fn, log, device);
   const p = platformOptions(platform);
   const v = KEXEC_VERSION_DATA[to];
   // probe.c pci_configure_device
@@ -204,7 +205,7 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   await pciPmInit(d, v.pmInitPowersUp);
   await pciAcsInit(d, to, p);
   await pciAerInit(d, p, v.aerUnmasksAdvNonFatal);
-  if (d.pcie) d.w.note('pcie_aspm_init_link_state', 'policy "default" (CONFIG_PCIEASPM_DEFAULT): ASPM Control kept as found');
-  if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) d.w.note('pci_scan_bridge', 'bus numbers programmed by the previous kernel are kept');
+  if (d.pcie) d.log.note('pcie_aspm_init_link_state', 'policy "default" (CONFIG_PCIEASPM_DEFAULT): ASPM Control kept as found');
+  if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) d.log.note('pci_scan_bridge', 'bus numbers programmed by the previous kernel are kept');
   return log;
 }

@@ -2,22 +2,22 @@
  * The simulated kexec window, step 3 of `lusim cycle`: kernel A's shutdown, then kernel B's
  * enumeration, with hook points where a reset (devices/reset.ts) can be applied: between the
  * kernels (a platform reset during the kexec) and after enumeration (e.g. vfio-pci's reset when
- * kernel B opens the device). Each step appends named, reasoned writes to one StepLog.
+ * kernel B opens the device). Every step's writes land, named and reasoned, in one WriteLog (sim/write-log).
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import { kernelEnumerate } from './enumerate.js';
 import type { KexecSimOptions } from './options.js';
 import { kernelShutdown } from './shutdown.js';
-import { newStepLog, type StepLog } from './writer.js';
+import { WriteLog } from '../write-log/write-log.js';
 
 export interface KexecHooks {
   /** Runs after kernel A's shutdown, before kernel B touches the device. */
-  readonly betweenKernels?: (fn: FunctionAccess, log: StepLog) => Promise<void>;
+  readonly betweenKernels?: (fn: FunctionAccess, log: WriteLog) => Promise<void>;
   /** Runs after kernel B's enumeration. */
-  readonly afterEnumeration?: (fn: FunctionAccess, log: StepLog) => Promise<void>;
+  readonly afterEnumeration?: (fn: FunctionAccess, log: WriteLog) => Promise<void>;
 }
 
-export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log: StepLog = newStepLog()): Promise<StepLog> {
+export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log = new WriteLog()): Promise<WriteLog> {
   await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) }, log);
   if (hooks.betweenKernels) await hooks.betweenKernels(fn, log);
   await kernelEnumerate(fn, o.to, o.platform, log);
@@ -32,4 +32,3 @@ export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type Shut
 export { kernelRemove, kernelShutdown, type ShutdownOptions } from './shutdown.js';
 export { portServices, type PortService } from './pcieport.js';
 export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';
-export type { StepLog, StepNote, StepWrite } from './writer.js';

@@ -6,6 +6,7 @@
  */
 import { readMsixGeometry } from '../../devices/msix-table.js';
 import type { KexecDev } from './dev.js';
+import { stepBarWrite, stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import {
   PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_DATA,
   PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_SIZE, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL,
@@ -26,13 +27,13 @@ export type IrqMode = 'msix' | 'msi' | 'intx';
 
 /** pci_intx(dev, enable): clears or sets PCI_COMMAND_INTX_DISABLE, writing only on a change. */
 export async function pciIntx(d: KexecDev, enable: boolean, step: string, why: string): Promise<void> {
-  const cmd = await d.w.read(PCI_COMMAND, 2);
+  const cmd = await stepRead(d, PCI_COMMAND, 2);
   const next = enable ? cmd & ~PCI_COMMAND_INTX_DISABLE : cmd | PCI_COMMAND_INTX_DISABLE;
-  if (next !== cmd) await d.w.write(step, PCI_COMMAND, 2, next, why);
+  if (next !== cmd) await stepWrite(d, step, PCI_COMMAND, 2, next, why);
 }
 
 async function msixCtrl(d: KexecDev, step: string, clear: number, set: number, why: string): Promise<void> {
-  await d.w.clearAndSet(step, d.msixCap + PCI_MSIX_FLAGS, 2, clear, set, why);
+  await stepClearAndSet(d, step, d.msixCap + PCI_MSIX_FLAGS, 2, clear, set, why);
 }
 
 /**
@@ -41,29 +42,29 @@ async function msixCtrl(d: KexecDev, step: string, clear: number, set: number, w
  * then unmask each used vector as its handler is requested (pci_msix_unmask via irq startup).
  */
 export async function msixCapabilityInit(d: KexecDev, vectors: readonly MsiVector[]): Promise<void> {
-  const g = await readMsixGeometry(d.w.fn.config, d.msixCap);
+  const g = await readMsixGeometry(d.access.config, d.msixCap);
   await msixCtrl(d, 'msix_capability_init', 0, PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE, 'enable MSI-X with every vector masked while the table is set up');
   for (const v of vectors) {
     const at = g.tableOffset + v.index * PCI_MSIX_ENTRY_SIZE;
-    await d.w.barWrite('__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_LOWER_ADDR, v.addressLo, `vector ${v.index} message address (x86 0xfee00000 | APIC ID << 12)`);
-    await d.w.barWrite('__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_UPPER_ADDR, v.addressHi, `vector ${v.index} message upper address`);
-    await d.w.barWrite('__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_DATA, v.data, `vector ${v.index} message data (CPU vector)`);
+    await stepBarWrite(d, '__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_LOWER_ADDR, v.addressLo, `vector ${v.index} message address (x86 0xfee00000 | APIC ID << 12)`);
+    await stepBarWrite(d, '__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_UPPER_ADDR, v.addressHi, `vector ${v.index} message upper address`);
+    await stepBarWrite(d, '__pci_write_msi_msg', g.tableBir, at + PCI_MSIX_ENTRY_DATA, v.data, `vector ${v.index} message data (CPU vector)`);
   }
   await pciIntx(d, false, 'pci_intx_for_msi', 'MSI-X replaces INTx: pci_intx(dev, 0) sets INTX_DISABLE');
   for (let n = 0; n < g.entries; n++) {
-    await d.w.barWrite('msix_mask_all', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `mask entry ${n} so stale entries cannot fire`);
+    await stepBarWrite(d, 'msix_mask_all', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `mask entry ${n} so stale entries cannot fire`);
   }
   await msixCtrl(d, 'msix_capability_init', PCI_MSIX_FLAGS_MASKALL, 0, 'table ready: clear MASKALL');
   for (const v of vectors) {
-    await d.w.barWrite('pci_msix_unmask', g.tableBir, g.tableOffset + v.index * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, `request_irq unmasks vector ${v.index}`);
+    await stepBarWrite(d, 'pci_msix_unmask', g.tableBir, g.tableOffset + v.index * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, `request_irq unmasks vector ${v.index}`);
   }
 }
 
 /** Vectors the kernel would hold descriptors for: the unmasked entries (from a live table). */
 export async function usedMsixVectors(d: KexecDev): Promise<number[]> {
-  const bars = d.w.fn.bars;
+  const bars = d.access.bars;
   if (!bars) return [];
-  const g = await readMsixGeometry(d.w.fn.config, d.msixCap);
+  const g = await readMsixGeometry(d.access.config, d.msixCap);
   const used: number[] = [];
   for (let n = 0; n < g.entries; n++) {
     const ctrl = await bars.readl(g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL);
@@ -75,12 +76,12 @@ export async function usedMsixVectors(d: KexecDev): Promise<number[]> {
 /** pci_msix_shutdown: mask each descriptor's entry, clear ENABLE, INTx back on. No-op unless enabled. */
 export async function pciMsixShutdown(d: KexecDev): Promise<void> {
   if (!d.msixCap) return;
-  const flags = await d.w.read(d.msixCap + PCI_MSIX_FLAGS, 2);
+  const flags = await stepRead(d, d.msixCap + PCI_MSIX_FLAGS, 2);
   if ((flags & PCI_MSIX_FLAGS_ENABLE) === 0) return;
-  const g = await readMsixGeometry(d.w.fn.config, d.msixCap);
+  const g = await readMsixGeometry(d.access.config, d.msixCap);
   for (const n of await usedMsixVectors(d)) {
     await zeroMessage(d, g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE, n);
-    await d.w.barWrite('pci_msix_mask', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `return vector ${n} masked, as initial state`);
+    await stepBarWrite(d, 'pci_msix_mask', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `return vector ${n} masked, as initial state`);
   }
   await msixCtrl(d, 'pci_msix_shutdown', PCI_MSIX_FLAGS_ENABLE, 0, 'driver frees its vectors: MSI-X disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
@@ -97,27 +98,27 @@ function msiMaskPos(flags: number): number {
  */
 async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): Promise<void> {
   for (const off of [PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_DATA]) {
-    await d.w.barWrite('msi_domain_deactivate', bir, entry + off, 0, `vector ${n}: message zeroed`);
+    await stepBarWrite(d, 'msi_domain_deactivate', bir, entry + off, 0, `vector ${n}: message zeroed`);
   }
 }
 
 /** pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors (msi_multi_mask). */
 export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
-  const flags = await d.w.read(d.msiCap + PCI_MSI_FLAGS, 2);
+  const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return;
   const is64 = (flags & PCI_MSI_FLAGS_64BIT) !== 0;
-  await d.w.write('msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'free_irq: message address zeroed');
-  if (is64) await d.w.write('msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'free_irq: upper address zeroed');
-  await d.w.write('msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'free_irq: message data zeroed');
-  await d.w.write('pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'free_irq: message address zeroed');
+  if (is64) await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'free_irq: upper address zeroed');
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'free_irq: message data zeroed');
+  await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {
     const nvec = 1 << ((flags & PCI_MSI_FLAGS_QSIZE) >> 4);
     const multi = nvec >= 32 ? 0xffffffff : (1 << nvec) - 1;
     const pos = d.msiCap + msiMaskPos(flags);
-    const mask = await d.w.read(pos, 4);
-    await d.w.write('pci_msi_unmask', pos, 4, mask & ~multi, 'return the device with MSI unmasked as initial state');
+    const mask = await stepRead(d, pos, 4);
+    await stepWrite(d, 'pci_msi_unmask', pos, 4, mask & ~multi, 'return the device with MSI unmasked as initial state');
   }
 }
 
@@ -133,19 +134,19 @@ export async function pciFreeIrqVectors(d: KexecDev): Promise<void> {
  */
 export async function msiCapabilityInit(d: KexecDev, v: MsiVector): Promise<void> {
   const cap = d.msiCap;
-  const flags = await d.w.read(cap + PCI_MSI_FLAGS, 2);
-  await d.w.write('pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE & ~PCI_MSI_FLAGS_QSIZE, 'MSI off while it is set up');
+  const flags = await stepRead(d, cap + PCI_MSI_FLAGS, 2);
+  await stepWrite(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE & ~PCI_MSI_FLAGS_QSIZE, 'MSI off while it is set up');
   const maskable = (flags & PCI_MSI_FLAGS_MASKBIT) !== 0;
-  if (maskable) await d.w.clearAndSet('pci_msi_mask', cap + msiMaskPos(flags), 4, 0, 1, 'mask the vector during setup');
-  await d.w.write('__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, 'message address (x86 0xfee00000 | APIC ID << 12)');
+  if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, 1, 'mask the vector during setup');
+  await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, 'message address (x86 0xfee00000 | APIC ID << 12)');
   if (flags & PCI_MSI_FLAGS_64BIT) {
-    await d.w.write('__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, 'message upper address');
-    await d.w.write('__pci_write_msi_msg', cap + PCI_MSI_DATA_64, 2, v.data, 'message data (CPU vector)');
+    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, 'message upper address');
+    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_DATA_64, 2, v.data, 'message data (CPU vector)');
   } else {
-    await d.w.write('__pci_write_msi_msg', cap + PCI_MSI_DATA_32, 2, v.data, 'message data (CPU vector)');
+    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_DATA_32, 2, v.data, 'message data (CPU vector)');
   }
   await pciIntx(d, false, 'pci_intx_for_msi', 'MSI replaces INTx: pci_intx(dev, 0) sets INTX_DISABLE');
-  await d.w.clearAndSet('pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_QSIZE, PCI_MSI_FLAGS_ENABLE, 'MSI enabled');
-  if (maskable) await d.w.clearAndSet('pci_msi_unmask', cap + msiMaskPos(flags), 4, 1, 0, 'request_irq unmasks the vector');
+  await stepClearAndSet(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_QSIZE, PCI_MSI_FLAGS_ENABLE, 'MSI enabled');
+  if (maskable) await stepClearAndSet(d, 'pci_msi_unmask', cap + msiMaskPos(flags), 4, 1, 0, 'request_irq unmasks the vector');
 }
 

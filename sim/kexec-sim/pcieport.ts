@@ -34,6 +34,7 @@ import {
   PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_DPC,
 } from '../../devices/pci-regs.js';
 import { pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
+import { stepRead, stepWrite } from '../write-log/steps.js';
 
 export type PortService = 'pme' | 'aer' | 'hotplug' | 'dpc' | 'bwctrl';
 
@@ -64,7 +65,7 @@ export async function portServices(d: KexecDev, kernel: KernelProfileId, p: Plat
   const aerAvailable = p.msiEnabled;
   if ((rootish || AER_SERVICE_ANY_PORT.has(kernel)) && d.aerCap && aerAvailable && p.aerNative) out.push('aer');
   if (rootish) out.push('pme');
-  const lookup = await pciSetupCapLookup(d.w.fn.config);
+  const lookup = await pciSetupCapLookup(d.access.config);
   if ((await pciFindExtCapability(lookup, PCI_EXT_CAP_ID_DPC)) && aerAvailable && out.includes('aer')) out.push('dpc');
   if (HAS_BWCTRL.has(kernel) && downish && ((await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_LBNC)) out.push('bwctrl');
   return out;
@@ -81,17 +82,17 @@ const SYSTEM_ERROR_INTR_ON_MESG_MASK = 0x7;
 export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): Promise<void> {
   const type = d.pcie?.layout.type;
   if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC) {
-    d.w.note('aer_probe', 'not a Root Port or RCEC: -ENODEV, the AER service driver does not bind');
+    d.log.note('aer_probe', 'not a Root Port or RCEC: -ENODEV, the AER service driver does not bind');
     return;
   }
   await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_RTCTL, SYSTEM_ERROR_INTR_ON_MESG_MASK, 0, 'no system error on error messages');
   for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) {
-    const v = await d.w.read(d.aerCap + reg, 4);
-    if (v) await d.w.write('aer_enable_rootport', d.aerCap + reg, 4, v, 'clear error status (RW1C)');
+    const v = await stepRead(d, d.aerCap + reg, 4);
+    if (v) await stepWrite(d, 'aer_enable_rootport', d.aerCap + reg, 4, v, 'clear error status (RW1C)');
   }
   if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'set_downstream_devices_error_reporting(pdev, true)');
-  const cmd = await d.w.read(d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
-  await d.w.write('aer_enable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd | ROOT_PORT_INTR_ON_MESG_MASK, 'Root Port interrupts on error messages');
+  const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
+  await stepWrite(d, 'aer_enable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd | ROOT_PORT_INTR_ON_MESG_MASK, 'Root Port interrupts on error messages');
 }
 
 /** pcie_portdrv_remove after pci_enable_device/set_master: services, vectors, then disable. */
@@ -102,10 +103,10 @@ export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p
     if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) {
       await pcieClearAndSet(d, 'aer_disable_rootport', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'set_downstream_devices_error_reporting(pdev, false)');
     }
-    const cmd = await d.w.read(d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
-    if (cmd & ROOT_PORT_INTR_ON_MESG_MASK) await d.w.write('aer_disable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd & ~ROOT_PORT_INTR_ON_MESG_MASK, 'aer_remove: Root Port error interrupts off');
-    const sta = await d.w.read(d.aerCap + PCI_ERR_ROOT_STATUS, 4);
-    if (sta) await d.w.write('aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, sta, 'clear Root Error Status (RW1C)');
+    const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
+    if (cmd & ROOT_PORT_INTR_ON_MESG_MASK) await stepWrite(d, 'aer_disable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd & ~ROOT_PORT_INTR_ON_MESG_MASK, 'aer_remove: Root Port error interrupts off');
+    const sta = await stepRead(d, d.aerCap + PCI_ERR_ROOT_STATUS, 4);
+    if (sta) await stepWrite(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, sta, 'clear Root Error Status (RW1C)');
   }
   await pciFreeIrqVectors(d);
 }

@@ -28,38 +28,33 @@ import { pcieRemoveServices } from './pcieport.js';
 import { platformOptions, type PlatformOptions, type ShutdownDriver } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
-import { newStepLog, StepWriter, type StepLog } from './writer.js';
-import { PCI_COMMAND, PCI_COMMAND_MASTER, PCI_EXP_DEVCTL, PCI_PM_CTRL } from '../../devices/pci-regs.js';
+import { pciClearMaster, pciDisableDevice } from '../linux/enable.js';
+import { stepRead } from '../write-log/steps.js';
+import { WriteLog } from '../write-log/write-log.js';
+import { PCI_EXP_DEVCTL, PCI_PM_CTRL } from '../../devices/pci-regs.js';
 
-/** pci.c __pci_set_master(dev, false): clears MASTER, writing only when it was set. */
-async function pciClearMaster(d: KexecDev, step: string, why: string): Promise<void> {
-  const cmd = await d.w.read(PCI_COMMAND, 2);
-  if (cmd & PCI_COMMAND_MASTER) await d.w.write(step, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER, why);
-}
-
-/** pci.c pci_disable_device -> do_pci_disable_device: clears MASTER only (Memory/I/O decode stay on). */
-const pciDisableDevice = (d: KexecDev) => pciClearMaster(d, 'pci_disable_device', 'driver disables the device: bus master off (decode left on)');
+const DISABLE_WHY = 'driver disables the device: bus master off (decode left on)';
 
 type DriverShutdown = (d: KexecDev, from: KernelProfileId, p: PlatformOptions) => Promise<void>;
 
 const DRIVER_SHUTDOWN: Readonly<Record<ShutdownDriver, DriverShutdown>> = {
   e1000e: async (d) => {
     await pciFreeIrqVectors(d);
-    await pciClearMaster(d, 'pci_clear_master', '__e1000_shutdown: stop DMA');
+    await pciClearMaster(d, '__e1000_shutdown: stop DMA');
   },
   nvme: async (d, from, p) => {
     await pciFreeIrqVectors(d);
     if (KEXEC_VERSION_DATA[from].nvmeDisablesErrorReporting && d.aerCap && p.aerNative) {
       await pcieClearAndSet(d, 'pci_disable_pcie_error_reporting', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'nvme_pci_disable turns error reporting off');
     }
-    await pciDisableDevice(d);
+    await pciDisableDevice(d, DISABLE_WHY);
   },
   xhci: async (d) => {
     await pciFreeIrqVectors(d);
-    await pciDisableDevice(d);
+    await pciDisableDevice(d, DISABLE_WHY);
   },
   virtio: async (d, from) => {
-    d.w.note('virtio', KEXEC_VERSION_DATA[from].virtioBusShutdown
+    d.log.note('virtio', KEXEC_VERSION_DATA[from].virtioBusShutdown
       ? 'virtio_dev_shutdown resets the device through its BAR (device status 0): no config-space write'
       : 'virtio-pci has no ->shutdown in this version: config space untouched');
   },
@@ -81,8 +76,8 @@ const DRIVER_SHUTDOWN: Readonly<Record<ShutdownDriver, DriverShutdown>> = {
  * Observed on QEMU 7.2, 6.12 guest: pcieport and virtio-pci unbinds left COMMAND 0x0103 (from
  * 0x0507 or 0x0107) with MSI-X disabled, and ROOT_COMMAND 0 on Root Ports.
  */
-export async function kernelRemove(fn: FunctionAccess, opts: { driver: ShutdownDriver; kernel: KernelProfileId; platform?: Partial<PlatformOptions> }, log: StepLog = newStepLog()): Promise<StepLog> {
-  const d = await kexecDev(new StepWriter(fn, log));
+export async function kernelRemove(fn: FunctionAccess, opts: { driver: ShutdownDriver; kernel: KernelProfileId; platform?: Partial<PlatformOptions> }, log = new WriteLog()): Promise<WriteLog> {
+  const d = await kexecDev(fn, log);
   const p = platformOptions(opts.platform);
   if (opts.driver === 'none') return log;
   if (opts.driver === 'virtio' || opts.driver === 'e1000e') await pciFreeIrqVectors(d);
@@ -100,11 +95,11 @@ export interface ShutdownOptions {
   readonly enabled?: boolean;
 }
 
-export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, log: StepLog = newStepLog()): Promise<StepLog> {
-  const d = await kexecDev(new StepWriter(fn, log));
+export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, log = new WriteLog(), device = 'dev'): Promise<WriteLog> {
+  const d = await kexecDev(fn, log, device);
   await DRIVER_SHUTDOWN[opts.driver](d, opts.from, platformOptions(opts.platform));
   if (opts.preserved) {
-    d.w.note('pci_device_shutdown', KEXEC_VERSION_DATA[opts.from].pciLiveUpdate
+    d.log.note('pci_device_shutdown', KEXEC_VERSION_DATA[opts.from].pciLiveUpdate
       ? 'device preserved for Live Update: bus master left on (lu-pci: pci_liveupdate_is_outgoing skips pci_clear_master)'
       : `device preserved for Live Update: bus master left on as the PCI Live Update series does (pci_liveupdate_is_outgoing); ${opts.from} itself has no such code`);
     return log;
@@ -116,14 +111,14 @@ export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, 
   // pci_setup_device's PCI_UNKNOWN, which is above D3hot. Observed: megasas-gen2 (no PM, no
   // driver, bus master set by SeaBIOS) keeps bus master across 6.1 and 6.12 kexecs, not 7.x's.
   if (!d.pmCap && !(opts.enabled ?? opts.driver !== 'none') && !KEXEC_VERSION_DATA[opts.from].pmInitPowersUp) {
-    d.w.note('pci_device_shutdown', 'current_state is PCI_UNKNOWN (no PM capability, never enabled): bus master not touched');
+    d.log.note('pci_device_shutdown', 'current_state is PCI_UNKNOWN (no PM capability, never enabled): bus master not touched');
     return log;
   }
-  const pmcsr = d.pmCap ? await d.w.read(d.pmCap + PCI_PM_CTRL, 2) : 0;
+  const pmcsr = d.pmCap ? await stepRead(d, d.pmCap + PCI_PM_CTRL, 2) : 0;
   if (pmcsr === 0xffff) {
-    d.w.note('pci_device_shutdown', 'function not accessible: bus master not touched');
+    d.log.note('pci_device_shutdown', 'function not accessible: bus master not touched');
     return log;
   }
-  await pciClearMaster(d, 'pci_clear_master', 'kexec_in_progress: stop DMA before the next kernel runs');
+  await pciClearMaster(d, 'kexec_in_progress: stop DMA before the next kernel runs');
   return log;
 }

@@ -127,10 +127,10 @@ export interface AllocateOptions {
  * state_saved false). Expects pciSetupDevice to have run.
  */
 export async function allocateSaveBuffers(profile: KernelProfile, dev: PciDev, opts: AllocateOptions = {}): Promise<PciSavedDevState> {
-  await dev.tracer.run('pci_device_add', async () => {
-    if (profile.l1ss === 'own') await dev.tracer.run('pci_configure_ltr', () => pciConfigureLtr(profile, dev));
+  await dev.log.run('pci_device_add', async () => {
+    if (profile.l1ss === 'own') await dev.log.run('pci_configure_ltr', () => pciConfigureLtr(profile, dev));
     for (const step of profile.allocOrder) {
-      await dev.tracer.run(step, async () => {
+      await dev.log.run(step, async () => {
         if (step === 'pci_configure_aspm_l1ss') await pciConfigureAspmL1ss(dev);
         else if (step === 'pci_allocate_cap_save_buffers') await pciAllocateCapSaveBuffers(profile, dev);
         else if (step === 'pci_ptm_init') await pciPtmInit(profile, dev);
@@ -144,6 +144,6 @@ export async function allocateSaveBuffers(profile: KernelProfile, dev: PciDev, o
     // pci_acs_init / pci_ats_init / pci_pri_init / pci_pasid_init only cache pointers (no buffers).
     await cacheRegeneratedCaps(dev);
   });
-  if (opts.dpcServiceBound) await dev.tracer.run('dpc_probe', () => dpcProbe(profile, dev));
+  if (opts.dpcServiceBound) await dev.log.run('dpc_probe', () => dpcProbe(profile, dev));
   return dev.saved;
 }

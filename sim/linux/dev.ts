@@ -1,11 +1,11 @@
 /**
- * The slice of struct pci_dev the save/restore steps use: a traced FunctionAccess, the saved state
+ * The slice of struct pci_dev the save/restore steps use: a traced FunctionAccess (sim/write-log), the saved state
  * (sim/saved-state.ts), and a small KernelDevState holding what the kernel caches or regenerates
  * (capability pointers, ATS/PRI/PASID enables, MSI descriptors, resource sizes, SR-IOV state).
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import { newSavedDevState, type PciSavedDevState } from '../saved-state.js';
-import { StepTracer, tracedAccess } from './write-log.js';
+import { tracedAccess, WriteLog, type TracedFunction } from '../write-log/write-log.js';
 
 /** One MSI/MSI-X descriptor (include/linux/msi.h struct msi_desc, the fields restore uses). */
 export interface MsiDesc {
@@ -101,12 +101,10 @@ export function newKernelDevState(): KernelDevState {
 }
 
 /** A device as the steps see it. `parent` is dev->bus->self (the upstream bridge), if modelled. */
-export interface PciDev {
+export interface PciDev extends TracedFunction {
   readonly name: string;
-  readonly access: FunctionAccess;
   readonly saved: PciSavedDevState;
   readonly kernel: KernelDevState;
-  readonly tracer: StepTracer;
   readonly parent: PciDev | undefined;
 }
 
@@ -116,16 +114,16 @@ export interface NewPciDevOptions {
   readonly kernel?: Partial<KernelDevState>;
 }
 
-/** Wrap a backend. A child shares its parent's tracer so one WriteLog orders writes to both. */
+/** Wrap a backend. A child shares its parent's log so one WriteLog orders writes to both. */
 export function newPciDev(access: FunctionAccess, opts: NewPciDevOptions = {}): PciDev {
-  const tracer = opts.parent?.tracer ?? new StepTracer();
+  const log = opts.parent?.log ?? new WriteLog();
   const name = opts.name ?? 'dev';
   return {
     name,
-    access: tracedAccess(access, tracer, name),
+    access: tracedAccess(access, log, name),
     saved: newSavedDevState(),
     kernel: { ...newKernelDevState(), ...opts.kernel },
-    tracer,
+    log,
     parent: opts.parent,
   };
 }

@@ -17,7 +17,7 @@
  * vfio_pci.h of the series (upstream-2026.md) on the 7.3 strings. 6.1 and 6.12 have no KHO (6.16)
  * and no LUO (6.19).
  */
-import type { KernelProfileId } from './profile.js';
+import type { KernelConfig, KernelProfileId } from './profile.js';
 
 export interface HandoverAbi {
   /** KHO_FDT_COMPATIBLE. */
@@ -69,15 +69,31 @@ function fail(written: string[], step: string, ret: number, message: string, sid
   return { ok: false, written, refusal: { side, step, ret, message } };
 }
 
-/** kernel B's checks, in the order it makes them, on what kernel A wrote for `payload`. */
-export function checkHandover(from: KernelProfileId, to: KernelProfileId, payload: HandoverPayload): HandoverCheck {
+/** The first of KEXEC_HANDOVER, LIVEUPDATE (and PCI_LIVEUPDATE for vfio-pci) a config turns off. */
+function missingOption(k: Partial<KernelConfig> | undefined, payload: HandoverPayload): string | undefined {
+  if (!k) return undefined;
+  if (k.KEXEC_HANDOVER === false) return 'CONFIG_KEXEC_HANDOVER';
+  if (k.LIVEUPDATE === false) return 'CONFIG_LIVEUPDATE';
+  if (payload === 'vfio-pci' && k.PCI_LIVEUPDATE === false) return 'CONFIG_PCI_LIVEUPDATE';
+  return undefined;
+}
+
+/**
+ * kernel B's checks, in the order it makes them, on what kernel A wrote for `payload`. With the
+ * kernels' Kconfig, a kernel built without KHO/LUO (or the pci FLB) writes or reads nothing.
+ */
+export function checkHandover(from: KernelProfileId, to: KernelProfileId, payload: HandoverPayload, kconfig: { readonly from?: Partial<KernelConfig>; readonly to?: Partial<KernelConfig> } = {}): HandoverCheck {
   const a = HANDOVER_ABI[from];
   const b = HANDOVER_ABI[to];
+  const offA = missingOption(kconfig.from, payload);
+  if (a && offA) return fail([], 'liveupdate_reboot', 0, `kernel ${from} is built without ${offA}: nothing is handed over through LUO`, 'A');
+  const offB = missingOption(kconfig.to, payload);
   if (!a) return fail([], 'liveupdate_reboot', 0, `kernel ${from} has no Live Update Orchestrator (KHO is 6.16+, LUO 6.19+): nothing can be handed over through LUO (the memmap= route is --handover memmap)`, 'A');
   const written = [`kho=${a.kho}`, `luo=${a.luo}`, ...(a.luoSession ? [`luo-session=${a.luoSession}`] : []),
     payload === 'memfd' ? `file=${a.memfd}` : `file=${a.vfioPci ?? '(none)'}`, ...(payload === 'vfio-pci' && a.pciFlb ? [`flb=${a.pciFlb.compatible} v${a.pciFlb.version}`] : [])];
   if (payload === 'vfio-pci' && !a.vfioPci) return fail(written, 'liveupdate_session_preserve_fd', 0, `kernel ${from} has no vfio-pci Live Update handler (the VFIO series is modelled in lu-pci only): the device file cannot be preserved`, 'A');
   if (!b) return fail(written, 'kho_populate', 0, `kernel ${to} has no KHO: the handover is not looked at (KHO is 6.16+), nothing is adopted`);
+  if (offB) return fail(written, offB === 'CONFIG_PCI_LIVEUPDATE' ? 'pci_liveupdate_flb_get_incoming' : 'kho_populate', 0, `kernel ${to} is built without ${offB}: what ${from} handed over is not adopted`);
   if (a.kho !== b.kho) return fail(written, 'kho_populate', 0, `"handover FDT is incompatible": ${to} speaks ${b.kho}, ${from} wrote ${a.kho}; the whole handover is ignored`);
   if (a.luo !== b.luo || a.luoSession !== b.luoSession) {
     return fail(written, 'luo_early_startup', EINVAL, `LUO state is incompatible: ${to} speaks ${b.luo}${b.luoSession ? `/${b.luoSession}` : ''}, ${from} wrote ${a.luo}${a.luoSession ? `/${a.luoSession}` : ''}; no session is retrieved`);

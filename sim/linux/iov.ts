@@ -34,7 +34,7 @@ export async function pciIovInit(dev: PciDev): Promise<void> {
   if (!pciIsPcie(dev)) return;
   const pos = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_SRIOV);
   if (!pos) return;
-  await dev.tracer.run('sriov_init', async () => {
+  await dev.log.run('sriov_init', async () => {
     const c = dev.access.config;
     if ((await c.readw(pos + PCI_SRIOV_CTRL)) & PCI_SRIOV_CTRL_VFE) await c.writew(pos + PCI_SRIOV_CTRL, 0);
     // The model holds one PF per run, so it is the first PF on its bus.

@@ -16,6 +16,17 @@ export interface KernelConfig {
   readonly PCIE_DPC: boolean;
   readonly PCIE_TPH: boolean;
   readonly PCIEASPM: boolean;
+  /** iov.c: pci_restore_iov_state is a stub without CONFIG_PCI_IOV. */
+  readonly PCI_IOV: boolean;
+  /**
+   * KHO, LUO and the pci FLB: undefined = not known (no --kconfig): the code is taken as built
+   * when a handover through LUO is asked for. Debian's 7.2.13 and 7.3.4 have them off.
+   */
+  readonly KEXEC_HANDOVER?: boolean;
+  readonly LIVEUPDATE?: boolean;
+  readonly PCI_LIVEUPDATE?: boolean;
+  /** CONFIG_PCIEASPM_<policy> (reported only). */
+  readonly aspmPolicy?: string;
 }
 
 /** The allocation calls of probe.c pci_device_add that create save buffers, in call order. */
@@ -116,12 +127,12 @@ export interface KernelProfile {
 }
 
 /**
- * Debian's values for the gates. Only the Kconfig defaults were verified (drivers/pci/pcie/Kconfig
- * v7.1: PCIEASPM default y; PCIEAER, PCIE_DPC, PCIE_PTM, PCIE_TPH have no default). Debian's
- * config files were not at hand: AER/DPC/PTM = y is the distribution's long-standing setting and
- * PCIE_TPH is taken as not set; override per run when a real /boot/config says otherwise.
+ * Debian's values for the gates, checked in the cached config files of bookworm 6.1.0-57,
+ * 6.12.117+deb12 and sid 7.2.13+deb14 (cloud-amd64): PCIEAER, PCIEASPM (policy DEFAULT),
+ * PCIE_DPC, PCIE_PTM, PCI_IOV = y; PCIE_TPH not set (7.2.13); KEXEC_HANDOVER not set (7.2.13).
+ * `--kconfig FILE` (sim/linux/kconfig.ts) replaces them with a kernel's own config.
  */
-export const DEBIAN_KCONFIG: KernelConfig = { PCIEAER: true, PCIE_PTM: true, PCIE_DPC: true, PCIE_TPH: false, PCIEASPM: true };
+export const DEBIAN_KCONFIG: KernelConfig = { PCIEAER: true, PCIE_PTM: true, PCIE_DPC: true, PCIE_TPH: false, PCIEASPM: true, PCI_IOV: true, aspmPolicy: 'default' };
 
 const SAVE_V61: readonly SaveStep[] = [
   'pci_save_pcie_state', 'pci_save_pcix_state', 'pci_save_ltr_state', 'pci_save_aspm_l1ss_state',

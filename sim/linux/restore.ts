@@ -6,7 +6,7 @@
  */
 import type { KernelProfile, RestoreStep } from './profile.js';
 import { pciIsPcie, type PciDev } from './dev.js';
-import type { WriteLog } from './write-log.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
 import { pciFindCapability, pciFindExtCapability } from './find-cap.js';
 import {
   pcieCapabilityReadDword, pcieCapabilityReadWord, pcieCapabilitySetWord, pcieCapabilityWriteWord, pcieDownstreamPort,
@@ -127,7 +127,7 @@ export async function pciRestorePcieState(profile: KernelProfile, dev: PciDev): 
   for (const inner of profile.pcieRestoreInner) await runRestoreStep(profile, dev, inner);
   const buf = pciFindSavedCap(dev, PCI_CAP_ID_EXP, false);
   if (!buf) return;
-  await dev.tracer.run('pci_bridge_reconfigure_ltr', () => pciBridgeReconfigureLtr(profile, dev));
+  await dev.log.run('pci_bridge_reconfigure_ltr', () => pciBridgeReconfigureLtr(profile, dev));
   const slots = profile.layouts.exp;
   for (let i = 0; i < slots.length; i++) {
     if (slots[i].offset >= 0) await pcieCapabilityWriteWord(profile, dev, slots[i].offset, getU16(buf.data, i));
@@ -254,7 +254,7 @@ export async function pciRestoreIovState(dev: PciDev): Promise<void> {
 }
 
 async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: RestoreStep): Promise<void> {
-  await dev.tracer.run(step, async () => {
+  await dev.log.run(step, async () => {
     switch (step) {
       case 'pci_restore_ltr_state': return pciRestoreLtrState(dev);
       case 'pci_restore_aspm_l1ss_state': return pciRestoreAspmL1ssState(profile, dev);
@@ -274,18 +274,18 @@ async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: Restore
       case 'pci_restore_msi_state': return pciRestoreMsiState(dev, profile.msixRestoreEnablesMemory);
       case 'pci_enable_acs': return pciEnableAcs(profile, dev);
       case 'pci_restore_acs_state': return pciRestoreAcsState(dev);
-      case 'pci_restore_iov_state': return pciRestoreIovState(dev);
+      case 'pci_restore_iov_state': return profile.kconfig.PCI_IOV ? pciRestoreIovState(dev) : undefined; // stub without CONFIG_PCI_IOV
     }
   });
 }
 
 /** pci_restore_state; returns the writes it made (to the device and, for L1SS/LTR, its parent). */
-export async function pciRestoreState(profile: KernelProfile, dev: PciDev): Promise<WriteLog> {
-  const from = dev.tracer.log.length;
-  await dev.tracer.run('pci_restore_state', async () => {
+export async function pciRestoreState(profile: KernelProfile, dev: PciDev): Promise<WriteLogEntry[]> {
+  const from = dev.log.writes.length;
+  await dev.log.run('pci_restore_state', async () => {
     if (profile.restoreRequiresStateSaved && !dev.saved.stateSaved) return;
     for (const step of profile.restoreOrder) await runRestoreStep(profile, dev, step);
     dev.saved.stateSaved = false;
   });
-  return dev.tracer.log.slice(from);
+  return dev.log.writes.slice(from);
 }

@@ -118,7 +118,7 @@ export async function pciSaveAcsState(dev: PciDev): Promise<void> {
 }
 
 async function runSaveStep(profile: KernelProfile, dev: PciDev, step: SaveStep): Promise<number> {
-  return dev.tracer.run(step, async () => {
+  return dev.log.run(step, async () => {
     switch (step) {
       case 'pci_save_pcie_state': return pciSavePcieState(profile, dev);
       case 'pci_save_pcix_state': return pciSavePcixState(dev);
@@ -136,7 +136,7 @@ async function runSaveStep(profile: KernelProfile, dev: PciDev, step: SaveStep):
 
 /** pci_save_state: returns 0 or the first negative errno, as the kernel does. */
 export async function pciSaveState(profile: KernelProfile, dev: PciDev): Promise<number> {
-  return dev.tracer.run('pci_save_state', async () => {
+  return dev.log.run('pci_save_state', async () => {
     for (let i = 0; i < 16; i++) dev.saved.savedConfigSpace[i] = await dev.access.config.readl(i * 4);
     dev.saved.stateSaved = true;
     for (const step of profile.saveOrder) {
@@ -150,5 +150,5 @@ export async function pciSaveState(profile: KernelProfile, dev: PciDev): Promise
 /** bus.c pci_bus_add_device: v6.19+ and 6.12.70+ save "for error recoverability" (a2f1e22390ac). */
 export async function pciBusAddDevice(profile: KernelProfile, dev: PciDev): Promise<number> {
   if (!profile.saveAtBusAddDevice) return 0;
-  return dev.tracer.run('pci_bus_add_device', () => pciSaveState(profile, dev));
+  return dev.log.run('pci_bus_add_device', () => pciSaveState(profile, dev));
 }

@@ -19,7 +19,8 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { driverConfigure, pciEnableBridge, simulateKexec, type ShutdownDriver, type StepLog } from '../kexec-sim/index.js';
+import { driverConfigure, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import type { WriteLog } from '../write-log/write-log.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
 export interface ModelledFunction {
@@ -80,7 +81,7 @@ export interface KexecPrediction {
   readonly notes: readonly string[];
 }
 
-const configWrites = (log: StepLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.step}`, offset: w.offset, width: w.width }));
+const configWrites = (log: WriteLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
 
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to });

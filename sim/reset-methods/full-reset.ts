@@ -19,7 +19,7 @@ import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
 import { kernelProfile } from '../linux/profiles.js';
-import type { WriteLog } from '../linux/write-log.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
 import type { ResetMethodName } from './kernels.js';
 
 export interface FullResetField {
@@ -48,9 +48,9 @@ export interface FullResetReport {
 const SAVE_AND_DISABLE = 'pci_dev_save_and_disable';
 
 /** The innermost kernel function of the restore phase that wrote any byte of [offset, offset+width). */
-function restoredBy(restoreLog: WriteLog, offset: number, width: number): string | undefined {
-  const hit = [...restoreLog].reverse().find((w) => w.space === 'config' && w.target === 'dev' && w.offset < offset + width && offset < w.offset + w.width);
-  return hit?.step;
+function restoredBy(restoreLog: readonly WriteLogEntry[], offset: number, width: number): string | undefined {
+  const hit = [...restoreLog].reverse().find((w) => w.space === 'config' && w.device === 'dev' && w.offset < offset + width && offset < w.offset + w.width);
+  return hit?.fn;
 }
 
 export async function fullResetFunction(fn: PciFunction, id: string): Promise<FullResetReport> {
@@ -59,7 +59,7 @@ export async function fullResetFunction(fn: PciFunction, id: string): Promise<Fu
   await pciSetupDevice(dev);
   await allocateSaveBuffers(profile, dev);
   const notes: string[] = [];
-  const enumerated = dev.tracer.log.length;
+  const enumerated = dev.log.writes.length;
   if (enumerated > 0) notes.push(`enumeration (pci_device_add) wrote ${enumerated} register(s) first: "before" is the state after it`);
   const before = fn.space.snapshot();
   const run = await pciTryResetFunction(profile, dev, fn);
@@ -67,7 +67,7 @@ export async function fullResetFunction(fn: PciFunction, id: string): Promise<Fu
   const reset: ResetReport | undefined = run.report;
   if (reset) notes.push(...reset.notes);
   const after = fn.space.snapshot();
-  const lastDisable = run.log.map((w) => w.step).lastIndexOf(SAVE_AND_DISABLE);
+  const lastDisable = run.log.map((w) => w.fn).lastIndexOf(SAVE_AND_DISABLE);
   const restoreLog = run.log.slice(lastDisable + 1);
   const regs = [...fn.space.layout.registers].sort((a, b) => a.offset - b.offset);
   const fields: FullResetField[] = [];

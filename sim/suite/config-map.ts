@@ -9,7 +9,7 @@ import type { CycleFunction, FieldOutcome, Verdict } from '../cycle/verdict.js';
 export const CONFIG_SIZE = 4096;
 
 /** Worst first: the order a reader must see them in. */
-export const VERDICT_RANK: readonly Verdict[] = ['corrupted', 'refused', 'stale', 'lost', 'restored', 'expected', 'unchanged'];
+export const VERDICT_RANK: readonly Verdict[] = ['corrupted', 'refused', 'stale', 'lost', 'unknown', 'restored', 'expected', 'unchanged'];
 
 export interface MapCell {
   readonly offset: number;

@@ -6,6 +6,7 @@
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
 import type { ResetMethodsPrediction } from '../reset-methods/predict.js';
+import { rcName } from '../reset-methods/result.js';
 import { COUNTED_VERDICTS, type Check, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
 
 /** A field as suites name it: REGISTER.FIELD, parent:REGISTER.FIELD for the upstream port. */
@@ -19,14 +20,14 @@ export function observeReset(p: ResetMethodsPrediction): Observed {
 
 export function observeCycle(r: CycleResult): Observed {
   const verdicts = Object.fromEntries(COUNTED_VERDICTS.map((v) => [v, r.fields.filter((f) => f.verdict === v).map(fieldName)])) as Record<CountedVerdict, string[]>;
-  return { load: r.load.ret === 0 ? 'ok' : 'refused', verdicts };
+  return { load: r.load.ret === 0 ? 'ok' : 'refused', verdicts, ...(r.freeze ? { freeze_gates: Object.fromEntries(r.freeze.map((g) => [g.gate, g.verdict])) } : {}) };
 }
 
 export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] {
   const o = observeReset(p);
   const probes = p.reasons.join('; ');
   const checks: Check[] = [];
-  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probes));
+  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probeWhy(e.reset_method, p)));
   if (e.reset_works !== undefined) checks.push(check('reset_works', e.reset_works, o.reset_works, e.reset_works === o.reset_works, p.reasons.at(-1) ?? ''));
   if (e.reset_function_method !== undefined) checks.push(check('reset_function_method', e.reset_function_method, o.reset_function_method, e.reset_function_method === o.reset_function_method, probes));
   return checks;
@@ -47,6 +48,24 @@ export function checkCycle(e: Expectations, r: CycleResult): Check[] {
     checks.push(f
       ? check(`fields.${name}`, verdict, f.verdict, f.verdict === verdict, f.rule)
       : check(`fields.${name}`, verdict, null, false, `no field ${name} on this device: \`lusim cycle --all\` lists every field as REGISTER.FIELD`));
+  }
+  checks.push(...checkFreeze(e, r));
+  return checks;
+}
+
+/** vfio-lu's freeze() gates; another flow has none, and an expectation of them says to use vfio-lu. */
+function checkFreeze(e: Expectations, r: CycleResult): Check[] {
+  const none = `flow ${r.options.flow} has no freeze() gates: they are the VFIO series' (cycle: {flow: vfio-lu})`;
+  const checks: Check[] = [];
+  if (e.freeze !== undefined) {
+    const refused = r.freeze?.find((g) => g.verdict === 'refused');
+    const actual = r.freeze ? (refused ? 'refused' : 'ok') : null;
+    checks.push(check('freeze', e.freeze, actual, actual === e.freeze, !r.freeze ? none : refused ? `refused at "${refused.gate}": ${refused.why}` : 'every gate passed'));
+  }
+  for (const [gate, verdict] of Object.entries(e.freeze_gates ?? {})) {
+    const g = r.freeze?.find((x) => x.gate === gate);
+    const why = !r.freeze ? none : g ? g.why : `no gate "${gate}" in this freeze(): it ran ${r.freeze.map((x) => x.gate).join(', ')}`;
+    checks.push(check(`freeze_gates.${gate}`, verdict, g?.verdict ?? null, g?.verdict === verdict, why));
   }
   return checks;
 }
@@ -70,6 +89,12 @@ function checkVerdict(v: CountedVerdict, want: VerdictExpectation, fields: reado
   const range = want as { min?: number; max?: number };
   const ok = (range.min === undefined || hit.length >= range.min) && (range.max === undefined || hit.length <= range.max);
   return check(v, range, hit.length, ok, rules(hit));
+}
+
+/** The probes of the methods present on one side only (all of them when only the order differs). */
+function probeWhy(want: readonly string[], p: ResetMethodsPrediction): string {
+  const differ = p.probes.filter((x) => want.includes(x.method) !== p.resetMethods.includes(x.method));
+  return (differ.length > 0 ? differ : p.probes).map((x) => `${x.method}: ${x.probed ? rcName(x.rc ?? 0) : 'not probed'}: ${x.reason}`).join('; ');
 }
 
 function check(key: string, expected: unknown, actual: unknown, pass: boolean, why: string): Check {

@@ -43,7 +43,8 @@ export async function modelCycle(t: PlannedTest, dev: SuiteDevice): Promise<Cycl
     preserved: flow === 'vfio' ? false : (c.preserved ?? true),
     ...(c.drift ? { drift: c.drift } : {}), ...(c.reset ? { reset: c.reset } : {}),
     ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(parent ? { parent: build(parent) } : {}),
-    ...(c.operational ? { operational: c.operational } : {}),
+    ...(c.operational ? { operational: c.operational } : {}), ...(c.handover ? { handover: c.handover } : {}),
+    ...(c.freeze ? { freeze: { ...(c.freeze.irqs_enabled ? { irqsEnabled: true } : {}), ...(c.freeze.d3hot ? { powerState: 3 as const } : {}) } } : {}),
   });
 }
 

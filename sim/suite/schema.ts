@@ -10,7 +10,7 @@ import { FLOWS } from '../cycle/run.js';
 import { RESET_KINDS } from '../../devices/reset-kinds.js';
 import { COUNTED_VERDICTS } from './types.js';
 
-const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1); with --qemu, a Debian series (6.1, 6.12, 7.x) whose cached kernel picks the profile' } as const;
+const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci); with --qemu, a Debian series (6.1, 6.12, 7.x, 7.3) whose cached kernel picks the profile' } as const;
 
 const RESET_METHODS = ['device_specific', 'acpi', 'flr', 'af_flr', 'pm', 'bus', 'cxl_bus'] as const;
 
@@ -32,6 +32,11 @@ const expectationProps = {
   fields: {
     type: 'object', description: 'cycle case: the verdict of named fields, REGISTER.FIELD: verdict',
     additionalProperties: { enum: [...COUNTED_VERDICTS, 'unchanged'] },
+  },
+  freeze: { enum: ['ok', 'refused'], description: 'vfio-lu cycle: kernel A\'s vfio_pci_liveupdate freeze() passed every gate (ok) or refused the kexec' },
+  freeze_gates: {
+    type: 'object', description: 'vfio-lu cycle: freeze() gates by name (interrupts disabled, device in D0, pci_load_saved_state, pci_clear_master, vfio_pci_core_try_reset, pci_restore_state, handover): passed, refused or skipped',
+    additionalProperties: { enum: ['passed', 'refused', 'skipped'] },
   },
 } as const;
 
@@ -77,12 +82,17 @@ export const SUITE_SCHEMA = {
             properties: {
               from: kernel, to: kernel,
               format: { enum: SAVE_FORMATS, description: 'how the state crosses the kexec (default linux-blob)' },
-              flow: { enum: FLOWS, description: 'plain, rfc-2025, lu-series, vfio (default plain)' },
+              flow: { enum: FLOWS, description: 'plain, rfc-2025, lu-series, vfio-lu, vfio (default plain)' },
               drift: { type: 'string', minLength: 1, description: 'kernel B\'s data[] layout drift, as `lusim cycle --drift`' },
               reset: { enum: RESET_KINDS, description: 'a reset during the kexec window' },
               preserved: { type: 'boolean', description: 'the device is preserved (default true, false for the vfio flow)' },
               operational: { enum: ['driver', 'enumerated', 'as-found'], description: 'how the device reaches its operational state before kernel A saves (default driver)' },
               parent: { enum: ['none', 'default'], description: 'model the upstream port (default) or the device alone (none)' },
+              handover: { enum: ['memmap', 'luo'], description: 'how the state crosses: a reserved range (memmap, default) or LUO, refused where kernel B does not speak kernel A\'s compatible strings' },
+              freeze: {
+                type: 'object', additionalProperties: false, description: 'vfio-lu: what userspace left behind at the kexec, as `lusim cycle --irqs-enabled --freeze-d3hot`',
+                properties: { irqs_enabled: { type: 'boolean', description: 'interrupts still enabled' }, d3hot: { type: 'boolean', description: 'the device in D3hot' } },
+              },
             },
           },
           expect: {

@@ -16,6 +16,7 @@ export function expectationsOf(o: Observed): Expectations {
   return {
     load: o.load ?? 'ok',
     ...Object.fromEntries(COUNTED_VERDICTS.map((v) => [v, NAMED.includes(v) ? [...verdicts[v]] : verdicts[v].length])),
+    ...(o.freeze_gates ? { freeze: Object.values(o.freeze_gates).includes('refused') ? 'refused' as const : 'ok' as const, freeze_gates: { ...o.freeze_gates } } : {}),
   };
 }
 
@@ -30,6 +31,8 @@ export function updatedValue(key: string, old: unknown, o: Observed): unknown {
     const names = o.verdicts[v];
     return Array.isArray(old as VerdictExpectation) ? [...names] : names.length;
   }
+  if (key === 'freeze' && o.freeze_gates) return Object.values(o.freeze_gates).includes('refused') ? 'refused' : 'ok';
+  if (key.startsWith('freeze_gates.') && o.freeze_gates) return o.freeze_gates[key.slice('freeze_gates.'.length)];
   if (key.startsWith('fields.') && o.verdicts) {
     const name = key.slice('fields.'.length);
     const hit = COUNTED_VERDICTS.find((x) => o.verdicts![x].includes(name));

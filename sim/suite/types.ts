@@ -9,7 +9,7 @@ import type { DevFlag, SlotKind } from '../reset-methods/device.js';
 import type { ResetMethodName } from '../reset-methods/kernels.js';
 
 /** The verdicts a suite may count or name (unchanged is the rest: hundreds of fields). */
-export const COUNTED_VERDICTS = ['restored', 'expected', 'lost', 'corrupted', 'stale', 'refused'] as const;
+export const COUNTED_VERDICTS = ['restored', 'expected', 'lost', 'corrupted', 'stale', 'refused', 'unknown'] as const;
 export type CountedVerdict = (typeof COUNTED_VERDICTS)[number];
 
 export type DeviceRef =
@@ -31,11 +31,17 @@ export interface Expectations {
   readonly corrupted?: VerdictExpectation;
   readonly stale?: VerdictExpectation;
   readonly refused?: VerdictExpectation;
+  readonly unknown?: VerdictExpectation;
   readonly fields?: Readonly<Record<string, CountedVerdict | 'unchanged'>>;
+  /** vfio-lu: kernel A's freeze() as a whole, and its gates by name (sim/cycle/vfio-lu.ts). */
+  readonly freeze?: 'ok' | 'refused';
+  readonly freeze_gates?: Readonly<Record<string, GateVerdict>>;
 }
 
+export type GateVerdict = 'passed' | 'refused' | 'skipped';
+
 export const RESET_EXPECTATION_KEYS = ['reset_method', 'reset_works', 'reset_function_method'] as const;
-export const CYCLE_EXPECTATION_KEYS = ['load', ...COUNTED_VERDICTS, 'fields'] as const;
+export const CYCLE_EXPECTATION_KEYS = ['load', ...COUNTED_VERDICTS, 'fields', 'freeze', 'freeze_gates'] as const;
 
 export interface CycleSpec {
   readonly from?: string;
@@ -47,6 +53,9 @@ export interface CycleSpec {
   readonly preserved?: boolean;
   readonly operational?: 'driver' | 'enumerated' | 'as-found';
   readonly parent?: 'none' | 'default';
+  readonly handover?: 'memmap' | 'luo';
+  /** vfio-lu: what userspace left behind at the kexec. */
+  readonly freeze?: { readonly irqs_enabled?: boolean; readonly d3hot?: boolean };
 }
 
 export interface ResetInputs {
@@ -108,6 +117,8 @@ export interface Observed {
   readonly load?: 'ok' | 'refused';
   /** The named fields per counted verdict. */
   readonly verdicts?: Readonly<Record<CountedVerdict, readonly string[]>>;
+  /** vfio-lu: each freeze() gate's verdict, in order. */
+  readonly freeze_gates?: Readonly<Record<string, GateVerdict>>;
 }
 
 export type TestStatus = 'pass' | 'fail' | 'error';

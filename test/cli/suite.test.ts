@@ -1,5 +1,5 @@
 /**
- * `lusim suite` end to end through the CLI (tsx, the model; no QEMU): the example suite passes,
+ * `lusim suite` end to end through the CLI (in this process, the model; no QEMU): the example suite passes,
  * a wrong expectation fails with exit 1 and says why in every format, a wrong file is exit 2 with
  * file:line: key, shards merge to the unsharded run, and init/--update write suites that pass.
  */
@@ -9,8 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { runLusim } from './in-process.js';
 
-const run = (...args: string[]) => spawnSync('npx', ['tsx', 'cli/main.ts', 'suite', ...args], { encoding: 'utf8' });
+// In this process (test/cli/in-process.ts): no tsx start-up per run, which matters on a loaded
+// machine. Runs are sequential: the runner captures the one process's stdout and stderr.
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runLusim(['suite', ...args]);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
 const EXAMPLE = 'fixtures/suites/storage-fleet.yaml';
 const WRONG = 'fixtures/suites/wrong-expectation.yaml';
 const dir = mkdtempSync(join(tmpdir(), 'lusim-suite-'));
@@ -25,28 +31,28 @@ const parseJunit = (xml: string) => {
 };
 
 describe('lusim suite run', () => {
-  it('the example suite passes on today\'s model: exit 0, JUnit with one testsuite per kernel, KTAP, JSON', () => {
+  it('the example suite passes on today\'s model: exit 0, JUnit with one testsuite per kernel, KTAP, JSON', async () => {
     const junit = join(dir, 'example.xml');
     const out = join(dir, 'example.json');
-    const r = run('run', EXAMPLE, '--junit', junit, '--json', out, '--ktap');
+    const r = await run('run', EXAMPLE, '--junit', junit, '--json', out, '--ktap');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/23 tests: 23 passed, 0 failed, 0 errors \(model\)/);
+    expect(r.stderr).toMatch(/25 tests: 25 passed, 0 failed, 0 errors \(model\)/);
     const j = parseJunit(readFileSync(junit, 'utf8'));
-    expect(j['@_tests']).toBe('23');
+    expect(j['@_tests']).toBe('25');
     expect(j.testsuite.map((s) => s['@_name'])).toEqual(['kernel 6.1', 'kernel 6.1.y', 'kernel 6.12', 'kernel 7.1']);
     expect(j.testsuite.flatMap((s) => s.testcase).map((t) => t['@_name'])).toContain('an L1SS endpoint saved by 6.12 [6.12 -> 6.1.y]');
     expect(j.testsuite.flatMap((s) => s.testcase).every((t) => t.failure === undefined && t['@_classname'] === 'storage-fleet')).toBe(true);
     const ktap = r.stdout.trimEnd().split('\n');
-    expect(ktap.slice(0, 3)).toEqual(['TAP version 13', '1..23', 'ok 1 storage-fleet: nvme behind a root port [6.1]']);
-    expect(ktap.at(-1)).toBe('# Totals: pass:23 fail:0 xfail:0 xpass:0 skip:0 error:0');
+    expect(ktap.slice(0, 3)).toEqual(['TAP version 13', '1..25', 'ok 1 storage-fleet: nvme behind a root port [6.1]']);
+    expect(ktap.at(-1)).toBe('# Totals: pass:25 fail:0 xfail:0 xpass:0 skip:0 error:0');
     const doc = json(out);
-    expect(doc).toMatchObject({ format: 'lusim-suite-results/1', planned: 23, source: 'model' });
+    expect(doc).toMatchObject({ format: 'lusim-suite-results/1', planned: 25, source: 'model' });
     expect(doc.results.every((x: { status: string }) => x.status === 'pass')).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
-  it('a wrong expectation fails: exit 1, expected vs actual and why, in the summary, JUnit and KTAP', () => {
+  it('a wrong expectation fails: exit 1, expected vs actual and why, in the summary, JUnit and KTAP', async () => {
     const junit = join(dir, 'wrong.xml');
-    const r = run('run', WRONG, '--junit', junit);
+    const r = await run('run', WRONG, '--junit', junit);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/e1000e with FLR \[6.12\].*\n\s+reset_method: expected \[flr, pm, bus\], got \[pm, bus\]: .*flr: -ENOTTY: pcie_reset_flr/);
     expect(r.stdout).toMatch(/L1SS endpoint to 6.1.y \[6.12 -> 6.1.y\].*\n\s+load: expected ok, got refused: pci_load_saved_state -EINVAL: no L1SS buffer/);
@@ -54,82 +60,96 @@ describe('lusim suite run', () => {
     const cases = parseJunit(readFileSync(junit, 'utf8')).testsuite.flatMap((s) => s.testcase);
     expect(cases.map((c) => c.failure?.['@_message'])).toEqual(['reset_method: expected ["flr","pm","bus"], got ["pm","bus"]', 'load: expected "ok", got "refused"']);
     expect(cases[1].failure?.['#text']).toMatch(/no L1SS buffer in the new kernel/);
-    const k = run('run', WRONG, '--ktap');
+    const k = await run('run', WRONG, '--ktap');  // KTAP alone on stdout
     expect(k.status).toBe(1);
     expect(k.stdout).toMatch(/^# reset_method: expected \[flr, pm, bus\], got \[pm, bus\]: .*\nnot ok 1 wrong-expectation: e1000e with FLR \[6.12\]$/m);
     expect(k.stdout).toMatch(/# Totals: pass:0 fail:2 xfail:0 xpass:0 skip:0 error:0/);
-  }, 60_000);
+  }, 120_000);
 
-  it('a wrong suite file is exit 2 with file:line: key', () => {
+  it('a wrong suite file is exit 2 with file:line: key', async () => {
     const bad = join(dir, 'bad.yaml');
+    const badDevice = join(dir, 'bad-device.yaml');
     writeFileSync(bad, 'name: x\nkernels: [6.12, 8.0]\ncases:\n  - name: a\n    device: nvmee\n    expect: {reset_works: true}\n');
-    const r = run('run', bad);
+    writeFileSync(badDevice, 'name: x\nkernels: [6.12]\ncases:\n  - name: a\n    device: nvmee\n    expect: {reset_works: true}\n  - name: b\n    device: {dump: nowhere.lspci}\n    expect: {reset_works: true}\n');
+    const [r, d, shard, absent] = [await run('run', bad), await run('run', badDevice), await run('run', EXAMPLE, '--shard', '4/3'), await run('run', join(dir, 'absent.yaml'))];
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1\n`);
-    writeFileSync(bad, 'name: x\nkernels: [6.12]\ncases:\n  - name: a\n    device: nvmee\n    expect: {reset_works: true}\n  - name: b\n    device: {dump: nowhere.lspci}\n    expect: {reset_works: true}\n');
-    const d = run('run', bad);
+    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci\n`);
     expect(d.status).toBe(2);
-    expect(d.stderr).toMatch(new RegExp(`${bad}:4: cases\\[0\\].device: unknown built-in device "nvmee"; use .*nvme`));
-    expect(d.stderr).toMatch(new RegExp(`${bad}:7: cases\\[1\\].device: no such dump file: nowhere.lspci`));
-    expect(run('run', EXAMPLE, '--shard', '4/3').status).toBe(2);
-    expect(run('run', join(dir, 'absent.yaml')).stderr).toMatch(/absent.yaml:1: cannot read the suite file: no such file/);
-  }, 60_000);
+    expect(d.stderr).toMatch(new RegExp(`${badDevice}:4: cases\\[0\\].device: unknown built-in device "nvmee"; use .*nvme`));
+    expect(d.stderr).toMatch(new RegExp(`${badDevice}:7: cases\\[1\\].device: no such dump file: nowhere.lspci`));
+    expect(shard.status).toBe(2);
+    expect(shard.stderr).toMatch(/--shard 4\/3: I must be 1..N/);
+    expect(absent.status).toBe(2);
+    expect(absent.stderr).toMatch(/absent.yaml:1: cannot read the suite file: no such file/);
+  }, 120_000);
 
-  it('--shard I/N slices deterministically; merge joins the shards into the unsharded run', () => {
+  it('--shard I/N slices deterministically; merge joins the shards into the unsharded run', async () => {
     const whole = join(dir, 'whole.json');
-    expect(run('run', EXAMPLE, WRONG, '--json', whole).status).toBe(1);
     const parts = [1, 2, 3].map((i) => join(dir, `shard${i}.json`));
-    parts.forEach((p, i) => run('run', EXAMPLE, WRONG, '--shard', `${i + 1}/3`, '--json', p));
+    const runs = [await run('run', EXAMPLE, WRONG, '--json', whole)];
+    for (const [i, p] of parts.entries()) runs.push(await run('run', EXAMPLE, WRONG, '--shard', `${i + 1}/3`, '--json', p));
+    // The two wrong tests are plan indexes 25 and 26: shards 2 and 3; shard 1 passes.
+    expect(runs.map((x) => x.status)).toEqual([1, 0, 1, 1]);
     const sizes = parts.map((p) => json(p).results.length);
-    expect(sizes).toEqual([9, 8, 8]);
+    expect(sizes).toEqual([9, 9, 9]);
     const merged = join(dir, 'merged.json');
     const junit = join(dir, 'merged.xml');
-    const m = run('merge', ...parts.reverse(), '--json', merged, '--junit', junit);
+    const m = await run('merge', ...parts.reverse(), '--json', merged, '--junit', junit);
     expect(m.status).toBe(1);
     expect(noTime(json(merged))).toEqual(noTime(json(whole)));
-    expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('25');
-    expect(run('merge', parts[0], EXAMPLE).stderr).toMatch(/cannot read .*storage-fleet.yaml as suite results: .*give files written by lusim suite run --json/);
-  }, 90_000);
+    expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('27');
+    expect((await run('merge', parts[0], EXAMPLE)).stderr).toMatch(/cannot read .*storage-fleet.yaml as suite results: .*give files written by lusim suite run --json/);
+  }, 120_000);
+});
+
+describe('the lusim process', () => {
+  it('exits 1 for a failed test and 2 for a wrong file (bin/lusim.js, not in this process)', () => {
+    const bin = (...args: string[]) => spawnSync('node', ['bin/lusim.js', 'suite', ...args], { encoding: 'utf8' });
+    expect(bin('run', WRONG).status).toBe(1);
+    const usage = bin('run', EXAMPLE, '--no-such-option');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/unknown option '--no-such-option'/);
+  }, 120_000);
 });
 
 describe('lusim suite init and --update', () => {
-  it('init writes a suite of today\'s predictions that passes', () => {
-    const r = spawnSync('npx', ['tsx', 'cli/main.ts', 'suite', 'init', 'nvme', 'endpoint-l1ss', '--kernels', '6.12,6.1.y', '--name', 'today'], { encoding: 'utf8' });
+  it('init writes a suite of today\'s predictions that passes', async () => {
+    const r = await run('init', 'nvme', 'endpoint-l1ss', '--kernels', '6.12,6.1.y', '--name', 'today');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/reset_method: \[ flr, bus \]/);
     // The L1SS endpoint's Live Update 6.12 -> 6.1.y is refused (linux-pci.md section 5), 6.1.y -> 6.1.y is not.
     expect(r.stdout).toMatch(/cycle:\n\s+to: 6.1.y\n\s+expect:\n\s+load: refused[^]*on:\n\s+6.1.y->6.1.y:\n\s+load: ok/);
     const file = join(dir, 'today.yaml');
     writeFileSync(file, r.stdout);
-    const again = run('run', file);
+    const again = await run('run', file);
     expect(again.status, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/8 tests: 8 passed/);
-  }, 60_000);
+  }, 120_000);
 
-  it('--update rewrites the expectations that changed, keeping comments, then the suite passes', () => {
+  it('--update rewrites the expectations that changed, keeping comments, then the suite passes', async () => {
     const file = join(dir, 'wrong.yaml');
     copyFileSync(WRONG, file);
-    expect(run('run', file, '--update').status).toBe(0);
+    expect((await run('run', file, '--update')).status).toBe(0);
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^# A deliberately wrong suite/);
     expect(text).toMatch(/reset_method: \[ pm, bus \]/);
     expect(text).toMatch(/load: refused/);
-    expect(run('run', file).status).toBe(0);
-  }, 60_000);
+    expect((await run('run', file)).status).toBe(0);
+  }, 120_000);
 });
 
 describe('lusim suite run --html', () => {
-  it('writes one self-contained page: a row per test, per cycle a 4096-cell map per function and the timeline', () => {
+  it('writes one self-contained page: a row per test, per cycle a 4096-cell map per function and the timeline', async () => {
     const page = join(dir, 'report.html');
-    expect(run('run', EXAMPLE, '--html', page).status).toBe(0);
+    expect((await run('run', EXAMPLE, '--html', page)).status).toBe(0);
     const html = readFileSync(page, 'utf8');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(XMLValidator.validate(html)).toBe(true);
     const tree = new XMLParser({ ignoreAttributes: false, isArray: (_n, _p, _leaf, isAttribute) => !isAttribute }).parse(html);
     const body = tree.html[0].body[0];
-    expect(body.table[0].tbody[0].tr).toHaveLength(23);
+    expect(body.table[0].tbody[0].tr).toHaveLength(25);
     const sections = body.section as { h2: string[]; div: { span: { '@_class': string; '@_title': string }[] }[]; table: { tbody: { tr: unknown[] }[] }[] }[];
-    expect(sections).toHaveLength(7); // 1 + 4 (the L1SS case on each kernel) + 1 + 1 cycle tests
+    expect(sections).toHaveLength(9); // 1 + 4 (the L1SS case on each kernel) + 1 + 1 + 2 (vfio-lu) cycle tests
     for (const s of sections) {
       expect(s.div.length).toBeGreaterThanOrEqual(1);
       for (const d of s.div) expect(d.span).toHaveLength(4096);
@@ -139,5 +159,5 @@ describe('lusim suite run --html', () => {
     const corrupted = drift.div[0].span.filter((x) => x['@_class'].startsWith('v-corrupted'));
     expect(corrupted.length).toBeGreaterThan(0);
     expect(corrupted.some((x) => /PCI_EXP_DEVCTL.PCI_EXP_DEVCTL_URRE \[3\] corrupted: .*pci_restore_pcie_state/.test(x['@_title']))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });

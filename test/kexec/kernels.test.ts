@@ -35,6 +35,7 @@ describe('series and profiles', () => {
     expect(['6.1', '6.1.y'].map(parseSeries)).toEqual(['6.1', '6.1']);
     expect(['6.12', '6.12.y'].map(parseSeries)).toEqual(['6.12', '6.12']);
     expect(['7', '7.x', '7.1', '7.2'].map(parseSeries)).toEqual(['7', '7', '7', '7']);
+    expect(parseSeries('7.3')).toBe('7.3'); // trixie-backports (sid has 7.2.13)
     for (const bad of ['6', '6.6', '5.10', '7.1.2', '', 'latest']) expect(() => parseSeries(bad)).toThrow(KernelError);
   });
 

@@ -61,3 +61,23 @@ describe('malformed layouts', () => {
     expect(run.findings.map((f) => `${f.signature}: ${f.detail}`)).toEqual([]);
   });
 });
+
+describe('--from-dump: mutations around a real device', () => {
+  it('unlinks the chosen capabilities and keeps the rest of the chains intact', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseLspci } = await import('../../../devices/dump/lspci.js');
+    const { walkCapabilities } = await import('../../../devices/walker.js');
+    const { droppableCapabilities, materialize } = await import('../../../sim/fuzz/device.js');
+    const [seed] = parseLspci(readFileSync('fixtures/qemu/e1000e.lspci', 'utf8'));
+    const all = walkCapabilities(seed.bytes).capabilities;
+    const droppable = droppableCapabilities(seed);
+    // Every capability but the extended head (0x100) may go; all extended ones together empty the chain.
+    expect(droppable).toEqual(all.map((_, i) => i).filter((i) => !(all[i].extended && all[i].offset === 0x100)));
+    for (const drop of [[0], [1, all.length - 1], droppable.filter((i) => all[i].extended), all.map((_, i) => i).filter((i) => all[i].extended)]) {
+      const m = materialize({ kind: 'seed', drop, values: [0] }, seed);
+      const walk = walkCapabilities(m.device.bytes);
+      expect(walk.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(walk.capabilities.map((c) => c.key)).toEqual(all.filter((_, i) => !drop.includes(i)).map((c) => c.key));
+    }
+  });
+});

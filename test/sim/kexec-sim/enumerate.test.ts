@@ -12,7 +12,7 @@ describe('kernelEnumerate (probe.c pci_device_add)', () => {
   it('pci_configure_mps: MPS 256 under a 128-byte upstream port is lowered to 128', async () => {
     const m = await syntheticEndpoint();
     const log = await kernelEnumerate(m.fa, '6.12');
-    expect(log.writes.find((w) => w.step === 'pci_configure_mps')).toBeDefined();
+    expect(log.writes.find((w) => w.fn === 'pci_configure_mps')).toBeDefined();
     expect((await m.fa.config.readw(DEVCTL)) & 0x00e0).toBe(0);
   });
 
@@ -55,7 +55,7 @@ describe('kernelEnumerate (probe.c pci_device_add)', () => {
   it('pci_aer_init: pci_aer_clear_status writes the RW1C status back, pci_enable_pcie_error_reporting sets DEVCTL CERE|NFERE|FERE|URRE', async () => {
     const m = await syntheticEndpoint((b) => { b[SYN.AER + PCI_ERR_COR_STATUS] = 0x41; b[SYN.AER + PCI_ERR_UNCOR_STATUS + 2] = 0x10; });
     const log = await kernelEnumerate(m.fa, '6.1');
-    expect(log.writes.filter((w) => w.step === 'pci_aer_clear_status').map((w) => w.value)).toEqual([0x41, 0x100000]);
+    expect(log.writes.filter((w) => w.fn === 'pci_aer_clear_status').map((w) => w.value)).toEqual([0x41, 0x100000]);
     expect(await m.fa.config.readl(SYN.AER + PCI_ERR_COR_STATUS)).toBe(0);
     expect(await m.fa.config.readl(SYN.AER + PCI_ERR_UNCOR_STATUS)).toBe(0);
     expect((await m.fa.config.readw(DEVCTL)) & 0xf).toBe(0xf);

@@ -62,4 +62,4 @@ export function syntheticEndpoint(edit: (b: Uint8Array) => void = () => {}): Pro
   return model(buildFunction({ bdf: parseBdf('01:00.0'), bytes: b }));
 }
 
-export const steps = (log: { writes: readonly { step: string }[] }): string[] => log.writes.map((w) => w.step);
+export const steps = (log: { writes: readonly { fn: string }[] }): string[] => log.writes.map((w) => w.fn);

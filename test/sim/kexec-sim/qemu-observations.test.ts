@@ -36,7 +36,7 @@ describe('qemu.md 5.2: 6.1 -> 6.1 kexec on QEMU 7.2', () => {
   it('e1000e: Device Control is read-only on QEMU 7.2, so pci_enable_pcie_error_reporting is dropped (qemu.md 2.1)', async () => {
     const m = await qemuFixture('e1000e');
     const { log } = await driverConfigure(m.fa, { kernel: '6.1' });
-    const w = log.writes.find((x) => x.step === 'pci_enable_pcie_error_reporting');
+    const w = log.writes.find((x) => x.fn === 'pci_enable_pcie_error_reporting');
     expect(w).toMatchObject({ offset: m.pcieCap + 0x08, value: 0x000f, readback: 0x0000 });
   });
 

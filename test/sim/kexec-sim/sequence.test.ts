@@ -9,11 +9,11 @@ describe('simulateKexec', () => {
     const m = await syntheticEndpoint((b) => { b[0x04] = 0x06; b[SYN.MSI + 2] |= 0x01; }); // MEM|MASTER, MSI on
     const order: string[] = [];
     const log = await simulateKexec(m.fa, { preserved: false, driver: 'none', from: '6.12', to: '7.1' }, {
-      betweenKernels: async (_fn, l) => { order.push(`between:${l.writes.map((w) => w.step).join(',')}`); },
-      afterEnumeration: async (_fn, l) => { order.push(`after:${l.writes.some((w) => w.step === 'pci_msi_init')}`); },
+      betweenKernels: async (_fn, l) => { order.push(`between:${l.writes.map((w) => w.fn).join(',')}`); },
+      afterEnumeration: async (_fn, l) => { order.push(`after:${l.writes.some((w) => w.fn === 'pci_msi_init')}`); },
     });
     expect(order).toEqual(['between:pci_clear_master', 'after:true']);
-    expect(log.writes[0].step).toBe('pci_clear_master');
+    expect(log.writes[0].fn).toBe('pci_clear_master');
   });
 
   it('pciFindCapability stops on a looping chain (48-hop TTL, __pci_find_next_cap_ttl)', async () => {

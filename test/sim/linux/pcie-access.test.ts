@@ -48,7 +48,7 @@ describe('pcie_capability_read_word / write_word', () => {
     s.space.poke(0x40 + PCI_EXP_SLTCTL2, 2, 0xbeef);
     expect(await pcieCapabilityReadWord(kernelProfile('7.1'), d, PCI_EXP_SLTCTL2)).toBe(0);
     await pcieCapabilityWriteWord(kernelProfile('7.1'), d, PCI_EXP_SLTCTL2, 0x1234);
-    expect(d.tracer.log).toEqual([]);
+    expect(d.log.writes).toEqual([]);
   });
 
   it('SLTSTA reads Presence Detect State on a slotless downstream port (PCIe r3.0 7.8)', async () => {

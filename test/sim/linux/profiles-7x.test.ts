@@ -29,7 +29,7 @@ describe('7.2: pci_restore_config_space without the BAR retry', () => {
     for (let i = 0; i < 16; i++) dev.saved.savedConfigSpace[i] = await dev.access.config.readl(i * 4);
     saving = false;
     await pciRestoreConfigSpace(dev, kernelProfile(id).barRestoreRetries);
-    expect(dev.tracer.log.filter((e) => e.offset === 0x10).length).toBe(writes);
+    expect(dev.log.writes.filter((e) => e.offset === 0x10).length).toBe(writes);
   });
 });
 
@@ -41,7 +41,7 @@ describe('7.2: __pci_restore_msix_state turns Memory Space on around the table w
       kernel: { msix: { cap: 0x70, tableBar: 3, tableOffset: 0x2000, canMask: true, descs: [{ index: 0, addressLo: 0xfee00000, addressHi: 0, data: 0x4021, msixCtrl: 0 }] } },
     });
     await pciSaveState(p, dev);
-    return (await pciRestoreState(p, dev)).filter((e) => e.step === 'pci_restore_msi_state' && e.space === 'config' && e.offset === 0x04).map((e) => e.value);
+    return (await pciRestoreState(p, dev)).filter((e) => e.fn === 'pci_restore_msi_state' && e.space === 'config' && e.offset === 0x04).map((e) => e.value);
   };
   it('7.1: Command is only written for INTX_DISABLE (the table is written whatever MEM says)', async () => {
     expect(await msixDev('7.1')).toEqual([0x0400]);
@@ -108,7 +108,7 @@ describe('lu-pci: ACS Control saved and restored (a new saved_cap_space entry)',
     await pciSaveState(p, dev);
     s.space.poke(0x148 + PCI_ACS_CTRL, 2, 0);
     const log = await pciRestoreState(p, dev);
-    expect(log.filter((e) => e.step === 'pci_restore_acs_state').map((e) => [e.offset, e.value])).toEqual([[0x148 + PCI_ACS_CTRL, 0x001d]]);
-    expect(log.some((e) => e.step === 'pci_enable_acs')).toBe(false);
+    expect(log.filter((e) => e.fn === 'pci_restore_acs_state').map((e) => [e.offset, e.value])).toEqual([[0x148 + PCI_ACS_CTRL, 0x001d]]);
+    expect(log.some((e) => e.fn === 'pci_enable_acs')).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ describe('pci_restore_config_space', () => {
     for (let i = 0; i < 16; i++) dev.saved.savedConfigSpace[i] = await dev.access.config.readl(i * 4);
     saving = false;
     await pciRestoreConfigSpace(dev);
-    const order = dev.tracer.log.map((e) => e.offset / 4);
+    const order = dev.log.writes.map((e) => e.offset / 4);
     const bars = [9, 8, 7, 6, 5, 4].flatMap((i) => new Array(11).fill(i));
     expect(order).toEqual([15, 14, 13, 12, 11, 10, ...bars, 3, 2, 1, 0]);
   });
@@ -39,7 +39,7 @@ describe('pci_restore_config_space', () => {
     await pciSaveState(p, dev);
     s.space.poke(0x04, 2, 0); s.space.poke(0x10, 4, 0); s.space.poke(0x3c, 1, 0);
     const log = await pciRestoreState(p, dev);
-    expect(log.filter((e) => e.step === 'pci_restore_config_space').map((e) => e.offset)).toEqual([0x3c, 0x10, 0x04]);
+    expect(log.filter((e) => e.fn === 'pci_restore_config_space').map((e) => e.offset)).toEqual([0x3c, 0x10, 0x04]);
     expect(s.space.read(0x04, 2)).toBe(0x0006);
   });
 
@@ -50,7 +50,7 @@ describe('pci_restore_config_space', () => {
     await pciSaveState(kernelProfile('7.1'), dev);
     s.space.poke(0x18, 4, 0);
     await pciRestoreConfigSpace(dev);
-    expect(dev.tracer.log.map((e) => e.offset)).toEqual([0x2c, 0x28, 0x24, 0x18]);
+    expect(dev.log.writes.map((e) => e.offset)).toEqual([0x2c, 0x28, 0x24, 0x18]);
   });
 });
 
@@ -77,7 +77,7 @@ describe('pci_restore_state: state_saved semantics', () => {
 });
 
 describe('pci_restore_state: step order per profile', () => {
-  const steps = (log: { step: string }[]) => [...new Set(log.map((e) => e.step))];
+  const steps = (log: { fn: string }[]) => [...new Set(log.map((e) => e.fn))];
   it.each([
     ['6.1', ['pci_restore_ltr_state', 'pci_restore_aspm_l1ss_state', 'pci_restore_pcie_state', 'pci_aer_clear_status', 'pci_restore_aer_state', 'pci_restore_config_space']],
     ['6.1.y', ['pci_restore_ltr_state', 'pci_restore_pcie_state', 'pci_aer_clear_status', 'pci_restore_aer_state', 'pci_restore_config_space']],
@@ -98,11 +98,11 @@ describe('pci_restore_state: step order per profile', () => {
     const rp = buildSynthetic({ pcie: { type: PCI_EXP_TYPE_ROOT_PORT }, ext: [{ id: PCI_EXT_CAP_ID_L1SS, at: 0x100 }], init: [[0x108, 4, 0x5000000a], [0x10c, 4, 0x50]] });
     const parent = await enumerate(p, rp.access, { name: 'parent' });
     const child = await enumerate(p, endpoint().access, { parent });
-    child.tracer.log.length = 0;
+    child.log.writes.length = 0;
     await pciSaveState(p, child);
-    const l1ss = (await pciRestoreState(p, child)).filter((e) => e.step === 'pci_restore_aspm_l1ss_state');
+    const l1ss = (await pciRestoreState(p, child)).filter((e) => e.fn === 'pci_restore_aspm_l1ss_state');
     const cl = 0x160;
-    expect(l1ss.map((e) => [e.target, e.offset, e.value])).toEqual([
+    expect(l1ss.map((e) => [e.device, e.offset, e.value])).toEqual([
       ['dev', cl + 8, 0], ['parent', 0x108, 0x50000000 | 0x0a],
       ['parent', 0x10c, 0x50], ['dev', cl + 0xc, 0], ['parent', 0x108, 0x5000000a], ['dev', cl + 8, 0],
     ]);
@@ -126,10 +126,10 @@ describe('regenerated state', () => {
     await pciSaveState(p, dev);
     s.space.poke(aer + 0x04, 4, 0x10); s.space.poke(aer + 0x10, 4, 0x1); s.space.poke(aer + 0x30, 4, 0x4);
     const log = await pciRestoreState(p, dev);
-    expect(log.filter((e) => e.step === 'pci_aer_clear_status').map((e) => [e.offset - aer, e.value])).toEqual([[0x30, 0x4], [0x10, 0x1], [0x04, 0x10]]);
+    expect(log.filter((e) => e.fn === 'pci_aer_clear_status').map((e) => [e.offset - aer, e.value])).toEqual([[0x30, 0x4], [0x10, 0x1], [0x04, 0x10]]);
     expect([s.space.read(aer + 0x04, 4), s.space.read(aer + 0x10, 4), s.space.read(aer + 0x30, 4)]).toEqual([0, 0, 0]);
     // pci_restore_aer_state: UNCOR_MASK, UNCOR_SEVER, COR_MASK, CAP, ROOT_COMMAND (root port: 5 dwords).
-    expect(log.filter((e) => e.step === 'pci_restore_aer_state').map((e) => e.offset - aer)).toEqual([0x08, 0x0c, 0x14, 0x18, 0x2c]);
+    expect(log.filter((e) => e.fn === 'pci_restore_aer_state').map((e) => e.offset - aer)).toEqual([0x08, 0x0c, 0x14, 0x18, 0x2c]);
   });
 
   it('pci_restore_msi_state: MSI-X enabled with MASKALL, table rewritten through the BAR from msi_desc, MASKALL cleared', async () => {
@@ -143,7 +143,7 @@ describe('regenerated state', () => {
       ] } },
     });
     await pciSaveState(p, dev);
-    const log = (await pciRestoreState(p, dev)).filter((e) => e.step === 'pci_restore_msi_state');
+    const log = (await pciRestoreState(p, dev)).filter((e) => e.fn === 'pci_restore_msi_state');
     expect(log.map((e) => [e.space, e.offset, e.value])).toEqual([
       ['config', 0x04, 0x0400],                 // pci_intx(dev, 0): INTX_DISABLE
       ['config', 0x72, 0xc000],                 // ENABLE | MASKALL
@@ -160,6 +160,6 @@ describe('regenerated state', () => {
     const dev = await enumerate(p, s.access, { kernel: { atsEnabled: true, atsStu: 12 } });
     await pciSaveState(p, dev);
     const log = await pciRestoreState(p, dev);
-    expect(log.filter((e) => e.step === 'pci_restore_ats_state').map((e) => [e.offset, e.value])).toEqual([[0x106, 0x8000]]);
+    expect(log.filter((e) => e.fn === 'pci_restore_ats_state').map((e) => [e.offset, e.value])).toEqual([[0x106, 0x8000]]);
   });
 });

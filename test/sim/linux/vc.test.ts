@@ -49,7 +49,7 @@ describe('pci_save_vc_state / pci_restore_vc_state', () => {
     expect(s.space.read(VC + 0x70, 4)).toBe(0x55667788);
     // "For an FLR case, the VC config may remain": the live enable bit is kept, the rest restored.
     expect(s.space.read(VC + 0x14, 4)).toBe(0x800000ff);
-    const vcWrites = log.filter((e) => e.step === 'pci_restore_vc_state').map((e) => e.offset - VC);
+    const vcWrites = log.filter((e) => e.fn === 'pci_restore_vc_state').map((e) => e.offset - VC);
     expect(vcWrites[0]).toBe(0x0c); // Port VC Control first
     expect(vcWrites).toContain(0x30);
   });

@@ -26,7 +26,7 @@ describe('loadSuite', () => {
   it('loads the example suite, keeping kernel versions as written (6.1, not the number 6.1)', () => {
     const s = loadSuite(readFileSync('fixtures/suites/storage-fleet.yaml', 'utf8'), 'fixtures/suites/storage-fleet.yaml', opts);
     expect(s.kernels).toEqual(['6.1', '6.1.y', '6.12', '7.1']);
-    expect(s.cases).toHaveLength(8);
+    expect(s.cases).toHaveLength(10);
     const l1ss = s.cases.find((c) => c.name === 'an L1SS endpoint saved by 6.12')!;
     expect(l1ss.cycle).toEqual({ from: '6.12' });
     expect(Object.keys(l1ss.on)).toEqual(['6.1.y']);

@@ -58,6 +58,23 @@ describe('runModelTest', () => {
     expect(field).toMatchObject({ pass: false, why: expect.stringMatching(/no field NO_SUCH.FIELD on this device/) });
   });
 
+  it('vfio-lu: freeze() and its gates; another flow has none and says so', async () => {
+    // sim/cycle/vfio-lu.ts: freeze() returns -EINVAL while userspace left interrupts enabled, before pci_load_saved_state.
+    const [on, plain] = await run([
+      'name: s', 'kernels: [7.1]', 'cases:',
+      '  - name: irqs', '    device: nvme', '    cycle: {from: 6.12, flow: vfio-lu, freeze: {irqs_enabled: true}}',
+      '    expect: {freeze: ok, freeze_gates: {interrupts disabled: refused, pci_clear_master: passed, nosuch: passed}}',
+      '  - name: plain', '    device: nvme', '    cycle: {from: 6.12}', '    expect: {freeze: ok}', '',
+    ].join('\n'), nvme);
+    expect(on.checks.map((c) => [c.key, c.pass, c.actual])).toEqual([
+      ['freeze', false, 'refused'], ['freeze_gates.interrupts disabled', true, 'refused'],
+      ['freeze_gates.pci_clear_master', false, 'skipped'], ['freeze_gates.nosuch', false, null],
+    ]);
+    expect(on.checks[0].why).toMatch(/^refused at "interrupts disabled": -EINVAL: interrupts still enabled/);
+    expect(on.checks[3].why).toMatch(/no gate "nosuch" in this freeze\(\): it ran interrupts disabled, /);
+    expect(plain.checks[0]).toMatchObject({ pass: false, actual: null, why: expect.stringMatching(/flow plain has no freeze\(\) gates: .*flow: vfio-lu/) });
+  });
+
   it('a model error (a drift naming a register the buffer lacks) is status error, not a crash', async () => {
     const [r] = await run('name: s\nkernels: [7.1]\ncases:\n  - name: c\n    device: nvme\n    cycle: {from: 6.12, drift: "pcie:swap(DEVCTL,NOSUCH)"}\n    expect: {load: ok}\n', nvme);
     expect(r.status).toBe('error');

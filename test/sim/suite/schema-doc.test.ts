@@ -12,7 +12,7 @@ describe('docs/suites.md', () => {
   });
   it('names every expectation key the schema accepts', () => {
     const keys = Object.keys(SUITE_SCHEMA.properties.cases.items.properties.expect.properties);
-    expect(keys).toEqual(['reset_method', 'reset_works', 'reset_function_method', 'load', ...COUNTED_VERDICTS, 'fields', 'on']);
+    expect(keys).toEqual(['reset_method', 'reset_works', 'reset_function_method', 'load', ...COUNTED_VERDICTS, 'fields', 'freeze', 'freeze_gates', 'on']);
     for (const k of keys) expect(doc).toContain(`| \`${k}\``);
   });
 });
