@@ -30,6 +30,8 @@ export type KexecErrorCode =
   /** A PCI function could not be reached (absent device, no ECAM, BAR not assignable). */
   | 'pci-access'
   /** Bad launcher options (unknown parent port, duplicate id, invalid device option). */
-  | 'bad-launch-options';
+  | 'bad-launch-options'
+  /** Saving or loading a boot-A snapshot failed (kexec/snapshot.ts; nvme is unmigratable in 7.2). */
+  | 'snapshot';
 
 export class KexecError extends LusimError<KexecErrorCode> {}

@@ -67,6 +67,9 @@ export interface PairResult {
   readonly afterKexec: readonly RegisterPoint[];
   readonly drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[] }[];
   readonly ms: number;
+  /** cold, cold+saved, restored, or cold with the reason a snapshot was refused. */
+  readonly bootA?: string;
+  readonly phases?: readonly { name: string; ms: number }[];
   readonly error?: string;
 }
 
@@ -160,7 +163,7 @@ export async function replayTruth(dir: string, from: string, to: string): Promis
   return compareTruth(t, capA!, capB!);
 }
 
-export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void }): Promise<PairResult> {
+export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
   const t0 = performance.now();
   const phases = new Phases();
   const base = { topology: t.name, from, to };
@@ -168,11 +171,11 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
   try {
     const [ka, kb] = await resolveKernels([from, to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) });
     releases = [ka!.release, kb!.release];
-    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!] }, phases);
+    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
-      await s.kexecNext();
+      await phases.run('kexec + boot B', () => s.kexecNext());
       const devB = await s.guard(s.agent.devices());
       const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
       const truth: PairTruth = {
@@ -194,6 +197,7 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
       return {
         ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
         drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
+        bootA: s.bootA, phases: phases.entries,
       };
     } finally {
       await s.close();
@@ -209,7 +213,7 @@ export function ringPairs(kernels: readonly string[]): [string, string][] {
   return kernels.map((k, i) => [k, kernels[(i + 1) % kernels.length]!]);
 }
 
-export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void }): Promise<FidelityReport> {
+export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
   const t0 = performance.now();
   const pairs = o.allPairs ? o.kernels.flatMap((a) => o.kernels.map((b): [string, string] => [a, b])) : ringPairs(o.kernels);
   const results: PairResult[] = [];

@@ -56,6 +56,8 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
   /** Log every config write (trace event pci_cfg_write) to `<dir>/trace.log` (kexec/write-trace.ts). */
   writeTrace?: boolean;
+  /** Start with -incoming defer and leave the guest stopped: a snapshot is loaded over QMP (kexec/snapshot.ts). */
+  incoming?: boolean;
 }
 
 export interface QemuInstance {
@@ -149,6 +151,7 @@ export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   // ECAM and port-IO config writes both reach pci_host_config_write_common -> pci_cfg_write.
   if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-D', join(dir, 'trace.log'));
   args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
+  if (opts.incoming) args.push('-incoming', 'defer');
   return args;
 }
 
@@ -320,7 +323,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     const endian = await qtest.endianness();
     if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
     closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
-    if (opts.boot) await qmp.execute('cont');
+    if (opts.boot && !opts.incoming) await qmp.execute('cont');
 
     return {
       qmp,

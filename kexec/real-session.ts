@@ -11,7 +11,9 @@ import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.j
 import { buildChain } from './initramfs.js';
 import { fetchKernel, requireKernel, type KernelImage } from './kernels.js';
 import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
-import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { KexecError } from './errors.js';
+import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { cachedSnapshot, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
 import { join } from 'node:path';
 import { listFunctions } from './pci-topology.js';
@@ -67,6 +69,11 @@ export interface GuestOptions {
   readonly endpoints: readonly DeviceSpec[];
   /** A whole -device list (kexec/qemu-device.ts) with each device's guest-driver choice. */
   readonly topology?: QemuTopology;
+  /**
+   * Snapshot boot A in this directory (kexec/snapshot.ts): restore it when one with the same key
+   * exists, else boot cold and save one. Topologies QEMU cannot migrate (nvme) boot cold.
+   */
+  readonly snapshotDir?: string;
   /** The boot kernel first, then the kernels to kexec into, in order. */
   readonly chain: readonly KernelImage[];
   readonly range?: HandoverRange;
@@ -92,6 +99,8 @@ export interface GuestSession {
   readonly plans: readonly KernelDriverPlan[];
   /** One entry per kernel that came up, in order. */
   readonly drivers: KernelDrivers[];
+  /** How boot A came up: 'cold', 'cold+saved' (a snapshot was written), 'restored', or 'cold (snapshot refused: why)'. */
+  bootA: string;
   readonly agent: AgentClient;
   readonly range: HandoverRange;
   /** QEMU's config-write trace, when asked for (kexec/write-trace.ts). */
@@ -123,14 +132,20 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     ...(o.guestModules ? { guestModules: o.guestModules } : {}),
   }));
   const channel: AgentChannel = await openAgentChannel();
-  const nonce = newNonce();
+  const memoryMiB = o.memoryMiB ?? 1024;
+  const smp = o.smp ?? 2;
+  const snap = o.snapshotDir ? snapshotEntry(o.snapshotDir, snapshotKey({ qemuBinary: process.env.LUSIM_QEMU ?? 'qemu-system-x86_64', kernel: o.chain[0]!.release, initrdSha256: images[0]!.sha256, deviceArgs: deviceArgs(devices), memoryMiB, smp })) : undefined;
+  const cached = snap ? cachedSnapshot(snap) : undefined;
+  // A restored agent answers with the nonce it booted with.
+  const nonce = cached?.nonce ?? newNonce();
   let q: QemuInstance;
   try {
     q = await phases.run('qemu start', () => launchQemu({
       devices,
       boot: { kernel: o.chain[0]!.vmlinuz, initrd: images[0]!.path, append: `${cmdline} lusim.nonce=${nonce}` },
-      memoryMiB: o.memoryMiB ?? 1024,
-      smp: o.smp ?? 2,
+      memoryMiB,
+      smp,
+      ...(cached ? { incoming: true } : {}),
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
       ...(o.writeTrace ? { writeTrace: true } : {}),
@@ -153,7 +168,10 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
-    const release = await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
+    const release = cached && snap ? await phases.run('restore A', async () => {
+      await guard(restoreSnapshot(qemu.qmp, snap));
+      return guard(agent.uname());
+    }) : await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
       if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
       throw e;
     }));
@@ -174,7 +192,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     };
     let next = 1;
     const session: GuestSession = {
-      q: qemu, agent, range, release, guard, close, plans, drivers: [],
+      q: qemu, agent, range, release, guard, close, plans, drivers: [], bootA: cached ? 'restored' : 'cold',
       trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
@@ -191,6 +209,15 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       },
     };
     if (o.topology) await settle(release);
+    if (snap && !cached) {
+      try {
+        await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce)));
+        session.bootA = 'cold+saved';
+      } catch (e) {
+        if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
+        session.bootA = `cold (snapshot refused: ${e.message})`;
+      }
+    }
     return session;
   } catch (e) {
     await close();

@@ -30,12 +30,13 @@ export function register(program: Command): void {
     .option('--all-pairs', 'every ordered kernel pair, same-kernel kexecs included')
     .option('--out <dir>', 'save every capture (lspci -xxxx + JSON) and the report here, for replay without QEMU')
     .option('--no-fetch', 'fail instead of fetching kernels that are not cached')
+    .option('--snapshots <dir>', 'keep a snapshot of each boot A here and start later runs of the same topology and kernels from it (nvme topologies boot cold: QEMU 7.2 cannot migrate nvme)')
     .option('--json', 'the whole report as JSON')
-    .action(action(async (opts: { topology?: string[]; kernels: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean }) => {
+    .action(action(async (opts: { topology?: string[]; kernels: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string }) => {
       const topologies = opts.topology?.length ? opts.topology.map((f) => ({ name: basename(f).replace(/\.[^.]*$/, ''), topology: readTopologyFile(f) })) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       const report = await runFidelity(topologies, {
-        kernels, ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), fetch: opts.fetch !== false,
+        kernels, ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}), fetch: opts.fetch !== false,
         progress: (m) => log.info(`fidelity: ${m}`),
       });
       if (opts.out) {
@@ -62,7 +63,7 @@ export function renderFidelity(r: FidelityReport): string {
   for (const p of r.pairs) {
     const bad = p.resetMethods.filter((x) => !x.agree);
     const regs = p.afterKexec.filter((x) => x.outcome === 'disagree');
-    out.push(`  ${p.topology} ${p.from} -> ${p.to} (${(p.ms / 1000).toFixed(1)} s): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
+    out.push(`  ${p.topology} ${p.from} -> ${p.to} (${(p.ms / 1000).toFixed(1)} s${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
     for (const d of p.drivers) out.push(`      drivers in ${d.release}: ${d.bound.map((b) => `${b.id} ${b.driver ?? '-'}`).join(', ')}`);
     for (const x of bad) out.push(`      reset_method ${x.id} ${x.bdf} in ${x.kernel}: real ${x.real.join(' ') || '(none)'}, model ${x.predicted.join(' ') || '(none)'}`);
     for (const x of regs) out.push(`      ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
