@@ -146,7 +146,7 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
       const r = readLE(b.config, d.offset, d.width);
       const cls = unpredictableClass(d.register, b.config, d.offset);
       const outcome = p === r ? 'agree' : cls ?? 'disagree';
-      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.writes.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
+      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
     }
   }
   return {

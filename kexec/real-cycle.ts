@@ -39,6 +39,8 @@ import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import type { KernelImage } from './kernels.js';
 import type { TracedWrite } from './write-trace.js';
+import { compareWriteLogs, type WriteLogComparison } from '../sim/write-log/compare.js';
+import { inPhase, type PhasedWrite, type WriteLogEntry, type WritePhase } from '../sim/write-log/entry.js';
 import type { HandoverRange } from './handover.js';
 import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
 import type { DeviceSpec } from './launcher.js';
@@ -191,24 +193,38 @@ export interface TraceReport {
   readonly betweenSaveAndRestore: readonly { readonly id: string; readonly bdf: string; readonly writes: readonly TracedWrite[] }[];
   /** Every write to the carried devices, in order. */
   readonly timeline: readonly TracedWrite[];
+  /**
+   * The model's writes to the carried devices beside QEMU's, write by write per phase and device
+   * (sim/write-log/compare.ts), over the phases the model runs from the step-1 capture: kernel A's
+   * save, A's shutdown + B's boot (one phase: the host cannot see the kexec's inside), B's unbind,
+   * B's restore (kernel saver). Boot A is the capture's history: the model starts from it.
+   */
+  readonly comparison?: WriteLogComparison;
 }
 
 const BETWEEN = new Set(['handover write', 'kexec + boot B', 'capture B', 'fidelity', 'handover read', 'unbind B', 'capture before restore', 'module load B']);
 
-function traceReport(all: readonly TracedWrite[], targets: readonly { id: string; bdf: string }[]): TraceReport {
+const COMPARED = new Set<WritePhase>(['save A', 'boot B', 'unbind B', 'restore B']);
+
+function traceReport(all: readonly TracedWrite[], targets: readonly { id: string; bdf: string }[], model: readonly PhasedWrite[] | undefined): TraceReport {
   const perPhase: { phase: string; bdf: string; model: string; count: number }[] = [];
   for (const w of all) {
-    const last = perPhase.find((p) => p.phase === w.phase && p.bdf === w.bdf);
+    const last = perPhase.find((p) => p.phase === w.step && p.bdf === w.device);
     if (last) last.count++;
-    else perPhase.push({ phase: w.phase, bdf: w.bdf, model: w.model, count: 1 });
+    else perPhase.push({ phase: w.step, bdf: w.device, model: w.model, count: 1 });
   }
-  const mine = all.filter((w) => targets.some((t) => t.bdf === w.bdf));
+  const mine = all.filter((w) => targets.some((t) => t.bdf === w.device));
   return {
     writes: all.length, perPhase,
-    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.bdf === t.bdf && BETWEEN.has(w.phase)) })),
+    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.device === t.bdf && BETWEEN.has(w.step)) })),
     timeline: mine,
+    ...(model ? { comparison: compareWriteLogs(model, mine.filter((w) => COMPARED.has(w.phase)), { spaces: ['config'] }) } : {}),
   };
 }
+
+/** The model's writes for one carried device, in `phase`, named by its bdf as QEMU names it. */
+const modelPhase = (phase: WritePhase, bdf: string, writes: readonly WriteLogEntry[]): PhasedWrite[] =>
+  inPhase(phase, writes.filter((w) => w.space === 'config').map((w) => ({ ...w, device: bdf })));
 
 function le(b: Uint8Array, off: number, w: number): number {
   let v = 0;
@@ -301,6 +317,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     return phases.run(name, fn);
   };
   let targetsSeen: { id: string; bdf: string }[] = [];
+  // The model's side of the write-trace comparison (kernel saver: every compared phase is modelled).
+  const modelWrites: PhasedWrite[] = [];
   try {
     checkSaver(saver, o.format, o.drift ?? []);
     const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
@@ -330,7 +348,11 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       const mod = new GuestModule(s.agent);
       await step('module load A', () => s.guard(mod.load()));
       await step('save A (kernel)', async () => {
-        for (const [i, t] of targets.entries()) kernelSaves.set(t.id, await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? [])));
+        for (const [i, t] of targets.entries()) {
+          const k = await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? []));
+          kernelSaves.set(t.id, k);
+          modelWrites.push(...modelPhase('save A', t.bdf, k.modelWrites));
+        }
       });
     }
     const saved = saver === 'kernel' ? targets.map((t) => {
@@ -365,7 +387,9 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
         const b = need(capB, a.id);
         const [dA, dB] = [driversA.get(a.bdf) ?? null, driversB.get(b.bdf) ?? null];
         const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => driversB.get(bdf) ?? null);
-        report.fidelity.push(fidelityOf('after-kexec', a, b, await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow }), dA, dB));
+        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow });
+        report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
+        if (targets.some((t) => t.id === a.id)) modelWrites.push(...modelPhase('boot B', a.bdf, pred.writes));
       }
     });
 
@@ -385,7 +409,10 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     for (const t of targets) {
       const b = need(capB, t.id);
       const dB = driversB.get(b.bdf) ?? null;
-      if (dB) report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), await predictUnbind(b, { kernel: kb!.profile, driver: dB }), dB, null));
+      if (!dB) continue;
+      const pred = await predictUnbind(b, { kernel: kb!.profile, driver: dB });
+      report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), pred, dB, null));
+      modelWrites.push(...modelPhase('unbind B', b.bdf, pred.writes));
     }
     const kernelRestores = new Map<string, KernelRestore & { stateSavedBefore: boolean }>();
     if (saver === 'kernel') {
@@ -395,6 +422,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
         for (const [i, x] of saved.entries()) {
           const r = await s.guard(kernelRestore(mod, need(capMid, x.t.id), i, A, B, x.carried.bytes!));
           kernelRestores.set(x.t.id, { ...r, stateSavedBefore: r.before.stateSaved });
+          modelWrites.push(...modelPhase('restore B', x.t.bdf, r.modelWrites));
         }
       });
     }
@@ -458,7 +486,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     report.error = { ...err, phase };
   } finally {
-    if (session?.trace) report.writeTrace = traceReport(session.trace.read(), targetsSeen);
+    if (session?.trace) report.writeTrace = traceReport(session.trace.read(), targetsSeen, saver === 'kernel' ? modelWrites : undefined);
     if (session) await session.close();
     report.totalMs = Math.round(performance.now() - t0);
   }

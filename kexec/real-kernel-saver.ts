@@ -23,6 +23,7 @@ import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import { GuestModuleError } from './guest-module/errors.js';
 import { readSlot, writeSlot, type BufferList, type GuestModule } from './guest-module/client.js';
 import type { HandoverRange } from './handover.js';
+import type { WriteLogEntry } from '../sim/write-log/entry.js';
 import type { QtestClient } from './qtest.js';
 import type { FunctionCapture } from './real-capture.js';
 import { modelFromCapture } from './real-model.js';
@@ -51,15 +52,18 @@ export interface KernelSave {
   readonly drifted: boolean;
   /** Bits kernel A saved (the model's save from the same state), for the verdicts. */
   readonly savedByOld: Uint8Array;
+  /** Config writes the model's save made (pci_save_state only reads: expected none). */
+  readonly modelWrites: readonly WriteLogEntry[];
 }
 
-async function modelSave(fn: PciFunction, cap: FunctionCapture, A: KernelProfile): Promise<{ blob: Uint8Array | null; savedByOld: Uint8Array }> {
+async function modelSave(fn: PciFunction, cap: FunctionCapture, A: KernelProfile): Promise<{ blob: Uint8Array | null; savedByOld: Uint8Array; writes: readonly WriteLogEntry[] }> {
   const m = modelFromCapture(cap);
   const dev = newPciDev(m.access);
   await pciSetupDevice(dev);
   await allocateSaveBuffers(A, dev);
+  const mark = dev.log.writes.length;
   await pciSaveState(A, dev);
-  return { blob: serializeSaved('linux-blob', fn, A, dev.saved).bytes, savedByOld: savedBits(fn, A, dev.saved) };
+  return { blob: serializeSaved('linux-blob', fn, A, dev.saved).bytes, savedByOld: savedBits(fn, A, dev.saved), writes: dev.log.writes.slice(mark) };
 }
 
 /** Kernel A saves, stores and stashes `cap`'s device in `slot`; the host reads and compares it. */
@@ -82,7 +86,7 @@ export async function kernelSave(mod: GuestModule, qtest: QtestClient, range: Ha
     real: record(real),
     model: model.blob ? record(model.blob) : null,
     differences: model.blob ? compareBlobs(real, model.blob, fn, cap.config, A) : [],
-    carried, drifted: drifts.length > 0, savedByOld: model.savedByOld,
+    carried, drifted: drifts.length > 0, savedByOld: model.savedByOld, modelWrites: model.writes,
   };
 }
 
@@ -95,6 +99,8 @@ export interface KernelRestore {
   readonly restoreWrites: readonly ConfigWrite[];
   /** The model's config space after its restore: the prediction for the real final capture. */
   readonly predicted: Uint8Array;
+  /** The model's pci_restore_state writes as the one write log records them. */
+  readonly modelWrites: readonly WriteLogEntry[];
 }
 
 /**
@@ -123,5 +129,6 @@ export async function kernelRestore(mod: GuestModule, mid: FunctionCapture, slot
     modelLoad,
     restoreWrites: attributeRestoreWrites(m.fn, A, B, log, modelLoad.fills, modelLoad.ret === 0),
     predicted: m.fn.space.snapshot(),
+    modelWrites: log,
   };
 }

@@ -39,8 +39,9 @@ export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelPro
   return {
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
-    writes: log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })),
     steps: log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`),
+    writes: log.writes,
+    attributed: log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })),
     notes: [`unbind ${o.driver ?? '(no driver)'}: its ->remove (sim/kexec-sim kernelRemove)`, ...log.notes.map((n) => `${n.step}: ${n.why}`)],
   };
 }

@@ -1,7 +1,7 @@
 /**
- * What the guest kernels really wrote: QEMU's `pci_cfg_write` trace (hw/pci/trace-events:
- * "%s %02u:%02u.%u @0x%x <- 0x%x", device model name, bus:slot.fn, offset, value), split into the
- * phases of the real cycle by the trace file's length at each phase boundary. The trace prints no
+ * What the guest kernels really wrote: QEMU's `pci_cfg_write` trace (parsed by
+ * sim/write-log/qemu-trace.ts), split into the steps of the real cycle by the trace file's length
+ * at each step boundary, each step placed in a write-log phase (writePhaseOf). The trace prints no
  * width; one line is one config write of 1, 2 or 4 bytes. lusim's own qtest writes from the host
  * go through the same path and appear too (the host saver's), in the phase that made them.
  *
@@ -10,25 +10,27 @@
  * likewise `kexec + boot B` runs from A's shutdown to B's agent.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { PhasedWrite, WritePhase } from '../sim/write-log/entry.js';
+import { parsePciCfgWrite, pciCfgWriteRecord } from '../sim/write-log/qemu-trace.js';
 
-export interface TracedWrite {
-  readonly phase: string;
-  /** QEMU's device model name (`nvme`, `pcie-root-port`). */
-  readonly model: string;
-  /** bus:slot.fn as the trace prints it, slot and bus in decimal (`01:00.0`). */
-  readonly bdf: string;
-  readonly offset: number;
-  readonly value: number;
+/**
+ * The write-log phase of each step of the real run. The host cannot see inside `kexec + boot B`,
+ * so kernel A's shutdown and kernel B's boot are one phase there, `boot B`; before kernel A's agent
+ * answers, firmware and kernel A's boot are one phase, `boot A`.
+ */
+export function writePhaseOf(step: string): WritePhase {
+  if (step === 'boot A' || step.startsWith('capture A') || step.startsWith('module load A')) return 'boot A';
+  if (step.startsWith('save A') || step === 'handover write') return 'save A';
+  if (step.startsWith('unbind B') || step === 'capture before restore' || step === 'module load B') return 'unbind B';
+  if (step.startsWith('restore B') || step === 'capture final' || step === 'diff') return 'restore B';
+  return 'boot B';
 }
 
-const LINE = /(?:^|:)pci_cfg_write (\S+) (\d+):(\d+)\.(\d) @0x([0-9a-f]+) <- 0x([0-9a-f]+)$/;
-
-/** One trace line, with or without the `PID@SECONDS:` prefix `-msg timestamp=on` adds. */
-export function parseTraceLine(line: string, phase: string): TracedWrite | undefined {
-  const m = LINE.exec(line.trim());
-  if (!m) return undefined;
-  const hex2 = (n: string) => Number(n).toString(16).padStart(2, '0');
-  return { phase, model: m[1]!, bdf: `${hex2(m[2]!)}:${hex2(m[3]!)}.${m[4]}`, offset: parseInt(m[5]!, 16), value: parseInt(m[6]!, 16) };
+export interface TracedWrite extends PhasedWrite {
+  /** QEMU's device model name (`nvme`, `pcie-root-port`). */
+  readonly model: string;
+  /** The real run's phase the write was logged in (a step name of kexec/real-cycle.ts). */
+  readonly step: string;
 }
 
 export class WriteTrace {
@@ -54,8 +56,9 @@ export class WriteTrace {
     for (let i = 0; i + 1 < bounds.length; i++) {
       const chunk = text.subarray(bounds[i]!.at, bounds[i + 1]!.at).toString('utf8');
       for (const line of chunk.split('\n')) {
-        const w = parseTraceLine(line, bounds[i]!.phase);
-        if (w) out.push(w);
+        const w = parsePciCfgWrite(line.trim());
+        const step = bounds[i]!.phase;
+        if (w) out.push({ ...pciCfgWriteRecord(w, writePhaseOf(step)), model: w.qemuDevice, step });
       }
     }
     return out;

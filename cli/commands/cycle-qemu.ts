@@ -94,9 +94,17 @@ function renderKernelSaver(k: NonNullable<RealCycleReport['devices'][number]['ke
 function renderTrace(t: NonNullable<RealCycleReport['writeTrace']>): string[] {
   const out = [`  QEMU's write trace: ${t.writes} config writes`];
   for (const p of t.perPhase) out.push(`    ${p.phase.padEnd(22)} ${p.bdf} ${p.model.padEnd(16)} ${p.count} writes`);
-  for (const d of t.betweenSaveAndRestore) out.push(`  writes to ${d.id} between A's save and B's restore: ${d.writes.length === 0 ? 'none' : d.writes.map((w) => `[${w.phase}] @${hex(w.offset, 3)}<-${hex(w.value, 1)}`).join(', ')}`);
+  for (const d of t.betweenSaveAndRestore) out.push(`  writes to ${d.id} between A's save and B's restore: ${d.writes.length === 0 ? 'none' : d.writes.map((w) => `[${w.step}] @${hex(w.offset, 3)}<-${hex(w.value, 1)}`).join(', ')}`);
+  if (t.comparison) {
+    const c = t.comparison;
+    out.push(`  model vs QEMU's trace (carried devices, config writes): ${c.matched.length} matched, ${c.onlyReal.length} only in reality, ${c.onlyModel.length} only in the model: agreement ${(c.agreement * 100).toFixed(1)}%`);
+    for (const g of c.groups) out.push(`    ${g.phase.padEnd(10)} ${g.device}: ${g.matched} matched, ${g.onlyReal} only real, ${g.onlyModel} only model`);
+    const w = (x: { phase: string; device: string; offset: number; value: number; fn: string | null }) => `[${x.phase} ${x.device}] @${hex(x.offset, 3)} <- ${hex(x.value, 1)}${x.fn ? ` (${x.fn})` : ''}`;
+    for (const x of c.onlyReal) out.push(`    only real:  ${w(x)}`);
+    for (const x of c.onlyModel) out.push(`    only model: ${w(x)}`);
+  }
   out.push('  timeline of the carried devices:');
-  for (const w of t.timeline) out.push(`    ${w.phase.padEnd(22)} ${w.bdf} @${hex(w.offset, 3)} <- ${hex(w.value, 1)}`);
+  for (const w of t.timeline) out.push(`    ${w.step.padEnd(22)} ${w.device} @${hex(w.offset, 3)} <- ${hex(w.value, 1)}`);
   return out;
 }
 

@@ -79,7 +79,7 @@ export async function predictMachine(devices: readonly DumpDevice[], o: MachineP
       const after = readLE(pred.config, reg.offset, reg.width);
       const cls = unpredictableClass(reg.name, pred.config, reg.offset);
       if (before === after && !cls) continue;
-      const last = [...pred.writes].reverse().find((w) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width);
+      const last = [...pred.attributed].reverse().find((w) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width);
       registers.push({ location: registerLocation(m.fn, reg.offset), register: reg.name, offset: reg.offset, width: reg.width, before, after, step: last?.step ?? null, predictable: !cls, ...(cls ? { unpredictable: cls } : {}) });
     }
     out.push({ bdf: formatBdf(d.bdf), driverA, driverB, preserved, after: pred.config, registers, notes: pred.notes });

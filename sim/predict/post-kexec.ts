@@ -20,6 +20,7 @@ import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { driverConfigure, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
@@ -74,8 +75,10 @@ export interface PostKexecOptions {
 export interface KexecPrediction {
   readonly config: Uint8Array;
   readonly msixTable: Uint8Array | undefined;
-  /** Every config write, in order: kernel step, offset, width. */
-  readonly writes: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
+  /** Every write as the one write log records it (sim/write-log), to set beside QEMU's trace. */
+  readonly writes: readonly WriteLogEntry[];
+  /** The config writes in order, each with its kernel step (a driver's probe steps prefixed `driver:`). */
+  readonly attributed: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
   /** Kernel functions the prediction ran, with the registers they wrote (step@offset). */
   readonly steps: readonly string[];
   readonly notes: readonly string[];
@@ -85,14 +88,20 @@ const configWrites = (log: WriteLog, prefix = '') => log.writes.filter((w) => w.
 
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to });
-  const writes = configWrites(log);
+  const writes: WriteLogEntry[] = [...log.writes];
+  const attributed = configWrites(log);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
     const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
     const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
-    writes.push(...configWrites(probe.log, `${o.driverB}:`));
+    writes.push(...probe.log.writes);
+    attributed.push(...configWrites(probe.log, `${o.driverB}:`));
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
-  if (o.enabledBelow) writes.push(...configWrites(await pciEnableBridge(m.access)));
-  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, steps: writes.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes };
+  if (o.enabledBelow) {
+    const en = await pciEnableBridge(m.access);
+    writes.push(...en.writes);
+    attributed.push(...configWrites(en));
+  }
+  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, attributed, steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes };
 }

@@ -1,21 +1,14 @@
 /**
- * QEMU's pci_cfg_write trace lines as Debian's QEMU 7.2 printed them in a real run
- * (`pci_cfg_write nvme 01:00.0 @0x4 <- 0x507`: bus and slot printed with %02u, i.e. decimal), and
- * their attribution to phases by the file's length at each mark.
+ * QEMU's pci_cfg_write trace split into the real run's steps by the file's length at each mark,
+ * and each step's write-log phase (the line format itself: test/sim/write-log).
  */
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTraceLine, WriteTrace } from '../../kexec/write-trace.js';
+import { WriteTrace, writePhaseOf } from '../../kexec/write-trace.js';
 
 describe('write trace', () => {
-  it('parses a line, with or without the timestamp prefix, bus and slot from decimal to hex', () => {
-    expect(parseTraceLine('pci_cfg_write nvme 01:00.0 @0x4 <- 0x507', 'p')).toEqual({ phase: 'p', model: 'nvme', bdf: '01:00.0', offset: 4, value: 0x507 });
-    expect(parseTraceLine('1234@1700000000.123456:pci_cfg_write pcie-root-port 00:16.0 @0x3c <- 0xa', 'p')).toMatchObject({ bdf: '00:10.0', offset: 0x3c, value: 10 });
-    expect(parseTraceLine('pci_cfg_read nvme 01:00.0 @0x4 -> 0x507', 'p')).toBeUndefined();
-  });
-
   it('gives each write the phase marked before it was logged', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lusim-trace-test-'));
     try {
@@ -24,9 +17,13 @@ describe('write trace', () => {
       t.mark('save A');
       t.mark('kexec + boot B');
       appendFileSync(t.file, 'pci_cfg_write nvme 01:00.0 @0x4 <- 0x103\nnoise\n');
-      expect(t.read().map((w) => `${w.phase}:${w.offset}`)).toEqual(['boot A:16', 'kexec + boot B:4']);
+      expect(t.read().map((w) => `${w.step}/${w.phase}:${w.offset}`)).toEqual(['boot A/boot A:16', 'kexec + boot B/boot B:4']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('places the run\'s steps in the write-log phases the host can tell apart', () => {
+    expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map(writePhaseOf)).toEqual(['boot A', 'save A', 'boot B', 'unbind B', 'restore B', 'restore B']);
   });
 });
