@@ -32,6 +32,8 @@ export type KexecErrorCode =
   /** Bad launcher options (unknown parent port, duplicate id, invalid device option). */
   | 'bad-launch-options'
   /** $TMPDIR cannot hold lusim's private directories (full, read-only, missing). */
-  | 'tmpdir-unusable';
+  | 'tmpdir-unusable'
+  /** Saving or loading a boot-A snapshot failed (kexec/snapshot.ts; nvme is unmigratable in 7.2). */
+  | 'snapshot';
 
 export class KexecError extends LusimError<KexecErrorCode> {}

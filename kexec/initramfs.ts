@@ -109,7 +109,7 @@ export function planDrivers(kernel: KernelImage, devices?: readonly string[]): D
 const norm = (name: string): string => name.replace(/-/g, '_');
 
 /** Module name -> path relative to the modules dir (`kernel/drivers/...ko[.xz|.zst]`). */
-function moduleIndex(modulesDir: string): Map<string, string> {
+export function moduleIndex(modulesDir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (rel: string): void => {
     for (const ent of readdirSync(join(modulesDir, rel), { withFileTypes: true })) {
@@ -126,7 +126,7 @@ function moduleIndex(modulesDir: string): Map<string, string> {
 }
 
 /** Decompressed module bytes; Debian compresses 6.12+ modules with xz (CONFIG_MODULE_COMPRESS_XZ). */
-function readModule(path: string): Buffer {
+export function readModule(path: string): Buffer {
   if (!/\.(xz|zst|gz)$/.test(path)) return readFileSync(path);
   const tool = path.endsWith('.xz') ? ['busybox', ['xz', '-dc', path]] : path.endsWith('.gz') ? ['busybox', ['gzip', '-dc', path]] : ['zstd', ['-dc', path]];
   const res = spawnSync(tool[0] as string, tool[1] as string[], { maxBuffer: 256 * 1024 * 1024 });
@@ -317,6 +317,8 @@ export interface ChainOptions {
   readonly handover: HandoverRange;
   /** Guest modules by kernel release: each image of the chain carries its own kernel's. */
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
+  /** Modules each kernel loads at boot (kexec/guest-drivers.ts); default: planDrivers for `devices`. */
+  readonly modules?: (k: KernelImage) => readonly string[];
 }
 
 /**
@@ -328,7 +330,7 @@ export function buildChain(chain: readonly KernelImage[], o: ChainOptions, root:
   let next: NextKernel | undefined;
   for (let i = chain.length - 1; i >= 0; i--) {
     const ko = o.guestModules?.get(chain[i]!.release);
-    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, next: next ? [next] : [], ...(ko ? { guestModule: { ko, handover: o.handover } } : {}) }, root);
+    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, ...(o.modules ? { modules: o.modules(chain[i]!) } : {}), next: next ? [next] : [], ...(ko ? { guestModule: { ko, handover: o.handover } } : {}) }, root);
     out.unshift(built);
     next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: o.cmdline(chain[i]!), memMin: o.handover.base + o.handover.size };
   }

@@ -31,6 +31,8 @@ export interface DeviceSpec {
   /** Slot[.function] on the parent bus, e.g. `0x3`; QEMU picks the first free slot when absent. */
   addr?: string;
   props?: Record<string, string | number | boolean>;
+  /** Backend the device needs (kexec/qemu-device.ts): its arguments go before the -device, `option` links them. */
+  backend?: { readonly args: readonly string[]; readonly option: readonly [string, string] };
 }
 
 export interface BootOptions {
@@ -55,6 +57,8 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
   /** Log every config write (trace event pci_cfg_write) to `<dir>/trace.log` (kexec/write-trace.ts). */
   writeTrace?: boolean;
+  /** Start with -incoming defer and leave the guest stopped: a snapshot is loaded over QMP (kexec/snapshot.ts). */
+  incoming?: boolean;
 }
 
 export interface QemuInstance {
@@ -94,6 +98,8 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
   const ids = new Set<string>();
   let chassis = 1;
   const args: string[] = [];
+  // Chassis numbers the user gave stay theirs; lusim numbers the other ports around them.
+  const taken = new Set(devices.filter((d) => SLOT_PORTS.has(d.driver) && d.props?.chassis !== undefined).map((d) => String(d.props!.chassis)));
   for (const d of devices) {
     if (!QDEV_ID.test(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" must start with a letter and hold only letters, digits, '-', '_' and '.'.`, { id: d.id });
     if (ids.has(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" is used twice.`, { id: d.id });
@@ -101,14 +107,18 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
     if (bus !== 'pcie.0' && !ids.has(bus)) throw new KexecError('bad-launch-options', `device ${d.id} sits on bus "${bus}", which is not the id of a port listed before it.`, { id: d.id, bus });
     ids.add(d.id);
     const props: Record<string, string | number | boolean> = { ...d.props };
-    if (SLOT_PORTS.has(d.driver)) {
-      props.chassis ??= chassis;
+    if (SLOT_PORTS.has(d.driver) && props.chassis === undefined) {
+      while (taken.has(String(chassis))) chassis++;
+      props.chassis = chassis++;
       props.slot ??= 0;
-      chassis++;
     }
     const parts = [optValue(d.driver, 'driver'), `id=${d.id}`, `bus=${optValue(bus, 'bus')}`];
     if (d.addr !== undefined) parts.push(`addr=${optValue(d.addr, 'addr')}`);
     for (const [k, v] of Object.entries(props)) parts.push(`${optValue(k, 'key')}=${optValue(v, k)}`);
+    if (d.backend) {
+      args.push(...d.backend.args);
+      parts.push(`${d.backend.option[0]}=${optValue(d.backend.option[1], d.backend.option[0])}`);
+    }
     args.push('-device', parts.join(','));
   }
   return args;
@@ -142,6 +152,7 @@ export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   // ECAM and port-IO config writes both reach pci_host_config_write_common -> pci_cfg_write.
   if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-D', join(dir, 'trace.log'));
   args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
+  if (opts.incoming) args.push('-incoming', 'defer');
   return args;
 }
 
@@ -277,7 +288,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     const endian = await qtest.endianness();
     if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
     closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
-    if (opts.boot) await qmp.execute('cont');
+    if (opts.boot && !opts.incoming) await qmp.execute('cont');
 
     return {
       qmp,

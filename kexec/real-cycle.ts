@@ -45,10 +45,11 @@ import type { HandoverRange } from './handover.js';
 import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
 import type { DeviceSpec } from './launcher.js';
 import { preparePci } from './pci-topology.js';
+import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { diffRegisters, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
-import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession } from './real-session.js';
+import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { GuestModule } from './guest-module/client.js';
 import { cacheRoot } from './kernels.js';
@@ -59,6 +60,8 @@ import { PCI_COMMAND, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_FLAGS_ENABLE } from 
 export interface RealCycleOptions {
   /** Endpoints (kexec/real-devices.ts parseRealDevices); each goes behind its own root port. */
   readonly endpoints: readonly DeviceSpec[];
+  /** A whole topology instead (kexec/qemu-device.ts): every function of it is saved and restored. */
+  readonly topology?: QemuTopology;
   /** Kernel A and B: a Debian series or a profile id (6.1, 6.12.y, 7.x ...). */
   readonly from: string;
   readonly to: string;
@@ -173,6 +176,8 @@ export interface RealCycleReport {
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
   writeTrace?: TraceReport;
+  /** Topology runs: the driver each function got in each kernel. */
+  drivers?: readonly KernelDrivers[];
 }
 
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
@@ -297,7 +302,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   const phases = new Phases();
   const report: RealCycleReport = {
     ok: false,
-    options: { devices: o.endpoints.map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
+    options: { devices: (o.topology?.devices ?? o.endpoints).map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
     phases: phases.entries,
     totalMs: 0,
     captures: {},
@@ -324,7 +329,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     report.kernels = { from: { release: ka!.release, profile: ka!.profile, kconfig: ownA.used }, to: { release: kb!.release, profile: kb!.profile, kconfig: ownB.used } };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
     o.progress?.(`kernel A ${s.release} is up`);
 
@@ -333,7 +338,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const pciA = await preparePci(s.q);
     const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
     report.captures.a = summarize(capA, driversA);
-    const targets = o.endpoints.map((e) => need(capA, e.id));
+    report.drivers = s.drivers;
+    const targets = (o.topology?.devices ?? o.endpoints).map((e) => need(capA, e.id));
     targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));
 
     // 2. Save: kernel A itself (its module), or kernel A's profile over qtest; write the envelope.
@@ -380,7 +386,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       for (const a of capA.functions) {
         const b = need(capB, a.id);
         const [dA, dB] = [driversA.get(a.bdf) ?? null, driversB.get(b.bdf) ?? null];
-        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB });
+        const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => driversB.get(bdf) ?? null);
+        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow });
         report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
         if (targets.some((t) => t.id === a.id)) modelWrites.push(...modelPhase('boot B', a.bdf, pred.writes));
       }

@@ -3,107 +3,46 @@
  * 'auto' profile, MSI-X table and PBA as captured), the model's prediction of the state after a
  * real kexec, and the register-by-register comparison of a prediction with a real capture.
  *
- * What the prediction covers: kernel A's shutdown (the bound driver's ->shutdown, then
- * pci_device_shutdown's bus-master clear: Debian's kernels have no Live Update, so nothing is
- * preserved), kernel B's enumeration (sim/kexec-sim simulateKexec), and, when kernel B bound a
- * driver before its agent answered, that driver's probe (sim/kexec-sim driverConfigure with
- * kernel B: pci_enable_device, pci_set_master, MSI-X/MSI set-up). driverConfigure also replays the
- * firmware's settings (COMMAND IO|MEMORY|SERR, ASPM, AER masks); kexec runs no firmware, but those
- * values were already in place before kernel A, so replaying them changes nothing unless kernel A
- * changed them.
+ * The prediction itself is sim/predict/post-kexec.ts (what `lusim predict` prints); Debian's
+ * kernels have no Live Update, so nothing is preserved in a real run.
  */
-import type { WriteLogEntry } from '../sim/write-log/entry.js';
-import type { FunctionAccess } from '../devices/access.js';
 import { readLE } from '../devices/bytes.js';
 import { registerLocation } from '../devices/capability-lookup.js';
-import { buildFunction, type PciFunction } from '../devices/device.js';
+import type { PciFunction } from '../devices/device.js';
 import { parseBdf } from '../devices/dump/bdf.js';
-import { MsixBarModel, msixGeometry } from '../devices/msix-table.js';
-import { profileForDump } from '../devices/profiles/index.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
-import { driverConfigure, kernelShutdown, simulateKexec, type ShutdownDriver } from '../sim/kexec-sim/index.js';
+import { kernelRemove } from '../sim/kexec-sim/index.js';
+import { modelFunction, predictAfterKexec, shutdownDriverFor, type KexecPrediction, type ModelledFunction, type PostKexecOptions } from '../sim/predict/post-kexec.js';
 import type { FunctionCapture } from './real-capture.js';
 
-/** Linux driver names (sysfs driver link) to the ->shutdown the model knows. */
-export function shutdownDriverFor(driver: string | null): ShutdownDriver {
-  switch (driver) {
-    case 'nvme': return 'nvme';
-    case 'e1000e': return 'e1000e';
-    case 'virtio-pci': return 'virtio';
-    case 'xhci_hcd': return 'xhci';
-    // pcieport's ->shutdown (pcie_portdrv_shutdown) is not modelled: it frees the port's IRQ
-    // vectors, which kernel B's portdrv probe sets up again before its agent answers.
-    default: return 'none';
-  }
-}
-
-export interface ModelledFunction {
-  readonly fn: PciFunction;
-  readonly access: FunctionAccess;
-  readonly msix: MsixBarModel | undefined;
-}
+export { shutdownDriverFor, type KexecPrediction, type ModelledFunction } from '../sim/predict/post-kexec.js';
 
 /** A model of the captured function, MSI-X table included when it was readable. */
 export function modelFromCapture(cap: FunctionCapture): ModelledFunction {
-  const dump = { bdf: parseBdf(cap.bdf), bytes: cap.config };
-  const fn = buildFunction(dump, profileForDump(dump, 'auto'));
-  let msix: MsixBarModel | undefined;
-  if (cap.msix) {
-    const s = fn.space;
-    const g = msixGeometry(s.read(cap.msix.cap + 2, 2), s.read(cap.msix.cap + 4, 4), s.read(cap.msix.cap + 8, 4));
-    msix = new MsixBarModel(g, cap.msix.table && cap.msix.pba ? { tableBytes: cap.msix.table, pbaBytes: cap.msix.pba } : {});
-  }
-  return { fn, access: msix ? { config: fn.space.access(), bars: msix } : { config: fn.space.access() }, msix };
+  const tables = cap.msix?.table && cap.msix.pba ? { tableBytes: cap.msix.table, pbaBytes: cap.msix.pba } : undefined;
+  return modelFunction({ bdf: parseBdf(cap.bdf), bytes: cap.config }, tables);
 }
 
-export interface KexecPrediction {
-  readonly config: Uint8Array;
-  readonly msixTable: Uint8Array | undefined;
-  /** Kernel functions the prediction ran, in order, with the registers they wrote. */
-  readonly steps: readonly string[];
-  /** The same writes as the one write log records them (sim/write-log), to set beside QEMU's trace. */
-  readonly writes: readonly WriteLogEntry[];
-  readonly notes: readonly string[];
-}
-
-export interface PredictOptions {
-  readonly from: KernelProfileId;
-  readonly to: KernelProfileId;
-  /** Drivers bound (sysfs) in kernel A before the kexec and in kernel B when its agent answered. */
-  readonly driverA: string | null;
-  readonly driverB: string | null;
-}
+export type PredictOptions = PostKexecOptions;
 
 export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions): Promise<KexecPrediction> {
-  const m = modelFromCapture(cap);
-  const log = await simulateKexec(m.access, { preserved: false, driver: shutdownDriverFor(o.driverA), from: o.from, to: o.to });
-  const steps = log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`);
-  const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
-  const writes = [...log.writes];
-  if (o.driverB) {
-    const probe = await driverConfigure(m.access, { kernel: o.to });
-    steps.push(...probe.log.writes.map((w) => `${o.driverB}:${w.fn}@0x${w.offset.toString(16)}`));
-    writes.push(...probe.log.writes);
-    notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
-  }
-  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), steps, writes, notes };
+  return predictAfterKexec(modelFromCapture(cap), o);
 }
 
 /**
  * The model's prediction of unbinding kernel B's driver (sysfs unbind -> the driver's ->remove).
- * Modelled by the same driver's ->shutdown path (sim/kexec-sim kernelShutdown, with no kexec
- * bus-master clear): the drivers modelled there free their IRQ vectors and disable the device on
- * both paths. The run compares this with the real state after the unbind.
+ * Modelled by sim/kexec-sim kernelRemove. The run compares this with the real state after the unbind.
  */
 export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelProfileId; driver: string | null }): Promise<KexecPrediction> {
   const m = modelFromCapture(cap);
-  const log = await kernelShutdown(m.access, { driver: shutdownDriverFor(o.driver), preserved: true, from: o.kernel });
+  const log = await kernelRemove(m.access, { driver: shutdownDriverFor(o.driver), kernel: o.kernel });
   return {
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
     steps: log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`),
     writes: log.writes,
-    notes: [`unbind ${o.driver ?? '(no driver)'}: modelled by its ->shutdown path`, ...log.notes.filter((n) => n.step !== 'pci_device_shutdown').map((n) => `${n.step}: ${n.why}`)],
+    attributed: log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })),
+    notes: [`unbind ${o.driver ?? '(no driver)'}: its ->remove (sim/kexec-sim kernelRemove)`, ...log.notes.map((n) => `${n.step}: ${n.why}`)],
   };
 }
 
@@ -140,4 +79,10 @@ export function diffRegisters(fn: PciFunction, captured: Uint8Array, predicted: 
     if (p !== r) out.push({ location: 'unclaimed', register: 'unclaimed', offset: o, width: 4, captured: readLE(captured, o, 4), predicted: p, real: r });
   }
   return out.sort((a, b) => a.offset - b.offset);
+}
+
+/** Whether a function below `bridgeId` (by the captures' parent links) has a driver bound. */
+export function driverBelow(functions: readonly { id: string; bdf: string; parent?: string }[], bridgeId: string, driverOf: (bdf: string) => string | null): boolean {
+  const below = (id: string): boolean => functions.some((f) => f.parent === id && (driverOf(f.bdf) !== null || below(f.id)));
+  return below(bridgeId);
 }

@@ -12,7 +12,8 @@ import { Topology } from '../sim/topology.js';
 import type { DeviceSpec } from './launcher.js';
 import { preparePci } from './pci-topology.js';
 import { captureAll } from './real-capture.js';
-import { Phases, RealRunError, resolveKernels, startGuest } from './real-session.js';
+import type { QemuTopology } from './qemu-device.js';
+import { Phases, RealRunError, resolveKernels, startGuest, type KernelDrivers } from './real-session.js';
 
 export interface LiveResetMethods {
   readonly id: string;
@@ -27,28 +28,35 @@ export interface LiveResetMethods {
 export interface LiveResetMethodsReport {
   readonly kernel: { readonly release: string; readonly profile: string };
   readonly devices: readonly LiveResetMethods[];
+  /** With a topology: the driver each function got (and what guest-driver=none unbound). */
+  readonly drivers?: KernelDrivers;
   readonly phases: readonly { name: string; ms: number }[];
 }
 
-export async function runResetMethodsLive(o: { endpoints: readonly DeviceSpec[]; kernel: string; fetch?: boolean; progress?: (m: string) => void; bootTimeoutMs?: number }): Promise<LiveResetMethodsReport> {
+/**
+ * With `topology`, every function of it (ports, bridges and each function of a multifunction
+ * device included) is compared; otherwise the endpoints, each behind its own root port.
+ */
+export async function runResetMethodsLive(o: { endpoints: readonly DeviceSpec[]; topology?: QemuTopology; kernel: string; fetch?: boolean; progress?: (m: string) => void; bootTimeoutMs?: number }): Promise<LiveResetMethodsReport> {
   const phases = new Phases();
   const [k] = await phases.run('kernels', () => resolveKernels([o.kernel], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
   const profile = resetKernelProfile(k!.profile);
-  const s = await startGuest({ endpoints: o.endpoints, chain: [k!], ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}) }, phases);
+  const s = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [k!], ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}) }, phases);
   try {
     const devs = await s.guard(s.agent.devices());
     const cap = await phases.run('capture', async () => s.guard(captureAll(s.q, await preparePci(s.q))));
     // Root ports and endpoints together: probeDeviceFromDump needs the parent for the bus reset.
     const topology = new Topology(cap.functions.map((f) => ({ bdf: parseBdf(f.bdf), bytes: f.config })));
-    const devices = o.endpoints.map((e): LiveResetMethods => {
-      const f = cap.functions.find((x) => x.id === e.id);
+    const ids = o.topology ? o.topology.devices.map((d) => d.id) : o.endpoints.map((e) => e.id);
+    const devices = ids.map((id): LiveResetMethods => {
+      const f = cap.functions.find((x) => x.id === id);
       const info = f && devs.find((d) => d.bdf === `0000:${f.bdf}`);
-      if (!f || !info) throw new RealRunError('device-missing', `device ${e.id} is not visible to kernel ${k!.release} (agent DEVICES / query-pci).`, { id: e.id });
+      if (!f || !info) throw new RealRunError('device-missing', `device ${id} is not visible to kernel ${k!.release} (agent DEVICES / query-pci).`, { id });
       const predicted = predictResetMethods(probeDeviceFromDump(topology, parseBdf(f.bdf)), profile);
       const agree = info.resetMethods.length === predicted.resetMethods.length && info.resetMethods.every((m, i) => m === predicted.resetMethods[i]);
-      return { id: e.id, bdf: f.bdf, driver: info.driver, real: info.resetMethods, predicted, agree };
+      return { id, bdf: f.bdf, driver: info.driver, real: info.resetMethods, predicted, agree };
     });
-    return { kernel: { release: k!.release, profile: k!.profile }, devices, phases: phases.entries };
+    return { kernel: { release: k!.release, profile: k!.profile }, devices, ...(s.drivers[0] ? { drivers: s.drivers[0] } : {}), phases: phases.entries };
   } finally {
     await s.close();
   }

@@ -10,10 +10,17 @@ import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel 
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
 import { fetchKernel, requireKernel, verifyKernel, type KernelImage } from './kernels.js';
-import { behindRootPorts, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
+import { KexecError } from './errors.js';
+import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { cachedSnapshot, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
 import { watchForPanic } from './guest-panic.js';
 import { join } from 'node:path';
+import { listFunctions } from './pci-topology.js';
+import type { QemuTopology } from './qemu-device.js';
+import { formatBdf } from './qtest-config-access.js';
+import { probeTopologyIds } from './topology-ids.js';
 
 export type RealRunErrorCode =
   /** QEMU exited while the run still needed it (crash, external kill, panic with -no-reboot). */
@@ -63,8 +70,15 @@ export async function resolveKernels(specs: readonly string[], opts: { fetch?: b
 }
 
 export interface GuestOptions {
-  /** Endpoints; each is put behind its own pcie-root-port (`rp-<id>`). */
+  /** Endpoints; each is put behind its own pcie-root-port (`rp-<id>`). Ignored with `topology`. */
   readonly endpoints: readonly DeviceSpec[];
+  /** A whole -device list (kexec/qemu-device.ts) with each device's guest-driver choice. */
+  readonly topology?: QemuTopology;
+  /**
+   * Snapshot boot A in this directory (kexec/snapshot.ts): restore it when one with the same key
+   * exists, else boot cold and save one. Topologies QEMU cannot migrate (nvme) boot cold.
+   */
+  readonly snapshotDir?: string;
   /** The boot kernel first, then the kernels to kexec into, in order. */
   readonly chain: readonly KernelImage[];
   readonly range?: HandoverRange;
@@ -77,8 +91,21 @@ export interface GuestOptions {
   readonly writeTrace?: boolean;
 }
 
+/** What one kernel of the chain bound, per qdev id, and what lusim unbound for guest-driver=none. */
+export interface KernelDrivers {
+  readonly release: string;
+  readonly bound: readonly { readonly id: string; readonly bdf: string; readonly driver: string | null }[];
+  readonly unbound: readonly string[];
+}
+
 export interface GuestSession {
   readonly q: QemuInstance;
+  /** The module plan of each kernel of the chain (topology runs only). */
+  readonly plans: readonly KernelDriverPlan[];
+  /** One entry per kernel that came up, in order. */
+  readonly drivers: KernelDrivers[];
+  /** How boot A came up: 'cold', 'cold+saved' (a snapshot was written), 'restored', or 'cold (snapshot refused: why)'. */
+  bootA: string;
   readonly agent: AgentClient;
   readonly range: HandoverRange;
   /** QEMU's config-write trace, when asked for (kexec/write-trace.ts). */
@@ -101,16 +128,32 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
   const range = o.range ?? DEFAULT_HANDOVER;
   const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
   const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
-  const images = await phases.run('initramfs', async () => buildChain(o.chain, { cmdline: () => kexecCmdline, devices: o.endpoints.map((d) => d.driver), handover: range, ...(o.guestModules ? { guestModules: o.guestModules } : {}) }));
+  const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
+  const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
+  const plans = o.topology ? await phases.run('driver plan', async () => {
+    const ids = await probeTopologyIds(devices);
+    return o.chain.map((k) => planGuestDrivers(k, ids, choices));
+  }) : [];
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, {
+    cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
+    ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
+    ...(o.guestModules ? { guestModules: o.guestModules } : {}),
+  }));
   const channel: AgentChannel = await openAgentChannel();
-  const nonce = newNonce();
+  const memoryMiB = o.memoryMiB ?? 1024;
+  const smp = o.smp ?? 2;
+  const snap = o.snapshotDir ? snapshotEntry(o.snapshotDir, snapshotKey({ qemuBinary: process.env.LUSIM_QEMU ?? 'qemu-system-x86_64', kernel: o.chain[0]!.release, initrdSha256: images[0]!.sha256, deviceArgs: deviceArgs(devices), memoryMiB, smp })) : undefined;
+  const cached = snap ? cachedSnapshot(snap) : undefined;
+  // A restored agent answers with the nonce it booted with.
+  const nonce = cached?.nonce ?? newNonce();
   let q: QemuInstance;
   try {
     q = await phases.run('qemu start', () => launchQemu({
-      devices: behindRootPorts(o.endpoints),
+      devices,
       boot: { kernel: o.chain[0]!.vmlinuz, initrd: images[0]!.path, append: `${cmdline} lusim.nonce=${nonce}` },
-      memoryMiB: o.memoryMiB ?? 1024,
-      smp: o.smp ?? 2,
+      memoryMiB,
+      smp,
+      ...(cached ? { incoming: true } : {}),
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
       ...(o.writeTrace ? { writeTrace: true } : {}),
@@ -152,13 +195,31 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
-    const release = await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
+    const release = cached && snap ? await phases.run('restore A', async () => {
+      await guard(restoreSnapshot(qemu.qmp, snap));
+      return guard(agent.uname());
+    }) : await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
       if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
       throw e;
     }));
+    // Which driver each function has in the kernel that just came up; guest-driver=none functions
+    // that a built-in driver probed anyway are unbound here, before anything is measured.
+    const settle = async (rel: string): Promise<void> => {
+      const fns = await guard(listFunctions(qemu.qmp));
+      const byBdf = new Map((await guard(agent.devices())).map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
+      const bound = [...fns.values()].filter((f) => f.qdevId !== '').map((f) => ({ id: f.qdevId, bdf: formatBdf(f.bdf), driver: byBdf.get(formatBdf(f.bdf)) ?? null }));
+      const unbound: string[] = [];
+      for (const b of bound) {
+        if (choices.get(b.id)?.kind === 'none' && b.driver) {
+          await guard(agent.unbind(`0000:${b.bdf}`));
+          unbound.push(`${b.id} (${b.driver})`);
+        }
+      }
+      s.drivers.push({ release: rel, bound, unbound });
+    };
     let next = 1;
     const s: GuestSession = {
-      q: qemu, agent, range, release, guard, close,
+      q: qemu, agent, range, release, guard, close, plans, drivers: [], bootA: cached ? 'restored' : 'cold',
       trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
@@ -170,10 +231,21 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
           throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
         }
         next++;
+        if (o.topology) await settle(s.release);
         return s.release;
       },
     };
     session = s;
+    if (o.topology) await settle(release);
+    if (snap && !cached) {
+      try {
+        await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce)));
+        s.bootA = 'cold+saved';
+      } catch (e) {
+        if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
+        s.bootA = `cold (snapshot refused: ${e.message})`;
+      }
+    }
     return s;
   } catch (e) {
     await close();

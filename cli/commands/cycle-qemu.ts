@@ -13,6 +13,7 @@ import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
+import { registerTopologyOptions, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
 import { checkOutPath, writeOut } from '../out-file.js';
@@ -33,9 +34,11 @@ export interface QemuCycleCliOptions {
   timeline?: boolean;
 }
 
+export type QemuCycleOptions = QemuCycleCliOptions & TopologyCliOptions;
+
 /** Options only `--qemu` uses (`--from/--to/--format/--device/--json` are the cycle command's own). */
 export function registerQemuOptions(cmd: Command): Command {
-  return cmd
+  return registerTopologyOptions(cmd)
     .option('--qemu', `run the cycle on real Debian kernels in QEMU (devices: ${REAL_DEVICE_NAMES.join(', ')}, comma-separated, as DEVICE or --device); --from/--to take a series (6.1, 6.12, 7.x) or a profile id`)
     .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
     .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
@@ -53,9 +56,10 @@ function seconds(v: string | undefined): number | undefined {
   return Math.round(n * 1000);
 }
 
-export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliOptions): Promise<void> {
+export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOptions): Promise<void> {
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
-  const endpoints = parseRealDevices(opts.device ?? deviceArg);
+  const topology = topologyOf(opts);
+  const endpoints = topology ? [] : parseRealDevices(opts.device ?? deviceArg);
   const bootTimeoutMs = seconds(opts.bootTimeout);
   if (opts.out) checkOutPath(opts.out);
   const saver = opts.saver === 'host' ? 'host' : 'kernel';
@@ -65,7 +69,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleCliO
   // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
   const { runRealCycle } = await import('../../kexec/real-cycle.js');
   const report = await runRealCycle({
-    endpoints, from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
+    endpoints, ...(topology ? { topology } : {}), from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
@@ -124,9 +128,10 @@ function renderTrace(t: NonNullable<RealCycleReport['writeTrace']>): string[] {
 export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
-  out.push(`Real cycle: ${r.options.devices.join(', ')} behind root ports, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
+  out.push(`Real cycle: ${r.options.devices.join(', ')}${r.drivers ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
   if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
+  if (r.drivers) out.push(...renderDrivers(r.drivers));
   for (const [name, c] of Object.entries(r.captures)) {
     if (!c) continue;
     out.push(`  capture ${name}: ${c.functions.map((f) => `${f.id} ${f.bdf} ${f.driver ?? '-'} CMD=${hex(f.command)}${f.msixEnabled === null ? '' : ` MSI-X ${f.msixEnabled ? 'on' : 'off'}${f.msixUnmasked === null ? '' : `/${f.msixUnmasked} unmasked`}`}`).join('; ')}`);

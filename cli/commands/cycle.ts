@@ -13,7 +13,7 @@ import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
-import { registerQemuOptions, runQemuCycleCommand, type QemuCycleCliOptions } from './cycle-qemu.js';
+import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from './cycle-qemu.js';
 import { CliError } from '../input.js';
 import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
 import { readKconfig } from '../kconfig-arg.js';
@@ -58,8 +58,8 @@ export function register(program: Command): void {
     .option('--freeze-d3hot', 'vfio-lu: the device is in D3hot at the kexec (freeze refuses)')
     .option('--json', 'machine-readable output');
   registerQemuOptions(cmd);
-  cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleCliOptions) => {
-      if (opts.qemu) return runQemuCycleCommand(deviceArg, opts);
+  cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleOptions) => {
+      if (opts.qemu || opts.qemuDevice || opts.topology) return runQemuCycleCommand(deviceArg, opts);
       check(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)');
       check(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)');
       const dev = resolveDevice(deviceArg, opts.device);

@@ -13,11 +13,12 @@ import { log } from '../log.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
+import { registerTopologyOptions, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
 
 const SLOTS: readonly SlotKind[] = ['none', 'no-reset-op', 'reset-op'];
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('reset-methods')
     .description('predict the reset_method list Linux writes to sysfs, the method pci_reset_function uses, and VFIO reset_works, with the reason for each')
     .argument('[file]', 'dump with the device and, for bus reset, its parent bridge and siblings (bus numbers say who is below whom)')
@@ -28,11 +29,13 @@ export function register(program: Command): void {
     .option('--slot <kind>', `dev->slot: ${SLOTS.join(', ')} (reset-op = pciehp's reset_slot)`, 'none')
     .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
     .option('--json', 'one object per device: bdf, resetMethods, resetFunctionMethod, resetWorks, reasons')
-    .option('--qemu <devices>', `instead of a dump: boot the Debian kernel --kernel (6.1, 6.12, 7.x) in QEMU with these devices (${REAL_DEVICE_NAMES.join(', ')}) behind root ports and compare its sysfs reset_method with the model`)
-    .action(action(async (file: string | undefined, opts: { kernel?: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string }) => {
-      if (opts.qemu !== undefined) {
-        if (opts.kernel === undefined) throw new CliError('bad-option', '--qemu needs --kernel (6.1, 6.12 or 7.x)', {});
-        return runQemuResetMethodsCommand(opts.qemu, { ...opts, kernel: opts.kernel });
+    .option('--qemu <devices>', `instead of a dump: boot the Debian kernel --kernel (6.1, 6.12, 7.x) in QEMU with these devices (${REAL_DEVICE_NAMES.join(', ')}) behind root ports and compare its sysfs reset_method with the model`);
+  registerTopologyOptions(cmd)
+    .action(action(async (file: string | undefined, opts: { kernel?: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string } & TopologyCliOptions) => {
+      const qemuTopology = topologyOf(opts);
+      if (opts.qemu !== undefined || qemuTopology) {
+        if (opts.kernel === undefined) throw new CliError('bad-option', '--qemu, --qemu-device and --topology need --kernel (6.1, 6.12 or 7.x)', {});
+        return runQemuResetMethodsCommand(opts.qemu, qemuTopology, { ...opts, kernel: opts.kernel });
       }
       if (file === undefined) throw new CliError('bad-option', 'give a dump file, or --qemu DEVICES to ask a real kernel', {});
       const flags = parseDevFlags(opts.flags);

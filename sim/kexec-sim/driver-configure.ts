@@ -24,7 +24,8 @@ import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
-import type { PlatformOptions } from './options.js';
+import { platformOptions, type PlatformOptions } from './options.js';
+import { aerEnableRootport, portServices } from './pcieport.js';
 import { pciEnableDevice, type Resources } from '../linux/enable.js';
 import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import { WriteLog } from '../write-log/write-log.js';
@@ -69,6 +70,8 @@ export interface DriverConfigureOptions {
    * enumeration: Debian's cloud kernels have no e1000e driver, so a real e1000e stays unbound.
    */
   readonly bindDriver?: boolean;
+  /** The driver that binds: 'pcieport' probes as pcie_port_device_register (pcieport.ts); default any other. */
+  readonly driver?: 'pcieport' | 'other';
 }
 
 export interface DriverConfigureResult {
@@ -147,7 +150,17 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
     return { log, irq: 'intx', vectors: [] };
   }
   await pciEnableDevice(d, used, d.pmCap);
+  if (o.driver === 'pcieport') {
+    const services = await portServices(d, o.kernel, platformOptions(o.platform));
+    if (services.length === 0) {
+      d.log.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
+      return { log, irq: 'intx', vectors: [] };
+    }
+    d.log.note('pcie_port_device_register', `services: ${services.join(', ')}`);
+  }
   await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+
+  if (o.driver === 'pcieport' && (await portServices(d, o.kernel, platformOptions(o.platform))).includes('aer')) await aerEnableRootport(d, o.kernel);
 
   const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
   const apic = o.apicIds ?? [0, 1];
@@ -166,4 +179,20 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
   }
   if (irq !== 'intx') d.log.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
   return { log, irq: 'intx', vectors: [] };
+}
+
+/**
+ * pci.c pci_enable_bridge, run for every bridge above a device when that device is enabled
+ * (do_pci_enable_device -> pci_enable_bridge(pci_upstream_bridge(dev)), recursively): a bridge
+ * that is already enabled (a bound pcieport) only gets pci_set_master; one that is not is enabled
+ * (pci_enable_device: decode for its windows, which firmware already turned on) and then set master.
+ * So a switch port with no port service, which its own probe leaves without bus master, has it
+ * as soon as a driver below it enables its device.
+ */
+export async function pciEnableBridge(fn: FunctionAccess, log = new WriteLog()): Promise<WriteLog> {
+  const d = await kexecDev(fn, log);
+  // if (!dev->is_busmaster) pci_set_master(dev): nothing is written when bus master is on.
+  const cmd = await stepRead(d, PCI_COMMAND, 2);
+  if ((cmd & PCI_COMMAND_MASTER) === 0) await stepWrite(d, 'pci_enable_bridge', PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER, 'a device below was enabled: pci_set_master on the bridge');
+  return log;
 }

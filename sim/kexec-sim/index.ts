@@ -18,16 +18,17 @@ export interface KexecHooks {
 }
 
 export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log = new WriteLog()): Promise<WriteLog> {
-  await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}) }, log);
+  await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) }, log);
   if (hooks.betweenKernels) await hooks.betweenKernels(fn, log);
   await kernelEnumerate(fn, o.to, o.platform, log);
   if (hooks.afterEnumeration) await hooks.afterEnumeration(fn, log);
   return log;
 }
 
-export { driverConfigure, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
+export { driverConfigure, pciEnableBridge, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
 export { kernelEnumerate } from './enumerate.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
-export { kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { kernelRemove, kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { portServices, type PortService } from './pcieport.js';
 export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';

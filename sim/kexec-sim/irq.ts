@@ -80,6 +80,7 @@ export async function pciMsixShutdown(d: KexecDev): Promise<void> {
   if ((flags & PCI_MSIX_FLAGS_ENABLE) === 0) return;
   const g = await readMsixGeometry(d.access.config, d.msixCap);
   for (const n of await usedMsixVectors(d)) {
+    await zeroMessage(d, g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE, n);
     await stepBarWrite(d, 'pci_msix_mask', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `return vector ${n} masked, as initial state`);
   }
   await msixCtrl(d, 'pci_msix_shutdown', PCI_MSIX_FLAGS_ENABLE, 0, 'driver frees its vectors: MSI-X disabled');
@@ -90,11 +91,26 @@ function msiMaskPos(flags: number): number {
   return flags & PCI_MSI_FLAGS_64BIT ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32;
 }
 
+/**
+ * kernel/irq/msi.c msi_domain_deactivate, run when the driver frees the interrupt
+ * (free_irq -> irq_shutdown_and_deactivate): the message is rewritten as all zeros. Observed: a
+ * 6.1 switch port's MSI address and data read 0 in the next kernel, which never touched them.
+ */
+async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): Promise<void> {
+  for (const off of [PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_DATA]) {
+    await stepBarWrite(d, 'msi_domain_deactivate', bir, entry + off, 0, `vector ${n}: message zeroed`);
+  }
+}
+
 /** pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors (msi_multi_mask). */
 export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return;
+  const is64 = (flags & PCI_MSI_FLAGS_64BIT) !== 0;
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'free_irq: message address zeroed');
+  if (is64) await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'free_irq: upper address zeroed');
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'free_irq: message data zeroed');
   await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {

@@ -7,7 +7,7 @@
 import type { KernelProfileId } from '../linux/profile.js';
 
 /** Drivers whose ->shutdown is modelled (verified in each driver's source, see shutdown.ts). */
-export type ShutdownDriver = 'e1000e' | 'nvme' | 'virtio' | 'xhci' | 'none';
+export type ShutdownDriver = 'e1000e' | 'nvme' | 'virtio' | 'xhci' | 'pcieport' | 'none';
 
 /** What enumeration reads from the upstream bridge (pci_upstream_bridge / pcie_find_root_port). */
 export interface UpstreamPort {
@@ -34,6 +34,12 @@ export interface PlatformOptions {
   readonly iommu: boolean;
   /** host->no_ext_tags (pci_configure_extended_tags). */
   readonly hostNoExtTags: boolean;
+  /**
+   * pcie_ports_native || host->native_pcie_hotplug: firmware granted PCIe native hotplug via _OSC.
+   * QEMU 7.2 q35 with its default ACPI PCI hotplug withholds it (hw/i386/acpi-build.c
+   * build_q35_osc_method masks the native hotplug control bit), so pciehp does not bind there.
+   */
+  readonly nativeHotplug: boolean;
 }
 
 /**
@@ -48,6 +54,7 @@ export const DEFAULT_PLATFORM: PlatformOptions = {
   msiEnabled: true,
   iommu: false,
   hostNoExtTags: false,
+  nativeHotplug: false,
 };
 
 export function platformOptions(p: Partial<PlatformOptions> | undefined): PlatformOptions {
@@ -63,4 +70,6 @@ export interface KexecSimOptions {
   readonly from: KernelProfileId;
   readonly to: KernelProfileId;
   readonly platform?: Partial<PlatformOptions>;
+  /** A driver enabled the device in kernel A (default: a modelled driver is bound). */
+  readonly enabled?: boolean;
 }

@@ -24,6 +24,7 @@ import type { FunctionAccess } from '../../devices/access.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, type KexecDev } from './dev.js';
 import { pciFreeIrqVectors } from './irq.js';
+import { pcieRemoveServices } from './pcieport.js';
 import { platformOptions, type PlatformOptions, type ShutdownDriver } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
@@ -57,14 +58,41 @@ const DRIVER_SHUTDOWN: Readonly<Record<ShutdownDriver, DriverShutdown>> = {
       ? 'virtio_dev_shutdown resets the device through its BAR (device status 0): no config-space write'
       : 'virtio-pci has no ->shutdown in this version: config space untouched');
   },
+  // pcie_portdrv_shutdown: pcie_port_device_remove (services' ->remove, pci_free_irq_vectors);
+  // unlike ->remove it leaves the device enabled.
+  pcieport: (d, from, p) => pcieRemoveServices(d, from, p),
   none: async () => {},
 };
+
+/**
+ * Each driver's ->remove (sysfs unbind), as far as it touches config space; every one of them
+ * ends in pci_disable_device:
+ *  - e1000e (netdev.c e1000_remove): e1000e_reset_interrupt_capability, pci_disable_device;
+ *  - nvme (pci.c nvme_remove -> nvme_dev_disable): as its ->shutdown;
+ *  - virtio-pci (virtio_pci_common.c virtio_pci_remove): the class driver's ->remove deletes its
+ *    virtqueues (vp_del_vqs -> pci_free_irq_vectors), then pci_disable_device;
+ *  - xhci (hcd-pci.c usb_hcd_pci_remove): as its ->shutdown;
+ *  - pcieport (portdrv.c pcie_portdrv_remove): its ->shutdown, then pci_disable_device.
+ * Observed on QEMU 7.2, 6.12 guest: pcieport and virtio-pci unbinds left COMMAND 0x0103 (from
+ * 0x0507 or 0x0107) with MSI-X disabled, and ROOT_COMMAND 0 on Root Ports.
+ */
+export async function kernelRemove(fn: FunctionAccess, opts: { driver: ShutdownDriver; kernel: KernelProfileId; platform?: Partial<PlatformOptions> }, log = new WriteLog()): Promise<WriteLog> {
+  const d = await kexecDev(fn, log);
+  const p = platformOptions(opts.platform);
+  if (opts.driver === 'none') return log;
+  if (opts.driver === 'virtio' || opts.driver === 'e1000e') await pciFreeIrqVectors(d);
+  else await DRIVER_SHUTDOWN[opts.driver](d, opts.kernel, p);
+  await pciDisableDevice(d);
+  return log;
+}
 
 export interface ShutdownOptions {
   readonly driver: ShutdownDriver;
   readonly preserved: boolean;
   readonly from: KernelProfileId;
   readonly platform?: Partial<PlatformOptions>;
+  /** A driver enabled the device in kernel A (pci_enable_device); default: a modelled driver is bound. */
+  readonly enabled?: boolean;
 }
 
 export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, log = new WriteLog(), device = 'dev'): Promise<WriteLog> {
@@ -78,6 +106,14 @@ export async function kernelShutdown(fn: FunctionAccess, opts: ShutdownOptions, 
   }
   // current_state <= PCI_D3hot: every state PMCSR can report; a function reading all-ones is in
   // D3cold or gone (current_state PCI_D3cold/PCI_UNKNOWN) and is left alone.
+  // A function without a PM capability gets current_state = D0 only from pci_power_up
+  // (pci_enable_device) or, v6.19+, from pci_pm_init's power-up; otherwise it keeps
+  // pci_setup_device's PCI_UNKNOWN, which is above D3hot. Observed: megasas-gen2 (no PM, no
+  // driver, bus master set by SeaBIOS) keeps bus master across 6.1 and 6.12 kexecs, not 7.x's.
+  if (!d.pmCap && !(opts.enabled ?? opts.driver !== 'none') && !KEXEC_VERSION_DATA[opts.from].pmInitPowersUp) {
+    d.log.note('pci_device_shutdown', 'current_state is PCI_UNKNOWN (no PM capability, never enabled): bus master not touched');
+    return log;
+  }
   const pmcsr = d.pmCap ? await stepRead(d, d.pmCap + PCI_PM_CTRL, 2) : 0;
   if (pmcsr === 0xffff) {
     d.log.note('pci_device_shutdown', 'function not accessible: bus master not touched');

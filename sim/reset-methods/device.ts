@@ -73,6 +73,13 @@ export interface ResetProbeDevice {
   readonly parentBdf?: string;
   /** Other functions on dev->bus. */
   readonly siblings: readonly string[];
+  /**
+   * The functions already on dev->bus->devices when pci_init_reset_methods probes this one: those
+   * scanned before it (lower devfn; pci_scan_slot goes fn 0..7, pci_scan_child_bus slot 0..31).
+   * pci_device_add runs pci_init_capabilities, which ends in pci_init_reset_methods, before its
+   * list_add_tail(&dev->bus_list, &bus->devices) (drivers/pci/probe.c).
+   */
+  readonly siblingsAtProbe: readonly string[];
   /** The upstream bridge's CXL port DVSEC (pci_find_dvsec_capability(bridge, 0x1e98, 3)). */
   readonly upstreamCxl?: CxlPortDvsec;
   readonly flags: ReadonlySet<DevFlag>;
@@ -138,6 +145,7 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
     parentInDump: place.parentInDump,
     ...(parent ? { parentBdf: formatBdf(parent.bdf) } : {}),
     siblings: place.siblings.map((s) => formatBdf(s.bdf)),
+    siblingsAtProbe: place.siblings.filter((s) => devfn(s.bdf) < devfn(bdf)).map((s) => formatBdf(s.bdf)),
     ...(upstreamCxl ? { upstreamCxl } : {}),
     flags: new Set(inputs.flags ?? []),
     acpiRst: inputs.acpiRst ?? false,
@@ -156,6 +164,19 @@ function unknownFacts(chainUnseen: boolean, known: Uint8Array, caps: { exp?: { o
   if (caps.af ? !isKnown(known, caps.af.offset + 3, 1) : chainUnseen) out.af = caps.af ? 'PCI_AF_CAP is not in the dump' : `whether there is an AF capability: ${unseen}`;
   if (lonelyMultifunction) out.siblings = 'the function is multifunction (PCI_HEADER_TYPE bit 7) but no other function of its bus is in the dump';
   return out;
+}
+
+const devfn = (b: Bdf): number => b.device * 8 + b.fn;
+
+/**
+ * The device as pci_init_reset_methods sees it during enumeration: no dev->subordinate yet (a
+ * bridge's bus is added by pci_scan_bridge_extend after every slot of its own bus is scanned,
+ * drivers/pci/probe.c pci_scan_child_bus_extend), and only the functions scanned before it on its
+ * bus. sysfs reset_method shows the list made then (pci-sysfs.c reset_method_show reads
+ * dev->reset_methods[]); a reset itself checks the device as it is.
+ */
+export function atEnumeration(dev: ResetProbeDevice): ResetProbeDevice {
+  return { ...dev, hasSubordinate: false, siblings: dev.siblingsAtProbe };
 }
 
 function cxlPortDvsec(dump: DumpDevice): CxlPortDvsec | undefined {

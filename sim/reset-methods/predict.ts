@@ -1,6 +1,6 @@
 /** One device's reset-method prediction for one kernel profile: what `lusim reset-methods` prints. */
 import { formatBdf } from '../../devices/dump/bdf.js';
-import type { ResetProbeDevice } from './device.js';
+import { atEnumeration, type ResetProbeDevice } from './device.js';
 import type { KernelResetProfile, ResetMethodName } from './kernels.js';
 import { withQuirkFlags } from './quirk-flags.js';
 import { CANNOT_TELL, rcName } from './result.js';
@@ -30,7 +30,7 @@ export interface ResetMethodsPrediction {
 export function predictResetMethods(given: ResetProbeDevice, k: KernelResetProfile): ResetMethodsPrediction {
   const quirked = withQuirkFlags(given, k);
   const dev = quirked.dev;
-  const list = pciInitResetMethods(dev, k);
+  const list = pciInitResetMethods(atEnumeration(dev), k);
   const tried = pciTryResetFunction(dev, list.methods, k);
   const locked = pciResetFunctionLocked(dev, list.methods, k);
   const vfio = vfioResetWorks(tried);

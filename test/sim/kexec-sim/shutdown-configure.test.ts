@@ -50,12 +50,13 @@ describe('kernelShutdown (pci-driver.c pci_device_shutdown)', () => {
     }
   });
 
-  it('e1000e with MSI: pci_msi_shutdown disables and unmasks, __e1000_shutdown clears MASTER, so pci_device_shutdown has nothing left to clear', async () => {
+  it('e1000e with MSI: free_irq zeroes the message (msi_domain_deactivate), pci_msi_shutdown disables and unmasks, __e1000_shutdown clears MASTER, so pci_device_shutdown has nothing left to clear', async () => {
     const m = await syntheticEndpoint();
     await driverConfigure(m.fa, { kernel: '7.1' });
     const log = await kernelShutdown(m.fa, { driver: 'e1000e', preserved: false, from: '7.1' });
-    expect(steps(log)).toEqual(['pci_msi_set_enable', 'pci_intx_for_msi', 'pci_msi_unmask', 'pci_clear_master']);
+    expect(steps(log)).toEqual(['msi_domain_deactivate', 'msi_domain_deactivate', 'msi_domain_deactivate', 'pci_msi_set_enable', 'pci_intx_for_msi', 'pci_msi_unmask', 'pci_clear_master']);
     expect((await m.fa.config.readw(SYN.MSI + PCI_MSI_FLAGS)) & 1).toBe(0);
+    expect(await m.fa.config.readl(SYN.MSI + 4)).toBe(0);
   });
 
   it('no driver: only pci_clear_master; INTX_DISABLE and MSI stay for kernel B to clean up', async () => {

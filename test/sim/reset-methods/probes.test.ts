@@ -17,7 +17,7 @@ const base: ResetProbeDevice = {
   bdf: parseBdf('01:00.0'), vendor: 0x1234, device: 0x0001, classCode: 0x020000,
   isPcie: true, devcapFlr: true, pmCap: true, pmVersion: 3, noSoftReset: false, bar0Assigned: true,
   multifunction: false, hasSubordinate: false, onRootBus: false, busHasSelf: true, parentInDump: true,
-  parentBdf: '00:01.0', siblings: [], flags: new Set(), acpiRst: false, slot: 'none', currentState: 0,
+  parentBdf: '00:01.0', siblings: [], siblingsAtProbe: [], flags: new Set(), acpiRst: false, slot: 'none', currentState: 0,
 };
 const dev = (over: Partial<ResetProbeDevice>): ResetProbeDevice => ({ ...base, ...over });
 

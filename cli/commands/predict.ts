@@ -1,0 +1,73 @@
+/**
+ * `lusim predict DUMP --from A --to B`: what the model says every function of the dump is after
+ * kernel A's shutdown, the kexec and kernel B's enumeration and drivers (sim/predict). Default
+ * output is an lspci -xxxx dump in the input's order, to diff against a capture taken after a real
+ * kexec; --json gives per function and register the value before and after, the step that wrote
+ * it and whether it is predictable.
+ */
+import type { Command } from 'commander';
+import { formatLspci } from '../../devices/dump/lspci.js';
+import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import type { KernelProfileId } from '../../sim/linux/profile.js';
+import { predictMachine } from '../../sim/predict/machine.js';
+import { action, printJson } from '../errors.js';
+import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+function kernel(v: string, what: string): KernelProfileId {
+  if (!(KERNEL_PROFILE_IDS as readonly string[]).includes(v)) throw new CliError('bad-option', `unknown kernel "${v}" for ${what}: use ${KERNEL_PROFILE_IDS.join(', ')}`, { value: v });
+  return v as KernelProfileId;
+}
+
+function bdfOf(text: string, what: string): Bdf {
+  try {
+    return parseBdf(text);
+  } catch {
+    throw new CliError('bad-option', `${what}: "${text}" is not a bus:device.function such as 01:00.0`, { value: text });
+  }
+}
+
+/** BDF=NAME pairs; NAME `none` means no driver. */
+function driverMap(values: readonly string[] | undefined, what: string): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const v of values ?? []) {
+    const m = /^([^=]+)=([a-z0-9_-]{1,32})$/.exec(v);
+    if (!m) throw new CliError('bad-option', `${what} "${v}" must be BDF=DRIVER (e.g. 01:00.0=nvme, or 01:00.0=none)`, { value: v });
+    const b = bdfOf(m[1]!, what);
+    out.set(`${b.bus.toString(16).padStart(2, '0')}:${b.device.toString(16).padStart(2, '0')}.${b.fn}`, m[2] === 'none' ? null : m[2]!);
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('predict every function\'s config space after kernel A\'s shutdown, a kexec, and kernel B\'s enumeration and drivers (lspci -xxxx, or --json per register)')
+    .argument('<dump>', 'lspci -xxxx text, raw config or JSON snapshot (a whole machine: bus numbers give the topology)')
+    .requiredOption('--from <kernel>', `kernel A: ${KERNEL_PROFILE_IDS.join(', ')}`)
+    .requiredOption('--to <kernel>', `kernel B: ${KERNEL_PROFILE_IDS.join(', ')}`)
+    .option('-d, --device <bdf>', 'print only this function (the others are still modelled)')
+    .option('--driver-a <bdf=name>', 'driver bound in kernel A (repeatable; name or none); default: the built-in drivers of Debian\'s cloud kernels (nvme, pcieport, virtio-pci from 6.12)', collect)
+    .option('--driver-b <bdf=name>', 'driver bound in kernel B (repeatable; name or none); same default', collect)
+    .option('--preserve <bdf>', 'a function preserved for Live Update: bus master survives kernel A\'s shutdown (repeatable)', collect)
+    .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
+    .option('--json', 'per function and register: before, after, step, predictable')
+    .action(action(async (file: string, opts: { from: string; to: string; device?: string; driverA?: string[]; driverB?: string[]; preserve?: string[]; format?: string; json?: boolean }) => {
+      const from = kernel(opts.from, '--from');
+      const to = kernel(opts.to, '--to');
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const predictions = await predictMachine(all, {
+        from, to, driverA: driverMap(opts.driverA, '--driver-a'), driverB: driverMap(opts.driverB, '--driver-b'),
+        preserve: (opts.preserve ?? []).map((p) => bdfOf(p, '--preserve')),
+      });
+      const shown = new Set(pickDevices(all, opts.device).map((d) => d.bdf));
+      const picked = predictions.filter((_, i) => shown.has(all[i]!.bdf));
+      if (opts.json) {
+        printJson({ from, to, functions: picked.map(({ after: _after, ...p }) => p) });
+        return;
+      }
+      process.stdout.write(formatLspci(picked.map((p) => ({ bdf: parseBdf(p.bdf), bytes: p.after }))));
+    }));
+}

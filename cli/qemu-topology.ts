@@ -1,0 +1,30 @@
+/**
+ * `--qemu-device ARGS` (repeatable) and `--topology FILE`: the QEMU topology of a real run
+ * (kexec/qemu-device.ts validates every string). Shared by `cycle --qemu`, `reset-methods` and
+ * `fidelity`.
+ */
+import type { Command } from 'commander';
+import { REAL_DEVICE_NAMES } from '../kexec/real-devices.js';
+import { topologyFromOptions, type QemuTopology } from '../kexec/qemu-device.js';
+
+export interface TopologyCliOptions {
+  qemuDevice?: string[];
+  topology?: string;
+}
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export function registerTopologyOptions(cmd: Command): Command {
+  return cmd
+    .option('--qemu-device <args>', `a QEMU -device string (repeatable), e.g. "pcie-root-port,id=rp1" "nvme,serial=a,bus=rp1"; add guest-driver=auto|none|MODULE to choose the guest's driver; backends (null drive, restricted user net) are added for you; a built-in name (${REAL_DEVICE_NAMES.join(', ')}) is that device behind its own root port`, collect)
+    .option('--topology <file>', 'the same as --qemu-device, one -device string per line (# comments)');
+}
+
+export function topologyOf(o: TopologyCliOptions): QemuTopology | undefined {
+  return topologyFromOptions(o);
+}
+
+/** Text for the report: which driver each function got in each kernel. */
+export function renderDrivers(drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[]; unbound: readonly string[] }[]): string[] {
+  return drivers.map((k) => `  drivers in ${k.release}: ${k.bound.map((b) => `${b.id} ${b.bdf} ${b.driver ?? '-'}`).join('; ')}${k.unbound.length ? ` (unbound for guest-driver=none: ${k.unbound.join(', ')})` : ''}`);
+}

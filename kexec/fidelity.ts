@@ -1,0 +1,250 @@
+/**
+ * `lusim fidelity`: the model against reality on a set of topologies. For each topology and each
+ * kernel pair A -> B: boot A in QEMU, capture every function (4 KiB over ECAM) with its sysfs
+ * reset_method and bound driver, kexec into B, capture again; compare the model's reset_method
+ * list for each kernel (sim/reset-methods, from the capture and the topology its bus numbers
+ * show) and its post-kexec prediction (sim/predict, from A's capture and both kernels' drivers)
+ * with what the kernels did. Every capture is saved (lspci -xxxx + JSON) so a disagreement can be
+ * replayed without QEMU (test/kexec/fidelity-replay.test.ts does that for the committed ones).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLE } from '../devices/bytes.js';
+import { formatBdf as fmtBdf, parseBdf } from '../devices/dump/bdf.js';
+import { formatLspci, parseLspci } from '../devices/dump/lspci.js';
+import type { DumpDevice } from '../devices/dump/types.js';
+import { LusimError } from '../devices/errors.js';
+import type { KernelProfileId } from '../sim/linux/profile.js';
+import { unpredictableClass, type UnpredictableClass } from '../sim/predict/unpredictable.js';
+import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
+import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
+import { predictResetMethods } from '../sim/reset-methods/predict.js';
+import { Topology } from '../sim/topology.js';
+import type { PciDeviceInfo } from './agent-client.js';
+import { preparePci } from './pci-topology.js';
+import type { QemuTopology } from './qemu-device.js';
+import { captureAll, type FunctionCapture } from './real-capture.js';
+import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec } from './real-model.js';
+import { Phases, resolveKernels, startGuest } from './real-session.js';
+
+export interface FidelityTopology {
+  readonly name: string;
+  readonly topology: QemuTopology;
+}
+
+export interface ResetMethodPoint {
+  readonly kernel: string;
+  readonly id: string;
+  readonly bdf: string;
+  readonly driver: string | null;
+  readonly real: readonly string[];
+  readonly predicted: readonly string[];
+  readonly agree: boolean;
+}
+
+export interface RegisterPoint {
+  readonly id: string;
+  readonly bdf: string;
+  readonly deviceClass: string;
+  readonly register: string;
+  readonly offset: number;
+  readonly before: number;
+  readonly predicted: number;
+  readonly real: number;
+  /** 'agree', 'disagree', or the unpredictable class that explains the difference. */
+  readonly outcome: 'agree' | 'disagree' | UnpredictableClass;
+  /** The model steps that wrote the register (empty: the model left it alone). */
+  readonly steps: readonly string[];
+}
+
+export interface PairResult {
+  readonly topology: string;
+  readonly from: string;
+  readonly to: string;
+  readonly releases: readonly string[];
+  readonly resetMethods: readonly ResetMethodPoint[];
+  /** Registers that changed in reality or in the prediction, after the kexec. */
+  readonly afterKexec: readonly RegisterPoint[];
+  readonly drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[] }[];
+  readonly ms: number;
+  /** cold, cold+saved, restored, or cold with the reason a snapshot was refused. */
+  readonly bootA?: string;
+  readonly phases?: readonly { name: string; ms: number }[];
+  readonly error?: string;
+}
+
+export interface FidelityReport {
+  readonly pairs: readonly PairResult[];
+  readonly summary: {
+    readonly resetMethods: { readonly agree: number; readonly total: number };
+    readonly afterKexec: { readonly agree: number; readonly total: number; readonly unpredictable: number };
+    readonly perClass: Record<string, { agree: number; total: number }>;
+    readonly perPair: Record<string, { agree: number; total: number }>;
+  };
+  readonly totalMs: number;
+}
+
+function dumpsOf(c: { readonly functions: readonly FunctionCapture[] }): DumpDevice[] {
+  return c.functions.map((f) => ({ bdf: parseBdf(f.bdf), bytes: f.config }));
+}
+
+function resetPoints(kernel: string, profile: string, fns: readonly FunctionCapture[], devs: readonly PciDeviceInfo[]): ResetMethodPoint[] {
+  const topology = new Topology(dumpsOf({ functions: fns }));
+  const k = resetKernelProfile(profile);
+  return fns.map((f) => {
+    const info = devs.find((d) => d.bdf === `0000:${f.bdf}`);
+    const predicted = predictResetMethods(probeDeviceFromDump(topology, parseBdf(f.bdf)), k).resetMethods;
+    const real = info?.resetMethods ?? [];
+    return { kernel, id: f.id, bdf: f.bdf, driver: info?.driver ?? null, real, predicted, agree: real.join(' ') === predicted.join(' ') };
+  });
+}
+
+/**
+ * The truth of one pair as captured, and everything the comparison needs: saved as
+ * `<from>-to-<to>.json` beside the two lspci -xxxx dumps, so compareTruth replays it without QEMU.
+ */
+export interface PairTruth {
+  readonly format: 'lusim-fidelity-truth';
+  readonly version: 1;
+  readonly topology: string;
+  /** qdev id -> QEMU device. */
+  readonly qemuDevices: Record<string, string>;
+  readonly kernels: readonly { readonly series: string; readonly release: string; readonly profile: KernelProfileId }[];
+  readonly functions: readonly { readonly id: string; readonly bdf: string; readonly parent: string | null; readonly isBridge: boolean; readonly skipped: readonly number[] }[];
+  /** Agent DEVICES (driver, reset_method) in kernel A and in kernel B. */
+  readonly devices: readonly (readonly PciDeviceInfo[])[];
+  /** Per qdev id: kernel B's module plan binds a virtio class driver. */
+  readonly virtioClassDriverB: Record<string, boolean>;
+}
+
+/** The captures of a truth file's two dumps (A after boot, B after the kexec). */
+export function truthCaptures(t: PairTruth, dumps: readonly (readonly DumpDevice[])[]): FunctionCapture[][] {
+  return dumps.map((ds) => t.functions.map((f) => {
+    const d = ds.find((x) => fmtBdf(x.bdf) === f.bdf);
+    if (!d) throw new LusimError('bad-truth', `truth capture has no function ${f.bdf} (${f.id}); the dump and its JSON do not belong together.`, { bdf: f.bdf });
+    return { id: f.id, bdf: f.bdf, vendor: readLE(d.bytes, 0, 2), device: readLE(d.bytes, 2, 2), isBridge: f.isBridge, ...(f.parent ? { parent: f.parent } : {}), config: d.bytes, skipped: f.skipped };
+  }));
+}
+
+/** The model against one pair's truth: reset_method in both kernels, registers after the kexec. */
+export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[]): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+  const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
+  const [devA, devB] = t.devices as [readonly PciDeviceInfo[], readonly PciDeviceInfo[]];
+  const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
+  const afterKexec: RegisterPoint[] = [];
+  for (const a of capA) {
+    const b = capB.find((x) => x.id === a.id);
+    if (!b) continue;
+    const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true });
+    const fn = modelFromCapture(a).fn;
+    // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
+    const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
+    for (const d of [...diffRegisters(fn, a.config, a.config, b.config, a.skipped), ...diffRegisters(fn, a.config, a.config, pred.config, a.skipped)]) changed.set(d.offset, d);
+    for (const d of changed.values()) {
+      const p = readLE(pred.config, d.offset, d.width);
+      const r = readLE(b.config, d.offset, d.width);
+      const cls = unpredictableClass(d.register, b.config, d.offset);
+      const outcome = p === r ? 'agree' : cls ?? 'disagree';
+      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
+    }
+  }
+  return {
+    resetMethods: [...resetPoints(ka.release, ka.profile, capA, devA), ...resetPoints(kb.release, kb.profile, capB, devB)],
+    afterKexec: afterKexec.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset)),
+  };
+}
+
+/** Replay a saved pair: `<dir>/<from>-to-<to>.json` with its two dumps. */
+export async function replayTruth(dir: string, from: string, to: string): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+  const t = JSON.parse(readFileSync(join(dir, `${from}-to-${to}.json`), 'utf8')) as PairTruth;
+  const dumps = [`${from}-boot-before-${to}`, `${from}-to-${to}-kexec`].map((n) => parseLspci(readFileSync(join(dir, `${n}.lspci`), 'utf8')));
+  const [capA, capB] = truthCaptures(t, dumps);
+  return compareTruth(t, capA!, capB!);
+}
+
+export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
+  const t0 = performance.now();
+  const phases = new Phases();
+  const base = { topology: t.name, from, to };
+  let releases: string[] = [];
+  try {
+    const [ka, kb] = await resolveKernels([from, to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+    releases = [ka!.release, kb!.release];
+    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    try {
+      const devA = await s.guard(s.agent.devices());
+      const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      await phases.run('kexec + boot B', () => s.kexecNext());
+      const devB = await s.guard(s.agent.devices());
+      const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      const truth: PairTruth = {
+        format: 'lusim-fidelity-truth', version: 1, topology: t.name,
+        qemuDevices: Object.fromEntries(t.topology.devices.map((d) => [d.id, d.driver])),
+        kernels: [{ series: from, release: ka!.release, profile: ka!.profile }, { series: to, release: kb!.release, profile: kb!.profile }],
+        functions: capA.functions.map((f) => ({ id: f.id, bdf: f.bdf, parent: f.parent ?? null, isBridge: f.isBridge, skipped: f.skipped })),
+        devices: [devA, devB],
+        // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
+        virtioClassDriverB: Object.fromEntries(t.topology.devices.map((d) => [d.id, s.plans[1]?.devices.find((p) => p.id === d.id)?.modules.some((m) => m !== 'virtio_pci') ?? true])),
+      };
+      if (o.out) {
+        const dir = join(o.out, t.name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${from}-boot-before-${to}.lspci`), formatLspci(dumpsOf(capA)));
+        writeFileSync(join(dir, `${from}-to-${to}-kexec.lspci`), formatLspci(dumpsOf(capB)));
+        writeFileSync(join(dir, `${from}-to-${to}.json`), `${JSON.stringify(truth, null, 2)}\n`);
+      }
+      return {
+        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
+        drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
+        bootA: s.bootA, phases: phases.entries,
+      };
+    } finally {
+      await s.close();
+    }
+  } catch (e) {
+    return { ...base, releases, resetMethods: [], afterKexec: [], drivers: [], ms: Math.round(performance.now() - t0), error: e instanceof LusimError ? `${e.code}: ${e.message}` : String(e) };
+  }
+}
+
+/** Each kernel boots once as A and is kexec'd into once as B: 6.1 -> 6.12 -> 7.x -> 6.1 (a ring). */
+export function ringPairs(kernels: readonly string[]): [string, string][] {
+  if (kernels.length === 1) return [[kernels[0]!, kernels[0]!]];
+  return kernels.map((k, i) => [k, kernels[(i + 1) % kernels.length]!]);
+}
+
+export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
+  const t0 = performance.now();
+  const pairs = o.allPairs ? o.kernels.flatMap((a) => o.kernels.map((b): [string, string] => [a, b])) : ringPairs(o.kernels);
+  const results: PairResult[] = [];
+  let n = 0;
+  for (const t of topologies) {
+    for (const [a, b] of pairs) {
+      o.progress?.(`[${++n}/${topologies.length * pairs.length}] ${t.name}: ${a} -> ${b}`);
+      results.push(await runFidelityPair(t, a, b, o));
+    }
+  }
+  const perClass: Record<string, { agree: number; total: number }> = {};
+  const perPair: Record<string, { agree: number; total: number }> = {};
+  const bump = (m: Record<string, { agree: number; total: number }>, k: string, ok: boolean) => {
+    m[k] ??= { agree: 0, total: 0 };
+    m[k].total++;
+    if (ok) m[k].agree++;
+  };
+  const regs = results.flatMap((r) => r.afterKexec.map((x) => ({ ...x, pair: `${r.from}->${r.to}` })));
+  for (const x of regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree')) {
+    bump(perClass, x.deviceClass, x.outcome === 'agree');
+    bump(perPair, x.pair, x.outcome === 'agree');
+  }
+  const rms = results.flatMap((r) => r.resetMethods);
+  return {
+    pairs: results,
+    summary: {
+      resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
+      afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
+      perClass, perPair,
+    },
+    totalMs: Math.round(performance.now() - t0),
+  };
+}
+

@@ -1,0 +1,107 @@
+/**
+ * What the model says a function's config space is after kernel A's shutdown, the kexec, kernel
+ * B's enumeration and kernel B's driver probe: the prediction `lusim predict` prints and that
+ * the real run (kexec/real-model.ts) compares with QEMU.
+ *
+ * Steps, in the order the kernels run them: the driver A had bound runs its ->shutdown, then
+ * pci_device_shutdown clears bus master unless the device is preserved (sim/kexec-sim
+ * kernelShutdown); kernel B enumerates (kernelEnumerate via simulateKexec); if B binds a driver,
+ * its probe (driverConfigure: pci_enable_device, pci_set_master, MSI-X/MSI; pcieport as
+ * pcie_port_device_register); if B enables a device below a bridge, pci_enable_bridge on it.
+ * driverConfigure also replays the firmware's settings (COMMAND IO|MEMORY|SERR, ASPM, AER masks):
+ * kexec runs no firmware, but those values were in place before kernel A, so replaying them
+ * changes nothing unless kernel A changed them.
+ */
+import type { FunctionAccess } from '../../devices/access.js';
+import { buildFunction, type PciFunction } from '../../devices/device.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
+import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
+import { profileForDump } from '../../devices/profiles/index.js';
+import { walkCapabilities } from '../../devices/walker.js';
+import type { KernelProfileId } from '../linux/profile.js';
+import { driverConfigure, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import type { WriteLogEntry } from '../write-log/entry.js';
+import type { WriteLog } from '../write-log/write-log.js';
+import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
+
+export interface ModelledFunction {
+  readonly fn: PciFunction;
+  readonly access: FunctionAccess;
+  readonly msix: MsixBarModel | undefined;
+}
+
+/** A model of a dumped function (QEMU 7.2 register behaviour for QEMU devices: profile 'auto'), with its MSI-X table if known. */
+export function modelFunction(dump: DumpDevice, msixTable?: { tableBytes: Uint8Array; pbaBytes: Uint8Array }): ModelledFunction {
+  const fn = buildFunction(dump, profileForDump(dump, 'auto'));
+  const cap = walkCapabilities(dump.bytes).capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_MSIX && !c.overlaps);
+  let msix: MsixBarModel | undefined;
+  if (cap) {
+    const s = fn.space;
+    msix = new MsixBarModel(msixGeometry(s.read(cap.offset + 2, 2), s.read(cap.offset + 4, 4), s.read(cap.offset + 8, 4)), msixTable ?? {});
+  }
+  return { fn, access: msix ? { config: fn.space.access(), bars: msix } : { config: fn.space.access() }, msix };
+}
+
+/** Linux driver names (sysfs driver link) to the ->shutdown the model knows. */
+export function shutdownDriverFor(driver: string | null): ShutdownDriver {
+  switch (driver) {
+    case 'nvme': return 'nvme';
+    case 'e1000e': return 'e1000e';
+    case 'virtio-pci': return 'virtio';
+    case 'xhci_hcd': return 'xhci';
+    case 'pcieport': return 'pcieport';
+    default: return 'none';
+  }
+}
+
+export interface PostKexecOptions {
+  readonly from: KernelProfileId;
+  readonly to: KernelProfileId;
+  /** Drivers bound (sysfs names) in kernel A before the kexec and in kernel B after it. */
+  readonly driverA: string | null;
+  readonly driverB: string | null;
+  /** Preserved for Live Update: bus master survives A's shutdown. */
+  readonly preserved?: boolean;
+  /** A driver in kernel B enables a device below this bridge (pci_enable_bridge runs on it). */
+  readonly enabledBelow?: boolean;
+  /**
+   * virtio-pci in kernel B with a virtio class driver bound (virtio_net, virtio_blk, ...): only the
+   * class driver's find_vqs allocates interrupt vectors (vp_find_vqs); virtio_pci_probe alone
+   * enables the device and sets bus master. Default true.
+   */
+  readonly virtioClassDriverB?: boolean;
+}
+
+export interface KexecPrediction {
+  readonly config: Uint8Array;
+  readonly msixTable: Uint8Array | undefined;
+  /** Every write as the one write log records it (sim/write-log), to set beside QEMU's trace. */
+  readonly writes: readonly WriteLogEntry[];
+  /** The config writes in order, each with its kernel step (a driver's probe steps prefixed `driver:`). */
+  readonly attributed: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
+  /** Kernel functions the prediction ran, with the registers they wrote (step@offset). */
+  readonly steps: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const configWrites = (log: WriteLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
+
+export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to });
+  const writes: WriteLogEntry[] = [...log.writes];
+  const attributed = configWrites(log);
+  const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
+  if (o.driverB) {
+    const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
+    const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
+    writes.push(...probe.log.writes);
+    attributed.push(...configWrites(probe.log, `${o.driverB}:`));
+    notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
+  }
+  if (o.enabledBelow) {
+    const en = await pciEnableBridge(m.access);
+    writes.push(...en.writes);
+    attributed.push(...configWrites(en));
+  }
+  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, attributed, steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes };
+}

@@ -1,0 +1,46 @@
+/**
+ * The fidelity campaign's truth, replayed without QEMU (kexec/fidelity.ts replayTruth): captures
+ * taken by `lusim fidelity --out` on 2026-12-01 (QEMU 7.2.22 TCG; Debian 6.1.0-57, 6.12.117,
+ * 7.2.13 cloud kernels), committed in fixtures/fidelity/. Each pair must agree with the model on
+ * every function's reset_method in both kernels and on every register that changed across the
+ * kexec, apart from the named unpredictable classes. The counts pin that the captures really
+ * hold the changes the model had to get right (report.txt is the whole campaign's output).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { replayTruth } from '../../kexec/fidelity.js';
+
+const DIR = join(__dirname, '..', '..', 'fixtures', 'fidelity');
+
+const PAIRS: readonly { topology: string; from: string; to: string; functions: number; changed: number; why: string }[] = [
+  { topology: 'switch', from: '6.1', to: '6.12', functions: 4, changed: 8, why: '6.1 gives the switch ports the AER service and an MSI vector; free_irq zeroes the message; 6.12 gives them none' },
+  { topology: 'switch', from: '7.x', to: '6.1', functions: 4, changed: 6, why: 'back into 6.1: MSI and INTX_DISABLE on the switch ports again' },
+  { topology: 'multifunction', from: '6.12', to: '7.x', functions: 3, changed: 0, why: 'fn 0 "pm bus", fn 1 "flr pm": reset methods probed before the sibling exists' },
+  { topology: 'bridge', from: '6.12', to: '7.x', functions: 3, changed: 0, why: 'pcie-pci-bridge "pm bus": probed before its subordinate bus exists' },
+  { topology: 'no-driver', from: '6.1', to: '6.12', functions: 4, changed: 0, why: 'megasas-gen2 (no PM, no driver) keeps the bus master SeaBIOS set: PCI_UNKNOWN before v6.19' },
+  { topology: 'virtio', from: '6.1', to: '6.12', functions: 4, changed: 0, why: 'virtio-blk with the transport only: bus master, no vectors' },
+];
+
+describe('fidelity truth replayed without QEMU', () => {
+  for (const p of PAIRS) {
+    it(`${p.topology} ${p.from} -> ${p.to}: ${p.why}`, async () => {
+      const r = await replayTruth(join(DIR, p.topology), p.from, p.to);
+      expect(r.resetMethods).toHaveLength(2 * p.functions);
+      for (const x of r.resetMethods) expect(x.predicted, `${x.id} ${x.bdf} in ${x.kernel}`).toEqual(x.real);
+      const bad = r.afterKexec.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`);
+      expect(bad).toEqual([]);
+      expect(r.afterKexec.filter((x) => x.outcome === 'agree')).toHaveLength(p.changed);
+    });
+  }
+
+  it('pins the enumeration-time reset_method rule on real lists', async () => {
+    const mf = await replayTruth(join(DIR, 'multifunction'), '6.12', '7.x');
+    const br = await replayTruth(join(DIR, 'bridge'), '6.12', '7.x');
+    const sw = await replayTruth(join(DIR, 'switch'), '6.1', '6.12');
+    const of = (r: typeof mf, id: string) => r.resetMethods.filter((x) => x.id === id).map((x) => x.real.join(' '));
+    expect(of(mf, 'mf0')).toEqual(['pm bus', 'pm bus']);
+    expect(of(mf, 'mf1')).toEqual(['flr pm', 'flr pm']);
+    expect(of(br, 'ppb')).toEqual(['pm bus', 'pm bus']);
+    expect(of(sw, 'up')).toEqual(['flr bus', 'flr bus']);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deviceArgs } from '../../kexec/launcher.js';
+import { QemuDeviceError, parseDeviceString, parseTopology, parseTopologyText, readTopologyFile, topologyFromOptions } from '../../kexec/qemu-device.js';
+
+function err(fn: () => unknown): QemuDeviceError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof QemuDeviceError) return e;
+    throw e;
+  }
+  throw new Error('expected a QemuDeviceError');
+}
+
+describe('--qemu-device strings', () => {
+  it('parses a -device string into driver, id, bus, addr and options', () => {
+    const d = parseDeviceString('e1000e,id=mf0,bus=rp2,addr=0.0,multifunction=on', 0);
+    expect(d).toMatchObject({ driver: 'e1000e', id: 'mf0', bus: 'rp2', addr: '0.0', props: { multifunction: 'on' }, guestDriver: { kind: 'auto' } });
+  });
+
+  it('accepts driver= as the device name and invents an id when none is given', () => {
+    expect(parseDeviceString('driver=x3130-upstream,bus=rp1', 3)).toMatchObject({ driver: 'x3130-upstream', id: 'x3130upstream3' });
+  });
+
+  it('takes guest-driver=auto|none|MODULE as lusim\'s own key, never passed to QEMU', () => {
+    const d = parseDeviceString('virtio-blk-pci,id=b,guest-driver=virtio_pci', 0);
+    expect(d.guestDriver).toEqual({ kind: 'module', name: 'virtio_pci' });
+    expect(parseDeviceString('nvme,id=n,guest-driver=none', 0).guestDriver).toEqual({ kind: 'none' });
+    expect(deviceArgs([d]).join(' ')).not.toContain('guest-driver');
+    expect(err(() => parseDeviceString('nvme,guest-driver=Bad!', 0)).message).toContain('guest-driver=Bad!');
+  });
+
+  it.each([
+    ['nvme,serial=a,,drive=x', '",,"'],
+    ['nvme,serial=a b', 'whitespace'],
+    ['nvme,drive=hd0', 'option drive='],
+    ['e1000,netdev=n0', 'option netdev='],
+    ['e1000,romfile=/etc/passwd', 'value "/etc/passwd" of romfile'],
+    ['e1000,romfile=passwd', 'option romfile='],
+    ['nvme,serial', '"serial" has no value'],
+    ['nvme,,', '",,"'],
+    ['nvme,', 'option 2 is empty'],
+    ['Nvme', 'device name "Nvme"'],
+    ['nvme,serial=a,serial=b', 'option serial is given twice'],
+    ['nvme,Serial=a', 'key "Serial"'],
+    ['nvme,serial=a;b', 'value "a;b" of serial'],
+  ])('refuses %s, naming the bad part', (s, part) => {
+    const e = err(() => parseDeviceString(s, 0));
+    expect(e.code).toBe('bad-device');
+    expect(e.message).toContain(part);
+    expect(e.message).toContain(`"${s}"`);
+  });
+
+  it('adds the backend a device needs: a null block device, a restricted user network', () => {
+    const args = deviceArgs([parseDeviceString('virtio-blk-pci,id=b0', 0), parseDeviceString('vmxnet3,id=v0', 1), parseDeviceString('megasas-gen2,id=s0', 2)]);
+    const s = args.join(' ');
+    expect(s).toContain('-blockdev driver=null-co,node-name=lusim-be-b0,read-zeroes=on -device virtio-blk-pci,id=b0,bus=pcie.0,drive=lusim-be-b0');
+    expect(s).toContain('-netdev user,id=lusim-be-v0,restrict=on -device vmxnet3,id=v0,bus=pcie.0,netdev=lusim-be-v0');
+    expect(s).toContain('-device megasas-gen2,id=s0,bus=pcie.0');
+    expect(args.filter((a) => a === '-blockdev' || a === '-netdev')).toHaveLength(2);
+  });
+
+  it('keeps built-in names as shortcuts: the device behind its own root port, as before', () => {
+    const t = parseTopology(['nvme', 'pcie-root-port,id=rp9']);
+    expect(t.devices.map((d) => [d.driver, d.id, d.bus])).toEqual([['pcie-root-port', 'rp-nvme', undefined], ['nvme', 'nvme', 'rp-nvme'], ['pcie-root-port', 'rp9', undefined]]);
+  });
+
+  it('numbers chassis around the ones the user gave (pcie_chassis_add_slot refuses duplicates)', () => {
+    const t = parseTopology(['pcie-root-port,id=a', 'pcie-root-port,id=b,chassis=1', 'xio3130-downstream,id=c,bus=b']);
+    const s = deviceArgs(t.devices).join(' ');
+    expect(s).toContain('-device pcie-root-port,id=a,bus=pcie.0,chassis=2,slot=0');
+    expect(s).toContain('-device pcie-root-port,id=b,bus=pcie.0,chassis=1');
+    expect(s).toContain('-device xio3130-downstream,id=c,bus=b,chassis=3,slot=0');
+  });
+
+  it('refuses duplicate ids and a bus nobody created', () => {
+    expect(err(() => parseTopology(['nvme,id=x', 'e1000e,id=x'])).message).toContain('device id "x" is used twice');
+    expect(() => deviceArgs(parseTopology(['nvme,id=n,bus=nowhere']).devices)).toThrow(/bus "nowhere"/);
+    expect(err(() => parseTopology([])).code).toBe('bad-topology');
+  });
+});
+
+describe('--topology files', () => {
+  it('reads one -device string per line, skipping comments and blank lines', () => {
+    const t = parseTopologyText('# a switch\npcie-root-port,id=rp1\n\nx3130-upstream,id=up,bus=rp1\n');
+    expect(t.devices.map((d) => d.id)).toEqual(['rp1', 'up']);
+  });
+
+  it('names the line of a bad string', () => {
+    const e = err(() => parseTopologyText('pcie-root-port,id=rp1\n# x\nnvme,drive=d0\n', 'topo.txt'));
+    expect(e.message).toMatch(/^topo\.txt:3: /);
+  });
+
+  it('combines with --qemu-device, and refuses an unreadable file or a shared id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-topo-'));
+    const f = join(dir, 't.txt');
+    writeFileSync(f, 'pcie-root-port,id=rp1\n');
+    expect(topologyFromOptions({ topology: f, qemuDevice: ['nvme,id=n,bus=rp1'] })?.devices.map((d) => d.id)).toEqual(['rp1', 'n']);
+    expect(err(() => topologyFromOptions({ topology: f, qemuDevice: ['pcie-root-port,id=rp1'] })).message).toContain('in both');
+    expect(err(() => readTopologyFile(join(dir, 'missing.txt'))).message).toContain('cannot read topology file');
+    expect(topologyFromOptions({})).toBeUndefined();
+  });
+});
