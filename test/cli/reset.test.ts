@@ -27,7 +27,7 @@ describe('lusim reset-methods', () => {
 
   it('bad kernel and bad flag are clear errors', () => {
     const k = run('reset-methods', dump, '--kernel', '5.4');
-    expect(k.status).toBe(1);
+    expect(k.status).toBe(2); // a bad choice is a usage error (README "Exit codes")
     expect(k.stderr).toMatch(/unknown kernel "5.4": use one of 6.1, 6.1.y, 6.12/);
     const f = run('reset-methods', dump, '--kernel', '6.1', '--flags', 'no-foo');
     expect(f.stderr).toMatch(/unknown flag "no-foo"/);
