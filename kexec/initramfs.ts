@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LusimError } from '../devices/errors.js';
@@ -247,6 +247,10 @@ function dirsOf(paths: readonly string[]): string[] {
   return [...out];
 }
 
+function intactImage(path: string, image: Buffer): boolean {
+  return existsSync(path) && statSync(path).size === image.length && readFileSync(path).equals(image);
+}
+
 /** Build (or reuse) the initramfs for `spec`. */
 export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()): BuiltInitramfs {
   const drivers = planDrivers(spec.kernel, spec.devices);
@@ -298,11 +302,13 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
   const sha256 = createHash('sha256').update(image).digest('hex');
   const dir = join(root, 'initramfs');
   const path = join(dir, `${sha256}.cpio`);
-  const cached = existsSync(path);
+  // Content-addressed: a cached image is used only while its bytes are still the image it is named
+  // after (a truncated or damaged file is rewritten, never booted); the size is checked first.
+  const cached = intactImage(path, image);
   if (!cached) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, image);
+    writeFileSync(tmp, image, { mode: 0o644 });
     renameSync(tmp, path);
   }
   return { path, sha256, bytes: image.length, cached, modules: mods.map((m) => m.name), drivers };

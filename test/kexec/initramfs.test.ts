@@ -146,6 +146,22 @@ describe('modules', () => {
 });
 
 describe('image', () => {
+  it('rewrites a cached image whose bytes are no longer the image it is named after (truncated, damaged)', () => {
+    const root = tmp();
+    const k = fakeKernel(join(root, 'k'), CONFIG, MODULES);
+    const a = buildInitramfs({ kernel: k }, root);
+    const good = readFileSync(a.path);
+    writeFileSync(a.path, good.subarray(0, good.length - 100));
+    expect(buildInitramfs({ kernel: k }, root)).toMatchObject({ cached: false, path: a.path });
+    expect(readFileSync(a.path).equals(good)).toBe(true);
+    const damaged = Buffer.from(good);
+    damaged[200] = damaged[200]! ^ 0xff;
+    writeFileSync(a.path, damaged);
+    expect(buildInitramfs({ kernel: k }, root).cached).toBe(false);
+    expect(readFileSync(a.path).equals(good)).toBe(true);
+    expect(buildInitramfs({ kernel: k }, root).cached).toBe(true);
+  });
+
   it('holds the agent, busybox, kexec with its libraries, modules and next kernels; same inputs, same file', () => {
     const root = tmp();
     const k = fakeKernel(join(root, 'k'), CONFIG, MODULES);
