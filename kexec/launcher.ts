@@ -150,7 +150,10 @@ export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   }
   // The log trace backend writes each event as a line to -D's file (docs/devel/tracing.rst);
   // ECAM and port-IO config writes both reach pci_host_config_write_common -> pci_cfg_write.
-  if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-D', join(dir, 'trace.log'));
+  // fw_cfg_select marks the firmware: SeaBIOS selects the kernel, initrd and setup data in fw_cfg
+  // just before it jumps to the kernel, and the guest kernels never touch fw_cfg (qemu_fw_cfg is a
+  // module lusim does not load), so writes after the last select are the kernel's (write-trace.ts).
+  if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-trace', 'fw_cfg_select', '-D', join(dir, 'trace.log'));
   args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
   if (opts.incoming) args.push('-incoming', 'defer');
   return args;

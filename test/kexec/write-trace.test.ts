@@ -26,4 +26,22 @@ describe('write trace', () => {
   it('places the run\'s steps in the write-log phases the host can tell apart', () => {
     expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map(writePhaseOf)).toEqual(['boot A', 'save A', 'boot B', 'unbind B', 'restore B', 'restore B']);
   });
+
+  it('splits the firmware off kernel A\'s boot at SeaBIOS\'s last fw_cfg select', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-trace-test-'));
+    try {
+      const t = new WriteTrace(join(dir, 'trace.log'));
+      appendFileSync(t.file, [
+        'pci_cfg_write nvme 01:00.0 @0x10 <- 0xffffffff',
+        "fw_cfg_select 0x55d0 key 0x0011 'kernel data', ret: 1",
+        'pci_cfg_write nvme 01:00.0 @0x4 <- 0x507',
+        "fw_cfg_select 0x55d0 key 0x0012 'initrd data', ret: 1",
+        'pci_cfg_write nvme 01:00.0 @0x10 <- 0xffffffff', '',
+      ].join('\n'));
+      t.mark('capture A');
+      expect(t.read().map((w) => `${w.step}/${w.phase}:${w.offset}`)).toEqual(['firmware/firmware:16', 'firmware/firmware:4', 'boot A/boot A:16']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
