@@ -6,11 +6,11 @@
  */
 import type { PciFunction } from '../../devices/device.js';
 import { readLE } from '../../devices/bytes.js';
-import { capName, CAP_HEADER_BYTES, CONFIG_SPACE_BYTES, parseLinuxBlob, serializeLinuxBlob } from '../formats/linux-blob.js';
+import { capName, CAP_HEADER_BYTES, CONFIG_SPACE_BYTES, parseLinuxBlob, pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { applyDrift, type Drift } from '../linux/drift.js';
 import { bufferSlots, type SavedLayouts } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
-import type { SavedCapBuffer } from '../saved-state.js';
+import { newSavedDevState, type SavedCapBuffer } from '../saved-state.js';
 
 export interface BlobEntry {
   readonly capNr: number;
@@ -123,17 +123,17 @@ export interface KernelLoadReport {
 }
 
 /**
- * What pci_load_saved_state (drivers/pci/pci.c) did with `blob` given kernel B's buffers: it
- * copies config_space, then each entry in blob order into the buffer _pci_find_saved_cap finds,
- * and returns -EINVAL at the first entry with no buffer or another size, keeping what it copied.
+ * What pci_load_saved_state (drivers/pci/pci.c) did with `blob` given kernel B's buffers, by the
+ * model's own pciLoadSavedState (sim/formats/linux-blob.ts) over buffers of those sizes: it copies
+ * config_space, then each entry in blob order, and returns -EINVAL at the first entry with no
+ * buffer or another size, keeping what it copied.
  */
 export function kernelLoadReport(ret: number, blob: Uint8Array, buffersB: readonly BlobEntry[]): KernelLoadReport {
-  const copied = ['config_space (64 bytes)'];
-  for (const e of blobEntries(blob)) {
-    const b = buffersB.find((x) => x.capNr === e.capNr && x.extended === e.extended);
-    const name = capName(e);
-    if (!b || b.size !== e.size) return { ret, copied, refusedAt: `${name}: ${b ? `size ${e.size} in the blob vs ${b.size} in kernel B's buffer` : 'kernel B has no buffer for it'}` };
-    copied.push(`${name} (${e.size} bytes)`);
-  }
-  return { ret, copied };
+  const dev = newSavedDevState();
+  dev.savedCapSpace.push(...buffersB.map((b) => ({ capNr: b.capNr, extended: b.extended, data: new Uint8Array(b.size) })));
+  const load = pciLoadSavedState(dev, parseLinuxBlob(blob));
+  const copied = ['config_space (64 bytes)', ...load.copied.map((c) => `${capName(c)} (${c.size} bytes)`)];
+  const f = load.failed;
+  if (!f) return { ret, copied };
+  return { ret, copied, refusedAt: `${capName(f)}: ${f.reason === 'size-mismatch' ? `size ${f.blobSize} in the blob vs ${f.deviceSize} in kernel B's buffer` : 'kernel B has no buffer for it'}` };
 }
