@@ -21,21 +21,14 @@
  * (captures, fidelity, handover), and QEMU is always gone when it returns.
  */
 import { readFileSync } from 'node:fs';
-import type { PciFunction } from '../devices/device.js';
 import { LusimError } from '../devices/errors.js';
-import { loadCarried, serializeSaved, type SaveFormat } from '../sim/cycle/carry.js';
+import type { SaveFormat } from '../sim/cycle/carry.js';
 import { classifyCycle, countVerdicts, locatedRegisters } from '../sim/cycle/classify.js';
-import { attributeRestoreWrites, savedBits } from '../sim/cycle/provenance.js';
 import { runCycle } from '../sim/cycle/run.js';
 import type { FieldOutcome, Verdict } from '../sim/cycle/verdict.js';
-import { allocateSaveBuffers } from '../sim/linux/alloc.js';
-import { newPciDev } from '../sim/linux/dev.js';
-import { pciSetupDevice } from '../sim/linux/find-cap.js';
 import type { KernelProfile, KernelProfileId } from '../sim/linux/profile.js';
 import { applyKconfig, parseKconfig, type KconfigUse } from '../sim/linux/kconfig.js';
 import { kernelProfile } from '../sim/linux/profiles.js';
-import { pciRestoreState } from '../sim/linux/restore.js';
-import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import type { KernelImage } from './kernels.js';
 import type { TracedWrite } from './write-trace.js';
@@ -51,6 +44,7 @@ import { captureAll, type Capture, type FunctionCapture } from './real-capture.j
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
+import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
 import { GuestModule } from './guest-module/client.js';
 import { cacheRoot } from './kernels.js';
 import { kernelRestore, kernelSave, type KernelRestore, type KernelSave } from './real-kernel-saver.js';
@@ -362,13 +356,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       const out = [];
       for (const t of targets) {
         const cfg = pciA.config(t.id);
-        const dev = newPciDev({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) });
-        await pciSetupDevice(dev);
-        await allocateSaveBuffers(A, dev);
-        const ret = await pciSaveState(A, dev);
-        const model = modelFromCapture(t).fn;
-        const carried = serializeSaved(o.format, model, A, dev.saved);
-        out.push({ t, ret, carried, savedByOld: savedBits(model, A, dev.saved), writes: dev.log.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+        const k = await saveAsKernelA({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(t).fn, A, o.format);
+        out.push({ t, ret: k.ret, carried: k.carried, savedByOld: k.savedByOld, writes: k.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
       }
       return out;
     });
@@ -434,18 +423,10 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       for (const x of saved) {
         const mid = need(capMid, x.t.id);
         const cfg = pciB.config(x.t.id);
-        const dev = newPciDev({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) });
-        await pciSetupDevice(dev);
-        await allocateSaveBuffers(B, dev);
-        // As sim/cycle/run.ts: kernel B's own enumeration-time save (6.12.y+), which stale
-        // linux-blob buffers keep.
-        await pciBusAddDevice(B, dev);
-        const model = modelFromCapture(mid).fn;
         const payload = carriedBack.find((d) => d.bdf === `0000:${mid.bdf}`);
         const carried = { format: o.format, bytes: payload ? payload.payload : null };
-        const load = await loadCarried(carried, model, B, dev.saved, cfg);
-        const log = await pciRestoreState(B, dev);
-        out.push({ x, mid, load, restoreWrites: attributeRestoreWrites(model, A, B, log, load.fills, load.ret === 0 && carried.bytes !== null) });
+        const r = await restoreAsKernelB({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(mid).fn, A, B, carried);
+        out.push({ x, mid, load: r.load, restoreWrites: r.restoreWrites });
       }
       return out;
     });

@@ -8,18 +8,11 @@
  * model runs the same load and restore on a model of the device as kernel B found it, which is the
  * prediction the real restored state is compared with.
  */
-import type { PciFunction } from '../devices/device.js';
-import { serializeSaved, loadCarried, type LoadOutcome } from '../sim/cycle/carry.js';
+import type { LoadOutcome } from '../sim/cycle/carry.js';
 import type { ConfigWrite } from '../sim/cycle/classify.js';
-import { attributeRestoreWrites, savedBits } from '../sim/cycle/provenance.js';
 import { blobEntries, compareBlobs, driftBlob, kernelLoadReport, type BlobByteDifference, type BlobEntry, type KernelLoadReport } from '../sim/cycle/real-blob.js';
-import { allocateSaveBuffers } from '../sim/linux/alloc.js';
-import { newPciDev } from '../sim/linux/dev.js';
 import type { Drift } from '../sim/linux/drift.js';
-import { pciSetupDevice } from '../sim/linux/find-cap.js';
 import type { KernelProfile } from '../sim/linux/profile.js';
-import { pciRestoreState } from '../sim/linux/restore.js';
-import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import { GuestModuleError } from './guest-module/errors.js';
 import { readSlot, writeSlot, type BufferList, type GuestModule } from './guest-module/client.js';
 import type { HandoverRange } from './handover.js';
@@ -27,6 +20,7 @@ import type { WriteLogEntry } from '../sim/write-log/entry.js';
 import type { QtestClient } from './qtest.js';
 import type { FunctionCapture } from './real-capture.js';
 import { modelFromCapture } from './real-model.js';
+import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -56,16 +50,6 @@ export interface KernelSave {
   readonly modelWrites: readonly WriteLogEntry[];
 }
 
-async function modelSave(fn: PciFunction, cap: FunctionCapture, A: KernelProfile): Promise<{ blob: Uint8Array | null; savedByOld: Uint8Array; writes: readonly WriteLogEntry[] }> {
-  const m = modelFromCapture(cap);
-  const dev = newPciDev(m.access);
-  await pciSetupDevice(dev);
-  await allocateSaveBuffers(A, dev);
-  const mark = dev.log.writes.length;
-  await pciSaveState(A, dev);
-  return { blob: serializeSaved('linux-blob', fn, A, dev.saved).bytes, savedByOld: savedBits(fn, A, dev.saved), writes: dev.log.writes.slice(mark) };
-}
-
 /** Kernel A saves, stores and stashes `cap`'s device in `slot`; the host reads and compares it. */
 export async function kernelSave(mod: GuestModule, qtest: QtestClient, range: HandoverRange, cap: FunctionCapture, slot: number, A: KernelProfile, drifts: readonly Drift[]): Promise<KernelSave> {
   const bdf = `0000:${cap.bdf}`;
@@ -77,8 +61,10 @@ export async function kernelSave(mod: GuestModule, qtest: QtestClient, range: Ha
   const list = await mod.buffers(bdf);
   const real = await readSlot(qtest, range, slot);
   if (!real || real.length !== stored.size) throw new GuestModuleError('bad-answer', `slot ${slot} does not hold the ${stored.size}-byte blob kernel A's module stashed (read ${real?.length ?? 'nothing'}).`, { slot });
-  const fn = modelFromCapture(cap).fn;
-  const model = await modelSave(fn, cap, A);
+  const m = modelFromCapture(cap);
+  const fn = m.fn;
+  const saved = await saveAsKernelA(m.access, fn, A, 'linux-blob');
+  const model = { blob: saved.carried.bytes, savedByOld: saved.savedByOld, writes: saved.writes.slice(saved.saveFrom) };
   const carried = drifts.length > 0 ? driftBlob(real, A, drifts) : real;
   if (drifts.length > 0) await writeSlot(qtest, range, slot, carried);
   return {
@@ -116,19 +102,14 @@ export async function kernelRestore(mod: GuestModule, mid: FunctionCapture, slot
   await mod.restore(bdf);
 
   const m = modelFromCapture(mid);
-  const dev = newPciDev(m.access);
-  await pciSetupDevice(dev);
-  await allocateSaveBuffers(B, dev);
-  await pciBusAddDevice(B, dev);
-  const modelLoad = await loadCarried({ format: 'linux-blob', bytes: carried }, m.fn, B, dev.saved, m.access.config);
-  const log = await pciRestoreState(B, dev);
+  const r = await restoreAsKernelB(m.access, m.fn, A, B, { format: 'linux-blob', bytes: carried });
   const report = kernelLoadReport(ret, carried, before.buffers.map((b) => ({ capNr: b.capNr, extended: b.extended, size: b.size })));
   return {
     before,
-    load: { ...report, model: { ret: modelLoad.ret, ...(modelLoad.error ? { error: modelLoad.error } : {}) } },
-    modelLoad,
-    restoreWrites: attributeRestoreWrites(m.fn, A, B, log, modelLoad.fills, modelLoad.ret === 0),
+    load: { ...report, model: { ret: r.load.ret, ...(r.load.error ? { error: r.load.error } : {}) } },
+    modelLoad: r.load,
+    restoreWrites: r.restoreWrites,
     predicted: m.fn.space.snapshot(),
-    modelWrites: log,
+    modelWrites: r.log,
   };
 }

@@ -1,0 +1,60 @@
+/**
+ * Kernel A's save and kernel B's load + restore as the model's profiles run them, on any
+ * FunctionAccess: the real device over qtest (`--saver host`, the kernels imitated from the host)
+ * or a model of the captured device (the prediction set beside the guest kernels' own, `--saver
+ * kernel`). One sequence for both, so the imitation and the prediction cannot drift apart.
+ */
+import type { FunctionAccess } from '../devices/access.js';
+import type { PciFunction } from '../devices/device.js';
+import { loadCarried, serializeSaved, type Carried, type LoadOutcome, type SaveFormat } from '../sim/cycle/carry.js';
+import type { ConfigWrite } from '../sim/cycle/classify.js';
+import { attributeRestoreWrites, savedBits } from '../sim/cycle/provenance.js';
+import { allocateSaveBuffers } from '../sim/linux/alloc.js';
+import { newPciDev } from '../sim/linux/dev.js';
+import { pciSetupDevice } from '../sim/linux/find-cap.js';
+import type { KernelProfile } from '../sim/linux/profile.js';
+import { pciRestoreState } from '../sim/linux/restore.js';
+import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
+import type { WriteLogEntry } from '../sim/write-log/entry.js';
+
+export interface KernelASave {
+  readonly ret: number;
+  readonly carried: Carried;
+  /** Bits kernel A saved, for the verdicts. */
+  readonly savedByOld: Uint8Array;
+  /** Every write from setup to the save (allocation included), and where the save's own start. */
+  readonly writes: readonly WriteLogEntry[];
+  readonly saveFrom: number;
+}
+
+/** pci_setup_device, the save buffers, pci_save_state, then the blob in `format`. */
+export async function saveAsKernelA(access: FunctionAccess, fn: PciFunction, A: KernelProfile, format: SaveFormat): Promise<KernelASave> {
+  const dev = newPciDev(access);
+  await pciSetupDevice(dev);
+  await allocateSaveBuffers(A, dev);
+  const saveFrom = dev.log.writes.length;
+  const ret = await pciSaveState(A, dev);
+  return { ret, carried: serializeSaved(format, fn, A, dev.saved), savedByOld: savedBits(fn, A, dev.saved), writes: dev.log.writes, saveFrom };
+}
+
+export interface KernelBRestore {
+  readonly load: LoadOutcome;
+  /** pci_restore_state's writes. */
+  readonly log: readonly WriteLogEntry[];
+  readonly restoreWrites: readonly ConfigWrite[];
+}
+
+/**
+ * Kernel B enumerates the device (its own buffers and, 6.12.y+, its own save at
+ * pci_bus_add_device, which stale linux-blob buffers keep: as sim/cycle/run.ts), loads `carried`
+ * and runs pci_restore_state.
+ */
+export async function restoreAsKernelB(access: FunctionAccess, fn: PciFunction, A: KernelProfile, B: KernelProfile, carried: Carried): Promise<KernelBRestore> {
+  const dev = newPciDev(access);
+  await pciSetupDevice(dev);
+  await allocateSaveBuffers(B, dev);
+  await pciBusAddDevice(B, dev);
+  const load = await loadCarried(carried, fn, B, dev.saved, access.config);
+  const log = await pciRestoreState(B, dev);
+  return { load, log, restoreWrites: attributeRestoreWrites(fn, A, B, log, load.fills, load.ret === 0 && carried.bytes !== null) };
+}
