@@ -6,20 +6,15 @@
 import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
-import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
+import { RESET_KINDS } from '../../devices/reset.js';
 import type { SaveFormat } from '../cycle/carry.js';
 import type { CycleOptions, Flow } from '../cycle/run.js';
 import { layoutDevice, seedDevice, type DeviceSpec } from './device.js';
 import { driftArb } from './drifts.js';
 
-export interface FuzzCase {
+/** One fuzzed cycle: a device and the cycle options it runs with. */
+export interface FuzzCase extends Pick<CycleOptions, 'from' | 'to' | 'format' | 'flow' | 'drift' | 'reset'> {
   readonly device: DeviceSpec;
-  readonly from: string;
-  readonly to: string;
-  readonly format: SaveFormat;
-  readonly flow: Flow;
-  readonly drift?: string;
-  readonly reset?: ResetKind;
 }
 
 export interface CaseSpace {
