@@ -196,7 +196,8 @@ export interface TraceReport {
   readonly comparison?: WriteLogComparison;
 }
 
-const BETWEEN = new Set(['handover write', 'kexec + boot B', 'capture B', 'fidelity', 'handover read', 'unbind B', 'capture before restore', 'module load B']);
+/** After A's save, before B's restore: A's shutdown + B's boot, and B's unbind (write-trace.ts writePhaseOf). */
+const BETWEEN = new Set<WritePhase>(['boot B', 'unbind B']);
 
 const COMPARED = new Set<WritePhase>(['save A', 'boot B', 'unbind B', 'restore B']);
 
@@ -210,7 +211,7 @@ function traceReport(all: readonly TracedWrite[], targets: readonly { id: string
   const mine = all.filter((w) => targets.some((t) => t.bdf === w.device));
   return {
     writes: all.length, perPhase,
-    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.device === t.bdf && BETWEEN.has(w.step)) })),
+    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.device === t.bdf && BETWEEN.has(w.phase)) })),
     timeline: mine,
     ...(model ? { comparison: compareWriteLogs(model, mine.filter((w) => COMPARED.has(w.phase)), { spaces: ['config'] }) } : {}),
   };
