@@ -31,7 +31,7 @@ import { applyKconfig, parseKconfig, type KconfigUse } from '../sim/linux/kconfi
 import { kernelProfile } from '../sim/linux/profiles.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import type { KernelImage } from './kernels.js';
-import type { TracedWrite } from './write-trace.js';
+import type { TracedWrite, TraceSplit } from './write-trace.js';
 import { compareWriteLogs, type WriteLogComparison } from '../sim/write-log/compare.js';
 import { inPhase, type PhasedWrite, type WriteLogEntry, type WritePhase } from '../sim/write-log/entry.js';
 import type { HandoverRange } from './handover.js';
@@ -46,6 +46,7 @@ import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, ty
 import { buildModule } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
 import { GuestModule } from './guest-module/client.js';
+import { builtinModules } from './guest-drivers.js';
 import { cacheRoot } from './kernels.js';
 import { kernelRestore, kernelSave, type KernelRestore, type KernelSave } from './real-kernel-saver.js';
 import type { Drift } from '../sim/linux/drift.js';
@@ -177,6 +178,8 @@ export interface RealCycleReport {
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
 export interface TraceReport {
   readonly writes: number;
+  /** The boundaries the trace showed (guest markers, kernel B's first write): how finely it splits. */
+  readonly split: TraceSplit;
   /** Writes per phase and function, in phase order. */
   readonly perPhase: readonly { readonly phase: string; readonly bdf: string; readonly model: string; readonly count: number }[];
   /**
@@ -190,18 +193,19 @@ export interface TraceReport {
   /**
    * The model's writes to the carried devices beside QEMU's, write by write per phase and device
    * (sim/write-log/compare.ts), over the phases the model runs from the step-1 capture: kernel A's
-   * save, A's shutdown + B's boot (one phase: the host cannot see the kexec's inside), B's unbind,
-   * B's restore (kernel saver). Boot A is the capture's history: the model starts from it.
+   * save, A's shutdown, B's enumeration (boot B) and B's driver probe (boot B when the driver is
+   * built in, drivers B when it is a module), B's unbind, B's restore (kernel saver). Boot A is the
+   * capture's history: the model starts from it.
    */
   readonly comparison?: WriteLogComparison;
 }
 
-/** After A's save, before B's restore: A's shutdown + B's boot, and B's unbind (write-trace.ts writePhaseOf). */
-const BETWEEN = new Set<WritePhase>(['boot B', 'unbind B']);
+/** After A's save, before B's restore: A's shutdown, B's boot and drivers, B's unbind (write-trace.ts writePhaseOf). */
+const BETWEEN = new Set<WritePhase>(['shutdown A', 'boot B', 'drivers B', 'unbind B']);
 
-const COMPARED = new Set<WritePhase>(['save A', 'boot B', 'unbind B', 'restore B']);
+const COMPARED = new Set<WritePhase>(['save A', 'shutdown A', 'boot B', 'drivers B', 'unbind B', 'restore B']);
 
-function traceReport(all: readonly TracedWrite[], targets: readonly { id: string; bdf: string }[], model: readonly PhasedWrite[] | undefined): TraceReport {
+function traceReport({ writes: all, split }: { writes: readonly TracedWrite[]; split: TraceSplit }, targets: readonly { id: string; bdf: string }[], model: readonly PhasedWrite[] | undefined): TraceReport {
   const perPhase: { phase: string; bdf: string; model: string; count: number }[] = [];
   for (const w of all) {
     const last = perPhase.find((p) => p.phase === w.step && p.bdf === w.device);
@@ -210,7 +214,7 @@ function traceReport(all: readonly TracedWrite[], targets: readonly { id: string
   }
   const mine = all.filter((w) => targets.some((t) => t.bdf === w.device));
   return {
-    writes: all.length, perPhase,
+    writes: all.length, split, perPhase,
     betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.device === t.bdf && BETWEEN.has(w.phase)) })),
     timeline: mine,
     ...(model ? { comparison: compareWriteLogs(model, mine.filter((w) => COMPARED.has(w.phase)), { spaces: ['config'] }) } : {}),
@@ -220,6 +224,21 @@ function traceReport(all: readonly TracedWrite[], targets: readonly { id: string
 /** The model's writes for one carried device, in `phase`, named by its bdf as QEMU names it. */
 const modelPhase = (phase: WritePhase, bdf: string, writes: readonly WriteLogEntry[]): PhasedWrite[] =>
   inPhase(phase, writes.filter((w) => w.space === 'config').map((w) => ({ ...w, device: bdf })));
+
+/**
+ * The model's post-kexec writes for one carried device in the trace's phases: A's shutdown, B's
+ * enumeration, then B's driver probe, in boot B when the driver is built in (it probes before
+ * userspace) or drivers B when /init loads it as a module.
+ */
+function postKexecPhases(bdf: string, pred: KexecPrediction, builtinDriver: boolean): PhasedWrite[] {
+  const { shutdown, enumeration } = pred.split!;
+  const w = pred.writes;
+  return [
+    ...modelPhase('shutdown A', bdf, w.slice(0, shutdown)),
+    ...modelPhase('boot B', bdf, w.slice(shutdown, shutdown + enumeration)),
+    ...modelPhase(builtinDriver ? 'boot B' : 'drivers B', bdf, w.slice(shutdown + enumeration)),
+  ];
+}
 
 function le(b: Uint8Array, off: number, w: number): number {
   let v = 0;
@@ -369,6 +388,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     await step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
     o.progress?.(`kernel B ${s.release} is up`);
     const driversB = driverMap(await s.guard(s.agent.devices()));
+    const builtinB = builtinModules(kb!);
     const pciB = await preparePci(s.q);
     const capB = await step('capture B', () => s.guard(captureAll(s.q, pciB)));
     report.captures.b = summarize(capB, driversB);
@@ -379,7 +399,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
         const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => driversB.get(bdf) ?? null);
         const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow });
         report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
-        if (targets.some((t) => t.id === a.id)) modelWrites.push(...modelPhase('boot B', a.bdf, pred.writes));
+        if (targets.some((t) => t.id === a.id)) modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
       }
     });
 
@@ -468,7 +488,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     report.error = { ...err, phase };
   } finally {
-    if (session?.trace) report.writeTrace = traceReport(session.trace.read(), targetsSeen, saver === 'kernel' ? modelWrites : undefined);
+    if (session?.trace) report.writeTrace = traceReport(session.trace.readSplit(), targetsSeen, saver === 'kernel' ? modelWrites : undefined);
     if (session) await session.close();
     report.totalMs = Math.round(performance.now() - t0);
   }

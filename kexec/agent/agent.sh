@@ -107,6 +107,12 @@ kpci() {
 
 bad() { echo "bad arguments for $cmd"; return 2; }
 
+# A phase marker in QEMU's config-write trace, as /init writes them (kexec/write-trace.ts).
+mark() {
+  printf 'LUS%s' "$1" | dd of="$SYS/bus/pci/devices/0000:00:00.0/config" bs=4 count=1 conv=notrunc 2>/dev/null
+  return 0
+}
+
 run() {
   cmd=$1 a=$2 b=$3
   case "$cmd" in
@@ -135,7 +141,8 @@ run() {
     KPCI) kpci "$a" "$b" ;;
     KLOAD) is_name "$a" && is_nonce "$b" || bad && kload "$a" "$b" ;;
     # kexec -e does not return when it works: the host then waits for the next agent's READY.
-    KEXEC) [ -z "$a" ] || bad && sync && kexec -e ;;
+    # The marker k (see /init's mark) puts what follows in the trace in kernel A's shutdown.
+    KEXEC) [ -z "$a" ] || bad && sync && mark k && kexec -e ;;
     POWEROFF) [ -z "$a" ] || bad && poweroff -f ;;
     *) echo "unknown command $cmd"; return 64 ;;
   esac

@@ -26,7 +26,7 @@ import { kernelEnumerate } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
 import { platformOptions, type PlatformOptions } from './options.js';
 import { aerEnableRootport, portServices } from './pcieport.js';
-import { pciEnableDevice, type Resources } from '../linux/enable.js';
+import { barResources, pciEnableDevice, type Resources } from '../linux/enable.js';
 import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import { WriteLog } from '../write-log/write-log.js';
 import {
@@ -149,6 +149,21 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
     d.log.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
     return { log, irq: 'intx', vectors: [] };
   }
+  return probe(await kexecDev(fn, log, device), used, o);
+}
+
+/**
+ * Step 3 alone: the probe of a driver binding to a function that firmware and the kernel's own
+ * enumeration already set up (kernel B's driver after a kexec). The resources are what the BARs
+ * hold (barResources), as pci_enable_resources finds them.
+ */
+export async function driverProbe(fn: FunctionAccess, o: DriverConfigureOptions, log = new WriteLog(), device = 'dev'): Promise<DriverConfigureResult> {
+  const d = await kexecDev(fn, log, device);
+  return probe(d, await barResources(d), o);
+}
+
+async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
+  const log = d.log;
   await pciEnableDevice(d, used, d.pmCap);
   if (o.driver === 'pcieport') {
     const services = await portServices(d, o.kernel, platformOptions(o.platform));

@@ -17,6 +17,7 @@ import { PCI_D0 } from '../../devices/caps/pm.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, pcieType, type KexecDev } from './dev.js';
 import { platformOptions, type PlatformOptions } from './options.js';
+import { pciSetupDeviceWrites } from './setup-device.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
@@ -192,6 +193,8 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   const d = await kexecDev(fn, log, device);
   const p = platformOptions(platform);
   const v = KEXEC_VERSION_DATA[to];
+  // probe.c pci_setup_device (pci_scan_device), before pci_device_add
+  await pciSetupDeviceWrites(d, v.barSizing);
   // probe.c pci_configure_device
   await pciConfigureMps(d, p);
   await pciConfigureExtendedTags(d, p);

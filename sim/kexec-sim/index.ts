@@ -25,7 +25,7 @@ export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hook
   return log;
 }
 
-export { driverConfigure, pciEnableBridge, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
+export { driverConfigure, driverProbe, pciEnableBridge, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
 export { kernelEnumerate } from './enumerate.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';

@@ -5,6 +5,7 @@
  * matankalina/linux-6.19.10-fork, 7.1 = rikudousennin22/linux-7.1.3).
  */
 import type { KernelProfileId } from '../linux/profile.js';
+import type { BarSizing } from './setup-device.js';
 
 export type AcsAtEnumeration =
   /** v6.1 pci.c pci_acs_init -> pci_enable_acs: pci_std_enable_acs only when pci_acs_enable, then pci_disable_acs_redir (parameter-driven). */
@@ -38,12 +39,18 @@ export interface KexecVersionData {
    * for it (pci_liveupdate_is_outgoing). lu-pci only.
    */
   readonly pciLiveUpdate: boolean;
+  /**
+   * probe.c pci_read_bases: 'per-bar' decode toggles around each __pci_read_base (v6.1, v6.12:
+   * QEMU's trace of Debian 6.1.0-57 and 6.12.117), 'batched' one toggle around
+   * __pci_size_stdbars/__pci_size_rom (v6.15 "PCI: Batch BAR sizing operations"; trace of 7.2.13).
+   */
+  readonly barSizing: BarSizing;
 }
 
-const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false };
-const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false };
-const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
-const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true };
+const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false, barSizing: 'per-bar' };
+const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false, barSizing: 'per-bar' };
+const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched' };
+const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched' };
 
 /**
  * 7.2 and 7.3 (Debian linux-source 7.2.13 and 7.3.4): pci_init_capabilities, pci_configure_device

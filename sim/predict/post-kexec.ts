@@ -6,11 +6,10 @@
  * Steps, in the order the kernels run them: the driver A had bound runs its ->shutdown, then
  * pci_device_shutdown clears bus master unless the device is preserved (sim/kexec-sim
  * kernelShutdown); kernel B enumerates (kernelEnumerate via simulateKexec); if B binds a driver,
- * its probe (driverConfigure: pci_enable_device, pci_set_master, MSI-X/MSI; pcieport as
+ * its probe (driverProbe: pci_enable_device, pci_set_master, MSI-X/MSI; pcieport as
  * pcie_port_device_register); if B enables a device below a bridge, pci_enable_bridge on it.
- * driverConfigure also replays the firmware's settings (COMMAND IO|MEMORY|SERR, ASPM, AER masks):
- * kexec runs no firmware, but those values were in place before kernel A, so replaying them
- * changes nothing unless kernel A changed them.
+ * No firmware runs across a kexec, and B's enumeration ran once already: the probe is the
+ * driver's own writes only (QEMU's trace of B's boot has no second enumeration).
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import { buildFunction, type PciFunction } from '../../devices/device.js';
@@ -19,7 +18,7 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { driverConfigure, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import { driverProbe, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
@@ -82,26 +81,34 @@ export interface KexecPrediction {
   /** Kernel functions the prediction ran, with the registers they wrote (step@offset). */
   readonly steps: readonly string[];
   readonly notes: readonly string[];
+  /**
+   * Where `writes` changes kernel: the first `shutdown` are kernel A's shutdown, the next
+   * `enumeration` kernel B's enumeration, the rest kernel B's driver probe (and the bridge enable).
+   * Absent for an unbind prediction (kexec/real-model.ts predictUnbind), which is one step.
+   */
+  readonly split?: { readonly shutdown: number; readonly enumeration: number };
 }
 
 const configWrites = (log: WriteLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
 
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to });
+  let shutdown = 0;
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; } });
   const writes: WriteLogEntry[] = [...log.writes];
+  const split = { shutdown, enumeration: log.writes.length - shutdown };
   const attributed = configWrites(log);
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
     const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
-    const probe = await driverConfigure(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
+    const probe = await driverProbe(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
     writes.push(...probe.log.writes);
     attributed.push(...configWrites(probe.log, `${o.driverB}:`));
-    notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverConfigure (${probe.irq}, ${probe.vectors.length} vectors)`);
+    notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverProbe (${probe.irq}, ${probe.vectors.length} vectors)`);
   }
   if (o.enabledBelow) {
     const en = await pciEnableBridge(m.access);
     writes.push(...en.writes);
     attributed.push(...configWrites(en));
   }
-  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, attributed, steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes };
+  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, attributed, steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes, split };
 }

@@ -35,11 +35,19 @@ export interface WriteLogEntry extends WriteRecord {
 }
 
 /**
- * The phases a real cycle can tell apart by when the trace was switched on and off (issue 8):
- * enumeration and driver probe of one boot are not separable from the host, so each boot is one
- * phase; 'shutdown A' is kernel A's shutdown and the kexec itself.
+ * The phases a real cycle can tell apart (issue 8). The guest marks its own boundaries in QEMU's
+ * trace (kexec/write-trace.ts guest markers); the host marks the steps it drives:
+ *   firmware    SeaBIOS, up to its last fw_cfg select
+ *   boot A      kernel A's enumeration and its built-in drivers' probes (no event separates them:
+ *               built-in drivers bind at device_initcall, before userspace can mark anything)
+ *   drivers A   the driver modules /init loads, and the drivers' work until the save
+ *   save A      kernel A's pci_save_state and the handover write
+ *   shutdown A  from the agent's kexec to kernel B's first config write: A's shutdown and the kexec
+ *   boot B      kernel B's enumeration and built-in drivers, from its first write (the host bridge)
+ *   drivers B   B's driver modules and the drivers' work until the unbind
+ *   unbind B, restore B  the host's steps in kernel B
  */
-export const WRITE_PHASES = ['firmware', 'boot A', 'save A', 'shutdown A', 'boot B', 'unbind B', 'restore B'] as const;
+export const WRITE_PHASES = ['firmware', 'boot A', 'drivers A', 'save A', 'shutdown A', 'boot B', 'drivers B', 'unbind B', 'restore B'] as const;
 export type WritePhase = (typeof WRITE_PHASES)[number];
 
 /** A write placed in its phase: what compareWriteLogs aligns. */

@@ -24,7 +24,7 @@ describe('write trace', () => {
   });
 
   it('places the run\'s steps in the write-log phases the host can tell apart', () => {
-    expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map(writePhaseOf)).toEqual(['boot A', 'save A', 'boot B', 'unbind B', 'restore B', 'restore B']);
+    expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map((s) => writePhaseOf(s))).toEqual(['boot A', 'save A', 'shutdown A', 'unbind B', 'restore B', 'restore B']);
   });
 
   it('splits the firmware off kernel A\'s boot at SeaBIOS\'s last fw_cfg select', () => {

@@ -1,0 +1,108 @@
+/**
+ * The config writes of probe.c pci_setup_device, which runs for every function an enumerating
+ * kernel finds, before pci_device_add (enumerate.ts): pci_intx_mask_broken's INTx Disable
+ * toggle, then pci_read_bases' BAR and ROM sizing. Every write puts back what it found, so the
+ * function's state does not change; the writes matter because they hit a preserved device between
+ * kernel A's save and kernel B's restore, with decode briefly off (QEMU's pci_cfg_write trace shows
+ * them in every boot: test/e2e/real-cycle-kernel.test.ts).
+ *
+ * How pci_read_bases sizes, per version (KEXEC_VERSION_DATA.barSizing):
+ * - 'per-bar' (v6.1, v6.12; __pci_read_base): for each BAR, COMMAND decode off, write
+ *   `l | mask` (all-ones, or PCI_ROM_ADDRESS_MASK for the ROM), read, write `l` back, and for a
+ *   64-bit memory BAR the upper dword the same way with ~0; decode back on. The loop skips the upper
+ *   dword of a 64-bit BAR (pos += __pci_read_base's return).
+ * - 'batched' (v6.15+ "PCI: Batch BAR sizing operations": __pci_size_stdbars, __pci_size_rom):
+ *   decode off once, every BAR dword (upper halves included) written all-ones and back, then the
+ *   ROM with PCI_ROM_ADDRESS_MASK, then decode on. Seen in QEMU's trace of Debian 7.2.13; v6.19 is
+ *   taken from the commit's merge release, not read.
+ * Host bridges are dev->mmio_always_on (quirks.c quirk_mmio_always_on), so decode stays on;
+ * VFs (all BARs RO zero) and non_compliant_bars functions are not sized, and the model has neither.
+ */
+import {
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_SPACE_IO,
+  PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MEMORY,
+  PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1,
+} from '../../devices/pci-regs.js';
+import { stepRead, stepWrite } from '../write-log/steps.js';
+import type { KexecDev } from './dev.js';
+
+export type BarSizing = 'per-bar' | 'batched';
+
+const PCI_COMMAND_DECODE_ENABLE = PCI_COMMAND_MEMORY | PCI_COMMAND_IO;
+const PCI_ROM_ADDRESS_MASK = 0xfffff800;
+const ALL_ONES = 0xffffffff;
+const PCI_CLASS_BRIDGE_HOST = 0x0600;
+
+/** probe.c pci_intx_mask_broken: toggle INTx Disable, read it back, restore. */
+async function pciIntxMaskBroken(d: KexecDev): Promise<void> {
+  const orig = await stepRead(d, PCI_COMMAND, 2);
+  await stepWrite(d, 'pci_intx_mask_broken', PCI_COMMAND, 2, orig ^ PCI_COMMAND_INTX_DISABLE, 'toggle INTx Disable to see whether the bit sticks');
+  await stepWrite(d, 'pci_intx_mask_broken', PCI_COMMAND, 2, orig, 'put COMMAND back');
+}
+
+/** The BAR count and ROM register pci_setup_device passes for each header type. */
+function barsOf(hdrType: number): { count: number; rom: number } {
+  if (hdrType === PCI_HEADER_TYPE_BRIDGE) return { count: 2, rom: PCI_ROM_ADDRESS1 };
+  if (hdrType === PCI_HEADER_TYPE_CARDBUS) return { count: 1, rom: 0 };
+  return { count: 6, rom: PCI_ROM_ADDRESS };
+}
+
+/** One dword sized as __pci_read_base / __pci_size_bars do: `l | mask`, read, `l`. */
+async function sizeDword(d: KexecDev, step: string, pos: number, mask: number, orMask: boolean): Promise<number> {
+  const l = await stepRead(d, pos, 4);
+  await stepWrite(d, step, pos, 4, orMask ? (l | mask) >>> 0 : mask, 'write all-ones to read the size mask back');
+  await stepRead(d, pos, 4);
+  await stepWrite(d, step, pos, 4, l, 'put the BAR back');
+  return l;
+}
+
+/** COMMAND decode off (when on and not mmio_always_on); returns what to put back, or null. */
+async function decodeOff(d: KexecDev, step: string, alwaysOn: boolean): Promise<number | null> {
+  if (alwaysOn) return null;
+  const cmd = await stepRead(d, PCI_COMMAND, 2);
+  if (!(cmd & PCI_COMMAND_DECODE_ENABLE)) return null;
+  await stepWrite(d, step, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_DECODE_ENABLE, 'no decode while a BAR holds all-ones');
+  return cmd;
+}
+
+async function decodeOn(d: KexecDev, step: string, cmd: number | null): Promise<void> {
+  if (cmd !== null) await stepWrite(d, step, PCI_COMMAND, 2, cmd, 'decode back on');
+}
+
+const is64 = (l: number) => !(l & PCI_BASE_ADDRESS_SPACE_IO) && (l & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64;
+
+/** v6.1/v6.12 pci_read_bases: __pci_read_base per BAR, each with its own decode toggle. */
+async function readBasesPerBar(d: KexecDev, count: number, rom: number, alwaysOn: boolean): Promise<void> {
+  const step = '__pci_read_base';
+  for (let i = 0; i < count; i++) {
+    const pos = PCI_BASE_ADDRESS_0 + 4 * i;
+    const cmd = await decodeOff(d, step, alwaysOn);
+    const l = await sizeDword(d, step, pos, ALL_ONES, true);
+    if (is64(l) && i + 1 < count) {
+      await sizeDword(d, step, pos + 4, ALL_ONES, false);
+      i++;
+    }
+    await decodeOn(d, step, cmd);
+  }
+  if (!rom) return;
+  const cmd = await decodeOff(d, step, alwaysOn);
+  await sizeDword(d, step, rom, PCI_ROM_ADDRESS_MASK, true);
+  await decodeOn(d, step, cmd);
+}
+
+/** v6.15+ pci_read_bases: one decode toggle around __pci_size_stdbars and __pci_size_rom. */
+async function readBasesBatched(d: KexecDev, count: number, rom: number, alwaysOn: boolean): Promise<void> {
+  const cmd = await decodeOff(d, 'pci_read_bases', alwaysOn);
+  for (let i = 0; i < count; i++) await sizeDword(d, '__pci_size_stdbars', PCI_BASE_ADDRESS_0 + 4 * i, ALL_ONES, false);
+  if (rom) await sizeDword(d, '__pci_size_rom', rom, PCI_ROM_ADDRESS_MASK, false);
+  await decodeOn(d, 'pci_read_bases', cmd);
+}
+
+/** pci_setup_device's writes to `d`, in the order the kernel makes them. */
+export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Promise<void> {
+  await pciIntxMaskBroken(d);
+  const alwaysOn = (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
+  const { count, rom } = barsOf(d.hdrType);
+  if (sizing === 'per-bar') await readBasesPerBar(d, count, rom, alwaysOn);
+  else await readBasesBatched(d, count, rom, alwaysOn);
+}
