@@ -17,7 +17,7 @@ import type { FunctionAccess } from '../../devices/access.js';
 import type { PciFunction } from '../../devices/device.js';
 import {
   PCI_CAP_ID_EXP, PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN,
-  PCI_EXP_DEVCTL_PAYLOAD, PCI_EXP_FLAGS, PCI_EXP_FLAGS_TYPE, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXP_DEVCTL_PAYLOAD, PCI_EXP_FLAGS, PCI_EXP_FLAGS_TYPE, PCI_EXP_LNKCAP, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_LNKSTA, PCI_EXP_TYPE_ROOT_PORT,
   PCI_EXT_CAP_ID_DPC,
 } from '../../devices/pci-regs.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
@@ -68,6 +68,11 @@ export function platformBelow(port: PciFunction): Partial<PlatformOptions> {
       // v7.1 pci_configure_rcb reads the Root Port (pcie_find_root_port): visible only when it is the parent.
       ...(root ? { rcb: (port.space.read(pcie + PCI_EXP_LNKCTL, 2) & PCI_EXP_LNKCTL_RCB) !== 0 } : {}),
       noRelaxedOrdering: false,
+      link: {
+        lnkcap: port.space.read(pcie + PCI_EXP_LNKCAP, 4),
+        lnksta: port.space.read(pcie + PCI_EXP_LNKSTA, 2),
+        lnkctl: port.space.read(pcie + PCI_EXP_LNKCTL, 2),
+      },
     },
   };
 }

@@ -23,7 +23,7 @@ import { PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../de
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate } from './enumerate.js';
-import { msiCapabilityInit, msixCapabilityInit, type IrqMode, type MsiVector } from './irq.js';
+import { msiCapabilityInit, msixCapabilityInit, pciFreeIrqVectors, type IrqMode, type MsiVector } from './irq.js';
 import { platformOptions, type PlatformOptions } from './options.js';
 import { aerEnableRootport, portServices } from './pcieport.js';
 import { barResources, pciEnableDevice, type Resources } from '../linux/enable.js';
@@ -70,8 +70,14 @@ export interface DriverConfigureOptions {
    * enumeration: Debian's cloud kernels have no e1000e driver, so a real e1000e stays unbound.
    */
   readonly bindDriver?: boolean;
-  /** The driver that binds: 'pcieport' probes as pcie_port_device_register (pcieport.ts); default any other. */
-  readonly driver?: 'pcieport' | 'other';
+  /**
+   * The driver that binds: 'pcieport' probes as pcie_port_device_register (pcieport.ts); 'nvme'
+   * takes one vector for its admin queue first (nvme/host/pci.c nvme_pci_enable:
+   * pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES)), then frees it and allocates every queue's
+   * (nvme_setup_io_queues: pci_free_irq_vectors, nvme_setup_irqs): QEMU's trace of its probe on
+   * 6.1, 6.12 and 7.2 shows MSI-X set up, torn down and set up again. Default any other.
+   */
+  readonly driver?: 'pcieport' | 'nvme' | 'other';
 }
 
 export interface DriverConfigureResult {
@@ -184,6 +190,10 @@ async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): P
   if (irq === 'msix' && d.msixCap) {
     const tableSize = ((await stepRead(d, d.msixCap + PCI_MSIX_FLAGS, 2)) & PCI_MSIX_FLAGS_QSIZE) + 1;
     const vectors = Array.from({ length: Math.min(tableSize, o.vectors ?? 3) }, (_, i) => vector(i));
+    if (o.driver === 'nvme') {
+      await msixCapabilityInit(d, [vector(0)]);
+      await pciFreeIrqVectors(d);
+    }
     await msixCapabilityInit(d, vectors);
     return { log, irq, vectors };
   }

@@ -26,7 +26,8 @@ import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
   PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_ADV_NFAT, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
   PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_RBER, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
-  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
+  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_FLAGS, PCI_EXP_FLAGS_VERS, PCI_EXP_LNKCAP, PCI_EXP_LNKCAP_ASPMS,
+  PCI_EXP_LNKCTL_CCC, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA_SLC, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
   PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC,
   PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_MSIX_FLAGS,
   PCI_MSIX_FLAGS_ENABLE, PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_PM_CAP_PME_MASK, PCI_PM_CTRL,
@@ -188,6 +189,29 @@ async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: bo
   await pcieClearAndSet(d, 'pci_enable_pcie_error_reporting', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'enable correctable, non-fatal, fatal and UR reporting (PCI_EXP_AER_FLAGS)');
 }
 
+/**
+ * pcie/aspm.c pcie_aspm_init_link_state for the link above the function, which pci_scan_slot runs
+ * once the slot's functions are added: pcie_aspm_cap_init, when both ends support an ASPM state,
+ * calls pcie_aspm_configure_common_clock, which writes the function's LNKCTL with Common Clock
+ * Configuration set when both ends use the slot clock (LNKSTA SLC) and cleared otherwise, even
+ * when that changes nothing, then the port's LNKCTL and a retrain (the port's writes, not this
+ * function's). Skipped when the link is already consistently in common clock mode, and for a
+ * function pcie_aspm_sanity_check rejects (PCIe capability version 1 without RBER). Same in
+ * v6.1..v7.x; QEMU's trace shows the write on nvme and e1000e in 6.1, 6.12 and 7.2 boots.
+ */
+async function pcieAspmConfigureCommonClock(d: KexecDev, p: PlatformOptions): Promise<void> {
+  const step = 'pcie_aspm_configure_common_clock';
+  const port = p.upstream?.link;
+  if (!d.pcie || !port) return;
+  const version = (await stepRead(d, d.pcie.cap + PCI_EXP_FLAGS, 2)) & PCI_EXP_FLAGS_VERS;
+  if (version < 2 && !((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) return d.log.note(step, 'pre-1.1 PCIe function (capability version 1, no RBER): pcie_aspm_sanity_check blacklists the link');
+  if (!(port.lnkcap & (await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_ASPMS)) return d.log.note(step, 'no ASPM state both link ends support: pcie_aspm_cap_init leaves clocks and link alone');
+  const lnkctl = await pcieRead(d, PCI_EXP_LNKCTL, 2);
+  const sameClock = (port.lnksta & PCI_EXP_LNKSTA_SLC) !== 0 && ((await pcieRead(d, PCI_EXP_LNKSTA, 2)) & PCI_EXP_LNKSTA_SLC) !== 0;
+  if (sameClock && port.lnkctl & PCI_EXP_LNKCTL_CCC && lnkctl & PCI_EXP_LNKCTL_CCC) return d.log.note(step, 'link already in common clock mode on both ends: nothing written');
+  await pcieClearAndSet(d, step, PCI_EXP_LNKCTL, sameClock ? 0 : PCI_EXP_LNKCTL_CCC, sameClock ? PCI_EXP_LNKCTL_CCC : 0, sameClock ? 'both ends use the slot clock: Common Clock Configuration set' : 'the ends do not share the slot clock (LNKSTA SLC): Common Clock Configuration cleared');
+}
+
 /** Run kernel B's enumeration on one function. Appends to `log` (a fresh one by default) and returns it. */
 export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log = new WriteLog(), device = 'dev'): Promise<WriteLog> {
   const d = await kexecDev(fn, log, device);
@@ -208,6 +232,7 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   await pciPmInit(d, v.pmInitPowersUp);
   await pciAcsInit(d, to, p);
   await pciAerInit(d, p, v.aerUnmasksAdvNonFatal);
+  await pcieAspmConfigureCommonClock(d, p);
   if (d.pcie) d.log.note('pcie_aspm_init_link_state', 'policy "default" (CONFIG_PCIEASPM_DEFAULT): ASPM Control kept as found');
   if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) d.log.note('pci_scan_bridge', 'bus numbers programmed by the previous kernel are kept');
   return log;

@@ -21,6 +21,11 @@ export interface UpstreamPort {
   readonly rcb?: boolean;
   /** root->dev_flags & PCI_DEV_FLAGS_NO_RELAXED_ORDERING (pci_configure_relaxed_ordering). */
   readonly noRelaxedOrdering: boolean;
+  /**
+   * The port's end of the link, as pcie/aspm.c pcie_aspm_cap_init and
+   * pcie_aspm_configure_common_clock read it; undefined: not known (no common-clock step).
+   */
+  readonly link?: { readonly lnkcap: number; readonly lnksta: number; readonly lnkctl: number };
 }
 
 export interface PlatformOptions {
@@ -49,7 +54,9 @@ export interface PlatformOptions {
  * DEVCAP2_LTR so this only matters for real-hardware dumps).
  */
 export const DEFAULT_PLATFORM: PlatformOptions = {
-  upstream: { mps: 128, isRootPort: true, ltrPath: true, noRelaxedOrdering: false },
+  // QEMU's ports advertise ASPM L0s (pcie_cap_fill_link: PCI_EXP_LNKCAP_ASPMS_0S) and no Slot
+  // Clock Configuration in LNKSTA; firmware leaves LNKCTL 0.
+  upstream: { mps: 128, isRootPort: true, ltrPath: true, noRelaxedOrdering: false, link: { lnkcap: 0x400, lnksta: 0, lnkctl: 0 } },
   aerNative: true,
   msiEnabled: true,
   iommu: false,

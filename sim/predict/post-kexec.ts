@@ -100,7 +100,7 @@ export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions
   const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
   if (o.driverB) {
     const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
-    const probe = await driverProbe(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' ? 'pcieport' : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
+    const probe = await driverProbe(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' || o.driverB === 'nvme' ? o.driverB : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
     writes.push(...probe.log.writes);
     attributed.push(...configWrites(probe.log, `${o.driverB}:`));
     notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverProbe (${probe.irq}, ${probe.vectors.length} vectors)`);
