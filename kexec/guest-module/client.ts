@@ -71,7 +71,7 @@ export class GuestModule {
     try {
       return await this.agent.run('KPCI', arg ? [verb, arg] : [verb]);
     } catch (e) {
-      if (e instanceof AgentError && e.code === 'command-failed' && e.details.rc === 5) throw new GuestModuleError('debugfs-missing', `the guest module is not loaded: ${String((e.details.output as string[] | undefined)?.[0] ?? '')}`);
+      if (e instanceof AgentError && e.code === 'command-failed' && e.details.rc === 5) throw new GuestModuleError('debugfs-missing', `lusim's guest module answers nowhere (${String((e.details.output as string[] | undefined)?.[0] ?? 'no debugfs control file')}): the module load step must run first; use --saver host for a kernel that cannot load it.`);
       throw e;
     }
   }

@@ -32,14 +32,16 @@ function tmp(): string {
 }
 
 /** The agent with a stand-in debugfs: ctl records each command, result holds a canned answer. */
-async function agentWithModule(answer: string): Promise<{ mod: GuestModule; client: AgentClient; ctl: string }> {
+async function agentWithModule(answer: string, o: { debugfs?: boolean } = {}): Promise<{ mod: GuestModule; client: AgentClient; ctl: string }> {
   const dir = tmp();
   const nonce = newNonce();
   writeFileSync(join(dir, 'cmdline'), `lusim.nonce=${nonce}\n`);
   const dbg = join(dir, 'debug', 'lusim_pci');
-  mkdirSync(dbg, { recursive: true });
-  writeFileSync(join(dbg, 'ctl'), '');
-  writeFileSync(join(dbg, 'result'), answer);
+  mkdirSync(o.debugfs === false ? join(dir, 'debug') : dbg, { recursive: true });
+  if (o.debugfs !== false) {
+    writeFileSync(join(dbg, 'ctl'), '');
+    writeFileSync(join(dbg, 'result'), answer);
+  }
   const env = { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), LUSIM_DEBUGFS: join(dir, 'debug') };
   const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
@@ -68,6 +70,11 @@ describe('guest module commands through agent.sh', () => {
   it('KMOD without a module in the image is a typed load error, not a hang', async () => {
     const { mod } = await agentWithModule('');
     await expect(mod.load()).rejects.toMatchObject({ name: 'GuestModuleError', code: 'load-failed', message: expect.stringMatching(/no guest module in this initramfs/) });
+  });
+
+  it('a module command without the module\'s debugfs files is a typed debugfs-missing error that says what to do', async () => {
+    const { mod } = await agentWithModule('', { debugfs: false });
+    await expect(mod.store('0000:01:00.0')).rejects.toMatchObject({ name: 'GuestModuleError', code: 'debugfs-missing', message: expect.stringMatching(/not loaded \(KMOD first\).*--saver host/) });
   });
 
   it('parses the buffer list in list order with state_saved', () => {

@@ -27,6 +27,43 @@ describe('write trace', () => {
     expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map((s) => writePhaseOf(s))).toEqual(['boot A', 'save A', 'shutdown A', 'unbind B', 'restore B', 'restore B']);
   });
 
+  it('splits at the guest\'s markers: modules, the kexec, and kernel B\'s first host-bridge write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-trace-test-'));
+    try {
+      const t = new WriteTrace(join(dir, 'trace.log'));
+      const w = (dev: string, off: number, v: number) => `pci_cfg_write x ${dev} @0x${off.toString(16)} <- 0x${v.toString(16)}`;
+      const marker = (c: string) => w('00:00.0', 0, (c.charCodeAt(0) << 24 | 0x53554c) >>> 0);
+      appendFileSync(t.file, [w('02:00.0', 0x4, 0x503), marker('d'), w('02:00.0', 0x42, 0xc040), ''].join('\n'));
+      t.mark('capture A');
+      t.mark('save A (kernel)');
+      t.mark('kexec + boot B');
+      appendFileSync(t.file, [marker('k'), w('02:00.0', 0x4, 0x103), w('00:00.0', 0x4, 0x503), w('02:00.0', 0x10, 0xffffffff), marker('d'), marker('a'), w('02:00.0', 0x4, 0x107), ''].join('\n'));
+      t.mark('unbind B');
+      appendFileSync(t.file, w('02:00.0', 0x4, 0x103) + '\n');
+      const { writes, split } = t.readSplit();
+      expect(split).toEqual({ firmware: false, modules: 2, kexec: true, bootB: true });
+      expect(writes.map((x) => `${x.phase}:${x.device}@${x.offset.toString(16)}`)).toEqual([
+        'boot A:02:00.0@4', 'drivers A:02:00.0@42', 'shutdown A:02:00.0@4', 'boot B:00:00.0@4', 'boot B:02:00.0@10', 'drivers B:02:00.0@4', 'unbind B:02:00.0@4',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without kernel B\'s first write after the kexec marker, A\'s shutdown and B\'s boot stay one phase', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-trace-test-'));
+    try {
+      const t = new WriteTrace(join(dir, 'trace.log'));
+      t.mark('kexec + boot B');
+      appendFileSync(t.file, 'pci_cfg_write mch 00:00.0 @0x0 <- 0x6b53554c\npci_cfg_write nvme 02:00.0 @0x4 <- 0x103\n');
+      const { writes, split } = t.readSplit();
+      expect(split.kexec && !split.bootB).toBe(true);
+      expect(writes.map((x) => x.phase)).toEqual(['boot B']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('splits the firmware off kernel A\'s boot at SeaBIOS\'s last fw_cfg select', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lusim-trace-test-'));
     try {
