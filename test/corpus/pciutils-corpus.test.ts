@@ -161,6 +161,51 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
   });
 });
 
+/** The capabilities the catalogue gained from pci_regs.h, decoded against each file's own lspci -vvv text. */
+describe.skipIf(!corpus)('pciutils corpus: capabilities beyond the ones Linux saves', () => {
+  const all = (name: string) => parseLspci(readFileSync(join(corpus!.dir, name), 'utf8')).map((d) => buildFunction(d));
+  const withCap = (name: string, key: string) => {
+    for (const fn of all(name)) {
+      const cap = fn.walk.capabilities.find((c) => c.key === key);
+      if (cap) return { fn, at: cap.offset, cap };
+    }
+    throw new Error(`${name}: no ${key}`);
+  };
+  it('no capability in any dump is outside the catalogue any more', () => {
+    for (const name of corpus!.files) for (const fn of all(name)) expect(fn.walk.findings.filter((f) => f.code === 'unknown-capability').map((f) => f.message), name).toEqual([]);
+  });
+  it('cap-ht 00:00.0: "[f0] HyperTransport: MSI Mapping Enable+ Fixed+" (12 bytes), "[c4] Slave or Primary Interface" (28)', () => {
+    const fn = all('cap-ht')[0];
+    const ht = fn.walk.capabilities.filter((c) => c.key === 'ht').map((c) => `${c.offset.toString(16)}:${c.size}`);
+    expect(ht).toEqual(['f0:12', 'c4:28', '40:4', '54:4', '9c:4']);
+    expect(fn.space.read(0xf2, 2) & 0x3).toBe(0x3);
+  });
+  it('cap-multicast 07:00.0 (an Upstream Port): "McastCap: MaxGroups 64, ECRCRegen+", "McastCtl: NumGroups 64, Enable+", "McastReceiveVec: ffffffffffffffff", overlay BAR: 48 bytes', () => {
+    const { fn, at, cap } = withCap('cap-multicast', 'mcast');
+    expect(cap.size).toBe(48);
+    expect([fn.space.read(at + 4, 2), fn.space.read(at + 6, 2)]).toEqual([0x803f, 0x803f]);
+    expect([fn.space.read(at + 0x10, 4), fn.space.read(at + 0x14, 4)]).toEqual([0xffffffff, 0xffffffff]);
+  });
+  it('cap-rcec: "[160 v2] ... RCiEPBitmap: 00000000 [none]", "AssociatedBusNumbers: ff-00 [none]": the version-2 layout with PCI_RCEC_BUSN', () => {
+    const { fn, at, cap } = withCap('cap-rcec', 'rcec');
+    expect([at, cap.version, cap.size]).toEqual([0x160, 2, 12]);
+    expect(fn.space.read(at + 4, 4)).toBe(0);
+    const busn = fn.space.read(at + 8, 4);
+    expect([(busn >>> 8) & 0xff, (busn >>> 16) & 0xff]).toEqual([0xff, 0x00]);
+  });
+  it('cap-vc-and-rcl: "[130 v1] Root Complex Link: PortNumber=0f ComponentID=02 EltType=Config", one link "LinkValid+ ... Addr: 00000000fed1c000"', () => {
+    const { fn, at, cap } = withCap('cap-vc-and-rcl', 'rcld');
+    const esd = fn.space.read(at + 4, 4);
+    expect([at, cap.size, esd >>> 24, (esd >>> 16) & 0xff, (esd >>> 8) & 0xff]).toEqual([0x130, 0x20, 0x0f, 0x02, 1]);
+    expect([fn.space.read(at + 0x10, 4) & 1, fn.space.read(at + 0x18, 4), fn.space.read(at + 0x1c, 4)]).toEqual([1, 0xfed1c000, 0]);
+  });
+  it('tree-asus-p6t6: "[a8] SATA HBA v1.0 BAR4 Offset=00000004": BAR location 4+4=8 (BAR4), not inline, 8 bytes', () => {
+    const { fn, at, cap } = withCap('tree-asus-p6t6', 'sata');
+    const regs = fn.space.read(at + 4, 4);
+    expect([cap.size, regs & 0xf, (regs >>> 4) & 0xfffff]).toEqual([8, 8, 4]);
+  });
+});
+
 describe.skipIf(!corpus)('pciutils corpus: one IOMMU assumption per run (--iommu)', () => {
   it('cap-aer-hdr 00:1c.0 (an Intel root port with ACS, ACS_CTRL 0): ACS enabled in kernel B only with --iommu on, and the note says which', async () => {
     const run = async (iommu: string) => JSON.parse((await runLusim(['cycle', join(corpus!.dir, 'cap-aer-hdr'), '--device', '00:1c.0', '--as-found', '--to', '6.1', '--iommu', iommu, '--json'])).stdout) as { notes: string[]; fields: { location: string; field: string; after: number; verdict: string }[] };
