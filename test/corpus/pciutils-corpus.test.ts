@@ -153,6 +153,20 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
     expect(f256.space.size).toBe(4096);
   });
 
+  it('cap-vc-pat: a PLX PEX 8532 switch port with VC (tables and Resource Control): lusim-v1 carries the VC buffer by register, so a bus reset loses nothing linux-blob keeps', async () => {
+    const verdicts = async (format: string) => {
+      const r = JSON.parse((await runLusim(['cycle', join(corpus!.dir, 'cap-vc-pat'), '--as-found', '--format', format, '--reset', 'bus', '--json'])).stdout) as { fields: { location: string; field: string; verdict: string }[]; notes: string[] };
+      return { changed: r.fields.filter((f) => f.location === 'vc' && f.verdict !== 'unchanged').map((f) => `${f.field} ${f.verdict}`), notes: r.notes };
+    };
+    const blob = await verdicts('linux-blob');
+    const v1 = await verdicts('lusim-v1');
+    // Before: "VC is a table, not a register list: lusim-v1 does not carry it", and PCI_VC_RES_CTRL_ID
+    // came out "lost", blamed on 6.12's pci_save_state, which does save it.
+    expect(blob.changed).toEqual(['PCI_VC_RES_CTRL_ID restored']);
+    expect(v1.changed).toEqual(blob.changed);
+    expect(v1.notes.some((n) => n.includes('does not carry'))).toBe(false);
+  });
+
   it('reset-methods: a multifunction GPU alone in its dump is uncertain for bus, not "alone on its bus"', async () => {
     const r = JSON.parse((await runLusim(['reset-methods', join(corpus!.dir, 'cap-rebar'), '--kernel', '6.12', '--json'])).stdout) as { resetMethods: string[]; resetWorks: unknown; cannotTell?: string }[];
     expect(r[0].resetMethods).toEqual([]);
