@@ -26,7 +26,7 @@ import {
   PCI_PASID_CTRL_ENABLE, PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_CTRL_ENABLE, PCI_PTM_CTRL, PCI_REBAR_CTRL,
   PCI_REBAR_CTRL_BAR_IDX, PCI_REBAR_CTRL_BAR_SIZE, PCI_REBAR_CTRL_NBAR_MASK, PCI_SRIOV_CTRL,
   PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_NUM_VF, PCI_SRIOV_SYS_PGSIZE, PCI_TPH_BASE_SIZEOF,
-  PCI_TPH_CTRL, PCI_X_CMD,
+  PCI_TPH_CTRL, PCI_X_CMD, PCI_SRIOV_BAR,
 } from '../../devices/pci-regs.js';
 
 /** pci_restore_ltr_state: one dword write at LTR+4. */
@@ -238,7 +238,10 @@ export async function pciRestoreAcsState(dev: PciDev): Promise<void> {
 
 /**
  * iov.c pci_restore_iov_state -> sriov_restore_state (PFs): skipped when VFE is already set.
- * The VF BAR rewrite (pci_update_resource) and VF REBAR restore are not modelled.
+ * ARI first, then each VF BAR from its resource (pci_update_resource -> pci_iov_update_resource;
+ * its "can't update enabled VF BAR" refusal needs VFE, which is clear here), then SYS_PGSIZE,
+ * NumVFs and SRIOV_CTRL. Not modelled: v6.19+'s sriov_restore_vf_rebar_state (VF Resizable BAR
+ * sizes from the VF BAR resources).
  */
 export async function pciRestoreIovState(dev: PciDev): Promise<void> {
   const iov = dev.kernel.sriov;
@@ -248,6 +251,10 @@ export async function pciRestoreIovState(dev: PciDev): Promise<void> {
   if (ctrl & PCI_SRIOV_CTRL_VFE) return;
   ctrl = (ctrl & ~PCI_SRIOV_CTRL_ARI) | (iov.ctrl & PCI_SRIOV_CTRL_ARI);
   await c.writew(iov.pos + PCI_SRIOV_CTRL, ctrl);
+  for (const b of iov.vfBars) {
+    await c.writel(iov.pos + PCI_SRIOV_BAR + 4 * b.bar, b.lo);
+    if (b.hi !== undefined) await c.writel(iov.pos + PCI_SRIOV_BAR + 4 * (b.bar + 1), b.hi);
+  }
   await c.writel(iov.pos + PCI_SRIOV_SYS_PGSIZE, iov.pgsz);
   await c.writew(iov.pos + PCI_SRIOV_NUM_VF, iov.numVfs); // pci_iov_set_numvfs
   await c.writew(iov.pos + PCI_SRIOV_CTRL, iov.ctrl);
