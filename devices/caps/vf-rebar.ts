@@ -9,16 +9,16 @@
  *
  * pci_regs.h defines PCI_VF_REBAR_* as the PCI_REBAR_* offsets and masks; the size and entry count
  * follow rebar.ts.
- * Save/restore: no save buffer. iov.c sriov_restore_vf_rebar_state (called by sriov_restore_state;
- * in v6.19 and 7.1.3, not in v6.12) writes each BAR_SIZE from the size of the VF BAR resource, as
- * pci_restore_rebar_state does for the PF's BARs; lusim does not model that step.
+ * Save/restore: no save buffer. iov.c sriov_restore_vf_rebar_state (called by pci_restore_iov_state
+ * before sriov_restore_state; in v6.19 and 7.1.3, not in v6.12) writes each BAR_SIZE from the VF
+ * BAR size sriov_init found (iov->barsz), as pci_restore_rebar_state does for the PF's BARs
+ * (sim/linux/restore.ts sriovRestoreVfRebarState).
  * Reset: not sticky.
  */
 import type { CapabilityDef } from '../capability.js';
 import { extCapVersion } from './header-fields.js';
 import { rebarEntries, resizableBarRegisters } from './rebar.js';
-
-export const PCI_EXT_CAP_ID_VF_REBAR = 0x24;
+import { PCI_EXT_CAP_ID_VF_REBAR } from '../pci-regs.js';
 
 export const vfRebar: CapabilityDef = {
   id: PCI_EXT_CAP_ID_VF_REBAR,

@@ -47,6 +47,8 @@ export interface SriovState {
   readonly numVfs: number;
   /** The VF BAR resources (dev->resource[PCI_IOV_RESOURCES + i]) as sriov_init found them. */
   readonly vfBars: readonly VfBarResource[];
+  /** iov->barsz of the BARs a VF Resizable BAR capability covers, by VF BAR index, as sriov_init sized them. */
+  readonly vfRebarSizes: readonly number[];
 }
 
 /** A VF BAR's resource as pci_iov_update_resource writes it back: region.start | the type bits. */

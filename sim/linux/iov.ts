@@ -12,15 +12,17 @@
  *    sriov_restore_state writes back (pci_iov_update_resource). The sizing writes of
  *    __pci_size_stdbars leave the BARs as found and are not modelled, so a BAR is taken as
  *    implemented when it holds an address: a BAR found at 0 is left out (kernel B would assign it
- *    an address later, pci_assign_unassigned_bus_resources, which lusim does not model).
+ *    an address later, pci_assign_unassigned_bus_resources, which lusim does not model); the
+ *    sizing reads back the size a VF Resizable BAR capability selects (iov->barsz), as for a
+ *    PF's resizable BARs (find-cap.ts rebarSizes).
  * NumVFs is not written here (pci_iov_set_numvfs runs only from restore and sriov_enable).
  */
 import type { PciDev, VfBarResource } from './dev.js';
-import { pciFindExtCapability, pciFindCapability } from './find-cap.js';
+import { pciFindExtCapability, pciFindCapability, rebarSizes } from './find-cap.js';
 import {
   PCI_CAP_ID_EXP, PCI_EXP_DEVCTL2, PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_VFE,
   PCI_SRIOV_SUP_PGSIZE, PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_TOTAL_VF, PCI_SRIOV_BAR, PCI_SRIOV_NUM_BARS,
-  PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_MEM_TYPE_64,
+  PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_EXT_CAP_ID_VF_REBAR,
 } from '../../devices/pci-regs.js';
 
 /** PCI_BASE_ADDRESS_MEM_MASK (~0x0f): the address bits of a memory BAR. */
@@ -65,6 +67,6 @@ export async function pciIovInit(dev: PciDev): Promise<void> {
     if (pgsz === 0) return; // -EIO: dev->sriov stays NULL
     pgsz = (pgsz & -pgsz) >>> 0;
     await c.writel(pos + PCI_SRIOV_SYS_PGSIZE, pgsz);
-    dev.kernel.sriov = { pos, ctrl, pgsz, numVfs: 0, vfBars: await readVfBars(dev, pos) };
+    dev.kernel.sriov = { pos, ctrl, pgsz, numVfs: 0, vfBars: await readVfBars(dev, pos), vfRebarSizes: await rebarSizes(dev, PCI_EXT_CAP_ID_VF_REBAR) };
   });
 }

@@ -10,19 +10,24 @@ import { pciIovInit } from '../../../sim/linux/iov.js';
 import { kernelProfile } from '../../../sim/linux/profiles.js';
 import { pciSaveState } from '../../../sim/linux/save.js';
 import { pciRestoreState } from '../../../sim/linux/restore.js';
-import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_SRIOV } from '../../../devices/pci-regs.js';
+import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_SRIOV, PCI_EXT_CAP_ID_VF_REBAR } from '../../../devices/pci-regs.js';
 import { buildSynthetic } from './helpers/synthetic.js';
 import { enumerate } from './helpers/enumerate.js';
 
 const SRIOV = 0x100;
 const BAR = (i: number) => SRIOV + 0x24 + 4 * i;
+const VF_REBAR = 0x200;
 
 /** TotalVFs 4, supported page sizes 4K; VF BAR0 32-bit at 0xd2840000, BAR2/3 64-bit prefetchable at 0x1_2000000c, BAR4 unassigned (0). */
-const pf = () => buildSynthetic({
+const pf = (vfRebar = false) => buildSynthetic({
   pcie: { type: PCI_EXP_TYPE_ENDPOINT },
-  ext: [{ id: PCI_EXT_CAP_ID_SRIOV, at: SRIOV }],
+  ext: [{ id: PCI_EXT_CAP_ID_SRIOV, at: SRIOV }, ...(vfRebar ? [{ id: PCI_EXT_CAP_ID_VF_REBAR, at: VF_REBAR }] : [])],
   size: 4096,
-  init: [[SRIOV + 0x0e, 2, 4], [SRIOV + 0x1c, 4, 0x553], [BAR(0), 4, 0xd2840000], [BAR(2), 4, 0x2000000c], [BAR(3), 4, 0x1], [BAR(4), 4, 0]],
+  init: [
+    [SRIOV + 0x0e, 2, 4], [SRIOV + 0x1c, 4, 0x553], [BAR(0), 4, 0xd2840000], [BAR(2), 4, 0x2000000c], [BAR(3), 4, 0x1], [BAR(4), 4, 0],
+    // One VF Resizable BAR entry for VF BAR 2 (NBAR 1), BAR_SIZE 3: 8 MB per VF.
+    ...(vfRebar ? [[VF_REBAR + 0x04, 4, 0x000000f0], [VF_REBAR + 0x08, 4, 0x00000322]] as const : []),
+  ],
 });
 
 describe('VF BARs across a reset in kernel B', () => {
@@ -41,4 +46,25 @@ describe('VF BARs across a reset in kernel B', () => {
       expect(iov).toEqual([0x08, 0x24, 0x2c, 0x30, 0x20, 0x10, 0x08]);
     });
   }
+});
+
+describe('VF Resizable BAR (iov.c sriov_restore_vf_rebar_state, v6.19 and 7.1.3; not in v6.12 or 6.1)', () => {
+  const run = async (k: string) => {
+    const s = pf(true);
+    const dev = await enumerate(kernelProfile(k), s.access);
+    await pciIovInit(dev);
+    expect(dev.kernel.sriov?.vfRebarSizes[2]).toBe(8 << 20);
+    await pciSaveState(kernelProfile(k), dev);
+    s.space.poke(VF_REBAR + 0x08, 4, 0x00000022); // a reset put BAR_SIZE back to 1 MB
+    await pciRestoreState(kernelProfile(k), dev);
+    return s.space.read(VF_REBAR + 0x08, 4);
+  };
+  it('6.19 and 7.1 write BAR_SIZE back from the VF BAR size sriov_init found (8 MB: 3)', async () => {
+    expect(await run('6.19')).toBe(0x00000322);
+    expect(await run('7.1')).toBe(0x00000322);
+  });
+  it('6.12 and 6.1 leave it at the reset value', async () => {
+    expect(await run('6.12')).toBe(0x00000022);
+    expect(await run('6.1')).toBe(0x00000022);
+  });
 });
