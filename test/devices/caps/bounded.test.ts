@@ -26,7 +26,8 @@ describe('extended capabilities on garbage bytes', () => {
         expect(size).toBeGreaterThanOrEqual(8);
         expect(size).toBeLessThanOrEqual(MAX_SIZE);
         const regs = def.registers(r);
-        for (const reg of regs) expect(reg.offset + reg.width, `${def.key} ${reg.name}`).toBeLessThanOrEqual(size);
+        // One expect per table: a Root Complex Link Declaration can hold 700 registers.
+        expect(regs.filter((reg) => reg.offset + reg.width > size).map((reg) => `${def.key} ${reg.name}`)).toEqual([]);
         expect(() => compileLayout(4096 + MAX_SIZE, placeRegisters(CAP_AT, regs))).not.toThrow();
         expect(def.version(r)).toBe(garbage[2] & 0xf);
       }
