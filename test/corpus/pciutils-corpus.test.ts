@@ -136,6 +136,14 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
     expect(fn.walk.capabilities.map((c) => c.key)).toEqual(['pm', 'msi', 'pcie', 'ssvid']);
   });
 
+  it('cap-dpc (a real lspci -xxx dump, 256 bytes): reset-methods needs nothing past 0xff, so it decides: "NoSoftRst+" rules out pm, no FLR in DevCap; bus listed at enumeration but refused once the port has its bus', async () => {
+    const r = JSON.parse((await runLusim(['reset-methods', join(corpus!.dir, 'cap-dpc'), '--kernel', '6.12', '--json'])).stdout) as { resetMethods: string[]; resetFunctionMethod: string | null; cannotTell?: string; probes: { method: string; reason: string }[] }[];
+    expect(r[0].cannotTell).toBeUndefined();
+    expect(r[0].resetMethods).toEqual(['bus']);
+    expect(r[0].resetFunctionMethod).toBeNull();
+    expect(r[0].probes.find((p) => p.method === 'pm')?.reason).toMatch(/No_Soft_Reset=1/);
+  });
+
   it('cap-doe: a CXL memory device (class 0502) with two DOE mailboxes: both listed, neither a duplicate', () => {
     const fn = buildFunction(load('cap-doe'));
     expect(fn.walk.capabilities.filter((c) => c.key === 'doe').map((c) => c.offset)).toEqual([0x100, 0x130]);
