@@ -261,6 +261,7 @@ export const PCI_EXT_CAP_ID_ATS = 0x0f;
 export const PCI_EXT_CAP_ID_SRIOV = 0x10;
 export const PCI_EXT_CAP_ID_PRI = 0x13;
 export const PCI_EXT_CAP_ID_REBAR = 0x15;
+export const PCI_EXT_CAP_ID_VF_REBAR = 0x24;
 export const PCI_EXT_CAP_ID_TPH = 0x17;
 export const PCI_EXT_CAP_ID_LTR = 0x18;
 export const PCI_EXT_CAP_ID_PASID = 0x1b;

@@ -83,8 +83,10 @@ export interface WalkResult {
 
 /** Capabilities a function may carry several of by design: vendor-specific (PCI_CAP_ID_VNDR,
  * PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC; virtio-pci has five VNDR capabilities) and DOE
- * mailboxes (PCI_EXT_CAP_ID_DOE: drivers/pci/doe.c pci_doe_init creates one per instance). */
-const MULTI_INSTANCE = new Set(['false:9', 'true:11', 'true:35', 'true:46']);
+ * mailboxes (PCI_EXT_CAP_ID_DOE: drivers/pci/doe.c pci_doe_init creates one per instance), and
+ * HyperTransport (PCI_CAP_ID_HT: one capability per sub-type; pci.c pci_find_next_ht_capability
+ * walks them by type). */
+const MULTI_INSTANCE = new Set(['false:8', 'false:9', 'true:11', 'true:35', 'true:46']);
 
 interface RawCap { id: number; extended: boolean; offset: number }
 

@@ -1,4 +1,5 @@
 /** Register rows shared by every capability: the standard and the extended capability headers. */
+import type { CapReader } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT } from '../pci-regs.js';
 
@@ -20,3 +21,6 @@ export function extCapHeader(): RegisterDef[] {
     ]),
   ];
 }
+
+/** PCI_EXT_CAP_VER: the extended header's version field (bits 19:16). */
+export const extCapVersion = (c: CapReader): number => (c.readl(0) >>> 16) & 0xf;

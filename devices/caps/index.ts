@@ -32,11 +32,34 @@ import { sriov } from './sriov.js';
 import { tph } from './tph.js';
 import { mfvc, vc, vc9 } from './vc.js';
 import { vsec } from './vsec.js';
+import { agp } from './agp.js';
+import { slotid } from './slotid.js';
+import { chswp } from './chswp.js';
+import { ht } from './ht.js';
+import { dbg } from './dbg.js';
+import { shpc } from './shpc.js';
+import { sata } from './sata.js';
+import { rcld } from './rcld.js';
+import { rcilc } from './rcilc.js';
+import { rcec } from './rcec.js';
+import { rcrb } from './rcrb.js';
+import { mcast } from './mcast.js';
+import { dpa } from './dpa.js';
+import { lnr } from './lnr.js';
+import { vfRebar } from './vf-rebar.js';
+import { dlf } from './dlf.js';
+import { pl16gt } from './pl16gt.js';
+import { lmr } from './lmr.js';
+import { npem } from './npem.js';
+import { pl32gt } from './pl32gt.js';
+import { dev3 } from './dev3.js';
+import { pl64gt } from './pl64gt.js';
 
-export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, vpd, msi, pcix, vndr, ssvid, pcie, msix, af, ea];
+export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, agp, vpd, slotid, msi, chswp, pcix, ht, vndr, dbg, shpc, ssvid, pcie, msix, sata, af, ea];
 
 export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
-  aer, vc, dsn, pwr, mfvc, vc9, vsec, acs, ari, ats, sriov, pri, rebar, tph, ltr, secpci, pasid, dpc, l1ss, ptm, dvsec, doe,
+  aer, vc, dsn, pwr, rcld, rcilc, rcec, mfvc, vc9, rcrb, vsec, acs, ari, ats, sriov, mcast, pri, rebar, dpa, tph, ltr, secpci,
+  pasid, lnr, dpc, l1ss, ptm, dvsec, vfRebar, dlf, pl16gt, lmr, npem, pl32gt, doe, dev3, pl64gt,
 ];
 
 const byKey = new Map<string, CapabilityDef>();

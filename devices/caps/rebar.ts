@@ -27,6 +27,22 @@ export function rebarEntries(c: CapReader): number {
   return Math.min(Math.max(nbar, 1), PCI_REBAR_MAX_BARS);
 }
 
+/** The entries, named PCI_REBAR_* or (vf-rebar.ts) PCI_VF_REBAR_*: the same layout. */
+export function resizableBarRegisters(c: CapReader, prefix: 'PCI_REBAR' | 'PCI_VF_REBAR'): RegisterDef[] {
+  const regs: RegisterDef[] = [...extCapHeader()];
+  for (let i = 0; i < rebarEntries(c); i++) {
+    regs.push(
+      r(`${prefix}_CAP[${i}]`, PCI_REBAR_CAP + 8 * i, 4, [f(`${prefix}_CAP_SIZES`, [31, 4], 'RO')]),
+      r(`${prefix}_CTRL[${i}]`, PCI_REBAR_CTRL + 8 * i, 4, [
+        f(`${prefix}_CTRL_BAR_IDX`, [2, 0], 'RO'),
+        ...(i === 0 ? [f(`${prefix}_CTRL_NBAR_MASK`, [7, 5], 'RO')] : []),
+        f(`${prefix}_CTRL_BAR_SIZE`, [12, 8], 'RW'),
+      ]),
+    );
+  }
+  return regs;
+}
+
 export const rebar: CapabilityDef = {
   id: PCI_EXT_CAP_ID_REBAR,
   extended: true,
@@ -36,18 +52,5 @@ export const rebar: CapabilityDef = {
   spec: 'PCIe r6.0 7.8.6',
   version: (c) => (c.readl(0) >>> 16) & 0xf,
   size: (c) => 4 + 8 * rebarEntries(c),
-  registers: (c) => {
-    const regs: RegisterDef[] = [...extCapHeader()];
-    for (let i = 0; i < rebarEntries(c); i++) {
-      regs.push(
-        r(`PCI_REBAR_CAP[${i}]`, PCI_REBAR_CAP + 8 * i, 4, [f('PCI_REBAR_CAP_SIZES', [31, 4], 'RO')]),
-        r(`PCI_REBAR_CTRL[${i}]`, PCI_REBAR_CTRL + 8 * i, 4, [
-          f('PCI_REBAR_CTRL_BAR_IDX', [2, 0], 'RO'),
-          ...(i === 0 ? [f('PCI_REBAR_CTRL_NBAR_MASK', [7, 5], 'RO')] : []),
-          f('PCI_REBAR_CTRL_BAR_SIZE', [12, 8], 'RW'),
-        ]),
-      );
-    }
-    return regs;
-  },
+  registers: (c) => resizableBarRegisters(c, 'PCI_REBAR'),
 };

@@ -18,17 +18,15 @@
  * Save/restore: Linux saves none of it (no buffer in pci_save_state, linux-pci.md 2.2).
  * Reset: Lane Error Status is sticky; the rest returns to defaults on conventional reset.
  */
-import type { CapabilityDef, CapReader } from '../capability.js';
+import type { CapabilityDef } from '../capability.js';
 import { f, r, type RegisterDef } from '../registers.js';
 import { extCapHeader } from './header-fields.js';
+import { maxLinkWidth as lanes } from './link-width.js';
 
 export const PCI_EXT_CAP_ID_SECPCI = 0x19;
 export const PCI_EXP_LNKCTL3 = 0x04;
 export const PCI_SECPCI_LANE_ERR_STA = 0x08;
 export const PCI_SECPCI_LE_CTRL = 0x0c;
-
-/** PCI_EXP_LNKCAP_MLW (bits 9:4); a function without a readable PCIe capability is taken as x1. */
-const lanes = (c: CapReader) => Math.max(1, ((c.pcieLnkcap ?? 0x10) >>> 4) & 0x3f);
 
 function laneEqualization(n: number): RegisterDef[] {
   return Array.from({ length: n }, (_, lane) => r(`PCI_SECPCI_LE_CTRL[${lane}]`, PCI_SECPCI_LE_CTRL + 2 * lane, 2, [

@@ -18,7 +18,7 @@ import { bufferSlots } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
 import type { PciSavedDevState } from '../saved-state.js';
 import type { ConfigAccess } from '../../devices/access.js';
-import { bufferName, hasRtctl, type BufferFill } from './provenance.js';
+import { bufferName, capTable, hasRtctl, type BufferFill } from './provenance.js';
 
 export type SaveFormat = 'linux-blob' | 'lusim-v1';
 export const SAVE_FORMATS: readonly SaveFormat[] = ['linux-blob', 'lusim-v1'];
@@ -48,8 +48,8 @@ export function serializeSaved(format: SaveFormat, fn: PciFunction, profileA: Ke
   for (let i = 0; i < 16; i++) records.push({ capId: 'header', extended: false, offset: i * 4, width: 4, value: saved.savedConfigSpace[i], mask: 0xffffffff });
   const rt = hasRtctl(fn);
   for (const buf of saved.savedCapSpace) {
-    const slots = bufferSlots(profileA.layouts, buf.capNr, buf.extended, rt);
-    if (!slots) continue; // VC/TPH tables: not register lists (reported by the cycle as not carried)
+    const slots = bufferSlots(profileA.layouts, buf.capNr, buf.extended, rt, capTable(fn, buf.capNr, buf.extended));
+    if (!slots) continue; // no layout: the buffer names a capability the function lacks
     for (const s of slots) {
       if (s.offset < 0) continue;
       records.push({ capId: buf.capNr, extended: buf.extended, offset: s.offset, width: s.width, value: readLE(buf.data, s.dataOffset, s.width), mask: s.width === 4 ? 0xffffffff : (1 << (8 * s.width)) - 1 });
@@ -112,8 +112,8 @@ export async function loadCarried(carried: Carried, fn: PciFunction, profileB: K
   }
   const rt = hasRtctl(fn);
   for (const buf of saved.savedCapSpace) {
-    const slots = bufferSlots(profileB.layouts, buf.capNr, buf.extended, rt);
-    if (!slots) { notes.push(`${bufferName(buf.capNr, buf.extended)} is a table, not a register list: lusim-v1 does not carry it (left as saved at enumeration)`); continue; }
+    const slots = bufferSlots(profileB.layouts, buf.capNr, buf.extended, rt, capTable(fn, buf.capNr, buf.extended));
+    if (!slots) { notes.push(`${bufferName(buf.capNr, buf.extended)}: no slots for this buffer: lusim-v1 does not carry it (left as saved at enumeration)`); continue; }
     const cap = capabilityById(fn, buf.capNr, buf.extended);
     for (const s of slots) {
       // offset -1: a register this function lacks (layouts.ts): no record can name it, it reads 0.

@@ -8,7 +8,7 @@
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
-import { bufferSlots, type PlacedSlot } from '../linux/layouts.js';
+import { bufferSlots, type CapReadl, type PlacedSlot } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
 import type { PciSavedDevState } from '../saved-state.js';
 import type { ConfigWrite } from './classify.js';
@@ -36,6 +36,12 @@ export function bufferName(capNr: number, extended: boolean): string {
 const capOffset = (fn: PciFunction, capNr: number, extended: boolean): number | undefined => capabilityById(fn, capNr, extended)?.offset;
 
 /** pcie_cap_has_rtctl: Root Port or RCEC (PCI_EXP_FLAGS_TYPE 4 or 10). */
+/** A reader of the function's capability, for the buffers whose layout its registers decide (VC, TPH). */
+export function capTable(fn: PciFunction, capNr: number, extended: boolean): CapReadl | undefined {
+  const cap = capabilityById(fn, capNr, extended);
+  return cap ? (rel) => fn.space.read(cap.offset + rel, 4) : undefined;
+}
+
 export function hasRtctl(fn: PciFunction): boolean {
   const pcie = capOffset(fn, 0x10, false);
   if (pcie === undefined) return false;
@@ -51,7 +57,7 @@ export function savedBits(fn: PciFunction, profile: KernelProfile, saved: PciSav
   const rt = hasRtctl(fn);
   for (const buf of saved.savedCapSpace) {
     const cap = capabilityById(fn, buf.capNr, buf.extended);
-    const slots = bufferSlots(profile.layouts, buf.capNr, buf.extended, rt);
+    const slots = bufferSlots(profile.layouts, buf.capNr, buf.extended, rt, capTable(fn, buf.capNr, buf.extended));
     if (cap === undefined || !slots) continue;
     const base = cap.offset;
     for (const s of slots) {
@@ -96,7 +102,8 @@ export function attributeRestoreWrites(
     const extended = ext === 'true';
     const capNr = Number(nr);
     const cap = capOffset(fn, capNr, extended);
-    const slotsB = bufferSlots(newProfile.layouts, capNr, extended, rt);
+    const table = capTable(fn, capNr, extended);
+    const slotsB = bufferSlots(newProfile.layouts, capNr, extended, rt, table);
     if (cap === undefined || !slotsB) return base;
     const slotB = slotsB.find((s) => s.offset >= 0 && cap + s.offset === w.offset);
     if (!slotB) return base;
@@ -106,7 +113,7 @@ export function attributeRestoreWrites(
       kind: 'buffer',
       buffer: bufferName(capNr, extended),
       slotRegister: slotB.name,
-      originRegister: fill === 'by-register' ? slotB.name : fill === 'positional' ? slotAt(bufferSlots(oldProfile.layouts, capNr, extended, rt), slotB)?.name : undefined,
+      originRegister: fill === 'by-register' ? slotB.name : fill === 'positional' ? slotAt(bufferSlots(oldProfile.layouts, capNr, extended, rt, table), slotB)?.name : undefined,
       stale: fill === 'untouched',
     };
     return { ...base, origin };

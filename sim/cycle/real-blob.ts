@@ -11,6 +11,7 @@ import { applyDrift, type Drift } from '../linux/drift.js';
 import { bufferSlots, type SavedLayouts } from '../linux/layouts.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { newSavedDevState, type SavedCapBuffer } from '../saved-state.js';
+import { capTable } from './provenance.js';
 
 export interface BlobEntry {
   readonly capNr: number;
@@ -46,9 +47,9 @@ interface ByteOwner {
   readonly config?: { readonly offset: number; readonly width: number; readonly byte: number };
 }
 
-function slotsOf(layouts: SavedLayouts, c: SavedCapBuffer): ReturnType<typeof bufferSlots> {
+function slotsOf(layouts: SavedLayouts, c: SavedCapBuffer, fn?: PciFunction): ReturnType<typeof bufferSlots> {
   // Root Ports and RCECs carry PCI_ERR_ROOT_COMMAND: the ERR buffer is then one u32 longer.
-  return bufferSlots(layouts, c.capNr, c.extended, c.extended && c.capNr === 0x01 && c.data.length > layouts.aer.length * 4);
+  return bufferSlots(layouts, c.capNr, c.extended, c.extended && c.capNr === 0x01 && c.data.length > layouts.aer.length * 4, fn ? capTable(fn, c.capNr, c.extended) : undefined);
 }
 
 /** What each byte of a blob holds, by the header registers and the saving kernel's layouts. */
@@ -62,7 +63,7 @@ function byteOwners(blob: Uint8Array, fn: PciFunction, layouts: SavedLayouts): B
   for (const c of parseLinuxBlob(blob).caps) {
     const where = capName(c);
     for (let i = 0; i < CAP_HEADER_BYTES.kernel; i++) owners.push({ where, register: 'entry header (cap_nr, cap_extended, size)' });
-    const slots = slotsOf(layouts, c);
+    const slots = slotsOf(layouts, c, fn);
     const cap = fn.walk.capabilities.find((x) => x.id === c.capNr && x.extended === c.extended);
     for (let i = 0; i < c.data.length; i++) {
       const s = slots?.find((x) => x.dataOffset <= i && i < x.dataOffset + x.width);

@@ -15,12 +15,12 @@ import { pciFindExtCapability } from './find-cap.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
 import { pciAddCapSaveBuffer } from './saved-cap.js';
 import { pciAllocateVcSaveBuffers } from './vc.js';
+import { tphStTableSize } from './layouts.js';
 import { pciAerClearStatus } from './aer.js';
 import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_PCIX, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_DPC,
   PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_L1SS, PCI_EXT_CAP_ID_LTR, PCI_EXT_CAP_ID_PASID, PCI_EXT_CAP_ID_PRI,
-  PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK, PCI_TPH_CAP_ST_MASK,
-  PCI_TPH_LOC_CAP,
+  PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP,
 } from '../../devices/pci-regs.js';
 
 /** pci.c pci_allocate_cap_save_buffers, with the buffer set of the profile (L1SS only in v6.1). */
@@ -70,9 +70,7 @@ export async function pciAerInit(profile: KernelProfile, dev: PciDev): Promise<v
 
 /** tph.c pcie_tph_get_st_table_size: ST entries only count when the table lives in the capability. */
 export async function pcieTphGetStTableSize(dev: PciDev): Promise<number> {
-  const cap = await dev.access.config.readl(dev.kernel.tphCap + PCI_TPH_CAP);
-  if ((cap & PCI_TPH_CAP_LOC_MASK) !== PCI_TPH_LOC_CAP) return 0;
-  return ((cap & PCI_TPH_CAP_ST_MASK) >>> 16) + 1;
+  return tphStTableSize(await dev.access.config.readl(dev.kernel.tphCap + PCI_TPH_CAP));
 }
 
 /** tph.c pci_tph_init (v6.19+, stub without CONFIG_PCIE_TPH): u32 TPH_CTRL + N u16 ST entries. */

@@ -45,6 +45,19 @@ export interface SriovState {
   readonly ctrl: number;
   readonly pgsz: number;
   readonly numVfs: number;
+  /** The VF BAR resources (dev->resource[PCI_IOV_RESOURCES + i]) as sriov_init found them. */
+  readonly vfBars: readonly VfBarResource[];
+  /** iov->barsz of the BARs a VF Resizable BAR capability covers, by VF BAR index, as sriov_init sized them. */
+  readonly vfRebarSizes: readonly number[];
+}
+
+/** A VF BAR's resource as pci_iov_update_resource writes it back: region.start | the type bits. */
+export interface VfBarResource {
+  /** VF BAR number (0..5); a 64-bit BAR takes i and i+1. */
+  readonly bar: number;
+  readonly lo: number;
+  /** Upper dword of a 64-bit BAR (IORESOURCE_MEM_64). */
+  readonly hi?: number;
 }
 
 /** What the kernel holds about the device outside the save buffers. Keep it small. */

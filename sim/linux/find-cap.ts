@@ -26,7 +26,7 @@ export const pciFindExtCapability = (dev: PciDev, cap: number): Promise<number> 
 export async function pciSetupDevice(dev: PciDev): Promise<void> {
   const { hdrType, cfgSize, pcieCap, pcieFlags } = await pciSetupCapLookup(dev.access.config);
   Object.assign(dev.kernel, { hdrType, cfgSize, pcieCap, pcieFlags });
-  dev.kernel.resourceSizes = await resizableBarSizes(dev);
+  dev.kernel.resourceSizes = await rebarSizes(dev, PCI_EXT_CAP_ID_REBAR);
 }
 
 /**
@@ -35,10 +35,12 @@ export async function pciSetupDevice(dev: PciDev): Promise<void> {
  * (PCIe r6.0 7.8.6.3: BAR Size sets the BAR's size, 2^(BAR Size + 20) bytes). So kernel B's
  * pci_restore_rebar_state writes back the size the BAR had when B enumerated it: a BAR keeps its
  * size across a kexec unless a reset changed it. Other BARs are not sized here (nothing reads them).
+ * The same holds for the VF BARs a VF Resizable BAR capability covers (iov.c sriov_init sizes them
+ * into iov->barsz): `capId` is PCI_EXT_CAP_ID_REBAR or PCI_EXT_CAP_ID_VF_REBAR.
  */
-async function resizableBarSizes(dev: PciDev): Promise<number[]> {
+export async function rebarSizes(dev: PciDev, capId: number): Promise<number[]> {
   const sizes: number[] = [];
-  let pos = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_REBAR);
+  let pos = await pciFindExtCapability(dev, capId);
   if (!pos) return sizes;
   const c = dev.access.config;
   const nbars = ((await c.readl(pos + PCI_REBAR_CTRL)) & PCI_REBAR_CTRL_NBAR_MASK) >>> 5;

@@ -10,8 +10,10 @@ import {
   PCI_ACS_CTRL, PCI_ERR_CAP, PCI_ERR_COR_MASK, PCI_ERR_ROOT_COMMAND, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER,
   PCI_EXP_DEVCTL, PCI_EXP_DEVCTL2, PCI_EXP_DPC_CTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXP_RTCTL,
   PCI_EXP_SLTCTL, PCI_EXP_SLTCTL2, PCI_L1SS_CTL1, PCI_L1SS_CTL2, PCI_LTR_MAX_SNOOP_LAT, PCI_PTM_CTRL,
-  PCI_X_CMD,
+  PCI_X_CMD, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_VC9, PCI_EXT_CAP_ID_TPH, PCI_TPH_CAP, PCI_TPH_CAP_LOC_MASK,
+  PCI_TPH_LOC_CAP, PCI_TPH_CAP_ST_MASK, PCI_TPH_CTRL, PCI_TPH_BASE_SIZEOF,
 } from '../../devices/pci-regs.js';
+import { vcBufferSlots } from './vc.js';
 
 /** One data[] slot: the register (pci_regs.h name) at `offset` within its capability. */
 export interface SavedSlot {
@@ -58,11 +60,21 @@ function place(slots: readonly SavedSlot[], width: 2 | 4): PlacedSlot[] {
   return slots.map((s, i) => ({ ...s, dataOffset: i * width, width }));
 }
 
+/** tph.c pcie_tph_get_st_table_size from PCI_TPH_CAP: ST entries count only when the table lives in the capability. */
+export function tphStTableSize(tphCap: number): number {
+  if ((tphCap & PCI_TPH_CAP_LOC_MASK) !== PCI_TPH_LOC_CAP) return 0;
+  return ((tphCap & PCI_TPH_CAP_ST_MASK) >>> 16) + 1;
+}
+
+/** Reads a dword of the function's capability, relative to its start: what a table's layout depends on. */
+export type CapReadl = (rel: number) => number;
+
 /**
  * The register each byte range of a buffer holds, keyed by (capNr, extended) as the kernel's
- * _pci_find_saved_cap does. VC and TPH buffers are variable tables, not register lists: undefined.
+ * _pci_find_saved_cap does. The VC/VC9/MFVC and TPH buffers are tables whose layout the hardware
+ * decides: their slots need `table`, a reader of the function's capability (undefined without it).
  */
-export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean): PlacedSlot[] | undefined {
+export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean, table?: CapReadl): PlacedSlot[] | undefined {
   if (!extended) {
     if (capNr === 0x10) return place(layouts.exp, 2);
     if (capNr === 0x07) return [{ name: 'PCI_X_CMD', offset: PCI_X_CMD, dataOffset: 0, width: 2 }];
@@ -70,6 +82,10 @@ export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: bool
   }
   switch (capNr) {
     case 0x01: return place(hasRtctl ? [...layouts.aer, ...layouts.aerRoot] : layouts.aer, 4);
+    // vc.c pci_vc_do_save_buffer's walk (vc.ts vcBufferSlots).
+    case PCI_EXT_CAP_ID_MFVC: case PCI_EXT_CAP_ID_VC: case PCI_EXT_CAP_ID_VC9: return table ? vcBufferSlots(table) : undefined;
+    // tph.c pci_save_tph_state: u32 TPH_CTRL, then the ST table's u16 entries.
+    case PCI_EXT_CAP_ID_TPH: return table ? tphSlots(tphStTableSize(table(PCI_TPH_CAP))) : undefined;
     // pci_save_ltr_state reads one dword at +4 covering MAX_SNOOP_LAT and MAX_NOSNOOP_LAT.
     case 0x18: return [{ name: 'PCI_LTR_MAX_SNOOP_LAT', offset: PCI_LTR_MAX_SNOOP_LAT, dataOffset: 0, width: 4 }];
     // pcie/aspm.c: data[] is { CTL2, CTL1 }: CTL2 first.
@@ -80,4 +96,11 @@ export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: bool
     case 0x1d: return [{ name: 'PCI_EXP_DPC_CTL', offset: PCI_EXP_DPC_CTL, dataOffset: 0, width: 2 }];
     default: return undefined;
   }
+}
+
+function tphSlots(entries: number): PlacedSlot[] {
+  return [
+    { name: 'PCI_TPH_CTRL', offset: PCI_TPH_CTRL, dataOffset: 0, width: 4 },
+    ...Array.from({ length: entries }, (_, i): PlacedSlot => ({ name: `PCI_TPH_ST_TABLE[${i}]`, offset: PCI_TPH_BASE_SIZEOF + 2 * i, dataOffset: 4 + 2 * i, width: 2 })),
+  ];
 }

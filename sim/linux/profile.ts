@@ -122,6 +122,12 @@ export interface KernelProfile {
    * messages"); before, the table was written whatever Command.MEM said.
    */
   readonly msixRestoreEnablesMemory: boolean;
+  /**
+   * iov.c pci_restore_iov_state runs sriov_restore_vf_rebar_state before sriov_restore_state
+   * (v6.19 and 7.1.3; absent from v6.12 and 6.1): VF Resizable BAR sizes from the VF BAR sizes
+   * sriov_init found (iov->barsz).
+   */
+  readonly vfRebarRestore: boolean;
   /** data[] layouts of the EXP and ERR buffers (identical in every release; drift experiments change them). */
   readonly layouts: SavedLayouts;
 }
@@ -172,6 +178,7 @@ const V61_BASE = {
   numResetMethods: 7,
   barRestoreRetries: 10,
   msixRestoreEnablesMemory: false,
+  vfRebarRestore: false,
   layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V61,
@@ -189,6 +196,7 @@ const V612_BASE = {
   numResetMethods: 8,
   barRestoreRetries: 10,
   msixRestoreEnablesMemory: false,
+  vfRebarRestore: false,
   layouts: LINUX_LAYOUTS,
   kconfig: DEBIAN_KCONFIG,
   allocOrder: ALLOC_V612,
@@ -211,6 +219,7 @@ const V619_BASE = {
   l1ss: 'link+parent',
   restoreRequiresStateSaved: false,
   saveAtBusAddDevice: true,
+  vfRebarRestore: true,
 } as const;
 
 /**

@@ -26,7 +26,7 @@ import {
   PCI_PASID_CTRL_ENABLE, PCI_PRI_ALLOC_REQ, PCI_PRI_CTRL, PCI_PRI_CTRL_ENABLE, PCI_PTM_CTRL, PCI_REBAR_CTRL,
   PCI_REBAR_CTRL_BAR_IDX, PCI_REBAR_CTRL_BAR_SIZE, PCI_REBAR_CTRL_NBAR_MASK, PCI_SRIOV_CTRL,
   PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_NUM_VF, PCI_SRIOV_SYS_PGSIZE, PCI_TPH_BASE_SIZEOF,
-  PCI_TPH_CTRL, PCI_X_CMD,
+  PCI_TPH_CTRL, PCI_X_CMD, PCI_SRIOV_BAR, PCI_EXT_CAP_ID_VF_REBAR,
 } from '../../devices/pci-regs.js';
 
 /** pci_restore_ltr_state: one dword write at LTR+4. */
@@ -165,13 +165,23 @@ export function pciRebarBytesToSize(bytes: number): number {
 
 /** pci_restore_rebar_state: BAR_SIZE from resource_size(), not from any saved register. */
 export async function pciRestoreRebarState(dev: PciDev): Promise<void> {
-  let pos = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_REBAR);
+  await writeRebarSizes(dev, await pciFindExtCapability(dev, PCI_EXT_CAP_ID_REBAR), dev.kernel.resourceSizes);
+}
+
+/** iov.c sriov_restore_vf_rebar_state (v6.19+): VF BAR_SIZE from iov->barsz, the same loop as the PF's. */
+export async function sriovRestoreVfRebarState(dev: PciDev): Promise<void> {
+  if (!dev.kernel.sriov) return; // not a PF (dev->is_physfn)
+  await writeRebarSizes(dev, await pciFindExtCapability(dev, PCI_EXT_CAP_ID_VF_REBAR), dev.kernel.sriov.vfRebarSizes);
+}
+
+/** Each entry's BAR_SIZE from the size the kernel holds for its BAR_IDX (PCI_VF_REBAR_* = PCI_REBAR_*). */
+async function writeRebarSizes(dev: PciDev, pos: number, sizes: readonly number[]): Promise<void> {
   if (!pos) return;
   const c = dev.access.config;
   const nbars = ((await c.readl(pos + PCI_REBAR_CTRL)) & PCI_REBAR_CTRL_NBAR_MASK) >>> 5;
   for (let i = 0; i < nbars; i++, pos += 8) {
     let ctrl = await c.readl(pos + PCI_REBAR_CTRL);
-    const size = pciRebarBytesToSize(dev.kernel.resourceSizes[ctrl & PCI_REBAR_CTRL_BAR_IDX] ?? 0);
+    const size = pciRebarBytesToSize(sizes[ctrl & PCI_REBAR_CTRL_BAR_IDX] ?? 0);
     ctrl = ((ctrl & ~PCI_REBAR_CTRL_BAR_SIZE) | ((size << 8) & PCI_REBAR_CTRL_BAR_SIZE)) >>> 0;
     await c.writel(pos + PCI_REBAR_CTRL, ctrl);
   }
@@ -238,16 +248,24 @@ export async function pciRestoreAcsState(dev: PciDev): Promise<void> {
 
 /**
  * iov.c pci_restore_iov_state -> sriov_restore_state (PFs): skipped when VFE is already set.
- * The VF BAR rewrite (pci_update_resource) and VF REBAR restore are not modelled.
+ * ARI first, then each VF BAR from its resource (pci_update_resource -> pci_iov_update_resource;
+ * its "can't update enabled VF BAR" refusal needs VFE, which is clear here), then SYS_PGSIZE,
+ * NumVFs and SRIOV_CTRL. v6.19+ first runs sriov_restore_vf_rebar_state (profile.vfRebarRestore),
+ * which does not look at VF Enable.
  */
-export async function pciRestoreIovState(dev: PciDev): Promise<void> {
+export async function pciRestoreIovState(profile: KernelProfile, dev: PciDev): Promise<void> {
   const iov = dev.kernel.sriov;
   if (!iov) return;
+  if (profile.vfRebarRestore) await sriovRestoreVfRebarState(dev);
   const c = dev.access.config;
   let ctrl = await c.readw(iov.pos + PCI_SRIOV_CTRL);
   if (ctrl & PCI_SRIOV_CTRL_VFE) return;
   ctrl = (ctrl & ~PCI_SRIOV_CTRL_ARI) | (iov.ctrl & PCI_SRIOV_CTRL_ARI);
   await c.writew(iov.pos + PCI_SRIOV_CTRL, ctrl);
+  for (const b of iov.vfBars) {
+    await c.writel(iov.pos + PCI_SRIOV_BAR + 4 * b.bar, b.lo);
+    if (b.hi !== undefined) await c.writel(iov.pos + PCI_SRIOV_BAR + 4 * (b.bar + 1), b.hi);
+  }
   await c.writel(iov.pos + PCI_SRIOV_SYS_PGSIZE, iov.pgsz);
   await c.writew(iov.pos + PCI_SRIOV_NUM_VF, iov.numVfs); // pci_iov_set_numvfs
   await c.writew(iov.pos + PCI_SRIOV_CTRL, iov.ctrl);
@@ -274,7 +292,7 @@ async function runRestoreStep(profile: KernelProfile, dev: PciDev, step: Restore
       case 'pci_restore_msi_state': return pciRestoreMsiState(dev, profile.msixRestoreEnablesMemory);
       case 'pci_enable_acs': return pciEnableAcs(profile, dev);
       case 'pci_restore_acs_state': return pciRestoreAcsState(dev);
-      case 'pci_restore_iov_state': return profile.kconfig.PCI_IOV ? pciRestoreIovState(dev) : undefined; // stub without CONFIG_PCI_IOV
+      case 'pci_restore_iov_state': return profile.kconfig.PCI_IOV ? pciRestoreIovState(profile, dev) : undefined; // stub without CONFIG_PCI_IOV
     }
   });
 }

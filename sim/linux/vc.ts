@@ -10,7 +10,9 @@ import type { PciDev } from './dev.js';
 import { pciFindExtCapability } from './find-cap.js';
 import { pcieDownstreamPort } from './pcie-access.js';
 import { pciIsPcie } from './dev.js';
-import { pciAddCapSaveBuffer, pciFindSavedCap, getU16, getU32, setU16, setU32 } from './saved-cap.js';
+import { pciAddCapSaveBuffer, pciFindSavedCap, getU16, getU32 } from './saved-cap.js';
+import { writeLE as setLE } from '../../devices/bytes.js';
+import type { PlacedSlot } from './layouts.js';
 import { ENOMEM } from './errors.js';
 import {
   PCI_CAP_VC_PER_VC_SIZEOF, PCI_EXT_CAP_ID, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_VC9,
@@ -99,56 +101,44 @@ async function pciVcEnable(dev: PciDev, pos: number, res: number): Promise<void>
 
 type VcMode = { kind: 'size' } | { kind: 'save'; buf: SavedCapBuffer } | { kind: 'restore'; buf: SavedCapBuffer };
 
-/** pci_vc_do_save_buffer: returns the size in 'size' mode, 0 or -ENOMEM otherwise. */
-export async function pciVcDoSaveBuffer(dev: PciDev, pos: number, mode: VcMode): Promise<number> {
-  const c = dev.access.config;
-  if (mode.kind !== 'size' && mode.buf.data.length !== (await pciVcDoSaveBuffer(dev, pos, { kind: 'size' }))) {
-    return -ENOMEM; // "VC save buffer size does not match"
-  }
-  const data = mode.kind === 'size' ? undefined : mode.buf.data;
-  const save = mode.kind === 'save';
-  let off = 0; // byte offset into data[]
-  let len = 0;
-  const cap1 = await c.readl(pos + PCI_VC_PORT_CAP1);
+/** One piece of the VC buffer: where it lives in the capability and in data[]. */
+export interface VcSlot extends PlacedSlot {
+  readonly kind: 'port-ctrl' | 'vc-arb' | 'port-arb' | 'res-ctrl';
+  /** The VC a port arbitration table or Resource Control belongs to. */
+  readonly vc?: number;
+}
+
+/**
+ * The buffer layout pci_vc_do_save_buffer walks, from the capability's read-only registers
+ * (`readl` relative to the capability): Port VC Control (a u16 in 4 bytes), the VC arbitration
+ * table when LPEVCC != 0 and CAP2 has a table offset, then per VC 0..EVCC its port arbitration
+ * table (when its offset is nonzero) and its Resource Control dword. The same list sizes, saves,
+ * restores and (sim/cycle/carry.ts) carries the buffer by register.
+ */
+export function vcBufferSlots(readl: (rel: number) => number): VcSlot[] {
+  const slots: VcSlot[] = [{ kind: 'port-ctrl', name: 'PCI_VC_PORT_CTRL', offset: PCI_VC_PORT_CTRL, dataOffset: 0, width: 2 }];
+  let off = 4;
+  const table = (kind: 'vc-arb' | 'port-arb', name: string, at: number, size: number, vc?: number) => {
+    for (let i = 0; i < size / 4; i++) slots.push({ kind, name: `${name}[${i}]`, offset: at + 4 * i, dataOffset: off + 4 * i, width: 4, ...(vc !== undefined ? { vc } : {}) });
+    off += size;
+  };
+  const cap1 = readl(PCI_VC_PORT_CAP1);
   const evcc = cap1 & PCI_VC_CAP1_EVCC;
   const lpevcc = (cap1 & PCI_VC_CAP1_LPEVCC) >>> 4;
   const parbSize = 1 << ((cap1 & PCI_VC_CAP1_ARB_SIZE) >>> 10);
-
-  const dwords = async (at: number, n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      if (save) setU32(data!, off / 4 + i, await c.readl(at + i * 4));
-      else await c.writel(at + i * 4, getU32(data!, off / 4 + i));
-    }
-  };
-
-  // Port VC Control first: VC Arbitration Select cannot change with more than one LPVC running.
-  if (data) {
-    if (save) setU16(data, off / 2, await c.readw(pos + PCI_VC_PORT_CTRL));
-    else await c.writew(pos + PCI_VC_PORT_CTRL, getU16(data, off / 2));
-    off += 4;
-  }
-  len += 4;
-
   if (lpevcc) {
-    const cap2 = await c.readl(pos + PCI_VC_PORT_CAP2);
+    const cap2 = readl(PCI_VC_PORT_CAP2);
     const vcarbOffset = ((cap2 & PCI_VC_CAP2_ARB_OFF) >>> 24) * 16;
     if (vcarbOffset) {
       let phases = 0;
       if (cap2 & PCI_VC_CAP2_128_PHASE) phases = 128;
       else if (cap2 & PCI_VC_CAP2_64_PHASE) phases = 64;
       else if (cap2 & PCI_VC_CAP2_32_PHASE) phases = 32;
-      const size = ((lpevcc + 1) * phases * 4) / 8;
-      if (size && data) {
-        await dwords(pos + vcarbOffset, size / 4);
-        if (!save) await pciVcLoadArbTable(dev, pos);
-        off += size;
-      }
-      len += size;
+      table('vc-arb', 'VC_ARB_TABLE', vcarbOffset, ((lpevcc + 1) * phases * 4) / 8);
     }
   }
-
   for (let i = 0; i < evcc + 1; i++) {
-    const cap = await c.readl(pos + PCI_VC_RES_CAP + i * PCI_CAP_VC_PER_VC_SIZEOF);
+    const cap = readl(PCI_VC_RES_CAP + i * PCI_CAP_VC_PER_VC_SIZEOF);
     const parbOffset = ((cap & PCI_VC_RES_CAP_ARB_OFF) >>> 24) * 16;
     if (parbOffset) {
       let phases = 0;
@@ -156,31 +146,62 @@ export async function pciVcDoSaveBuffer(dev: PciDev, pos: number, mode: VcMode):
       else if (cap & (PCI_VC_RES_CAP_128_PHASE | PCI_VC_RES_CAP_128_PHASE_TB)) phases = 128;
       else if (cap & PCI_VC_RES_CAP_64_PHASE) phases = 64;
       else if (cap & PCI_VC_RES_CAP_32_PHASE) phases = 32;
-      const size = (parbSize * phases) / 8;
-      if (size && data) {
-        await dwords(pos + parbOffset, size / 4);
-        off += size;
-      }
-      len += size;
+      table('port-arb', `PORT_ARB_TABLE_VC${i}`, parbOffset, (parbSize * phases) / 8, i);
     }
-    if (data) {
-      const ctrlPos = pos + PCI_VC_RES_CTRL + i * PCI_CAP_VC_PER_VC_SIZEOF;
-      if (save) {
-        setU32(data, off / 4, await c.readl(ctrlPos));
-      } else {
-        // "For an FLR case, the VC config may remain": keep the live enable bit, restore the rest.
-        const ctrl = getU32(data, off / 4);
-        let tmp = (await c.readl(ctrlPos)) & PCI_VC_RES_CTRL_ENABLE;
-        tmp = (tmp | (ctrl & ~PCI_VC_RES_CTRL_ENABLE)) >>> 0;
-        await c.writel(ctrlPos, tmp);
-        if (ctrl & PCI_VC_RES_CTRL_ARB_SELECT) await pciVcLoadPortArbTable(dev, pos, i);
-        if ((ctrl ^ tmp) & PCI_VC_RES_CTRL_ENABLE) await pciVcEnable(dev, pos, i);
-      }
-      off += 4;
-    }
-    len += 4;
+    slots.push({ kind: 'res-ctrl', name: `PCI_VC_RES_CTRL[${i}]`, offset: PCI_VC_RES_CTRL + i * PCI_CAP_VC_PER_VC_SIZEOF, dataOffset: off, width: 4, vc: i });
+    off += 4;
   }
-  return data ? 0 : len;
+  return slots;
+}
+
+/** Bytes of data[] the slots cover (Port VC Control takes 4 for its u16). */
+export const vcBufferSize = (slots: readonly VcSlot[]): number => Math.max(...slots.map((s) => s.dataOffset + (s.kind === 'port-ctrl' ? 4 : s.width)));
+
+/** The registers vcBufferSlots reads, read through the device first (all read-only). */
+async function readVcSlots(dev: PciDev, pos: number): Promise<VcSlot[]> {
+  const c = dev.access.config;
+  const regs = new Map<number, number>();
+  const cap1 = await c.readl(pos + PCI_VC_PORT_CAP1);
+  regs.set(PCI_VC_PORT_CAP1, cap1);
+  if (cap1 & PCI_VC_CAP1_LPEVCC) regs.set(PCI_VC_PORT_CAP2, await c.readl(pos + PCI_VC_PORT_CAP2));
+  for (let i = 0; i < (cap1 & PCI_VC_CAP1_EVCC) + 1; i++) {
+    const rel = PCI_VC_RES_CAP + i * PCI_CAP_VC_PER_VC_SIZEOF;
+    regs.set(rel, await c.readl(pos + rel));
+  }
+  return vcBufferSlots((rel) => regs.get(rel) ?? 0);
+}
+
+/** pci_vc_do_save_buffer: returns the size in 'size' mode, 0 or -ENOMEM otherwise. */
+export async function pciVcDoSaveBuffer(dev: PciDev, pos: number, mode: VcMode): Promise<number> {
+  const c = dev.access.config;
+  const slots = await readVcSlots(dev, pos);
+  const len = vcBufferSize(slots);
+  if (mode.kind === 'size') return len;
+  if (mode.buf.data.length !== len) return -ENOMEM; // "VC save buffer size does not match"
+  const data = mode.buf.data;
+  for (const [i, s] of slots.entries()) {
+    if (mode.kind === 'save') {
+      setLE(data, s.dataOffset, s.width, s.width === 2 ? await c.readw(pos + s.offset) : await c.readl(pos + s.offset));
+      continue;
+    }
+    // Port VC Control first: VC Arbitration Select cannot change with more than one LPVC running.
+    if (s.kind === 'port-ctrl') await c.writew(pos + s.offset, getU16(data, s.dataOffset / 2));
+    else if (s.kind !== 'res-ctrl') await c.writel(pos + s.offset, getU32(data, s.dataOffset / 4));
+    if (s.kind === 'vc-arb' && slots[i + 1]?.kind !== 'vc-arb') await pciVcLoadArbTable(dev, pos);
+    if (s.kind === 'res-ctrl') await restoreResCtrl(dev, pos, s.vc!, getU32(data, s.dataOffset / 4));
+  }
+  return 0;
+}
+
+/** "For an FLR case, the VC config may remain": keep the live enable bit, restore the rest. */
+async function restoreResCtrl(dev: PciDev, pos: number, vc: number, ctrl: number): Promise<void> {
+  const c = dev.access.config;
+  const ctrlPos = pos + PCI_VC_RES_CTRL + vc * PCI_CAP_VC_PER_VC_SIZEOF;
+  let tmp = (await c.readl(ctrlPos)) & PCI_VC_RES_CTRL_ENABLE;
+  tmp = (tmp | (ctrl & ~PCI_VC_RES_CTRL_ENABLE)) >>> 0;
+  await c.writel(ctrlPos, tmp);
+  if (ctrl & PCI_VC_RES_CTRL_ARB_SELECT) await pciVcLoadPortArbTable(dev, pos, vc);
+  if ((ctrl ^ tmp) & PCI_VC_RES_CTRL_ENABLE) await pciVcEnable(dev, pos, vc);
 }
 
 /** pci_allocate_vc_save_buffers. */

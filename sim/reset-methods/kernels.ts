@@ -16,7 +16,9 @@
  * per-function hotplug slots: still -ENOTTY), and v7.2 pci_dev_wait also polls Command on a VF
  * whose Vendor ID reads ~0. v7.3 pci_dev_save_and_disable skips the save when config space is
  * not accessible (pci_dev_config_accessible). lu-pci is 7.3 here.
- * 6.19 is unverified here: no 6.19 pci.c was readable; it is given 6.12's CXL rule and marked so.
+ * 6.19 (matankalina/linux-6.19.10-fork, "Import Linux v6.19"): pci_reset_fn_methods[], the probes,
+ * pci_init_reset_methods, pci_reset_bus_function (6.12's CXL rule) and pci_dev_reset_methods[] are
+ * as in 6.12; __pci_reset_function_locked only adds pci_dbg lines.
  */
 import { ResetMethodsError } from './errors.js';
 
@@ -33,8 +35,6 @@ export interface KernelResetProfile {
   /** pci_reset_bus_function below a CXL port with SBR masked. */
   readonly cxlMaskedBus: 'probe-ok-reset-enotty' | 'enotty' | 'not-checked';
   readonly solidigmQuirk: boolean;
-  /** Facts not read in this version's source. */
-  readonly unverified?: string;
 }
 
 const V61 = ['device_specific', 'acpi', 'flr', 'af_flr', 'pm', 'bus'] as const;
@@ -45,7 +45,7 @@ const PROFILES: Readonly<Record<KernelVersion, KernelResetProfile>> = {
   '6.1.y': { version: '6.1.y', methods: V61, cxlMaskedBus: 'not-checked', solidigmQuirk: false },
   '6.12': { version: '6.12', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true },
   '6.12.y': { version: '6.12.y', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true },
-  '6.19': { version: '6.19', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true, unverified: '6.19 pci.c not read: the CXL masked-SBR rule is taken from 6.12' },
+  '6.19': { version: '6.19', methods: V612, cxlMaskedBus: 'probe-ok-reset-enotty', solidigmQuirk: true },
   '7.1': { version: '7.1', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
   '7.2': { version: '7.2', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },
   '7.3': { version: '7.3', methods: V612, cxlMaskedBus: 'enotty', solidigmQuirk: true },

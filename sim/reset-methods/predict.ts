@@ -41,7 +41,6 @@ export function predictResetMethods(given: ResetProbeDevice, k: KernelResetProfi
     tried.reason,
     ...(locked.rc !== tried.rc ? [`__pci_reset_function_locked in D${dev.currentState === 4 ? '3cold' : dev.currentState}: ${locked.method ?? 'none'} -> ${rcName(locked.rc)}`] : []),
     vfio.reason,
-    ...(k.unverified ? [`kernel profile: ${k.unverified}`] : []),
   ];
   const unknown = list.probes.find((p) => p.rc === CANNOT_TELL);
   return {

@@ -136,6 +136,14 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
     expect(fn.walk.capabilities.map((c) => c.key)).toEqual(['pm', 'msi', 'pcie', 'ssvid']);
   });
 
+  it('cap-dpc (a real lspci -xxx dump, 256 bytes): reset-methods needs nothing past 0xff, so it decides: "NoSoftRst+" rules out pm, no FLR in DevCap; bus listed at enumeration but refused once the port has its bus', async () => {
+    const r = JSON.parse((await runLusim(['reset-methods', join(corpus!.dir, 'cap-dpc'), '--kernel', '6.12', '--json'])).stdout) as { resetMethods: string[]; resetFunctionMethod: string | null; cannotTell?: string; probes: { method: string; reason: string }[] }[];
+    expect(r[0].cannotTell).toBeUndefined();
+    expect(r[0].resetMethods).toEqual(['bus']);
+    expect(r[0].resetFunctionMethod).toBeNull();
+    expect(r[0].probes.find((p) => p.method === 'pm')?.reason).toMatch(/No_Soft_Reset=1/);
+  });
+
   it('cap-doe: a CXL memory device (class 0502) with two DOE mailboxes: both listed, neither a duplicate', () => {
     const fn = buildFunction(load('cap-doe'));
     expect(fn.walk.capabilities.filter((c) => c.key === 'doe').map((c) => c.offset)).toEqual([0x100, 0x130]);
@@ -153,11 +161,70 @@ describe.skipIf(!corpus)('pciutils corpus: real devices checked by hand', () => 
     expect(f256.space.size).toBe(4096);
   });
 
+  it('cap-vc-pat: a PLX PEX 8532 switch port with VC (tables and Resource Control): lusim-v1 carries the VC buffer by register, so a bus reset loses nothing linux-blob keeps', async () => {
+    const verdicts = async (format: string) => {
+      const r = JSON.parse((await runLusim(['cycle', join(corpus!.dir, 'cap-vc-pat'), '--as-found', '--format', format, '--reset', 'bus', '--json'])).stdout) as { fields: { location: string; field: string; verdict: string }[]; notes: string[] };
+      return { changed: r.fields.filter((f) => f.location === 'vc' && f.verdict !== 'unchanged').map((f) => `${f.field} ${f.verdict}`), notes: r.notes };
+    };
+    const blob = await verdicts('linux-blob');
+    const v1 = await verdicts('lusim-v1');
+    // Before: "VC is a table, not a register list: lusim-v1 does not carry it", and PCI_VC_RES_CTRL_ID
+    // came out "lost", blamed on 6.12's pci_save_state, which does save it.
+    expect(blob.changed).toEqual(['PCI_VC_RES_CTRL_ID restored']);
+    expect(v1.changed).toEqual(blob.changed);
+    expect(v1.notes.some((n) => n.includes('does not carry'))).toBe(false);
+  });
+
   it('reset-methods: a multifunction GPU alone in its dump is uncertain for bus, not "alone on its bus"', async () => {
     const r = JSON.parse((await runLusim(['reset-methods', join(corpus!.dir, 'cap-rebar'), '--kernel', '6.12', '--json'])).stdout) as { resetMethods: string[]; resetWorks: unknown; cannotTell?: string }[];
     expect(r[0].resetMethods).toEqual([]);
     expect(r[0].resetWorks).toBe('cannot tell');
     expect(r[0].cannotTell).toMatch(/^bus: .*multifunction/);
+  });
+});
+
+/** The capabilities the catalogue gained from pci_regs.h, decoded against each file's own lspci -vvv text. */
+describe.skipIf(!corpus)('pciutils corpus: capabilities beyond the ones Linux saves', () => {
+  const all = (name: string) => parseLspci(readFileSync(join(corpus!.dir, name), 'utf8')).map((d) => buildFunction(d));
+  const withCap = (name: string, key: string) => {
+    for (const fn of all(name)) {
+      const cap = fn.walk.capabilities.find((c) => c.key === key);
+      if (cap) return { fn, at: cap.offset, cap };
+    }
+    throw new Error(`${name}: no ${key}`);
+  };
+  it('no capability in any dump is outside the catalogue any more', () => {
+    for (const name of corpus!.files) for (const fn of all(name)) expect(fn.walk.findings.filter((f) => f.code === 'unknown-capability').map((f) => f.message), name).toEqual([]);
+  });
+  it('cap-ht 00:00.0: "[f0] HyperTransport: MSI Mapping Enable+ Fixed+" (12 bytes), "[c4] Slave or Primary Interface" (28)', () => {
+    const fn = all('cap-ht')[0];
+    const ht = fn.walk.capabilities.filter((c) => c.key === 'ht').map((c) => `${c.offset.toString(16)}:${c.size}`);
+    expect(ht).toEqual(['f0:12', 'c4:28', '40:4', '54:4', '9c:4']);
+    expect(fn.space.read(0xf2, 2) & 0x3).toBe(0x3);
+  });
+  it('cap-multicast 07:00.0 (an Upstream Port): "McastCap: MaxGroups 64, ECRCRegen+", "McastCtl: NumGroups 64, Enable+", "McastReceiveVec: ffffffffffffffff", overlay BAR: 48 bytes', () => {
+    const { fn, at, cap } = withCap('cap-multicast', 'mcast');
+    expect(cap.size).toBe(48);
+    expect([fn.space.read(at + 4, 2), fn.space.read(at + 6, 2)]).toEqual([0x803f, 0x803f]);
+    expect([fn.space.read(at + 0x10, 4), fn.space.read(at + 0x14, 4)]).toEqual([0xffffffff, 0xffffffff]);
+  });
+  it('cap-rcec: "[160 v2] ... RCiEPBitmap: 00000000 [none]", "AssociatedBusNumbers: ff-00 [none]": the version-2 layout with PCI_RCEC_BUSN', () => {
+    const { fn, at, cap } = withCap('cap-rcec', 'rcec');
+    expect([at, cap.version, cap.size]).toEqual([0x160, 2, 12]);
+    expect(fn.space.read(at + 4, 4)).toBe(0);
+    const busn = fn.space.read(at + 8, 4);
+    expect([(busn >>> 8) & 0xff, (busn >>> 16) & 0xff]).toEqual([0xff, 0x00]);
+  });
+  it('cap-vc-and-rcl: "[130 v1] Root Complex Link: PortNumber=0f ComponentID=02 EltType=Config", one link "LinkValid+ ... Addr: 00000000fed1c000"', () => {
+    const { fn, at, cap } = withCap('cap-vc-and-rcl', 'rcld');
+    const esd = fn.space.read(at + 4, 4);
+    expect([at, cap.size, esd >>> 24, (esd >>> 16) & 0xff, (esd >>> 8) & 0xff]).toEqual([0x130, 0x20, 0x0f, 0x02, 1]);
+    expect([fn.space.read(at + 0x10, 4) & 1, fn.space.read(at + 0x18, 4), fn.space.read(at + 0x1c, 4)]).toEqual([1, 0xfed1c000, 0]);
+  });
+  it('tree-asus-p6t6: "[a8] SATA HBA v1.0 BAR4 Offset=00000004": BAR location 4+4=8 (BAR4), not inline, 8 bytes', () => {
+    const { fn, at, cap } = withCap('tree-asus-p6t6', 'sata');
+    const regs = fn.space.read(at + 4, 4);
+    expect([cap.size, regs & 0xf, (regs >>> 4) & 0xfffff]).toEqual([8, 8, 4]);
   });
 });
 

@@ -57,16 +57,19 @@ function buildCap(def: CapabilityDef, raw: Uint8Array, pcieType: number | undefi
  * shared by different registers is allowed: Linux names the bits of AER UNCOR_STATUS/MASK/SEVER
  * and ACS CAP/CTRL alike (pci_regs.h "Same bits as above").
  */
+/** One expect per table, not per register: a Root Complex Link Declaration can hold 700 registers. */
 function expectUniqueFieldNames(regs: readonly RegisterDef[]): void {
   const byName = new Map<string, string>();
+  const problems: string[] = [];
   for (const reg of regs) {
     const names = reg.fields.map((fd) => fd.name).filter((n) => n !== 'rsvd');
-    expect(names.filter((n, i) => names.indexOf(n) !== i), `duplicate field names in ${reg.name}`).toEqual([]);
+    for (const dup of names.filter((n, i) => names.indexOf(n) !== i)) problems.push(`duplicate field name ${dup} in ${reg.name}`);
     const shape = reg.fields.map((fd) => `${fd.name}:${fd.hi}:${fd.lo}`).join(',');
     const seen = byName.get(reg.name);
-    if (seen !== undefined) expect(shape, `register ${reg.name} repeats with different fields`).toBe(seen);
+    if (seen !== undefined && seen !== shape) problems.push(`register ${reg.name} repeats with different fields`);
     byName.set(reg.name, shape);
   }
+  expect(problems).toEqual([]);
 }
 
 const FIXED: (keyof ByteMasks)[] = ['ro', 'hwinit', 'rsvdp', 'rsvdz'];
@@ -172,10 +175,7 @@ describe.each(ALL.map((d) => [`${d.extended ? 'ext' : 'std'} ${d.key}`, d] as co
       const b = buildCap(def, bytes, pcieType, headerType);
       fc.pre(b !== undefined);
       expect(b!.rel.length).toBeGreaterThan(0);
-      for (const reg of b!.rel) {
-        expect(reg.offset, `${reg.name}`).toBeGreaterThanOrEqual(0);
-        expect(reg.offset + reg.width, `${reg.name} ends past the ${b!.size}-byte capability`).toBeLessThanOrEqual(b!.size);
-      }
+      expect(b!.rel.filter((reg) => reg.offset < 0 || reg.offset + reg.width > b!.size).map((reg) => `${reg.name} outside the ${b!.size}-byte capability`)).toEqual([]);
       expectUniqueFieldNames(b!.rel);
     }), { numRuns: RUNS });
   });

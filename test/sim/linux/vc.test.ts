@@ -1,7 +1,7 @@
 /** vc.c pci_vc_do_save_buffer: sizing, save/restore in one layout, and the -ENOMEM size check. */
 import { describe, expect, it } from 'vitest';
 import { kernelProfile } from '../../../sim/linux/profiles.js';
-import { pciVcDoSaveBuffer, pciSaveVcState } from '../../../sim/linux/vc.js';
+import { pciVcDoSaveBuffer, pciSaveVcState, vcBufferSize, vcBufferSlots } from '../../../sim/linux/vc.js';
 import { pciSaveState } from '../../../sim/linux/save.js';
 import { pciRestoreState } from '../../../sim/linux/restore.js';
 import { buildSynthetic } from './helpers/synthetic.js';
@@ -59,5 +59,20 @@ describe('pci_save_vc_state / pci_restore_vc_state', () => {
     const dev = await enumerate(kernelProfile('6.12'), s.access);
     s.space.poke(VC + 0x04, 4, 0x000); // CAP1 changed after allocation: size is now 24, buffer 140
     expect(await pciSaveVcState(dev)).toBe(-12);
+  });
+});
+
+describe('vcBufferSlots: the layout lusim-v1 carries VC by (sim/cycle/carry.ts)', () => {
+  it('names every byte of data[] once, in pci_vc_do_save_buffer order, and sums to the allocated size', () => {
+    const s = vcDevice();
+    const slots = vcBufferSlots((rel) => s.space.read(VC + rel, 4));
+    expect(vcBufferSize(slots)).toBe(140);
+    expect(slots.map((x) => x.name).slice(0, 2)).toEqual(['PCI_VC_PORT_CTRL', 'VC_ARB_TABLE[0]']);
+    // 16 dwords of VC arbitration table at 0x30, 16 of VC0's port table at 0x70, then Resource Control 0 and 1.
+    expect(slots.filter((x) => x.kind === 'vc-arb').map((x) => x.offset)).toEqual(Array.from({ length: 16 }, (_, i) => 0x30 + 4 * i));
+    expect(slots.filter((x) => x.kind === 'res-ctrl').map((x) => [x.offset, x.dataOffset])).toEqual([[0x14, 132], [0x20, 136]]);
+    const covered = new Set<number>();
+    for (const x of slots) for (let i = 0; i < (x.kind === 'port-ctrl' ? 4 : x.width); i++) { expect(covered.has(x.dataOffset + i)).toBe(false); covered.add(x.dataOffset + i); }
+    expect(covered.size).toBe(140);
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * iov.c sriov_init and sriov_restore_state (sim/linux/iov.ts, restore.ts): the VF BARs. Read in
+ * 6.1-rc7 and 7.1.3: sriov_init reads each VF BAR into dev->resource[PCI_IOV_RESOURCES + i];
+ * sriov_restore_state writes ARI, then every VF BAR from its resource (pci_iov_update_resource:
+ * region.start | the type bits, the upper half of a 64-bit BAR after it), then SYS_PGSIZE, NumVFs
+ * and SRIOV_CTRL. So VF BARs a reset cleared after kernel B's enumeration come back.
+ */
+import { describe, expect, it } from 'vitest';
+import { pciIovInit } from '../../../sim/linux/iov.js';
+import { kernelProfile } from '../../../sim/linux/profiles.js';
+import { pciSaveState } from '../../../sim/linux/save.js';
+import { pciRestoreState } from '../../../sim/linux/restore.js';
+import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_SRIOV, PCI_EXT_CAP_ID_VF_REBAR } from '../../../devices/pci-regs.js';
+import { buildSynthetic } from './helpers/synthetic.js';
+import { enumerate } from './helpers/enumerate.js';
+
+const SRIOV = 0x100;
+const BAR = (i: number) => SRIOV + 0x24 + 4 * i;
+const VF_REBAR = 0x200;
+
+/** TotalVFs 4, supported page sizes 4K; VF BAR0 32-bit at 0xd2840000, BAR2/3 64-bit prefetchable at 0x1_2000000c, BAR4 unassigned (0). */
+const pf = (vfRebar = false) => buildSynthetic({
+  pcie: { type: PCI_EXP_TYPE_ENDPOINT },
+  ext: [{ id: PCI_EXT_CAP_ID_SRIOV, at: SRIOV }, ...(vfRebar ? [{ id: PCI_EXT_CAP_ID_VF_REBAR, at: VF_REBAR }] : [])],
+  size: 4096,
+  init: [
+    [SRIOV + 0x0e, 2, 4], [SRIOV + 0x1c, 4, 0x553], [BAR(0), 4, 0xd2840000], [BAR(2), 4, 0x2000000c], [BAR(3), 4, 0x1], [BAR(4), 4, 0],
+    // One VF Resizable BAR entry for VF BAR 2 (NBAR 1), BAR_SIZE 3: 8 MB per VF.
+    ...(vfRebar ? [[VF_REBAR + 0x04, 4, 0x000000f0], [VF_REBAR + 0x08, 4, 0x00000322]] as const : []),
+  ],
+});
+
+describe('VF BARs across a reset in kernel B', () => {
+  for (const k of ['6.1', '7.1']) {
+    it(`${k}: sriov_init records them; sriov_restore_state writes BAR0, then BAR2 and its upper half; the unassigned BAR4 is left alone`, async () => {
+      const s = pf();
+      const dev = await enumerate(kernelProfile(k), s.access);
+      await pciIovInit(dev);
+      expect(dev.kernel.sriov?.vfBars).toEqual([{ bar: 0, lo: 0xd2840000 }, { bar: 2, lo: 0x2000000c, hi: 0x1 }]);
+      expect(await pciSaveState(kernelProfile(k), dev)).toBe(0);
+      for (let i = 0; i < 6; i++) s.space.poke(BAR(i), 4, 0); // a PF FLR clears the SR-IOV capability's BARs
+      const log = await pciRestoreState(kernelProfile(k), dev);
+      expect([0, 2, 3, 4].map((i) => s.space.read(BAR(i), 4))).toEqual([0xd2840000, 0x2000000c, 0x1, 0]);
+      const iov = log.filter((e) => e.fn === 'pci_restore_iov_state').map((e) => e.offset - SRIOV);
+      // ARI (SRIOV_CTRL) first, the BARs, then SYS_PGSIZE, NumVFs, SRIOV_CTRL.
+      expect(iov).toEqual([0x08, 0x24, 0x2c, 0x30, 0x20, 0x10, 0x08]);
+    });
+  }
+});
+
+describe('VF Resizable BAR (iov.c sriov_restore_vf_rebar_state, v6.19 and 7.1.3; not in v6.12 or 6.1)', () => {
+  const run = async (k: string) => {
+    const s = pf(true);
+    const dev = await enumerate(kernelProfile(k), s.access);
+    await pciIovInit(dev);
+    expect(dev.kernel.sriov?.vfRebarSizes[2]).toBe(8 << 20);
+    await pciSaveState(kernelProfile(k), dev);
+    s.space.poke(VF_REBAR + 0x08, 4, 0x00000022); // a reset put BAR_SIZE back to 1 MB
+    await pciRestoreState(kernelProfile(k), dev);
+    return s.space.read(VF_REBAR + 0x08, 4);
+  };
+  it('6.19 and 7.1 write BAR_SIZE back from the VF BAR size sriov_init found (8 MB: 3)', async () => {
+    expect(await run('6.19')).toBe(0x00000322);
+    expect(await run('7.1')).toBe(0x00000322);
+  });
+  it('6.12 and 6.1 leave it at the reset value', async () => {
+    expect(await run('6.12')).toBe(0x00000022);
+    expect(await run('6.1')).toBe(0x00000022);
+  });
+});
