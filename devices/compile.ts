@@ -73,7 +73,10 @@ export function compileLayout(
   registers: readonly RegisterDef[],
   unclaimed: UnclaimedPolicy = { kind: 'readonly' },
 ): CompiledLayout {
-  const mk = () => new Uint8Array(size);
+  // The thirteen masks share one allocation (a function is built several times per fuzzed cycle).
+  const block = new Uint8Array(size * 13);
+  let next = 0;
+  const mk = () => block.subarray(size * next, size * ++next);
   const masks: ByteMasks = {
     size, writable: mk(), w1c: mk(), w1s: mk(), sticky: mk(), hwinit: mk(), volatile: mk(),
     rsvdz: mk(), rsvdp: mk(), ro: mk(), selfClearing: mk(), resetValue: mk(), claimed: mk(),
@@ -101,7 +104,7 @@ export function compileLayout(
         throw new DeviceError('bad-register-table', `field ${fd.name} overlaps another field of ${reg.name}`, { register: reg.name, field: fd.name });
       }
       covered = (covered | m) >>> 0;
-      const shiftedReset = (((fd.reset ?? 0) * 2 ** fd.lo) >>> 0) & m;
+      const shiftedReset = (((fd.reset ?? 0) << fd.lo) & m) >>> 0;
       setBits(masks[accessMaskName(fd.access)] as Uint8Array, reg.offset, reg.width, m);
       if (fd.sticky) setBits(masks.sticky, reg.offset, reg.width, m);
       if (fd.volatile) setBits(masks.volatile, reg.offset, reg.width, m);

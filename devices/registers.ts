@@ -81,13 +81,15 @@ export function whole(
   return { name, offset, width, fields: [f(name, [width * 8 - 1, 0], access, extra)] };
 }
 
+// Integer shifts, not `* 2 ** lo`: these run for every field of every register a cycle judges
+// (bench/fuzz.ts). A field never passes bit 31, so `<< lo` cannot lose bits; `>>> 0` makes it unsigned.
 export function fieldMask(fd: Pick<FieldDef, 'lo' | 'hi'>): number {
   const bits = fd.hi - fd.lo + 1;
-  return (bits >= 32 ? 0xffffffff : ((1 << bits) - 1) >>> 0) * 2 ** fd.lo >>> 0;
+  return bits >= 32 ? 0xffffffff : (((1 << bits) - 1) << fd.lo) >>> 0;
 }
 
 export function fieldValue(fd: Pick<FieldDef, 'lo' | 'hi'>, registerValue: number): number {
-  return ((registerValue & fieldMask(fd)) >>> 0) / 2 ** fd.lo;
+  return (registerValue & fieldMask(fd)) >>> fd.lo;
 }
 
 /** Shift a register table by a base offset (a capability placed at `base`). */

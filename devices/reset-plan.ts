@@ -25,8 +25,8 @@ export class ResetPlan {
     for (let i = 0; i < width; i++) {
       const at = offset + i;
       if (at >= this.after.length) return;
-      const c = Math.floor(clear / 2 ** (8 * i)) & 0xff;
-      const s = Math.floor(set / 2 ** (8 * i)) & 0xff;
+      const c = (clear >>> (8 * i)) & 0xff;
+      const s = (set >>> (8 * i)) & 0xff;
       this.after[at] = ((this.after[at] & ~c) | s) & 0xff;
       this.mark(at, c | s, rule);
     }
@@ -37,7 +37,7 @@ export class ResetPlan {
     for (let i = 0; i < width; i++) {
       const at = offset + i;
       if (at >= this.after.length) return;
-      const m = Math.floor(mask / 2 ** (8 * i)) & 0xff;
+      const m = (mask >>> (8 * i)) & 0xff;
       this.after[at] = ((this.after[at] & ~m) | (this.before[at] & m)) & 0xff;
       this.mark(at, m, rule);
     }
@@ -46,7 +46,7 @@ export class ResetPlan {
   /** The rule recorded for any bit of `mask` in the register at `offset`, if one was. */
   ruleFor(offset: number, width: number, mask: number): string | undefined {
     for (let i = 0; i < width; i++) {
-      const m = Math.floor(mask / 2 ** (8 * i)) & 0xff;
+      const m = (mask >>> (8 * i)) & 0xff;
       for (let b = 0; b < 8; b++) {
         if (m & (1 << b)) {
           const r = this.ruleAt[(offset + i) * 8 + b];

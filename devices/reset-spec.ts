@@ -71,7 +71,7 @@ export function planSpecReset(fn: PciFunction, kind: ResetKind, plan: ResetPlan,
       if (fd.access !== 'RW' && fd.access !== 'RW1C' && fd.access !== 'RW1S') continue;
       if (fd.sticky && kind !== 'cold') continue;
       const m = fieldMask(fd);
-      const resetBits = Math.floor((fd.reset ?? 0) * 2 ** fd.lo) % 2 ** (reg.width * 8);
+      const resetBits = ((fd.reset ?? 0) << fd.lo) >>> 0;
       plan.reset(reg.offset, reg.width, m, resetBits & m, fd.sticky ? RULE.stickyCold : resetRule(fd));
     }
   }

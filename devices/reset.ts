@@ -10,7 +10,7 @@ import type { PciFunction } from './device.js';
 import { formatBdf } from './dump/bdf.js';
 import { LusimError } from './errors.js';
 import type { ResetPersonality } from './profile.js';
-import { fieldMask, fieldValue } from './registers.js';
+import { fieldMask, fieldValue, type FieldDef } from './registers.js';
 import type { ResetKind } from './reset-kinds.js';
 import { readLE } from './bytes.js';
 import { capabilityById } from './capability-lookup.js';
@@ -98,13 +98,17 @@ function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonalit
       const m = fieldMask(fd);
       const b = fieldValue(fd, readLE(plan.before, reg.offset, reg.width));
       const a = fieldValue(fd, readLE(plan.after, reg.offset, reg.width));
-      const spec = specSurvivalRule(fd, kind, performed, fn);
-      const rule = plan.ruleFor(reg.offset, reg.width, m)
-        ?? (personality === 'qemu-7.2' ? qemuSurvivalRule(fn, reg.offset, fd, kind, spec) : spec);
+      // The survival rule only for a field no planned rule touched (most fields of a reset are).
+      const rule = plan.ruleFor(reg.offset, reg.width, m) ?? survivalRule(fn, reg.offset, fd, kind, personality, performed);
       out.push({ register: reg.name, field: fd.name, offset: reg.offset, width: reg.width, before: b, after: a, changed: a !== b, rule });
     }
   }
   return out;
+}
+
+function survivalRule(fn: PciFunction, offset: number, fd: FieldDef, kind: ResetKind, personality: ResetPersonality, performed: boolean): string {
+  const spec = specSurvivalRule(fd, kind, performed, fn);
+  return personality === 'qemu-7.2' ? qemuSurvivalRule(fn, offset, fd, kind, spec) : spec;
 }
 
 /** Writable bytes no register claims (QEMU's scratch): contiguous ranges, all surviving. */

@@ -83,12 +83,12 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
     const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     const last = restoreW[restoreW.length - 1];
     const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
+    const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
-      const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
       const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }

@@ -93,7 +93,8 @@ export function compareBlobs(real: Uint8Array, model: Uint8Array, fn: PciFunctio
  * The real blob re-encoded as a kernel whose data[] layouts carry `drifts` would have stored it:
  * each slot of a drifted buffer takes the value of the same-named slot of the saver's layout (a
  * new register reads 0). `pcie:+reg` grows the EXP entry from 14 to 16 bytes; `pcie:swap(A,B)`
- * swaps two u16 slots: the edits the model's drift experiments make to kernel B's layouts.
+ * swaps two u16 slots; `pcie:widen(A)` makes one a dword: the edits the model's drift experiments
+ * make to kernel B's layouts.
  */
 export function driftBlob(blob: Uint8Array, saver: KernelProfile, drifts: readonly Drift[]): Uint8Array {
   const drifted = applyDrift(saver, drifts).layouts;
@@ -104,12 +105,13 @@ export function driftBlob(blob: Uint8Array, saver: KernelProfile, drifts: readon
     const fromRoot = from.length > (c.extended ? saver.layouts.aer.length : saver.layouts.exp.length);
     const to = bufferSlots(drifted, c.capNr, c.extended, fromRoot);
     if (!to) return c;
-    const width = to[0]?.width ?? from[0]!.width;
-    const data = new Uint8Array(to.length * width);
-    to.forEach((slot, i) => {
+    // A widened slot keeps the saved register in its low half (the rest was never in the blob: 0);
+    // a narrowed one keeps the register's low half.
+    const data = new Uint8Array(to.reduce((n, s) => n + s.width, 0));
+    for (const slot of to) {
       const src = from.find((s) => s.name === slot.name);
-      if (src) data.set(c.data.subarray(src.dataOffset, src.dataOffset + src.width), i * width);
-    });
+      if (src) data.set(c.data.subarray(src.dataOffset, src.dataOffset + Math.min(src.width, slot.width)), slot.dataOffset);
+    }
     return { ...c, data };
   });
   return serializeLinuxBlob({ ...state, caps });

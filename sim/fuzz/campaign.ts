@@ -7,7 +7,6 @@
  * signature or the budget of cycles is spent (a count, never a clock: shrinking is deterministic).
  */
 import fc from 'fast-check';
-import { buildFunction } from '../../devices/device.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { runCycle } from '../cycle/run.js';
 import { caseArb, cycleOptions, type CaseSpace, type FuzzCase } from './case.js';
@@ -54,7 +53,7 @@ export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<Case
   try {
     const m: MaterializedDevice = materialize(c.device, config.seedDump);
     const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
-    const result = await runCycle(buildFunction(m.device), { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parent ? { parent: buildFunction(m.parent) } : {}) });
+    const result = await runCycle(m.fn, { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parentFn ? { parent: m.parentFn } : {}) });
     const { drift: _shown, ...options } = result.options;
     findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
   } catch (err) {
@@ -64,8 +63,14 @@ export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<Case
   return { findings: findings.map((f) => ({ ...f, signature: signatureOf(c, f) })) };
 }
 
+// One arbitrary per campaign config: building it (fast-check combinators over every shape) cost
+// as much as generating a case from it (bench/fuzz.ts). Arbitraries are immutable, so sharing is safe.
+const arbs = new WeakMap<CampaignConfig, fc.Arbitrary<FuzzCase>>();
+
 function arbOf(config: CampaignConfig): fc.Arbitrary<FuzzCase> {
-  return caseArb(config);
+  let arb = arbs.get(config);
+  if (!arb) arbs.set(config, (arb = caseArb(config)));
+  return arb;
 }
 
 /** Case `index` of the campaign. */

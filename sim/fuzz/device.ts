@@ -105,11 +105,11 @@ function applyValues(fn: PciFunction, vals: readonly number[]): void {
   }
 }
 
-/** The dump of a function after its register values are written. */
-function withValues(dump: DumpDevice, vals: readonly number[]): DumpDevice {
+/** A function after its register values are written, and its dump. */
+function withValues(dump: DumpDevice, vals: readonly number[]): { dump: DumpDevice; fn: PciFunction } {
   const fn = buildFunction(dump);
   applyValues(fn, vals);
-  return { ...dump, bytes: fn.space.snapshot() };
+  return { dump: { ...dump, bytes: fn.space.snapshot() }, fn };
 }
 
 /** Unlinks the capabilities at the given walk indexes: each predecessor points past them. */
@@ -135,20 +135,32 @@ function unlink(bytes: Uint8Array, drop: readonly number[]): Uint8Array {
   return out;
 }
 
+/**
+ * The dumps a device spec stands for (the device, and its Root Port when it has one), and the
+ * modelled functions their values were written into, ready for a cycle. A generated layout's
+ * function is the one buildFunction(dump) would make, without building it a second time: its bytes are the dump's,
+ * and its capabilities and register tables come from read-only bytes (capability IDs, pointers,
+ * versions, sizes, BAR type bits), which the values never reach. test/sim/fuzz/device.test.ts
+ * checks that both give the same cycle on many seeds.
+ */
 export interface MaterializedDevice {
   readonly device: DumpDevice;
   readonly parent?: DumpDevice;
+  readonly fn: PciFunction;
+  readonly parentFn?: PciFunction;
 }
 
-/** The dumps a device spec stands for (the device, and its Root Port when it has one). */
 export function materialize(spec: DeviceSpec, seed?: DumpDevice): MaterializedDevice {
   if (spec.kind === 'seed') {
     if (!seed) throw new Error('a seed device needs its seed dump');
-    return { device: withValues({ ...seed, bytes: unlink(seed.bytes, spec.drop) }, spec.values) };
+    // Built again from the dump: a partial seed capture becomes a complete dump (the model's
+    // padding captured as zeros), as `lusim cycle` reads the saved reproducer.
+    const { dump } = withValues({ ...seed, bytes: unlink(seed.bytes, spec.drop) }, spec.values);
+    return { device: dump, fn: buildFunction(dump) };
   }
   const bdf = parseBdf(spec.parent ? '01:00.0' : '00:03.0');
-  const device = withValues({ bdf, description: spec.layout.headerType === 1 ? 'PCI bridge: lusim fuzz port' : 'Ethernet controller: lusim fuzz device', bytes: encodeLayout(spec.layout).bytes }, spec.values);
-  if (!spec.parent) return { device };
-  const parent = withValues({ bdf: parseBdf('00:1c.0'), description: 'PCI bridge: lusim fuzz Root Port', bytes: encodeLayout(spec.parent.layout).bytes }, spec.parent.values);
-  return { device, parent };
+  const d = withValues({ bdf, description: spec.layout.headerType === 1 ? 'PCI bridge: lusim fuzz port' : 'Ethernet controller: lusim fuzz device', bytes: encodeLayout(spec.layout).bytes }, spec.values);
+  if (!spec.parent) return { device: d.dump, fn: d.fn };
+  const p = withValues({ bdf: parseBdf('00:1c.0'), description: 'PCI bridge: lusim fuzz Root Port', bytes: encodeLayout(spec.parent.layout).bytes }, spec.parent.values);
+  return { device: d.dump, fn: d.fn, parent: p.dump, parentFn: p.fn };
 }

@@ -1,11 +1,13 @@
 /**
  * Generated drifts of kernel B, in sim/linux/drift.ts syntax: the edits an innocuous commit makes
  * to pci_save_pcie_state / pci_save_aer_state and their sizes (append a register, one the
- * function lacks or a named one; drop one; reorder two), and to the save buffers themselves
+ * function lacks or a named one; drop one; reorder two; widen an EXP slot to a dword or narrow an
+ * ERR slot to a word), and to the save buffers themselves
  * (pci_allocate_cap_save_buffers stops adding one or adds two in the other order; pci_device_add
  * drops or reorders an allocation step, which drops or moves a saved capability). One drift per
- * list at most, so no edit refers to an entry another edit removed. Only entries every profile
- * has are named (L1SS moved between the lists across versions, TPH is v6.19+).
+ * list at most (but a widened EXP slot may come with a dropped one, which keeps the size), so
+ * no edit refers to an entry another edit removed. Only entries every profile has are named (L1SS
+ * moved between the lists across versions, TPH is v6.19+).
  */
 import fc from 'fast-check';
 import { LINUX_LAYOUTS, type SavedSlot } from '../linux/layouts.js';
@@ -25,6 +27,9 @@ function bufferDrift(buffer: 'pcie' | 'aer'): fc.Arbitrary<string> {
     fc.constantFrom(...pairs).map(([a, b]) => `${buffer}:swap(${a},${b})`),
     fc.constantFrom(...ADDABLE[buffer]).map((n) => `${buffer}:+${n}`),
     fc.constantFrom(...slots).map((n) => `${buffer}:-${n}`),
+    fc.constantFrom(...slots).map((n) => `${buffer}:${buffer === 'pcie' ? 'widen' : 'narrow'}(${n})`),
+    // A widened EXP slot and a dropped one keep the buffer's size, so the blob loads, shifted.
+    ...(buffer === 'pcie' ? [fc.constantFrom(...pairs).map(([a, b]) => `pcie:widen(${a});pcie:-${b}`)] : []),
   );
 }
 

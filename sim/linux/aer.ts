@@ -3,16 +3,21 @@ import type { PciDev } from './dev.js';
 import type { KernelProfile } from './profile.js';
 import { pciPcieType } from './dev.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
-import { pciFindSavedCap, getU32, setU32 } from './saved-cap.js';
+import { pciFindSavedCap } from './saved-cap.js';
+import { placeSlots, type PlacedSlot } from './layouts.js';
+import { readWidth, writeWidth } from '../../devices/access.js';
+import { readLE, writeLE } from '../../devices/bytes.js';
 import {
   PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT,
   PCI_EXT_CAP_ID_ERR,
 } from '../../devices/pci-regs.js';
 
-/** data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl (profile.layouts). */
-function aerSavedRegs(profile: KernelProfile, dev: PciDev): number[] {
-  const slots = pcieCapHasRtctl(dev) ? [...profile.layouts.aer, ...profile.layouts.aerRoot] : profile.layouts.aer;
-  return slots.map((s) => s.offset);
+/**
+ * data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl
+ * (profile.layouts); a narrowed slot (a drift) is a word, read with pci_read_config_word.
+ */
+function aerSavedSlots(profile: KernelProfile, dev: PciDev): PlacedSlot[] {
+  return placeSlots(pcieCapHasRtctl(dev) ? [...profile.layouts.aer, ...profile.layouts.aerRoot] : profile.layouts.aer, 4);
 }
 
 /**
@@ -42,8 +47,9 @@ export async function pciSaveAerState(profile: KernelProfile, dev: PciDev): Prom
   if (!aer) return;
   const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
   if (!buf) return;
-  const regs = aerSavedRegs(profile, dev);
-  for (let i = 0; i < regs.length; i++) setU32(buf.data, i, regs[i] < 0 ? 0 : await dev.access.config.readl(aer + regs[i]));
+  for (const s of aerSavedSlots(profile, dev)) {
+    writeLE(buf.data, s.dataOffset, s.width, s.offset < 0 ? 0 : await readWidth(dev.access.config, aer + s.offset, s.width));
+  }
 }
 
 export async function pciRestoreAerState(profile: KernelProfile, dev: PciDev): Promise<void> {
@@ -51,6 +57,7 @@ export async function pciRestoreAerState(profile: KernelProfile, dev: PciDev): P
   if (!aer) return;
   const buf = pciFindSavedCap(dev, PCI_EXT_CAP_ID_ERR, true);
   if (!buf) return;
-  const regs = aerSavedRegs(profile, dev);
-  for (let i = 0; i < regs.length; i++) if (regs[i] >= 0) await dev.access.config.writel(aer + regs[i], getU32(buf.data, i));
+  for (const s of aerSavedSlots(profile, dev)) {
+    if (s.offset >= 0) await writeWidth(dev.access.config, aer + s.offset, s.width, readLE(buf.data, s.dataOffset, s.width));
+  }
 }

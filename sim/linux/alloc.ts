@@ -14,6 +14,7 @@ import { pciIsPcie, type PciDev } from './dev.js';
 import { pciFindExtCapability } from './find-cap.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
 import { pciAddCapSaveBuffer } from './saved-cap.js';
+import { slotsSize } from './layouts.js';
 import { pciAllocateVcSaveBuffers } from './vc.js';
 import { tphStTableSize } from './layouts.js';
 import { pciAerClearStatus } from './aer.js';
@@ -26,7 +27,7 @@ import {
 /** pci.c pci_allocate_cap_save_buffers, with the buffer set of the profile (L1SS only in v6.1). */
 export async function pciAllocateCapSaveBuffers(profile: KernelProfile, dev: PciDev): Promise<void> {
   for (const b of profile.capSaveBuffers) {
-    if (b === 'EXP') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_EXP, false, profile.layouts.exp.length * 2); // PCI_EXP_SAVE_REGS * sizeof(u16)
+    if (b === 'EXP') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_EXP, false, slotsSize(profile.layouts.exp, 2)); // PCI_EXP_SAVE_REGS * sizeof(u16)
     else if (b === 'PCIX') await pciAddCapSaveBuffer(dev, PCI_CAP_ID_PCIX, false, 2);
     else if (b === 'LTR') await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_LTR, true, 2 * 2);
     else if (b === 'L1SS') await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_L1SS, true, 2 * 4);
@@ -63,8 +64,8 @@ export async function pciAerInit(profile: KernelProfile, dev: PciDev): Promise<v
   if (!profile.kconfig.PCIEAER) return;
   dev.kernel.aerCap = await pciFindExtCapability(dev, PCI_EXT_CAP_ID_ERR);
   if (!dev.kernel.aerCap) return;
-  const n = profile.layouts.aer.length + (pcieCapHasRtctl(dev) ? profile.layouts.aerRoot.length : 0);
-  await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_ERR, true, 4 * n);
+  const size = slotsSize(pcieCapHasRtctl(dev) ? [...profile.layouts.aer, ...profile.layouts.aerRoot] : profile.layouts.aer, 4);
+  await pciAddCapSaveBuffer(dev, PCI_EXT_CAP_ID_ERR, true, size);
   await pciAerClearStatus(dev);
 }
 

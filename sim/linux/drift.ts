@@ -1,6 +1,6 @@
 /**
  * Layout-drift experiments: make kernel B's saved data[] layout differ from kernel A's the way an
- * innocuous commit would (a register appended, two swapped, one dropped), to show what the
+ * innocuous commit would (a register appended, two swapped, one dropped, one widened or narrowed), to show what the
  * structural linux-blob does with it (pci_load_saved_state checks only IDs and sizes) and what a
  * self-describing format does instead.
  *
@@ -9,6 +9,9 @@
  *   pcie:+PCI_EXP_DEVSTA append a named register (offset from the PCIe capability table)
  *   pcie:swap(DEVCTL2,LNKCTL2)   swap two slots (same size: loads, silently lands in the wrong register)
  *   aer:-ROOT_COMMAND    drop a slot (Root Ports: 20 -> 16 bytes)
+ *   pcie:widen(LNKCTL)   save a u16 slot as a dword, pcie_capability_read_dword (LNKCTL and LNKSTA:
+ *                        14 -> 16 bytes, and every later slot moves up two bytes)
+ *   aer:narrow(CAP)      save a u32 slot as a word, pci_read_config_word (its low half: 16 -> 14)
  *   caps:-LTR            pci_allocate_cap_save_buffers stops adding a buffer (EXP, PCIX, LTR, L1SS, VC)
  *   caps:swap(EXP,LTR)   it adds two buffers in the other order (the blob's list order changes)
  *   alloc:-ptm           pci_device_add stops calling an allocation step (ptm, aer (with dpc), tph, l1ss)
@@ -24,11 +27,11 @@ export interface Drift {
   readonly text: string;
   /** A data[] layout (pcie, aer), pci_allocate_cap_save_buffers' buffer list (caps) or pci_device_add's allocation steps (alloc). */
   readonly buffer: 'pcie' | 'aer' | 'caps' | 'alloc';
-  readonly op: { kind: 'add'; name: string } | { kind: 'swap'; a: string; b: string } | { kind: 'remove'; name: string };
+  readonly op: { kind: 'add'; name: string } | { kind: 'swap'; a: string; b: string } | { kind: 'remove'; name: string } | { kind: 'widen'; name: string } | { kind: 'narrow'; name: string };
 }
 
 const PREFIX = { pcie: 'PCI_EXP_', aer: 'PCI_ERR_', caps: '', alloc: '' } as const;
-const RE = /^(pcie|aer|caps|alloc):(?:\+(\w+)|-(\w+)|swap\((\w+),\s*(\w+)\))$/;
+const RE = /^(pcie|aer|caps|alloc):(?:\+(\w+)|-(\w+)|swap\((\w+),\s*(\w+)\)|(widen|narrow)\((\w+)\))$/;
 
 /** Short names of pci_device_add's allocation steps (probe.c pci_init_capabilities). */
 export const ALLOC_STEP_NAMES: Readonly<Record<string, AllocStep>> = {
@@ -39,15 +42,21 @@ export function parseDrift(text: string): Drift[] {
   return text.split(';').map((t) => t.trim()).filter(Boolean).map((t) => {
     const m = RE.exec(t);
     if (!m) {
-      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, caps:-LTR, caps:swap(EXP,LTR), alloc:-ptm, alloc:swap(ptm,aer)`, { drift: t });
+      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, pcie:widen(NAME), aer:narrow(NAME), caps:-LTR, caps:swap(EXP,LTR), alloc:-ptm, alloc:swap(ptm,aer)`, { drift: t });
     }
     const buffer = m[1] as Drift['buffer'];
+    if (m[6]) {
+      // An EXP slot is a word and can only grow to a dword; an ERR slot is a dword and can only shrink to a word.
+      const allowed = buffer === 'pcie' ? 'widen' : buffer === 'aer' ? 'narrow' : undefined;
+      if (m[6] !== allowed) throw new LinuxModelError('bad-drift', `drift "${t}": ${allowed ? `${buffer} slots can only be ${allowed === 'widen' ? 'widened (u16 -> u32)' : 'narrowed (u32 -> u16)'}: use ${buffer}:${allowed}(NAME)` : `${buffer} is a list of buffers, not of registers: use pcie:widen(NAME) or aer:narrow(NAME)`}`, { drift: t });
+    }
     if ((buffer === 'caps' || buffer === 'alloc') && m[2]) {
       throw new LinuxModelError('bad-drift', `drift "${t}": a kernel cannot gain a ${buffer === 'caps' ? 'buffer' : 'allocation step'} without new save/restore code; use ${buffer}:-NAME or ${buffer}:swap(A,B)`, { drift: t });
     }
     const full = (n: string) => (n === 'reg' || n.startsWith(PREFIX[buffer]) ? n : `${PREFIX[buffer]}${n}`);
     if (m[2]) return { text: t, buffer, op: { kind: 'add', name: full(m[2]) } };
     if (m[3]) return { text: t, buffer, op: { kind: 'remove', name: full(m[3]) } };
+    if (m[6]) return { text: t, buffer, op: m[6] === 'widen' ? { kind: 'widen', name: full(m[7]) } : { kind: 'narrow', name: full(m[7]) } };
     return { text: t, buffer, op: { kind: 'swap', a: full(m[4]), b: full(m[5]) } };
   });
 }
@@ -68,10 +77,19 @@ function applyOne(layouts: SavedLayouts, d: Drift): SavedLayouts {
     const slot: SavedSlot = op.name === 'reg' ? { name: `${PREFIX[d.buffer]}DRIFT_NEW`, offset: -1 } : { name: op.name, offset: regOffset(op.name) };
     return { ...layouts, [key]: [...layouts[key], slot] };
   }
+  const listOf = (name: string) => {
+    const l = find(name);
+    if (!l) throw new LinuxModelError('bad-drift', `${d.text}: ${name} is not in the ${d.buffer} layout (${lists.flatMap((x) => layouts[x].map((s) => s.name)).join(', ')})`, { drift: d.text });
+    return l;
+  };
   if (op.kind === 'remove') {
-    const l = find(op.name);
-    if (!l) throw new LinuxModelError('bad-drift', `${d.text}: ${op.name} is not in the ${d.buffer} layout (${lists.flatMap((x) => layouts[x].map((s) => s.name)).join(', ')})`, { drift: d.text });
+    const l = listOf(op.name);
     return { ...layouts, [l]: layouts[l].filter((s) => s.name !== op.name) };
+  }
+  if (op.kind === 'widen' || op.kind === 'narrow') {
+    const l = listOf(op.name);
+    const width = op.kind === 'widen' ? 4 : 2;
+    return { ...layouts, [l]: layouts[l].map((s) => (s.name === op.name ? { ...s, width } : s)) };
   }
   const la = find(op.a);
   const lb = find(op.b);

@@ -20,6 +20,12 @@ export interface SavedSlot {
   readonly name: string;
   /** Offset within the capability; -1 for a register this function does not have (reads 0, writes skipped). */
   readonly offset: number;
+  /**
+   * Bytes the slot holds when it differs from its buffer's (EXP u16, ERR u32): a drift that widens
+   * an EXP slot to a dword (pcie_capability_read_dword: the control register and the status
+   * register after it) or narrows an ERR slot to a word (pci_read_config_word: its low half).
+   */
+  readonly width?: 2 | 4;
 }
 
 export interface SavedLayouts {
@@ -51,13 +57,20 @@ export const LINUX_LAYOUTS: SavedLayouts = {
 };
 
 /** A buffer's slots with their byte positions in data[] and widths, for provenance and drift reports. */
-export interface PlacedSlot extends SavedSlot {
+export interface PlacedSlot extends Omit<SavedSlot, 'width'> {
   readonly dataOffset: number;
   readonly width: 1 | 2 | 4;
 }
 
-function place(slots: readonly SavedSlot[], width: 2 | 4): PlacedSlot[] {
-  return slots.map((s, i) => ({ ...s, dataOffset: i * width, width }));
+/** A buffer's slots in data[] order, each after the one before it (so a wider slot moves the rest). */
+export function placeSlots(slots: readonly SavedSlot[], width: 2 | 4): PlacedSlot[] {
+  let at = 0;
+  return slots.map((s) => {
+    const w = s.width ?? width;
+    const placed = { ...s, dataOffset: at, width: w };
+    at += w;
+    return placed;
+  });
 }
 
 /** tph.c pcie_tph_get_st_table_size from PCI_TPH_CAP: ST entries count only when the table lives in the capability. */
@@ -69,6 +82,9 @@ export function tphStTableSize(tphCap: number): number {
 /** Reads a dword of the function's capability, relative to its start: what a table's layout depends on. */
 export type CapReadl = (rel: number) => number;
 
+/** The bytes a buffer of these slots needs (pci_add_cap_save_buffer's size). */
+export const slotsSize = (slots: readonly SavedSlot[], width: 2 | 4): number => slots.reduce((n, s) => n + (s.width ?? width), 0);
+
 /**
  * The register each byte range of a buffer holds, keyed by (capNr, extended) as the kernel's
  * _pci_find_saved_cap does. The VC/VC9/MFVC and TPH buffers are tables whose layout the hardware
@@ -76,12 +92,12 @@ export type CapReadl = (rel: number) => number;
  */
 export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean, table?: CapReadl): PlacedSlot[] | undefined {
   if (!extended) {
-    if (capNr === 0x10) return place(layouts.exp, 2);
+    if (capNr === 0x10) return placeSlots(layouts.exp, 2);
     if (capNr === 0x07) return [{ name: 'PCI_X_CMD', offset: PCI_X_CMD, dataOffset: 0, width: 2 }];
     return undefined;
   }
   switch (capNr) {
-    case 0x01: return place(hasRtctl ? [...layouts.aer, ...layouts.aerRoot] : layouts.aer, 4);
+    case 0x01: return placeSlots(hasRtctl ? [...layouts.aer, ...layouts.aerRoot] : layouts.aer, 4);
     // vc.c pci_vc_do_save_buffer's walk (vc.ts vcBufferSlots).
     case PCI_EXT_CAP_ID_MFVC: case PCI_EXT_CAP_ID_VC: case PCI_EXT_CAP_ID_VC9: return table ? vcBufferSlots(table) : undefined;
     // tph.c pci_save_tph_state: u32 TPH_CTRL, then the ST table's u16 entries.

@@ -94,6 +94,13 @@ export async function pcieCapabilityWriteWord(profile: KernelProfile, dev: PciDe
   await dev.access.config.writew(dev.kernel.pcieCap + pos, val);
 }
 
+/** access.c pcie_capability_write_dword: dword-aligned, and only to an implemented register. */
+export async function pcieCapabilityWriteDword(profile: KernelProfile, dev: PciDev, pos: number, val: number): Promise<void> {
+  if (pos & 3) return;
+  if (!pcieCapabilityRegImplemented(profile, dev, pos)) return;
+  await dev.access.config.writel(dev.kernel.pcieCap + pos, val);
+}
+
 /** pcie_capability_set_word = pcie_capability_clear_and_set_word(dev, pos, 0, set). */
 export async function pcieCapabilitySetWord(profile: KernelProfile, dev: PciDev, pos: number, set: number): Promise<void> {
   const v = await pcieCapabilityReadWord(profile, dev, pos);

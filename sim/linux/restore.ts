@@ -9,8 +9,10 @@ import { pciIsPcie, type PciDev } from './dev.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import { pciFindCapability, pciFindExtCapability } from './find-cap.js';
 import {
-  pcieCapabilityReadDword, pcieCapabilityReadWord, pcieCapabilitySetWord, pcieCapabilityWriteWord, pcieDownstreamPort,
+  pcieCapabilityReadDword, pcieCapabilityReadWord, pcieCapabilitySetWord, pcieCapabilityWriteDword, pcieCapabilityWriteWord, pcieDownstreamPort,
 } from './pcie-access.js';
+import { placeSlots } from './layouts.js';
+import { readLE } from '../../devices/bytes.js';
 import { pciFindSavedCap, getU16, getU32 } from './saved-cap.js';
 import { pciAerClearStatus, pciRestoreAerState } from './aer.js';
 import { pciRestoreVcState } from './vc.js';
@@ -128,9 +130,10 @@ export async function pciRestorePcieState(profile: KernelProfile, dev: PciDev): 
   const buf = pciFindSavedCap(dev, PCI_CAP_ID_EXP, false);
   if (!buf) return;
   await dev.log.run('pci_bridge_reconfigure_ltr', () => pciBridgeReconfigureLtr(profile, dev));
-  const slots = profile.layouts.exp;
-  for (let i = 0; i < slots.length; i++) {
-    if (slots[i].offset >= 0) await pcieCapabilityWriteWord(profile, dev, slots[i].offset, getU16(buf.data, i));
+  for (const s of placeSlots(profile.layouts.exp, 2)) {
+    if (s.offset < 0) continue;
+    const write = s.width === 4 ? pcieCapabilityWriteDword : pcieCapabilityWriteWord;
+    await write(profile, dev, s.offset, readLE(buf.data, s.dataOffset, s.width));
   }
 }
 

@@ -7,7 +7,9 @@
 import type { KernelProfile, SaveStep } from './profile.js';
 import { pciIsPcie, type PciDev } from './dev.js';
 import { pciFindCapability, pciFindExtCapability } from './find-cap.js';
-import { pcieCapabilityReadWord, pcieDownstreamPort } from './pcie-access.js';
+import { pcieCapabilityReadDword, pcieCapabilityReadWord, pcieDownstreamPort } from './pcie-access.js';
+import { placeSlots } from './layouts.js';
+import { writeLE } from '../../devices/bytes.js';
 import { pciFindSavedCap, setU16, setU32 } from './saved-cap.js';
 import { pciSaveAerState } from './aer.js';
 import { pciSaveVcState } from './vc.js';
@@ -24,9 +26,10 @@ export async function pciSavePcieState(profile: KernelProfile, dev: PciDev): Pro
   const buf = pciFindSavedCap(dev, PCI_CAP_ID_EXP, false);
   if (!buf) return -ENOMEM; // "buffer not found in pci_save_pcie_state"
   // data[] order of the EXP buffer: profile.layouts.exp (DEVCTL, LNKCTL, SLTCTL, RTCTL, DEVCTL2, LNKCTL2, SLTCTL2).
-  const slots = profile.layouts.exp;
-  for (let i = 0; i < slots.length; i++) {
-    setU16(buf.data, i, slots[i].offset < 0 ? 0 : await pcieCapabilityReadWord(profile, dev, slots[i].offset));
+  // A widened slot (a drift) is read as pcie_capability_read_dword would.
+  for (const s of placeSlots(profile.layouts.exp, 2)) {
+    const read = s.width === 4 ? pcieCapabilityReadDword : pcieCapabilityReadWord;
+    writeLE(buf.data, s.dataOffset, s.width, s.offset < 0 ? 0 : await read(profile, dev, s.offset));
   }
   for (const inner of profile.pcieSaveInner) await runSaveStep(profile, dev, inner);
   return 0;

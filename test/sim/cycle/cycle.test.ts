@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCycle } from '../../../sim/cycle/run.js';
-import { fixture } from './helpers.js';
+import { fixture, parentOf } from './helpers.js';
 
 const problems = (r: Awaited<ReturnType<typeof runCycle>>) => r.fields.filter((f) => ['lost', 'corrupted', 'stale', 'refused'].includes(f.verdict));
 
@@ -61,6 +61,29 @@ describe('layout drift (the October 2025 review question)', () => {
     const v1 = await runCycle(e1000e(), { from: '6.12', to: '7.1', format: 'lusim-v1', flow: 'plain', drift: 'pcie:+reg' });
     expect(v1.load.ret).toBe(0);
     expect(v1.notes.join('\n')).toMatch(/no record for PCI_EXP_DRIFT_NEW: left as found/);
+  });
+  it('widen(LNKCTL): the blob is refused (EXP 14 vs 16); with SLTCTL2 dropped the size matches, it loads, and the slots after LNKCTL are restored from two bytes off', async () => {
+    const refused = await runCycle(e1000e(), { from: '6.12', to: '7.1', format: 'linux-blob', flow: 'plain', drift: 'pcie:widen(LNKCTL)' });
+    expect(refused.load.error).toMatch(/EXP size 14 in the blob vs 16/);
+    // A PCIe v2 endpoint (DEVCTL2 and LNKCTL2 implemented) below its port.
+    const cycle = (format: 'linux-blob' | 'lusim-v1') => runCycle(fixture('endpoint-l1ss')(), { from: '6.12', to: '7.1', format, flow: 'plain', drift: 'pcie:widen(LNKCTL);pcie:-SLTCTL2', ...parentOf('endpoint-l1ss') });
+    const shifted = await cycle('linux-blob');
+    expect(shifted.load.ret).toBe(0);
+    const corrupted = new Set(shifted.fields.filter((f) => f.verdict === 'corrupted').map((f) => f.register));
+    expect(corrupted).toEqual(new Set(['PCI_EXP_DEVCTL2', 'PCI_EXP_LNKCTL2']));
+    // Kernel B writes LNKCTL and LNKSTA as one dword (pcie_capability_write_dword).
+    expect(shifted.timeline.some((w) => w.phase === 'restore B' && w.target === 'dev' && w.step === 'pci_restore_pcie_state' && w.width === 4)).toBe(true);
+    const v1 = await cycle('lusim-v1');
+    expect(v1.load.ret).toBe(0);
+    expect(v1.fields.filter((f) => f.verdict === 'corrupted')).toEqual([]);
+  });
+  it('aer:narrow(CAP): the blob is refused (ERR 16 vs 14 bytes); lusim-v1 restores the low half it saves', async () => {
+    const blob = await runCycle(e1000e(), { from: '6.12', to: '7.1', format: 'linux-blob', flow: 'plain', drift: 'aer:narrow(CAP)' });
+    expect(blob.load.error).toMatch(/ERR size 16 in the blob vs 14/);
+    const v1 = await runCycle(e1000e(), { from: '6.12', to: '7.1', format: 'lusim-v1', flow: 'plain', drift: 'aer:narrow(CAP)' });
+    expect(v1.load.ret).toBe(0);
+    expect(v1.fields.filter((f) => f.verdict === 'corrupted')).toEqual([]);
+    expect(v1.timeline.some((w) => w.phase === 'restore B' && w.step === 'pci_restore_aer_state' && w.width === 2)).toBe(true);
   });
   it('aer:-ROOT_COMMAND on a root port: the blob is refused (ERR 20 vs 16 bytes); lusim-v1 is not', async () => {
     const rp = fixture('pcie-root-port');

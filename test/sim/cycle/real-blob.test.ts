@@ -56,6 +56,13 @@ describe('real-blob helpers', () => {
     expect(swapped.length).toBe(blob.length);
     expect(swapped.subarray(expData, expData + 2)).toEqual(blob.subarray(expData + 2, expData + 4));
     expect(swapped.subarray(expData + 2, expData + 4)).toEqual(blob.subarray(expData, expData + 2));
+
+    // LNKCTL as a dword: DEVCTL, then LNKCTL and two zero bytes (LNKSTA was never in the blob), then the rest two bytes on.
+    const widened = driftBlob(blob, A, parseDrift('pcie:widen(LNKCTL)'));
+    expect(blobEntries(widened)).toEqual([AER, { ...EXP, size: 16 }]);
+    expect(widened.subarray(expData, expData + 4)).toEqual(blob.subarray(expData, expData + 4));
+    expect([...widened.subarray(expData + 4, expData + 6)]).toEqual([0, 0]);
+    expect(widened.subarray(expData + 6, expData + 16)).toEqual(blob.subarray(expData + 4, expData + 14));
   });
 
   it('names a differing byte by register and says whether the device showed the real value', async () => {

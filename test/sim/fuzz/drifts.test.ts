@@ -18,6 +18,15 @@ describe('generated drifts', () => {
     expect(p.description).toContain(drift.split(';')[0]);
   });
 
+  it('widen is for EXP slots and narrow for ERR slots; anything else is a one-line usage error', () => {
+    expect(applyDrift(kernelProfile('6.12'), parseDrift('pcie:widen(LNKCTL)')).layouts.exp.find((s) => s.name === 'PCI_EXP_LNKCTL')?.width).toBe(4);
+    expect(applyDrift(kernelProfile('6.12'), parseDrift('aer:narrow(CAP)')).layouts.aer.find((s) => s.name === 'PCI_ERR_CAP')?.width).toBe(2);
+    expect(() => parseDrift('aer:widen(CAP)')).toThrow(/aer slots can only be narrowed \(u32 -> u16\): use aer:narrow\(NAME\)/);
+    expect(() => parseDrift('pcie:narrow(DEVCTL)')).toThrow(/pcie slots can only be widened/);
+    expect(() => parseDrift('caps:widen(LTR)')).toThrow(/list of buffers, not of registers/);
+    expect(() => applyDrift(kernelProfile('6.12'), parseDrift('pcie:widen(DEVSTA)'))).toThrow(/PCI_EXP_DEVSTA is not in the pcie layout/);
+  });
+
   it('caps:-LTR: the Linux blob is refused, lusim-v1 loads; caps:swap(EXP,LTR) loads in both', async () => {
     const cycle = (drift: string, format: 'linux-blob' | 'lusim-v1') =>
       runCycle(fixture('endpoint-l1ss')(), { from: '6.12', to: '6.12', format, flow: 'plain', drift, ...parentOf('endpoint-l1ss') });

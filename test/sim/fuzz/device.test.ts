@@ -1,0 +1,41 @@
+/**
+ * The campaign runs each cycle on the function materialize wrote the values into, not on one
+ * built again from the dump (the second build was a tenth of a fuzzed cycle's cost: bench/fuzz.ts).
+ * This pins that the two are the same: on cases of several seeds over every kernel, format and
+ * flow, the whole CycleResult (every field's verdict and rule, the timeline, the notes) is equal,
+ * and so is the function itself (capabilities, register tables, masks, bytes).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildFunction } from '../../../devices/device.js';
+import { runCycle, FLOWS } from '../../../sim/cycle/run.js';
+import { SAVE_FORMATS } from '../../../sim/cycle/carry.js';
+import { caseAt, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
+import { cycleOptions } from '../../../sim/fuzz/case.js';
+import { materialize } from '../../../sim/fuzz/device.js';
+import { ORACLES } from '../../../sim/fuzz/oracles.js';
+import { KERNEL_PROFILE_IDS } from '../../../sim/linux/profiles.js';
+
+const config = (seed: number): CampaignConfig => ({ seed, kernels: KERNEL_PROFILE_IDS, formats: SAVE_FORMATS, flows: FLOWS, oracles: ORACLES });
+
+async function outcome(run: () => Promise<unknown>): Promise<unknown> {
+  try { return await run(); } catch (e) { return { threw: String(e) }; }
+}
+
+describe('materialize: the function the values went into is the function the dump builds', () => {
+  it.each([1, 2])('seed %i: same functions and same cycles for 30 cases', async (seed) => {
+    for (let index = 0; index < 30; index++) {
+      const c = caseAt(config(seed), index);
+      const m = materialize(c.device);
+      const rebuilt = buildFunction(m.device);
+      expect(m.fn.space.bytes).toEqual(rebuilt.space.bytes);
+      expect(m.fn.walk).toEqual(rebuilt.walk);
+      expect(m.fn.space.layout.registers).toEqual(rebuilt.space.layout.registers);
+      for (const [name, mask] of Object.entries(m.fn.space.layout.masks)) if (typeof mask !== 'number') expect(Buffer.from(mask).equals(rebuilt.space.layout.masks[name as 'writable']), name).toBe(true);
+      const opts = cycleOptions(c);
+      const fast = await outcome(() => runCycle(m.fn, { ...opts, ...(m.parentFn ? { parent: m.parentFn } : {}) }));
+      const again = materialize(c.device);
+      const slow = await outcome(() => runCycle(buildFunction(again.device), { ...opts, ...(again.parent ? { parent: buildFunction(again.parent) } : {}) }));
+      expect(fast).toEqual(slow);
+    }
+  }, 120_000);
+});
