@@ -20,6 +20,7 @@ import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
 import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
 import { predictResetMethods } from '../sim/reset-methods/predict.js';
 import { Topology } from '../sim/topology.js';
+import type { AcceleratorInfo } from './accel.js';
 import type { PciDeviceInfo } from './agent-client.js';
 import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
@@ -69,6 +70,8 @@ export interface PairResult {
   readonly ms: number;
   /** cold, cold+saved, restored, or cold with the reason a snapshot was refused. */
   readonly bootA?: string;
+  /** The accelerator QEMU ran (kexec/accel.ts); results must not depend on it. */
+  readonly accelerator?: AcceleratorInfo;
   readonly phases?: readonly { name: string; ms: number }[];
   readonly error?: string;
 }
@@ -80,6 +83,8 @@ export interface FidelityReport {
     readonly afterKexec: { readonly agree: number; readonly total: number; readonly unpredictable: number };
     readonly perClass: Record<string, { agree: number; total: number }>;
     readonly perPair: Record<string, { agree: number; total: number }>;
+    /** Boots per accelerator QEMU ran, with the reason lusim asked for it. */
+    readonly accelerators: Record<string, { boots: number; why: string }>;
   };
   readonly totalMs: number;
 }
@@ -197,7 +202,7 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
       return {
         ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
         drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
-        bootA: s.bootA, phases: phases.entries,
+        bootA: s.bootA, accelerator: s.q.accelerator, phases: phases.entries,
       };
     } finally {
       await s.close();
@@ -237,12 +242,17 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     bump(perPair, x.pair, x.outcome === 'agree');
   }
   const rms = results.flatMap((r) => r.resetMethods);
+  const accelerators: Record<string, { boots: number; why: string }> = {};
+  for (const a of results.flatMap((r) => (r.accelerator ? [r.accelerator] : []))) {
+    accelerators[a.name] ??= { boots: 0, why: a.why };
+    accelerators[a.name]!.boots++;
+  }
   return {
     pairs: results,
     summary: {
       resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
       afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
-      perClass, perPair,
+      perClass, perPair, accelerators,
     },
     totalMs: Math.round(performance.now() - t0),
   };

@@ -42,6 +42,7 @@ import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import type { AcceleratorInfo } from './accel.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
@@ -173,6 +174,8 @@ export interface RealCycleReport {
   writeTrace?: TraceReport;
   /** Topology runs: the driver each function got in each kernel. */
   drivers?: readonly KernelDrivers[];
+  /** The accelerator QEMU ran (kexec/accel.ts). */
+  accelerator?: AcceleratorInfo;
 }
 
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
@@ -345,6 +348,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     phase = 'boot A';
     session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
+    report.accelerator = s.q.accelerator;
     o.progress?.(`kernel A ${s.release} is up`);
 
     // 1. Capture A.

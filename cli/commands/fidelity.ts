@@ -56,6 +56,7 @@ export function renderFidelity(r: FidelityReport): string {
   const out: string[] = [];
   const s = r.summary;
   out.push(`Model vs real kernels, ${r.pairs.length} boots in ${(r.totalMs / 1000).toFixed(0)} s`);
+  out.push(`  accelerator: ${Object.entries(s.accelerators).map(([k, v]) => `${k.toUpperCase()} for ${v.boots} boots (${v.why})`).join('; ') || '-'}`);
   out.push(`  reset_method lists agree: ${pct(s.resetMethods.agree, s.resetMethods.total)}`);
   out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable (vector allocator)`);
   out.push(`  per device: ${Object.entries(s.perClass).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
@@ -63,7 +64,7 @@ export function renderFidelity(r: FidelityReport): string {
   for (const p of r.pairs) {
     const bad = p.resetMethods.filter((x) => !x.agree);
     const regs = p.afterKexec.filter((x) => x.outcome === 'disagree');
-    out.push(`  ${p.topology} ${p.from} -> ${p.to} (${(p.ms / 1000).toFixed(1)} s${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
+    out.push(`  ${p.topology} ${p.from} -> ${p.to} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
     for (const d of p.drivers) out.push(`      drivers in ${d.release}: ${d.bound.map((b) => `${b.id} ${b.driver ?? '-'}`).join(', ')}`);
     for (const x of bad) out.push(`      reset_method ${x.id} ${x.bdf} in ${x.kernel}: real ${x.real.join(' ') || '(none)'}, model ${x.predicted.join(' ') || '(none)'}`);
     for (const x of regs) out.push(`      ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
