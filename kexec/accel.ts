@@ -4,14 +4,14 @@
  * KVM is asked for as `-accel kvm -accel tcg`: QEMU tries each -accel in order and takes the
  * first whose init succeeds (softmmu/vl.c configure_accelerators -> do_configure_accelerator),
  * so a /dev/kvm that refuses KVM_CREATE_VM falls back to TCG by itself. That fallback does not
- * cover a /dev/kvm whose KVM_CREATE_VM succeeds but cannot run a guest: measured on this 2-core
- * machine (a Firecracker VM, AMD EPYC without the svm flag), `query-kvm` says enabled, and
- * SeaBIOS stops after printing its e820 map (TCG reaches "No bootable device" in the same 4 s);
- * shared/docs/qemu.md 5.2 saw `-cpu max` abort ("failed to set MSR 0x10a") and kvm64 hang. KVM
- * needs the CPU's hardware virtualization (arch/x86/kvm/vmx/vmx.c cpu_has_kvm_support: VMX;
- * svm/svm.c kvm_is_svm_supported: SVM), which the kernel advertises as the vmx/svm flags of
- * /proc/cpuinfo: so lusim asks for KVM only when /dev/kvm opens read-write and one of them is
- * there. LUSIM_ACCEL=tcg forces TCG, LUSIM_ACCEL=kvm asks for KVM regardless (still with the
+ * cover a /dev/kvm that initializes but is not hardware-assisted: measured on this 2-core
+ * machine (a Firecracker VM, AMD EPYC without the svm flag), `query-kvm` says enabled and q35
+ * runs SeaBIOS to "No bootable device" in 10.1 s, against 0.33 s under TCG (shared/docs/qemu.md
+ * 5.2 saw Linux abort with `-cpu max`, "failed to set MSR 0x10a", and hang with kvm64). KVM
+ * proper needs the CPU's hardware virtualization (arch/x86/kvm/vmx/vmx.c cpu_has_kvm_support:
+ * VMX; svm/svm.c kvm_is_svm_supported: SVM), which the kernel advertises as the vmx/svm flags
+ * of /proc/cpuinfo: so lusim asks for KVM only when /dev/kvm opens read-write and one of them
+ * is there. LUSIM_ACCEL=tcg forces TCG, LUSIM_ACCEL=kvm asks for KVM regardless (still with the
  * tcg fallback). The accelerator that ran is read back with QMP query-kvm (qapi/misc.json
  * KvmInfo: enabled = KVM is in use) and reported by every real run.
  *
@@ -80,7 +80,7 @@ export function chooseAccel(p: AccelProbe = {}): AccelChoice {
     // No /proc: nothing says the CPU can run KVM guests.
   }
   const flag = cpuVirtFlag(cpuinfo);
-  if (!flag) return { wanted: 'tcg', args: TCG_ARGS, why: `${devKvm} opens but the CPU has neither the vmx nor the svm flag, so KVM cannot run a guest here (LUSIM_ACCEL=kvm tries anyway)` };
+  if (!flag) return { wanted: 'tcg', args: TCG_ARGS, why: `${devKvm} opens but the CPU has neither the vmx nor the svm flag: no hardware-assisted KVM (LUSIM_ACCEL=kvm tries it anyway)` };
   return { wanted: 'kvm', args: KVM_ARGS, why: `${devKvm} opens and the CPU has ${flag}` };
 }
 
