@@ -21,7 +21,11 @@ import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernel
 import { predictResetMethods } from '../sim/reset-methods/predict.js';
 import { Topology } from '../sim/topology.js';
 import type { AcceleratorInfo } from './accel.js';
-import type { PciDeviceInfo } from './agent-client.js';
+import type { AgentClient, PciDeviceInfo } from './agent-client.js';
+import { buildModules } from './guest-module/build.js';
+import { GuestModule } from './guest-module/client.js';
+import { GuestModuleError } from './guest-module/errors.js';
+import { cacheRoot } from './kernels.js';
 import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
 import { captureAll, type FunctionCapture } from './real-capture.js';
@@ -58,10 +62,19 @@ export interface RegisterPoint {
   readonly steps: readonly string[];
 }
 
+/**
+ * How kernel A hands the devices over: `plain` is Debian's kexec; `preserved` keeps every
+ * function's bus master through A's shutdown as the PCI Live Update series does (lusim's guest
+ * module: lusim_pci.c preserve), the model's `preserved` (sim/kexec-sim kernelShutdown).
+ */
+export type KexecMode = 'plain' | 'preserved';
+export const KEXEC_MODES: readonly KexecMode[] = ['plain', 'preserved'];
+
 export interface PairResult {
   readonly topology: string;
   readonly from: string;
   readonly to: string;
+  readonly mode: KexecMode;
   readonly releases: readonly string[];
   readonly resetMethods: readonly ResetMethodPoint[];
   /** Registers that changed in reality or in the prediction, after the kexec. */
@@ -83,6 +96,8 @@ export interface FidelityReport {
     readonly afterKexec: { readonly agree: number; readonly total: number; readonly unpredictable: number };
     readonly perClass: Record<string, { agree: number; total: number }>;
     readonly perPair: Record<string, { agree: number; total: number }>;
+    /** Registers after the kexec per KexecMode. */
+    readonly perMode: Record<string, { agree: number; total: number }>;
     /** Boots per accelerator QEMU ran, with the reason lusim asked for it. */
     readonly accelerators: Record<string, { boots: number; why: string }>;
   };
@@ -120,6 +135,8 @@ export interface PairTruth {
   readonly devices: readonly (readonly PciDeviceInfo[])[];
   /** Per qdev id: kernel B's module plan binds a virtio class driver. */
   readonly virtioClassDriverB: Record<string, boolean>;
+  /** Kernel A preserved every function (KexecMode); absent in version-1 files made before modes: plain. */
+  readonly preserved?: boolean;
 }
 
 /** The captures of a truth file's two dumps (A after boot, B after the kexec). */
@@ -141,7 +158,7 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
     const b = capB.find((x) => x.id === a.id);
     if (!b) continue;
     const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
-    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true });
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false });
     const fn = modelFromCapture(a).fn;
     // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
     const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
@@ -160,26 +177,37 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
   };
 }
 
-/** Replay a saved pair: `<dir>/<from>-to-<to>.json` with its two dumps. */
-export async function replayTruth(dir: string, from: string, to: string): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
-  const t = JSON.parse(readFileSync(join(dir, `${from}-to-${to}.json`), 'utf8')) as PairTruth;
-  const dumps = [`${from}-boot-before-${to}`, `${from}-to-${to}-kexec`].map((n) => parseLspci(readFileSync(join(dir, `${n}.lspci`), 'utf8')));
+/** The file names of a pair's truth: plain keeps the names it had before modes existed. */
+export function truthNames(from: string, to: string, mode: KexecMode = 'plain'): { json: string; before: string; after: string } {
+  const m = mode === 'plain' ? '' : `-${mode}`;
+  return { json: `${from}-to-${to}${m}.json`, before: `${from}-boot-before-${to}${m}.lspci`, after: `${from}-to-${to}${m}-kexec.lspci` };
+}
+
+/** Replay a saved pair: `<dir>/<from>-to-<to>[-preserved].json` with its two dumps. */
+export async function replayTruth(dir: string, from: string, to: string, mode: KexecMode = 'plain'): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+  const n = truthNames(from, to, mode);
+  const t = JSON.parse(readFileSync(join(dir, n.json), 'utf8')) as PairTruth;
+  const dumps = [n.before, n.after].map((f) => parseLspci(readFileSync(join(dir, f), 'utf8')));
   const [capA, capB] = truthCaptures(t, dumps);
   return compareTruth(t, capA!, capB!);
 }
 
-export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
+export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { mode?: KexecMode; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
   const t0 = performance.now();
   const phases = new Phases();
-  const base = { topology: t.name, from, to };
+  const mode = o.mode ?? 'plain';
+  const base = { topology: t.name, from, to, mode };
   let releases: string[] = [];
   try {
     const [ka, kb] = await resolveKernels([from, to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) });
     releases = [ka!.release, kb!.release];
-    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    // Kernel A carries lusim's module in both modes, so both start from the same snapshot of boot A.
+    const guestModules = await phases.run('module build', () => buildModules([ka!], cacheRoot(), o.progress));
+    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], guestModules, ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      if (mode === 'preserved') await phases.run('preserve A', () => s.guard(preserveAll(s.agent, capA.functions)));
       await phases.run('kexec + boot B', () => s.kexecNext());
       const devB = await s.guard(s.agent.devices());
       const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
@@ -191,13 +219,15 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
         devices: [devA, devB],
         // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
         virtioClassDriverB: Object.fromEntries(t.topology.devices.map((d) => [d.id, s.plans[1]?.devices.find((p) => p.id === d.id)?.modules.some((m) => m !== 'virtio_pci') ?? true])),
+        preserved: mode === 'preserved',
       };
       if (o.out) {
         const dir = join(o.out, t.name);
+        const n = truthNames(from, to, mode);
         mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${from}-boot-before-${to}.lspci`), formatLspci(dumpsOf(capA)));
-        writeFileSync(join(dir, `${from}-to-${to}-kexec.lspci`), formatLspci(dumpsOf(capB)));
-        writeFileSync(join(dir, `${from}-to-${to}.json`), `${JSON.stringify(truth, null, 2)}\n`);
+        writeFileSync(join(dir, n.before), formatLspci(dumpsOf(capA)));
+        writeFileSync(join(dir, n.after), formatLspci(dumpsOf(capB)));
+        writeFileSync(join(dir, n.json), `${JSON.stringify(truth, null, 2)}\n`);
       }
       return {
         ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
@@ -212,21 +242,36 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
   }
 }
 
+/** Kernel A keeps every function's bus master through its kexec shutdown (lusim_pci.c preserve). */
+async function preserveAll(agent: AgentClient, functions: readonly FunctionCapture[]): Promise<void> {
+  const m = new GuestModule(agent);
+  await m.load();
+  for (const f of functions) {
+    const ret = await m.preserve(`0000:${f.bdf}`);
+    if (ret !== 0) throw new GuestModuleError('command-failed', `lusim_pci preserve ${f.bdf} returned ${ret} (the kprobe on pci_clear_master could not be armed?)`, { bdf: f.bdf, ret });
+  }
+}
+
 /** Each kernel boots once as A and is kexec'd into once as B: 6.1 -> 6.12 -> 7.x -> 6.1 (a ring). */
 export function ringPairs(kernels: readonly string[]): [string, string][] {
   if (kernels.length === 1) return [[kernels[0]!, kernels[0]!]];
   return kernels.map((k, i) => [k, kernels[(i + 1) % kernels.length]!]);
 }
 
-export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
+export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; modes?: readonly KexecMode[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
   const t0 = performance.now();
   const pairs = o.allPairs ? o.kernels.flatMap((a) => o.kernels.map((b): [string, string] => [a, b])) : ringPairs(o.kernels);
+  const modes = o.modes ?? KEXEC_MODES;
   const results: PairResult[] = [];
   let n = 0;
+  const total = topologies.length * pairs.length * modes.length;
   for (const t of topologies) {
     for (const [a, b] of pairs) {
-      o.progress?.(`[${++n}/${topologies.length * pairs.length}] ${t.name}: ${a} -> ${b}`);
-      results.push(await runFidelityPair(t, a, b, o));
+      // Modes back to back: with --snapshots the second starts from the first's boot A.
+      for (const mode of modes) {
+        o.progress?.(`[${++n}/${total}] ${t.name}: ${a} -> ${b} ${mode}`);
+        results.push(await runFidelityPair(t, a, b, { ...o, mode }));
+      }
     }
   }
   const perClass: Record<string, { agree: number; total: number }> = {};
@@ -236,10 +281,12 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     m[k].total++;
     if (ok) m[k].agree++;
   };
-  const regs = results.flatMap((r) => r.afterKexec.map((x) => ({ ...x, pair: `${r.from}->${r.to}` })));
+  const perMode: Record<string, { agree: number; total: number }> = {};
+  const regs = results.flatMap((r) => r.afterKexec.map((x) => ({ ...x, pair: `${r.from}->${r.to}`, mode: r.mode })));
   for (const x of regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree')) {
     bump(perClass, x.deviceClass, x.outcome === 'agree');
     bump(perPair, x.pair, x.outcome === 'agree');
+    bump(perMode, x.mode, x.outcome === 'agree');
   }
   const rms = results.flatMap((r) => r.resetMethods);
   const accelerators: Record<string, { boots: number; why: string }> = {};
@@ -252,7 +299,7 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     summary: {
       resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
       afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
-      perClass, perPair, accelerators,
+      perClass, perPair, perMode, accelerators,
     },
     totalMs: Math.round(performance.now() - t0),
   };
