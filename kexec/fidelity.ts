@@ -192,7 +192,7 @@ export async function replayTruth(dir: string, from: string, to: string, mode: K
   return compareTruth(t, capA!, capB!);
 }
 
-export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { mode?: KexecMode; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
+export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { mode?: KexecMode; withModule?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
   const t0 = performance.now();
   const phases = new Phases();
   const mode = o.mode ?? 'plain';
@@ -201,9 +201,10 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
   try {
     const [ka, kb] = await resolveKernels([from, to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) });
     releases = [ka!.release, kb!.release];
-    // Kernel A carries lusim's module in both modes, so both start from the same snapshot of boot A.
-    const guestModules = await phases.run('module build', () => buildModules([ka!], cacheRoot(), o.progress));
-    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], guestModules, ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    // preserved needs lusim's module in kernel A; a campaign that runs both modes carries it in
+    // both, so they start from the same snapshot of boot A (plain alone needs no kernel headers).
+    const guestModules = (o.withModule ?? mode === 'preserved') ? await phases.run('module build', () => buildModules([ka!], cacheRoot(), o.progress)) : undefined;
+    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(guestModules ? { guestModules } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
@@ -270,7 +271,7 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
       // Modes back to back: with --snapshots the second starts from the first's boot A.
       for (const mode of modes) {
         o.progress?.(`[${++n}/${total}] ${t.name}: ${a} -> ${b} ${mode}`);
-        results.push(await runFidelityPair(t, a, b, { ...o, mode }));
+        results.push(await runFidelityPair(t, a, b, { ...o, mode, withModule: modes.includes('preserved') }));
       }
     }
   }
