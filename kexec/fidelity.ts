@@ -19,7 +19,10 @@ import { unpredictableClass, type UnpredictableClass } from '../sim/predict/unpr
 import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
 import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
 import { predictResetMethods } from '../sim/reset-methods/predict.js';
+import { kernelProfile } from '../sim/linux/profiles.js';
 import { Topology } from '../sim/topology.js';
+import { restoreAsKernelB } from './kernel-steps.js';
+import { kernelRestore, kernelSave } from './real-kernel-saver.js';
 import type { AcceleratorInfo } from './accel.js';
 import type { AgentClient, PciDeviceInfo } from './agent-client.js';
 import { buildModules } from './guest-module/build.js';
@@ -79,6 +82,14 @@ export interface PairResult {
   readonly resetMethods: readonly ResetMethodPoint[];
   /** Registers that changed in reality or in the prediction, after the kexec. */
   readonly afterKexec: readonly RegisterPoint[];
+  /**
+   * preserved: kernel A saved every function (pci_save_state + pci_store_saved_state, lusim's
+   * module), kernel B loaded and restored it; registers that changed in reality or in the
+   * model's restore (kexec/kernel-steps.ts restoreAsKernelB), from the state B found.
+   */
+  readonly afterRestore: readonly RegisterPoint[];
+  /** preserved: pci_load_saved_state's return code in kernel B beside the model's. */
+  readonly loads: readonly { readonly id: string; readonly bdf: string; readonly real: number; readonly model: number }[];
   readonly drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[] }[];
   readonly ms: number;
   /** cold, cold+saved, restored, or cold with the reason a snapshot was refused. */
@@ -94,6 +105,8 @@ export interface FidelityReport {
   readonly summary: {
     readonly resetMethods: { readonly agree: number; readonly total: number };
     readonly afterKexec: { readonly agree: number; readonly total: number; readonly unpredictable: number };
+    readonly afterRestore: { readonly agree: number; readonly total: number; readonly unpredictable: number };
+    readonly loads: { readonly agree: number; readonly total: number };
     readonly perClass: Record<string, { agree: number; total: number }>;
     readonly perPair: Record<string, { agree: number; total: number }>;
     /** Registers after the kexec per KexecMode. */
@@ -137,6 +150,8 @@ export interface PairTruth {
   readonly virtioClassDriverB: Record<string, boolean>;
   /** Kernel A preserved every function (KexecMode); absent in version-1 files made before modes: plain. */
   readonly preserved?: boolean;
+  /** preserved: per qdev id, the blob kernel A stored (hex) and kernel B's pci_load_saved_state return code. */
+  readonly carried?: Record<string, { readonly hex: string; readonly loadRet: number }>;
 }
 
 /** The captures of a truth file's two dumps (A after boot, B after the kexec). */
@@ -148,8 +163,48 @@ export function truthCaptures(t: PairTruth, dumps: readonly (readonly DumpDevice
   }));
 }
 
-/** The model against one pair's truth: reset_method in both kernels, registers after the kexec. */
-export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[]): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+/**
+ * Registers that changed from `before` in reality or in the prediction (diff before->real and
+ * before->predicted), each with its outcome and the model steps that wrote it.
+ */
+function registerPoints(before: FunctionCapture, real: Uint8Array, predicted: Uint8Array, attributed: readonly { step: string; offset: number; width: number }[], deviceClass: string): RegisterPoint[] {
+  const fn = modelFromCapture(before).fn;
+  const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
+  for (const d of [...diffRegisters(fn, before.config, before.config, real, before.skipped), ...diffRegisters(fn, before.config, before.config, predicted, before.skipped)]) changed.set(d.offset, d);
+  return [...changed.values()].map((d) => {
+    const p = readLE(predicted, d.offset, d.width);
+    const r = readLE(real, d.offset, d.width);
+    const outcome = p === r ? 'agree' : unpredictableClass(d.register, real, d.offset) ?? 'disagree';
+    return { id: before.id, bdf: before.bdf, deviceClass, register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) };
+  });
+}
+
+const byPlace = (x: RegisterPoint, y: RegisterPoint) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset);
+
+/**
+ * The model's restore of what kernel A stored, on each function as kernel B found it (capB),
+ * against the real state after kernel B's pci_load_saved_state + pci_restore_state (capR).
+ */
+async function restorePoints(t: PairTruth, capB: readonly FunctionCapture[], capR: readonly FunctionCapture[]): Promise<Pick<PairResult, 'afterRestore' | 'loads'>> {
+  const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
+  const A = kernelProfile(ka.profile);
+  const B = kernelProfile(kb.profile);
+  const afterRestore: RegisterPoint[] = [];
+  const loads: PairResult['loads'][number][] = [];
+  for (const b of capB) {
+    const c = t.carried?.[b.id];
+    const r = capR.find((x) => x.id === b.id);
+    if (!c || !r) continue;
+    const m = modelFromCapture(b);
+    const res = await restoreAsKernelB(m.access, m.fn, A, B, { format: 'linux-blob', bytes: Uint8Array.from(Buffer.from(c.hex, 'hex')) });
+    loads.push({ id: b.id, bdf: b.bdf, real: c.loadRet, model: res.load.ret });
+    afterRestore.push(...registerPoints(b, r.config, m.fn.space.snapshot(), res.log.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })), t.qemuDevices[b.id] ?? 'unknown'));
+  }
+  return { afterRestore: afterRestore.sort(byPlace), loads };
+}
+
+/** The model against one pair's truth: reset_method in both kernels, registers after the kexec (and, preserved, after the restore). */
+export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[], capR: readonly FunctionCapture[] = []): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec' | 'afterRestore' | 'loads'>> {
   const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
   const [devA, devB] = t.devices as [readonly PciDeviceInfo[], readonly PciDeviceInfo[]];
   const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
@@ -159,37 +214,28 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
     if (!b) continue;
     const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
     const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false });
-    const fn = modelFromCapture(a).fn;
-    // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
-    const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
-    for (const d of [...diffRegisters(fn, a.config, a.config, b.config, a.skipped), ...diffRegisters(fn, a.config, a.config, pred.config, a.skipped)]) changed.set(d.offset, d);
-    for (const d of changed.values()) {
-      const p = readLE(pred.config, d.offset, d.width);
-      const r = readLE(b.config, d.offset, d.width);
-      const cls = unpredictableClass(d.register, b.config, d.offset);
-      const outcome = p === r ? 'agree' : cls ?? 'disagree';
-      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
-    }
+    afterKexec.push(...registerPoints(a, b.config, pred.config, pred.attributed, t.qemuDevices[a.id] ?? 'unknown'));
   }
   return {
     resetMethods: [...resetPoints(ka.release, ka.profile, capA, devA), ...resetPoints(kb.release, kb.profile, capB, devB)],
-    afterKexec: afterKexec.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset)),
+    afterKexec: afterKexec.sort(byPlace),
+    ...(await restorePoints(t, capB, capR)),
   };
 }
 
 /** The file names of a pair's truth: plain keeps the names it had before modes existed. */
-export function truthNames(from: string, to: string, mode: KexecMode = 'plain'): { json: string; before: string; after: string } {
+export function truthNames(from: string, to: string, mode: KexecMode = 'plain'): { json: string; before: string; after: string; restored: string } {
   const m = mode === 'plain' ? '' : `-${mode}`;
-  return { json: `${from}-to-${to}${m}.json`, before: `${from}-boot-before-${to}${m}.lspci`, after: `${from}-to-${to}${m}-kexec.lspci` };
+  return { json: `${from}-to-${to}${m}.json`, before: `${from}-boot-before-${to}${m}.lspci`, after: `${from}-to-${to}${m}-kexec.lspci`, restored: `${from}-to-${to}${m}-restored.lspci` };
 }
 
 /** Replay a saved pair: `<dir>/<from>-to-<to>[-preserved].json` with its two dumps. */
-export async function replayTruth(dir: string, from: string, to: string, mode: KexecMode = 'plain'): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+export async function replayTruth(dir: string, from: string, to: string, mode: KexecMode = 'plain'): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec' | 'afterRestore' | 'loads'>> {
   const n = truthNames(from, to, mode);
   const t = JSON.parse(readFileSync(join(dir, n.json), 'utf8')) as PairTruth;
-  const dumps = [n.before, n.after].map((f) => parseLspci(readFileSync(join(dir, f), 'utf8')));
-  const [capA, capB] = truthCaptures(t, dumps);
-  return compareTruth(t, capA!, capB!);
+  const dumps = [n.before, n.after, ...(t.carried ? [n.restored] : [])].map((f) => parseLspci(readFileSync(join(dir, f), 'utf8')));
+  const [capA, capB, capR] = truthCaptures(t, dumps);
+  return compareTruth(t, capA!, capB!, capR);
 }
 
 export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { mode?: KexecMode; withModule?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
@@ -203,15 +249,37 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
     releases = [ka!.release, kb!.release];
     // preserved needs lusim's module in kernel A; a campaign that runs both modes carries it in
     // both, so they start from the same snapshot of boot A (plain alone needs no kernel headers).
-    const guestModules = (o.withModule ?? mode === 'preserved') ? await phases.run('module build', () => buildModules([ka!], cacheRoot(), o.progress)) : undefined;
+    const guestModules = (o.withModule ?? mode === 'preserved') ? await phases.run('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
     const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(guestModules ? { guestModules } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
-      if (mode === 'preserved') await phases.run('preserve A', () => s.guard(preserveAll(s.agent, capA.functions)));
+      const A = kernelProfile(ka!.profile);
+      const B = kernelProfile(kb!.profile);
+      // preserved: kernel A keeps bus master through its shutdown, then saves and stores every
+      // function into the handover range's slots (slot i: function i), as a Live Update would.
+      const saves = mode === 'preserved' ? await phases.run('preserve + save A', async () => {
+        const mod = await s.guard(preserveAll(s.agent, capA.functions));
+        const out: Uint8Array[] = [];
+        for (const [i, f] of capA.functions.entries()) out.push((await s.guard(kernelSave(mod, s.q.qtest, s.range, f, i, A, []))).carried);
+        return out;
+      }) : [];
       await phases.run('kexec + boot B', () => s.kexecNext());
       const devB = await s.guard(s.agent.devices());
-      const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      const pciB = await preparePci(s.q);
+      const capB = await s.guard(captureAll(s.q, pciB));
+      const carried: Record<string, { hex: string; loadRet: number }> = {};
+      const capR = mode === 'preserved' ? await phases.run('load + restore B', async () => {
+        const mod = new GuestModule(s.agent);
+        await s.guard(mod.load());
+        for (const [i, f] of capA.functions.entries()) {
+          const b = capB.functions.find((x) => x.id === f.id);
+          if (!b) continue;
+          const r = await s.guard(kernelRestore(mod, b, i, A, B, saves[i]!));
+          carried[f.id] = { hex: Buffer.from(saves[i]!).toString('hex'), loadRet: r.load.ret };
+        }
+        return (await s.guard(captureAll(s.q, pciB))).functions;
+      }) : [];
       const truth: PairTruth = {
         format: 'lusim-fidelity-truth', version: 1, topology: t.name,
         qemuDevices: Object.fromEntries(t.topology.devices.map((d) => [d.id, d.driver])),
@@ -221,6 +289,7 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
         // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
         virtioClassDriverB: Object.fromEntries(t.topology.devices.map((d) => [d.id, s.plans[1]?.devices.find((p) => p.id === d.id)?.modules.some((m) => m !== 'virtio_pci') ?? true])),
         preserved: mode === 'preserved',
+        ...(mode === 'preserved' ? { carried } : {}),
       };
       if (o.out) {
         const dir = join(o.out, t.name);
@@ -228,10 +297,11 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, n.before), formatLspci(dumpsOf(capA)));
         writeFileSync(join(dir, n.after), formatLspci(dumpsOf(capB)));
+        if (capR.length) writeFileSync(join(dir, n.restored), formatLspci(dumpsOf({ functions: capR })));
         writeFileSync(join(dir, n.json), `${JSON.stringify(truth, null, 2)}\n`);
       }
       return {
-        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
+        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions, capR)),
         drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
         bootA: s.bootA, accelerator: s.q.accelerator, phases: phases.entries,
       };
@@ -239,18 +309,19 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
       await s.close();
     }
   } catch (e) {
-    return { ...base, releases, resetMethods: [], afterKexec: [], drivers: [], ms: Math.round(performance.now() - t0), error: e instanceof LusimError ? `${e.code}: ${e.message}` : String(e) };
+    return { ...base, releases, resetMethods: [], afterKexec: [], afterRestore: [], loads: [], drivers: [], ms: Math.round(performance.now() - t0), error: e instanceof LusimError ? `${e.code}: ${e.message}` : String(e) };
   }
 }
 
 /** Kernel A keeps every function's bus master through its kexec shutdown (lusim_pci.c preserve). */
-async function preserveAll(agent: AgentClient, functions: readonly FunctionCapture[]): Promise<void> {
+async function preserveAll(agent: AgentClient, functions: readonly FunctionCapture[]): Promise<GuestModule> {
   const m = new GuestModule(agent);
   await m.load();
   for (const f of functions) {
     const ret = await m.preserve(`0000:${f.bdf}`);
     if (ret !== 0) throw new GuestModuleError('command-failed', `lusim_pci preserve ${f.bdf} returned ${ret} (the kprobe on pci_clear_master could not be armed?)`, { bdf: f.bdf, ret });
   }
+  return m;
 }
 
 /** Each kernel boots once as A and is kexec'd into once as B: 6.1 -> 6.12 -> 7.x -> 6.1 (a ring). */
@@ -290,6 +361,8 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     bump(perMode, x.mode, x.outcome === 'agree');
   }
   const rms = results.flatMap((r) => r.resetMethods);
+  const restored = results.flatMap((r) => r.afterRestore);
+  const loads = results.flatMap((r) => r.loads);
   const accelerators: Record<string, { boots: number; why: string }> = {};
   for (const a of results.flatMap((r) => (r.accelerator ? [r.accelerator] : []))) {
     accelerators[a.name] ??= { boots: 0, why: a.why };
@@ -300,6 +373,8 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     summary: {
       resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
       afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
+      afterRestore: { agree: restored.filter((x) => x.outcome === 'agree').length, total: restored.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: restored.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
+      loads: { agree: loads.filter((x) => x.real === x.model).length, total: loads.length },
       perClass, perPair, perMode, accelerators,
     },
     totalMs: Math.round(performance.now() - t0),

@@ -50,7 +50,7 @@ export function register(program: Command): void {
       if (opts.json) printJson(report);
       else process.stdout.write(renderFidelity(report));
       const s = report.summary;
-      if (s.resetMethods.agree < s.resetMethods.total || s.afterKexec.agree < s.afterKexec.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
+      if (s.resetMethods.agree < s.resetMethods.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
     }));
 }
 
@@ -64,16 +64,22 @@ export function renderFidelity(r: FidelityReport): string {
   out.push(`  accelerator: ${Object.entries(s.accelerators).map(([k, v]) => `${k.toUpperCase()} for ${v.boots} boots (${v.why})`).join('; ') || '-'}`);
   out.push(`  reset_method lists agree: ${pct(s.resetMethods.agree, s.resetMethods.total)}`);
   out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable (vector allocator)`);
+  out.push(`  registers after restore (preserved: A saved, B loaded and restored) agree: ${pct(s.afterRestore.agree, s.afterRestore.total)}; ${s.afterRestore.unpredictable} unpredictable`);
+  out.push(`  pci_load_saved_state return codes agree: ${pct(s.loads.agree, s.loads.total)}`);
   out.push(`  per device: ${Object.entries(s.perClass).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   out.push(`  per mode: ${Object.entries(s.perMode).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   out.push(`  per pair: ${Object.entries(s.perPair).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   for (const p of r.pairs) {
     const bad = p.resetMethods.filter((x) => !x.agree);
     const regs = p.afterKexec.filter((x) => x.outcome === 'disagree');
-    out.push(`  ${p.topology} ${p.from} -> ${p.to} ${p.mode} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
+    const restored = p.afterRestore.filter((x) => x.outcome === 'disagree');
+    const loads = p.loads.filter((x) => x.real !== x.model);
+    out.push(`  ${p.topology} ${p.from} -> ${p.to} ${p.mode} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements${p.mode === 'preserved' ? `, ${restored.length} after restore, ${loads.length} load return codes` : ''}`}`);
     for (const d of p.drivers) out.push(`      drivers in ${d.release}: ${d.bound.map((b) => `${b.id} ${b.driver ?? '-'}`).join(', ')}`);
     for (const x of bad) out.push(`      reset_method ${x.id} ${x.bdf} in ${x.kernel}: real ${x.real.join(' ') || '(none)'}, model ${x.predicted.join(' ') || '(none)'}`);
     for (const x of regs) out.push(`      ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
+    for (const x of restored) out.push(`      after restore: ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
+    for (const x of loads) out.push(`      pci_load_saved_state ${x.id} ${x.bdf}: real ${x.real}, model ${x.model}`);
   }
   return `${out.join('\n')}\n`;
 }
