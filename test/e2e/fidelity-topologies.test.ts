@@ -13,7 +13,9 @@
  * SeaBIOS's megasas driver, no Linux driver) is the function whose bus master only
  * pci_device_shutdown clears, and 7.x clears it (no PM capability: pci_pm_init's power-up makes
  * current_state D0); a preserve that did not take effect shows as real 0x103 against the model's
- * 0x107 (measured so before the tail-call fix in lusim_pci.c).
+ * 0x107 (measured so before the tail-call fix in lusim_pci.c). Kernel A also saves and stores every
+ * function, kernel B loads and restores it: the restored state and pci_load_saved_state's return
+ * codes are compared with the model's restore of the same blobs.
  *
  * Two boots (6.12 -> 7.x plain, 7.x -> 6.12 preserved): about 15 s each under TCG on a quiet machine.
  * Needs both kernels cached (and lusim's module for 6.12, built by `kernels fetch --module`);
@@ -68,5 +70,10 @@ describe('model == reality on a switch, a multifunction device and a PCIe-to-PCI
     expect(r.drivers.map((k) => k.bound.find((b) => b.id === 'sas')?.driver)).toEqual([null, null]);
     // The megasas' bus master survived (its COMMAND did not change across the kexec).
     expect(r.afterKexec.filter((x) => x.id === 'sas' && x.register === 'PCI_COMMAND')).toEqual([]);
+    // Kernel A saved every function, kernel B loaded (0 for each) and restored it, as the model says.
+    expect(r.loads).toHaveLength(12);
+    for (const l of r.loads) expect(l.real, `${l.id} ${l.bdf} pci_load_saved_state`).toBe(l.model);
+    const restoreDisagree = r.afterRestore.filter((x) => x.outcome === 'disagree');
+    expect(restoreDisagree.map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`)).toEqual([]);
   }, 180_000);
 });
