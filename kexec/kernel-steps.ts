@@ -20,6 +20,7 @@ import { allocateSaveBuffers } from '../sim/linux/alloc.js';
 import { newPciDev } from '../sim/linux/dev.js';
 import { pciSetupDevice } from '../sim/linux/find-cap.js';
 import type { KernelProfile } from '../sim/linux/profile.js';
+import { readKernelIrqState } from '../sim/linux/msi.js';
 import { pciRestoreState } from '../sim/linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../sim/linux/save.js';
 import type { WriteLogEntry } from '../sim/write-log/entry.js';
@@ -61,6 +62,8 @@ export async function restoreAsKernelB(access: FunctionAccess, fn: PciFunction, 
   await pciSetupDevice(dev);
   await allocateSaveBuffers(B, dev);
   await pciBusAddDevice(B, dev);
+  // A driver kernel B bound may have enabled MSI/MSI-X: pci_restore_msi_state rewrites them.
+  await readKernelIrqState(dev);
   const load = await loadCarried(carried, fn, B, dev.saved, access.config);
   const log = await pciRestoreState(B, dev);
   return { load, log, restoreWrites: attributeRestoreWrites(fn, A, B, log, load.fills, load.ret === 0 && carried.bytes !== null) };
