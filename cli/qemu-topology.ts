@@ -24,6 +24,11 @@ export function topologyOf(o: TopologyCliOptions): QemuTopology | undefined {
   return topologyFromOptions(o);
 }
 
+/** Text for the report: the accelerator QEMU ran and why lusim asked for it. */
+export function renderAccelerator(a: { readonly name: string; readonly why: string }): string {
+  return `${a.name.toUpperCase()}: ${a.why}`;
+}
+
 /** Text for the report: which driver each function got in each kernel. */
 export function renderDrivers(drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[]; unbound: readonly string[] }[]): string[] {
   return drivers.map((k) => `  drivers in ${k.release}: ${k.bound.map((b) => `${b.id} ${b.bdf} ${b.driver ?? '-'}`).join('; ')}${k.unbound.length ? ` (unbound for guest-driver=none: ${k.unbound.join(', ')})` : ''}`);

@@ -19,8 +19,16 @@ import { unpredictableClass, type UnpredictableClass } from '../sim/predict/unpr
 import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
 import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernels.js';
 import { predictResetMethods } from '../sim/reset-methods/predict.js';
+import { kernelProfile } from '../sim/linux/profiles.js';
 import { Topology } from '../sim/topology.js';
-import type { PciDeviceInfo } from './agent-client.js';
+import { restoreAsKernelB } from './kernel-steps.js';
+import { kernelRestore, kernelSave } from './real-kernel-saver.js';
+import type { AcceleratorInfo } from './accel.js';
+import type { AgentClient, PciDeviceInfo } from './agent-client.js';
+import { buildModules } from './guest-module/build.js';
+import { GuestModule } from './guest-module/client.js';
+import { GuestModuleError } from './guest-module/errors.js';
+import { cacheRoot } from './kernels.js';
 import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
 import { captureAll, type FunctionCapture } from './real-capture.js';
@@ -57,18 +65,37 @@ export interface RegisterPoint {
   readonly steps: readonly string[];
 }
 
+/**
+ * How kernel A hands the devices over: `plain` is Debian's kexec; `preserved` keeps every
+ * function's bus master through A's shutdown as the PCI Live Update series does (lusim's guest
+ * module: lusim_pci.c preserve), the model's `preserved` (sim/kexec-sim kernelShutdown).
+ */
+export type KexecMode = 'plain' | 'preserved';
+export const KEXEC_MODES: readonly KexecMode[] = ['plain', 'preserved'];
+
 export interface PairResult {
   readonly topology: string;
   readonly from: string;
   readonly to: string;
+  readonly mode: KexecMode;
   readonly releases: readonly string[];
   readonly resetMethods: readonly ResetMethodPoint[];
   /** Registers that changed in reality or in the prediction, after the kexec. */
   readonly afterKexec: readonly RegisterPoint[];
+  /**
+   * preserved: kernel A saved every function (pci_save_state + pci_store_saved_state, lusim's
+   * module), kernel B loaded and restored it; registers that changed in reality or in the
+   * model's restore (kexec/kernel-steps.ts restoreAsKernelB), from the state B found.
+   */
+  readonly afterRestore: readonly RegisterPoint[];
+  /** preserved: pci_load_saved_state's return code in kernel B beside the model's. */
+  readonly loads: readonly { readonly id: string; readonly bdf: string; readonly real: number; readonly model: number }[];
   readonly drivers: readonly { release: string; bound: readonly { id: string; bdf: string; driver: string | null }[] }[];
   readonly ms: number;
   /** cold, cold+saved, restored, or cold with the reason a snapshot was refused. */
   readonly bootA?: string;
+  /** The accelerator QEMU ran (kexec/accel.ts); results must not depend on it. */
+  readonly accelerator?: AcceleratorInfo;
   readonly phases?: readonly { name: string; ms: number }[];
   readonly error?: string;
 }
@@ -78,8 +105,14 @@ export interface FidelityReport {
   readonly summary: {
     readonly resetMethods: { readonly agree: number; readonly total: number };
     readonly afterKexec: { readonly agree: number; readonly total: number; readonly unpredictable: number };
+    readonly afterRestore: { readonly agree: number; readonly total: number; readonly unpredictable: number };
+    readonly loads: { readonly agree: number; readonly total: number };
     readonly perClass: Record<string, { agree: number; total: number }>;
     readonly perPair: Record<string, { agree: number; total: number }>;
+    /** Registers after the kexec per KexecMode. */
+    readonly perMode: Record<string, { agree: number; total: number }>;
+    /** Boots per accelerator QEMU ran, with the reason lusim asked for it. */
+    readonly accelerators: Record<string, { boots: number; why: string }>;
   };
   readonly totalMs: number;
 }
@@ -115,6 +148,10 @@ export interface PairTruth {
   readonly devices: readonly (readonly PciDeviceInfo[])[];
   /** Per qdev id: kernel B's module plan binds a virtio class driver. */
   readonly virtioClassDriverB: Record<string, boolean>;
+  /** Kernel A preserved every function (KexecMode); absent in version-1 files made before modes: plain. */
+  readonly preserved?: boolean;
+  /** preserved: per qdev id, the blob kernel A stored (hex) and kernel B's pci_load_saved_state return code. */
+  readonly carried?: Record<string, { readonly hex: string; readonly loadRet: number }>;
 }
 
 /** The captures of a truth file's two dumps (A after boot, B after the kexec). */
@@ -126,8 +163,48 @@ export function truthCaptures(t: PairTruth, dumps: readonly (readonly DumpDevice
   }));
 }
 
-/** The model against one pair's truth: reset_method in both kernels, registers after the kexec. */
-export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[]): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
+/**
+ * Registers that changed from `before` in reality or in the prediction (diff before->real and
+ * before->predicted), each with its outcome and the model steps that wrote it.
+ */
+function registerPoints(before: FunctionCapture, real: Uint8Array, predicted: Uint8Array, attributed: readonly { step: string; offset: number; width: number }[], deviceClass: string): RegisterPoint[] {
+  const fn = modelFromCapture(before).fn;
+  const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
+  for (const d of [...diffRegisters(fn, before.config, before.config, real, before.skipped), ...diffRegisters(fn, before.config, before.config, predicted, before.skipped)]) changed.set(d.offset, d);
+  return [...changed.values()].map((d) => {
+    const p = readLE(predicted, d.offset, d.width);
+    const r = readLE(real, d.offset, d.width);
+    const outcome = p === r ? 'agree' : unpredictableClass(d.register, real, d.offset) ?? 'disagree';
+    return { id: before.id, bdf: before.bdf, deviceClass, register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) };
+  });
+}
+
+const byPlace = (x: RegisterPoint, y: RegisterPoint) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset);
+
+/**
+ * The model's restore of what kernel A stored, on each function as kernel B found it (capB),
+ * against the real state after kernel B's pci_load_saved_state + pci_restore_state (capR).
+ */
+async function restorePoints(t: PairTruth, capB: readonly FunctionCapture[], capR: readonly FunctionCapture[]): Promise<Pick<PairResult, 'afterRestore' | 'loads'>> {
+  const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
+  const A = kernelProfile(ka.profile);
+  const B = kernelProfile(kb.profile);
+  const afterRestore: RegisterPoint[] = [];
+  const loads: PairResult['loads'][number][] = [];
+  for (const b of capB) {
+    const c = t.carried?.[b.id];
+    const r = capR.find((x) => x.id === b.id);
+    if (!c || !r) continue;
+    const m = modelFromCapture(b);
+    const res = await restoreAsKernelB(m.access, m.fn, A, B, { format: 'linux-blob', bytes: Uint8Array.from(Buffer.from(c.hex, 'hex')) });
+    loads.push({ id: b.id, bdf: b.bdf, real: c.loadRet, model: res.load.ret });
+    afterRestore.push(...registerPoints(b, r.config, m.fn.space.snapshot(), res.log.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })), t.qemuDevices[b.id] ?? 'unknown'));
+  }
+  return { afterRestore: afterRestore.sort(byPlace), loads };
+}
+
+/** The model against one pair's truth: reset_method in both kernels, registers after the kexec (and, preserved, after the restore). */
+export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[], capR: readonly FunctionCapture[] = []): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec' | 'afterRestore' | 'loads'>> {
   const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
   const [devA, devB] = t.devices as [readonly PciDeviceInfo[], readonly PciDeviceInfo[]];
   const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
@@ -136,48 +213,73 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
     const b = capB.find((x) => x.id === a.id);
     if (!b) continue;
     const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
-    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true });
-    const fn = modelFromCapture(a).fn;
-    // Registers that changed in reality or in the prediction: diff before->real and before->predicted.
-    const changed = new Map<number, ReturnType<typeof diffRegisters>[number]>();
-    for (const d of [...diffRegisters(fn, a.config, a.config, b.config, a.skipped), ...diffRegisters(fn, a.config, a.config, pred.config, a.skipped)]) changed.set(d.offset, d);
-    for (const d of changed.values()) {
-      const p = readLE(pred.config, d.offset, d.width);
-      const r = readLE(b.config, d.offset, d.width);
-      const cls = unpredictableClass(d.register, b.config, d.offset);
-      const outcome = p === r ? 'agree' : cls ?? 'disagree';
-      afterKexec.push({ id: a.id, bdf: a.bdf, deviceClass: t.qemuDevices[a.id] ?? 'unknown', register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: pred.attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) });
-    }
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false });
+    afterKexec.push(...registerPoints(a, b.config, pred.config, pred.attributed, t.qemuDevices[a.id] ?? 'unknown'));
   }
   return {
     resetMethods: [...resetPoints(ka.release, ka.profile, capA, devA), ...resetPoints(kb.release, kb.profile, capB, devB)],
-    afterKexec: afterKexec.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : x.offset - y.offset)),
+    afterKexec: afterKexec.sort(byPlace),
+    ...(await restorePoints(t, capB, capR)),
   };
 }
 
-/** Replay a saved pair: `<dir>/<from>-to-<to>.json` with its two dumps. */
-export async function replayTruth(dir: string, from: string, to: string): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec'>> {
-  const t = JSON.parse(readFileSync(join(dir, `${from}-to-${to}.json`), 'utf8')) as PairTruth;
-  const dumps = [`${from}-boot-before-${to}`, `${from}-to-${to}-kexec`].map((n) => parseLspci(readFileSync(join(dir, `${n}.lspci`), 'utf8')));
-  const [capA, capB] = truthCaptures(t, dumps);
-  return compareTruth(t, capA!, capB!);
+/** The file names of a pair's truth: plain keeps the names it had before modes existed. */
+export function truthNames(from: string, to: string, mode: KexecMode = 'plain'): { json: string; before: string; after: string; restored: string } {
+  const m = mode === 'plain' ? '' : `-${mode}`;
+  return { json: `${from}-to-${to}${m}.json`, before: `${from}-boot-before-${to}${m}.lspci`, after: `${from}-to-${to}${m}-kexec.lspci`, restored: `${from}-to-${to}${m}-restored.lspci` };
 }
 
-export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
+/** Replay a saved pair: `<dir>/<from>-to-<to>[-preserved].json` with its two dumps. */
+export async function replayTruth(dir: string, from: string, to: string, mode: KexecMode = 'plain'): Promise<Pick<PairResult, 'resetMethods' | 'afterKexec' | 'afterRestore' | 'loads'>> {
+  const n = truthNames(from, to, mode);
+  const t = JSON.parse(readFileSync(join(dir, n.json), 'utf8')) as PairTruth;
+  const dumps = [n.before, n.after, ...(t.carried ? [n.restored] : [])].map((f) => parseLspci(readFileSync(join(dir, f), 'utf8')));
+  const [capA, capB, capR] = truthCaptures(t, dumps);
+  return compareTruth(t, capA!, capB!, capR);
+}
+
+export async function runFidelityPair(t: FidelityTopology, from: string, to: string, o: { mode?: KexecMode; withModule?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<PairResult> {
   const t0 = performance.now();
   const phases = new Phases();
-  const base = { topology: t.name, from, to };
+  const mode = o.mode ?? 'plain';
+  const base = { topology: t.name, from, to, mode };
   let releases: string[] = [];
   try {
     const [ka, kb] = await resolveKernels([from, to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) });
     releases = [ka!.release, kb!.release];
-    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    // preserved needs lusim's module in kernel A; a campaign that runs both modes carries it in
+    // both, so they start from the same snapshot of boot A (plain alone needs no kernel headers).
+    const guestModules = (o.withModule ?? mode === 'preserved') ? await phases.run('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
+    const s = await startGuest({ endpoints: [], topology: t.topology, chain: [ka!, kb!], ...(guestModules ? { guestModules } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     try {
       const devA = await s.guard(s.agent.devices());
       const capA = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      const A = kernelProfile(ka!.profile);
+      const B = kernelProfile(kb!.profile);
+      // preserved: kernel A keeps bus master through its shutdown, then saves and stores every
+      // function into the handover range's slots (slot i: function i), as a Live Update would.
+      const saves = mode === 'preserved' ? await phases.run('preserve + save A', async () => {
+        const mod = await s.guard(preserveAll(s.agent, capA.functions));
+        const out: Uint8Array[] = [];
+        for (const [i, f] of capA.functions.entries()) out.push((await s.guard(kernelSave(mod, s.q.qtest, s.range, f, i, A, []))).carried);
+        return out;
+      }) : [];
       await phases.run('kexec + boot B', () => s.kexecNext());
       const devB = await s.guard(s.agent.devices());
-      const capB = await s.guard(captureAll(s.q, await preparePci(s.q)));
+      const pciB = await preparePci(s.q);
+      const capB = await s.guard(captureAll(s.q, pciB));
+      const carried: Record<string, { hex: string; loadRet: number }> = {};
+      const capR = mode === 'preserved' ? await phases.run('load + restore B', async () => {
+        const mod = new GuestModule(s.agent);
+        await s.guard(mod.load());
+        for (const [i, f] of capA.functions.entries()) {
+          const b = capB.functions.find((x) => x.id === f.id);
+          if (!b) continue;
+          const r = await s.guard(kernelRestore(mod, b, i, A, B, saves[i]!));
+          carried[f.id] = { hex: Buffer.from(saves[i]!).toString('hex'), loadRet: r.load.ret };
+        }
+        return (await s.guard(captureAll(s.q, pciB))).functions;
+      }) : [];
       const truth: PairTruth = {
         format: 'lusim-fidelity-truth', version: 1, topology: t.name,
         qemuDevices: Object.fromEntries(t.topology.devices.map((d) => [d.id, d.driver])),
@@ -186,25 +288,40 @@ export async function runFidelityPair(t: FidelityTopology, from: string, to: str
         devices: [devA, devB],
         // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
         virtioClassDriverB: Object.fromEntries(t.topology.devices.map((d) => [d.id, s.plans[1]?.devices.find((p) => p.id === d.id)?.modules.some((m) => m !== 'virtio_pci') ?? true])),
+        preserved: mode === 'preserved',
+        ...(mode === 'preserved' ? { carried } : {}),
       };
       if (o.out) {
         const dir = join(o.out, t.name);
+        const n = truthNames(from, to, mode);
         mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${from}-boot-before-${to}.lspci`), formatLspci(dumpsOf(capA)));
-        writeFileSync(join(dir, `${from}-to-${to}-kexec.lspci`), formatLspci(dumpsOf(capB)));
-        writeFileSync(join(dir, `${from}-to-${to}.json`), `${JSON.stringify(truth, null, 2)}\n`);
+        writeFileSync(join(dir, n.before), formatLspci(dumpsOf(capA)));
+        writeFileSync(join(dir, n.after), formatLspci(dumpsOf(capB)));
+        if (capR.length) writeFileSync(join(dir, n.restored), formatLspci(dumpsOf({ functions: capR })));
+        writeFileSync(join(dir, n.json), `${JSON.stringify(truth, null, 2)}\n`);
       }
       return {
-        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions)),
+        ...base, releases, ...(await compareTruth(truth, capA.functions, capB.functions, capR)),
         drivers: s.drivers.map((k) => ({ release: k.release, bound: k.bound })), ms: Math.round(performance.now() - t0),
-        bootA: s.bootA, phases: phases.entries,
+        bootA: s.bootA, accelerator: s.q.accelerator, phases: phases.entries,
       };
     } finally {
       await s.close();
     }
   } catch (e) {
-    return { ...base, releases, resetMethods: [], afterKexec: [], drivers: [], ms: Math.round(performance.now() - t0), error: e instanceof LusimError ? `${e.code}: ${e.message}` : String(e) };
+    return { ...base, releases, resetMethods: [], afterKexec: [], afterRestore: [], loads: [], drivers: [], ms: Math.round(performance.now() - t0), error: e instanceof LusimError ? `${e.code}: ${e.message}` : String(e) };
   }
+}
+
+/** Kernel A keeps every function's bus master through its kexec shutdown (lusim_pci.c preserve). */
+async function preserveAll(agent: AgentClient, functions: readonly FunctionCapture[]): Promise<GuestModule> {
+  const m = new GuestModule(agent);
+  await m.load();
+  for (const f of functions) {
+    const ret = await m.preserve(`0000:${f.bdf}`);
+    if (ret !== 0) throw new GuestModuleError('command-failed', `lusim_pci preserve ${f.bdf} returned ${ret} (the kprobe on pci_clear_master could not be armed?)`, { bdf: f.bdf, ret });
+  }
+  return m;
 }
 
 /** Each kernel boots once as A and is kexec'd into once as B: 6.1 -> 6.12 -> 7.x -> 6.1 (a ring). */
@@ -213,15 +330,20 @@ export function ringPairs(kernels: readonly string[]): [string, string][] {
   return kernels.map((k, i) => [k, kernels[(i + 1) % kernels.length]!]);
 }
 
-export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
+export async function runFidelity(topologies: readonly FidelityTopology[], o: { kernels: readonly string[]; modes?: readonly KexecMode[]; allPairs?: boolean; out?: string; fetch?: boolean; progress?: (m: string) => void; snapshotDir?: string }): Promise<FidelityReport> {
   const t0 = performance.now();
   const pairs = o.allPairs ? o.kernels.flatMap((a) => o.kernels.map((b): [string, string] => [a, b])) : ringPairs(o.kernels);
+  const modes = o.modes ?? KEXEC_MODES;
   const results: PairResult[] = [];
   let n = 0;
+  const total = topologies.length * pairs.length * modes.length;
   for (const t of topologies) {
     for (const [a, b] of pairs) {
-      o.progress?.(`[${++n}/${topologies.length * pairs.length}] ${t.name}: ${a} -> ${b}`);
-      results.push(await runFidelityPair(t, a, b, o));
+      // Modes back to back: with --snapshots the second starts from the first's boot A.
+      for (const mode of modes) {
+        o.progress?.(`[${++n}/${total}] ${t.name}: ${a} -> ${b} ${mode}`);
+        results.push(await runFidelityPair(t, a, b, { ...o, mode, withModule: modes.includes('preserved') }));
+      }
     }
   }
   const perClass: Record<string, { agree: number; total: number }> = {};
@@ -231,18 +353,29 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: { 
     m[k].total++;
     if (ok) m[k].agree++;
   };
-  const regs = results.flatMap((r) => r.afterKexec.map((x) => ({ ...x, pair: `${r.from}->${r.to}` })));
+  const perMode: Record<string, { agree: number; total: number }> = {};
+  const regs = results.flatMap((r) => r.afterKexec.map((x) => ({ ...x, pair: `${r.from}->${r.to}`, mode: r.mode })));
   for (const x of regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree')) {
     bump(perClass, x.deviceClass, x.outcome === 'agree');
     bump(perPair, x.pair, x.outcome === 'agree');
+    bump(perMode, x.mode, x.outcome === 'agree');
   }
   const rms = results.flatMap((r) => r.resetMethods);
+  const restored = results.flatMap((r) => r.afterRestore);
+  const loads = results.flatMap((r) => r.loads);
+  const accelerators: Record<string, { boots: number; why: string }> = {};
+  for (const a of results.flatMap((r) => (r.accelerator ? [r.accelerator] : []))) {
+    accelerators[a.name] ??= { boots: 0, why: a.why };
+    accelerators[a.name]!.boots++;
+  }
   return {
     pairs: results,
     summary: {
       resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
       afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
-      perClass, perPair,
+      afterRestore: { agree: restored.filter((x) => x.outcome === 'agree').length, total: restored.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: restored.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
+      loads: { agree: loads.filter((x) => x.real === x.model).length, total: loads.length },
+      perClass, perPair, perMode, accelerators,
     },
     totalMs: Math.round(performance.now() - t0),
   };

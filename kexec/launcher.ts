@@ -20,6 +20,7 @@ import { cleanStaleDirs, makePrivateDir, removePrivateDir } from './process/priv
 import { KexecError } from './errors.js';
 import { QmpClient } from './qmp.js';
 import { QtestClient } from './qtest.js';
+import { chooseAccel, queryAccelerator, type AccelChoice, type AcceleratorInfo } from './accel.js';
 
 export interface DeviceSpec {
   /** QEMU device driver, e.g. `e1000e`, `pcie-root-port`. */
@@ -43,7 +44,8 @@ export interface BootOptions {
 
 export interface LaunchOptions {
   devices?: DeviceSpec[];
-  accel?: 'tcg' | 'kvm';
+  /** Default: chooseAccel() for a booting guest (kexec/accel.ts), TCG for a hermetic one (its vCPUs never run). */
+  accel?: AccelChoice;
   /** Boot a guest; without it the instance is hermetic (stopped, qtest only). */
   boot?: BootOptions;
   memoryMiB?: number;
@@ -70,6 +72,8 @@ export interface QemuInstance {
   readonly pid: number;
   readonly args: readonly string[];
   readonly hermetic: boolean;
+  /** The accelerator QEMU runs (QMP query-kvm) and why lusim asked for it. */
+  readonly accelerator: AcceleratorInfo;
   /** Resolves when the QEMU process exits, for whatever reason. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last part of QEMU's stderr (for error messages). */
@@ -83,6 +87,8 @@ const SLOT_PORTS = new Set(['pcie-root-port', 'ioh3420', 'xio3130-downstream']);
 const QDEV_ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const SUN_PATH_MAX = 107;
 const STDERR_KEPT = 16 * 1024;
+
+const HERMETIC_ACCEL: AccelChoice = { wanted: 'tcg', args: ['-accel', 'tcg'], why: 'hermetic: the vCPUs never run' };
 
 export const QEMU_INSTALL_HINT = 'apt-get install qemu-system-x86';
 
@@ -127,12 +133,13 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
 /** The full QEMU command line (without the binary) for `opts`, with sockets under `dir`. */
 export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   const boot = opts.boot;
+  const accel = opts.accel ?? (boot ? chooseAccel() : HERMETIC_ACCEL);
   if (opts.consoleLogFile?.includes(',')) {
     throw new KexecError('bad-launch-options', `console log file "${opts.consoleLogFile}" contains a comma, which QEMU's -chardev option parser would split; choose another path.`, { path: opts.consoleLogFile });
   }
   const args = [
     '-M', 'q35',
-    '-accel', opts.accel ?? 'tcg',
+    ...accel.args,
     '-nodefaults', '-no-user-config', '-display', 'none',
     '-m', String(opts.memoryMiB ?? (boot ? 1024 : 128)),
     '-smp', String(opts.smp ?? 1),
@@ -250,7 +257,8 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     if (join(dir, 'console.sock').length > SUN_PATH_MAX) {
       throw new KexecError('bad-launch-options', `socket path ${join(dir, 'console.sock')} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir });
     }
-    const args = buildQemuArgs(opts, dir);
+    const accel = opts.accel ?? (opts.boot ? chooseAccel() : HERMETIC_ACCEL);
+    const args = buildQemuArgs({ ...opts, accel }, dir);
     qemuArgs = args;
     // Detached: QEMU leads its own process group, so close() can kill it and anything it forked.
     // Under setpriv --pdeathsig KILL (process/pdeathsig.ts): QEMU dies even if lusim is SIGKILLed.
@@ -291,6 +299,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     const endian = await qtest.endianness();
     if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
     closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
+    const accelerator = await queryAccelerator(qmp, accel);
     if (opts.boot && !opts.incoming) await qmp.execute('cont');
 
     return {
@@ -301,6 +310,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
       pid: proc.pid as number,
       args,
       hermetic: !opts.boot,
+      accelerator,
       exited: exitedPromise,
       stderr: () => stderrTail,
       close,

@@ -42,8 +42,9 @@ import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import type { AcceleratorInfo } from './accel.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
-import { buildModule } from './guest-module/build.js';
+import { buildModules } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
 import { GuestModule } from './guest-module/client.js';
 import { builtinModules } from './guest-drivers.js';
@@ -173,6 +174,8 @@ export interface RealCycleReport {
   writeTrace?: TraceReport;
   /** Topology runs: the driver each function got in each kernel. */
   drivers?: readonly KernelDrivers[];
+  /** The accelerator QEMU ran (kexec/accel.ts). */
+  accelerator?: AcceleratorInfo;
 }
 
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
@@ -294,12 +297,6 @@ function checkSaver(saver: Saver, format: SaveFormat, drift: readonly Drift[]): 
   if (saver === 'host' && drift.length > 0) throw new RealRunError('bad-option', `--drift on the real run edits the blob kernel A stored, which needs --saver kernel.`, { saver });
 }
 
-async function buildModules(kernels: readonly KernelImage[], progress?: (m: string) => void): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  for (const k of kernels) if (!out.has(k.release)) out.set(k.release, (await buildModule(k, cacheRoot(), (m) => progress?.(`module ${k.release}: ${m}`))).bytes);
-  return out;
-}
-
 function kernelBlock(save: KernelSave, restore: KernelRestore & { stateSavedBefore: boolean }, mid: FunctionCapture, final: FunctionCapture): NonNullable<DeviceResult['kernel']> {
   const { carried, savedByOld: _s, ...rest } = save;
   return {
@@ -341,10 +338,11 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const A = ownA.profile;
     const B = ownB.profile;
     report.kernels = { from: { release: ka!.release, profile: ka!.profile, kconfig: ownA.used }, to: { release: kb!.release, profile: kb!.profile, kconfig: ownB.used } };
-    const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
+    const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
     phase = 'boot A';
     session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
+    report.accelerator = s.q.accelerator;
     o.progress?.(`kernel A ${s.release} is up`);
 
     // 1. Capture A.

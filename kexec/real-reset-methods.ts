@@ -9,6 +9,7 @@ import { kernelProfile as resetKernelProfile } from '../sim/reset-methods/kernel
 import { probeDeviceFromDump } from '../sim/reset-methods/device.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../sim/reset-methods/predict.js';
 import { Topology } from '../sim/topology.js';
+import type { AcceleratorInfo } from './accel.js';
 import type { DeviceSpec } from './launcher.js';
 import { preparePci } from './pci-topology.js';
 import { captureAll } from './real-capture.js';
@@ -30,6 +31,8 @@ export interface LiveResetMethodsReport {
   readonly devices: readonly LiveResetMethods[];
   /** With a topology: the driver each function got (and what guest-driver=none unbound). */
   readonly drivers?: KernelDrivers;
+  /** The accelerator QEMU ran (kexec/accel.ts). */
+  readonly accelerator: AcceleratorInfo;
   readonly phases: readonly { name: string; ms: number }[];
 }
 
@@ -56,7 +59,7 @@ export async function runResetMethodsLive(o: { endpoints: readonly DeviceSpec[];
       const agree = info.resetMethods.length === predicted.resetMethods.length && info.resetMethods.every((m, i) => m === predicted.resetMethods[i]);
       return { id, bdf: f.bdf, driver: info.driver, real: info.resetMethods, predicted, agree };
     });
-    return { kernel: { release: k!.release, profile: k!.profile }, devices, ...(s.drivers[0] ? { drivers: s.drivers[0] } : {}), phases: phases.entries };
+    return { kernel: { release: k!.release, profile: k!.profile }, devices, ...(s.drivers[0] ? { drivers: s.drivers[0] } : {}), accelerator: s.q.accelerator, phases: phases.entries };
   } finally {
     await s.close();
   }

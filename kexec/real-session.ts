@@ -169,12 +169,14 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     channel.close();
   };
   const panic = watchForPanic(qemu.console);
-  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${session?.release ?? o.chain[0]!.release} crashed:\n${lines.join('\n')}`, { console: lines });
+  // During a kexec the crash is A's shutdown or B's boot: name both (a snapshot-restored run's
+  // kernel B Oops was reported as kernel A's).
+  let running = o.chain[0]!.release;
+  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${running} crashed:\n${lines.join('\n')}`, { console: lines });
   const panicError = panic.panicked.then((pn): never => {
     throw panicked(pn.lines);
   });
   panicError.catch(() => undefined);
-  let session: GuestSession | undefined;
   const exitError = async (): Promise<never> => {
     const info = await qemu.exited;
     if (panic.seen().length > 0) throw panicked(panic.seen());
@@ -224,8 +226,10 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
         if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');
+        running = `${s.release} or the kernel it kexecs into, ${k.release},`;
         try {
           s.release = await guard(agent.kexec(`k${next}`, { bootTimeoutMs: timeoutMs }));
+          running = s.release;
         } catch (e) {
           if (!(e instanceof AgentError)) throw e;
           throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
@@ -235,7 +239,6 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
         return s.release;
       },
     };
-    session = s;
     if (o.topology) await settle(release);
     if (snap && !cached) {
       try {

@@ -13,7 +13,7 @@ import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
-import { registerTopologyOptions, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
+import { registerTopologyOptions, renderAccelerator, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
 import { checkOutPath, writeOut } from '../out-file.js';
@@ -130,6 +130,7 @@ export function renderRealCycle(r: RealCycleReport): string {
   const k = r.kernels;
   out.push(`Real cycle: ${r.options.devices.join(', ')}${r.drivers ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
   if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
+  if (r.accelerator) out.push(`  accelerator: ${renderAccelerator(r.accelerator)}`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
   if (r.drivers) out.push(...renderDrivers(r.drivers));
   for (const [name, c] of Object.entries(r.captures)) {

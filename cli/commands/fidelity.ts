@@ -8,7 +8,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { runFidelity, type FidelityReport, type FidelityTopology } from '../../kexec/fidelity.js';
+import { KEXEC_MODES, runFidelity, type FidelityReport, type FidelityTopology, type KexecMode } from '../../kexec/fidelity.js';
+import { CliError } from '../input.js';
 import { readTopologyFile } from '../../kexec/qemu-device.js';
 import { EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
@@ -28,15 +29,19 @@ export function register(program: Command): void {
     .option('--topology <file>', 'a topology file (one QEMU -device string per line; repeatable); default: the built-in set in fixtures/topologies', collect)
     .option('--kernels <list>', 'Debian series, comma-separated; pairs run as a ring (each kernel once as A, once as B)', '6.1,6.12,7.x')
     .option('--all-pairs', 'every ordered kernel pair, same-kernel kexecs included')
+    .option('--modes <list>', 'kexec modes, comma-separated: plain (Debian\'s kexec) and preserved (every function keeps bus master through A\'s shutdown, as the PCI Live Update series does)', 'plain,preserved')
     .option('--out <dir>', 'save every capture (lspci -xxxx + JSON) and the report here, for replay without QEMU')
     .option('--no-fetch', 'fail instead of fetching kernels that are not cached')
     .option('--snapshots <dir>', 'keep a snapshot of each boot A here and start later runs of the same topology and kernels from it (nvme topologies boot cold: QEMU 7.2 cannot migrate nvme)')
     .option('--json', 'the whole report as JSON')
-    .action(action(async (opts: { topology?: string[]; kernels: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string }) => {
+    .action(action(async (opts: { topology?: string[]; kernels: string; modes: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string }) => {
+      const modes = opts.modes.split(',').map((m) => m.trim()).filter(Boolean);
+      const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
+      if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
       const topologies = opts.topology?.length ? opts.topology.map((f) => ({ name: basename(f).replace(/\.[^.]*$/, ''), topology: readTopologyFile(f) })) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       const report = await runFidelity(topologies, {
-        kernels, ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}), fetch: opts.fetch !== false,
+        kernels, modes: modes as KexecMode[], ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}), fetch: opts.fetch !== false,
         progress: (m) => log.info(`fidelity: ${m}`),
       });
       if (opts.out) {
@@ -45,7 +50,7 @@ export function register(program: Command): void {
       if (opts.json) printJson(report);
       else process.stdout.write(renderFidelity(report));
       const s = report.summary;
-      if (s.resetMethods.agree < s.resetMethods.total || s.afterKexec.agree < s.afterKexec.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
+      if (s.resetMethods.agree < s.resetMethods.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
     }));
 }
 
@@ -56,17 +61,25 @@ export function renderFidelity(r: FidelityReport): string {
   const out: string[] = [];
   const s = r.summary;
   out.push(`Model vs real kernels, ${r.pairs.length} boots in ${(r.totalMs / 1000).toFixed(0)} s`);
+  out.push(`  accelerator: ${Object.entries(s.accelerators).map(([k, v]) => `${k.toUpperCase()} for ${v.boots} boots (${v.why})`).join('; ') || '-'}`);
   out.push(`  reset_method lists agree: ${pct(s.resetMethods.agree, s.resetMethods.total)}`);
   out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable (vector allocator)`);
+  out.push(`  registers after restore (preserved: A saved, B loaded and restored) agree: ${pct(s.afterRestore.agree, s.afterRestore.total)}; ${s.afterRestore.unpredictable} unpredictable`);
+  out.push(`  pci_load_saved_state return codes agree: ${pct(s.loads.agree, s.loads.total)}`);
   out.push(`  per device: ${Object.entries(s.perClass).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
+  out.push(`  per mode: ${Object.entries(s.perMode).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   out.push(`  per pair: ${Object.entries(s.perPair).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   for (const p of r.pairs) {
     const bad = p.resetMethods.filter((x) => !x.agree);
     const regs = p.afterKexec.filter((x) => x.outcome === 'disagree');
-    out.push(`  ${p.topology} ${p.from} -> ${p.to} (${(p.ms / 1000).toFixed(1)} s${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements`}`);
+    const restored = p.afterRestore.filter((x) => x.outcome === 'disagree');
+    const loads = p.loads.filter((x) => x.real !== x.model);
+    out.push(`  ${p.topology} ${p.from} -> ${p.to} ${p.mode} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements${p.mode === 'preserved' ? `, ${restored.length} after restore, ${loads.length} load return codes` : ''}`}`);
     for (const d of p.drivers) out.push(`      drivers in ${d.release}: ${d.bound.map((b) => `${b.id} ${b.driver ?? '-'}`).join(', ')}`);
     for (const x of bad) out.push(`      reset_method ${x.id} ${x.bdf} in ${x.kernel}: real ${x.real.join(' ') || '(none)'}, model ${x.predicted.join(' ') || '(none)'}`);
     for (const x of regs) out.push(`      ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
+    for (const x of restored) out.push(`      after restore: ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
+    for (const x of loads) out.push(`      pci_load_saved_state ${x.id} ${x.bdf}: real ${x.real}, model ${x.model}`);
   }
   return `${out.join('\n')}\n`;
 }

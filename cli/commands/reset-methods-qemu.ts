@@ -9,7 +9,7 @@ import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { CliError } from '../input.js';
 import { log } from '../log.js';
-import { renderDrivers } from '../qemu-topology.js';
+import { renderAccelerator, renderDrivers } from '../qemu-topology.js';
 
 export async function runQemuResetMethodsCommand(devices: string | undefined, topology: QemuTopology | undefined, opts: { kernel: string; json?: boolean }): Promise<void> {
   if (devices !== undefined && topology) throw new CliError('bad-option', `give either --qemu ${devices} or --qemu-device/--topology, not both (a built-in name works as --qemu-device ${REAL_DEVICE_NAMES[0]})`, {});
@@ -22,7 +22,7 @@ export async function runQemuResetMethodsCommand(devices: string | undefined, to
 }
 
 export function renderLive(r: LiveResetMethodsReport): string {
-  const lines = [`Linux ${r.kernel.release} (profile ${r.kernel.profile}) in QEMU${r.drivers ? '' : ', devices behind root ports'}:`];
+  const lines = [`Linux ${r.kernel.release} (profile ${r.kernel.profile}) in QEMU (${renderAccelerator(r.accelerator)})${r.drivers ? '' : ', devices behind root ports'}:`];
   if (r.drivers) lines.push(...renderDrivers([r.drivers]));
   for (const d of r.devices) {
     const show = (m: readonly string[]) => (m.length ? m.join(' ') : '(none)');

@@ -58,7 +58,7 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
     }
     const d = report.devices.find((x) => x.id === real)!;
     const checks: Check[] = [...m.checks];
-    if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release}` });
+    if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release} (QEMU ${report.accelerator.name.toUpperCase()})` });
     checks.push({ key: 'model = qemu (reset_method)', pass: d.agree, expected: [...d.real], actual: [...d.predicted.resetMethods], why: d.agree ? 'the model predicts what the kernel wrote' : `the model (profile ${report.kernel.profile}) disagrees with Linux ${report.kernel.release}: ${d.predicted.reasons.join('; ')}` });
     results.push({ ...m, ...labels, source: 'qemu', checks, status: checks.every((c) => c.pass) ? 'pass' : 'fail', seconds: (performance.now() - start) / 1000 });
   }

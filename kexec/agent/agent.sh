@@ -94,7 +94,7 @@ is_slot() {
 # KPCI <verb> <arg>: one module command, its answer on stdout (see lusim_pci.c).
 kpci() {
   case "$1" in
-    save|store|load|restore|buffers) is_bdf "$2" || bad || return ;;
+    save|store|load|restore|buffers|preserve) is_bdf "$2" || bad || return ;;
     stash|unstash) is_slot "$2" || bad || return ;;
     blob) [ -z "$2" ] || bad || return ;;
     *) bad; return ;;

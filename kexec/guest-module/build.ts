@@ -88,6 +88,13 @@ function buildFailed(k: KernelImage, output: string): GuestModuleError {
   return new GuestModuleError('build-failed', `building lusim's guest module for ${k.release} failed: ${lastLines(output, 6)}. The module source is kexec/guest-module/lusim_pci.c; use --saver host to run without it.`, { release: k.release, output: lastLines(output, 30) });
 }
 
+/** The module bytes for each kernel's release (kexec/real-session.ts GuestOptions.guestModules). */
+export async function buildModules(kernels: readonly KernelImage[], root: string, progress?: (m: string) => void): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const k of kernels) if (!out.has(k.release)) out.set(k.release, (await buildModule(k, root, (m) => progress?.(`module ${k.release}: ${m}`))).bytes);
+  return out;
+}
+
 /** The module for kernel `k`: from the cache when intact, else built (headers fetched as needed). */
 export async function buildModule(k: KernelImage, root: string, progress: (m: string) => void = () => undefined): Promise<BuiltModule> {
   const srcHash = sourceHash();

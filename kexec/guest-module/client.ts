@@ -83,6 +83,14 @@ export class GuestModule {
     return f;
   }
 
+  /**
+   * Keep dev's bus master across the kexec as the PCI Live Update series does (lusim_pci.c
+   * preserve: pci_device_shutdown's pci_clear_master skipped); 0 or the kprobe's error.
+   */
+  async preserve(bdf: string): Promise<number> {
+    return Number((await this.ret('preserve', bdf)).get('ret'));
+  }
+
   /** pci_save_state(dev): its return code. */
   async save(bdf: string): Promise<number> {
     return Number((await this.ret('save', bdf)).get('ret'));

@@ -14,6 +14,8 @@ export type GuestModuleErrorCode =
   /** The guest kernel has no debugfs, or the module's files are not there. */
   | 'debugfs-missing'
   /** The module answered something the host cannot parse. */
-  | 'bad-answer';
+  | 'bad-answer'
+  /** A command the module understood failed (details.ret: its return code). */
+  | 'command-failed';
 
 export class GuestModuleError extends LusimError<GuestModuleErrorCode> {}

@@ -16,6 +16,7 @@
  *   buffers BDF    state_saved and every save buffer of dev, in list order:
  *                  "state_saved=N" then "cap nr=0xNN ext=N size=N data=HEX" per buffer
  *   blob           the held blob as hex                        -> "size=N hex=..."
+ *   preserve BDF   keep dev's bus master across the kexec      -> "ret=N preserved=N"
  *
  * The handover range is the memmap= reservation lusim boots both kernels with (handover_base,
  * handover_size); slots live in its upper half (kexec/handover.ts MODULE_SLOTS), each a 16-byte
@@ -30,6 +31,8 @@
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
 #include <linux/io.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -225,6 +228,93 @@ static void cmd_buffers(struct pci_dev *dev)
 	}
 }
 
+/*
+ * preserve: the one change the PCI Live Update series makes to a kexec's device shutdown
+ * ("PCI: liveupdate: skip BME clear on kexec"): drivers/pci/pci-driver.c pci_device_shutdown
+ * runs the driver's ->shutdown, then clears bus master when kexec_in_progress and current_state
+ * <= PCI_D3hot, and the series adds !pci_liveupdate_is_outgoing(pci_dev) to that condition.
+ * Debian's kernels have no Live Update, so a kprobe on pci_clear_master skips the call when it
+ * comes from pci_device_shutdown for a preserved device: the return address on the stack at the
+ * probed entry is in pci_device_shutdown, or in device_shutdown where the call is
+ * pci_device_shutdown's last statement and gcc made it a tail call (7.2.13: the first version of
+ * this check missed every call there). Drivers' own calls (e1000e's __e1000_shutdown) and
+ * pci_disable_device (nvme) are untouched, as in the series; a driver ->shutdown ending in a
+ * tail call to pci_clear_master would be skipped too (none of the drivers lusim's topologies
+ * bind does so). sim/kexec-sim/shutdown.ts kernelShutdown is the model of it.
+ * Each skip is printed, so the host sees on the console that the emulation took effect.
+ */
+#define PRESERVED_MAX	32
+static struct pci_dev *preserved[PRESERVED_MAX];
+static unsigned int n_preserved;
+static bool probe_armed;
+
+/* Where a skipped pci_clear_master "returns" from: its caller's return address is still on top. */
+static noinline void lusim_skip_return(void)
+{
+	barrier();
+}
+
+static bool is_preserved(struct pci_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_preserved; i++)
+		if (preserved[i] == dev)
+			return true;
+	return false;
+}
+
+static int clear_master_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct pci_dev *dev = (struct pci_dev *)regs->di;	/* x86-64: first argument */
+	unsigned long caller = *(unsigned long *)regs->sp;	/* at the entry: the return address */
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!is_preserved(dev))
+		return 0;
+	sprint_symbol_no_offset(sym, caller);
+	if (strcmp(sym, "pci_device_shutdown") && strcmp(sym, "device_shutdown"))
+		return 0;
+	pr_info("lusim_pci: preserved %s: pci_device_shutdown's pci_clear_master skipped\n", pci_name(dev));
+	regs->ip = (unsigned long)lusim_skip_return;
+	return 1;
+}
+
+/* A post handler makes kprobes arm the probe with FTRACE_OPS_FL_IPMODIFY (kprobes.c arm_kprobe_ftrace). */
+static void clear_master_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+}
+
+static struct kprobe clear_master_probe = {
+	.symbol_name = "pci_clear_master",
+	.pre_handler = clear_master_pre,
+	.post_handler = clear_master_post,
+};
+
+static void cmd_preserve(struct pci_dev *dev)
+{
+	int ret;
+
+	if (is_preserved(dev)) {
+		say("ret=0 preserved=%u\n", n_preserved);
+		return;
+	}
+	if (n_preserved == PRESERVED_MAX) {
+		say("ret=%d preserved=%u\n", -ENOSPC, n_preserved);
+		return;
+	}
+	if (!probe_armed) {
+		ret = register_kprobe(&clear_master_probe);
+		if (ret) {
+			say("ret=%d preserved=%u\n", ret, n_preserved);
+			return;
+		}
+		probe_armed = true;
+	}
+	preserved[n_preserved++] = pci_dev_get(dev);
+	say("ret=0 preserved=%u\n", n_preserved);
+}
+
 static void run(const char *verb, const char *arg)
 {
 	struct pci_dev *dev = NULL;
@@ -264,6 +354,8 @@ static void run(const char *verb, const char *arg)
 		say("ret=0\n");
 	} else if (!strcmp(verb, "buffers"))
 		cmd_buffers(dev);
+	else if (!strcmp(verb, "preserve"))
+		cmd_preserve(dev);
 	else
 		say("ret=%d unknown command %s\n", -EINVAL, verb);
 	pci_dev_put(dev);
@@ -329,6 +421,10 @@ static int __init lusim_pci_init(void)
 static void __exit lusim_pci_exit(void)
 {
 	debugfs_remove_recursive(dir);
+	if (probe_armed)
+		unregister_kprobe(&clear_master_probe);
+	while (n_preserved)
+		pci_dev_put(preserved[--n_preserved]);
 	drop_held();
 	memunmap(range);
 }

@@ -33,6 +33,29 @@ describe('fidelity truth replayed without QEMU', () => {
     });
   }
 
+  // The preserved mode (2026-12-02, same kernels; report-preserved.txt): kernel A kept bus master
+  // (lusim_pci.c preserve), saved and stored every function; kernel B loaded and restored each.
+  const PRESERVED: readonly { topology: string; from: string; to: string; functions: number; restored: number; why: string }[] = [
+    { topology: 'switch', from: '6.1', to: '6.12', functions: 4, restored: 4, why: '6.1 saved COMMAND 0x507 (MSI for AER: INTX_DISABLE); 6.12 restores it on ports it gave no MSI' },
+    { topology: 'switch', from: '7.x', to: '6.1', functions: 4, restored: 2, why: "6.1's restore rewrites the MSI its AER service enabled: INTX_DISABLE stays (the model wrote the saved 0x107 before readKernelIrqState)" },
+    { topology: 'no-driver', from: '7.x', to: '6.1', functions: 4, restored: 2, why: 'megasas keeps bus master through 7.x shutdown; Root Ports get no ACS controls from the restore (no IOMMU)' },
+    { topology: 'virtio', from: '6.1', to: '6.12', functions: 4, restored: 2, why: 'virtio with and without its class driver, saved and restored' },
+    { topology: 'bridge', from: '6.12', to: '7.x', functions: 3, restored: 1, why: 'pcie-pci-bridge and conventional e1000 restored by 7.x' },
+  ];
+  for (const p of PRESERVED) {
+    it(`${p.topology} ${p.from} -> ${p.to} preserved: ${p.why}`, async () => {
+      const r = await replayTruth(join(DIR, p.topology), p.from, p.to, 'preserved');
+      expect(r.resetMethods).toHaveLength(2 * p.functions);
+      for (const x of r.resetMethods) expect(x.predicted, `${x.id} ${x.bdf} in ${x.kernel}`).toEqual(x.real);
+      const show = (xs: typeof r.afterKexec) => xs.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`);
+      expect(show(r.afterKexec)).toEqual([]);
+      expect(show(r.afterRestore)).toEqual([]);
+      expect(r.afterRestore.filter((x) => x.outcome === 'agree')).toHaveLength(p.restored);
+      expect(r.loads).toHaveLength(p.functions);
+      for (const l of r.loads) expect([l.id, l.real], 'pci_load_saved_state').toEqual([l.id, l.model]);
+    });
+  }
+
   it('pins the enumeration-time reset_method rule on real lists', async () => {
     const mf = await replayTruth(join(DIR, 'multifunction'), '6.12', '7.x');
     const br = await replayTruth(join(DIR, 'bridge'), '6.12', '7.x');

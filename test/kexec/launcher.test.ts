@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { errorOf } from './error-of.js';
+import { chooseAccel } from '../../kexec/accel.js';
 import { type QemuInstance, behindRootPorts, buildQemuArgs, deviceArgs, launchQemu, withQemu } from '../../kexec/launcher.js';
 
 /** Running, as opposed to gone or a zombie (this sandbox's PID 1 does not reap orphans). */
@@ -31,8 +32,8 @@ describe('argument builder', () => {
   });
 
   it('adds the kernel, initrd and command line for a booting guest', () => {
-    const args = buildQemuArgs({ accel: 'kvm', boot: { kernel: '/k', initrd: '/i', append: 'console=ttyS0 quiet' } }, '/d');
-    expect(args.join(' ')).toContain('-accel kvm');
+    const args = buildQemuArgs({ accel: chooseAccel({ env: 'kvm' }), boot: { kernel: '/k', initrd: '/i', append: 'console=ttyS0 quiet' } }, '/d');
+    expect(args.join(' ')).toContain('-M q35 -accel kvm -accel tcg');
     expect(args.slice(args.indexOf('-kernel'))).toEqual(['-kernel', '/k', '-initrd', '/i', '-append', 'console=ttyS0 quiet']);
   });
 
@@ -57,6 +58,7 @@ describe('QEMU lifecycle: nothing is left behind', () => {
       return q.qmp.execute<{ status: string }>('query-status');
     });
     expect(status.status).toBe('prelaunch');
+    expect(seen.accelerator.name).toBe('tcg');
     expectGone(seen);
   });
 
