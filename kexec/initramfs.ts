@@ -111,6 +111,8 @@ const norm = (name: string): string => name.replace(/-/g, '_');
 /** Module name -> path relative to the modules dir (`kernel/drivers/...ko[.xz|.zst]`). */
 export function moduleIndex(modulesDir: string): Map<string, string> {
   const out = new Map<string, string>();
+  // A kernel built without modules (a user's build with every driver built in) has none.
+  if (!existsSync(join(modulesDir, 'kernel'))) return out;
   const walk = (rel: string): void => {
     for (const ent of readdirSync(join(modulesDir, rel), { withFileTypes: true })) {
       const r = join(rel, ent.name);

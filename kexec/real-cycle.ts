@@ -42,6 +42,7 @@ import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import { kernelRequests, realKernel, type UserKernelSides } from './user-kernel-run.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
@@ -57,9 +58,11 @@ export interface RealCycleOptions {
   readonly endpoints: readonly DeviceSpec[];
   /** A whole topology instead (kexec/qemu-device.ts): every function of it is saved and restored. */
   readonly topology?: QemuTopology;
-  /** Kernel A and B: a Debian series or a profile id (6.1, 6.12.y, 7.x ...). */
+  /** Kernel A and B: a Debian series, a profile id (6.1, 6.12.y, 7.x ...), or the path of the user's build. */
   readonly from: string;
   readonly to: string;
+  /** The user's builds: modules (INSTALL_MOD_PATH) and the profile, per side (kexec/user-kernel.ts). */
+  readonly user?: UserKernelSides;
   readonly format: SaveFormat;
   /** Fetch kernels that are not cached (default true). */
   readonly fetch?: boolean;
@@ -150,6 +153,8 @@ export interface RealKernel {
   readonly release: string;
   readonly profile: KernelProfileId;
   readonly kconfig: readonly KconfigUse[];
+  /** A user's build: what was named, why this profile, and warnings (nearest profile). */
+  readonly build?: { readonly spec: string; readonly why: string; readonly warnings: readonly string[] };
 }
 
 /** The kernel's own config-* from its Debian package, applied to its profile instead of Debian's assumed values. */
@@ -335,12 +340,12 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   const modelWrites: PhasedWrite[] = [];
   try {
     checkSaver(saver, o.format, o.drift ?? []);
-    const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
+    const [ka, kb] = await step('kernels', () => resolveKernels(kernelRequests(o.from, o.to, o.user), { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
     const ownA = profileWithOwnConfig(ka!);
     const ownB = profileWithOwnConfig(kb!);
     const A = ownA.profile;
     const B = ownB.profile;
-    report.kernels = { from: { release: ka!.release, profile: ka!.profile, kconfig: ownA.used }, to: { release: kb!.release, profile: kb!.profile, kconfig: ownB.used } };
+    report.kernels = { from: realKernel(ka!, ownA.used), to: realKernel(kb!, ownB.used) };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
     phase = 'boot A';
     session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);

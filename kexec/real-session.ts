@@ -9,7 +9,8 @@ import { LusimError } from '../devices/errors.js';
 import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
-import { fetchKernel, requireKernel, verifyKernel, type KernelImage } from './kernels.js';
+import { fetchKernel, requireKernel, verifyKernel, type KernelImage, type KernelProfileId } from './kernels.js';
+import { isKernelPath, userKernel } from './user-kernel.js';
 import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
 import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
@@ -57,14 +58,29 @@ export interface KernelChoice {
   readonly profile: KernelImage['profile'];
 }
 
-/** Cached kernels for the specs, fetching missing ones when `fetch` (with progress lines). */
-export async function resolveKernels(specs: readonly string[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
+/**
+ * A kernel to run: a Debian series or profile id (fetched into the cache), or the path of the
+ * user's own build (kexec/user-kernel.ts) with where its modules are and which profile models it.
+ */
+export type KernelRequest = string | { readonly spec: string; readonly modules?: string; readonly profile?: KernelProfileId };
+
+/** Cached kernels for the specs, fetching missing ones when `fetch` (with progress lines); paths are the user's builds. */
+export async function resolveKernels(specs: readonly KernelRequest[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
   const out: KernelImage[] = [];
-  for (const s of specs) {
+  for (const r of specs) {
+    const req = typeof r === 'string' ? { spec: r } : r;
+    const s = req.spec;
+    if (isKernelPath(s)) {
+      const k = userKernel(s, { ...(req.modules ? { modules: req.modules } : {}), ...(req.profile ? { profile: req.profile } : {}) });
+      for (const w of k.build!.warnings) opts.progress?.(`kernel ${s}: warning: ${w}`);
+      opts.progress?.(`kernel ${s}: ${k.release}, profile ${k.profile} (${k.build!.why})`);
+      out.push(k);
+      continue;
+    }
     const k = opts.fetch === false ? requireKernel(s) : (await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel;
     // A damaged image would boot to nothing and cost the whole boot timeout: name it now.
     verifyKernel(k);
-    out.push(k);
+    out.push(req.profile ? { ...k, profile: req.profile } : k);
   }
   return out;
 }

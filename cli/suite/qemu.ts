@@ -6,7 +6,7 @@
  * dump-file devices run on the model only (the result says so): the real cycle needs a guest
  * per kernel pair and device, which this runner does not start yet.
  */
-import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import { parseSeries, requireKernel } from '../../kexec/kernels.js';
 import { parseRealDevices } from '../../kexec/real-devices.js';
 import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
@@ -40,7 +40,7 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
   const profiles = new Map<string, string>();
   for (const k of new Set(tests.flatMap((t) => [t.kernel, t.from, t.to].filter((x): x is string => x !== undefined)))) {
     const image = requireKernel(k);
-    profiles.set(k, profileFor(image.series, image.upstream));
+    profiles.set(k, image.profile);
   }
   const live = await bootKernels(tests, o.jobs);
   const results: TestResult[] = [];
