@@ -109,7 +109,7 @@ export function register(program: Command): void {
         ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
         iommu: opts.iommu === 'on',
       });
-      const buildReport = ka.build || kb.build ? { kernels: { ...(ka.build ? { from: userKernelJson(ka) } : {}), ...(kb.build ? { to: userKernelJson(kb) } : {}) } } : {};
+      const buildReport = ka.build || kb.build ? { userKernels: { ...(ka.build ? { from: userKernelJson(ka) } : {}), ...(kb.build ? { to: userKernelJson(kb) } : {}) } } : {};
       if (opts.json) printJson({ device: label, ...kconfigReport, ...buildReport, ...result });
       else process.stdout.write(`${builds}${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);
     }));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listKernels } from '../../kexec/kernels.js';
 import { imageVersion, isKernelPath, userKernel, UserKernelError } from '../../kexec/user-kernel.js';
+import { FAKE_CONFIG, fakeBzImage, fakeTree } from './helpers/fake-kernel.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,34 +22,8 @@ function tmp(): string {
   return d;
 }
 
-/** The first bytes of a bzImage: the setup header's magic and the version string where kernel_version points. */
-export function fakeBzImage(version: string): Buffer {
-  const b = Buffer.alloc(0x4000);
-  b.write('HdrS', 0x202, 'latin1');
-  b.writeUInt16LE(0x020f, 0x206);
-  const at = 0x3000;
-  b.writeUInt16LE(at - 0x200, 0x20e);
-  b.write(`${version}\0`, at, 'latin1');
-  return b;
-}
-
-const CONFIG = 'CONFIG_MODULES=y\nCONFIG_BLK_DEV_NVME=y\nCONFIG_E1000E=m\nCONFIG_PCIEAER=y\n# CONFIG_PCIE_DPC is not set\n';
-
-/** A built tree as `make bzImage` leaves it, with modules_install'd modules when `modules`. */
-function tree(release: string, o: { modules?: boolean; config?: string; treeRelease?: string } = {}): string {
-  const d = join(tmp(), 'linux');
-  mkdirSync(join(d, 'arch/x86/boot'), { recursive: true });
-  mkdirSync(join(d, 'include/config'), { recursive: true });
-  writeFileSync(join(d, 'arch/x86/boot/bzImage'), fakeBzImage(`${release} (me@host) #3 SMP PREEMPT_DYNAMIC Tue Dec  1 10:00:00 UTC 2026`));
-  writeFileSync(join(d, '.config'), o.config ?? CONFIG);
-  writeFileSync(join(d, 'Makefile'), 'VERSION = 7\n');
-  writeFileSync(join(d, 'include/config/kernel.release'), `${o.treeRelease ?? release}\n`);
-  if (o.modules) {
-    mkdirSync(join(d, 'lib/modules', release, 'kernel/drivers/net'), { recursive: true });
-    writeFileSync(join(d, 'lib/modules', release, 'modules.order'), 'kernel/drivers/net/e1000e.ko\n');
-  }
-  return d;
-}
+const CONFIG = FAKE_CONFIG;
+const tree = (release: string, o: Parameters<typeof fakeTree>[2] = {}) => fakeTree(tmp(), release, o);
 
 const codeOf = (f: () => unknown): string | undefined => {
   try {
