@@ -4,8 +4,9 @@
  * `module.json` holding the .ko's size and SHA-256. A cached module is used only when its bytes
  * still hash to that and carry the release's vermagic; anything else is rebuilt, never loaded.
  *
- * Bookworm kernels (6.1, 6.12) build with the host's gcc-12 against the unpacked headers; sid 7.x
- * kernels inside their sid build root (build-root.ts). Module BTF is skipped
+ * Bookworm kernels (6.1, 6.12) build with the host's gcc-12 against the unpacked headers, a user's
+ * kernel against its own build tree; sid 7.x and trixie-backports 7.3 kernels inside their Debian
+ * build root (build-root.ts). Module BTF is skipped
  * (CONFIG_DEBUG_INFO_BTF_MODULES=): it needs the kernel's vmlinux and pahole, and nothing here reads it.
  */
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLines, run } from '../apt.js';
 import type { KernelImage } from '../kernels.js';
-import { ensureBuildRoot } from './build-root.js';
+import { ensureBuildRoot, needsBuildRoot } from './build-root.js';
 import { GuestModuleError } from './errors.js';
 import { fetchHeaders } from './headers.js';
 
@@ -68,7 +69,7 @@ async function hostTree(k: KernelImage, root: string, progress: (m: string) => v
 
 async function make(k: KernelImage, root: string, work: string, progress: (m: string) => void): Promise<string> {
   const args = (buildDir: string, m: string) => ['-C', buildDir, `M=${m}`, 'CONFIG_DEBUG_INFO_BTF_MODULES=', 'modules'];
-  if (k.suite !== 'sid') {
+  if (!needsBuildRoot(k)) {
     const tree = await hostTree(k, root, progress);
     const res = await run('make', args(tree, work)).catch((e: unknown) => {
       throw new GuestModuleError('host-missing', `make is not installed (${(e as Error).message}): run \`apt-get install make gcc-12\` (scripts/setup-system.sh installs them).`);
