@@ -374,5 +374,5 @@ export function kernelConfig(kernel: KernelImage): Map<string, string> {
   return out;
 }
 
-/** What `lusim kernels fetch --for-tests` fetches: the kernels the e2e suites boot. */
-export const TEST_KERNELS: readonly KernelSeries[] = ['6.1', '6.12', '7'];
+/** What `lusim kernels fetch --for-tests` fetches: the kernels the e2e suites boot (7.3: test/e2e/real-cycle-7x.test.ts). */
+export const TEST_KERNELS: readonly KernelSeries[] = ['6.1', '6.12', '7', '7.3'];
