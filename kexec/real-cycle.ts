@@ -43,6 +43,8 @@ import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from './user-kernel-run.js';
+import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
+import { buildLuoHelper } from './luo-helper/build.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModule } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
@@ -172,7 +174,7 @@ export interface RealCycleReport {
   readonly phases: { name: string; ms: number }[];
   totalMs: number;
   readonly captures: { a?: CaptureSummary; b?: CaptureSummary; beforeRestore?: CaptureSummary; final?: CaptureSummary };
-  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'> };
+  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'>; route?: HandoverRoute; luo?: { preserved?: string; retrieved?: string } };
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
   writeTrace?: TraceReport;
@@ -347,8 +349,10 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const B = ownB.profile;
     report.kernels = { from: realKernel(ka!, ownA.used), to: realKernel(kb!, ownB.used) };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], o.progress)) : undefined;
+    const route = chooseRoute(ka!, kb!);
+    const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}) }, phases);
     const s = session;
     o.progress?.(`kernel A ${s.release} is up`);
 
@@ -387,7 +391,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       return out;
     });
     const written = await step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
-    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms) };
+    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms), route };
+    if (route === 'luo') report.handover.luo = { preserved: await step('luo preserve', () => luoPreserve(s)) };
 
     // 3. kexec, capture B, fidelity of the model's kexec.
     await step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
@@ -408,7 +413,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       }
     });
 
-    // 4. Handover back, unbind B's drivers, restore in kernel B's order.
+    // 4. Handover back (through LUO first on that route), unbind B's drivers, restore in kernel B's order.
+    if (route === 'luo') report.handover.luo!.retrieved = await step('luo retrieve', () => luoRetrieve(s));
     const survival = await step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
     const { devices: carriedBack, ...survived } = survival;
     report.handover.survived = survived;

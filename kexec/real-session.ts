@@ -105,6 +105,11 @@ export interface GuestOptions {
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
   /** Record QEMU's pci_cfg_write trace (session.trace). */
   readonly writeTrace?: boolean;
+  /**
+   * The LUO route (kexec/luo-route.ts): lusim_luo in every image, `liveupdate=on` on every command
+   * line (no /dev/liveupdate without it: kernel/liveupdate/luo_core.c), kexec_file_load.
+   */
+  readonly luoHelper?: Uint8Array;
 }
 
 /** What one kernel of the chain bound, per qdev id, and what lusim unbound for guest-driver=none. */
@@ -142,8 +147,9 @@ const EXIT_SETTLE_MS = 500;
 
 export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
   const range = o.range ?? DEFAULT_HANDOVER;
-  const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
-  const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
+  const luo = o.luoHelper ? ' liveupdate=on' : '';
+  const cmdline = `${guestCmdline({ agentTty: 'ttyS1', range })}${luo}`;
+  const kexecCmdline = `${guestCmdline({ agentTty: 'ttyS1', range, kexeced: true })}${luo}`;
   const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
   const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
   const plans = o.topology ? await phases.run('driver plan', async () => {
@@ -154,6 +160,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
     ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
     ...(o.guestModules ? { guestModules: o.guestModules } : {}),
+    ...(o.luoHelper ? { luoHelper: o.luoHelper } : {}),
   }));
   const channel: AgentChannel = await openAgentChannel();
   const memoryMiB = o.memoryMiB ?? 1024;

@@ -11,13 +11,15 @@
  *    PCIEAER, PCIEASPM), MSI, the device drivers (nvme, e1000e, virtio-pci/net/blk), the agent's
  *    needs (BINFMT_ELF/SCRIPT, FUTEX, EPOLL, MULTIUSER, PROC_FS, SYSFS, DEBUG_FS for lusim_pci),
  *    loadable modules for lusim_pci.ko, KEXEC for kexec-tools' kexec_load fallback, a second
- *    serial port for the agent (SERIAL_8250_NR_UARTS/RUNTIME_UARTS >= 2).
+ *    serial port for the agent (SERIAL_8250_NR_UARTS/RUNTIME_UARTS >= 2), DEVMEM for lusim_luo's
+ *    window on the memmap= range (drivers/char/mem.c; x86 devmem_is_allowed lets a non-RAM range
+ *    through, and memmap=SIZE$ADDR makes it E820 reserved).
  * The options are data: their hash is part of the cache key.
  */
 export const LUO_KERNEL_OPTIONS: readonly (readonly [string, string])[] = [
   ['64BIT', 'y'], ['RELOCATABLE', 'y'], ['SMP', 'y'], ['NR_CPUS', '4'], ['PRINTK', 'y'], ['TTY', 'y'],
   ['BLK_DEV_INITRD', 'y'], ['RD_GZIP', 'y'], ['DEVTMPFS', 'y'], ['DEVTMPFS_MOUNT', 'y'], ['TMPFS', 'y'], ['SHMEM', 'y'], ['MEMFD_CREATE', 'y'],
-  ['PROC_FS', 'y'], ['SYSFS', 'y'], ['DEBUG_FS', 'y'], ['BINFMT_ELF', 'y'], ['BINFMT_SCRIPT', 'y'], ['FUTEX', 'y'], ['EPOLL', 'y'], ['MULTIUSER', 'y'],
+  ['PROC_FS', 'y'], ['SYSFS', 'y'], ['DEVMEM', 'y'], ['DEBUG_FS', 'y'], ['BINFMT_ELF', 'y'], ['BINFMT_SCRIPT', 'y'], ['FUTEX', 'y'], ['EPOLL', 'y'], ['MULTIUSER', 'y'],
   ['SIGNALFD', 'y'], ['TIMERFD', 'y'], ['EVENTFD', 'y'], ['FILE_LOCKING', 'y'], ['UNIX', 'y'], ['NET', 'y'], ['INET', 'y'],
   ['SERIAL_8250', 'y'], ['SERIAL_8250_CONSOLE', 'y'], ['SERIAL_8250_NR_UARTS', '4'], ['SERIAL_8250_RUNTIME_UARTS', '4'],
   ['MODULES', 'y'], ['MODULE_UNLOAD', 'y'],
