@@ -39,7 +39,12 @@ static int fail(const char *what)
 
 static unsigned char *map_range(uint64_t base, size_t size)
 {
-	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+	/*
+	 * Not O_SYNC: lusim_pci.ko maps the same range MEMREMAP_WB, and an uncached /dev/mem mapping
+	 * of it would conflict with that memory type (arch/x86/mm/pat/memtype.c
+	 * phys_mem_access_prot_allowed asks UC- for O_DSYNC, which O_SYNC carries; else WB).
+	 */
+	int fd = open("/dev/mem", O_RDWR);
 	void *p;
 
 	if (fd < 0)

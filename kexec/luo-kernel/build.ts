@@ -95,6 +95,15 @@ export function missingOptions(configText: string): string[] {
   return LUO_KERNEL_OPTIONS.filter(([k, v]) => cfg.get(k) !== v).map(([k, v]) => `${k}=${v} (got ${cfg.get(k) ?? 'unset'})`);
 }
 
+/** A complete build for the current options already in the cache (any source version), or undefined. */
+export function findLuoKernel(root: string = cacheRoot()): string | undefined {
+  const dir = join(root, 'luo-kernel', 'build');
+  if (!existsSync(dir)) return undefined;
+  const hash = optionsHash();
+  const name = readdirSync(dir).filter((d) => d.endsWith(`-${hash}`) && existsSync(join(dir, d, 'luo-kernel.json'))).sort().pop();
+  return name ? join(dir, name) : undefined;
+}
+
 /** The LUO kernel's build directory, built once per source version and options. */
 export async function ensureLuoKernel(o: { root?: string; progress?: (m: string) => void; jobs?: number } = {}): Promise<LuoKernelBuild> {
   const root = o.root ?? cacheRoot();
