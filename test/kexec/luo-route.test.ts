@@ -5,7 +5,7 @@
  * The route itself runs in test/e2e/luo-route.test.ts on the built kernel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { missingOptions } from '../../kexec/luo-kernel/build.js';
 import { chooseRoute, luoHeader, luoMissing } from '../../kexec/luo-route.js';
 import { userKernel } from '../../kexec/user-kernel.js';
 import { DEFAULT_HANDOVER } from '../../kexec/handover.js';
+import { buildLuoHelper } from '../../kexec/luo-helper/build.js';
+import { cacheRoot } from '../../kexec/kernels.js';
 import { fakeTree } from './helpers/fake-kernel.js';
 import { readNewc } from './helpers/newc.js';
 
@@ -96,5 +98,26 @@ describe('the LUO kernel\'s config', () => {
     const all = LUO_KERNEL_OPTIONS.map(([k, v]) => `CONFIG_${k}=${v}`).join('\n');
     expect(missingOptions(all)).toEqual([]);
     expect(missingOptions(all.replace('CONFIG_LIVEUPDATE_TEST=y', '# CONFIG_LIVEUPDATE_TEST is not set').replace('CONFIG_NR_CPUS=4', 'CONFIG_NR_CPUS=2'))).toEqual(['NR_CPUS=4 (got 2)', 'LIVEUPDATE_TEST=y (got n)']);
+  });
+});
+
+describe('lusim_luo', () => {
+  // The uAPI header of the LUO kernel's source (kexec/luo-kernel/build.ts), when it is cached.
+  const src = (() => {
+    const dir = join(cacheRoot(), 'luo-kernel', 'src');
+    const v = existsSync(dir) ? readdirSync(dir).find((d) => existsSync(join(dir, d, '.complete'))) : undefined;
+    return v ? join(dir, v, 'linux-source-7.3', 'include/uapi/linux/liveupdate.h') : undefined;
+  })();
+  it.skipIf(!src)('builds static against the kernel\'s own liveupdate.h, once per source and header', async () => {
+    const root = tmp();
+    const bin = await buildLuoHelper(src!, root);
+    expect(Buffer.from(bin).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    // Static: no PT_INTERP program header (ELF64: e_phoff at 0x20, e_phentsize 0x36, e_phnum 0x38), so no loader in the initramfs.
+    const b = Buffer.from(bin);
+    const types = Array.from({ length: b.readUInt16LE(0x38) }, (_, i) => b.readUInt32LE(Number(b.readBigUInt64LE(0x20)) + i * b.readUInt16LE(0x36)));
+    expect(types.length).toBeGreaterThan(0);
+    expect(types).not.toContain(3);
+    expect(readdirSync(join(root, 'luo-helper')).filter((d) => !d.startsWith('.'))).toHaveLength(1);
+    expect(Buffer.from(await buildLuoHelper(src!, root)).equals(Buffer.from(bin))).toBe(true);
   });
 });
