@@ -73,8 +73,9 @@ kload() {
   # --mem-min keeps every segment above the handover range (kexec/kexec.c locate_hole,
   # valid_memory_range). The cmdline is the one baked in at build time plus the next agent's nonce.
   # A kernel reached through LUO needs kexec_file_load (-s): KHO hands its data over only there
-  # (kernel/kexec_file.c kimage_file_alloc_init -> kho_fill_kimage); the kernel's own placement
-  # (kexec_locate_mem_hole) uses System RAM only, which a memmap= range is not.
+  # (kernel/kexec_file.c kimage_file_prepare_segments -> kho_fill_kimage). The kernel places the
+  # segments itself (kexec_locate_mem_hole): in KHO scratch memory when KHO is on, else in System
+  # RAM; a memmap= range is neither, so --mem-min is not needed there.
   if [ -e "$dir/kexec-file" ]; then
     kexec -s -l "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
     return

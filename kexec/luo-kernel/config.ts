@@ -12,8 +12,10 @@
  *    needs (BINFMT_ELF/SCRIPT, FUTEX, EPOLL, MULTIUSER, PROC_FS, SYSFS, DEBUG_FS for lusim_pci),
  *    loadable modules for lusim_pci.ko, KEXEC for kexec-tools' kexec_load fallback, a second
  *    serial port for the agent (SERIAL_8250_NR_UARTS/RUNTIME_UARTS >= 2), DEVMEM for lusim_luo's
- *    window on the memmap= range (drivers/char/mem.c; x86 devmem_is_allowed lets a non-RAM range
- *    through, and memmap=SIZE$ADDR makes it E820 reserved).
+ *    window on the memmap= range (drivers/char/mem.c). DEVMEM brings STRICT_DEVMEM=y on x86; its
+ *    arch/x86/mm/init.c devmem_is_allowed refuses System RAM and exclusive resources only, and a
+ *    memmap=SIZE$ADDR range is an e820 "Reserved" resource, busy but not exclusive (IO_STRICT_DEVMEM
+ *    off: kernel/resource.c resource_is_exclusive).
  * The options are data: their hash is part of the cache key.
  */
 export const LUO_KERNEL_OPTIONS: readonly (readonly [string, string])[] = [
