@@ -111,6 +111,8 @@ const norm = (name: string): string => name.replace(/-/g, '_');
 /** Module name -> path relative to the modules dir (`kernel/drivers/...ko[.xz|.zst]`). */
 export function moduleIndex(modulesDir: string): Map<string, string> {
   const out = new Map<string, string>();
+  // A kernel built without modules (a user's build with every driver built in) has none.
+  if (!existsSync(join(modulesDir, 'kernel'))) return out;
   const walk = (rel: string): void => {
     for (const ent of readdirSync(join(modulesDir, rel), { withFileTypes: true })) {
       const r = join(rel, ent.name);
@@ -196,6 +198,8 @@ export interface NextKernel {
    * of the handover range, so that loading this kernel cannot overwrite the range.
    */
   readonly memMin: number;
+  /** Load it with kexec_file_load (the LUO route: KHO data crosses only there; agent.sh kload). */
+  readonly kexecFile?: boolean;
 }
 
 export interface InitramfsSpec {
@@ -208,6 +212,8 @@ export interface InitramfsSpec {
   readonly next?: readonly NextKernel[];
   /** lusim's guest module built for this kernel (kexec/guest-module), loaded by the agent's KMOD. */
   readonly guestModule?: { readonly ko: Uint8Array; readonly handover: HandoverRange };
+  /** The LUO route: lusim_luo (kexec/luo-helper) and the range it carries (agent KLUO). */
+  readonly luo?: { readonly helper: Uint8Array; readonly handover: HandoverRange };
 }
 
 export interface BuiltInitramfs {
@@ -280,6 +286,10 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
     file('lusim/lusim_pci.ko', ko);
     file('lusim/lusim_pci.params', `handover_base=0x${handover.base.toString(16)} handover_size=0x${handover.size.toString(16)}\n`);
   }
+  if (spec.luo) {
+    file('lusim/lusim_luo', spec.luo.helper, 0o755);
+    file('lusim/luo.params', `0x${spec.luo.handover.base.toString(16)} 0x${spec.luo.handover.size.toString(16)}\n`);
+  }
   for (const n of next) {
     if (!NAME.test(n.name)) throw new InitramfsError('bad-spec', `next-kernel name "${n.name}" must match ${NAME} (the agent refuses anything else).`, { name: n.name });
     if (!CMDLINE.test(n.cmdline)) throw new InitramfsError('bad-spec', `command line for ${n.name} may only contain ${CMDLINE.source}: "${n.cmdline}".`, { cmdline: n.cmdline });
@@ -289,6 +299,7 @@ export function buildInitramfs(spec: InitramfsSpec, root: string = cacheRoot()):
     file(`lusim/next/${n.name}/cmdline`, `${n.cmdline}\n`);
     file(`lusim/next/${n.name}/mem-min`, `0x${n.memMin.toString(16)}\n`);
     file(`lusim/next/${n.name}/release`, `${n.kernel.release}\n`);
+    if (n.kexecFile) file(`lusim/next/${n.name}/kexec-file`, '');
   }
 
   const dirs = new Set([...dirsOf([...files.keys()]), 'bin', 'sbin', 'dev', 'proc', 'sys', 'tmp', 'lib64']);
@@ -325,6 +336,8 @@ export interface ChainOptions {
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
   /** Modules each kernel loads at boot (kexec/guest-drivers.ts); default: planDrivers for `devices`. */
   readonly modules?: (k: KernelImage) => readonly string[];
+  /** The LUO route for the whole chain: every image carries lusim_luo, every kexec is kexec_file_load. */
+  readonly luoHelper?: Uint8Array;
 }
 
 /**
@@ -336,9 +349,9 @@ export function buildChain(chain: readonly KernelImage[], o: ChainOptions, root:
   let next: NextKernel | undefined;
   for (let i = chain.length - 1; i >= 0; i--) {
     const ko = o.guestModules?.get(chain[i]!.release);
-    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, ...(o.modules ? { modules: o.modules(chain[i]!) } : {}), next: next ? [next] : [], ...(ko ? { guestModule: { ko, handover: o.handover } } : {}) }, root);
+    const built = buildInitramfs({ kernel: chain[i]!, devices: o.devices, ...(o.modules ? { modules: o.modules(chain[i]!) } : {}), next: next ? [next] : [], ...(ko ? { guestModule: { ko, handover: o.handover } } : {}), ...(o.luoHelper ? { luo: { helper: o.luoHelper, handover: o.handover } } : {}) }, root);
     out.unshift(built);
-    next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: o.cmdline(chain[i]!), memMin: o.handover.base + o.handover.size };
+    next = { name: `k${i}`, kernel: chain[i]!, initrd: built.path, cmdline: o.cmdline(chain[i]!), memMin: o.handover.base + o.handover.size, ...(o.luoHelper ? { kexecFile: true } : {}) };
   }
   return out;
 }

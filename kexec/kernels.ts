@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LusimError } from '../devices/errors.js';
 import { recordFiles, verifyFiles, type FileRecord } from './cache-verify.js';
+import type { KernelProfileId } from '../sim/linux/profile.js';
 import { aptUpdate, candidateVersion, download, lastLines, privateApt, run, searchNames, SYSTEM_APT, type AptContext } from './apt.js';
 
 export type KernelErrorCode =
@@ -30,11 +31,25 @@ export class KernelError extends LusimError<KernelErrorCode> {}
 /** Debian kernel series lusim runs: bookworm's 6.1 and 6.12 cloud kernels, sid's newest 7.x, trixie-backports' 7.3. */
 export type KernelSeries = '6.1' | '6.12' | '7' | '7.3';
 
-/** Kernel profile ids of the model (design.md: Debian kernels map to profiles). */
-export type KernelProfileId = '6.1.y' | '6.12' | '6.12.y' | '7.1' | '7.2' | '7.3';
+/** Kernel profile ids of the model (design.md: Debian kernels map to profiles; a user's build to any). */
+export type { KernelProfileId } from '../sim/linux/profile.js';
+
+/** A kernel the user built (kexec/user-kernel.ts), not a Debian package. */
+export interface UserBuild {
+  /** What the user named: the image or the build directory. */
+  readonly spec: string;
+  /** The `make -C` tree lusim's guest module builds against (the build directory, or lib/modules/R/build). */
+  readonly headersDir?: string;
+  /** Cache key of everything lusim derives from this build (a hash of the image and config). */
+  readonly key: string;
+  /** How the profile was chosen (version and config, or --profile-a/--profile-b). */
+  readonly why: string;
+  readonly warnings: readonly string[];
+}
 
 export interface KernelImage {
-  readonly series: KernelSeries;
+  /** `user`: a build the user gave by path (`build` says where its parts are). */
+  readonly series: KernelSeries | 'user';
   /** `uname -r`, e.g. `6.12.117+deb12-cloud-amd64`. */
   readonly release: string;
   /** Upstream kernel version, e.g. `6.12.117` (6.1's ABI name hides it: taken from the package version). */
@@ -49,10 +64,15 @@ export interface KernelImage {
   readonly vmlinuz: string;
   readonly config: string;
   readonly modulesDir: string;
+  readonly build?: UserBuild;
 }
 
+/** A kernel of lusim's cache: a Debian package. */
+export type DebianKernel = KernelImage & { readonly series: KernelSeries };
+
 /** Relative-path manifest as stored in kernel.json (the cache may move). */
-type Manifest = Omit<KernelImage, 'dir' | 'vmlinuz' | 'config' | 'modulesDir'> & {
+type Manifest = Omit<KernelImage, 'dir' | 'vmlinuz' | 'config' | 'modulesDir' | 'series' | 'build'> & {
+  series: KernelSeries;
   vmlinuz: string; config: string; modulesDir: string; format: 1;
   /** vmlinuz and config as fetched (cache-verify.ts); added on first use to caches made before it. */
   files?: Record<string, FileRecord>;
@@ -142,7 +162,7 @@ function kernelsDir(root: string): string {
   return join(root, 'kernels');
 }
 
-function load(dir: string): KernelImage | undefined {
+function load(dir: string): DebianKernel | undefined {
   const file = join(dir, 'kernel.json');
   if (!existsSync(file)) return undefined;
   const m = readManifest(dir);
@@ -193,10 +213,10 @@ export function verifyKernel(k: KernelImage): void {
 }
 
 /** Kernels in the cache, oldest series first, newest release first within a series. */
-export function listKernels(root: string = cacheRoot()): KernelImage[] {
+export function listKernels(root: string = cacheRoot()): DebianKernel[] {
   const dir = kernelsDir(root);
   if (!existsSync(dir)) return [];
-  const out: KernelImage[] = [];
+  const out: DebianKernel[] = [];
   for (const name of readdirSync(dir)) {
     if (name.startsWith('.')) continue;
     const k = load(join(dir, name));
@@ -206,13 +226,13 @@ export function listKernels(root: string = cacheRoot()): KernelImage[] {
 }
 
 /** The newest cached kernel of a series or profile, or undefined. */
-export function findKernel(spec: string, root: string = cacheRoot()): KernelImage | undefined {
+export function findKernel(spec: string, root: string = cacheRoot()): DebianKernel | undefined {
   const series = parseSeries(spec);
   return listKernels(root).find((k) => k.series === series);
 }
 
 /** Like findKernel, but a missing kernel is a typed error saying how to fetch it. */
-export function requireKernel(spec: string, root: string = cacheRoot()): KernelImage {
+export function requireKernel(spec: string, root: string = cacheRoot()): DebianKernel {
   const k = findKernel(spec, root);
   if (!k) throw new KernelError('not-cached', `Kernel ${spec} is not in the cache (${kernelsDir(root)}): run \`lusim kernels fetch ${spec}\`.`, { spec, cache: root });
   return k;
@@ -354,5 +374,5 @@ export function kernelConfig(kernel: KernelImage): Map<string, string> {
   return out;
 }
 
-/** What `lusim kernels fetch --for-tests` fetches: the kernels the e2e suites boot. */
-export const TEST_KERNELS: readonly KernelSeries[] = ['6.1', '6.12', '7'];
+/** What `lusim kernels fetch --for-tests` fetches: the kernels the e2e suites boot (7.3: test/e2e/real-cycle-7x.test.ts). */
+export const TEST_KERNELS: readonly KernelSeries[] = ['6.1', '6.12', '7', '7.3'];

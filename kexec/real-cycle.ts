@@ -43,6 +43,9 @@ import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import type { AcceleratorInfo } from './accel.js';
+import { kernelRequests, realKernel, type UserKernelSides } from './user-kernel-run.js';
+import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
+import { buildLuoHelper } from './luo-helper/build.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModules } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
@@ -58,9 +61,11 @@ export interface RealCycleOptions {
   readonly endpoints: readonly DeviceSpec[];
   /** A whole topology instead (kexec/qemu-device.ts): every function of it is saved and restored. */
   readonly topology?: QemuTopology;
-  /** Kernel A and B: a Debian series or a profile id (6.1, 6.12.y, 7.x ...). */
+  /** Kernel A and B: a Debian series, a profile id (6.1, 6.12.y, 7.x ...), or the path of the user's build. */
   readonly from: string;
   readonly to: string;
+  /** The user's builds: modules (INSTALL_MOD_PATH) and the profile, per side (kexec/user-kernel.ts). */
+  readonly user?: UserKernelSides;
   readonly format: SaveFormat;
   /** Fetch kernels that are not cached (default true). */
   readonly fetch?: boolean;
@@ -151,6 +156,8 @@ export interface RealKernel {
   readonly release: string;
   readonly profile: KernelProfileId;
   readonly kconfig: readonly KconfigUse[];
+  /** A user's build: what was named, why this profile, and warnings (nearest profile). */
+  readonly build?: { readonly spec: string; readonly why: string; readonly warnings: readonly string[] };
 }
 
 /** The kernel's own config-* from its Debian package, applied to its profile instead of Debian's assumed values. */
@@ -168,7 +175,7 @@ export interface RealCycleReport {
   readonly phases: { name: string; ms: number }[];
   totalMs: number;
   readonly captures: { a?: CaptureSummary; b?: CaptureSummary; beforeRestore?: CaptureSummary; final?: CaptureSummary };
-  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'> };
+  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'>; route?: HandoverRoute; luo?: { preserved?: string; retrieved?: string } };
   readonly fidelity: FidelityResult[];
   readonly devices: DeviceResult[];
   writeTrace?: TraceReport;
@@ -332,15 +339,17 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   const modelWrites: PhasedWrite[] = [];
   try {
     checkSaver(saver, o.format, o.drift ?? []);
-    const [ka, kb] = await step('kernels', () => resolveKernels([o.from, o.to], { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
+    const [ka, kb] = await step('kernels', () => resolveKernels(kernelRequests(o.from, o.to, o.user), { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
     const ownA = profileWithOwnConfig(ka!);
     const ownB = profileWithOwnConfig(kb!);
     const A = ownA.profile;
     const B = ownB.profile;
-    report.kernels = { from: { release: ka!.release, profile: ka!.profile, kconfig: ownA.used }, to: { release: kb!.release, profile: kb!.profile, kconfig: ownB.used } };
+    report.kernels = { from: realKernel(ka!, ownA.used), to: realKernel(kb!, ownB.used) };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
+    const route = chooseRoute(ka!, kb!);
+    const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
+    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}) }, phases);
     const s = session;
     report.accelerator = s.q.accelerator;
     o.progress?.(`kernel A ${s.release} is up`);
@@ -380,7 +389,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       return out;
     });
     const written = await step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
-    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms) };
+    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms), route };
+    if (route === 'luo') report.handover.luo = { preserved: await step('luo preserve', () => luoPreserve(s)) };
 
     // 3. kexec, capture B, fidelity of the model's kexec.
     await step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
@@ -401,7 +411,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
       }
     });
 
-    // 4. Handover back, unbind B's drivers, restore in kernel B's order.
+    // 4. Handover back (through LUO first on that route), unbind B's drivers, restore in kernel B's order.
+    if (route === 'luo') report.handover.luo!.retrieved = await step('luo retrieve', () => luoRetrieve(s));
     const survival = await step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
     const { devices: carriedBack, ...survived } = survival;
     report.handover.survived = survived;

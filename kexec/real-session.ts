@@ -9,7 +9,8 @@ import { LusimError } from '../devices/errors.js';
 import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
-import { fetchKernel, requireKernel, verifyKernel, type KernelImage } from './kernels.js';
+import { fetchKernel, requireKernel, verifyKernel, type KernelImage, type KernelProfileId } from './kernels.js';
+import { isKernelPath, userKernel } from './user-kernel.js';
 import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
 import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
@@ -57,14 +58,29 @@ export interface KernelChoice {
   readonly profile: KernelImage['profile'];
 }
 
-/** Cached kernels for the specs, fetching missing ones when `fetch` (with progress lines). */
-export async function resolveKernels(specs: readonly string[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
+/**
+ * A kernel to run: a Debian series or profile id (fetched into the cache), or the path of the
+ * user's own build (kexec/user-kernel.ts) with where its modules are and which profile models it.
+ */
+export type KernelRequest = string | { readonly spec: string; readonly modules?: string; readonly profile?: KernelProfileId };
+
+/** Cached kernels for the specs, fetching missing ones when `fetch` (with progress lines); paths are the user's builds. */
+export async function resolveKernels(specs: readonly KernelRequest[], opts: { fetch?: boolean; progress?: (m: string) => void } = {}): Promise<KernelImage[]> {
   const out: KernelImage[] = [];
-  for (const s of specs) {
+  for (const r of specs) {
+    const req = typeof r === 'string' ? { spec: r } : r;
+    const s = req.spec;
+    if (isKernelPath(s)) {
+      const k = userKernel(s, { ...(req.modules ? { modules: req.modules } : {}), ...(req.profile ? { profile: req.profile } : {}) });
+      for (const w of k.build!.warnings) opts.progress?.(`kernel ${s}: warning: ${w}`);
+      opts.progress?.(`kernel ${s}: ${k.release}, profile ${k.profile} (${k.build!.why})`);
+      out.push(k);
+      continue;
+    }
     const k = opts.fetch === false ? requireKernel(s) : (await fetchKernel(s, { progress: (m) => opts.progress?.(`kernel ${s}: ${m}`) })).kernel;
     // A damaged image would boot to nothing and cost the whole boot timeout: name it now.
     verifyKernel(k);
-    out.push(k);
+    out.push(req.profile ? { ...k, profile: req.profile } : k);
   }
   return out;
 }
@@ -89,6 +105,11 @@ export interface GuestOptions {
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
   /** Record QEMU's pci_cfg_write trace (session.trace). */
   readonly writeTrace?: boolean;
+  /**
+   * The LUO route (kexec/luo-route.ts): lusim_luo in every image, `liveupdate=on` on every command
+   * line (no /dev/liveupdate without it: kernel/liveupdate/luo_core.c), kexec_file_load.
+   */
+  readonly luoHelper?: Uint8Array;
 }
 
 /** What one kernel of the chain bound, per qdev id, and what lusim unbound for guest-driver=none. */
@@ -126,8 +147,9 @@ const EXIT_SETTLE_MS = 500;
 
 export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
   const range = o.range ?? DEFAULT_HANDOVER;
-  const cmdline = guestCmdline({ agentTty: 'ttyS1', range });
-  const kexecCmdline = guestCmdline({ agentTty: 'ttyS1', range, kexeced: true });
+  const luo = o.luoHelper ? ' liveupdate=on' : '';
+  const cmdline = `${guestCmdline({ agentTty: 'ttyS1', range })}${luo}`;
+  const kexecCmdline = `${guestCmdline({ agentTty: 'ttyS1', range, kexeced: true })}${luo}`;
   const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
   const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
   const plans = o.topology ? await phases.run('driver plan', async () => {
@@ -138,6 +160,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
     ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
     ...(o.guestModules ? { guestModules: o.guestModules } : {}),
+    ...(o.luoHelper ? { luoHelper: o.luoHelper } : {}),
   }));
   const channel: AgentChannel = await openAgentChannel();
   const memoryMiB = o.memoryMiB ?? 1024;

@@ -15,6 +15,7 @@ import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { registerTopologyOptions, renderAccelerator, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
 import { CliError } from '../input.js';
+import { checkProfileId } from '../kernel-arg.js';
 import { log } from '../log.js';
 import { checkOutPath, writeOut } from '../out-file.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
@@ -32,6 +33,10 @@ export interface QemuCycleCliOptions {
   saver?: string;
   drift?: string;
   timeline?: boolean;
+  profileA?: string;
+  profileB?: string;
+  modulesA?: string;
+  modulesB?: string;
 }
 
 export type QemuCycleOptions = QemuCycleCliOptions & TopologyCliOptions;
@@ -68,8 +73,12 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
   const { runRealCycle } = await import('../../kexec/real-cycle.js');
+  const user = {
+    ...(opts.modulesA ? { modulesA: opts.modulesA } : {}), ...(opts.modulesB ? { modulesB: opts.modulesB } : {}),
+    ...(opts.profileA ? { profileA: checkProfileId(opts.profileA, 'profile (--profile-a)') } : {}), ...(opts.profileB ? { profileB: checkProfileId(opts.profileB, 'profile (--profile-b)') } : {}),
+  };
   const report = await runRealCycle({
-    endpoints, ...(topology ? { topology } : {}), from: opts.from, to: opts.to, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
+    endpoints, ...(topology ? { topology } : {}), from: opts.from, to: opts.to, user, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
@@ -129,7 +138,10 @@ export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
   out.push(`Real cycle: ${r.options.devices.join(', ')}${r.drivers ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
-  if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
+  if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) {
+    if (kk.build) out.push(`  kernel ${side} ${kk.build.spec}: profile ${kk.profile} (${kk.build.why})${kk.build.warnings.map((w) => `; warning: ${w}`).join('')}`);
+    out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
+  }
   if (r.accelerator) out.push(`  accelerator: ${renderAccelerator(r.accelerator)}`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
   if (r.drivers) out.push(...renderDrivers(r.drivers));

@@ -17,12 +17,15 @@ import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from 
 import { CliError } from '../input.js';
 import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
 import { readKconfig } from '../kconfig-arg.js';
+import { modelKernel } from '../kernel-arg.js';
+import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
 import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
   driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string; kconfig?: string; iommu: string;
+  profileA?: string; profileB?: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -35,8 +38,12 @@ export function register(program: Command): void {
     .command('cycle')
     .description('simulate save -> serialize -> kexec -> deserialize -> restore and classify every field (restored, expected, lost, corrupted, stale, refused)')
     .argument('[device]', `a built-in QEMU 7.2 device (${builtinDevices().join(', ')}) or a dump file`, 'e1000e')
-    .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also a Debian series: 6.1, 6.12, 7.x)`, '6.12')
-    .option('--to <kernel>', `kernel B (restores): ${KERNEL_PROFILE_IDS.join(', ')} (with --qemu also 6.1, 6.12, 7.x)`, '7.1')
+    .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')}, or your own kernel: a bzImage or a build directory (with --qemu also a Debian series: 6.1, 6.12, 7.x, 7.3)`, '6.12')
+    .option('--to <kernel>', `kernel B (restores): ${KERNEL_PROFILE_IDS.join(', ')}, or a bzImage / build directory (with --qemu also 6.1, 6.12, 7.x, 7.3)`, '7.1')
+    .option('--profile-a <id>', 'the model profile of kernel A when --from is a path (default: from its version and config)')
+    .option('--profile-b <id>', 'the model profile of kernel B when --to is a path')
+    .option('--modules-a <dir>', 'with --qemu: kernel A\'s modules, `make modules_install INSTALL_MOD_PATH=DIR`\'s DIR (default: under the build directory, then /lib/modules/RELEASE)')
+    .option('--modules-b <dir>', 'with --qemu: kernel B\'s modules')
     .addOption(new Option('--format <format>', 'how the state crosses the kexec').choices(SAVE_FORMATS).default('linux-blob'))
     .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio-lu (VFIO series v5 freeze gates), vfio (no handover)').choices(FLOWS).default('plain'))
     .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND", "pcie:widen(LNKCTL)", "aer:narrow(CAP)", or its buffers: "caps:-LTR", "caps:swap(EXP,LTR)", "alloc:-ptm" (";"-separated)')
@@ -60,8 +67,10 @@ export function register(program: Command): void {
   registerQemuOptions(cmd);
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleOptions) => {
       if (opts.qemu || opts.qemuDevice || opts.topology) return runQemuCycleCommand(deviceArg, opts);
-      check(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)');
-      check(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)');
+      const ka = modelKernel(opts.from, '--from', opts.profileA);
+      const kb = modelKernel(opts.to, '--to', opts.profileB);
+      const from = ka.id;
+      const to = kb.id;
       const dev = resolveDevice(deviceArg, opts.device);
       const profile = profileForDump(dev.dump, opts.profile);
       const make = () => buildFunction(dev.dump, profile);
@@ -73,31 +82,35 @@ export function register(program: Command): void {
       const kc = opts.kconfig ? readKconfig(opts.kconfig) : undefined;
       const withKconfig = kc ? { kconfig: kc.config } : {};
       const kconfigReport = kc ? { kconfig: { file: kc.file, used: kc.used } } : {};
+      const withOwn = { ...(ka.build ? { kconfigFrom: ka.build.kconfig.config } : {}), ...(kb.build ? { kconfigTo: kb.build.kconfig.config } : {}) };
+      const builds = renderUserKernels(ka, kb);
       if (opts.matrix) {
+        if (ka.build || kb.build) throw new CliError('bad-option', '--matrix runs profile ids (--kernels); give a kernel path to a single cycle (--from/--to)', {});
         const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
         const tty = process.stderr.isTTY;
         const cells = await runMatrix(make, {
           ...(kernels ? { kernels } : {}), handover: opts.handover as 'memmap' | 'luo', ...withKconfig, ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
           onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
         });
-        const drift = await runDriftExperiments(make, { from: opts.from, to: opts.to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
+        const drift = await runDriftExperiments(make, { from, to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
         // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
         const acsPort = resolveDevice('pcie-root-port', undefined);
         const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
-        if (opts.json) printJson({ device: label, profile: profile.name, ...kconfigReport, cells, driftExperiments: { from: opts.from, to: opts.to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
-        else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, opts.from, opts.to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
+        if (opts.json) printJson({ device: label, profile: profile.name, ...kconfigReport, cells, driftExperiments: { from, to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
+        else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderMatrix(cells, `${label}, profile ${profile.name}`)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
         return;
       }
       const result = await runCycle(make(), {
-        from: opts.from, to: opts.to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
-        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo', ...withKconfig,
+        from, to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
+        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo', ...withKconfig, ...withOwn,
         ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
         ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
         ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
         ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
         iommu: opts.iommu === 'on',
       });
-      if (opts.json) printJson({ device: label, ...kconfigReport, ...result });
-      else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);
+      const buildReport = ka.build || kb.build ? { userKernels: { ...(ka.build ? { from: userKernelJson(ka) } : {}), ...(kb.build ? { to: userKernelJson(kb) } : {}) } } : {};
+      if (opts.json) printJson({ device: label, ...kconfigReport, ...buildReport, ...result });
+      else process.stdout.write(`${builds}${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);
     }));
 }

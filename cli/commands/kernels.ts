@@ -32,11 +32,11 @@ export function register(program: Command): void {
 
   cmd
     .command('fetch')
-    .description('fetch the newest Debian cloud kernel of each series (6.1, 6.12, 7.x; or profile ids 6.1.y, 6.12.y, 7.1); cached kernels are reused')
+    .description('fetch the newest Debian cloud kernel of each series (6.1, 6.12, 7.x from sid, 7.3 from trixie-backports; or profile ids 6.1.y, 6.12.y, 7.1, 7.2); cached kernels are reused')
     .argument('[series...]', 'kernel series or profile ids')
-    .option('--for-tests', 'fetch what the end-to-end tests boot (6.1, 6.12, 7.x)')
+    .option('--for-tests', 'fetch what the end-to-end tests boot (6.1, 6.12, 7.x, 7.3)')
     .option('--refresh', 'look the newest package up again even when the series is cached')
-    .option('--module', 'also build lusim\'s guest module for each kernel (Debian headers; a sid build root for 7.x), as --saver kernel needs')
+    .option('--module', 'also build lusim\'s guest module for each kernel (Debian headers; a sid build root for 7.x, a trixie-backports one for 7.3), as --saver kernel needs')
     .option('--json', 'print JSON')
     .action(
       action(async (series: string[], opts: { forTests?: boolean; refresh?: boolean; module?: boolean; json?: boolean }) => {

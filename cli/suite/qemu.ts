@@ -6,7 +6,9 @@
  * dump-file devices run on the model only (the result says so): the real cycle needs a guest
  * per kernel pair and device, which this runner does not start yet.
  */
-import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import { parseSeries, requireKernel } from '../../kexec/kernels.js';
+import { isKernelPath, userKernel } from '../../kexec/user-kernel.js';
+import { suiteKernelSpec } from './kernels.js';
 import { parseRealDevices } from '../../kexec/real-devices.js';
 import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
@@ -19,8 +21,8 @@ import { RESULTS_FORMAT, type SuiteResults } from './results.js';
 import { readSuiteFile, suiteDevices } from './run.js';
 
 const QEMU_KERNELS = {
-  isKnownKernel: (k: string) => { try { parseSeries(k); return true; } catch { return false; } },
-  knownKernels: 'a Debian series: 6.1, 6.12, 7.x (or a profile id 6.1.y, 6.12.y, 7.1)',
+  isKnownKernel: (k: string) => { try { parseSeries(k); return true; } catch { return isKernelPath(k); } },
+  knownKernels: 'a Debian series: 6.1, 6.12, 7.x, 7.3 (or a profile id 6.1.y, 6.12.y, 7.1, 7.2), or the path of a bzImage or build directory',
 };
 
 /** The real-run device of a case, when it has one (kexec/real-devices.ts names). */
@@ -39,8 +41,9 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
   // The model runs the profile of the Debian kernel the cache holds for each series.
   const profiles = new Map<string, string>();
   for (const k of new Set(tests.flatMap((t) => [t.kernel, t.from, t.to].filter((x): x is string => x !== undefined)))) {
-    const image = requireKernel(k);
-    profiles.set(k, profileFor(image.series, image.upstream));
+    // A user's build: resolved (and checked) here, relative to the first suite file naming it.
+    const file = tests.find((t) => [t.kernel, t.from, t.to].includes(k))!.suite.file;
+    profiles.set(k, isKernelPath(k) ? userKernel(suiteKernelSpec(k, file)).profile : requireKernel(k).profile);
   }
   const live = await bootKernels(tests, o.jobs);
   const results: TestResult[] = [];
@@ -50,7 +53,7 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
     const { result: m } = await runModelTest(onModel, devices.get(`${t.suite.name}/${t.case.name}`)!);
     const labels = { kernel: t.kernel, ...(t.from !== undefined ? { from: t.from, to: t.to } : {}) };
     const real = realDevice(t);
-    const report = live.get(t.kernel);
+    const report = live.get(suiteKernelSpec(t.kernel, t.suite.file));
     if (t.case.cycle || !real || !report || m.status === 'error') {
       const note = t.case.cycle ? 'model only: --qemu runs reset cases on real kernels; cycle cases run on the model' : 'model only: a dump-file device has no QEMU counterpart';
       results.push({ ...m, ...labels, notes: [note], seconds: (performance.now() - start) / 1000 });
@@ -71,7 +74,8 @@ async function bootKernels(tests: readonly PlannedTest[], jobs: number): Promise
   for (const t of tests) {
     const real = realDevice(t);
     if (t.case.cycle || !real) continue;
-    wanted.set(t.kernel, (wanted.get(t.kernel) ?? new Set()).add(real));
+    const k = suiteKernelSpec(t.kernel, t.suite.file);
+    wanted.set(k, (wanted.get(k) ?? new Set()).add(real));
   }
   const queue = [...wanted.entries()];
   const out = new Map<string, LiveResetMethodsReport>();

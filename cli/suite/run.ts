@@ -11,9 +11,11 @@ import { planTests, shardTests, type Shard } from '../../sim/suite/plan.js';
 import { runModelTest, type SuiteDevice } from '../../sim/suite/run.js';
 import type { PlannedTest, Suite, TestResult } from '../../sim/suite/types.js';
 import { suiteDevice } from './devices.js';
+import { SuiteKernels } from './kernels.js';
+import { isKernelPath } from '../../kexec/user-kernel.js';
 import { RESULTS_FORMAT, type SuiteResults } from './results.js';
 
-export const MODEL_KERNELS: LoadOptions = { isKnownKernel: (k) => KERNEL_PROFILE_IDS.includes(k), knownKernels: `a kernel profile: ${KERNEL_PROFILE_IDS.join(', ')}` };
+export const MODEL_KERNELS: LoadOptions = { isKnownKernel: (k) => KERNEL_PROFILE_IDS.includes(k) || isKernelPath(k), knownKernels: `a kernel profile: ${KERNEL_PROFILE_IDS.join(', ')}, or the path of a bzImage or build directory` };
 
 export function readSuiteFile(path: string, opts: LoadOptions): Suite {
   let text: string;
@@ -60,12 +62,16 @@ export async function runSuites(suites: readonly Suite[], opts: RunOptions = {})
   const devices = suiteDevices(suites);
   const plan = planTests(suites);
   const tests = opts.shard ? shardTests(plan, opts.shard) : plan;
+  const kernels = new SuiteKernels(tests);
   const results: TestResult[] = [];
   const cycles = new Map<string, CycleResult>();
   for (const t of tests) {
     opts.progress?.(results.length, tests.length, t);
     const start = performance.now();
-    const run = await runModelTest(t, devices.get(`${t.suite.name}/${t.case.name}`)!);
+    const { test, kconfig } = kernels.onModel(t);
+    const m = await runModelTest(test, devices.get(`${t.suite.name}/${t.case.name}`)!, kconfig);
+    // The results name the kernels as the suite does (a path stays a path).
+    const run = { ...m, result: { ...m.result, kernel: t.kernel, ...(t.from !== undefined ? { from: t.from, to: t.to } : {}) } };
     results.push({ ...run.result, seconds: (performance.now() - start) / 1000 });
     if (run.cycle) cycles.set(t.id, run.cycle);
   }

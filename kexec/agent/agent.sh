@@ -72,7 +72,23 @@ kload() {
   # kexec-tools places segments from /sys/firmware/memmap, which does not show memmap=, so
   # --mem-min keeps every segment above the handover range (kexec/kexec.c locate_hole,
   # valid_memory_range). The cmdline is the one baked in at build time plus the next agent's nonce.
+  # A kernel reached through LUO needs kexec_file_load (-s): KHO hands its data over only there
+  # (kernel/kexec_file.c kimage_file_prepare_segments -> kho_fill_kimage). The kernel places the
+  # segments itself (kexec_locate_mem_hole): in KHO scratch memory when KHO is on, else in System
+  # RAM; a memmap= range is neither, so --mem-min is not needed there.
+  if [ -e "$dir/kexec-file" ]; then
+    kexec -s -l "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
+    return
+  fi
   kexec -l -i --mem-min="$memmin" "$dir/vmlinuz" --initrd="$dir/initrd" --command-line="$(cat "$dir/cmdline") lusim.nonce=$2"
+}
+
+# KLUO save|load: the handover range through LUO (kexec/luo-helper/lusim_luo.c), its range from
+# lusim/luo.params (written by the host into the initramfs, never taken from the request).
+kluo() {
+  [ -x /lusim/lusim_luo ] || { echo "luo-missing: this initramfs has no lusim_luo"; return 5; }
+  read -r base size < /lusim/luo.params
+  /lusim/lusim_luo "$1" "$base" "$size"
 }
 
 # lusim's guest module (kexec/guest-module/lusim_pci.c): its debugfs control file and answers.
@@ -139,6 +155,7 @@ run() {
       echo 1 > "$SYS/bus/pci/devices/$a/reset" ;;
     KMOD) [ -z "$a" ] || bad && kmod ;;
     KPCI) kpci "$a" "$b" ;;
+    KLUO) case "$a" in save|load) [ -z "$b" ] || bad && kluo "$a" ;; *) bad ;; esac ;;
     KLOAD) is_name "$a" && is_nonce "$b" || bad && kload "$a" "$b" ;;
     # kexec -e does not return when it works: the host then waits for the next agent's READY.
     # The marker k (see /init's mark) puts what follows in the trace in kernel A's shutdown.

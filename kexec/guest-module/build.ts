@@ -4,8 +4,9 @@
  * `module.json` holding the .ko's size and SHA-256. A cached module is used only when its bytes
  * still hash to that and carry the release's vermagic; anything else is rebuilt, never loaded.
  *
- * Bookworm kernels (6.1, 6.12) build with the host's gcc-12 against the unpacked headers; sid 7.x
- * kernels inside their sid build root (build-root.ts). Module BTF is skipped
+ * Bookworm kernels (6.1, 6.12) build with the host's gcc-12 against the unpacked headers, a user's
+ * kernel against its own build tree; sid 7.x and trixie-backports 7.3 kernels inside their Debian
+ * build root (build-root.ts). Module BTF is skipped
  * (CONFIG_DEBUG_INFO_BTF_MODULES=): it needs the kernel's vmlinux and pahole, and nothing here reads it.
  */
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLines, run } from '../apt.js';
 import type { KernelImage } from '../kernels.js';
-import { ensureBuildRoot } from './build-root.js';
+import { ensureBuildRoot, needsBuildRoot } from './build-root.js';
 import { GuestModuleError } from './errors.js';
 import { fetchHeaders } from './headers.js';
 
@@ -59,11 +60,18 @@ export function loadCachedModule(dir: string, release: string, srcHash: string):
   }
 }
 
+/** The `make -C` tree for a kernel the host's compiler builds for: a user's build tree, or Debian's bookworm headers. */
+async function hostTree(k: KernelImage, root: string, progress: (m: string) => void): Promise<string> {
+  if (!k.build) return (await fetchHeaders(k, root, progress)).buildDir;
+  if (k.build.headersDir) return k.build.headersDir;
+  throw new GuestModuleError('headers-missing', `no build tree for ${k.release} (${k.build.spec}): lusim's guest module builds against the kernel's build directory (give the directory instead of the image, or keep lib/modules/${k.release}/build), or use --saver host.`, { release: k.release });
+}
+
 async function make(k: KernelImage, root: string, work: string, progress: (m: string) => void): Promise<string> {
   const args = (buildDir: string, m: string) => ['-C', buildDir, `M=${m}`, 'CONFIG_DEBUG_INFO_BTF_MODULES=', 'modules'];
-  if (k.suite !== 'sid') {
-    const tree = await fetchHeaders(k, root, progress);
-    const res = await run('make', args(tree.buildDir, work)).catch((e: unknown) => {
+  if (!needsBuildRoot(k)) {
+    const tree = await hostTree(k, root, progress);
+    const res = await run('make', args(tree, work)).catch((e: unknown) => {
       throw new GuestModuleError('host-missing', `make is not installed (${(e as Error).message}): run \`apt-get install make gcc-12\` (scripts/setup-system.sh installs them).`);
     });
     if (res.code !== 0) throw buildFailed(k, res.stdout + res.stderr);
@@ -98,12 +106,14 @@ export async function buildModules(kernels: readonly KernelImage[], root: string
 /** The module for kernel `k`: from the cache when intact, else built (headers fetched as needed). */
 export async function buildModule(k: KernelImage, root: string, progress: (m: string) => void = () => undefined): Promise<BuiltModule> {
   const srcHash = sourceHash();
-  const dir = join(root, 'modules', k.release, srcHash);
+  // A user's rebuilds keep their release: their modules are told apart by the build's own key.
+  const perKernel = join(root, 'modules', k.build ? `${k.release}+user-${k.build.key}` : k.release);
+  const dir = join(perKernel, srcHash);
   const cached = loadCachedModule(dir, k.release, srcHash);
   if (cached) return cached;
   const t0 = performance.now();
-  mkdirSync(join(root, 'modules', k.release), { recursive: true, mode: 0o755 });
-  const work = mkdtempSync(join(root, 'modules', k.release, '.build-'));
+  mkdirSync(perKernel, { recursive: true, mode: 0o755 });
+  const work = mkdtempSync(join(perKernel, '.build-'));
   try {
     for (const f of SOURCES) cpSync(join(SOURCE_DIR, f), join(work, f));
     progress(`building the guest module for ${k.release}`);

@@ -98,6 +98,9 @@ export interface CycleOptions {
   readonly handover?: 'memmap' | 'luo';
   /** Kconfig of both kernels (sim/linux/kconfig.ts applyKconfig), replacing Debian's. */
   readonly kconfig?: Partial<KernelConfig>;
+  /** Kconfig of kernel A / B alone (a user's build: its own .config), in place of `kconfig` for that side. */
+  readonly kconfigFrom?: Partial<KernelConfig>;
+  readonly kconfigTo?: Partial<KernelConfig>;
   /** vfio-lu: what userspace left behind at the kexec (interrupts still on, D3hot). */
   readonly freeze?: FreezeConditions;
   /**
@@ -175,9 +178,9 @@ function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunc
 }
 
 export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<CycleResult> {
-  const A = kernelProfile(opts.from, opts.kconfig);
+  const A = kernelProfile(opts.from, opts.kconfigFrom ?? opts.kconfig);
   const drifts = opts.drift ? parseDrift(opts.drift) : [];
-  const B: KernelProfile = applyDrift(kernelProfile(opts.to, opts.kconfig), drifts);
+  const B: KernelProfile = applyDrift(kernelProfile(opts.to, opts.kconfigTo ?? opts.kconfig), drifts);
   const flow = opts.flow;
   const preserved = opts.preserved ?? flow !== 'vfio';
   // A preserved device's driver hands it over instead of shutting it down (LUO freeze); only a

@@ -11,6 +11,7 @@ import { probeDeviceFromDump } from '../reset-methods/device.js';
 import { kernelProfile } from '../reset-methods/kernels.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../reset-methods/predict.js';
 import { Topology } from '../topology.js';
+import type { KernelConfig } from '../linux/profile.js';
 import { checkCycle, checkReset, observeCycle, observeReset } from './expect.js';
 import type { PlannedTest, TestResult } from './types.js';
 
@@ -33,13 +34,20 @@ export function predictReset(t: PlannedTest, dev: SuiteDevice): ResetMethodsPred
   return predictResetMethods(probe, kernelProfile(t.kernel));
 }
 
-export async function modelCycle(t: PlannedTest, dev: SuiteDevice): Promise<CycleResult> {
+/** Kconfig of kernel A / B when a suite names a user's build (its own .config). */
+export interface SideKconfig {
+  readonly from?: Partial<KernelConfig>;
+  readonly to?: Partial<KernelConfig>;
+}
+
+export async function modelCycle(t: PlannedTest, dev: SuiteDevice, kconfig: SideKconfig = {}): Promise<CycleResult> {
   const c = t.case.cycle ?? {};
   const flow = c.flow ?? 'plain';
   const build = (d: DumpDevice) => buildFunction(d, profileForDump(d, 'spec'));
   const parent = c.parent === 'none' ? undefined : dev.parent;
   return runCycle(build(dev.dump), {
     from: t.from!, to: t.to!, format: c.format ?? 'linux-blob', flow,
+    ...(kconfig.from ? { kconfigFrom: kconfig.from } : {}), ...(kconfig.to ? { kconfigTo: kconfig.to } : {}),
     preserved: flow === 'vfio' ? false : (c.preserved ?? true),
     ...(c.drift ? { drift: c.drift } : {}), ...(c.reset ? { reset: c.reset } : {}),
     ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(parent ? { parent: build(parent) } : {}),
@@ -55,14 +63,14 @@ export interface ModelRun {
 }
 
 /** The test on the model, judged. A model error (a drift naming no register, ...) is status error. */
-export async function runModelTest(t: PlannedTest, dev: SuiteDevice): Promise<ModelRun> {
+export async function runModelTest(t: PlannedTest, dev: SuiteDevice, kconfig: SideKconfig = {}): Promise<ModelRun> {
   const base = {
     id: t.id, index: t.index, suite: t.suite.name, file: t.suite.file, case: t.case.name, kernel: t.kernel,
     ...(t.from !== undefined ? { from: t.from, to: t.to } : {}), kind: t.case.cycle ? 'cycle' as const : 'reset' as const, source: 'model' as const,
   };
   try {
     if (t.case.cycle) {
-      const r = await modelCycle(t, dev);
+      const r = await modelCycle(t, dev, kconfig);
       const checks = checkCycle(t.expect, r);
       return { result: { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeCycle(r) }, cycle: r };
     }

@@ -73,7 +73,7 @@ describe('lusim suite run', () => {
     writeFileSync(badDevice, 'name: x\nkernels: [6.12]\ncases:\n  - name: a\n    device: nvmee\n    expect: {reset_works: true}\n  - name: b\n    device: {dump: nowhere.lspci}\n    expect: {reset_works: true}\n');
     const [r, d, shard, absent] = [await run('run', bad), await run('run', badDevice), await run('run', EXAMPLE, '--shard', '4/3'), await run('run', join(dir, 'absent.yaml'))];
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci\n`);
+    expect(r.stderr).toBe(`lusim: ${bad}:2: kernels[1]: unknown kernel "8.0"; use a kernel profile: 6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci, or the path of a bzImage or build directory\n`);
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(new RegExp(`${badDevice}:4: cases\\[0\\].device: unknown built-in device "nvmee"; use .*nvme`));
     expect(d.stderr).toMatch(new RegExp(`${badDevice}:7: cases\\[1\\].device: no such dump file: nowhere.lspci`));
