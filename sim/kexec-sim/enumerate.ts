@@ -26,7 +26,7 @@ import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
   PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_ADV_NFAT, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
   PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_RBER, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
-  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_FLAGS, PCI_EXP_FLAGS_VERS, PCI_EXP_LNKCAP, PCI_EXP_LNKCAP_ASPMS,
+  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_LNKCAP, PCI_EXP_LNKCAP_ASPMS,
   PCI_EXP_LNKCTL_CCC, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA_SLC, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
   PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC,
   PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_MSIX_FLAGS,
@@ -196,15 +196,14 @@ async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: bo
  * Configuration set when both ends use the slot clock (LNKSTA SLC) and cleared otherwise, even
  * when that changes nothing, then the port's LNKCTL and a retrain (the port's writes, not this
  * function's). Skipped when the link is already consistently in common clock mode, and for a
- * function pcie_aspm_sanity_check rejects (PCIe capability version 1 without RBER). Same in
- * v6.1..v7.x; QEMU's trace shows the write on nvme and e1000e in 6.1, 6.12 and 7.2 boots.
+ * function pcie_aspm_sanity_check rejects as pre-1.1 (no RBER in DEVCAP; Debian 7.3.4's aspm.c
+ * read). QEMU's trace shows the write on nvme and e1000e in 6.1, 6.12 and 7.2 boots.
  */
 async function pcieAspmConfigureCommonClock(d: KexecDev, p: PlatformOptions): Promise<void> {
   const step = 'pcie_aspm_configure_common_clock';
   const port = p.upstream?.link;
   if (!d.pcie || !port) return;
-  const version = (await stepRead(d, d.pcie.cap + PCI_EXP_FLAGS, 2)) & PCI_EXP_FLAGS_VERS;
-  if (version < 2 && !((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) return d.log.note(step, 'pre-1.1 PCIe function (capability version 1, no RBER): pcie_aspm_sanity_check blacklists the link');
+  if (!((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) return d.log.note(step, 'pre-1.1 PCIe function (no RBER in DEVCAP): pcie_aspm_sanity_check blacklists the link');
   if (!(port.lnkcap & (await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_ASPMS)) return d.log.note(step, 'no ASPM state both link ends support: pcie_aspm_cap_init leaves clocks and link alone');
   const lnkctl = await pcieRead(d, PCI_EXP_LNKCTL, 2);
   const sameClock = (port.lnksta & PCI_EXP_LNKSTA_SLC) !== 0 && ((await pcieRead(d, PCI_EXP_LNKSTA, 2)) & PCI_EXP_LNKSTA_SLC) !== 0;

@@ -55,8 +55,9 @@ export interface PlatformOptions {
  */
 export const DEFAULT_PLATFORM: PlatformOptions = {
   // QEMU's ports advertise ASPM L0s (pcie_cap_fill_link: PCI_EXP_LNKCAP_ASPMS_0S) and no Slot
-  // Clock Configuration in LNKSTA; firmware leaves LNKCTL 0.
-  upstream: { mps: 128, isRootPort: true, ltrPath: true, noRelaxedOrdering: false, link: { lnkcap: 0x400, lnksta: 0, lnkctl: 0 } },
+  // Clock Configuration in LNKSTA; firmware leaves LNKCTL 0, so RCB is clear (64 bytes) and v7.1+
+  // pci_configure_rcb writes the device's LNKCTL with RCB clear (QEMU's trace of a 7.2 boot).
+  upstream: { mps: 128, isRootPort: true, ltrPath: true, rcb: false, noRelaxedOrdering: false, link: { lnkcap: 0x400, lnksta: 0, lnkctl: 0 } },
   aerNative: true,
   msiEnabled: true,
   iommu: false,
