@@ -26,7 +26,7 @@ export function register(program: Command): void {
   outputs(suite.command('run')
     .description('run suite files on the model (and with --qemu on real kernels); exit 0 all passed, 1 a test failed, 2 a suite file is wrong')
     .argument('<file...>', 'suite files (YAML, docs/suites.md)')
-    .option('--qemu', 'also run the reset cases on real Debian kernels in QEMU; a case fails where model and kernel disagree')
+    .option('--qemu', 'also run the cases on real Debian kernels in QEMU (reset cases: sysfs reset_method; cycle cases: a real kexec, saved and restored by the kernels); a case fails where model and kernel disagree')
     .option('--jobs <n>', 'QEMU guests at a time with --qemu', '1')
     .option('--shard <i/n>', 'run shard I of N (1-based): a deterministic round-robin slice of the tests, for a CI matrix')
     .option('--html <file>', 'write one self-contained page: the tests, and per cycle a config-space map coloured by verdict and the write timeline')
@@ -39,9 +39,10 @@ export function register(program: Command): void {
       if (opts.update && shard) throw new CliError('bad-option', '--update needs every test: drop --shard', {});
       if (opts.qemu) {
         const { runQemuSuites } = await import('../suite/qemu.js');
-        const doc = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });
-        // Under --qemu the page lists the tests; the config-space maps come from model runs (no --qemu).
-        if (opts.html) writeFileSync(opts.html, renderHtml(doc, new Map(), new Map()));
+        const { doc, boots, cycles, devices } = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });
+        process.stderr.write(`lusim: ${boots.length} QEMU guest(s): ${boots.map((b) => `${b.key} (${b.devices.join(', ')}) ${((b.endMs - b.startMs) / 1000).toFixed(0)} s${b.ok ? '' : ' FAILED'}`).join('; ') || 'none'}\n`);
+        // The config-space maps are the model's cycles; the real run's verdicts are the tests' checks.
+        if (opts.html) writeFileSync(opts.html, renderHtml(doc, cycles, devices));
         return finish(doc, opts);
       }
       const suites = files.map((f) => readSuiteFile(f, MODEL_KERNELS));

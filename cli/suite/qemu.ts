@@ -1,22 +1,22 @@
 /**
- * `lusim suite run --qemu`: every test on the model as usual, and the reset cases on real
- * Debian kernels too: one QEMU guest per kernel boots with every device its reset cases name
- * (kexec/real-reset-methods.ts), and each case also checks the real sysfs reset_method against
- * its expectation and against the model's prediction, saying which disagrees. Cycle cases and
- * dump-file devices run on the model only (the result says so): the real cycle needs a guest
- * per kernel pair and device, which this runner does not start yet.
+ * `lusim suite run --qemu`: every test on the model as usual (with the profile of the Debian
+ * kernel the cache holds for each series), and the tests whose device QEMU can build on real
+ * kernels too (cli/suite/qemu-boots.ts plans the guests): a reset case checks the real sysfs
+ * reset_method against its expectation and against the model's prediction; a cycle case checks
+ * its expectations on the real cycle and the model's prediction of that cycle against it
+ * (cli/suite/qemu-cycle.ts). A case fails where model and kernel disagree, saying which.
+ * Dump-file devices, and cycles the real run cannot do, run on the model only and say so.
  */
-import { parseSeries, requireKernel } from '../../kexec/kernels.js';
-import { isKernelPath, userKernel } from '../../kexec/user-kernel.js';
-import { suiteKernelSpec } from './kernels.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
-import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
+import type { CycleResult } from '../../sim/cycle/run.js';
+import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
 import { planTests, shardTests } from '../../sim/suite/plan.js';
-import { runModelTest } from '../../sim/suite/run.js';
+import { runModelTest, type SuiteDevice } from '../../sim/suite/run.js';
 import type { Check, PlannedTest, TestResult } from '../../sim/suite/types.js';
 import { log } from '../log.js';
-import { QEMU_FIXTURE } from './devices.js';
+import { planBoots, realCycleRun, realDevice, runBoots, type BootOutcome, type BootRecord } from './qemu-boots.js';
+import { judgeRealCycle } from './qemu-cycle.js';
 import { RESULTS_FORMAT, type SuiteResults } from './results.js';
 import { readSuiteFile, suiteDevices } from './run.js';
 
@@ -25,69 +25,77 @@ const QEMU_KERNELS = {
   knownKernels: 'a Debian series: 6.1, 6.12, 7.x, 7.3 (or a profile id 6.1.y, 6.12.y, 7.1, 7.2), or the path of a bzImage or build directory',
 };
 
-/** The real-run device of a case, when it has one (kexec/real-devices.ts names). */
-function realDevice(t: PlannedTest): string | undefined {
-  const d = t.case.device;
-  if (d.kind === 'qemu') return d.name === 'virtio-net' ? 'virtio-net-pci' : d.name === 'xhci' ? 'qemu-xhci' : d.name;
-  if (d.kind === 'builtin' && QEMU_FIXTURE[d.name]) return d.name === 'virtio-net' ? 'virtio-net-pci' : d.name;
-  return undefined;
+export interface QemuSuiteRun {
+  readonly doc: SuiteResults;
+  /** The guests that booted, in start order (--jobs N overlaps them). */
+  readonly boots: readonly BootRecord[];
+  /** The model's cycle results by test id, for --html. */
+  readonly cycles: Map<string, CycleResult>;
+  readonly devices: Map<string, SuiteDevice>;
 }
 
-export async function runQemuSuites(files: readonly string[], o: { jobs: number; shard?: Shard }): Promise<SuiteResults> {
+export async function runQemuSuites(files: readonly string[], o: { jobs: number; shard?: Shard }): Promise<QemuSuiteRun> {
   const suites = files.map((f) => readSuiteFile(f, QEMU_KERNELS));
   const devices = suiteDevices(suites);
   const plan = planTests(suites);
   const tests = o.shard ? shardTests(plan, o.shard) : plan;
-  // The model runs the profile of the Debian kernel the cache holds for each series.
   const profiles = new Map<string, string>();
   for (const k of new Set(tests.flatMap((t) => [t.kernel, t.from, t.to].filter((x): x is string => x !== undefined)))) {
     // A user's build: resolved (and checked) here, relative to the first suite file naming it.
     const file = tests.find((t) => [t.kernel, t.from, t.to].includes(k))!.suite.file;
     profiles.set(k, isKernelPath(k) ? userKernel(suiteKernelSpec(k, file)).profile : requireKernel(k).profile);
   }
-  const live = await bootKernels(tests, o.jobs);
+  const { boots, byTest } = planBoots(tests);
+  const { outcomes, records } = await runBoots(boots, o.jobs, (m) => log.info(`suite --qemu: ${m}`));
   const results: TestResult[] = [];
+  const cycles = new Map<string, CycleResult>();
   for (const t of tests) {
     const start = performance.now();
     const onModel: PlannedTest = { ...t, kernel: profiles.get(t.kernel)!, ...(t.from !== undefined ? { from: profiles.get(t.from)!, to: profiles.get(t.to!)! } : {}) };
-    const { result: m } = await runModelTest(onModel, devices.get(`${t.suite.name}/${t.case.name}`)!);
+    const run = await runModelTest(onModel, devices.get(`${t.suite.name}/${t.case.name}`)!);
+    if (run.cycle) cycles.set(t.id, run.cycle);
     const labels = { kernel: t.kernel, ...(t.from !== undefined ? { from: t.from, to: t.to } : {}) };
-    const real = realDevice(t);
-    const report = live.get(suiteKernelSpec(t.kernel, t.suite.file));
-    if (t.case.cycle || !real || !report || m.status === 'error') {
-      const note = t.case.cycle ? 'model only: --qemu runs reset cases on real kernels; cycle cases run on the model' : 'model only: a dump-file device has no QEMU counterpart';
-      results.push({ ...m, ...labels, notes: [note], seconds: (performance.now() - start) / 1000 });
+    const seconds = () => (performance.now() - start) / 1000;
+    const boot = byTest.get(t.id);
+    const outcome = boot === undefined ? undefined : outcomes.get(boot);
+    if (!outcome || run.result.status === 'error') {
+      results.push({ ...run.result, ...labels, notes: [modelOnlyWhy(t)], seconds: seconds() });
       continue;
     }
-    const d = report.devices.find((x) => x.id === real)!;
-    const checks: Check[] = [...m.checks];
-    if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release} (QEMU ${report.accelerator.name.toUpperCase()})` });
-    checks.push({ key: 'model = qemu (reset_method)', pass: d.agree, expected: [...d.real], actual: [...d.predicted.resetMethods], why: d.agree ? 'the model predicts what the kernel wrote' : `the model (profile ${report.kernel.profile}) disagrees with Linux ${report.kernel.release}: ${d.predicted.reasons.join('; ')}` });
-    results.push({ ...m, ...labels, source: 'qemu', checks, status: checks.every((c) => c.pass) ? 'pass' : 'fail', seconds: (performance.now() - start) / 1000 });
+    const real = judgeReal(t, outcome, run.cycle);
+    const checks = [...run.result.checks, ...real.checks];
+    results.push({
+      ...run.result, ...labels, source: 'qemu', checks, ...(real.notes.length ? { notes: real.notes } : {}),
+      ...(real.error ? { status: 'error', error: real.error } : { status: checks.every((c) => c.pass) ? 'pass' : 'fail' }), seconds: seconds(),
+    });
   }
-  return { format: RESULTS_FORMAT, suites: suites.map((s) => ({ name: s.name, file: s.file })), planned: plan.length, ...(o.shard ? { shard: o.shard } : {}), source: 'model+qemu', results };
+  const doc: SuiteResults = { format: RESULTS_FORMAT, suites: suites.map((s) => ({ name: s.name, file: s.file })), planned: plan.length, ...(o.shard ? { shard: o.shard } : {}), source: 'model+qemu', results };
+  return { doc, boots: records, cycles, devices };
 }
 
-/** One guest per kernel with every device the kernel's reset tests name; `jobs` guests at a time. */
-async function bootKernels(tests: readonly PlannedTest[], jobs: number): Promise<Map<string, LiveResetMethodsReport>> {
-  const wanted = new Map<string, Set<string>>();
-  for (const t of tests) {
-    const real = realDevice(t);
-    if (t.case.cycle || !real) continue;
-    const k = suiteKernelSpec(t.kernel, t.suite.file);
-    wanted.set(k, (wanted.get(k) ?? new Set()).add(real));
+function modelOnlyWhy(t: PlannedTest): string {
+  if (!realDevice(t)) return 'model only: a dump-file device has no QEMU counterpart';
+  if (t.case.cycle) {
+    const r = realCycleRun(t);
+    if ('why' in r) return r.why;
   }
-  const queue = [...wanted.entries()];
-  const out = new Map<string, LiveResetMethodsReport>();
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [kernel, names] = next;
-      log.info(`suite --qemu: booting ${kernel} with ${[...names].join(', ')}`);
-      out.set(kernel, await runResetMethodsLive({ endpoints: parseRealDevices([...names].join(',')), kernel, fetch: false, progress: (m) => log.info(`suite --qemu: ${m}`) }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
-  return out;
+  return 'model only: the model could not run it';
+}
+
+function judgeReal(t: PlannedTest, outcome: BootOutcome, cycle: CycleResult | undefined): { checks: Check[]; notes: string[]; error?: string } {
+  if (outcome.kind === 'failed') return { checks: [], notes: [], error: outcome.error };
+  const id = realDevice(t)!;
+  if (outcome.kind === 'cycle') return judgeRealCycle(t, outcome.report, id, cycle?.fields ?? []);
+  return { checks: resetChecks(t, outcome.report, id), notes: [] };
+}
+
+/** A reset case on the real kernel: its expectation against sysfs, and the model against the kernel. */
+function resetChecks(t: PlannedTest, report: LiveResetMethodsReport, id: string): Check[] {
+  const d = report.devices.find((x) => x.id === id)!;
+  const checks: Check[] = [];
+  if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release}` });
+  checks.push({ key: 'model = qemu (reset_method)', pass: d.agree, expected: [...d.real], actual: [...d.predicted.resetMethods], why: d.agree ? 'the model predicts what the kernel wrote' : `the model (profile ${report.kernel.profile}) disagrees with Linux ${report.kernel.release}: ${d.predicted.reasons.join('; ')}` });
+  return checks;
 }
 
 function same(a: readonly string[], b: readonly string[]): boolean {

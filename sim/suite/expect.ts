@@ -33,7 +33,13 @@ export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] 
   return checks;
 }
 
-export function checkCycle(e: Expectations, r: CycleResult): Check[] {
+/**
+ * What a cycle check reads: the model's CycleResult, or a real run's outcome in the same shape
+ * (cli/suite/qemu-cycle.ts), so one judge serves both.
+ */
+export type CycleOutcome = Pick<CycleResult, 'load' | 'fields' | 'freeze'> & { readonly options: Pick<CycleResult['options'], 'flow'> };
+
+export function checkCycle(e: Expectations, r: CycleOutcome): Check[] {
   const checks: Check[] = [];
   if (e.load !== undefined) {
     const actual = r.load.ret === 0 ? 'ok' : 'refused';
@@ -54,7 +60,7 @@ export function checkCycle(e: Expectations, r: CycleResult): Check[] {
 }
 
 /** vfio-lu's freeze() gates; another flow has none, and an expectation of them says to use vfio-lu. */
-function checkFreeze(e: Expectations, r: CycleResult): Check[] {
+function checkFreeze(e: Expectations, r: CycleOutcome): Check[] {
   const none = `flow ${r.options.flow} has no freeze() gates: they are the VFIO series' (cycle: {flow: vfio-lu})`;
   const checks: Check[] = [];
   if (e.freeze !== undefined) {

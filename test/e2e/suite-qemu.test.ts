@@ -1,11 +1,17 @@
 /**
- * `lusim suite run --qemu` on a real kernel (cli/suite/qemu.ts over kexec/real-reset-methods.ts):
- * one boot of Debian 6.12 serves every check below. fixtures/suites/qemu-fleet.yaml holds what
- * the kernel really writes to sysfs reset_method (measured in test/e2e/reset-methods-live.test.ts);
- * a second suite, written here, expects FLR of e1000e, which QEMU 7.2's e1000e does not have, and
- * must fail on the real kernel and on the model, saying which.
+ * `lusim suite run --qemu --jobs 2` on real kernels (cli/suite/qemu.ts): the example suite
+ * (examples/fleet.yaml: QEMU 7.2's nvme, e1000e and virtio-net on Debian 6.1.0-57, 6.12.117 and
+ * 7.2.13) and a suite of wrong expectations written here, in six guests for 22 tests: one per
+ * kernel for the reset cases, one per kernel pair (and drift) for the cycle cases, each carrying
+ * every device its cases name across one real kexec, saved and restored by the guest kernels.
  *
- * Needs QEMU and the 6.12 kernel in the cache (`lusim kernels fetch --for-tests`); skips without
+ * What it measured (and pins): the real sysfs reset_method lists are the model's (nvme "flr bus",
+ * e1000e "pm bus", virtio-net "flr pm bus", as test/e2e/reset-methods-live.test.ts found); across
+ * 6.12 -> 7.2 and 7.2 -> 6.1 kernel B's pci_load_saved_state returns 0, nvme loses MSI-X Enable
+ * and nothing is corrupted, and the model's blob, load, restored state and verdicts equal the
+ * kernels'; with the EXP entry grown (pcie:+reg) 7.2 returns -22, as the model does.
+ *
+ * Needs QEMU and the three kernels in the cache (`lusim kernels fetch --for-tests`); skips without
  * them, except under CI, where that is a failure.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,47 +22,84 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels.js';
 import { renderJunit } from '../../cli/suite/junit.js';
 import { renderKtap } from '../../cli/suite/ktap.js';
-import { runQemuSuites } from '../../cli/suite/qemu.js';
-import type { SuiteResults } from '../../cli/suite/results.js';
+import { runQemuSuites, type QemuSuiteRun } from '../../cli/suite/qemu.js';
 
-const skip = findKernel('6.12') === undefined && !process.env.CI;
-const why = skip ? ' (SKIPPED: kernel 6.12 not cached; run `npx tsx cli/main.ts kernels fetch --for-tests`)' : '';
+const skip = !['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined) && !process.env.CI;
+const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch --for-tests`)' : '';
 
-describe.skipIf(skip)(`lusim suite run --qemu: one 6.12 guest for every reset case${why}`, () => {
-  let doc: SuiteResults;
+const WRONG = `name: wrong
+kernels: [6.12.y]
+cases:
+  - name: e1000e with FLR
+    device: {qemu: [e1000e]}
+    expect: {reset_method: [flr, pm, bus]}
+  - name: nvme 6.12 -> 7.2 loses nothing
+    device: nvme
+    cycle: {from: 6.12.y, to: "7.2"}
+    expect: {lost: []}
+`;
+
+describe.skipIf(skip)(`lusim suite run --qemu --jobs 2: the example suite on Debian 6.1, 6.12 and 7.2${why}`, () => {
+  let run: QemuSuiteRun;
   beforeAll(async () => {
     const wrong = join(mkdtempSync(join(tmpdir(), 'lusim-suite-qemu-')), 'wrong.yaml');
-    writeFileSync(wrong, 'name: wrong\nkernels: [6.12]\ncases:\n  - name: e1000e with FLR\n    device: {qemu: [e1000e]}\n    expect: {reset_method: [flr, pm, bus]}\n');
-    doc = await runQemuSuites(['fixtures/suites/qemu-fleet.yaml', wrong], { jobs: 1 });
-  }, 240_000);
+    writeFileSync(wrong, WRONG);
+    run = await runQemuSuites(['examples/fleet.yaml', wrong], { jobs: 2 });
+  }, 900_000);
+  const example = () => run.doc.results.filter((r) => r.suite === 'example-fleet');
 
-  it('the reset cases ran on the real kernel and the model, and agree with the expectations', () => {
-    const reset = doc.results.filter((r) => r.suite === 'qemu-fleet' && r.kind === 'reset');
-    expect(reset.map((r) => [r.case, r.source, r.status])).toEqual([
-      ['nvme', 'qemu', 'pass'], ['e1000e has no FLR in QEMU 7.2', 'qemu', 'pass'], ['modern virtio-net', 'qemu', 'pass'],
+  it('six guests served every test, two at a time', () => {
+    expect(run.boots.map((b) => [b.key, b.devices, b.ok]).sort()).toEqual([
+      ['cycle 6.12.y -> 7.2 linux-blob', ['nvme', 'e1000e'], true],
+      ['cycle 6.12.y -> 7.2 linux-blob drift pcie:+reg', ['nvme'], true],
+      ['cycle 7.2 -> 6.1.y linux-blob', ['nvme'], true],
+      ['reset 6.1.y', ['nvme', 'e1000e', 'virtio-net-pci'], true],
+      ['reset 6.12.y', ['nvme', 'e1000e', 'virtio-net-pci'], true],
+      ['reset 7.2', ['nvme', 'e1000e', 'virtio-net-pci'], true],
     ]);
-    for (const r of reset) {
-      expect(r.checks.map((c) => c.key)).toContain('qemu.reset_method');
-      expect(r.checks.find((c) => c.key === 'model = qemu (reset_method)')).toMatchObject({ pass: true });
-      expect(r.checks.find((c) => c.key === 'qemu.reset_method')?.why).toMatch(/under Linux 6\.12\.\d+/);
+    // --jobs 2: some guest started before the one ahead of it had finished.
+    expect(run.boots.some((b, i) => i > 0 && b.startMs < run.boots[i - 1]!.endMs)).toBe(true);
+  });
+
+  it('the example passes on the model and on the real kernels; every QEMU device ran on them', () => {
+    const bad = example().filter((r) => r.status !== 'pass');
+    expect(bad.map((r) => [r.id, r.error, r.checks.filter((c) => !c.pass)]), JSON.stringify(bad, null, 1)).toEqual([]);
+    expect(example().map((r) => [r.case, r.kernel, r.source]).filter(([, , s]) => s === 'model')).toEqual([
+      ['an L1SS endpoint saved by 6.12', '6.1.y', 'model'], ['an L1SS endpoint saved by 6.12', '6.12.y', 'model'], ['an L1SS endpoint saved by 6.12', '7.2', 'model'],
+    ]);
+    expect(example().find((r) => r.source === 'model')!.notes).toEqual(['model only: a dump-file device has no QEMU counterpart']);
+    for (const r of example().filter((x) => x.kind === 'reset')) {
+      expect(r.checks.find((c) => c.key === 'qemu.reset_method')?.why, r.id).toMatch(/under Linux (6\.1\.0|6\.12\.|7\.2\.)/);
+      expect(r.checks.find((c) => c.key === 'model = qemu (reset_method)'), r.id).toMatchObject({ pass: true });
     }
   });
 
-  it('the cycle case ran on the model and says so', () => {
-    const c = doc.results.find((r) => r.kind === 'cycle')!;
-    expect(c).toMatchObject({ status: 'pass', source: 'model', kernel: '6.12' });
-    expect(c.notes?.[0]).toMatch(/model only/);
+  it('a cycle case checks its expectations on the real kexec and the model against it: blob, load, restored state, verdicts', () => {
+    const nvme = example().find((r) => r.case === 'nvme 6.12 -> 7.2 loses only MSI-X Enable')!;
+    expect(nvme.checks.map((c) => c.key)).toEqual([
+      'load', 'lost', 'corrupted', 'refused',
+      'qemu.load', 'qemu.lost', 'qemu.corrupted', 'qemu.refused',
+      'model = qemu (blob)', 'model = qemu (load)', 'model = qemu (restored state)', 'model = qemu (verdicts)',
+    ].sort((a, b) => nvme.checks.findIndex((c) => c.key === a) - nvme.checks.findIndex((c) => c.key === b)));
+    expect(nvme.checks.find((c) => c.key === 'qemu.lost')).toMatchObject({ pass: true, actual: ['PCI_MSIX_FLAGS.PCI_MSIX_FLAGS_ENABLE'] });
+    expect(nvme.checks.find((c) => c.key === 'model = qemu (blob)')).toMatchObject({ pass: true, expected: '94 bytes' });
+    expect(nvme.notes?.[0]).toMatch(/^real cycle: Linux 6\.12\.\d+\+deb12-cloud-amd64 -> 7\.2\.\d+\+deb14-cloud-amd64, linux-blob, saved and restored by the guest kernels/);
+    const drift = example().find((r) => r.case.startsWith('a 6.12 blob into a 7.2'))!;
+    expect(drift.checks.find((c) => c.key === 'qemu.load')).toMatchObject({ pass: true, actual: 'refused' });
+    expect(drift.checks.find((c) => c.key === 'model = qemu (load)')).toMatchObject({ pass: true, expected: -22, actual: -22 });
   });
 
-  it('a wrong expectation fails on the real kernel, with the kernel\'s list', () => {
-    const w = doc.results.find((r) => r.suite === 'wrong')!;
-    expect(w.status).toBe('fail');
-    expect(w.checks.filter((c) => !c.pass).map((c) => [c.key, c.actual])).toEqual([['reset_method', ['pm', 'bus']], ['qemu.reset_method', ['pm', 'bus']]]);
-    expect(doc.source).toBe('model+qemu');
+  it('wrong expectations fail on the model and on the real kernels, with what the kernel did', () => {
+    const w = run.doc.results.filter((r) => r.suite === 'wrong');
+    expect(w.map((r) => [r.case, r.status, r.source])).toEqual([['e1000e with FLR', 'fail', 'qemu'], ['nvme 6.12 -> 7.2 loses nothing', 'fail', 'qemu']]);
+    expect(w[0]!.checks.filter((c) => !c.pass).map((c) => [c.key, c.actual])).toEqual([['reset_method', ['pm', 'bus']], ['qemu.reset_method', ['pm', 'bus']]]);
+    expect(w[1]!.checks.filter((c) => !c.pass).map((c) => [c.key, c.actual])).toEqual([['lost', ['PCI_MSIX_FLAGS.PCI_MSIX_FLAGS_ENABLE']], ['qemu.lost', ['PCI_MSIX_FLAGS.PCI_MSIX_FLAGS_ENABLE']]]);
+    expect(w[1]!.checks.find((c) => c.key === 'qemu.lost')!.why).toMatch(/nvme 01:00\.0 under Linux 6\.12/);
   });
 
-  it('its JUnit is well-formed XML and its KTAP counts the failure', () => {
-    expect(XMLValidator.validate(renderJunit(doc))).toBe(true);
-    expect(renderKtap(doc)).toMatch(/# Totals: pass:4 fail:1 xfail:0 xpass:0 skip:0 error:0\n$/);
+  it('its JUnit is well-formed XML and its KTAP counts the failures', () => {
+    expect(run.doc.source).toBe('model+qemu');
+    expect(XMLValidator.validate(renderJunit(run.doc))).toBe(true);
+    expect(renderKtap(run.doc)).toMatch(/# Totals: pass:16 fail:2 xfail:0 xpass:0 skip:0 error:0\n$/);
   });
 });
