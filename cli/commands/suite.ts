@@ -13,7 +13,8 @@ import { initSuite } from '../suite/init.js';
 import { renderHtml } from '../suite/html.js';
 import { renderJunit } from '../suite/junit.js';
 import { renderKtap } from '../suite/ktap.js';
-import { mergeResults, readResults, totals, type SuiteResults } from '../suite/results.js';
+import { readResultsFile } from '../suite/junit-read.js';
+import { mergeResults, totals, type SuiteResults } from '../suite/results.js';
 import { MODEL_KERNELS, readSuiteFile, runSuites } from '../suite/run.js';
 import { renderSummary } from '../suite/summary.js';
 import { updateSuiteFiles } from '../suite/update.js';
@@ -62,10 +63,10 @@ export function register(program: Command): void {
     }));
 
   outputs(suite.command('merge')
-    .description('join the --json results of shards into one run (and write its JUnit, KTAP, JSON); exit as the joined run')
-    .argument('<results...>', 'files written by lusim suite run --json'))
+    .description('join the results of shards (their --json or --junit files) into one run, and write its JUnit, KTAP, JSON; exit as the joined run')
+    .argument('<results...>', 'files written by lusim suite run --json or --junit'))
     .action(guard(async (files: string[], opts: OutputOptions) => {
-      finish(mergeResults(files.map((path) => ({ path, doc: readResults(path) }))), opts);
+      finish(mergeResults(files.map((path) => ({ path, doc: readResultsFile(path) }))), opts);
     }));
 
   suite.command('init')

@@ -1,7 +1,9 @@
 /**
  * JUnit XML as GitLab and Jenkins read it: <testsuites> holding one <testsuite> per kernel, one
  * <testcase> per case and kernel (classname the suite, name the case and the kernel or kernel
- * pair), a <failure> whose message says expected vs actual and whose text says why.
+ * pair), a <failure> whose message says expected vs actual and whose text says why. Each
+ * <testsuite> opens with <properties> naming the run (its suites and files, the results format and
+ * source), so `lusim suite merge` can plan the run again from JUnit alone (cli/suite/junit-read.ts).
  */
 import { describeCheck } from '../../sim/suite/expect.js';
 import type { TestResult } from '../../sim/suite/types.js';
@@ -27,11 +29,19 @@ export function renderJunit(doc: SuiteResults): string {
     const rs = doc.results.filter((r) => r.kernel === k);
     const kt = totals(rs);
     out.push(`  <testsuite name="${esc(`kernel ${k}`)}" tests="${kt.tests}" failures="${kt.fail}" errors="${kt.error}" skipped="0" time="${secs(rs)}">`);
+    out.push('    <properties>', ...runProperties(doc).map(([n, v]) => `      <property name="${n}" value="${esc(v)}"/>`), '    </properties>');
     for (const r of rs) out.push(...testcase(r));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
+}
+
+/** The run a JUnit file belongs to: what `suite merge` needs besides the testcases. */
+export const JUNIT_PROPERTIES = { format: 'lusim.format', source: 'lusim.source', suites: 'lusim.suites' } as const;
+
+function runProperties(doc: SuiteResults): [string, string][] {
+  return [[JUNIT_PROPERTIES.format, doc.format], [JUNIT_PROPERTIES.source, doc.source], [JUNIT_PROPERTIES.suites, JSON.stringify(doc.suites)]];
 }
 
 function testcase(r: TestResult): string[] {

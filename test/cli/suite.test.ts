@@ -100,6 +100,28 @@ describe('lusim suite run', () => {
     expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('27');
     expect((await run('merge', parts[0], EXAMPLE)).stderr).toMatch(/cannot read .*storage-fleet.yaml as suite results: .*give files written by lusim suite run --json/);
   }, 120_000);
+
+  it('merge reads JUnit too: the shards\' JUnit (or JUnit and JSON mixed) merged is the unsharded run\'s JUnit and KTAP, failed checks and all', async () => {
+    const noTimeXml = (p: string) => readFileSync(p, 'utf8').replace(/time="[\d.]+"/g, 'time=""');
+    const [whole, wholeJson] = [join(dir, 'whole-j.xml'), join(dir, 'whole-j.json')];
+    const w = await run('run', EXAMPLE, WRONG, '--junit', whole, '--json', wholeJson, '--ktap');
+    const parts = [1, 2, 3].map((i) => join(dir, `shard${i}-j.xml`));
+    for (const [i, p] of parts.entries()) await run('run', EXAMPLE, WRONG, '--shard', `${i + 1}/3`, '--junit', p, ...(i === 0 ? ['--json', `${p}.json`] : []));
+    const merged = join(dir, 'merged-j.xml');
+    const m = await run('merge', ...[...parts].reverse(), '--junit', merged, '--json', `${merged}.json`, '--ktap');
+    expect(m.status).toBe(1);
+    expect(noTimeXml(merged)).toBe(noTimeXml(whole));
+    expect(m.stdout).toBe(w.stdout);
+    // From JUnit a result has its failed checks (key, expected, actual, why), not the passing ones.
+    const failed = (p: string) => json(p).results.filter((r: { status: string }) => r.status !== 'pass').map((r: { id: string; checks: { pass: boolean }[] }) => [r.id, r.checks.filter((c) => !c.pass)]);
+    expect(failed(`${merged}.json`)).toEqual(failed(wholeJson));
+    const mixed = join(dir, 'mixed.xml');
+    await run('merge', `${parts[0]}.json`, parts[1]!, parts[2]!, '--junit', mixed);
+    expect(noTimeXml(mixed)).toBe(noTimeXml(whole));
+    expect((await run('merge', join(dir, 'example.xml').replace('example.xml', 'nope.xml'))).stderr).toMatch(/cannot read .*nope\.xml/);
+    writeFileSync(join(dir, 'other.xml'), '<testsuites><testsuite name="x"><testcase name="y"/></testsuite></testsuites>');
+    expect((await run('merge', join(dir, 'other.xml'))).stderr).toMatch(/other\.xml is not JUnit from lusim suite run --junit \(no lusim.format property/);
+  }, 180_000);
 });
 
 describe('the lusim process', () => {
