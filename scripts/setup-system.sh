@@ -3,7 +3,8 @@
 # needs root or sudo. Everything else lusim needs comes from npm.
 set -eu
 # make, gcc-12 and binutils build the guest module for bookworm kernels (kexec/guest-module).
-PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio make gcc-12 binutils"
+# chromium renders the suite's HTML report headless in its test (test/cli/suite-html-browser.test.ts).
+PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio make gcc-12 binutils chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
