@@ -25,7 +25,7 @@ const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222 }
 table.tests { border-collapse: collapse } .tests td, .tests th { border: 1px solid #ccc; padding: 2px 6px; text-align: left }
 .pass { color: #1e8449 } .fail, .error { color: #c0392b; font-weight: bold }
-.map { display: grid; grid-template-columns: repeat(64, 9px); gap: 1px; margin: 4px 0 12px }
+.map { display: grid; grid-template-columns: repeat(64, 9px); gap: 1px; margin: 4px 0 12px; width: max-content }
 .map span { width: 9px; height: 9px; display: block } .map span.cap { outline: 1px solid #000 }
 .legend span { display: inline-block; padding: 0 6px; margin-right: 4px; color: #fff }
 table.timeline { font: 12px monospace; border-collapse: collapse } .timeline td { padding: 0 6px }
