@@ -9,6 +9,7 @@
  */
 import type { CycleResult } from '../../sim/cycle/run.js';
 import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
 import { planTests, shardTests } from '../../sim/suite/plan.js';
@@ -74,7 +75,9 @@ export async function runQemuSuites(files: readonly string[], o: { jobs: number;
 }
 
 function modelOnlyWhy(t: PlannedTest): string {
-  if (!realDevice(t)) return 'model only: a dump-file device has no QEMU counterpart';
+  const d = t.case.device;
+  if (d.kind === 'dump') return 'model only: a dump-file device has no QEMU counterpart';
+  if (!realDevice(t)) return `model only: QEMU builds no ${d.name} for the real run (it boots ${REAL_DEVICE_NAMES.join(', ')})`;
   if (t.case.cycle) {
     const r = realCycleRun(t);
     if ('why' in r) return r.why;

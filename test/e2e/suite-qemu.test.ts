@@ -1,7 +1,7 @@
 /**
  * `lusim suite run --qemu --jobs 2` on real kernels (cli/suite/qemu.ts): the example suite
  * (examples/fleet.yaml: QEMU 7.2's nvme, e1000e and virtio-net on Debian 6.1.0-57, 6.12.117 and
- * 7.2.13) and a suite of wrong expectations written here, in six guests for 22 tests: one per
+ * 7.2.13) and a suite of wrong expectations written here, in six guests for 18 tests: one per
  * kernel for the reset cases, one per kernel pair (and drift) for the cycle cases, each carrying
  * every device its cases name across one real kexec, saved and restored by the guest kernels.
  *
