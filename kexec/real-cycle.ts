@@ -49,6 +49,7 @@ import { buildLuoHelper } from './luo-helper/build.js';
 import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
 import { buildModules } from './guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
+import { compareResetMethods, type LiveResetMethodsReport } from './real-reset-methods.js';
 import { GuestModule } from './guest-module/client.js';
 import { builtinModules } from './guest-drivers.js';
 import { cacheRoot } from './kernels.js';
@@ -82,6 +83,12 @@ export interface RealCycleOptions {
   readonly drift?: readonly Drift[];
   /** Record every config write with QEMU's pci_cfg_write trace (report.writeTrace). */
   readonly writeTrace?: boolean;
+  /**
+   * Endpoints that boot beside the carried ones (behind their own root ports) but are neither
+   * saved nor restored: they are there for kernel A's reset_method (report.resetMethodsA), so a
+   * suite's reset cases on kernel A need no guest of their own.
+   */
+  readonly passengers?: readonly DeviceSpec[];
 }
 
 export type Saver = 'kernel' | 'host';
@@ -183,6 +190,8 @@ export interface RealCycleReport {
   drivers?: readonly KernelDrivers[];
   /** The accelerator QEMU ran (kexec/accel.ts). */
   accelerator?: AcceleratorInfo;
+  /** Every endpoint's sysfs reset_method on kernel A's cold boot beside the model's (real-reset-methods.ts). */
+  resetMethodsA?: Pick<LiveResetMethodsReport, 'kernel' | 'devices'>;
 }
 
 /** QEMU's record of every config write the run made, per phase (kexec/write-trace.ts). */
@@ -349,16 +358,19 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const route = chooseRoute(ka!, kb!);
     const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: o.endpoints, ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}) }, phases);
+    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
     const s = session;
     report.accelerator = s.q.accelerator;
     o.progress?.(`kernel A ${s.release} is up`);
 
     // 1. Capture A.
-    const driversA = driverMap(await s.guard(s.agent.devices()));
+    const devsA = await s.guard(s.agent.devices());
+    const driversA = driverMap(devsA);
     const pciA = await preparePci(s.q);
     const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
     report.captures.a = summarize(capA, driversA);
+    const booted = [...(o.topology?.devices ?? o.endpoints), ...(o.passengers ?? [])].map((d) => d.id);
+    report.resetMethodsA = { kernel: { release: ka!.release, profile: ka!.profile }, devices: compareResetMethods(capA, devsA, booted, ka!.profile, ka!.release) };
     report.drivers = s.drivers;
     const targets = (o.topology?.devices ?? o.endpoints).map((e) => need(capA, e.id));
     targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));

@@ -1,9 +1,10 @@
 /**
- * The QEMU guests `lusim suite run --qemu` boots, planned so one boot serves many tests: one guest
- * per kernel for the reset cases (every device they name behind root ports,
- * kexec/real-reset-methods.ts), and one guest per kernel pair and carried-state options for the
- * cycle cases (every device they name, saved by kernel A and restored by kernel B across one real
- * kexec, kexec/real-cycle.ts). `--jobs N` runs N guests at a time.
+ * The QEMU guests `lusim suite run --qemu` boots, planned so one boot serves many tests. The cycle
+ * cases take one guest per kernel pair and carried-state options, which carries every device they
+ * name across one real kexec (kexec/real-cycle.ts). A reset case on kernel K rides in a cycle
+ * guest whose kernel A is K, read on A's cold boot (as a passenger when no cycle carries its
+ * device); only a kernel no cycle starts from gets a guest of its own for its reset cases
+ * (kexec/real-reset-methods.ts). `--jobs N` runs N guests at a time.
  */
 import { parseRealDevices } from '../../kexec/real-devices.js';
 import { runRealCycle, type RealCycleReport, type Saver } from '../../kexec/real-cycle.js';
@@ -52,8 +53,9 @@ export function realCycleRun(t: PlannedTest): RealCycleRun | { readonly why: str
 
 export type Boot =
   | { readonly kind: 'reset'; readonly key: string; readonly kernel: string; readonly devices: Set<string> }
-  | { readonly kind: 'cycle'; readonly key: string; readonly run: RealCycleRun; readonly devices: Set<string> };
+  | { readonly kind: 'cycle'; readonly key: string; readonly run: RealCycleRun; readonly devices: Set<string>; readonly passengers: Set<string> };
 
+/** A cycle guest's report is kept when it fails: kernel A's reset_method may be in it all the same. */
 export type BootOutcome =
   | { readonly kind: 'reset'; readonly report: LiveResetMethodsReport }
   | { readonly kind: 'cycle'; readonly report: RealCycleReport }
@@ -62,7 +64,10 @@ export type BootOutcome =
 /** What booted, for the run's log and the tests (how few boots served the suite). */
 export interface BootRecord {
   readonly key: string;
+  /** Carried across the kexec (cycle) or read (reset). */
   readonly devices: readonly string[];
+  /** Booted beside the carried devices for kernel A's reset_method only. */
+  readonly passengers: readonly string[];
   readonly startMs: number;
   readonly endMs: number;
   readonly ok: boolean;
@@ -71,26 +76,34 @@ export interface BootRecord {
 export const resetBootKey = (kernel: string) => `reset ${kernel}`;
 export const cycleBootKey = (r: RealCycleRun) => `cycle ${r.from} -> ${r.to} ${r.format}${r.drift ? ` drift ${r.drift}` : ''}`;
 
-/** The boot each test needs (undefined: the test runs on the model only) and the boots, in plan order. */
+/** The boot each test needs (none: the test runs on the model only) and the boots, cycles first. */
 export function planBoots(tests: readonly PlannedTest[]): { boots: Boot[]; byTest: Map<string, string> } {
   const boots = new Map<string, Boot>();
   const byTest = new Map<string, string>();
   for (const t of tests) {
     const device = realDevice(t);
-    if (!device) continue;
-    let boot: Boot;
-    if (t.case.cycle) {
-      const run = realCycleRun(t);
-      if ('why' in run) continue;
-      const key = cycleBootKey(run);
-      boot = boots.get(key) ?? { kind: 'cycle', key, run, devices: new Set() };
-    } else {
-      const key = resetBootKey(t.kernel);
-      boot = boots.get(key) ?? { kind: 'reset', key, kernel: t.kernel, devices: new Set() };
+    const run = device && t.case.cycle ? realCycleRun(t) : undefined;
+    if (!run || 'why' in run) continue;
+    const key = cycleBootKey(run);
+    const boot = boots.get(key) ?? { kind: 'cycle', key, run, devices: new Set<string>(), passengers: new Set<string>() };
+    if (boot.kind === 'cycle') boot.devices.add(device!);
+    boots.set(key, boot);
+    byTest.set(t.id, key);
+  }
+  for (const t of tests) {
+    const device = realDevice(t);
+    if (!device || t.case.cycle) continue;
+    const ride = [...boots.values()].find((b) => b.kind === 'cycle' && b.run.from === t.kernel);
+    if (ride?.kind === 'cycle') {
+      if (!ride.devices.has(device)) ride.passengers.add(device);
+      byTest.set(t.id, ride.key);
+      continue;
     }
+    const key = resetBootKey(t.kernel);
+    const boot = boots.get(key) ?? { kind: 'reset', key, kernel: t.kernel, devices: new Set<string>() };
     boot.devices.add(device);
-    boots.set(boot.key, boot);
-    byTest.set(t.id, boot.key);
+    boots.set(key, boot);
+    byTest.set(t.id, key);
   }
   return { boots: [...boots.values()], byTest };
 }
@@ -104,23 +117,25 @@ export async function runBoots(boots: readonly Boot[], jobs: number, log: (m: st
   const worker = async () => {
     for (let b = queue.shift(); b; b = queue.shift()) {
       const devices = [...b.devices];
+      const passengers = b.kind === 'cycle' ? [...b.passengers] : [];
       const startMs = performance.now() - t0;
-      log(`booting ${b.key} with ${devices.join(', ')}`);
-      const outcome = await runBoot(b, devices, (m) => log(`${b.key}: ${m}`));
+      log(`booting ${b.key} with ${devices.join(', ')}${passengers.length ? ` (and ${passengers.join(', ')} for reset_method)` : ''}`);
+      const outcome = await runBoot(b, devices, passengers, (m) => log(`${b.key}: ${m}`));
       outcomes.set(b.key, outcome);
-      records.push({ key: b.key, devices, startMs: Math.round(startMs), endMs: Math.round(performance.now() - t0), ok: outcome.kind !== 'failed' });
+      const ok = outcome.kind === 'reset' || (outcome.kind === 'cycle' && outcome.report.ok);
+      records.push({ key: b.key, devices, passengers, startMs: Math.round(startMs), endMs: Math.round(performance.now() - t0), ok });
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
   return { outcomes, records: records.sort((a, b) => a.startMs - b.startMs) };
 }
 
-async function runBoot(b: Boot, devices: string[], progress: (m: string) => void): Promise<BootOutcome> {
+async function runBoot(b: Boot, devices: string[], passengers: string[], progress: (m: string) => void): Promise<BootOutcome> {
   const endpoints = parseRealDevices(devices.join(','));
   if (b.kind === 'cycle') {
     const r = b.run;
-    const report = await runRealCycle({ endpoints, from: r.from, to: r.to, format: r.format, saver: r.saver, drift: r.drift ? parseDrift(r.drift) : [], fetch: false, progress });
-    return report.ok ? { kind: 'cycle', report } : { kind: 'failed', error: `the real cycle ${r.from} -> ${r.to} failed in phase "${report.error?.phase}": ${report.error?.message}` };
+    const others = passengers.length ? { passengers: parseRealDevices(passengers.join(',')) } : {};
+    return { kind: 'cycle', report: await runRealCycle({ endpoints, ...others, from: r.from, to: r.to, format: r.format, saver: r.saver, drift: r.drift ? parseDrift(r.drift) : [], fetch: false, progress }) };
   }
   try {
     return { kind: 'reset', report: await runResetMethodsLive({ endpoints, kernel: b.kernel, fetch: false, progress }) };

@@ -20,6 +20,7 @@ kernels: ["6.1", "6.12"]
 cases:
   - {name: nvme, device: nvme, expect: {reset_method: [flr, bus]}}
   - {name: e1000e, device: {qemu: [e1000e]}, expect: {reset_method: [pm, bus]}}
+  - {name: virtio, device: virtio-net, expect: {reset_method: [flr, pm, bus]}}
   - {name: a dump, device: {dump: ../../fixtures/qemu/nvme.lspci}, expect: {reset_method: [flr, bus]}}
   - {name: nvme lu, device: nvme, cycle: {from: "6.12", to: "6.1"}, expect: {load: ok}}
   - {name: e1000e lu, device: e1000e, cycle: {from: "6.12", to: "6.1"}, expect: {load: ok}}
@@ -32,13 +33,14 @@ const tests = planTests([loadSuite(SUITE, 'test/cli/plan.yaml', ANY)]);
 const test = (name: string) => tests.find((t) => t.case.name === name)!;
 
 describe('suite --qemu: the guests a plan boots', () => {
-  it('one guest per reset kernel and per cycle pair and format, each with every device its tests name', () => {
+  it('one guest per cycle pair and format carrying every device; reset cases ride in a cycle from their kernel, else a guest per kernel', () => {
     const { boots, byTest } = planBoots(tests);
-    expect(boots.map((b) => [b.key, [...b.devices]])).toEqual([
-      ['reset 6.1', ['nvme', 'e1000e']], ['reset 6.12', ['nvme', 'e1000e']],
-      ['cycle 6.12 -> 6.1 linux-blob', ['nvme', 'e1000e']], ['cycle 6.12 -> 6.1 linux-blob drift pcie:+reg', ['nvme']],
-      ['cycle 6.12 -> 6.1 lusim-v1', ['nvme']],
+    expect(boots.map((b) => [b.key, [...b.devices], b.kind === 'cycle' ? [...b.passengers] : []])).toEqual([
+      ['cycle 6.12 -> 6.1 linux-blob', ['nvme', 'e1000e'], ['virtio-net-pci']], ['cycle 6.12 -> 6.1 linux-blob drift pcie:+reg', ['nvme'], []],
+      ['cycle 6.12 -> 6.1 lusim-v1', ['nvme'], []], ['reset 6.1', ['nvme', 'e1000e', 'virtio-net-pci'], []],
     ]);
+    expect(byTest.get(tests.find((t) => t.case.name === 'virtio' && t.kernel === '6.12')!.id)).toBe('cycle 6.12 -> 6.1 linux-blob');
+    expect(byTest.get(tests.find((t) => t.case.name === 'virtio' && t.kernel === '6.1')!.id)).toBe('reset 6.1');
     expect(byTest.has(test('a dump').id)).toBe(false);
     expect(byTest.get(test('nvme v1').id)).toBe('cycle 6.12 -> 6.1 lusim-v1');
   });
