@@ -190,7 +190,7 @@ export interface RealCycleReport {
   drivers?: readonly KernelDrivers[];
   /** The accelerator QEMU ran (kexec/accel.ts). */
   accelerator?: AcceleratorInfo;
-  /** Every endpoint's sysfs reset_method on kernel A's cold boot beside the model's (real-reset-methods.ts). */
+  /** Every endpoint's sysfs reset_method on kernel A's cold boot beside the model's (real-reset-methods.ts); not for a topology. */
   resetMethodsA?: Pick<LiveResetMethodsReport, 'kernel' | 'devices'>;
 }
 
@@ -369,8 +369,8 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const pciA = await preparePci(s.q);
     const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
     report.captures.a = summarize(capA, driversA);
-    const booted = [...(o.topology?.devices ?? o.endpoints), ...(o.passengers ?? [])].map((d) => d.id);
-    report.resetMethodsA = { kernel: { release: ka!.release, profile: ka!.profile }, devices: compareResetMethods(capA, devsA, booted, ka!.profile, ka!.release) };
+    // Endpoints behind root ports, as `reset-methods --qemu` boots them (a topology's functions are fidelity.ts's to judge).
+    if (!o.topology) report.resetMethodsA = { kernel: { release: ka!.release, profile: ka!.profile }, devices: compareResetMethods(capA, devsA, [...o.endpoints, ...(o.passengers ?? [])].map((d) => d.id), ka!.profile, ka!.release) };
     report.drivers = s.drivers;
     const targets = (o.topology?.devices ?? o.endpoints).map((e) => need(capA, e.id));
     targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));
