@@ -12,6 +12,8 @@
  * and nothing is corrupted, and the model's blob, load, restored state and verdicts equal the
  * kernels'; with the EXP entry grown (pcie:+reg, 6.1 -> 7.2) 7.2 returns -22, as the model does.
  *
+ * Two guests at a time on purpose (--jobs 2), the only booting file that does (vitest.config.ts).
+ *
  * Needs QEMU and the three kernels in the cache (`lusim kernels fetch --for-tests`); skips without
  * them, except under CI, where that is a failure.
  */
