@@ -38,6 +38,7 @@ export function register(program: Command): void {
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new CliError('bad-option', `--jobs ${opts.jobs}: give a whole number of QEMU guests, 1 or more`, {});
       if (opts.update && shard) throw new CliError('bad-option', '--update needs every test: drop --shard', {});
+      if (opts.update && opts.qemu) throw new CliError('bad-option', '--update writes the model\'s predictions: drop --qemu (a --qemu run says where the kernels disagree)', {});
       if (opts.qemu) {
         const { runQemuSuites } = await import('../suite/qemu.js');
         const { doc, boots, cycles, devices } = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });

@@ -158,6 +158,12 @@ describe('lusim suite init and --update', () => {
     expect(text).toMatch(/load: refused/);
     expect((await run('run', file)).status).toBe(0);
   }, 120_000);
+
+  it('--update with --qemu is a usage error: the expectations are the model\'s to write', async () => {
+    const r = await run('run', WRONG, '--update', '--qemu');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--update writes the model's predictions: drop --qemu/);
+  });
 });
 
 describe('lusim suite run --html', () => {
