@@ -84,7 +84,8 @@ export function judgeRealCycle(t: { readonly expect: Expectations }, report: Rea
   const { expect, dropped } = deviceOnly(t.expect);
   const real = checkCycle(expect, realOutcome(d, modelFields)).map((c) => ({ ...c, key: `qemu.${c.key}`, why: `${c.why ? `${c.why}; ` : ''}${d.id} ${d.bdf} under ${release}` }));
   const saver = report.options.saver === 'kernel' ? 'saved and restored by the guest kernels (lusim_pci module)' : 'saved and restored by the kernels\' profiles over qtest';
-  const notes = [`real cycle: ${release}, ${report.options.format}, ${saver}${report.options.drift.length ? `, drift ${report.options.drift.join('; ')}` : ''}`];
+  const accel = report.accelerator ? `, QEMU ${report.accelerator.name.toUpperCase()}` : '';
+  const notes = [`real cycle: ${release}, ${report.options.format}, ${saver}${report.options.drift.length ? `, drift ${report.options.drift.join('; ')}` : ''}${accel}`];
   if (dropped.length) notes.push(`checked on the model only: ${dropped.join(', ')} (the real run classifies the device, not its root port)`);
   return { checks: [...real, ...agreement(d, release)], notes };
 }

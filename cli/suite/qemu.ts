@@ -9,6 +9,7 @@
  */
 import type { CycleResult } from '../../sim/cycle/run.js';
 import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import type { AcceleratorInfo } from '../../kexec/accel.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
@@ -94,17 +95,17 @@ function judgeReal(t: PlannedTest, outcome: BootOutcome, cycle: CycleResult | un
   // A reset case rode in the cycle's guest: kernel A's cold boot answered it before the kexec.
   if (!t.case.cycle) {
     return r.resetMethodsA
-      ? { checks: resetChecks(t, r.resetMethodsA, id), notes: [`reset_method read on kernel A's boot of the real cycle ${r.options.from} -> ${r.options.to}`] }
+      ? { checks: resetChecks(t, { ...r.resetMethodsA, ...(r.accelerator ? { accelerator: r.accelerator } : {}) }, id), notes: [`reset_method read on kernel A's boot of the real cycle ${r.options.from} -> ${r.options.to}`] }
       : { checks: [], notes: [], error: failed };
   }
   return r.ok ? judgeRealCycle(t, r, id, cycle?.fields ?? []) : { checks: [], notes: [], error: failed };
 }
 
 /** A reset case on the real kernel: its expectation against sysfs, and the model against the kernel. */
-function resetChecks(t: PlannedTest, report: Pick<LiveResetMethodsReport, 'kernel' | 'devices'>, id: string): Check[] {
+function resetChecks(t: PlannedTest, report: Pick<LiveResetMethodsReport, 'kernel' | 'devices'> & { readonly accelerator?: AcceleratorInfo }, id: string): Check[] {
   const d = report.devices.find((x) => x.id === id)!;
   const checks: Check[] = [];
-  if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release}` });
+  if (t.expect.reset_method) checks.push({ key: 'qemu.reset_method', pass: same(d.real, t.expect.reset_method), expected: [...t.expect.reset_method], actual: [...d.real], why: `sysfs reset_method of ${d.id} ${d.bdf} under Linux ${report.kernel.release}${report.accelerator ? ` (QEMU ${report.accelerator.name.toUpperCase()})` : ''}` });
   checks.push({ key: 'model = qemu (reset_method)', pass: d.agree, expected: [...d.real], actual: [...d.predicted.resetMethods], why: d.agree ? 'the model predicts what the kernel wrote' : `the model (profile ${report.kernel.profile}) disagrees with Linux ${report.kernel.release}: ${d.predicted.reasons.join('; ')}` });
   return checks;
 }
