@@ -13,6 +13,7 @@ import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import type { PlannedTest } from '../../sim/suite/types.js';
 import { QEMU_FIXTURE } from './devices.js';
+import { suiteKernelSpec } from './kernels.js';
 
 /** The real-run device of a case (kexec/real-devices.ts names), when QEMU can build it. */
 export function realDevice(t: PlannedTest): string | undefined {
@@ -23,6 +24,7 @@ export function realDevice(t: PlannedTest): string | undefined {
 
 /** What a real cycle boot carries: kernel A and B and how the state crosses. */
 export interface RealCycleRun {
+  /** Kernel A and B as the real run takes them: a Debian series, or a path made absolute (cli/suite/kernels.ts). */
   readonly from: string;
   readonly to: string;
   readonly format: SaveFormat;
@@ -48,7 +50,7 @@ export function realCycleRun(t: PlannedTest): RealCycleRun | { readonly why: str
   const saver: Saver = format === 'linux-blob' ? 'kernel' : 'host';
   // kexec/real-cycle.ts checkSaver: a drift edits the blob kernel A's own pci_store_saved_state wrote.
   if (c.drift && saver !== 'kernel') return modelOnly(`drift with format ${format} (a real drift edits the linux-blob kernel A stored)`);
-  return { from: t.from!, to: t.to!, format, saver, drift: c.drift ?? '' };
+  return { from: suiteKernelSpec(t.from!, t.suite.file), to: suiteKernelSpec(t.to!, t.suite.file), format, saver, drift: c.drift ?? '' };
 }
 
 export type Boot =
@@ -93,14 +95,15 @@ export function planBoots(tests: readonly PlannedTest[]): { boots: Boot[]; byTes
   for (const t of tests) {
     const device = realDevice(t);
     if (!device || t.case.cycle) continue;
-    const ride = [...boots.values()].find((b) => b.kind === 'cycle' && b.run.from === t.kernel);
+    const kernel = suiteKernelSpec(t.kernel, t.suite.file);
+    const ride = [...boots.values()].find((b) => b.kind === 'cycle' && b.run.from === kernel);
     if (ride?.kind === 'cycle') {
       if (!ride.devices.has(device)) ride.passengers.add(device);
       byTest.set(t.id, ride.key);
       continue;
     }
-    const key = resetBootKey(t.kernel);
-    const boot = boots.get(key) ?? { kind: 'reset', key, kernel: t.kernel, devices: new Set<string>() };
+    const key = resetBootKey(kernel);
+    const boot = boots.get(key) ?? { kind: 'reset', key, kernel, devices: new Set<string>() };
     boot.devices.add(device);
     boots.set(key, boot);
     byTest.set(t.id, key);

@@ -1,6 +1,6 @@
 /**
  * `lusim suite run --qemu`: every test on the model as usual (with the profile of the Debian
- * kernel the cache holds for each series), and the tests whose device QEMU can build on real
+ * kernel the cache holds for each series, or of the user's build a path names), and the tests whose device QEMU can build on real
  * kernels too, in as few guests as cli/suite/qemu-boots.ts can plan: a reset case checks the
  * real sysfs reset_method against its expectation and against the model's prediction; a cycle case checks
  * its expectations on the real cycle and the model's prediction of that cycle against it
@@ -8,7 +8,9 @@
  * Dump-file devices, and cycles the real run cannot do, run on the model only and say so.
  */
 import type { CycleResult } from '../../sim/cycle/run.js';
-import { parseSeries, profileFor, requireKernel } from '../../kexec/kernels.js';
+import { parseSeries, requireKernel } from '../../kexec/kernels.js';
+import { isKernelPath, userKernel } from '../../kexec/user-kernel.js';
+import { suiteKernelSpec } from './kernels.js';
 import type { AcceleratorInfo } from '../../kexec/accel.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
