@@ -118,7 +118,8 @@ function renderKernelSaver(k: NonNullable<RealCycleReport['devices'][number]['ke
 }
 
 function renderTrace(t: NonNullable<RealCycleReport['writeTrace']>): string[] {
-  const out = [`  QEMU's write trace: ${t.writes} config writes`];
+  const split = t.split.kexec && t.split.bootB ? `kernel A's shutdown apart from B's boot (guest markers: ${t.split.modules} module loads, the kexec; B's first write)` : 'kernel A\'s shutdown and B\'s boot as one phase, boot B (no guest kexec marker or no write by B after it)';
+  const out = [`  QEMU's write trace: ${t.writes} config writes; phases: ${split}`];
   for (const p of t.perPhase) out.push(`    ${p.phase.padEnd(22)} ${p.bdf} ${p.model.padEnd(16)} ${p.count} writes`);
   for (const d of t.betweenSaveAndRestore) out.push(`  writes to ${d.id} between A's save and B's restore: ${d.writes.length === 0 ? 'none' : d.writes.map((w) => `[${w.step}] @${hex(w.offset, 3)}<-${hex(w.value, 1)}`).join(', ')}`);
   if (t.comparison) {
