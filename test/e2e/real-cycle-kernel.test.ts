@@ -28,6 +28,7 @@ import { buildModule } from '../../kexec/guest-module/build.js';
 import { GuestModule } from '../../kexec/guest-module/client.js';
 import { cacheRoot, requireKernel } from '../../kexec/kernels.js';
 import { Phases, startGuest } from '../../kexec/real-session.js';
+import { renderRealCycle } from '../../cli/commands/cycle-qemu.js';
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);
 const skip = !haveAll && !process.env.CI;
@@ -123,6 +124,10 @@ describe('real cycle, the guest kernels save and restore (lusim_pci module, real
       expect(c.onlyReal.filter((w) => w.device === d.bdf).map((w) => w.offset), d.id).toEqual([d.id === 'nvme' ? 0x90 : 0xf0]);
     }
     expect(c.matched.filter((m) => m.model.fn === '__pci_read_base').length).toBeGreaterThanOrEqual(2 * 14);
+    // What `lusim cycle --qemu --timeline` prints of it.
+    const text = renderRealCycle(r);
+    expect(text).toMatch(/phases: kernel A's shutdown apart from B's boot \(guest markers: 2 module loads/);
+    expect(text).toMatch(/shutdown A 02:00.0: 3 matched, 0 only real, 0 only model/);
     console.log(`write trace vs model: ${c.matched.length} matched, ${c.onlyReal.length} only real, ${c.onlyModel.length} only model (agreement ${(c.agreement * 100).toFixed(1)}%): ${c.groups.map((g) => `${g.phase} ${g.device} ${g.matched}/${g.matched + g.onlyReal + g.onlyModel}`).join(', ')}`);
     console.log(`real-cycle --saver kernel 6.12 -> 6.1: ${phases(r)}`);
   }, 240_000);
