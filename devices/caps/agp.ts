@@ -1,6 +1,6 @@
 /**
  * Accelerated Graphics Port (PCI_CAP_ID_AGP, 0x02).
- * Spec: AGP V3.0 2.5 "AGP Capability Structure" (register names: pci_regs.h PCI_AGP_*).
+ * Spec: AGP V3.0, the AGP capability structure (register names: pci_regs.h PCI_AGP_*).
  *
  *   +0x00 ID | NEXT | PCI_AGP_VERSION (u8: major [7:4], minor [3:0]) | PCI_AGP_RFU (u8)    RO
  *   +0x04 PCI_AGP_STATUS (u32)   what the device supports: rates, FW, 64-bit, SBA, RQ depth  RO
@@ -27,7 +27,7 @@ export const agp: CapabilityDef = {
   key: 'agp',
   linuxId: 'PCI_CAP_ID_AGP',
   name: 'AGP',
-  spec: 'AGP V3.0 2.5',
+  spec: 'AGP V3.0',
   version: (c) => c.readb(PCI_AGP_VERSION) >> 4,
   size: () => PCI_AGP_SIZEOF,
   registers: () => [

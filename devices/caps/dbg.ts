@@ -1,6 +1,6 @@
 /**
  * Debug port (PCI_CAP_ID_DBG, 0x0a): where an EHCI controller's debug port registers live.
- * Spec: EHCI r1.0 appendix C.2 "Debug Port Capability".
+ * Spec: EHCI r1.0, appendix C "Debug Port".
  *
  *   +0x00 ID | NEXT | offset [12:0] | BAR [15:13]   (u16 at +2, both RO)
  *
@@ -20,7 +20,7 @@ export const dbg: CapabilityDef = {
   key: 'dbg',
   linuxId: 'PCI_CAP_ID_DBG',
   name: 'Debug port',
-  spec: 'EHCI r1.0 C.2',
+  spec: 'EHCI r1.0, appendix C',
   version: () => 0,
   size: () => 4,
   registers: () => [

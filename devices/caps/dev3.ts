@@ -1,6 +1,6 @@
 /**
  * Device 3 (PCI_EXT_CAP_ID_DEV3, 0x002f): 14-bit tags, L0p, DMWr, flit-mode segment capture.
- * Spec: PCIe Base r6.0 7.7.9 "Device 3 Extended Capability" (names: pci_regs.h PCI_DEV3_*).
+ * Spec: PCIe Base r6.0, "Device 3 Extended Capability" (names: pci_regs.h PCI_DEV3_*).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  PCI_DEV3_CAP (u32)                                                       RO
@@ -27,7 +27,7 @@ export const dev3: CapabilityDef = {
   key: 'dev3',
   linuxId: 'PCI_EXT_CAP_ID_DEV3',
   name: 'Device 3',
-  spec: 'PCIe r6.0 7.7.9',
+  spec: 'PCIe r6.0, Device 3 Extended Capability',
   version: extCapVersion,
   size: () => 16,
   registers: () => [

@@ -1,7 +1,7 @@
 /**
  * Data Link Feature (PCI_EXT_CAP_ID_DLF, 0x0025): the features exchanged in DLLP negotiation
  * (Scaled Flow Control at 16 GT/s).
- * Spec: PCIe Base r6.0 7.7.4 "Data Link Feature Extended Capability" (names: pci_regs.h PCI_DLF_*).
+ * Spec: PCIe Base r6.0, "Data Link Feature Extended Capability" (names: pci_regs.h PCI_DLF_*).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  PCI_DLF_CAP (u32): local features supported [22:0], PCI_DLF_EXCHANGE_ENABLE [31]   HwInit
@@ -25,7 +25,7 @@ export const dlf: CapabilityDef = {
   key: 'dlf',
   linuxId: 'PCI_EXT_CAP_ID_DLF',
   name: 'Data Link Feature',
-  spec: 'PCIe r6.0 7.7.4',
+  spec: 'PCIe r6.0, Data Link Feature Extended Capability',
   version: extCapVersion,
   size: () => 12,
   registers: () => [

@@ -1,6 +1,6 @@
 /**
  * Dynamic Power Allocation (PCI_EXT_CAP_ID_DPA, 0x0016).
- * Spec: PCIe Base r6.0 7.9.12 "Dynamic Power Allocation (DPA) Extended Capability".
+ * Spec: PCIe Base r6.0, "Dynamic Power Allocation (DPA) Extended Capability".
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  PCI_DPA_CAP (u32): substate max [4:0] (PCI_DPA_CAP_SUBSTATE_MASK), transition latency
@@ -29,7 +29,7 @@ export const dpa: CapabilityDef = {
   key: 'dpa',
   linuxId: 'PCI_EXT_CAP_ID_DPA',
   name: 'Dynamic Power Allocation',
-  spec: 'PCIe r6.0 7.9.12',
+  spec: 'PCIe r6.0, Dynamic Power Allocation (DPA) Extended Capability',
   version: extCapVersion,
   size: (c) => PCI_DPA_BASE_SIZEOF + substates(c),
   registers: (c) => [

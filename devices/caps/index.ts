@@ -54,12 +54,13 @@ import { npem } from './npem.js';
 import { pl32gt } from './pl32gt.js';
 import { dev3 } from './dev3.js';
 import { pl64gt } from './pl64gt.js';
+import { ide } from './ide.js';
 
 export const STANDARD_CAPABILITIES: readonly CapabilityDef[] = [pm, agp, vpd, slotid, msi, chswp, pcix, ht, vndr, dbg, shpc, ssvid, pcie, msix, sata, af, ea];
 
 export const EXTENDED_CAPABILITIES: readonly CapabilityDef[] = [
   aer, vc, dsn, pwr, rcld, rcilc, rcec, mfvc, vc9, rcrb, vsec, acs, ari, ats, sriov, mcast, pri, rebar, dpa, tph, ltr, secpci,
-  pasid, lnr, dpc, l1ss, ptm, dvsec, vfRebar, dlf, pl16gt, lmr, npem, pl32gt, doe, dev3, pl64gt,
+  pasid, lnr, dpc, l1ss, ptm, dvsec, vfRebar, dlf, pl16gt, lmr, npem, pl32gt, doe, dev3, ide, pl64gt,
 ];
 
 const byKey = new Map<string, CapabilityDef>();

@@ -1,7 +1,7 @@
 /**
  * Lane Margining at the Receiver (extended capability 0x0027; pciutils PCI_EXT_CAP_ID_LMR,
  * pci_regs.h names no ID for it).
- * Spec: PCIe Base r6.0 7.7.8 "Lane Margining at the Receiver Extended Capability".
+ * Spec: PCIe Base r6.0, "Lane Margining at the Receiver Extended Capability".
  *
  *   +0x00      PCI_EXT_CAP_HEADER
  *   +0x04      PCI_LMR_CAPS (u16): margining uses driver software [0]                 HwInit
@@ -40,7 +40,7 @@ export const lmr: CapabilityDef = {
   key: 'lmr',
   linuxId: 'PCI_EXT_CAP_ID_LMR',
   name: 'Lane Margining at the Receiver',
-  spec: 'PCIe r6.0 7.7.8',
+  spec: 'PCIe r6.0, Lane Margining at the Receiver Extended Capability',
   version: extCapVersion,
   size: (c) => PCI_LMR_LANE_CTL + 4 * maxLinkWidth(c),
   registers: (c) => [

@@ -1,6 +1,6 @@
 /**
  * LN Requester (PCI_EXT_CAP_ID_LNR, 0x001c).
- * Spec: PCIe Base r6.0 7.9.14 "LN Requester Extended Capability (LNR)".
+ * Spec: PCIe Base r6.0, "LN Requester Extended Capability (LNR)".
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  capability (u16): LNR-64 [0], LNR-128 [1], registration max [12:8]   RO
@@ -20,7 +20,7 @@ export const lnr: CapabilityDef = {
   key: 'lnr',
   linuxId: 'PCI_EXT_CAP_ID_LNR',
   name: 'LN Requester',
-  spec: 'PCIe r6.0 7.9.14',
+  spec: 'PCIe r6.0, LN Requester Extended Capability (LNR)',
   version: extCapVersion,
   size: () => 8,
   registers: () => [

@@ -1,6 +1,6 @@
 /**
  * Multicast (PCI_EXT_CAP_ID_MCAST, 0x0012).
- * Spec: PCIe Base r6.0 7.9.11 "Multicast Extended Capability" (names: pciutils lib/header.h).
+ * Spec: PCIe Base r6.0, "Multicast Extended Capability" (names: pciutils lib/header.h).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  PCI_MCAST_CAP (u16): max group [5:0], window size requested [13:8], ECRC regen [15]  RO
@@ -32,7 +32,7 @@ export const mcast: CapabilityDef = {
   key: 'mcast',
   linuxId: 'PCI_EXT_CAP_ID_MCAST',
   name: 'Multicast',
-  spec: 'PCIe r6.0 7.9.11',
+  spec: 'PCIe r6.0, Multicast Extended Capability',
   version: extCapVersion,
   size: (c) => PCI_EXT_CAP_MCAST_ENDPOINT_SIZEOF + (hasOverlay(c) ? 8 : 0),
   registers: (c) => [

@@ -1,6 +1,6 @@
 /**
  * Native PCIe Enclosure Management (PCI_EXT_CAP_ID_NPEM, 0x0029).
- * Spec: PCIe Base r6.0 7.9.19 "Native PCIe Enclosure Management Extended Capability" (names:
+ * Spec: PCIe Base r6.0, "Native PCIe Enclosure Management Extended Capability" (names:
  * pci_regs.h PCI_NPEM_*).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
@@ -28,7 +28,7 @@ export const npem: CapabilityDef = {
   key: 'npem',
   linuxId: 'PCI_EXT_CAP_ID_NPEM',
   name: 'Native PCIe Enclosure Management',
-  spec: 'PCIe r6.0 7.9.19',
+  spec: 'PCIe r6.0, Native PCIe Enclosure Management Extended Capability',
   version: extCapVersion,
   size: () => 16,
   registers: () => [

@@ -1,6 +1,6 @@
 /**
  * Physical Layer 16.0 GT/s (PCI_EXT_CAP_ID_PL_16GT, 0x0026).
- * Spec: PCIe Base r6.0 7.7.5 "Physical Layer 16.0 GT/s Extended Capability".
+ * Spec: PCIe Base r6.0, "Physical Layer 16.0 GT/s Extended Capability".
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  capabilities (u32), +0x08 control (u32): all reserved in r6.0
@@ -30,7 +30,7 @@ export const pl16gt: CapabilityDef = {
   key: 'pl16gt',
   linuxId: 'PCI_EXT_CAP_ID_PL_16GT',
   name: 'Physical Layer 16.0 GT/s',
-  spec: 'PCIe r6.0 7.7.5',
+  spec: 'PCIe r6.0, Physical Layer 16.0 GT/s Extended Capability',
   version: extCapVersion,
   size: physLayerSize,
   registers: (c) => [

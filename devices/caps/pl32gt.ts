@@ -1,6 +1,6 @@
 /**
  * Physical Layer 32.0 GT/s (PCI_EXT_CAP_ID_PL_32GT, 0x002a).
- * Spec: PCIe Base r6.0 7.7.6 "Physical Layer 32.0 GT/s Extended Capability" (field names as
+ * Spec: PCIe Base r6.0, "Physical Layer 32.0 GT/s Extended Capability" (field names as
  * pciutils lib/header.h PCI_32GT_*).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
@@ -30,7 +30,7 @@ export const pl32gt: CapabilityDef = {
   key: 'pl32gt',
   linuxId: 'PCI_EXT_CAP_ID_PL_32GT',
   name: 'Physical Layer 32.0 GT/s',
-  spec: 'PCIe r6.0 7.7.6',
+  spec: 'PCIe r6.0, Physical Layer 32.0 GT/s Extended Capability',
   version: extCapVersion,
   size: physLayerSize,
   registers: (c) => [

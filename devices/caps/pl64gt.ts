@@ -1,6 +1,6 @@
 /**
  * Physical Layer 64.0 GT/s (PCI_EXT_CAP_ID_PL_64GT, 0x0031).
- * Spec: PCIe Base r6.0 7.7.7 "Physical Layer 64.0 GT/s Extended Capability" (field names as
+ * Spec: PCIe Base r6.0, "Physical Layer 64.0 GT/s Extended Capability" (field names as
  * pciutils lib/header.h PCI_64GT_*).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
@@ -26,7 +26,7 @@ export const pl64gt: CapabilityDef = {
   key: 'pl64gt',
   linuxId: 'PCI_EXT_CAP_ID_PL_64GT',
   name: 'Physical Layer 64.0 GT/s',
-  spec: 'PCIe r6.0 7.7.7',
+  spec: 'PCIe r6.0, Physical Layer 64.0 GT/s Extended Capability',
   version: extCapVersion,
   size: physLayerSize,
   registers: (c) => [

@@ -1,6 +1,6 @@
 /**
  * Root Complex Event Collector Endpoint Association (PCI_EXT_CAP_ID_RCEC, 0x0007).
- * Spec: PCIe Base r6.0 7.9.10 "Root Complex Event Collector Endpoint Association Extended
+ * Spec: PCIe Base r6.0, "Root Complex Event Collector Endpoint Association Extended
  * Capability" (register names: pci_regs.h).
  *
  *   +0x00  PCI_EXT_CAP_HEADER
@@ -28,7 +28,7 @@ export const rcec: CapabilityDef = {
   key: 'rcec',
   linuxId: 'PCI_EXT_CAP_ID_RCEC',
   name: 'Root Complex Event Collector',
-  spec: 'PCIe r6.0 7.9.10',
+  spec: 'PCIe r6.0, Root Complex Event Collector Endpoint Association Extended Capability',
   version: extCapVersion,
   size: (c) => (hasBusn(c) ? 12 : 8),
   registers: (c) => [

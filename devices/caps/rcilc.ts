@@ -1,6 +1,6 @@
 /**
  * Root Complex Internal Link Control (PCI_EXT_CAP_ID_RCILC, 0x0006).
- * Spec: PCIe Base r6.0 7.9.9 "Root Complex Internal Link Control Extended Capability".
+ * Spec: PCIe Base r6.0, "Root Complex Internal Link Control Extended Capability".
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  Root Complex Link Capabilities (u32, laid out as PCI_EXP_LNKCAP)      RO
@@ -22,7 +22,7 @@ export const rcilc: CapabilityDef = {
   key: 'rcilc',
   linuxId: 'PCI_EXT_CAP_ID_RCILC',
   name: 'Root Complex Internal Link',
-  spec: 'PCIe r6.0 7.9.9',
+  spec: 'PCIe r6.0, Root Complex Internal Link Control Extended Capability',
   version: extCapVersion,
   size: () => 12,
   registers: () => [

@@ -1,6 +1,6 @@
 /**
  * Root Complex Link Declaration (PCI_EXT_CAP_ID_RCLD, 0x0005).
- * Spec: PCIe Base r6.0 7.9.8 "Root Complex Link Declaration Extended Capability".
+ * Spec: PCIe Base r6.0, "Root Complex Link Declaration Extended Capability".
  *
  *   +0x00        PCI_EXT_CAP_HEADER
  *   +0x04        Element Self Description: element type [3:0], number of link entries [15:8],
@@ -44,7 +44,7 @@ export const rcld: CapabilityDef = {
   key: 'rcld',
   linuxId: 'PCI_EXT_CAP_ID_RCLD',
   name: 'Root Complex Link',
-  spec: 'PCIe r6.0 7.9.8',
+  spec: 'PCIe r6.0, Root Complex Link Declaration Extended Capability',
   version: extCapVersion,
   size: (c) => PCI_RCLINK_LINK1 + 16 * links(c),
   registers: (c) => [

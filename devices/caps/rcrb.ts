@@ -1,6 +1,6 @@
 /**
  * RCRB Header (PCI_EXT_CAP_ID_RCRB, 0x000a): identifies a Root Complex Register Block.
- * Spec: PCIe Base r6.0 7.9.7 "RCRB Header Extended Capability".
+ * Spec: PCIe Base r6.0, "RCRB Header Extended Capability".
  *
  *   +0x00  PCI_EXT_CAP_HEADER
  *   +0x04  vendor ID [15:0], device ID [31:16]                       RO
@@ -23,7 +23,7 @@ export const rcrb: CapabilityDef = {
   key: 'rcrb',
   linuxId: 'PCI_EXT_CAP_ID_RCRB',
   name: 'Root Complex Register Block',
-  spec: 'PCIe r6.0 7.9.7',
+  spec: 'PCIe r6.0, RCRB Header Extended Capability',
   version: extCapVersion,
   size: () => 0x14,
   registers: () => [

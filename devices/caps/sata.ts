@@ -1,6 +1,6 @@
 /**
  * SATA Data/Index Configuration (PCI_CAP_ID_SATA, 0x12) of an AHCI HBA.
- * Spec: Serial ATA AHCI r1.3.1 2.3 "Serial ATA Capability" (names: pci_regs.h PCI_SATA_*).
+ * Spec: Serial ATA AHCI r1.3.1, "Serial ATA Capability" (names: pci_regs.h PCI_SATA_*).
  *
  *   +0x00 ID | NEXT | revision (u16: major [7:4], minor [3:0])          RO
  *   +0x04 PCI_SATA_REGS (u32): BAR location [3:0] (PCI_SATA_REGS_MASK; 0xf = PCI_SATA_REGS_INLINE,
@@ -26,7 +26,7 @@ export const sata: CapabilityDef = {
   key: 'sata',
   linuxId: 'PCI_CAP_ID_SATA',
   name: 'SATA HBA',
-  spec: 'AHCI r1.3.1 2.3',
+  spec: 'AHCI r1.3.1, Serial ATA Capability',
   version: (c) => c.readb(2) >> 4,
   size: (c) => (inline(c) ? 16 : 8),
   registers: (c) => {

@@ -1,6 +1,6 @@
 /**
  * PCI Standard Hot-Plug Controller (PCI_CAP_ID_SHPC, 0x0c).
- * Spec: PCI Standard Hot-Plug Controller and Subsystem r1.0 4.2 "SHPC Capability".
+ * Spec: PCI Standard Hot-Plug Controller and Subsystem r1.0, "SHPC Capability".
  *
  *   +0x00 ID | NEXT | DWORD_SELECT (u8) | pending: interrupt pending [0]
  *   +0x04 DWORD_DATA (u32): the SHPC register DWORD_SELECT names
@@ -25,7 +25,7 @@ export const shpc: CapabilityDef = {
   key: 'shpc',
   linuxId: 'PCI_CAP_ID_SHPC',
   name: 'Standard Hot-Plug Controller',
-  spec: 'SHPC r1.0 4.2',
+  spec: 'SHPC r1.0, SHPC Capability',
   version: () => 0,
   size: () => 8,
   registers: () => [

@@ -1,6 +1,6 @@
 /**
  * Slot Identification (PCI_CAP_ID_SLOTID, 0x04), on PCI-to-PCI bridges.
- * Spec: PCI-to-PCI Bridge Architecture r1.2 13.4 "Slot Numbering Capabilities List Item".
+ * Spec: PCI-to-PCI Bridge Architecture r1.2, "Slot Numbering Capabilities List Item".
  *
  *   +0x00 ID | NEXT | PCI_SID_ESR (u8): NSLOTS [4:0], FIC [5] | PCI_SID_CHASSIS_NR (u8)
  *
@@ -23,7 +23,7 @@ export const slotid: CapabilityDef = {
   key: 'slotid',
   linuxId: 'PCI_CAP_ID_SLOTID',
   name: 'Slot Identification',
-  spec: 'PCI-to-PCI Bridge r1.2 13.4',
+  spec: 'PCI-to-PCI Bridge r1.2, slot numbering',
   version: () => 0,
   size: () => 4,
   registers: () => [

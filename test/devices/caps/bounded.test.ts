@@ -9,7 +9,7 @@ import { CAP_AT, reader } from './helpers.js';
 /** Largest structure any of these can legitimately describe: VSEC/DVSEC's 12-bit length. */
 const MAX_SIZE = 0xfff;
 const MINE = ['aer', 'vc', 'dsn', 'mfvc', 'vc9', 'vsec', 'acs', 'ari', 'ats', 'sriov', 'pri', 'rebar', 'tph', 'ltr', 'pasid', 'dpc', 'l1ss', 'ptm', 'dvsec', 'doe',
-  'pwr', 'secpci', 'rcld', 'rcilc', 'rcec', 'rcrb', 'mcast', 'dpa', 'lnr', 'vf-rebar', 'dlf', 'pl16gt', 'lmr', 'npem', 'pl32gt', 'dev3', 'pl64gt'];
+  'pwr', 'secpci', 'rcld', 'rcilc', 'rcec', 'rcrb', 'mcast', 'dpa', 'lnr', 'vf-rebar', 'dlf', 'pl16gt', 'lmr', 'npem', 'pl32gt', 'dev3', 'pl64gt', 'ide'];
 
 describe('extended capabilities on garbage bytes', () => {
   const defs = EXTENDED_CAPABILITIES.filter((d) => MINE.includes(d.key));

@@ -13,7 +13,7 @@ import { placeCap } from './std-cap.js';
 /** pci_regs.h IDs lusim does not model: obsolete, reserved, or specified outside the PCIe Base spec. */
 const LEFT_OUT = {
   standard: { 0x0b: 'CCRC: CompactPCI central resource control (PICMG 2.13, not at hand)', 0x0e: 'AGP3: AGP 8x bridge', 0x0f: 'SECDEV: AMD IOMMU' },
-  extended: { 0x0c: 'CAC: obsolete', 0x11: 'MRIOV: MR-IOV spec', 0x14: 'AMD_XXX: reserved', 0x1a: 'PMUX: protocol multiplexing', 0x30: 'IDE: integrity and data encryption (stream blocks)' },
+  extended: { 0x0c: 'CAC: obsolete', 0x11: 'MRIOV: MR-IOV spec', 0x14: 'AMD_XXX: reserved', 0x1a: 'PMUX: protocol multiplexing' },
 } as const;
 const STD_IDS = Array.from({ length: 0x14 }, (_, i) => i + 1);
 const EXT_IDS = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
@@ -69,6 +69,13 @@ describe('sizes', () => {
     const x = (lanes: number) => lanes << 4;
     for (const id of [0x26, 0x2a, 0x31]) expect([1, 4, 8, 16].map((n) => sizeOf(id, ext(id, 1, {}, x(n))))).toEqual([0x24, 0x24, 0x28, 0x30]);
     expect([1, 16].map((n) => sizeOf(0x27, ext(0x27, 1, {}, x(n))))).toEqual([12, 72]);
+  });
+  it('IDE: 0x0c + 8 per link stream (PCI_IDE_LINK_BLOCK_SIZE) + PCI_IDE_SEL_BLOCK_SIZE(n) = 20 + 12 n per selective stream', () => {
+    // Link supported with 2 TCs (LINK_TC_NUM 1), selective supported with 2 streams (SEL_NUM 1); stream 0 has 1 address block, stream 1 none.
+    const cap = 0x1 | 0x2 | (1 << 13) | (1 << 16);
+    const at0 = 0x0c + 2 * 8;
+    expect(sizeOf(0x30, ext(0x30, 1, { 4: cap, [at0]: 1 }))).toBe(at0 + 32 + 20);
+    expect(sizeOf(0x30, ext(0x30, 1, { 4: 0 }))).toBe(0x0c);
   });
   it('VF Resizable BAR: as Resizable BAR, 4 + 8 per entry (PCI_VF_REBAR_CTRL_NBAR_MASK)', () => {
     expect(sizeOf(0x24, ext(0x24, 1, { 8: 2 << 5 }))).toBe(20);
