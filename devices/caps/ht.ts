@@ -7,7 +7,8 @@
  *   slave/primary (HT_CAPTYPE_SLAVE 0x00): link control, config, frequency... HT_CAP_SIZEOF_LONG (28)
  *   host/secondary (HT_CAPTYPE_HOST 0x20): HT_CAP_SIZEOF_SHORT (24)
  *   MSI mapping (HT_CAPTYPE_MSI_MAPPING 0xa8): HT_MSI_FLAGS enable [0] RW, fixed [1] RO;
- *     HT_MSI_ADDR_LO (+4, bits 31:20 RW), HT_MSI_ADDR_HI (+8, RW): 12 bytes
+ *     HT_MSI_ADDR_LO (+4, bits 31:20), HT_MSI_ADDR_HI (+8): 12 bytes; the address is RW unless
+ *     the mapping is fixed (HT_MSI_FLAGS_FIXED: at HT_MSI_FIXED_ADDR 0xfee00000), then RO
  *   other sub-types: only their 4-byte header is modelled
  *
  * Only the MSI-mapping registers are decoded (Linux programs them: quirks.c ht_enable_msi_mapping,
@@ -28,6 +29,7 @@ export const HT_CAPTYPE_HOST = 0x20;
 export const HT_CAPTYPE_MSI_MAPPING = 0xa8;
 export const HT_MSI_ADDR_LO = 4;
 export const HT_MSI_ADDR_HI = 8;
+export const HT_MSI_FLAGS_FIXED = 0x2;
 
 /** The byte holding the sub-type (PCI_HT_CMD high byte, config offset +3). */
 const typeByte = (c: CapReader) => c.readb(3);
@@ -51,11 +53,12 @@ export const ht: CapabilityDef = {
   size: htSize,
   registers: (c) => {
     if (!isMsiMapping(c)) return [...capHeader(), r('PCI_HT_CMD', 2, 2, [f('PCI_HT_CMD_TYP', [15, 11], 'RO')])];
+    const addr = (c.readb(2) & HT_MSI_FLAGS_FIXED) !== 0 ? 'RO' : 'RW';
     const regs: RegisterDef[] = [
       ...capHeader(),
       r('HT_MSI_FLAGS', 2, 2, [f('HT_MSI_FLAGS_ENABLE', 0, 'RW'), f('HT_MSI_FLAGS_FIXED', 1, 'RO'), f('PCI_HT_CMD_TYP', [15, 11], 'RO')]),
-      r('HT_MSI_ADDR_LO', HT_MSI_ADDR_LO, 4, [f('HT_MSI_ADDR_LO_MASK', [31, 20], 'RW')]),
-      r('HT_MSI_ADDR_HI', HT_MSI_ADDR_HI, 4, [f('HT_MSI_ADDR_HI', [31, 0], 'RW')]),
+      r('HT_MSI_ADDR_LO', HT_MSI_ADDR_LO, 4, [f('HT_MSI_ADDR_LO_MASK', [31, 20], addr)]),
+      r('HT_MSI_ADDR_HI', HT_MSI_ADDR_HI, 4, [f('HT_MSI_ADDR_HI', [31, 0], addr)]),
     ];
     return regs;
   },

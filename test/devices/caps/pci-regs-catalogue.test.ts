@@ -84,12 +84,15 @@ describe('sizes', () => {
 });
 
 describe('register access', () => {
-  it('HyperTransport MSI mapping: enable is RW, fixed and the sub-type are RO; the address is RW above bit 20', () => {
-    const c = placeCap(capabilityDef(0x08, false)!, [[2, 2, 0xa802]]);
-    c.space.write(c.at + 2, 2, 0x0001);
-    expect(c.space.read(c.at + 2, 2)).toBe(0xa803);
+  it('HyperTransport MSI mapping: enable is RW, fixed and the sub-type are RO; the address is RW above bit 20, RO when fixed', () => {
+    const c = placeCap(capabilityDef(0x08, false)!, [[2, 2, 0xa800]]);
+    c.space.write(c.at + 2, 2, 0x0003);
+    expect(c.space.read(c.at + 2, 2)).toBe(0xa801);
     c.space.write(c.at + 4, 4, 0xffffffff);
     expect(c.space.read(c.at + 4, 4)).toBe(0xfff00000);
+    const fixed = placeCap(capabilityDef(0x08, false)!, [[2, 2, 0xa802], [4, 4, 0x00808000]]);
+    fixed.space.write(fixed.at + 4, 4, 0xffffffff);
+    expect(fixed.space.read(fixed.at + 4, 4)).toBe(0x00808000);
   });
   it('CompactPCI hot swap: ENUM# insertion/extraction status is RW1C, the LED RW, pending insert RO', () => {
     const c = placeCap(capabilityDef(0x06, false)!, [[2, 1, 0xc4]]);
