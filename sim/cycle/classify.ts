@@ -119,7 +119,7 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
   // iov.c: nothing of SR-IOV is in pci_save_state; B's sriov_init cleared VF Enable and B's restore
   // writes B's own dev->sriov, which has no VFs (num_VFs 0): kernel A's VFs do not come back.
-  if (f.last?.step === 'pci_restore_iov_state' || f.kexecSteps.includes('sriov_init')) return ['lost', `${f.kexecSteps.includes('sriov_init') ? `sriov_init changed it at ${inp.newKernel}'s enumeration (VF Enable cleared); ` : ''}sriov_restore_state wrote back ${inp.newKernel}'s own dev->sriov (no VFs); pci_save_state carries no SR-IOV state, so ${inp.oldKernel}'s VFs are gone`];
+  if (f.last?.step === 'pci_restore_iov_state' || f.kexecSteps.includes('sriov_init')) return ['lost', `not saved by ${inp.oldKernel}'s pci_save_state (it carries no SR-IOV state): ${f.kexecSteps.includes('sriov_init') ? `sriov_init changed it at ${inp.newKernel}'s enumeration (VF Enable cleared); ` : ''}sriov_restore_state wrote back ${inp.newKernel}'s own dev->sriov (no VFs), so ${inp.oldKernel}'s VFs are gone`];
   if (f.last && REGENERATING_STEPS[f.last.step]) return ['expected', `regenerated: ${REGENERATING_STEPS[f.last.step]}`];
   if (origin?.kind === 'regenerated') return ['expected', `regenerated: ${origin.from}`];
   if (origin?.kind === 'buffer') {
