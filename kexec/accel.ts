@@ -6,8 +6,9 @@
  * so a /dev/kvm that refuses KVM_CREATE_VM falls back to TCG by itself. That fallback does not
  * cover a /dev/kvm that initializes but is not hardware-assisted: measured on this 2-core
  * machine (a Firecracker VM, AMD EPYC without the svm flag), `query-kvm` says enabled and q35
- * runs SeaBIOS to "No bootable device" in 10.1 s, against 0.33 s under TCG (shared/docs/qemu.md
- * 5.2 saw Linux abort with `-cpu max`, "failed to set MSR 0x10a", and hang with kvm64). KVM
+ * runs SeaBIOS to "No bootable device" in 10.1 s, against 0.33 s under TCG, and a 6.12 guest did
+ * not reach lusim's agent within the 90 s boot timeout (shared/docs/qemu.md 5.2 saw Linux abort
+ * with `-cpu max`, "failed to set MSR 0x10a", and hang with kvm64). KVM
  * proper needs the CPU's hardware virtualization (arch/x86/kvm/vmx/vmx.c cpu_has_kvm_support:
  * VMX; svm/svm.c kvm_is_svm_supported: SVM), which the kernel advertises as the vmx/svm flags
  * of /proc/cpuinfo: so lusim asks for KVM only when /dev/kvm opens read-write and one of them
