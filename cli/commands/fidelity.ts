@@ -25,7 +25,7 @@ export function builtinTopologies(): FidelityTopology[] {
 export function register(program: Command): void {
   program
     .command('fidelity')
-    .description('boot each topology on real Debian kernels in QEMU, kexec, and compare reset_method lists and post-kexec registers with the model')
+    .description('boot each topology on real Debian kernels in QEMU, kexec (plain and preserved), and compare reset_method lists, post-kexec and (preserved) post-restore registers with the model')
     .option('--topology <file>', 'a topology file (one QEMU -device string per line; repeatable); default: the built-in set in fixtures/topologies', collect)
     .option('--kernels <list>', 'Debian series, comma-separated; pairs run as a ring (each kernel once as A, once as B)', '6.1,6.12,7.x')
     .option('--all-pairs', 'every ordered kernel pair, same-kernel kexecs included')
