@@ -4,8 +4,11 @@
  * reset_method and bound driver, kexec into B, capture again; compare the model's reset_method
  * list for each kernel (sim/reset-methods, from the capture and the topology its bus numbers
  * show) and its post-kexec prediction (sim/predict, from A's capture and both kernels' drivers)
- * with what the kernels did. Every capture is saved (lspci -xxxx + JSON) so a disagreement can be
- * replayed without QEMU (test/kexec/fidelity-replay.test.ts does that for the committed ones).
+ * with what the kernels did. In the preserved mode kernel A also keeps bus master through its
+ * shutdown and saves every function, kernel B loads and restores it, and the restored state is
+ * compared with the model's restore (KexecMode). Every capture is saved (lspci -xxxx + JSON) so a
+ * disagreement can be replayed without QEMU (test/kexec/fidelity-replay.test.ts does that for the
+ * committed ones).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
