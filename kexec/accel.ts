@@ -43,6 +43,11 @@ export interface AcceleratorInfo {
 const KVM_ARGS = ['-accel', 'kvm', '-accel', 'tcg'] as const;
 const TCG_ARGS = ['-accel', 'tcg'] as const;
 
+/** The same choice with every tcg accelerator single-threaded. */
+function singleThreaded(c: AccelChoice): AccelChoice {
+  return { ...c, args: c.args.map((a) => (a === 'tcg' ? 'tcg,thread=single' : a)), why: `${c.why}; TCG single-threaded (a snapshot restore)` };
+}
+
 function devKvmOpens(path: string): string | undefined {
   try {
     closeSync(openSync(path, 'r+'));
@@ -59,12 +64,24 @@ function cpuVirtFlag(cpuinfo: string): string | undefined {
 
 export interface AccelProbe {
   readonly env?: string | undefined;
+  /**
+   * TCG with one host thread for all vCPUs (`tcg,thread=single`), for guests restored from a
+   * snapshot: under multi-threaded TCG, kernel B booted after a restore took `Oops: int3` at a
+   * jump-label site text_poke_bp had already finished patching in 1 of 19 restores (a vCPU
+   * running stale code); with thread=single 0 of 48, at about the same speed (docs/fidelity.md).
+   */
+  readonly singleThreadTcg?: boolean;
   readonly devKvm?: string;
   readonly cpuinfo?: () => string;
 }
 
 /** The accelerator to ask for (the probe's fields are for tests; defaults: the real machine). */
 export function chooseAccel(p: AccelProbe = {}): AccelChoice {
+  const c = chooseAccelFor(p);
+  return p.singleThreadTcg ? singleThreaded(c) : c;
+}
+
+function chooseAccelFor(p: AccelProbe): AccelChoice {
   const env = 'env' in p ? p.env : process.env.LUSIM_ACCEL;
   if (env !== undefined && env !== '' && env !== 'auto' && env !== 'kvm' && env !== 'tcg') {
     throw new KexecError('bad-launch-options', `LUSIM_ACCEL="${env}" is not an accelerator; use auto, kvm or tcg (or leave it unset).`, { value: env });

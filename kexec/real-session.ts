@@ -13,6 +13,7 @@ import { fetchKernel, requireKernel, verifyKernel, type KernelImage, type Kernel
 import { isKernelPath, userKernel } from './user-kernel.js';
 import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
+import { chooseAccel } from './accel.js';
 import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
 import { cachedSnapshot, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
@@ -176,7 +177,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       boot: { kernel: o.chain[0]!.vmlinuz, initrd: images[0]!.path, append: `${cmdline} lusim.nonce=${nonce}` },
       memoryMiB,
       smp,
-      ...(cached ? { incoming: true } : {}),
+      ...(cached ? { incoming: true, accel: chooseAccel({ singleThreadTcg: true }) } : {}),
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
       ...(o.writeTrace ? { writeTrace: true } : {}),

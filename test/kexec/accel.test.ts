@@ -21,6 +21,12 @@ describe('chooseAccel', () => {
     expect(chooseAccel({ env: undefined, devKvm: missing, cpuinfo: () => vmx })).toMatchObject({ wanted: 'tcg', why: expect.stringMatching(/does not open read-write \(ENOENT\)/) });
   });
 
+  it('makes every tcg single-threaded for a snapshot restore', () => {
+    expect(chooseAccel({ env: 'tcg', singleThreadTcg: true }).args).toEqual(['-accel', 'tcg,thread=single']);
+    expect(chooseAccel({ env: 'kvm', singleThreadTcg: true }).args).toEqual(['-accel', 'kvm', '-accel', 'tcg,thread=single']);
+    expect(chooseAccel({ env: 'tcg', singleThreadTcg: true }).why).toMatch(/single-threaded/);
+  });
+
   it('follows LUSIM_ACCEL and refuses anything else in one line', () => {
     expect(chooseAccel({ env: 'tcg', devKvm: opens, cpuinfo: () => vmx }).wanted).toBe('tcg');
     expect(chooseAccel({ env: 'kvm', devKvm: missing }).args).toEqual(['-accel', 'kvm', '-accel', 'tcg']);
