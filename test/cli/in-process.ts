@@ -1,7 +1,9 @@
 /**
  * Run the lusim command in this process (no tsx start-up per call), capturing stdout, stderr and
- * the exit code, for suites that run hundreds of commands (the real-hardware corpus).
+ * the exit code, for suites that run hundreds of commands (the real-hardware corpus). The text
+ * comes back without terminal colour codes.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { Command } from 'commander';
 import { COMMANDS } from '../../cli/commands/index.js';
 
@@ -38,5 +40,7 @@ export async function runLusim(args: readonly string[]): Promise<InProcessResult
     process.stderr.write = err;
     process.exitCode = before;
   }
-  return { code, stdout, stderr };
+  // picocolors colours output whenever CI is set (its isColorSupported), as CI runs the suite:
+  // the tests read the text, not its colours.
+  return { code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
 }
