@@ -45,7 +45,7 @@ const TCG_ARGS = ['-accel', 'tcg'] as const;
 
 /** The same choice with every tcg accelerator single-threaded. */
 function singleThreaded(c: AccelChoice): AccelChoice {
-  return { ...c, args: c.args.map((a) => (a === 'tcg' ? 'tcg,thread=single' : a)), why: `${c.why}; TCG single-threaded (a snapshot restore)` };
+  return { ...c, args: c.args.map((a) => (a === 'tcg' ? 'tcg,thread=single' : a)), why: `${c.why}; TCG single-threaded` };
 }
 
 function devKvmOpens(path: string): string | undefined {
@@ -65,10 +65,11 @@ function cpuVirtFlag(cpuinfo: string): string | undefined {
 export interface AccelProbe {
   readonly env?: string | undefined;
   /**
-   * TCG with one host thread for all vCPUs (`tcg,thread=single`), for guests restored from a
-   * snapshot: under multi-threaded TCG, kernel B booted after a restore took `Oops: int3` at a
-   * jump-label site text_poke_bp had already finished patching in 1 of 19 restores (a vCPU
-   * running stale code); with thread=single 0 of 48, at about the same speed (docs/fidelity.md).
+   * TCG with one host thread for all vCPUs (`tcg,thread=single`), which every booting guest gets
+   * (kexec/launcher.ts): under multi-threaded TCG a guest kernel can take `Oops: int3` at a site
+   * text_poke_bp had already finished patching (a vCPU running stale code). Seen in kernel B after
+   * a snapshot restore in 1 of 19 restores (0 of 48 with thread=single, at about the same speed:
+   * docs/fidelity.md), and on a cold boot of 6.12.117 in a CI run (multi_cpu_stop, sched_clock_tick).
    */
   readonly singleThreadTcg?: boolean;
   readonly devKvm?: string;

@@ -44,7 +44,7 @@ export interface BootOptions {
 
 export interface LaunchOptions {
   devices?: DeviceSpec[];
-  /** Default: chooseAccel() for a booting guest (kexec/accel.ts), TCG for a hermetic one (its vCPUs never run). */
+  /** Default: chooseAccel() with single-threaded TCG for a booting guest (kexec/accel.ts), TCG for a hermetic one (its vCPUs never run). */
   accel?: AccelChoice;
   /** Boot a guest; without it the instance is hermetic (stopped, qtest only). */
   boot?: BootOptions;
@@ -133,7 +133,7 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
 /** The full QEMU command line (without the binary) for `opts`, with sockets under `dir`. */
 export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   const boot = opts.boot;
-  const accel = opts.accel ?? (boot ? chooseAccel() : HERMETIC_ACCEL);
+  const accel = opts.accel ?? (boot ? chooseAccel({ singleThreadTcg: true }) : HERMETIC_ACCEL);
   if (opts.consoleLogFile?.includes(',')) {
     throw new KexecError('bad-launch-options', `console log file "${opts.consoleLogFile}" contains a comma, which QEMU's -chardev option parser would split; choose another path.`, { path: opts.consoleLogFile });
   }
@@ -257,7 +257,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     if (join(dir, 'console.sock').length > SUN_PATH_MAX) {
       throw new KexecError('bad-launch-options', `socket path ${join(dir, 'console.sock')} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir });
     }
-    const accel = opts.accel ?? (opts.boot ? chooseAccel() : HERMETIC_ACCEL);
+    const accel = opts.accel ?? (opts.boot ? chooseAccel({ singleThreadTcg: true }) : HERMETIC_ACCEL);
     const args = buildQemuArgs({ ...opts, accel }, dir);
     qemuArgs = args;
     // Detached: QEMU leads its own process group, so close() can kill it and anything it forked.

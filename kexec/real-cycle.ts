@@ -358,7 +358,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const route = chooseRoute(ka!, kb!);
     const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}) }, phases);
+    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}) }, phases);
     const s = session;
     report.accelerator = s.q.accelerator;
     o.progress?.(`kernel A ${s.release} is up`);
