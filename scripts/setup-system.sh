@@ -4,7 +4,8 @@
 set -eu
 # make, gcc-12 and binutils build the guest module for bookworm kernels (kexec/guest-module).
 # chromium renders the suite's HTML report headless in its test (test/cli/suite-html-browser.test.ts).
-PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio make gcc-12 binutils chromium"
+# gcc, flex, bison, bc and libelf-dev (objtool) build the LUO kernel (kexec/luo-kernel, `lusim kernels build-luo`).
+PKGS="qemu-system-x86 busybox-static kexec-tools pciutils device-tree-compiler cpio make gcc-12 binutils chromium gcc flex bison bc libelf-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

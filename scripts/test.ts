@@ -28,6 +28,7 @@ function run(cmd: string, args: string[], what: string): void {
 
 run('sh', ['scripts/setup-system.sh'], 'system packages');
 run('npx', ['tsx', 'cli/main.ts', 'kernels', 'fetch', '--for-tests', '--module'], 'kernel images and guest modules');
+run('npx', ['tsx', 'cli/main.ts', 'kernels', 'build-luo'], 'LUO kernel (Debian linux-source-7.3, built once into the cache)');
 run('npx', ['tsx', 'cli/main.ts', 'corpus', 'fetch'], 'real-hardware dumps (pciutils tests/)');
 
 const dir = mkdtempSync(join(tmpdir(), 'lusim-test-'));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { cacheRoot, fetchKernel, KernelError, listKernels, parseSeries, TEST_KERNELS, type KernelImage } from '../../kexec/kernels.js';
 import { buildModule } from '../../kexec/guest-module/build.js';
+import { ensureLuoKernel } from '../../kexec/luo-kernel/build.js';
 import { action, printJson } from '../errors.js';
 import { log } from '../log.js';
 
@@ -54,6 +55,17 @@ export function register(program: Command): void {
           fetched.push(kernel);
         }
         print(fetched, opts.json === true);
+      }),
+    );
+  cmd
+    .command('build-luo')
+    .description('build lusim\'s LUO kernel (Debian linux-source-7.3 with LIVEUPDATE, KEXEC_HANDOVER and a minimal q35 config; cached by source version and options) for the real LUO route; about 5-6 min cold on 2 cores')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const b = await ensureLuoKernel({ progress: (m) => log.info(`kernels: luo: ${m}`) });
+        if (opts.json) return printJson({ dir: b.dir, debianVersion: b.debianVersion, optionsHash: b.optionsHash, cached: b.cached, seconds: b.seconds });
+        process.stdout.write(`LUO kernel ${b.debianVersion} (options ${b.optionsHash}) ${b.cached ? 'cached' : 'built'}: ${b.dir}; the cold build took ${Object.entries(b.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}\n`);
       }),
     );
 }

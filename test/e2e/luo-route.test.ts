@@ -13,9 +13,9 @@ import { runRealCycle } from '../../kexec/real-cycle.js';
 import { parseRealDevices } from '../../kexec/real-devices.js';
 
 const luo = findLuoKernel();
-// Not in the test command's set-up yet (docs/own-kernel.md: the cold build's figure): skipped, and says so, until it is built.
+// npm test's set-up builds it (`lusim kernels build-luo`, scripts/test.ts); a vitest run without it skips, and says so.
 const skip = luo === undefined;
-const why = skip ? ' (SKIPPED: the LUO kernel is not built; run `npx tsx bench/luo-kernel.ts`)' : '';
+const why = skip ? ' (SKIPPED: the LUO kernel is not built; run `npx lusim kernels build-luo`)' : '';
 
 describe('real LUO: the built kernel into itself', () => {
   it.skipIf(skip)(`the range crosses in a preserved memfd; the kernels' own save and restore as on the memmap route${why}`, async () => {
