@@ -10,15 +10,22 @@ import { formatLspci } from '../../devices/dump/lspci.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import type { KernelProfileId } from '../../sim/linux/profile.js';
+import { modelKernel, type ModelKernel } from '../kernel-arg.js';
 import { predictMachine } from '../../sim/predict/machine.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-function kernel(v: string, what: string): KernelProfileId {
-  if (!(KERNEL_PROFILE_IDS as readonly string[]).includes(v)) throw new CliError('bad-option', `unknown kernel "${v}" for ${what}: use ${KERNEL_PROFILE_IDS.join(', ')}`, { value: v });
-  return v as KernelProfileId;
+/**
+ * A profile id, or a user's kernel image / build directory modelled by the profile its version and
+ * config choose (cli/kernel-arg.ts). The prediction's steps are per profile: the build's own
+ * .config does not change them (kexec-sim's platform options stay the q35 guest's).
+ */
+function kernel(v: string, what: '--from' | '--to', profile: string | undefined): { id: KernelProfileId; build?: ModelKernel['build'] } {
+  const k = modelKernel(v, what, profile);
+  for (const w of k.build?.warnings ?? []) process.stderr.write(`lusim predict: warning: ${w}\n`);
+  return k;
 }
 
 function bdfOf(text: string, what: string): Bdf {
@@ -46,17 +53,20 @@ export function register(program: Command): void {
     .command('predict')
     .description('predict every function\'s config space after kernel A\'s shutdown, a kexec, and kernel B\'s enumeration and drivers (lspci -xxxx, or --json per register)')
     .argument('<dump>', 'lspci -xxxx text, raw config or JSON snapshot (a whole machine: bus numbers give the topology)')
-    .requiredOption('--from <kernel>', `kernel A: ${KERNEL_PROFILE_IDS.join(', ')}`)
-    .requiredOption('--to <kernel>', `kernel B: ${KERNEL_PROFILE_IDS.join(', ')}`)
+    .requiredOption('--from <kernel>', `kernel A: ${KERNEL_PROFILE_IDS.join(', ')}, or a kernel image / build directory you built`)
+    .requiredOption('--to <kernel>', `kernel B: ${KERNEL_PROFILE_IDS.join(', ')}, or a kernel image / build directory`)
+    .option('--profile-a <id>', 'the profile that models a --from path (default: chosen from its version and config)')
+    .option('--profile-b <id>', 'the profile that models a --to path')
     .option('-d, --device <bdf>', 'print only this function (the others are still modelled)')
     .option('--driver-a <bdf=name>', 'driver bound in kernel A (repeatable; name or none); default: the built-in drivers of Debian\'s cloud kernels (nvme, pcieport, virtio-pci from 6.12)', collect)
     .option('--driver-b <bdf=name>', 'driver bound in kernel B (repeatable; name or none); same default', collect)
     .option('--preserve <bdf>', 'a function preserved for Live Update: bus master survives kernel A\'s shutdown (repeatable)', collect)
     .option('--format <format>', 'input format: lspci, raw or json (default: detected)')
     .option('--json', 'per function and register: before, after, step, predictable')
-    .action(action(async (file: string, opts: { from: string; to: string; device?: string; driverA?: string[]; driverB?: string[]; preserve?: string[]; format?: string; json?: boolean }) => {
-      const from = kernel(opts.from, '--from');
-      const to = kernel(opts.to, '--to');
+    .action(action(async (file: string, opts: { from: string; to: string; profileA?: string; profileB?: string; device?: string; driverA?: string[]; driverB?: string[]; preserve?: string[]; format?: string; json?: boolean }) => {
+      const a = kernel(opts.from, '--from', opts.profileA);
+      const b = kernel(opts.to, '--to', opts.profileB);
+      const [from, to] = [a.id, b.id];
       const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
       const predictions = await predictMachine(all, {
         from, to, driverA: driverMap(opts.driverA, '--driver-a'), driverB: driverMap(opts.driverB, '--driver-b'),
@@ -65,7 +75,8 @@ export function register(program: Command): void {
       const shown = new Set(pickDevices(all, opts.device).map((d) => d.bdf));
       const picked = predictions.filter((_, i) => shown.has(all[i]!.bdf));
       if (opts.json) {
-        printJson({ from, to, functions: picked.map(({ after: _after, ...p }) => p) });
+        const builds = { ...(a.build ? { from: a.build } : {}), ...(b.build ? { to: b.build } : {}) };
+        printJson({ from, to, ...(a.build || b.build ? { userKernels: builds } : {}), functions: picked.map(({ after: _after, ...p }) => p) });
         return;
       }
       process.stdout.write(formatLspci(picked.map((p) => ({ bdf: parseBdf(p.bdf), bytes: p.after }))));

@@ -48,6 +48,20 @@ describe('lusim cycle --from PATH', () => {
   });
 });
 
+describe('lusim predict --from PATH', () => {
+  it('predicts with the profile the build\'s version chooses, the same as naming that profile', async () => {
+    const tree = fakeTree(tmp(), '6.12.40', { config: 'CONFIG_E1000E=y\n' });
+    const dump = join(import.meta.dirname, '../../fixtures/qemu/nvme.lspci');
+    const byPath = await runLusim(['predict', dump, '--from', tree, '--to', '6.1', '--json']);
+    expect(byPath.code, byPath.stderr).toBe(0);
+    const doc = JSON.parse(byPath.stdout);
+    expect(doc).toMatchObject({ from: '6.12', to: '6.1', userKernels: { from: { release: '6.12.40', warnings: [] } } });
+    const byId = JSON.parse((await runLusim(['predict', dump, '--from', '6.12', '--to', '6.1', '--json'])).stdout);
+    expect(doc.functions).toEqual(byId.functions);
+    expect((await runLusim(['predict', dump, '--from', tree, '--to', '6.1', '--profile-a', '9.9'])).code).toBe(2);
+  });
+});
+
 describe('suite kernels: a build directory', () => {
   it('runs with the path relative to the suite file as the label; a wrong path is exit 2', async () => {
     const d = tmp();
