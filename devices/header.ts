@@ -35,8 +35,9 @@
  */
 import { DeviceError } from './errors.js';
 import { f, r, type FieldDef, type RegisterDef } from './registers.js';
+import { isMem64Bar } from './bar.js';
 import {
-  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
+  PCI_BASE_ADDRESS_0,
   PCI_BASE_ADDRESS_SPACE_IO, PCI_BIST, PCI_BRIDGE_CONTROL, PCI_CACHE_LINE_SIZE, PCI_CAPABILITY_LIST,
   PCI_CARDBUS_CIS, PCI_CB_CAPABILITY_LIST, PCI_CB_SEC_STATUS, PCI_CLASS_DEVICE, PCI_CLASS_PROG, PCI_COMMAND,
   PCI_DEVICE_ID, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_MASK,
@@ -110,7 +111,7 @@ function barRegisters(count: number, opts: HeaderOptions): RegisterDef[] {
       ]));
       continue;
     }
-    const is64 = (value & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64 && i + 1 < count;
+    const is64 = isMem64Bar(value) && i + 1 < count;
     const bits = size === undefined ? undefined : sizeBits(name, size, 16);
     if (!is64 && bits !== undefined && bits > 32) {
       throw new DeviceError('bad-profile', `${name} is a 32-bit BAR but its size ${size} needs 64 bits`, { register: name, size });

@@ -146,9 +146,9 @@ export class WriteTrace {
     // Without kernel B's first write, what follows the kexec marker cannot be split: one phase.
     const split = guest.kexec && guest.bootB;
     const fw = firmwareSplit(bytes, this.marks[0]?.at ?? bytes.length);
+    // Array.prototype.sort is stable: at one offset, the firmware's, then the host's, then the guest's.
     const bounds = [...fw, ...this.marks, ...guest.bounds.filter((b) => split || (b.step !== 'shutdown A' && b.step !== 'boot B'))]
-      .map((b, i) => ({ ...b, i }))
-      .sort((x, y) => x.at - y.at || x.i - y.i);
+      .sort((x, y) => x.at - y.at);
     const out: TracedWrite[] = [];
     let k = 0;
     for (const { at, write } of lines) {

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
-import type { KernelProfileId } from '../../sim/linux/profile.js';
 import { modelKernel, type ModelKernel } from '../kernel-arg.js';
 import { predictMachine } from '../../sim/predict/machine.js';
 import { action, printJson } from '../errors.js';
@@ -22,7 +21,7 @@ const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?
  * config choose (cli/kernel-arg.ts). The prediction's steps are per profile: the build's own
  * .config does not change them (kexec-sim's platform options stay the q35 guest's).
  */
-function kernel(v: string, what: '--from' | '--to', profile: string | undefined): { id: KernelProfileId; build?: ModelKernel['build'] } {
+function kernel(v: string, what: '--from' | '--to', profile: string | undefined): ModelKernel {
   const k = modelKernel(v, what, profile);
   for (const w of k.build?.warnings ?? []) process.stderr.write(`lusim predict: warning: ${w}\n`);
   return k;

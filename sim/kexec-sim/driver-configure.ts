@@ -27,10 +27,11 @@ import { msiCapabilityInit, msixCapabilityInit, pciFreeIrqVectors, type IrqMode,
 import { platformOptions, type PlatformOptions } from './options.js';
 import { aerEnableRootport, portServices } from './pcieport.js';
 import { barResources, pciEnableDevice, type Resources } from '../linux/enable.js';
+import { isMem64Bar } from '../../devices/bar.js';
 import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import { WriteLog } from '../write-log/write-log.js';
 import {
-  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK,
+  PCI_BASE_ADDRESS_0,
   PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
   PCI_COMMAND_SERR, PCI_ERR_COR_MASK, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_LNKCAP,
   PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC,
@@ -99,7 +100,7 @@ async function assignBars(d: KexecDev, sizes: readonly (number | undefined)[], m
     const off = PCI_BASE_ADDRESS_0 + 4 * i;
     const bar = await stepRead(d, off, 4);
     const isIo = (bar & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
-    const is64 = !isIo && (bar & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64;
+    const is64 = isMem64Bar(bar);
     const size = sizes[i];
     if (size && size > 0) {
       if (isIo) {
@@ -155,7 +156,7 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
     d.log.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
     return { log, irq: 'intx', vectors: [] };
   }
-  return probe(await kexecDev(fn, log, device), used, o);
+  return probe(d, used, o);
 }
 
 /**
@@ -171,8 +172,8 @@ export async function driverProbe(fn: FunctionAccess, o: DriverConfigureOptions,
 async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
   const log = d.log;
   await pciEnableDevice(d, used, d.pmCap);
+  const services = o.driver === 'pcieport' ? await portServices(d, o.kernel, platformOptions(o.platform)) : [];
   if (o.driver === 'pcieport') {
-    const services = await portServices(d, o.kernel, platformOptions(o.platform));
     if (services.length === 0) {
       d.log.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
       return { log, irq: 'intx', vectors: [] };
@@ -181,7 +182,7 @@ async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): P
   }
   await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
 
-  if (o.driver === 'pcieport' && (await portServices(d, o.kernel, platformOptions(o.platform))).includes('aer')) await aerEnableRootport(d, o.kernel);
+  if (services.includes('aer')) await aerEnableRootport(d, o.kernel);
 
   const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
   const apic = o.apicIds ?? [0, 1];

@@ -19,10 +19,10 @@
  * VFs (all BARs RO zero) and non_compliant_bars functions are not sized, and the model has neither.
  */
 import {
-  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_SPACE_IO,
-  PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MEMORY,
+  PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MEMORY,
   PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1,
 } from '../../devices/pci-regs.js';
+import { isMem64Bar } from '../../devices/bar.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
 import type { KexecDev } from './dev.js';
 
@@ -69,8 +69,6 @@ async function decodeOn(d: KexecDev, step: string, cmd: number | null): Promise<
   if (cmd !== null) await stepWrite(d, step, PCI_COMMAND, 2, cmd, 'decode back on');
 }
 
-const is64 = (l: number) => !(l & PCI_BASE_ADDRESS_SPACE_IO) && (l & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64;
-
 /** v6.1/v6.12 pci_read_bases: __pci_read_base per BAR, each with its own decode toggle. */
 async function readBasesPerBar(d: KexecDev, count: number, rom: number, alwaysOn: boolean): Promise<void> {
   const step = '__pci_read_base';
@@ -78,7 +76,7 @@ async function readBasesPerBar(d: KexecDev, count: number, rom: number, alwaysOn
     const pos = PCI_BASE_ADDRESS_0 + 4 * i;
     const cmd = await decodeOff(d, step, alwaysOn);
     const l = await sizeDword(d, step, pos, ALL_ONES, true);
-    if (is64(l) && i + 1 < count) {
+    if (isMem64Bar(l) && i + 1 < count) {
       await sizeDword(d, step, pos + 4, ALL_ONES, false);
       i++;
     }

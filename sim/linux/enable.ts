@@ -8,8 +8,9 @@
  * count (a second pci_enable_device returns early).
  */
 import { PCI_D0 } from '../../devices/caps/pm.js';
+import { isMem64Bar } from '../../devices/bar.js';
 import {
-  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_SPACE_IO,
+  PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_SPACE_IO,
   PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE,
   PCI_HEADER_TYPE_MASK, PCI_HEADER_TYPE_NORMAL, PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
 } from '../../devices/pci-regs.js';
@@ -50,7 +51,7 @@ export async function barResources(t: TracedFunction): Promise<Resources> {
     const isIo = (v & PCI_BASE_ADDRESS_SPACE_IO) !== 0;
     if (isIo) io = true;
     else mem = true;
-    if (!isIo && (v & PCI_BASE_ADDRESS_MEM_TYPE_MASK) === PCI_BASE_ADDRESS_MEM_TYPE_64) i++; // its upper half
+    if (isMem64Bar(v)) i++; // its upper half
   }
   return { io, mem };
 }
