@@ -34,6 +34,8 @@ export type KexecErrorCode =
   /** $TMPDIR cannot hold lusim's private directories (full, read-only, missing). */
   | 'tmpdir-unusable'
   /** Saving or loading a boot-A snapshot failed (kexec/snapshot.ts; nvme is unmigratable in 7.2). */
-  | 'snapshot';
+  | 'snapshot'
+  /** The gdbstub (used to stop at the kernel's entry, kexec/firmware-state.ts) did not do what was asked. */
+  | 'gdbstub';
 
 export class KexecError extends LusimError<KexecErrorCode> {}

@@ -18,6 +18,7 @@ import { killGroupSync, trackQemu, untrackQemu, type LiveQemu } from './process/
 import { withParentDeathSignal } from './process/pdeathsig.js';
 import { cleanStaleDirs, makePrivateDir, removePrivateDir } from './process/private-dir.js';
 import { KexecError } from './errors.js';
+import { GDB_SOCKET } from './firmware-state.js';
 import { QmpClient } from './qmp.js';
 import { QtestClient } from './qtest.js';
 import { chooseAccel, queryAccelerator, type AccelChoice, type AcceleratorInfo } from './accel.js';
@@ -61,6 +62,11 @@ export interface LaunchOptions {
   writeTrace?: boolean;
   /** Start with -incoming defer and leave the guest stopped: a snapshot is loaded over QMP (kexec/snapshot.ts). */
   incoming?: boolean;
+  /**
+   * Open QEMU's gdbstub on `<dir>/gdb.sock` and leave the booting guest stopped: the caller runs
+   * it to the kernel's entry (kexec/firmware-state.ts) instead of QMP cont.
+   */
+  gdbstub?: boolean;
 }
 
 export interface QemuInstance {
@@ -163,6 +169,7 @@ export function buildQemuArgs(opts: LaunchOptions, dir: string): string[] {
   if (opts.writeTrace) args.push('-trace', 'pci_cfg_write', '-trace', 'fw_cfg_select', '-D', join(dir, 'trace.log'));
   args.push(...deviceArgs(opts.devices ?? []), ...(opts.extraArgs ?? []));
   if (opts.incoming) args.push('-incoming', 'defer');
+  if (opts.gdbstub) args.push('-gdb', `unix:${join(dir, GDB_SOCKET)},server=on,wait=off`);
   return args;
 }
 
@@ -300,7 +307,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
     closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
     const accelerator = await queryAccelerator(qmp, accel);
-    if (opts.boot && !opts.incoming) await qmp.execute('cont');
+    if (opts.boot && !opts.incoming && !opts.gdbstub) await qmp.execute('cont');
 
     return {
       qmp,

@@ -19,7 +19,9 @@ import { cachedSnapshot, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotK
 import { WriteTrace } from './write-trace.js';
 import { watchForPanic } from './guest-panic.js';
 import { join } from 'node:path';
-import { listFunctions } from './pci-topology.js';
+import { listFunctions, preparePci } from './pci-topology.js';
+import { captureAll, type Capture } from './real-capture.js';
+import { kernelEntry, runToKernelEntry } from './firmware-state.js';
 import type { QemuTopology } from './qemu-device.js';
 import { formatBdf } from './qtest-config-access.js';
 import { probeTopologyIds } from './topology-ids.js';
@@ -111,6 +113,11 @@ export interface GuestOptions {
    * line (no /dev/liveupdate without it: kernel/liveupdate/luo_core.c), kexec_file_load.
    */
   readonly luoHelper?: Uint8Array;
+  /**
+   * Capture every function as the firmware hands it to kernel A (kexec/firmware-state.ts:
+   * session.firmware). Only a cold boot has that moment: a restored boot A has none.
+   */
+  readonly firmwareState?: boolean;
 }
 
 /** What one kernel of the chain bound, per qdev id, and what lusim unbound for guest-driver=none. */
@@ -132,6 +139,8 @@ export interface GuestSession {
   readonly range: HandoverRange;
   /** QEMU's config-write trace, when asked for (kexec/write-trace.ts). */
   readonly trace: WriteTrace | undefined;
+  /** Every function at kernel A's entry (GuestOptions.firmwareState, cold boots only). */
+  readonly firmware: Capture | undefined;
   /** Release of the running kernel (uname -r). */
   release: string;
   /** Race `p` against QEMU exiting. */
@@ -181,6 +190,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
       ...(o.writeTrace ? { writeTrace: true } : {}),
+      ...(o.firmwareState && !cached ? { gdbstub: true } : {}),
     }));
   } catch (e) {
     channel.close();
@@ -218,6 +228,14 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     panicError,
   ]);
   try {
+    const firmware = o.firmwareState && !cached ? await phases.run('firmware state', async () => {
+      const stop = await guard(runToKernelEntry(qemu.dir, kernelEntry(o.chain[0]!.vmlinuz)));
+      try {
+        return await guard(captureAll(qemu, await guard(preparePci(qemu))));
+      } finally {
+        await stop.release();
+      }
+    }) : undefined;
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
@@ -247,6 +265,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const s: GuestSession = {
       q: qemu, agent, range, release, guard, close, plans, drivers: [], bootA: cached ? 'restored' : 'cold',
       trace: o.writeTrace ? new WriteTrace(join(qemu.dir, 'trace.log')) : undefined,
+      firmware,
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
         if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');

@@ -4,7 +4,7 @@
  * multifunction, RCiEP, MSI-only with ioh3420, no-driver devices, virtio with and without its
  * class driver). Exit 1 when anything disagrees.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -32,25 +32,27 @@ export function register(program: Command): void {
     .option('--modes <list>', 'kexec modes, comma-separated: plain (Debian\'s kexec) and preserved (every function keeps bus master through A\'s shutdown, as the PCI Live Update series does)', 'plain,preserved')
     .option('--out <dir>', 'save every capture (lspci -xxxx + JSON) and the report here, for replay without QEMU')
     .option('--no-fetch', 'fail instead of fetching kernels that are not cached')
-    .option('--snapshots <dir>', 'keep a snapshot of each boot A here and start later runs of the same topology and kernels from it (nvme topologies boot cold: QEMU 7.2 cannot migrate nvme)')
+    .option('--snapshots <dir>', 'keep the snapshot of each boot A here and start later runs of the same topology and kernels from it (default: snapshots live in the cache for this run only, so the second mode of a pair starts from the first one\'s boot A; nvme topologies boot cold: QEMU 7.2 cannot migrate nvme)')
+    .option('--no-snapshots', 'boot kernel A cold for every pair')
     .option('--json', 'the whole report as JSON')
-    .action(action(async (opts: { topology?: string[]; kernels: string; modes: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string }) => {
+    .action(action(async (opts: { topology?: string[]; kernels: string; modes: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string | boolean }) => {
       const modes = opts.modes.split(',').map((m) => m.trim()).filter(Boolean);
       const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
       const topologies = opts.topology?.length ? opts.topology.map((f) => ({ name: basename(f).replace(/\.[^.]*$/, ''), topology: readTopologyFile(f) })) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       const report = await runFidelity(topologies, {
-        kernels, modes: modes as KexecMode[], ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}), fetch: opts.fetch !== false,
+        kernels, modes: modes as KexecMode[], ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(typeof opts.snapshots === 'string' ? { snapshotDir: opts.snapshots } : {}), snapshots: opts.snapshots !== false, fetch: opts.fetch !== false,
         progress: (m) => log.info(`fidelity: ${m}`),
       });
       if (opts.out) {
+        mkdirSync(opts.out, { recursive: true });
         writeFileSync(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       }
       if (opts.json) printJson(report);
       else process.stdout.write(renderFidelity(report));
       const s = report.summary;
-      if (s.resetMethods.agree < s.resetMethods.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
+      if (s.resetMethods.agree < s.resetMethods.total || s.afterBoot.agree < s.afterBoot.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
     }));
 }
 
@@ -63,6 +65,7 @@ export function renderFidelity(r: FidelityReport): string {
   out.push(`Model vs real kernels, ${r.pairs.length} boots in ${(r.totalMs / 1000).toFixed(0)} s`);
   out.push(`  accelerator: ${Object.entries(s.accelerators).map(([k, v]) => `${k.toUpperCase()} for ${v.boots} boots (${v.why})`).join('; ') || '-'}`);
   out.push(`  reset_method lists agree: ${pct(s.resetMethods.agree, s.resetMethods.total)}`);
+  out.push(`  registers after boot A (firmware state -> kernel A's enumeration and drivers) agree: ${pct(s.afterBoot.agree, s.afterBoot.total)}; ${s.afterBoot.unpredictable} unpredictable`);
   out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable (vector allocator)`);
   out.push(`  registers after restore (preserved: A saved, B loaded and restored) agree: ${pct(s.afterRestore.agree, s.afterRestore.total)}; ${s.afterRestore.unpredictable} unpredictable`);
   out.push(`  pci_load_saved_state return codes agree: ${pct(s.loads.agree, s.loads.total)}`);
@@ -71,12 +74,14 @@ export function renderFidelity(r: FidelityReport): string {
   out.push(`  per pair: ${Object.entries(s.perPair).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   for (const p of r.pairs) {
     const bad = p.resetMethods.filter((x) => !x.agree);
+    const booted = p.afterBoot.filter((x) => x.outcome === 'disagree');
     const regs = p.afterKexec.filter((x) => x.outcome === 'disagree');
     const restored = p.afterRestore.filter((x) => x.outcome === 'disagree');
     const loads = p.loads.filter((x) => x.real !== x.model);
-    out.push(`  ${p.topology} ${p.from} -> ${p.to} ${p.mode} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method and ${regs.length} register disagreements${p.mode === 'preserved' ? `, ${restored.length} after restore, ${loads.length} load return codes` : ''}`}`);
+    out.push(`  ${p.topology} ${p.from} -> ${p.to} ${p.mode} (${(p.ms / 1000).toFixed(1)} s${p.accelerator ? `, ${p.accelerator.name.toUpperCase()}` : ''}${p.bootA && p.bootA !== 'cold' ? `, boot A ${p.bootA}` : ''}): ${p.error ? `ERROR ${p.error}` : `${bad.length} reset_method, ${booted.length} after boot A and ${regs.length} after kexec register disagreements${p.mode === 'preserved' ? `, ${restored.length} after restore, ${loads.length} load return codes` : ''}`}`);
     for (const d of p.drivers) out.push(`      drivers in ${d.release}: ${d.bound.map((b) => `${b.id} ${b.driver ?? '-'}`).join(', ')}`);
     for (const x of bad) out.push(`      reset_method ${x.id} ${x.bdf} in ${x.kernel}: real ${x.real.join(' ') || '(none)'}, model ${x.predicted.join(' ') || '(none)'}`);
+    for (const x of booted) out.push(`      after boot A: ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: firmware ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
     for (const x of regs) out.push(`      ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
     for (const x of restored) out.push(`      after restore: ${x.id} ${x.bdf} ${x.register} @${hex(x.offset)}: before ${hex(x.before)}, real ${hex(x.real)}, model ${hex(x.predicted)} (model steps: ${x.steps.join(', ') || 'none'})`);
     for (const x of loads) out.push(`      pci_load_saved_state ${x.id} ${x.bdf}: real ${x.real}, model ${x.model}`);

@@ -18,9 +18,9 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { driverProbe, pciEnableBridge, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import { simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import { bindDriver, configWrites, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
-import type { WriteLog } from '../write-log/write-log.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
 export interface ModelledFunction {
@@ -77,7 +77,7 @@ export interface KexecPrediction {
   /** Every write as the one write log records it (sim/write-log), to set beside QEMU's trace. */
   readonly writes: readonly WriteLogEntry[];
   /** The config writes in order, each with its kernel step (a driver's probe steps prefixed `driver:`). */
-  readonly attributed: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
+  readonly attributed: readonly AttributedWrite[];
   /** Kernel functions the prediction ran, with the registers they wrote (step@offset). */
   readonly steps: readonly string[];
   readonly notes: readonly string[];
@@ -89,26 +89,14 @@ export interface KexecPrediction {
   readonly split?: { readonly shutdown: number; readonly enumeration: number };
 }
 
-const configWrites = (log: WriteLog, prefix = '') => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
-
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   let shutdown = 0;
   const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; } });
-  const writes: WriteLogEntry[] = [...log.writes];
   const split = { shutdown, enumeration: log.writes.length - shutdown };
-  const attributed = configWrites(log);
-  const notes = log.notes.map((n) => `${n.step}: ${n.why}`);
-  if (o.driverB) {
-    const noVectors = o.driverB === 'virtio-pci' && o.virtioClassDriverB === false;
-    const probe = await driverProbe(m.access, { kernel: o.to, driver: o.driverB === 'pcieport' || o.driverB === 'nvme' ? o.driverB : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
-    writes.push(...probe.log.writes);
-    attributed.push(...configWrites(probe.log, `${o.driverB}:`));
-    notes.push(`kernel B bound ${o.driverB}: its probe modelled by driverProbe (${probe.irq}, ${probe.vectors.length} vectors)`);
-  }
-  if (o.enabledBelow) {
-    const en = await pciEnableBridge(m.access);
-    writes.push(...en.writes);
-    attributed.push(...configWrites(en));
-  }
-  return { config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes, attributed, steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes, split };
+  const bound = await bindDriver(m.access, { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) });
+  const attributed = [...configWrites(log), ...bound.attributed];
+  return {
+    config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes: [...log.writes, ...bound.writes], attributed,
+    steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes: [...log.notes.map((n) => `${n.step}: ${n.why}`), ...bound.notes.map((n) => `kernel B: ${n}`)], split,
+  };
 }
