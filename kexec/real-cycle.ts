@@ -89,6 +89,11 @@ export interface RealCycleOptions {
    * suite's reset cases on kernel A need no guest of their own.
    */
   readonly passengers?: readonly DeviceSpec[];
+  /**
+   * Start from a snapshot of boot A in this directory when one matches (kexec/snapshot.ts), else
+   * boot cold and save one: the next cycle of the same devices and kernels skips boot A.
+   */
+  readonly snapshotDir?: string;
 }
 
 export type Saver = 'kernel' | 'host';
@@ -190,6 +195,8 @@ export interface RealCycleReport {
   drivers?: readonly KernelDrivers[];
   /** The accelerator QEMU ran (kexec/accel.ts). */
   accelerator?: AcceleratorInfo;
+  /** How boot A came up: cold, cold+saved, restored (from RealCycleOptions.snapshotDir), or why a snapshot was refused. */
+  bootA?: string;
   /** Every endpoint's sysfs reset_method on kernel A's cold boot beside the model's (real-reset-methods.ts); not for a topology. */
   resetMethodsA?: Pick<LiveResetMethodsReport, 'kernel' | 'devices'>;
 }
@@ -358,9 +365,10 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const route = chooseRoute(ka!, kb!);
     const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}) }, phases);
+    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     const s = session;
     report.accelerator = s.q.accelerator;
+    report.bootA = s.bootA;
     o.progress?.(`kernel A ${s.release} is up`);
 
     // 1. Capture A.

@@ -37,6 +37,7 @@ export interface QemuCycleCliOptions {
   profileB?: string;
   modulesA?: string;
   modulesB?: string;
+  snapshots?: string;
 }
 
 export type QemuCycleOptions = QemuCycleCliOptions & TopologyCliOptions;
@@ -48,6 +49,7 @@ export function registerQemuOptions(cmd: Command): Command {
     .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
     .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
     .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file')
+    .option('--snapshots <dir>', 'with --qemu: start from a snapshot of boot A kept here when one matches the devices and kernels, else boot cold and keep one (nvme cannot be migrated by QEMU 7.2: it boots cold)')
     .addOption(new Option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)').choices(['kernel', 'host']).default('kernel'));
 }
 
@@ -70,6 +72,8 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   const saver = opts.saver === 'host' ? 'host' : 'kernel';
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
+  // A restored guest's trace starts at the restore: no firmware or boot-A writes to split.
+  if (opts.snapshots && opts.timeline) throw new CliError('bad-option', '--timeline traces every config write from the firmware on, which a boot A restored from --snapshots never ran: drop one of them', {});
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
   const { runRealCycle } = await import('../../kexec/real-cycle.js');
@@ -79,6 +83,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   };
   const report = await runRealCycle({
     endpoints, ...(topology ? { topology } : {}), from: opts.from, to: opts.to, user, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
+    ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),
@@ -144,6 +149,7 @@ export function renderRealCycle(r: RealCycleReport): string {
     out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);
   }
   if (r.accelerator) out.push(`  accelerator: ${renderAccelerator(r.accelerator)}`);
+  if (r.bootA && r.bootA !== 'cold') out.push(`  boot A: ${r.bootA}`);
   out.push(`  phases: ${r.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
   if (r.drivers) out.push(...renderDrivers(r.drivers));
   for (const [name, c] of Object.entries(r.captures)) {

@@ -1,6 +1,7 @@
 /**
  * `cycle --qemu` refuses what cannot run before it boots anything (exit 2, one line): the guest
- * kernels store only their own linux-blob, and a real drift edits the blob kernel A stored.
+ * kernels store only their own linux-blob, a real drift edits the blob kernel A stored, and a
+ * boot A restored from a snapshot has no boot to trace.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,9 @@ describe('cycle --qemu option checks', () => {
   });
   it('--drift with --saver host: exit 2', () => {
     expect(lusim('cycle', '--qemu', '--device', 'nvme', '--saver', 'host', '--drift', 'pcie:+reg')).toMatchObject({ status: 2, stderr: expect.stringMatching(/needs --saver kernel/) });
+  });
+  it('--snapshots with --timeline: exit 2 (a restored boot A has no firmware or boot-A writes to trace)', () => {
+    expect(lusim('cycle', '--qemu', '--device', 'e1000e', '--snapshots', '/tmp/lusim-none', '--timeline')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --timeline traces .* drop one of them/) });
   });
   it('an unknown saver: exit 2 with the choices', () => {
     expect(lusim('cycle', '--qemu', '--saver', 'nobody')).toMatchObject({ status: 2, stderr: expect.stringMatching(/kernel, host/) });
