@@ -188,7 +188,7 @@ function registerPoints(before: FunctionCapture, real: Uint8Array, predicted: Ui
   return [...changed.values()].map((d) => {
     const p = readLE(predicted, d.offset, d.width);
     const r = readLE(real, d.offset, d.width);
-    const outcome = p === r ? 'agree' : unpredictableClass(d.register, real, d.offset) ?? 'disagree';
+    const outcome = p === r ? 'agree' : unpredictableClass(d.register, real, d.offset, { before: before.config }) ?? 'disagree';
     return { id: before.id, bdf: before.bdf, deviceClass, register: d.register, offset: d.offset, before: d.captured, predicted: p, real: r, outcome, steps: attributed.filter((w) => w.offset < d.offset + d.width && d.offset < w.offset + w.width).map((w) => w.step) };
   });
 }

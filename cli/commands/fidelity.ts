@@ -65,9 +65,14 @@ export function renderFidelity(r: FidelityReport): string {
   out.push(`Model vs real kernels, ${r.pairs.length} boots in ${(r.totalMs / 1000).toFixed(0)} s`);
   out.push(`  accelerator: ${Object.entries(s.accelerators).map(([k, v]) => `${k.toUpperCase()} for ${v.boots} boots (${v.why})`).join('; ') || '-'}`);
   out.push(`  reset_method lists agree: ${pct(s.resetMethods.agree, s.resetMethods.total)}`);
-  out.push(`  registers after boot A (firmware state -> kernel A's enumeration and drivers) agree: ${pct(s.afterBoot.agree, s.afterBoot.total)}; ${s.afterBoot.unpredictable} unpredictable`);
-  out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable (vector allocator)`);
-  out.push(`  registers after restore (preserved: A saved, B loaded and restored) agree: ${pct(s.afterRestore.agree, s.afterRestore.total)}; ${s.afterRestore.unpredictable} unpredictable`);
+  const classes = (pick: (p: FidelityReport['pairs'][number]) => readonly { outcome: string }[]) => {
+    const n = new Map<string, number>();
+    for (const x of r.pairs.flatMap(pick)) if (x.outcome !== 'agree' && x.outcome !== 'disagree') n.set(x.outcome, (n.get(x.outcome) ?? 0) + 1);
+    return n.size ? ` (${[...n].map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+  };
+  out.push(`  registers after boot A (firmware state -> kernel A's enumeration and drivers) agree: ${pct(s.afterBoot.agree, s.afterBoot.total)}; ${s.afterBoot.unpredictable} unpredictable${classes((p) => p.afterBoot)}`);
+  out.push(`  registers after kexec (changed in reality or prediction) agree: ${pct(s.afterKexec.agree, s.afterKexec.total)}; ${s.afterKexec.unpredictable} unpredictable${classes((p) => p.afterKexec)}`);
+  out.push(`  registers after restore (preserved: A saved, B loaded and restored) agree: ${pct(s.afterRestore.agree, s.afterRestore.total)}; ${s.afterRestore.unpredictable} unpredictable${classes((p) => p.afterRestore)}`);
   out.push(`  pci_load_saved_state return codes agree: ${pct(s.loads.agree, s.loads.total)}`);
   out.push(`  per device: ${Object.entries(s.perClass).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);
   out.push(`  per mode: ${Object.entries(s.perMode).map(([k, v]) => `${k} ${v.agree}/${v.total}`).join(', ') || '-'}`);

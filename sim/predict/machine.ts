@@ -77,7 +77,7 @@ export async function predictMachine(devices: readonly DumpDevice[], o: MachineP
     for (const reg of m.fn.space.layout.registers) {
       const before = readLE(d.bytes, reg.offset, reg.width);
       const after = readLE(pred.config, reg.offset, reg.width);
-      const cls = unpredictableClass(reg.name, pred.config, reg.offset);
+      const cls = unpredictableClass(reg.name, pred.config, reg.offset, { before: d.bytes });
       if (before === after && !cls) continue;
       const last = [...pred.attributed].reverse().find((w) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width);
       registers.push({ location: registerLocation(m.fn, reg.offset), register: reg.name, offset: reg.offset, width: reg.width, before, after, step: last?.step ?? null, predictable: !cls, ...(cls ? { unpredictable: cls } : {}) });

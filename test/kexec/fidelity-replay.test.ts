@@ -5,6 +5,13 @@
  * every function's reset_method in both kernels and on every register that changed across the
  * kexec, apart from the named unpredictable classes. The counts pin that the captures really
  * hold the changes the model had to get right (report.txt is the whole campaign's output).
+ *
+ * The plain pairs were captured again on 2026-12-02 with the boot-A point (same kernels; the boot
+ * and kexec dumps came out byte-identical): every function at kernel A's entry
+ * (`*-firmware-before-*.lspci`, kexec/firmware-state.ts) against the state after boot A. Every
+ * register kernel A's boot changed agrees with the model's boot (sim/predict/boot.ts) or is a
+ * named unpredictable class; `resource` counts the bridge windows the kernel's resource allocator
+ * opened (SeaBIOS leaves a port's I/O window closed when nothing below has an I/O BAR).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,13 +19,14 @@ import { replayTruth } from '../../kexec/fidelity.js';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'fidelity');
 
-const PAIRS: readonly { topology: string; from: string; to: string; functions: number; changed: number; why: string }[] = [
-  { topology: 'switch', from: '6.1', to: '6.12', functions: 4, changed: 8, why: '6.1 gives the switch ports the AER service and an MSI vector; free_irq zeroes the message; 6.12 gives them none' },
-  { topology: 'switch', from: '7.x', to: '6.1', functions: 4, changed: 6, why: 'back into 6.1: MSI and INTX_DISABLE on the switch ports again' },
-  { topology: 'multifunction', from: '6.12', to: '7.x', functions: 3, changed: 0, why: 'fn 0 "pm bus", fn 1 "flr pm": reset methods probed before the sibling exists' },
-  { topology: 'bridge', from: '6.12', to: '7.x', functions: 3, changed: 0, why: 'pcie-pci-bridge "pm bus": probed before its subordinate bus exists' },
-  { topology: 'no-driver', from: '6.1', to: '6.12', functions: 4, changed: 0, why: 'megasas-gen2 (no PM, no driver) keeps the bus master SeaBIOS set: PCI_UNKNOWN before v6.19' },
-  { topology: 'virtio', from: '6.1', to: '6.12', functions: 4, changed: 0, why: 'virtio-blk with the transport only: bus master, no vectors' },
+const PAIRS: readonly { topology: string; from: string; to: string; functions: number; changed: number; boot: number; resource: number; why: string }[] = [
+  { topology: 'switch', from: '6.1', to: '6.12', functions: 4, changed: 8, boot: 14, resource: 6, why: '6.1 gives the switch ports the AER service and an MSI vector; free_irq zeroes the message; 6.12 gives them none' },
+  { topology: 'switch', from: '7.x', to: '6.1', functions: 4, changed: 6, boot: 10, resource: 6, why: 'back into 6.1: MSI and INTX_DISABLE on the switch ports again' },
+  { topology: 'multifunction', from: '6.12', to: '7.x', functions: 3, changed: 0, boot: 6, resource: 0, why: 'fn 0 "pm bus", fn 1 "flr pm": reset methods probed before the sibling exists' },
+  { topology: 'bridge', from: '6.12', to: '7.x', functions: 3, changed: 0, boot: 5, resource: 0, why: 'pcie-pci-bridge "pm bus": probed before its subordinate bus exists' },
+  { topology: 'no-driver', from: '6.1', to: '6.12', functions: 4, changed: 0, boot: 10, resource: 2, why: 'megasas-gen2 (no PM, no driver) keeps the bus master SeaBIOS set: PCI_UNKNOWN before v6.19' },
+  { topology: 'virtio', from: '6.1', to: '6.12', functions: 4, changed: 0, boot: 10, resource: 4, why: 'virtio-blk with the transport only: bus master, no vectors' },
+  { topology: 'msi-ioh3420', from: '6.12', to: '7.x', functions: 2, changed: 0, boot: 6, resource: 2, why: "ioh3420's MSI (2 vectors capable): msi_capability_init masks both, request_irq unmasks one: MASK_32 0x2" },
 ];
 
 describe('fidelity truth replayed without QEMU', () => {
@@ -30,6 +38,10 @@ describe('fidelity truth replayed without QEMU', () => {
       const bad = r.afterKexec.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`);
       expect(bad).toEqual([]);
       expect(r.afterKexec.filter((x) => x.outcome === 'agree')).toHaveLength(p.changed);
+      const bootBad = r.afterBoot.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} firmware 0x${x.before.toString(16)} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`);
+      expect(bootBad).toEqual([]);
+      expect(r.afterBoot.filter((x) => x.outcome === 'agree')).toHaveLength(p.boot);
+      expect(r.afterBoot.filter((x) => x.outcome === 'resource-allocator')).toHaveLength(p.resource);
     });
   }
 
