@@ -5,7 +5,9 @@
  * with a conventional e1000, then a kexec. Asserted for every function: sysfs reset_method in
  * both kernels equals the model's (sim/reset-methods, enumeration-time view), and every register
  * that changed across the kexec, in reality or in the prediction (sim/predict), agrees or is a
- * named unpredictable class.
+ * named unpredictable class. Also the boot-A point: every function captured at kernel A's entry
+ * through QEMU's gdbstub (kexec/firmware-state.ts) and every register kernel A's own boot changed
+ * from it, against the model's boot from that state (sim/predict/boot.ts).
  *
  * Then the preserved mode, 7.x -> 6.12, with a megasas-gen2 added: kernel A's module keeps every
  * function's bus master through pci_device_shutdown (lusim_pci.c preserve, the PCI Live Update
@@ -56,6 +58,9 @@ describe('model == reality on a switch, a multifunction device and a PCIe-to-PCI
     const disagree = r.afterKexec.filter((x) => x.outcome === 'disagree');
     expect(disagree.map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`)).toEqual([]);
     expect(r.drivers.map((k) => k.bound.find((b) => b.id === 'mf1')?.driver)).toEqual(['virtio-pci', 'virtio-pci']);
+    // Boot A from the firmware's state: the Root Ports' pcieport probe at least (COMMAND, MSI-X, DEVCTL, ROOT_COMMAND).
+    expect(r.afterBoot.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} firmware 0x${x.before.toString(16)} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`)).toEqual([]);
+    expect(r.afterBoot.filter((x) => x.outcome === 'agree').length).toBeGreaterThanOrEqual(12);
   }, 120_000);
 
   it.skipIf(skip)(`7.x -> 6.12 preserved: post-kexec registers of every function, bus master kept where only pci_device_shutdown cleared it${why}`, async () => {
@@ -73,6 +78,8 @@ describe('model == reality on a switch, a multifunction device and a PCIe-to-PCI
     // Kernel A saved every function, kernel B loaded (0 for each) and restored it, as the model says.
     expect(r.loads).toHaveLength(12);
     for (const l of r.loads) expect(l.real, `${l.id} ${l.bdf} pci_load_saved_state`).toBe(l.model);
+    expect(r.afterBoot.filter((x) => x.outcome === 'disagree').map((x) => `${x.id} ${x.register} firmware 0x${x.before.toString(16)} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`)).toEqual([]);
+    expect(r.afterBoot.filter((x) => x.outcome === 'agree').length).toBeGreaterThanOrEqual(12);
     const restoreDisagree = r.afterRestore.filter((x) => x.outcome === 'disagree');
     expect(restoreDisagree.map((x) => `${x.id} ${x.register} real 0x${x.real.toString(16)} model 0x${x.predicted.toString(16)}`)).toEqual([]);
   }, 180_000);
