@@ -15,7 +15,7 @@ import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
 import { chooseAccel } from './accel.js';
 import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
-import { cachedSnapshot, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey } from './snapshot.js';
+import { cachedSnapshot, configDigests, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey, unfaithfulSnapshot } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
 import { watchForPanic } from './guest-panic.js';
 import { join } from 'node:path';
@@ -239,10 +239,18 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
-    const release = cached && snap ? await phases.run('restore A', async () => {
-      await guard(restoreSnapshot(qemu.qmp, snap));
-      return guard(agent.uname());
-    }) : await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
+    // Read while the guest is stopped, at the save and right after the restore (kexec/snapshot.ts).
+    const digests = async () => configDigests((await guard(captureAll(qemu, await guard(preparePci(qemu))))).functions);
+    if (cached && snap) {
+      const differ = await phases.run('restore A', () => guard(restoreSnapshot(qemu.qmp, snap, cached, digests)));
+      if (differ.length) {
+        await close();
+        const cold = await startGuest(o, phases);
+        cold.bootA = `cold (snapshot unfaithful: ${unfaithfulSnapshot(snap)})`;
+        return cold;
+      }
+    }
+    const release = cached && snap ? await guard(agent.uname()) : await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
       if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
       throw e;
     }));
@@ -284,12 +292,16 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     };
     if (o.topology) await settle(release);
     if (snap && !cached) {
-      try {
-        await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce)));
-        s.bootA = 'cold+saved';
-      } catch (e) {
-        if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
-        s.bootA = `cold (snapshot refused: ${e.message})`;
+      const unfaithful = unfaithfulSnapshot(snap);
+      if (unfaithful) s.bootA = `cold (snapshot refused: ${unfaithful})`;
+      else {
+        try {
+          await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce, digests)));
+          s.bootA = 'cold+saved';
+        } catch (e) {
+          if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
+          s.bootA = `cold (snapshot refused: ${e.message})`;
+        }
       }
     }
     return s;
