@@ -45,7 +45,7 @@ describe('fidelity truth replayed without QEMU', () => {
     });
   }
 
-  // The preserved mode (2026-12-02, same kernels; report-preserved.txt): kernel A kept bus master
+  // The preserved mode (2026-12-02, same kernels; report.txt has both modes since): kernel A kept bus master
   // (lusim_pci.c preserve), saved and stored every function; kernel B loaded and restored each.
   const PRESERVED: readonly { topology: string; from: string; to: string; functions: number; restored: number; why: string }[] = [
     { topology: 'switch', from: '6.1', to: '6.12', functions: 4, restored: 4, why: '6.1 saved COMMAND 0x507 (MSI for AER: INTX_DISABLE); 6.12 restores it on ports it gave no MSI' },
