@@ -4,7 +4,8 @@
  * threads (cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
  * signature, shrinks each to a minimal case and, with --corpus, saves it as an lspci dump plus a
  * JSON record holding the `lusim cycle` command that shows it again.
- * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound), 0
+ * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound,
+ * personality), 0
  * when only linux-blob hazards were found, 2 for usage errors.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
+import { qemuProfileFor } from '../../sim/fuzz/personality.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { parseDrift } from '../../sim/linux/drift.js';
@@ -71,7 +73,7 @@ export function register(program: Command): void {
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
     .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
-    .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')})`)
+    .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')}); personality compares the spec and QEMU 7.2 device profiles and applies only with --from-dump of a QEMU device`)
     .option('--from-dump <file>', 'mutate around a real device: unlink its capabilities, rewrite its registers')
     .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
     .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
@@ -96,6 +98,11 @@ export function register(program: Command): void {
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
       ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
     };
+    // The personality oracle needs a device both personalities model (sim/fuzz/personality.ts).
+    const personality = config.seedDump ? qemuProfileFor(config.seedDump)?.name : undefined;
+    if (opts.oracle !== undefined && config.oracles.includes('personality') && !personality) {
+      process.stderr.write(`lusim: note: the personality oracle applies only with --from-dump of a QEMU 7.2 device (${opts.fromDump ? `${opts.fromDump} has no QEMU profile` : 'generated devices carry synthetic IDs'}): it checks nothing here\n`);
+    }
     if (opts.plant !== undefined) {
       try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
     }
@@ -133,7 +140,7 @@ export function register(program: Command): void {
     const failed = mustHoldFailed(run.firsts);
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
-      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles,
+      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
       byClass: countByClass(run.firsts), failed,
       findings: opts.shrink ? records : run.firsts,
     };
