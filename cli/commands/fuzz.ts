@@ -20,6 +20,8 @@ import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { qemuProfileFor } from '../../sim/fuzz/personality.js';
+import { qemuSamples, realKernelsFor, REAL_KERNELS } from '../../sim/fuzz/qemu-sample.js';
+import { qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { parseDrift } from '../../sim/linux/drift.js';
@@ -32,7 +34,7 @@ import { renderFuzzSummary } from '../render/fuzz-text.js';
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string; plant?: string;
+  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string;
 }
 
 function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
@@ -81,6 +83,7 @@ export function register(program: Command): void {
     .option('--no-shrink', 'report first cases as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
+    .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (~25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
@@ -107,6 +110,10 @@ export function register(program: Command): void {
       try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
     }
     if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
+    const qemuCount = opts.qemu !== undefined ? count(cmd, opts.qemu, '--qemu') : 0;
+    const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
+    if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
+    if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
@@ -137,15 +144,22 @@ export function register(program: Command): void {
         writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
-    const failed = mustHoldFailed(run.firsts);
+    const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
+    const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`)) : undefined;
+    if (qemu && opts.corpus) {
+      for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
+    }
+    const qemuClasses = countByClass(qemu?.findings ?? []);
+    const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
-      byClass: countByClass(run.firsts), failed,
+      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed,
       findings: opts.shrink ? records : run.firsts,
+      ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, findings: qemu.findings } } : {}),
     };
     if (opts.json) printJson(summary);
-    else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus));
+    else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus) + (qemu ? renderQemuRun(qemu) : ''));
     process.exitCode = failed ? 1 : 0;
   }));
 }
