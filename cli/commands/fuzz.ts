@@ -67,7 +67,7 @@ function progressLine(cases: number, firsts: readonly FirstSeen[], started: numb
 export function register(program: Command): void {
   const cmd = program
     .command('fuzz')
-    .description('fuzz capability layouts, kernel pairs, formats, flows and layout drifts against the oracles; shrink and save every distinct finding')
+    .description('fuzz capability layouts, kernel pairs, formats, flows and kernel B drifts (data[] layouts; buffers dropped, reordered or gained with another kernel\'s code: caps:+L1SS) against the oracles; shrink and save every distinct finding; --qemu N also runs sampled QEMU layouts for real')
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
     .option('--runs <n>', 'cases to run (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .option('--no-shrink', 'report first cases as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
-    .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (~25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
+    .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (10-25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
@@ -113,6 +113,7 @@ export function register(program: Command): void {
     const qemuCount = opts.qemu !== undefined ? count(cmd, opts.qemu, '--qemu') : 0;
     const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
     if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
+    if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
     if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);

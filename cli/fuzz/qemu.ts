@@ -46,7 +46,7 @@ export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[
   if (!r.ok) add('run-failed', [`${r.error?.code ?? 'unknown'} in ${r.error?.phase ?? '?'}`], `the real cycle did not complete: ${r.error?.message.split('\n')[0] ?? 'no error recorded'}`);
   for (const point of ['after-kexec', 'after-unbind'] as const) {
     const diffs = r.fidelity.filter((f) => f.point === point).flatMap((f) => f.diffs.map((d) => ({ id: f.id, d })));
-    if (diffs.length) add(point === 'after-kexec' ? 'kexec' : 'unbind', diffs.map((x) => who(x.id, x.d.register)), `${point}: ${diffs.slice(0, 3).map((x) => `${who(x.id, x.d.register)} model ${hex(x.d.predicted)}, real ${hex(x.d.real)}`).join('; ')}${diffs.length > 3 ? `, +${diffs.length - 3}` : ''}`);
+    if (diffs.length) add(point === 'after-kexec' ? 'kexec' : 'unbind', diffs.map((x) => who(x.id, x.d.register)), `${point}: ${diffs.slice(0, 3).map((x) => `${who(x.id, x.d.register)} before ${hex(x.d.captured)}, model ${hex(x.d.predicted)}, real ${hex(x.d.real)}`).join('; ')}${diffs.length > 3 ? `, +${diffs.length - 3}` : ''}`);
   }
   for (const d of r.devices) {
     const k = d.kernel;

@@ -45,7 +45,7 @@ describe('the qemu oracle', () => {
       ['restore', ['virtio-net-pci:PCI_EXP_DEVCTL']],
     ]);
     expect(found[0].signature).toBe('qemu/kexec | 6.12->7.2 | linux-blob | real | - | ioh3420:PCI_MSI_DATA_32,virtio-net-pci:PCI_EXP_DEVCTL');
-    expect(found[0].detail).toBe('after-kexec: ioh3420:PCI_MSI_DATA_32 model 0x22, real 0x20; virtio-net-pci:PCI_EXP_DEVCTL model 0xf, real 0x0');
+    expect(found[0].detail).toBe('after-kexec: ioh3420:PCI_MSI_DATA_32 before 0x0, model 0x22, real 0x20; virtio-net-pci:PCI_EXP_DEVCTL before 0x0, model 0xf, real 0x0');
     expect(found.every((f) => f.oracle === 'qemu' && f.sample === 4 && f.command.startsWith("lusim cycle --qemu --qemu-device 'ioh3420,id=rp1'"))).toBe(true);
   });
 
