@@ -4,9 +4,9 @@
  * threads (cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
  * signature, shrinks each to a minimal case and, with --corpus, saves it as an lspci dump plus a
  * JSON record holding the `lusim cycle` command that shows it again.
+ * With --qemu N, N sampled QEMU layouts then run for real (cli/fuzz/qemu.ts, oracle qemu).
  * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound,
- * personality), 0
- * when only linux-blob hazards were found, 2 for usage errors.
+ * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
