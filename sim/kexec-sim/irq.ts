@@ -12,7 +12,7 @@ import {
   PCI_MSIX_ENTRY_LOWER_ADDR, PCI_MSIX_ENTRY_SIZE, PCI_MSIX_ENTRY_UPPER_ADDR, PCI_MSIX_ENTRY_VECTOR_CTRL,
   PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, PCI_MSIX_FLAGS_MASKALL, PCI_MSI_ADDRESS_HI, PCI_MSI_ADDRESS_LO,
   PCI_MSI_DATA_32, PCI_MSI_DATA_64, PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT, PCI_MSI_FLAGS_ENABLE,
-  PCI_MSI_FLAGS_MASKBIT, PCI_MSI_FLAGS_QSIZE, PCI_MSI_MASK_32, PCI_MSI_MASK_64,
+  PCI_MSI_FLAGS_MASKBIT, PCI_MSI_FLAGS_QMASK, PCI_MSI_FLAGS_QSIZE, PCI_MSI_MASK_32, PCI_MSI_MASK_64,
 } from '../../devices/pci-regs.js';
 
 /** One programmed vector: what Linux keeps in struct msi_desc (msg and, for MSI-X, msi_index). */
@@ -91,6 +91,12 @@ function msiMaskPos(flags: number): number {
   return flags & PCI_MSI_FLAGS_64BIT ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32;
 }
 
+/** msi/msi.h msi_multi_mask: a bit for every vector the function is capable of (msi_attrib.multi_cap = QMASK). */
+function msiMultiMask(flags: number): number {
+  const multiCap = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
+  return multiCap >= 5 ? 0xffffffff : (1 << (1 << multiCap)) - 1;
+}
+
 /**
  * kernel/irq/msi.c msi_domain_deactivate, run when the driver frees the interrupt
  * (free_irq -> irq_shutdown_and_deactivate): the message is rewritten as all zeros. Observed: a
@@ -102,7 +108,12 @@ async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): 
   }
 }
 
-/** pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors (msi_multi_mask). */
+/**
+ * pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors: msi/msi.h msi_multi_mask
+ * covers every vector the function is capable of (msi_attrib.multi_cap, Multiple Message
+ * Capable), not only those enabled, so a 2-vector-capable port with one vector in use (mask bit 1
+ * set since msi_capability_init) reads 0 afterwards (found by `lusim fuzz --qemu` on ioh3420).
+ */
 export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
@@ -114,11 +125,9 @@ export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {
-    const nvec = 1 << ((flags & PCI_MSI_FLAGS_QSIZE) >> 4);
-    const multi = nvec >= 32 ? 0xffffffff : (1 << nvec) - 1;
     const pos = d.msiCap + msiMaskPos(flags);
     const mask = await stepRead(d, pos, 4);
-    await stepWrite(d, 'pci_msi_unmask', pos, 4, mask & ~multi, 'return the device with MSI unmasked as initial state');
+    await stepWrite(d, 'pci_msi_unmask', pos, 4, (mask & ~msiMultiMask(flags)) >>> 0, 'return the device with MSI unmasked as initial state');
   }
 }
 
@@ -129,15 +138,17 @@ export async function pciFreeIrqVectors(d: KexecDev): Promise<void> {
 }
 
 /**
- * msi_capability_init for one vector: disable, mask (if maskable), write the message, INTx off,
- * enable, unmask. QSIZE stays 0 (one vector: msi_attrib.multiple = 0).
+ * msi_capability_init for one vector: disable, mask every capable vector (if maskable:
+ * pci_msi_mask(desc, msi_multi_mask(desc))), write the message, INTx off, enable, unmask the one
+ * in use. QSIZE stays 0 (one vector: msi_attrib.multiple = 0), so on a function capable of more
+ * the other vectors stay masked.
  */
 export async function msiCapabilityInit(d: KexecDev, v: MsiVector): Promise<void> {
   const cap = d.msiCap;
   const flags = await stepRead(d, cap + PCI_MSI_FLAGS, 2);
   await stepWrite(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE & ~PCI_MSI_FLAGS_QSIZE, 'MSI off while it is set up');
   const maskable = (flags & PCI_MSI_FLAGS_MASKBIT) !== 0;
-  if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, 1, 'mask the vector during setup');
+  if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, msiMultiMask(flags), 'mask every capable vector during setup');
   await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, 'message address (x86 0xfee00000 | APIC ID << 12)');
   if (flags & PCI_MSI_FLAGS_64BIT) {
     await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, 'message upper address');

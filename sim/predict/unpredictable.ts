@@ -19,7 +19,8 @@ export const UNPREDICTABLE_CLASSES: Readonly<Record<UnpredictableClass, string>>
   'vector-allocator': 'MSI Message Address/Data of an enabled MSI: chosen by the x86 vector allocator at run time',
 };
 
-const MSI_MESSAGE = new Set(['PCI_MSI_ADDRESS_LO', 'PCI_MSI_ADDRESS_HI', 'PCI_MSI_DATA_32', 'PCI_MSI_DATA_64']);
+/** The 'vector-allocator' registers (while MSI is enabled). */
+export const MSI_MESSAGE: ReadonlySet<string> = new Set(['PCI_MSI_ADDRESS_LO', 'PCI_MSI_ADDRESS_HI', 'PCI_MSI_DATA_32', 'PCI_MSI_DATA_64']);
 
 /**
  * The class of `register` in `config` (the state it ends in), or undefined when predictable.

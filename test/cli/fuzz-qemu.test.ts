@@ -49,6 +49,13 @@ describe('the qemu oracle', () => {
     expect(found.every((f) => f.oracle === 'qemu' && f.sample === 4 && f.command.startsWith("lusim cycle --qemu --qemu-device 'ioh3420,id=rp1'"))).toBe(true);
   });
 
+  it('the MSI message a driver of kernel B programmed is the vector allocator\'s, not a finding; after the unbind it is', () => {
+    const unpredictable = { ...fid('after-kexec', 'rp1', [diff('PCI_MSI_DATA_32', 0x22, 0x20)]), driverB: 'pcieport' };
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [unpredictable] }))).toEqual([]);
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [fid('after-kexec', 'rp1', [diff('PCI_MSI_DATA_32', 0x22, 0x20)])] })).map((f) => f.kind)).toEqual(['kexec']);
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [fid('after-unbind', 'rp1', [diff('PCI_MSI_DATA_32', 0, 0x20)])] })).map((f) => f.kind)).toEqual(['unbind']);
+  });
+
   it('a run that did not complete is a run-failed finding, by its error code and phase', () => {
     const [f] = judgeQemuSample(SAMPLE, report({ ok: false, error: { code: 'boot-failed', phase: 'boot A', message: 'kernel A did not bring its agent up within 90 s\nconsole: ...' } }));
     expect(f).toMatchObject({ kind: 'run-failed', registers: ['boot-failed in boot A'], detail: 'the real cycle did not complete: kernel A did not bring its agent up within 90 s' });
