@@ -14,7 +14,7 @@ export function stepWrite(t: TracedFunction, step: string, offset: number, width
 /** Read-modify-write of a config register (pcie_capability_clear_and_set_word and friends). */
 export async function stepClearAndSet(t: TracedFunction, step: string, offset: number, width: Width, clear: number, set: number, why: string): Promise<void> {
   const old = await stepRead(t, offset, width);
-  await stepWrite(t, step, offset, width, (old & ~clear) | set, why);
+  await stepWrite(t, step, offset, width, ((old & ~clear) | set) >>> 0, why);
 }
 
 /** A write to BAR memory (the MSI-X table); false, with a note, when the backend has no BAR access. */
