@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--modules-b <dir>', 'with --qemu: kernel B\'s modules')
     .addOption(new Option('--format <format>', 'how the state crosses the kexec').choices(SAVE_FORMATS).default('linux-blob'))
     .addOption(new Option('--flow <flow>', 'plain (LUO-style save/restore), rfc-2025 (VFIO RFC blob), lu-series (freeze in A), vfio-lu (VFIO series v5 freeze gates), vfio (no handover)').choices(FLOWS).default('plain'))
-    .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND", "pcie:widen(LNKCTL)", "aer:narrow(CAP)", or its buffers: "caps:-LTR", "caps:swap(EXP,LTR)", "alloc:-ptm" (";"-separated)')
+    .option('--drift <spec>', 'change kernel B\'s data[] layout: "pcie:+reg", "pcie:swap(DEVCTL2,LNKCTL2)", "aer:-ROOT_COMMAND", "pcie:widen(LNKCTL)", "aer:narrow(CAP)", or its buffers: "caps:-LTR", "caps:swap(EXP,LTR)", "alloc:-ptm", or gain one with another kernel\'s code: "caps:+L1SS" (as v6.1), "alloc:+l1ss" (v6.12), "alloc:+acs" (lu-pci) (";"-separated)')
     .addOption(new Option('--reset <kind>', 'a reset during the kexec window').choices(RESET_KINDS))
     .option('--no-preserve', 'the device is not preserved: kernel A\'s shutdown clears bus master')
     .option('-d, --device <bdf>', 'the function, for a dump file holding several')

@@ -4,8 +4,9 @@
  * threads (cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
  * signature, shrinks each to a minimal case and, with --corpus, saves it as an lspci dump plus a
  * JSON record holding the `lusim cycle` command that shows it again.
- * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound), 0
- * when only linux-blob hazards were found, 2 for usage errors.
+ * With --qemu N, N sampled QEMU layouts then run for real (cli/fuzz/qemu.ts, oracle qemu).
+ * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound,
+ * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
+import { qemuProfileFor } from '../../sim/fuzz/personality.js';
+import { qemuSamples, realKernelsFor, REAL_KERNELS } from '../../sim/fuzz/qemu-sample.js';
+import { qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { parseDrift } from '../../sim/linux/drift.js';
@@ -30,7 +34,7 @@ import { renderFuzzSummary } from '../render/fuzz-text.js';
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string; plant?: string;
+  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string;
 }
 
 function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
@@ -63,7 +67,7 @@ function progressLine(cases: number, firsts: readonly FirstSeen[], started: numb
 export function register(program: Command): void {
   const cmd = program
     .command('fuzz')
-    .description('fuzz capability layouts, kernel pairs, formats, flows and layout drifts against the oracles; shrink and save every distinct finding')
+    .description('fuzz capability layouts, kernel pairs, formats, flows and kernel B drifts (data[] layouts; buffers dropped, reordered or gained with another kernel\'s code: caps:+L1SS) against the oracles; shrink and save every distinct finding; --qemu N also runs sampled QEMU layouts for real')
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
     .option('--runs <n>', 'cases to run (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
@@ -71,7 +75,7 @@ export function register(program: Command): void {
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
     .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
-    .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')})`)
+    .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')}); personality compares the spec and QEMU 7.2 device profiles and applies only with --from-dump of a QEMU device`)
     .option('--from-dump <file>', 'mutate around a real device: unlink its capabilities, rewrite its registers')
     .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
     .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
@@ -79,6 +83,7 @@ export function register(program: Command): void {
     .option('--no-shrink', 'report first cases as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
+    .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (10-25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
@@ -96,10 +101,20 @@ export function register(program: Command): void {
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
       ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
     };
+    // The personality oracle needs a device both personalities model (sim/fuzz/personality.ts).
+    const personality = config.seedDump ? qemuProfileFor(config.seedDump)?.name : undefined;
+    if (opts.oracle !== undefined && config.oracles.includes('personality') && !personality) {
+      process.stderr.write(`lusim: note: the personality oracle applies only with --from-dump of a QEMU 7.2 device (${opts.fromDump ? `${opts.fromDump} has no QEMU profile` : 'generated devices carry synthetic IDs'}): it checks nothing here\n`);
+    }
     if (opts.plant !== undefined) {
       try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
     }
     if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
+    const qemuCount = opts.qemu !== undefined ? count(cmd, opts.qemu, '--qemu') : 0;
+    const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
+    if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
+    if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
+    if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
@@ -130,15 +145,22 @@ export function register(program: Command): void {
         writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
-    const failed = mustHoldFailed(run.firsts);
+    const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
+    const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`)) : undefined;
+    if (qemu && opts.corpus) {
+      for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
+    }
+    const qemuClasses = countByClass(qemu?.findings ?? []);
+    const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
-      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles,
-      byClass: countByClass(run.firsts), failed,
+      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
+      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed,
       findings: opts.shrink ? records : run.firsts,
+      ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, findings: qemu.findings } } : {}),
     };
     if (opts.json) printJson(summary);
-    else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus));
+    else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus) + (qemu ? renderQemuRun(qemu) : ''));
     process.exitCode = failed ? 1 : 0;
   }));
 }

@@ -32,10 +32,10 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
     if (!must && n >= PER_CLASS) continue;
     const r = bySig.get(f.signature);
     lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
-    if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`);
+    if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`, ...(r.against ? [`  against: ${r.against}`] : []));
   }
   const hidden = [...shown].filter(([k]) => !MUST_HOLD.some((o) => k.startsWith(`${o}/`))).reduce((a, [, n]) => a + Math.max(0, n - PER_CLASS), 0);
   if (hidden) lines.push('', `${hidden} more hazards not listed (--json lists them all)`);
-  lines.push('', s.failed ? 'exit 1: an oracle that must hold failed (identity, lusim-v1, typed-errors or time-bound)' : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
+  lines.push('', s.failed ? `exit 1: an oracle that must hold failed (${MUST_HOLD.join(', ')})` : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
   return `${lines.join('\n')}\n`;
 }

@@ -13,6 +13,7 @@ import { caseArb, cycleOptions, type CaseSpace, type FuzzCase } from './case.js'
 import { materialize, type MaterializedDevice } from './device.js';
 import { judgeCycle, judgeError, judgeTime, type Finding, type OracleName } from './oracles.js';
 import { signatureOf } from './signature.js';
+import { judgeCasePersonality } from './personality.js';
 
 export interface CampaignConfig extends CaseSpace {
   readonly seed: number;
@@ -53,9 +54,11 @@ export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<Case
   try {
     const m: MaterializedDevice = materialize(c.device, config.seedDump);
     const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
-    const result = await runCycle(m.fn, { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parentFn ? { parent: m.parentFn } : {}) });
+    const cycle = { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parentFn ? { parent: m.parentFn } : {}) };
+    const result = await runCycle(m.fn, cycle);
     const { drift: _shown, ...options } = result.options;
     findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
+    if (config.oracles.includes('personality')) findings.push(...(await judgeCasePersonality(m.device, cycle, result)));
   } catch (err) {
     findings = config.oracles.includes('typed-errors') ? judgeError(err) : [];
   }

@@ -10,7 +10,7 @@ import { RESET_KINDS } from '../../devices/reset.js';
 import type { SaveFormat } from '../cycle/carry.js';
 import type { CycleOptions, Flow } from '../cycle/run.js';
 import { layoutDevice, seedDevice, type DeviceSpec } from './device.js';
-import { driftArb } from './drifts.js';
+import { driftChoiceArb, driftFor } from './drifts.js';
 
 /** One fuzzed cycle: a device and the cycle options it runs with. */
 export interface FuzzCase extends Pick<CycleOptions, 'from' | 'to' | 'format' | 'flow' | 'drift' | 'reset'> {
@@ -34,12 +34,15 @@ export function caseArb(space: CaseSpace): fc.Arbitrary<FuzzCase> {
     to: fc.oneof(fc.constant(undefined), fc.constantFrom(...space.kernels), fc.constantFrom(...space.kernels)),
     format: fc.constantFrom(...space.formats),
     flow: fc.constantFrom(...space.flows),
-    drift: fc.option(driftArb, { nil: undefined, freq: 3 }),
+    drift: fc.option(driftChoiceArb, { nil: undefined, freq: 3 }),
     reset: fc.option(fc.constantFrom(...RESET_KINDS), { nil: undefined, freq: 2 }),
-  }).map((c) => ({
-    device: c.device, from: c.from, to: c.to ?? c.from, format: c.format, flow: c.flow,
-    ...(c.drift ? { drift: c.drift } : {}), ...(c.reset ? { reset: c.reset } : {}),
-  }));
+  }).map((c) => {
+    const drift = driftFor(c.drift, c.to ?? c.from);
+    return {
+      device: c.device, from: c.from, to: c.to ?? c.from, format: c.format, flow: c.flow,
+      ...(drift ? { drift } : {}), ...(c.reset ? { reset: c.reset } : {}),
+    };
+  });
 }
 
 /**

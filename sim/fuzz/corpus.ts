@@ -25,6 +25,11 @@ export interface CorpusRecord {
   readonly shrinkCycles: number;
   readonly dump: string;
   readonly command: string;
+  /**
+   * Personality findings: `command` runs the QEMU 7.2 profile (--profile auto); this is the same
+   * cycle on the spec profile it disagrees with.
+   */
+  readonly against?: string;
   readonly case: Shrunk['case'];
 }
 
@@ -38,12 +43,13 @@ export function corpusEntry(shrunk: Shrunk, meta: { seed: number; caseIndex: num
   const id = signatureId(shrunk.finding.signature);
   const m = materialize(shrunk.case.device, meta.seedDump);
   const f = shrunk.finding;
+  const command = cycleCommand(shrunk.case, dumpPath(id), m.device);
   return {
     lspci: formatLspci(m.parent ? [m.parent, m.device] : [m.device]),
     record: {
       id, signature: f.signature, oracle: f.oracle, kind: f.kind, mustHold: MUST_HOLD.includes(f.oracle), registers: f.registers, detail: f.detail,
       seed: meta.seed, caseIndex: meta.caseIndex, shrinkCycles: shrunk.cycles,
-      dump: dumpPath(id), command: cycleCommand(shrunk.case, dumpPath(id), m.device), case: shrunk.case,
+      dump: dumpPath(id), ...(f.oracle === 'personality' ? { command: `${command} --profile auto`, against: command } : { command }), case: shrunk.case,
     },
   };
 }

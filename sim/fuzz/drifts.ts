@@ -4,13 +4,21 @@
  * function lacks or a named one; drop one; reorder two; widen an EXP slot to a dword or narrow an
  * ERR slot to a word), and to the save buffers themselves
  * (pci_allocate_cap_save_buffers stops adding one or adds two in the other order; pci_device_add
- * drops or reorders an allocation step, which drops or moves a saved capability). One drift per
- * list at most (but a widened EXP slot may come with a dropped one, which keeps the size), so
- * no edit refers to an entry another edit removed. Only entries every profile has are named (L1SS
- * moved between the lists across versions, TPH is v6.19+).
+ * drops or reorders an allocation step, which drops or moves a saved capability), and kernel B
+ * gaining a saved capability it lacks, with the code of the first profile that has it
+ * (sim/linux/drift-gain.ts: caps:+L1SS as in v6.1, alloc:+l1ss as in v6.12, alloc:+acs as in
+ * lu-pci). One drift per list at most (but a widened EXP slot may come with a dropped one, which
+ * keeps the size), so no edit refers to an entry another edit removed. The drops and swaps name
+ * only entries every profile has (L1SS moved between the lists across versions, TPH is v6.19+);
+ * the gains are drawn per kernel B, among those it lacks. alloc:+tph is not drawn: Debian's
+ * kernels have CONFIG_PCIE_TPH off (pci_tph_init is a stub) and the model never enables TPH
+ * (tph_enabled), so it would change nothing.
  */
 import fc from 'fast-check';
 import { LINUX_LAYOUTS, type SavedSlot } from '../linux/layouts.js';
+import { applyDrift, parseDrift } from '../linux/drift.js';
+import { kernelProfile } from '../linux/profiles.js';
+import { LinuxModelError } from '../linux/errors.js';
 
 const short = (s: SavedSlot, prefix: string) => s.name.slice(prefix.length);
 
@@ -38,7 +46,7 @@ function listDrift(list: 'caps' | 'alloc', names: readonly string[]): fc.Arbitra
   return fc.oneof(fc.constantFrom(...names).map((n) => `${list}:-${n}`), fc.constantFrom(...pairs).map(([a, b]) => `${list}:swap(${a},${b})`));
 }
 
-/** A drift of one data[] layout, of both, or of the buffer lists. */
+/** A drift of one data[] layout, of both, or of the buffer lists (every kernel takes it). */
 export const driftArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: bufferDrift('pcie') },
   { weight: 2, arbitrary: bufferDrift('aer') },
@@ -46,3 +54,40 @@ export const driftArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: listDrift('caps', ['EXP', 'PCIX', 'LTR', 'VC']) },
   { weight: 1, arbitrary: listDrift('alloc', ['caps', 'ptm', 'aer']) },
 );
+
+const GAINS = ['caps:+L1SS', 'alloc:+l1ss', 'alloc:+acs'] as const;
+
+/** The gained-buffer drifts kernel `id` can take: the buffers it does not allocate. */
+export function gainDrifts(id: string): string[] {
+  return GAINS.filter((g) => {
+    try {
+      applyDrift(kernelProfile(id), parseDrift(g));
+      return true;
+    } catch (e) {
+      if (e instanceof LinuxModelError) return false; // it already allocates that buffer
+      throw e;
+    }
+  });
+}
+
+/**
+ * A generated drift: one every kernel takes, or the index of a gain, resolved against kernel B
+ * (driftFor) so that the case stays one flat record fast-check shrinks well (a chain on kernel B
+ * would re-draw the drift whenever the device shrinks).
+ */
+export type DriftChoice = string | { readonly gain: number };
+
+export const driftChoiceArb: fc.Arbitrary<DriftChoice> = fc.oneof(
+  { weight: 8, arbitrary: driftArb },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: GAINS.length - 1 }).map((gain) => ({ gain })) },
+);
+
+const gainsOf = new Map<string, readonly string[]>();
+
+/** The drift text of a choice for kernel B: a gain it cannot take (it has every buffer) is no drift. */
+export function driftFor(choice: DriftChoice | undefined, kernelB: string): string | undefined {
+  if (choice === undefined || typeof choice === 'string') return choice;
+  let gains = gainsOf.get(kernelB);
+  if (!gains) gainsOf.set(kernelB, (gains = gainDrifts(kernelB)));
+  return gains.length ? gains[choice.gain % gains.length] : undefined;
+}

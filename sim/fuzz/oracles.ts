@@ -12,6 +12,11 @@
  *                 not failures of lusim.
  *   typed-errors  no step throws anything but a LusimError. Must hold.
  *   time-bound    no cycle runs longer than the bound. Must hold.
+ *   personality   the spec and QEMU 7.2 personalities agree on every field no declared QEMU
+ *                 difference reaches (sim/fuzz/personality.ts; --from-dump with a QEMU device
+ *                 only). Must hold: a disagreement is a model or profile bug.
+ *   qemu          `--qemu N`: sampled QEMU layouts run for real, each phase against the model's
+ *                 prediction (cli/fuzz/qemu.ts). Must hold.
  *
  * The cycle oracles read only the CycleResult, so a reproducer's `lusim cycle --json` output can be
  * judged by the same code (test/cli/fuzz.test.ts does).
@@ -20,14 +25,14 @@ import { LusimError } from '../../devices/errors.js';
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
 
-export type OracleName = 'identity' | 'lusim-v1' | 'linux-blob' | 'typed-errors' | 'time-bound';
-export const ORACLES: readonly OracleName[] = ['identity', 'lusim-v1', 'linux-blob', 'typed-errors', 'time-bound'];
+export type OracleName = 'identity' | 'lusim-v1' | 'linux-blob' | 'typed-errors' | 'time-bound' | 'personality' | 'qemu';
+export const ORACLES: readonly OracleName[] = ['identity', 'lusim-v1', 'linux-blob', 'typed-errors', 'time-bound', 'personality', 'qemu'];
 /** Oracles whose failure is lusim's (exit 1); linux-blob findings are the kernel's hazards. */
-export const MUST_HOLD: readonly OracleName[] = ['identity', 'lusim-v1', 'typed-errors', 'time-bound'];
+export const MUST_HOLD: readonly OracleName[] = ['identity', 'lusim-v1', 'typed-errors', 'time-bound', 'personality', 'qemu'];
 
 export interface Finding {
   readonly oracle: OracleName;
-  /** refused, corrupted, stale, lost, exception, slow. */
+  /** refused, corrupted, stale, lost, exception, slow; personality: operational, kexec, restore, load; qemu: kexec, unbind, blob, load, restore, run-failed. */
   readonly kind: string;
   /** Registers involved (REGISTER or parent REGISTER), sorted and unique. */
   readonly registers: readonly string[];

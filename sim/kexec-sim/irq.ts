@@ -91,6 +91,12 @@ function msiMaskPos(flags: number): number {
   return flags & PCI_MSI_FLAGS_64BIT ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32;
 }
 
+/** msi/msi.h msi_multi_mask: a bit for every vector the function is capable of (msi_attrib.multi_cap = QMASK). */
+function msiMultiMask(flags: number): number {
+  const multiCap = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
+  return multiCap >= 5 ? 0xffffffff : (1 << (1 << multiCap)) - 1;
+}
+
 /**
  * kernel/irq/msi.c msi_domain_deactivate, run when the driver frees the interrupt
  * (free_irq -> irq_shutdown_and_deactivate): the message is rewritten as all zeros. Observed: a
@@ -103,16 +109,11 @@ async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): 
 }
 
 /**
- * msi_multi_mask (drivers/pci/msi/msi.h): every vector the function can have, from its Multiple
- * Message Capable field (msi_attrib.multi_cap = FIELD_GET(PCI_MSI_FLAGS_QMASK, control),
- * msi_setup_msi_desc), not from how many are enabled.
+ * pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors: msi/msi.h msi_multi_mask
+ * covers every vector the function is capable of (msi_attrib.multi_cap, Multiple Message
+ * Capable), not only those enabled, so a 2-vector-capable port with one vector in use (mask bit 1
+ * set since msi_capability_init) reads 0 afterwards (found by `lusim fuzz --qemu` on ioh3420).
  */
-function msiMultiMask(flags: number): number {
-  const multiCap = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
-  return multiCap >= 5 ? 0xffffffff : (1 << (1 << multiCap)) - 1;
-}
-
-/** pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors (msi_multi_mask). */
 export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
@@ -137,18 +138,17 @@ export async function pciFreeIrqVectors(d: KexecDev): Promise<void> {
 }
 
 /**
- * msi_capability_init for one vector: disable, mask every vector the function can have (if
- * maskable: "All MSIs are unmasked by default; mask them all", pci_msi_mask(entry,
- * msi_multi_mask(entry))), write the message, INTx off, enable; request_irq then unmasks the one
- * vector in use. QSIZE stays 0 (one vector: msi_attrib.multiple = 0). Seen on ioh3420 (Multiple
- * Message Capable 2 vectors): boot A leaves PCI_MSI_MASK_32 0x2 in 6.1, 6.12 and 7.2.
+ * msi_capability_init for one vector: disable, mask every capable vector (if maskable:
+ * pci_msi_mask(desc, msi_multi_mask(desc))), write the message, INTx off, enable, unmask the one
+ * in use. QSIZE stays 0 (one vector: msi_attrib.multiple = 0), so on a function capable of more
+ * the other vectors stay masked.
  */
 export async function msiCapabilityInit(d: KexecDev, v: MsiVector): Promise<void> {
   const cap = d.msiCap;
   const flags = await stepRead(d, cap + PCI_MSI_FLAGS, 2);
   await stepWrite(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE & ~PCI_MSI_FLAGS_QSIZE, 'MSI off while it is set up');
   const maskable = (flags & PCI_MSI_FLAGS_MASKBIT) !== 0;
-  if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, msiMultiMask(flags), 'mask every vector during setup (msi_multi_mask)');
+  if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, msiMultiMask(flags), 'mask every capable vector during setup');
   await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, 'message address (x86 0xfee00000 | APIC ID << 12)');
   if (flags & PCI_MSI_FLAGS_64BIT) {
     await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, 'message upper address');

@@ -13,14 +13,19 @@
  *                        14 -> 16 bytes, and every later slot moves up two bytes)
  *   aer:narrow(CAP)      save a u32 slot as a word, pci_read_config_word (its low half: 16 -> 14)
  *   caps:-LTR            pci_allocate_cap_save_buffers stops adding a buffer (EXP, PCIX, LTR, L1SS, VC)
+ *   caps:+L1SS           it starts adding one, with the save/restore code of the first profile that
+ *                        has it (drift-gain.ts: L1SS as in v6.1)
  *   caps:swap(EXP,LTR)   it adds two buffers in the other order (the blob's list order changes)
- *   alloc:-ptm           pci_device_add stops calling an allocation step (ptm, aer (with dpc), tph, l1ss)
+ *   alloc:-ptm           pci_device_add stops calling an allocation step (ptm, aer (with dpc), tph, l1ss, acs)
+ *   alloc:+l1ss          it starts calling one, as the first profile that calls it (l1ss as in v6.12,
+ *                        tph as in v6.19, acs as in lu-pci)
  *   alloc:swap(ptm,aer)  it calls two steps in the other order
  * Names may omit their PCI_EXP_ / PCI_ERR_ prefix.
  */
 import { LinuxModelError } from './errors.js';
 import type { SavedLayouts, SavedSlot } from './layouts.js';
 import type { AllocStep, CapSaveBuffer, KernelProfile } from './profile.js';
+import { gainEntry } from './drift-gain.js';
 import * as regs from '../../devices/pci-regs.js';
 
 export interface Drift {
@@ -35,23 +40,20 @@ const RE = /^(pcie|aer|caps|alloc):(?:\+(\w+)|-(\w+)|swap\((\w+),\s*(\w+)\)|(wid
 
 /** Short names of pci_device_add's allocation steps (probe.c pci_init_capabilities). */
 export const ALLOC_STEP_NAMES: Readonly<Record<string, AllocStep>> = {
-  l1ss: 'pci_configure_aspm_l1ss', caps: 'pci_allocate_cap_save_buffers', ptm: 'pci_ptm_init', aer: 'pci_aer_init', tph: 'pci_tph_init',
+  l1ss: 'pci_configure_aspm_l1ss', caps: 'pci_allocate_cap_save_buffers', ptm: 'pci_ptm_init', acs: 'pci_acs_init', aer: 'pci_aer_init', tph: 'pci_tph_init',
 };
 
 export function parseDrift(text: string): Drift[] {
   return text.split(';').map((t) => t.trim()).filter(Boolean).map((t) => {
     const m = RE.exec(t);
     if (!m) {
-      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, pcie:widen(NAME), aer:narrow(NAME), caps:-LTR, caps:swap(EXP,LTR), alloc:-ptm, alloc:swap(ptm,aer)`, { drift: t });
+      throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, pcie:widen(NAME), aer:narrow(NAME), caps:-LTR, caps:+L1SS, caps:swap(EXP,LTR), alloc:-ptm, alloc:+l1ss, alloc:swap(ptm,aer)`, { drift: t });
     }
     const buffer = m[1] as Drift['buffer'];
     if (m[6]) {
       // An EXP slot is a word and can only grow to a dword; an ERR slot is a dword and can only shrink to a word.
       const allowed = buffer === 'pcie' ? 'widen' : buffer === 'aer' ? 'narrow' : undefined;
       if (m[6] !== allowed) throw new LinuxModelError('bad-drift', `drift "${t}": ${allowed ? `${buffer} slots can only be ${allowed === 'widen' ? 'widened (u16 -> u32)' : 'narrowed (u32 -> u16)'}: use ${buffer}:${allowed}(NAME)` : `${buffer} is a list of buffers, not of registers: use pcie:widen(NAME) or aer:narrow(NAME)`}`, { drift: t });
-    }
-    if ((buffer === 'caps' || buffer === 'alloc') && m[2]) {
-      throw new LinuxModelError('bad-drift', `drift "${t}": a kernel cannot gain a ${buffer === 'caps' ? 'buffer' : 'allocation step'} without new save/restore code; use ${buffer}:-NAME or ${buffer}:swap(A,B)`, { drift: t });
     }
     const full = (n: string) => (n === 'reg' || n.startsWith(PREFIX[buffer]) ? n : `${PREFIX[buffer]}${n}`);
     if (m[2]) return { text: t, buffer, op: { kind: 'add', name: full(m[2]) } };
@@ -118,14 +120,26 @@ function editList<T extends string>(list: readonly T[], d: Drift, resolve: (n: s
   return out;
 }
 
-/** Kernel B with its layouts, buffer list or allocation steps drifted; the description says so in reports. */
+const resolveCap = (n: string) => n.toUpperCase();
+const resolveAlloc = (n: string) => ALLOC_STEP_NAMES[n] ?? n;
+
+/**
+ * Kernel B with its layouts, buffer list or allocation steps drifted; the description says so in
+ * reports, and names the kernel whose code a gained buffer borrows.
+ */
 export function applyDrift(profile: KernelProfile, drifts: readonly Drift[]): KernelProfile {
   if (drifts.length === 0) return profile;
   let out = profile;
+  const shown: string[] = [];
   for (const d of drifts) {
-    if (d.buffer === 'caps') out = { ...out, capSaveBuffers: editList<CapSaveBuffer>(out.capSaveBuffers, d, (n) => n.toUpperCase()) };
-    else if (d.buffer === 'alloc') out = { ...out, allocOrder: editList<AllocStep>(out.allocOrder, d, (n) => ALLOC_STEP_NAMES[n] ?? n) };
+    shown.push(d.text);
+    if ((d.buffer === 'caps' || d.buffer === 'alloc') && d.op.kind === 'add') {
+      const gained = gainEntry(out, d.buffer, (d.buffer === 'caps' ? resolveCap : resolveAlloc)(d.op.name), d.text);
+      out = gained.profile;
+      shown[shown.length - 1] += ` (${gained.borrowed})`;
+    } else if (d.buffer === 'caps') out = { ...out, capSaveBuffers: editList<CapSaveBuffer>(out.capSaveBuffers, d, resolveCap) };
+    else if (d.buffer === 'alloc') out = { ...out, allocOrder: editList<AllocStep>(out.allocOrder, d, resolveAlloc) };
     else out = { ...out, layouts: applyOne(out.layouts, d) };
   }
-  return { ...out, description: `${profile.description}, drifted: ${drifts.map((d) => d.text).join('; ')}` };
+  return { ...out, description: `${profile.description}, drifted: ${shown.join('; ')}` };
 }

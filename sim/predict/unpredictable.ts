@@ -32,7 +32,8 @@ export const UNPREDICTABLE_CLASSES: Readonly<Record<UnpredictableClass, string>>
   'resource-allocator': 'a bridge window the function started with closed: opened and placed by the kernel\'s resource allocator (setup-bus.c) for the whole hierarchy',
 };
 
-const MSI_MESSAGE = new Set(['PCI_MSI_ADDRESS_LO', 'PCI_MSI_ADDRESS_HI', 'PCI_MSI_DATA_32', 'PCI_MSI_DATA_64']);
+/** The 'vector-allocator' registers (while MSI is enabled). */
+export const MSI_MESSAGE: ReadonlySet<string> = new Set(['PCI_MSI_ADDRESS_LO', 'PCI_MSI_ADDRESS_HI', 'PCI_MSI_DATA_32', 'PCI_MSI_DATA_64']);
 
 /** A type-1 header's windows, each as [base, limit] from its registers (PCI-to-PCI Bridge spec 3.2.5.6-9). */
 const WINDOWS: readonly { readonly registers: readonly string[]; readonly range: (b: Uint8Array) => readonly [number, number] }[] = [

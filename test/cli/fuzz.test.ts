@@ -65,6 +65,14 @@ describe('lusim fuzz', () => {
     expect(two.findings).toEqual(one.findings);
   }, 240_000);
 
+  it('--oracle personality on a QEMU dump: both personalities run and agree (exit 0); without one it says it checks nothing', () => {
+    const out = lusim('fuzz', '--from-dump', 'fixtures/qemu/e1000e.lspci', '--oracle', 'personality', '--seed', '5', '--runs', '30', '--kernels', '6.12,7.2', '--json');
+    expect(out.status, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cases: 30, oracles: ['personality'], personality: 'qemu-7.2-e1000e', failed: false, findings: [] });
+    const none = lusim('fuzz', '--oracle', 'personality', '--runs', '3', '--json');
+    expect(none.stderr).toMatch(/personality oracle applies only with --from-dump of a QEMU 7.2 device/);
+  }, 120_000);
+
   it('usage errors exit 2 with a one-line message', () => {
     for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
       const out = lusim('fuzz', ...bad);

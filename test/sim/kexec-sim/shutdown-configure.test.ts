@@ -59,6 +59,15 @@ describe('kernelShutdown (pci-driver.c pci_device_shutdown)', () => {
     expect(await m.fa.config.readl(SYN.MSI + 4)).toBe(0);
   });
 
+  it('a function capable of 2 MSI vectors with 1 in use: the other stays masked after the probe, and pci_msi_shutdown unmasks both (msi_multi_mask is Multiple Message Capable)', async () => {
+    // Regression: found by `lusim fuzz --qemu` on QEMU's ioh3420 (real Mask 0 after pcieport's unbind, model 0x2).
+    const m = await syntheticEndpoint((b) => { b[SYN.MSI + 2] |= 0x02; }); // QMASK = 1: 2 vectors
+    await driverConfigure(m.fa, { kernel: '7.1' });
+    expect(await m.fa.config.readl(SYN.MSI + 0x10)).toBe(0x2);
+    await kernelShutdown(m.fa, { driver: 'e1000e', preserved: false, from: '7.1' });
+    expect(await m.fa.config.readl(SYN.MSI + 0x10)).toBe(0);
+  });
+
   it('no driver: only pci_clear_master; INTX_DISABLE and MSI stay for kernel B to clean up', async () => {
     const m = await syntheticEndpoint();
     await driverConfigure(m.fa, { kernel: '6.12' });

@@ -1,0 +1,102 @@
+/**
+ * `lusim fuzz --qemu N`: N layouts QEMU 7.2 realizes by device properties (sim/fuzz/qemu-sample.ts)
+ * run for real, each through the real cycle of `lusim cycle --qemu` (kexec/real-cycle.ts: kernel
+ * A's own save through lusim's module, the Linux blob across a real kexec, kernel B's own load and
+ * restore), and judged by the `qemu` oracle: every phase the real cycle measures against the
+ * model's prediction for it, from the same state, is a finding where they differ.
+ *
+ *   kexec    after kernel B's agent answers: the model's kernel A shutdown + kernel B enumeration
+ *            and driver probe, from the step-1 capture (report.fidelity, after-kexec), except the
+ *            MSI message a driver kernel B bound programmed: the x86 vector allocator's choice,
+ *            which no model of the PCI code predicts (sim/predict/unpredictable.ts
+ *            'vector-allocator'; the model writes vector 0x22, QEMU's ioh3420 read 0x20);
+ *   unbind   after B's driver is unbound: the model's ->shutdown path (fidelity, after-unbind);
+ *   blob     kernel A's pci_store_saved_state blob against the model's from the same capture
+ *            (kernel.save.differences);
+ *   load     pci_load_saved_state's return in kernel B against the model's (kernel.load);
+ *   restore  the config space after kernel B's pci_restore_state against the model's restore
+ *            from the same pre-restore capture (kernel.restoredVsPredicted);
+ *   run-failed  the real run did not complete (boot, kexec, timeout): nothing was compared.
+ * The report's end-to-end comparison (devices[].modelDifferences: the model's plain runCycle from
+ * the step-1 capture) is not used: that cycle does not unbind kernel B's driver as the real run
+ * does (INTX_DISABLE 1 -> 0 really, unchanged in the model), so it differs by construction; the
+ * phases above cover the same cycle from the same states.
+ *
+ * Must hold (exit 1): the model claims these devices (the QEMU 7.2 profiles) and these kernels.
+ * Samples are not shrunk (each is a boot, a kexec and a boot, ~25 s under TCG).
+ */
+import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import { parseTopology } from '../../kexec/qemu-device.js';
+import type { Finding } from '../../sim/fuzz/oracles.js';
+import { qemuSampleCommand, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
+import { signatureId } from '../../sim/fuzz/signature.js';
+import { MSI_MESSAGE } from '../../sim/predict/unpredictable.js';
+
+export interface QemuFinding extends Finding {
+  readonly signature: string;
+  readonly sample: number;
+  readonly command: string;
+}
+
+const hex = (v: number) => `0x${v.toString(16)}`;
+
+/** The qemu oracle's findings for one sample's real-cycle report. */
+export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[] {
+  // Findings name each function by its QEMU device (ids are lusim's or the sample's).
+  const drivers = new Map(parseTopology(s.devices).devices.map((d) => [d.id, d.driver]));
+  const who = (id: string, register: string) => `${drivers.get(id) ?? id}:${register}`;
+  const out: Finding[] = [];
+  const add = (kind: string, registers: readonly string[], detail: string) => out.push({ oracle: 'qemu', kind, registers: [...new Set(registers)].sort(), detail });
+  if (!r.ok) add('run-failed', [`${r.error?.code ?? 'unknown'} in ${r.error?.phase ?? '?'}`], `the real cycle did not complete: ${r.error?.message.split('\n')[0] ?? 'no error recorded'}`);
+  for (const point of ['after-kexec', 'after-unbind'] as const) {
+    // After the kexec, a driver kernel B bound has programmed its MSI message: unpredictable.
+    const predictable = (f: RealCycleReport['fidelity'][number], register: string) => !(point === 'after-kexec' && f.driverB !== null && MSI_MESSAGE.has(register));
+    const diffs = r.fidelity.filter((f) => f.point === point).flatMap((f) => f.diffs.filter((d) => predictable(f, d.register)).map((d) => ({ id: f.id, d })));
+    if (diffs.length) add(point === 'after-kexec' ? 'kexec' : 'unbind', diffs.map((x) => who(x.id, x.d.register)), `${point}: ${diffs.slice(0, 3).map((x) => `${who(x.id, x.d.register)} before ${hex(x.d.captured)}, model ${hex(x.d.predicted)}, real ${hex(x.d.real)}`).join('; ')}${diffs.length > 3 ? `, +${diffs.length - 3}` : ''}`);
+  }
+  for (const d of r.devices) {
+    const k = d.kernel;
+    if (!k) continue;
+    if (k.save.differences.length) add('blob', k.save.differences.map((x) => who(d.id, x.register)), `kernel A's blob differs from the model's in ${k.save.differences.length} bytes: ${k.save.differences.slice(0, 3).map((x) => `byte ${x.offset} (${x.where} ${x.register}) real ${hex(x.real)} model ${hex(x.model)} [${x.why}]`).join('; ')}`);
+    if (k.load.ret !== k.load.model.ret) add('load', [who(d.id, 'pci_load_saved_state')], `kernel B's pci_load_saved_state returned ${k.load.ret}, the model ${k.load.model.ret}${k.load.refusedAt ? ` (refused at ${k.load.refusedAt})` : ''}`);
+    if (k.restoredVsPredicted.length) add('restore', k.restoredVsPredicted.map((x) => who(d.id, x.register)), `after kernel B's restore: ${k.restoredVsPredicted.slice(0, 3).map((x) => `${who(d.id, x.register)} model ${hex(x.predicted)}, real ${hex(x.real)}`).join('; ')}`);
+  }
+  const command = qemuSampleCommand(s);
+  return out.map((f) => ({ ...f, sample: s.index, command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));
+}
+
+export interface QemuRun {
+  readonly samples: number;
+  readonly completed: number;
+  readonly ms: number;
+  /** First sample of each signature, in sample order. */
+  readonly findings: readonly QemuFinding[];
+}
+
+/** Runs the samples one after the other (each boots its own QEMU); `progress` gets one line per sample. */
+export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void): Promise<QemuRun> {
+  const { runRealCycle } = await import('../../kexec/real-cycle.js');
+  const t0 = Date.now();
+  const seen = new Map<string, QemuFinding>();
+  let completed = 0;
+  for (const s of samples) {
+    const report = await runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
+    if (report.ok) completed++;
+    const found = judgeQemuSample(s, report);
+    for (const f of found) if (!seen.has(f.signature)) seen.set(f.signature, f);
+    progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found.length ? found.map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
+  }
+  return { samples: samples.length, completed, ms: Date.now() - t0, findings: [...seen.values()] };
+}
+
+/** The corpus record of a qemu finding: no dump (the layout is the command's -device strings). */
+export function qemuCorpusRecord(f: QemuFinding, s: QemuSample, seed: number): Record<string, unknown> {
+  return { id: signatureId(f.signature), signature: f.signature, oracle: f.oracle, kind: f.kind, mustHold: true, registers: f.registers, detail: f.detail, seed, sample: s.index, from: s.from, to: s.to, devices: s.devices, command: f.command };
+}
+
+/** The text of the real samples, after the campaign's summary. */
+export function renderQemuRun(q: QemuRun): string {
+  const lines = ['', `qemu: ${q.samples} real samples in ${(q.ms / 1000).toFixed(0)} s, ${q.completed} completed, ${q.findings.length} distinct differences from the model`];
+  for (const f of q.findings) lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample}: ${f.command}`);
+  return `${lines.join('\n')}\n`;
+}

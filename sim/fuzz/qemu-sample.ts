@@ -1,0 +1,100 @@
+/**
+ * `lusim fuzz --qemu N`: layouts QEMU 7.2 can realize, sampled by device properties (issue 10
+ * "What a user gets", last bullet). Sample i of seed S comes from caseSeed(S, i), like a
+ * campaign case, so the same seed gives the same samples. Each sample is a topology of QEMU
+ * -device strings (kexec/qemu-device.ts syntax) and a pair of real kernels; the CLI runs it for
+ * real (`lusim cycle --qemu`) and compares every phase with the model's prediction.
+ *
+ * The properties, as QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18) lists them with
+ * `qemu-system-x86_64 -device NAME,help`, each one changing the config-space layout or its bits:
+ *   port            pcie-root-port or ioh3420 (the Root Port), optionally an x3130-upstream +
+ *                   xio3130-downstream switch below it;
+ *                   disable-acs (no ACS capability), power_controller_present (SLTCAP.PCP),
+ *                   x-pcie-lnksta-dllla (LNKCAP/LNKSTA DLL Link Active), and on pcie-root-port
+ *                   x-speed / x-width (LNKCAP speed and width);
+ *   virtio-net-pci  (modern only, disable-legacy=on, so that it is PCIe) aer (an AER capability),
+ *                   ats (an ATS capability), vectors (MSI-X table size; 0: no MSI-X), and the
+ *                   x-pcie-pm-init / flr-init / deverr-init / lnkctl-init flags (PM capability,
+ *                   DEVCAP.FLR, the error-reporting and link-control bits QEMU opens);
+ *   nvme            msix_qsize (MSI-X table size), msix-exclusive-bar (MSI-X in a BAR of its own);
+ *   e1000e, qemu-xhci  x-pcie-lnksta-dllla;
+ *   every endpoint  multifunction (the header's multi-function bit).
+ * Properties equal to QEMU's default are left out of the strings, so a command shows only what
+ * the sample changed.
+ */
+import fc from 'fast-check';
+import { caseSeed } from './campaign.js';
+
+/** The Debian kernels a real run boots (kexec/kernels.ts series), with the model profile each maps to. */
+export const REAL_KERNELS: readonly { readonly series: string; readonly profile: string }[] = [
+  { series: '6.1', profile: '6.1.y' }, { series: '6.12', profile: '6.12.y' }, { series: '7.2', profile: '7.2' }, { series: '7.3', profile: '7.3' },
+];
+
+export interface QemuSample {
+  readonly index: number;
+  /** Kernel series for the real run (`--from` / `--to` of `lusim cycle --qemu`). */
+  readonly from: string;
+  readonly to: string;
+  /** QEMU -device strings, ports first (`--qemu-device` values). */
+  readonly devices: readonly string[];
+}
+
+const onOff = (b: boolean) => (b ? 'on' : 'off');
+/** `key=value` for each property that differs from its default. */
+const props = (entries: readonly (readonly [string, string | number | boolean, string | number | boolean])[]) =>
+  entries.filter(([, v, d]) => v !== d).map(([k, v]) => `${k}=${typeof v === 'boolean' ? onOff(v) : v}`);
+const device = (name: string, ...parts: (string | readonly string[])[]) => [name, ...parts.flat()].join(',');
+
+const bool = fc.boolean();
+
+const rootPort = fc.record({
+  driver: fc.constantFrom('pcie-root-port', 'ioh3420'),
+  acs: bool, pcp: bool, dllla: bool,
+  speed: fc.constantFrom('16', '8', '5', '2_5'), width: fc.constantFrom('32', '16', '4', '1'),
+}).map((p) => device(p.driver, 'id=rp1', props([
+  ['disable-acs', !p.acs, false], ['power_controller_present', p.pcp, true], ['x-pcie-lnksta-dllla', p.dllla, true],
+  ...(p.driver === 'pcie-root-port' ? [['x-speed', p.speed, '16'], ['x-width', p.width, '32']] as const : []),
+])));
+
+const endpointProps = fc.oneof(
+  fc.record({ aer: bool, ats: bool, vectors: fc.constantFrom(3, 0, 1, 2, 5, 8), pm: bool, flr: bool, deverr: bool, lnkctl: bool }).map((v) => ['virtio-net-pci', 'disable-legacy=on', ...props([
+    ['aer', v.aer, false], ['ats', v.ats, false], ['vectors', v.vectors, 3],
+    ['x-pcie-pm-init', v.pm, true], ['x-pcie-flr-init', v.flr, true], ['x-pcie-deverr-init', v.deverr, true], ['x-pcie-lnkctl-init', v.lnkctl, true],
+  ])]),
+  fc.record({ qsize: fc.constantFrom(65, 1, 2, 4, 8), exclusive: bool }).map((v) => ['nvme', ...props([['msix_qsize', v.qsize, 65], ['msix-exclusive-bar', v.exclusive, false]])]),
+  fc.record({ driver: fc.constantFrom('e1000e', 'qemu-xhci'), dllla: bool }).map((v) => [v.driver, ...props([['x-pcie-lnksta-dllla', v.dllla, true]])]),
+);
+
+function sampleArb(kernels: readonly string[]): fc.Arbitrary<Omit<QemuSample, 'index'>> {
+  return fc.record({
+    port: rootPort,
+    viaSwitch: fc.boolean(),
+    endpoint: endpointProps,
+    multifunction: fc.boolean(),
+    from: fc.constantFrom(...kernels),
+    to: fc.constantFrom(...kernels),
+  }).map((s) => {
+    const [name, ...rest] = s.endpoint;
+    const sw = s.viaSwitch ? ['x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1'] : [];
+    const ep = device(name, `bus=${s.viaSwitch ? 'dn1' : 'rp1'}`, rest, s.multifunction ? ['multifunction=on'] : []);
+    return { from: s.from, to: s.to, devices: [s.port, ...sw, ep] };
+  });
+}
+
+/** The real kernels whose profile is among `profiles` (fuzz --kernels); all of them when undefined. */
+export function realKernelsFor(profiles?: readonly string[]): string[] {
+  return REAL_KERNELS.filter((k) => !profiles || profiles.includes(k.profile)).map((k) => k.series);
+}
+
+/** Samples 0..n-1 of `seed` over `kernels` (real series). */
+export function qemuSamples(seed: number, n: number, kernels: readonly string[]): QemuSample[] {
+  const arb = sampleArb(kernels);
+  return Array.from({ length: n }, (_, index) => ({ index, ...fc.sample(arb, { seed: caseSeed(seed, index), numRuns: 1 })[0] }));
+}
+
+const quote = (s: string) => `'${s}'`;
+
+/** The `lusim cycle --qemu` command that runs a sample (the kernels' own saver, the Linux blob). */
+export function qemuSampleCommand(s: QemuSample): string {
+  return ['lusim cycle --qemu', ...s.devices.flatMap((d) => ['--qemu-device', quote(d)]), '--from', s.from, '--to', s.to, '--format linux-blob --no-fetch --json'].join(' ');
+}

@@ -1,0 +1,63 @@
+/**
+ * The qemu oracle (cli/fuzz/qemu.ts) on real-cycle reports: each phase the real cycle compares
+ * with the model is a finding where they differ, named by QEMU device and register; a run that
+ * did not complete is a finding of its own; an agreeing run is none.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import { judgeQemuSample } from '../../cli/fuzz/qemu.js';
+import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
+
+const SAMPLE: QemuSample = { index: 4, from: '6.12', to: '7.2', devices: ['ioh3420,id=rp1', 'virtio-net-pci,bus=rp1,disable-legacy=on,x-pcie-deverr-init=off'] };
+const diff = (register: string, predicted: number, real: number) => ({ location: 'x', register, offset: 0x50, width: 2, captured: 0, predicted, real });
+const kernel = (over: Partial<NonNullable<RealCycleReport['devices'][number]['kernel']>> = {}) => ({
+  save: { ret: 0, stateSaved: true, buffers: [], real: { size: 100, entries: [] }, model: { size: 100, entries: [] }, differences: [], drifted: false, modelWrites: [] },
+  load: { ret: 0, copied: [], model: { ret: 0 }, stateSavedBefore: true },
+  restoredVsPredicted: [], modelRestoreWrites: [], ...over,
+}) as unknown as NonNullable<RealCycleReport['devices'][number]['kernel']>;
+const report = (over: Partial<RealCycleReport>): RealCycleReport => ({
+  ok: true, options: { devices: ['rp1', 'virtionetpci1'], from: '6.12', to: '7.2', format: 'linux-blob', saver: 'kernel', drift: [] },
+  phases: [], totalMs: 12000, captures: {}, fidelity: [], devices: [], ...over,
+});
+const fid = (point: 'after-kexec' | 'after-unbind', id: string, diffs: ReturnType<typeof diff>[]) => ({ point, id, bdf: '00:01.0', driverA: null, driverB: null, diffs, changed: 0, notes: [] });
+
+describe('the qemu oracle', () => {
+  it('an agreeing run is no finding', () => {
+    expect(judgeQemuSample(SAMPLE, report({ devices: [{ id: 'rp1', bdf: '00:01.0', driverA: null, driverB: null, kernel: kernel() }] }))).toEqual([]);
+  });
+
+  it('each phase that differs is one finding, by QEMU device and register, with the command that runs the sample', () => {
+    const found = judgeQemuSample(SAMPLE, report({
+      fidelity: [fid('after-kexec', 'rp1', [diff('PCI_MSI_DATA_32', 0x22, 0x20)]), fid('after-kexec', 'virtionetpci1', [diff('PCI_EXP_DEVCTL', 0xf, 0)]), fid('after-unbind', 'rp1', [])],
+      devices: [{
+        id: 'virtionetpci1', bdf: '01:00.0', driverA: 'virtio-pci', driverB: 'virtio-pci',
+        kernel: kernel({
+          save: { ...kernel().save, differences: [{ offset: 70, where: 'std cap 0x10', register: 'PCI_EXP_DEVCTL', real: 0, model: 0xf, why: 'model-disagrees' }] },
+          load: { ...kernel().load, ret: -22, model: { ret: 0 } },
+          restoredVsPredicted: [diff('PCI_EXP_DEVCTL', 0xf, 0)],
+        }),
+      }],
+    }));
+    expect(found.map((f) => [f.kind, f.registers])).toEqual([
+      ['kexec', ['ioh3420:PCI_MSI_DATA_32', 'virtio-net-pci:PCI_EXP_DEVCTL']],
+      ['blob', ['virtio-net-pci:PCI_EXP_DEVCTL']],
+      ['load', ['virtio-net-pci:pci_load_saved_state']],
+      ['restore', ['virtio-net-pci:PCI_EXP_DEVCTL']],
+    ]);
+    expect(found[0].signature).toBe('qemu/kexec | 6.12->7.2 | linux-blob | real | - | ioh3420:PCI_MSI_DATA_32,virtio-net-pci:PCI_EXP_DEVCTL');
+    expect(found[0].detail).toBe('after-kexec: ioh3420:PCI_MSI_DATA_32 before 0x0, model 0x22, real 0x20; virtio-net-pci:PCI_EXP_DEVCTL before 0x0, model 0xf, real 0x0');
+    expect(found.every((f) => f.oracle === 'qemu' && f.sample === 4 && f.command.startsWith("lusim cycle --qemu --qemu-device 'ioh3420,id=rp1'"))).toBe(true);
+  });
+
+  it('the MSI message a driver of kernel B programmed is the vector allocator\'s, not a finding; after the unbind it is', () => {
+    const unpredictable = { ...fid('after-kexec', 'rp1', [diff('PCI_MSI_DATA_32', 0x22, 0x20)]), driverB: 'pcieport' };
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [unpredictable] }))).toEqual([]);
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [fid('after-kexec', 'rp1', [diff('PCI_MSI_DATA_32', 0x22, 0x20)])] })).map((f) => f.kind)).toEqual(['kexec']);
+    expect(judgeQemuSample(SAMPLE, report({ fidelity: [fid('after-unbind', 'rp1', [diff('PCI_MSI_DATA_32', 0, 0x20)])] })).map((f) => f.kind)).toEqual(['unbind']);
+  });
+
+  it('a run that did not complete is a run-failed finding, by its error code and phase', () => {
+    const [f] = judgeQemuSample(SAMPLE, report({ ok: false, error: { code: 'boot-failed', phase: 'boot A', message: 'kernel A did not bring its agent up within 90 s\nconsole: ...' } }));
+    expect(f).toMatchObject({ kind: 'run-failed', registers: ['boot-failed in boot A'], detail: 'the real cycle did not complete: kernel A did not bring its agent up within 90 s' });
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The --qemu sampler (sim/fuzz/qemu-sample.ts): deterministic per seed, every sample a topology
+ * kexec/qemu-device.ts accepts, built only from the properties QEMU 7.2 lists for each device
+ * (`qemu-system-x86_64 -device NAME,help`), reaching every one of them, and a command that runs it.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseTopology } from '../../../kexec/qemu-device.js';
+import { qemuSampleCommand, qemuSamples, realKernelsFor } from '../../../sim/fuzz/qemu-sample.js';
+
+/** Per device, the properties the sampler may set (each checked in QEMU 7.2.22's -device help). */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  'pcie-root-port': ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla', 'x-speed', 'x-width'],
+  ioh3420: ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla'],
+  'x3130-upstream': ['id', 'bus'],
+  'xio3130-downstream': ['id', 'bus'],
+  'virtio-net-pci': ['bus', 'disable-legacy', 'aer', 'ats', 'vectors', 'x-pcie-pm-init', 'x-pcie-flr-init', 'x-pcie-deverr-init', 'x-pcie-lnkctl-init', 'multifunction'],
+  nvme: ['bus', 'msix_qsize', 'msix-exclusive-bar', 'multifunction'],
+  e1000e: ['bus', 'x-pcie-lnksta-dllla', 'multifunction'],
+  'qemu-xhci': ['bus', 'x-pcie-lnksta-dllla', 'multifunction'],
+};
+
+const keysOf = (d: string) => d.split(',').slice(1).map((p) => p.split('=')[0]);
+
+describe('qemu samples', () => {
+  const kernels = realKernelsFor();
+  const many = qemuSamples(1, 300, kernels);
+
+  it('the same seed gives the same samples; another seed others', () => {
+    expect(qemuSamples(1, 20, kernels)).toEqual(many.slice(0, 20));
+    expect(qemuSamples(2, 20, kernels)).not.toEqual(many.slice(0, 20));
+    expect(many.map((s) => s.index)).toEqual(many.map((_, i) => i));
+  });
+
+  it('every sample is a valid topology of allowed properties: a Root Port, maybe a switch, one endpoint on the last bus', () => {
+    for (const s of many) {
+      const topo = parseTopology(s.devices);
+      for (const d of s.devices) for (const k of keysOf(d)) expect(ALLOWED[d.split(',')[0]], d).toContain(k);
+      expect(['pcie-root-port', 'ioh3420']).toContain(topo.devices[0].driver);
+      const ep = topo.devices[topo.devices.length - 1];
+      expect(ep.bus).toBe(topo.devices.length === 4 ? 'dn1' : 'rp1');
+      expect(kernels).toContain(s.from);
+      expect(kernels).toContain(s.to);
+    }
+  });
+
+  it('reaches every device, every property and every kernel', () => {
+    const seen = new Set(many.flatMap((s) => s.devices.flatMap((d) => keysOf(d).map((k) => `${d.split(',')[0]}:${k}`))));
+    for (const [driver, keys] of Object.entries(ALLOWED)) for (const k of keys) expect(seen, `${driver}:${k}`).toContain(`${driver}:${k}`);
+    expect(new Set(many.map((s) => s.from))).toEqual(new Set(kernels));
+  });
+
+  it('--kernels picks the real kernels by their model profile', () => {
+    expect(realKernelsFor(['7.2', '6.1.y', '6.19'])).toEqual(['6.1', '7.2']);
+    expect(realKernelsFor(['6.19', 'lu-pci'])).toEqual([]);
+    expect(qemuSamples(3, 10, ['7.3']).every((s) => s.from === '7.3' && s.to === '7.3')).toBe(true);
+  });
+
+  it('the command runs exactly the sample', () => {
+    const s = many[2];
+    const cmd = qemuSampleCommand(s);
+    expect([...cmd.matchAll(/--qemu-device '([^']+)'/g)].map((m) => m[1])).toEqual(s.devices);
+    expect(cmd).toMatch(new RegExp(`^lusim cycle --qemu .* --from ${s.from} --to ${s.to} --format linux-blob --no-fetch --json$`));
+  });
+});
