@@ -25,14 +25,14 @@ export function builtinTopologies(): FidelityTopology[] {
 export function register(program: Command): void {
   program
     .command('fidelity')
-    .description('boot each topology on real Debian kernels in QEMU, kexec (plain and preserved), and compare reset_method lists, post-kexec and (preserved) post-restore registers with the model')
+    .description('boot each topology on real Debian kernels in QEMU, kexec (plain and preserved), and compare with the model: reset_method lists, registers after boot A (from the state the firmware left), after the kexec and (preserved) after the restore')
     .option('--topology <file>', 'a topology file (one QEMU -device string per line; repeatable); default: the built-in set in fixtures/topologies', collect)
     .option('--kernels <list>', 'Debian series, comma-separated; pairs run as a ring (each kernel once as A, once as B)', '6.1,6.12,7.x')
     .option('--all-pairs', 'every ordered kernel pair, same-kernel kexecs included')
     .option('--modes <list>', 'kexec modes, comma-separated: plain (Debian\'s kexec) and preserved (every function keeps bus master through A\'s shutdown, as the PCI Live Update series does)', 'plain,preserved')
     .option('--out <dir>', 'save every capture (lspci -xxxx + JSON) and the report here, for replay without QEMU')
     .option('--no-fetch', 'fail instead of fetching kernels that are not cached')
-    .option('--snapshots <dir>', 'keep the snapshot of each boot A here and start later runs of the same topology and kernels from it (default: snapshots live in the cache for this run only, so the second mode of a pair starts from the first one\'s boot A; nvme topologies boot cold: QEMU 7.2 cannot migrate nvme)')
+    .option('--snapshots <dir>', 'keep the snapshot of each boot A here and start later runs of the same topology and kernels from it (default: snapshots live in the cache for this run only, so the second mode of a pair starts from the first one\'s boot A; nvme topologies boot cold: QEMU 7.2 cannot migrate nvme; a snapshot that does not give every function back, as with edu, is never used again)')
     .option('--no-snapshots', 'boot kernel A cold for every pair')
     .option('--json', 'the whole report as JSON')
     .action(action(async (opts: { topology?: string[]; kernels: string; modes: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string | boolean }) => {
