@@ -155,7 +155,7 @@ export interface PairTruth {
   /** qdev id -> QEMU device. */
   readonly qemuDevices: Record<string, string>;
   readonly kernels: readonly { readonly series: string; readonly release: string; readonly profile: KernelProfileId }[];
-  readonly functions: readonly { readonly id: string; readonly bdf: string; readonly parent: string | null; readonly isBridge: boolean; readonly skipped: readonly number[] }[];
+  readonly functions: readonly { readonly id: string; readonly bdf: string; readonly parent: string | null; readonly isBridge: boolean; readonly skipped: readonly number[]; readonly qemuProps?: Readonly<Record<string, string>> }[];
   /** Agent DEVICES (driver, reset_method) in kernel A and in kernel B. */
   readonly devices: readonly (readonly PciDeviceInfo[])[];
   /** Per qdev id: kernel B's module plan binds a virtio class driver. */
@@ -173,7 +173,7 @@ export function truthCaptures(t: PairTruth, dumps: readonly (readonly DumpDevice
   return dumps.map((ds) => t.functions.map((f) => {
     const d = ds.find((x) => fmtBdf(x.bdf) === f.bdf);
     if (!d) throw new LusimError('bad-truth', `truth capture has no function ${f.bdf} (${f.id}); the dump and its JSON do not belong together.`, { bdf: f.bdf });
-    return { id: f.id, bdf: f.bdf, vendor: readLE(d.bytes, 0, 2), device: readLE(d.bytes, 2, 2), isBridge: f.isBridge, ...(f.parent ? { parent: f.parent } : {}), config: d.bytes, skipped: f.skipped };
+    return { id: f.id, bdf: f.bdf, vendor: readLE(d.bytes, 0, 2), device: readLE(d.bytes, 2, 2), isBridge: f.isBridge, ...(f.parent ? { parent: f.parent } : {}), config: d.bytes, skipped: f.skipped, ...(f.qemuProps ? { qemuProps: f.qemuProps } : {}) };
   }));
 }
 
@@ -343,7 +343,7 @@ async function runPairOnce(t: FidelityTopology, from: string, to: string, o: Pai
         format: 'lusim-fidelity-truth', version: 1, topology: t.name,
         qemuDevices: Object.fromEntries(t.topology.devices.map((d) => [d.id, d.driver])),
         kernels: [{ series: from, release: ka!.release, profile: ka!.profile }, { series: to, release: kb!.release, profile: kb!.profile }],
-        functions: capA.functions.map((f) => ({ id: f.id, bdf: f.bdf, parent: f.parent ?? null, isBridge: f.isBridge, skipped: f.skipped })),
+        functions: capA.functions.map((f) => ({ id: f.id, bdf: f.bdf, parent: f.parent ?? null, isBridge: f.isBridge, skipped: f.skipped, ...(f.qemuProps ? { qemuProps: f.qemuProps } : {}) })),
         devices: [devA, devB],
         // The virtio class drivers are modules in every cloud kernel: bound when B's plan loads one.
         virtioClassDriverB: virtioClassDrivers(t, s.plans[1]),

@@ -52,6 +52,19 @@ export interface FunctionCapture {
   readonly msix?: MsixCapture;
   /** Config offsets not read (side effects), reported as 0xff. */
   readonly skipped: readonly number[];
+  /** The -device properties QEMU started it with (some change its register behaviour: devices/profiles). */
+  readonly qemuProps?: Readonly<Record<string, string>>;
+}
+
+/** Per qdev id, the properties of its `-device` argument on QEMU's command line. */
+export function deviceProperties(args: readonly string[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  args.forEach((a, i) => {
+    if (i === 0 || args[i - 1] !== '-device') return;
+    const props = Object.fromEntries(a.split(',').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]).filter(([k]) => k));
+    if (props.id) out.set(props.id, props);
+  });
+  return out;
 }
 
 export interface Capture {
@@ -122,6 +135,7 @@ export async function captureAll(q: QemuInstance, pci: PciView): Promise<Capture
   const counter = { reads: 0, bytes: 0 };
   const functions: FunctionCapture[] = [];
   const mine = [...pci.functions.values()].filter((f: PciFunction) => f.qdevId !== '');
+  const props = deviceProperties(q.args);
   for (const f of mine) {
     const cfg = pci.config(f.qdevId);
     const { bytes, skipped } = await snapshot(q, pci.ecamBase, f, cfg, counter);
@@ -136,6 +150,7 @@ export async function captureAll(q: QemuInstance, pci: PciView): Promise<Capture
       config: bytes,
       ...(msix ? { msix } : {}),
       skipped,
+      ...(props.has(f.qdevId) ? { qemuProps: props.get(f.qdevId)! } : {}),
     });
   }
   return { functions, ms: performance.now() - t0, reads: counter.reads, bytes: counter.bytes };

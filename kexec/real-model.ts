@@ -20,7 +20,7 @@ export { shutdownDriverFor, type KexecPrediction, type ModelledFunction } from '
 /** A model of the captured function, MSI-X table included when it was readable. */
 export function modelFromCapture(cap: FunctionCapture): ModelledFunction {
   const tables = cap.msix?.table && cap.msix.pba ? { tableBytes: cap.msix.table, pbaBytes: cap.msix.pba } : undefined;
-  return modelFunction({ bdf: parseBdf(cap.bdf), bytes: cap.config }, tables);
+  return modelFunction({ bdf: parseBdf(cap.bdf), bytes: cap.config }, tables, cap.qemuProps);
 }
 
 export type PredictOptions = PostKexecOptions;

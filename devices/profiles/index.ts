@@ -9,13 +9,19 @@ import { QEMU_72_PROFILES } from './qemu-7.2.js';
 
 export const PROFILES: readonly DeviceProfile[] = [SPEC_PROFILE, ...QEMU_72_PROFILES.map((p) => p.profile)];
 
-export function profileForDump(dump: DumpDevice, name: string): DeviceProfile {
+/**
+ * `qemuProps`: the -device properties the function was started with, when known (a real run's
+ * topology): some change which bits are writable without changing the layout the dump shows.
+ */
+export function profileForDump(dump: DumpDevice, name: string, qemuProps?: Readonly<Record<string, string>>): DeviceProfile {
   if (name === 'spec') return SPEC_PROFILE;
   if (name === 'auto') {
     const b = dump.bytes;
     const vendor = b[0] | (b[1] << 8);
     const device = b[2] | (b[3] << 8);
-    return QEMU_72_PROFILES.find((p) => p.vendor === vendor && p.device === device)?.profile ?? SPEC_PROFILE;
+    const known = QEMU_72_PROFILES.find((p) => p.vendor === vendor && p.device === device);
+    if (!known) return SPEC_PROFILE;
+    return qemuProps && known.withProperties ? known.withProperties(qemuProps) : known.profile;
   }
   const named = PROFILES.find((p) => p.name === name);
   if (!named) throw new DeviceError('bad-profile', `unknown profile "${name}": use auto or one of ${PROFILES.map((p) => p.name).join(', ')}`, { name });

@@ -143,6 +143,34 @@ export interface VendorProfile {
   readonly vendor: number;
   readonly device: number;
   readonly profile: DeviceProfile;
+  /**
+   * The profile of the device started with these QEMU -device properties, where a property
+   * changes which bits are writable without changing the layout a dump shows.
+   */
+  readonly withProperties?: (props: Readonly<Record<string, string>>) => DeviceProfile;
+}
+
+// hw/virtio/virtio-pci.c virtio_pci_realize: each x-pcie-*-init flag (on by default, off in the
+// 2.8 machine types, hw_compat_2_8) decides whether one of QEMU's PCIe init helpers opens its bits.
+const pmStateReadOnly: AttributeOverride[] = [
+  { capability: 'pm', register: 'PCI_PM_CTRL', field: 'PCI_PM_CTRL_STATE_MASK', access: 'RO', reason: 'x-pcie-pm-init=off: the PMCSR wmask stays 0', source: src('hw/virtio/virtio-pci.c virtio_pci_realize (VIRTIO_PCI_FLAG_INIT_PM)') },
+];
+const VIRTIO_PCIE_INIT: readonly { readonly flag: string; readonly on: AttributeOverride[]; readonly off: AttributeOverride[] }[] = [
+  { flag: 'x-pcie-deverr-init', on: deverr, off: [] },
+  { flag: 'x-pcie-lnkctl-init', on: lnkctl, off: [] },
+  { flag: 'x-pcie-flr-init', on: flr, off: [] },
+  { flag: 'x-pcie-pm-init', on: [], off: pmStateReadOnly },
+];
+
+// QEMU's boolean property parser (qapi/qobject-input-visitor.c, qemu_strtobool-like): off|false|no|n.
+const isOff = (v: string | undefined) => v !== undefined && ['off', 'false', 'no', 'n'].includes(v.toLowerCase());
+
+/** virtio-net-pci (modern) as started with `props`: the x-pcie-*-init flags it has off. */
+function virtioNet(props: Readonly<Record<string, string>> = {}): DeviceProfile {
+  const off = VIRTIO_PCIE_INIT.filter((f) => isOff(props[f.flag]));
+  const init = VIRTIO_PCIE_INIT.flatMap((f) => (off.includes(f) ? f.off : f.on));
+  const name = ['qemu-7.2-virtio-net', ...off.map((f) => `${f.flag}=off`)].join(',');
+  return qemuProfile(name, `QEMU 7.2 virtio-net-pci (modern): ${off.length ? `${off.map((f) => f.flag).join(', ')} off` : 'deverr, FLR, lnkctl'}; AER UNCOR_MASK read-only when aer=on`, [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...init, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)'), ...virtioPciCfgWindow], { resetHandler: 'virtio-pci' });
 }
 
 export const QEMU_72_PROFILES: readonly VendorProfile[] = [
@@ -151,7 +179,7 @@ export const QEMU_72_PROFILES: readonly VendorProfile[] = [
   // nvme_init_pci: BAR0 64-bit 16 KiB (registers + MSI-X), no ROM.
   { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [16 * KiB, undefined, 0, 0, 0, 0, 0], [...flr, ...pmcsrStateOnly('hw/nvme/ctrl.c nvme_add_pm_capability')]) },
   // virtio_pci_realize (disable-legacy=on): BAR1 MSI-X 4 KiB, BAR4 64-bit prefetchable 16 KiB modern BAR; ROM 256 KiB (efi-virtio.rom).
-  { vendor: 0x1af4, device: 0x1041, profile: qemuProfile('qemu-7.2-virtio-net', 'QEMU 7.2 virtio-net-pci (modern): deverr, FLR, lnkctl; AER UNCOR_MASK read-only when aer=on', [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...deverr, ...flr, ...lnkctl, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)'), ...virtioPciCfgWindow], { resetHandler: 'virtio-pci' }) },
+  { vendor: 0x1af4, device: 0x1041, profile: virtioNet(), withProperties: virtioNet },
   // usb_xhci_pci_realize: BAR0 64-bit 16 KiB, no ROM.
   { vendor: 0x1b36, device: 0x000d, profile: qemuProfile('qemu-7.2-xhci', 'QEMU 7.2 qemu-xhci: PCIe capability read-only', [16 * KiB, undefined, 0, 0, 0, 0, 0], []) },
   // gen_rp_realize / rp_realize: BAR0 4 KiB exclusive MSI-X BAR, no ROM.

@@ -29,9 +29,12 @@ export interface ModelledFunction {
   readonly msix: MsixBarModel | undefined;
 }
 
-/** A model of a dumped function (QEMU 7.2 register behaviour for QEMU devices: profile 'auto'), with its MSI-X table if known. */
-export function modelFunction(dump: DumpDevice, msixTable?: { tableBytes: Uint8Array; pbaBytes: Uint8Array }): ModelledFunction {
-  const fn = buildFunction(dump, profileForDump(dump, 'auto'));
+/**
+ * A model of a dumped function (QEMU 7.2 register behaviour for QEMU devices: profile 'auto'), with
+ * its MSI-X table if known, and the QEMU -device properties it was started with if known.
+ */
+export function modelFunction(dump: DumpDevice, msixTable?: { tableBytes: Uint8Array; pbaBytes: Uint8Array }, qemuProps?: Readonly<Record<string, string>>): ModelledFunction {
+  const fn = buildFunction(dump, profileForDump(dump, 'auto', qemuProps));
   const cap = walkCapabilities(dump.bytes).capabilities.find((c) => !c.extended && c.id === PCI_CAP_ID_MSIX && !c.overlaps);
   let msix: MsixBarModel | undefined;
   if (cap) {
