@@ -81,22 +81,18 @@ export function compileLayout(
     size, writable: mk(), w1c: mk(), w1s: mk(), sticky: mk(), hwinit: mk(), volatile: mk(),
     rsvdz: mk(), rsvdp: mk(), ro: mk(), selfClearing: mk(), resetValue: mk(), claimed: mk(),
   };
-  // Per byte, 1 + the index of the register that owns it (0: unclaimed). A typed array, not the
-  // registerAt array itself: that one is made only when asked for (kexec/real-model.ts), while
-  // every function the fuzzer builds is compiled.
-  const owner = new Uint16Array(size);
+  const registerAt: (RegisterDef | undefined)[] = new Array(size).fill(undefined);
 
-  registers.forEach((reg, index) => {
+  for (const reg of registers) {
     if (reg.offset < 0 || reg.offset + reg.width > size || reg.offset % reg.width !== 0) {
       throw new DeviceError('bad-register-table', `register ${reg.name} at 0x${reg.offset.toString(16)} (width ${reg.width}) is misaligned or outside ${size}-byte config space`, { register: reg.name, offset: reg.offset });
     }
     for (let i = 0; i < reg.width; i++) {
-      const other = owner[reg.offset + i];
+      const other = registerAt[reg.offset + i];
       if (other) {
-        const name = registers[other - 1].name;
-        throw new DeviceError('bad-register-table', `register ${reg.name} overlaps ${name} at 0x${(reg.offset + i).toString(16)}`, { register: reg.name, other: name, offset: reg.offset + i });
+        throw new DeviceError('bad-register-table', `register ${reg.name} overlaps ${other.name} at 0x${(reg.offset + i).toString(16)}`, { register: reg.name, other: other.name, offset: reg.offset + i });
       }
-      owner[reg.offset + i] = index + 1;
+      registerAt[reg.offset + i] = reg;
     }
     let covered = 0;
     for (const fd of reg.fields) {
@@ -118,7 +114,7 @@ export function compileLayout(
     const full = reg.width === 4 ? 0xffffffff : (1 << (reg.width * 8)) - 1;
     setBits(masks.claimed, reg.offset, reg.width, full);
     setBits(masks.rsvdp, reg.offset, reg.width, (full & ~covered) >>> 0);
-  });
+  }
 
   if (unclaimed.kind === 'scratch') {
     const fixed = unclaimed.readonly ?? [];
@@ -126,11 +122,7 @@ export function compileLayout(
       if (masks.claimed[i] === 0 && !fixed.some(([a, b]) => i >= a && i < b)) masks.writable[i] = 0xff;
     }
   }
-  let registerAt: (RegisterDef | undefined)[] | undefined;
-  return {
-    masks, registers,
-    get registerAt() { return (registerAt ??= Array.from(owner, (i) => (i ? registers[i - 1] : undefined))); },
-  };
+  return { masks, registerAt, registers };
 }
 
 function setBits(target: Uint8Array, offset: number, width: number, mask: number): void {
