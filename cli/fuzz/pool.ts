@@ -96,12 +96,15 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     let firsts: FirstSeen[] = [];
     let total = 0;
     let next = 0;
-    const over = () => opts.deadline !== undefined && Date.now() >= opts.deadline;
+    // A runner that fails stops the others from taking more chunks (the main thread's loop would
+    // otherwise run on after runCampaign has thrown).
+    let failed = false;
+    const over = () => failed || (opts.deadline !== undefined && Date.now() >= opts.deadline);
     await Promise.all(run.map(async (r) => {
       while (next < end && !over()) {
         const from = next;
         next = Math.min(end, from + size);
-        const m = await r({ type: 'chunk', campaign, config, from, to: next, ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) });
+        const m = await r({ type: 'chunk', campaign, config, from, to: next, ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) }).catch((e: unknown) => { failed = true; throw e; });
         if (m.type !== 'chunk-done') continue;
         total += m.result.cases;
         firsts = mergeFirsts([firsts, m.result.firsts]);
@@ -118,14 +121,14 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     let nextShrink = 0;
     let done = 0;
     await Promise.all(run.map(async (r) => {
-      while (nextShrink < order.length) {
+      while (nextShrink < order.length && !failed) {
         const i = order[nextShrink++];
         if (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline) {
           shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index), finding: firsts[i], cycles: 0 } };
           opts.onShrink?.(++done, firsts.length);
           continue;
         }
-        const m = await r({ type: 'shrink', campaign, config, index: firsts[i].index, signature: firsts[i].signature });
+        const m = await r({ type: 'shrink', campaign, config, index: firsts[i].index, signature: firsts[i].signature }).catch((e: unknown) => { failed = true; throw e; });
         if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
       }
     }));
