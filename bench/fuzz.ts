@@ -1,31 +1,59 @@
 /**
  * `lusim fuzz` throughput (issue 10 "Speed"): fuzzed cycles per second on the default case space
  * (every kernel pair, both formats, every flow), for --jobs 1 and --jobs 2, campaign only (no
- * shrinking), and the speed-up. Issue targets: 10k cycles/s per core, jobs 2 >= 1.8x jobs 1.
- *   npx tsx bench/fuzz.ts [cases]
+ * shrinking). Issue targets: 10k cycles/s per core, jobs 2 >= 1.8x jobs 1.
+ *   npx tsx bench/fuzz.ts [cases] [repeats]
+ *
+ * Each run is a fresh process (`--one JOBS`), cold as a user's run is: module loading, worker
+ * start-up and JIT warm-up are in its figures. Wall-clock cycles/s beside cycles per CPU second
+ * (process.cpuUsage counts every thread): on a shared machine the wall clock says how busy the
+ * other sessions were, cycles per CPU second say what lusim costs. Parallel efficiency is the
+ * ratio of the two jobs' cycles per CPU second: the speed-up two free cores would give. Medians
+ * over the repeats, --jobs 1 and --jobs 2 taking turns so both see the same load.
  */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { FLOWS } from '../sim/cycle/run.js';
 import { SAVE_FORMATS } from '../sim/cycle/carry.js';
 import { ORACLES } from '../sim/fuzz/oracles.js';
 import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
 import { runCampaign } from '../cli/fuzz/pool.js';
 
-const runs = Number(process.argv[2] ?? 4000);
-const config = { seed: 1, kernels: KERNEL_PROFILE_IDS, formats: SAVE_FORMATS, flows: FLOWS, oracles: ORACLES };
-// Each run starts cold (--jobs 1 in this fresh thread, --jobs 2 in fresh workers), as a user's run does.
-// CPU seconds (process.cpuUsage counts every thread) beside the wall clock: on a shared machine the
-// wall-clock speed-up says how busy the other sessions were; cycles per CPU second say what lusim
-// costs, and their ratio is the parallel efficiency the second job could give on a free core.
-const rates: number[] = [];
-const perCpu: number[] = [];
-for (const jobs of [2, 1]) {
+interface One { readonly jobs: number; readonly cases: number; readonly wallS: number; readonly cpuS: number; readonly findings: number }
+
+if (process.argv[2] === '--one') {
+  const jobs = Number(process.argv[3]);
+  const runs = Number(process.argv[4]);
+  const config = { seed: 1, kernels: KERNEL_PROFILE_IDS, formats: SAVE_FORMATS, flows: FLOWS, oracles: ORACLES };
   const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
   const r = await runCampaign(config, { jobs, runs, shrink: false });
   const cpu = process.cpuUsage(cpu0);
-  const cpuS = (cpu.user + cpu.system) / 1e6;
-  const rate = r.cases / (r.campaignMs / 1000);
-  rates.push(rate);
-  perCpu.push(r.cases / cpuS);
-  console.log(`fuzz --jobs ${jobs}: ${r.cases} cycles in ${(r.campaignMs / 1000).toFixed(2)} s = ${rate.toFixed(0).padStart(5)} cycles/s, ${cpuS.toFixed(2)} CPU s = ${(r.cases / cpuS).toFixed(0)} cycles per CPU second (${r.firsts.length} distinct findings; worker start-up included)`);
+  const one: One = { jobs, cases: r.cases, wallS: (Date.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, findings: r.firsts.length };
+  console.log(JSON.stringify(one));
+} else {
+  const runs = Number(process.argv[2] ?? 2000);
+  const repeats = Number(process.argv[3] ?? 3);
+  const self = fileURLToPath(import.meta.url);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const by: Record<number, One[]> = { 1: [], 2: [] };
+  const load0 = loadavg()[0];
+  for (let i = 0; i < repeats; i++) {
+    for (const jobs of i % 2 ? [2, 1] : [1, 2]) {
+      const res = spawnSync(process.execPath, [...process.execArgv, self, '--one', String(jobs), String(runs)], { encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`bench/fuzz.ts --one ${jobs} failed: ${res.stderr}`);
+      const one = JSON.parse(res.stdout.trim().split('\n').pop()!) as One;
+      by[jobs].push(one);
+      console.log(`  run ${i + 1}, --jobs ${jobs}: ${one.cases} cycles, ${one.wallS.toFixed(2)} s wall, ${one.cpuS.toFixed(2)} CPU s (${one.findings} distinct findings)`);
+    }
+  }
+  const rate = (o: One) => o.cases / o.wallS;
+  const perCpu = (o: One) => o.cases / o.cpuS;
+  for (const jobs of [1, 2]) {
+    console.log(`fuzz --jobs ${jobs}: median ${median(by[jobs].map(rate)).toFixed(0).padStart(5)} cycles/s wall, ${median(by[jobs].map(perCpu)).toFixed(0).padStart(5)} cycles per CPU second (${runs} cases, ${repeats} runs, process start-up included)`);
+  }
+  const speedUp = median(by[2].map(rate)) / median(by[1].map(rate));
+  const efficiency = median(by[2].map(perCpu)) / median(by[1].map(perCpu));
+  console.log(`speed-up --jobs 2 / --jobs 1: ${speedUp.toFixed(2)}x wall; parallel efficiency (cycles per CPU second, jobs 2 / jobs 1): ${efficiency.toFixed(2)}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
 }
-console.log(`speed-up --jobs 2 / --jobs 1: ${(rates[0] / rates[1]).toFixed(2)}x wall; parallel efficiency (cycles per CPU second, jobs 2 / jobs 1): ${(perCpu[0] / perCpu[1]).toFixed(2)}`);

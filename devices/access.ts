@@ -17,6 +17,13 @@ export interface ConfigAccess {
   writeb(offset: number, value: number): Promise<void>;
   writew(offset: number, value: number): Promise<void>;
   writel(offset: number, value: number): Promise<void>;
+  /**
+   * A synchronous read, offered only by a backend whose reads cost nothing and change nothing
+   * (the model): the same value readb/readw/readl give. Read-only walks (the capability lookups of
+   * devices/find-cap.ts, a hundred per fuzzed cycle) go through it in one go instead of one
+   * awaited read per hop. QEMU has none: there every read is a round trip.
+   */
+  readonly peek?: (offset: number, width: Width) => number;
 }
 
 /** Memory-space access to a function's BARs (MSI-X table and PBA live there). */

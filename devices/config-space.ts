@@ -97,6 +97,7 @@ export class ConfigSpace {
 
 class ModelConfigAccess implements ConfigAccess {
   constructor(private readonly space: ConfigSpace) {}
+  readonly peek = (o: number, w: Width): number => this.space.read(o, w);
   get size(): number { return this.space.size; }
   async readb(o: number): Promise<number> { return this.space.read(o, 1); }
   async readw(o: number): Promise<number> { return this.space.read(o, 2); }

@@ -10,7 +10,7 @@
  *    at most (4096 - 256) / 8 hops; PCI_EXT_CAP_NEXT masks with 0xffc; a next pointer below 0x100
  *    ends the walk. v6.1's loop and v7.1's PCI_FIND_NEXT_EXT_CAP macro agree.
  */
-import type { ConfigAccess } from './access.js';
+import { readWidth, type ConfigAccess, type Width } from './access.js';
 import {
   PCI_CAPABILITY_LIST, PCI_CAP_ID_EXP, PCI_CB_CAPABILITY_LIST, PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE,
   PCI_EXP_FLAGS, PCI_EXT_CAP_ID, PCI_EXT_CAP_NEXT, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE,
@@ -38,14 +38,32 @@ export interface SetupCapLookup extends CapLookup {
   readonly pcieFlags: number;
 }
 
+/**
+ * A lookup written once as the reads it makes: it yields [offset, width] and is handed the value
+ * read. `run` serves the reads from ConfigAccess.peek when the backend has it (the model), else
+ * one awaited read each (QEMU): the same reads in the same order either way.
+ */
+type Lookup<T = number> = Generator<readonly [offset: number, width: Width], T, number>;
+
+async function run<T>(c: ConfigAccess, lookup: Lookup<T>): Promise<T> {
+  let step = lookup.next();
+  const peek = c.peek;
+  if (peek) {
+    while (!step.done) step = lookup.next(peek(step.value[0], step.value[1]));
+    return step.value;
+  }
+  while (!step.done) step = lookup.next(await readWidth(c, step.value[0], step.value[1]));
+  return step.value;
+}
+
 /** __pci_find_next_cap_ttl: `pos` is the offset of a pointer byte (0x34 or a capability's +1). */
-async function pciFindNextCapTtl(c: ConfigAccess, pos: number, cap: number): Promise<number> {
+function* pciFindNextCapTtl(pos: number, cap: number): Lookup {
   let ttl = PCI_FIND_CAP_TTL;
-  let p = await c.readb(pos);
+  let p = yield [pos, 1];
   while (ttl-- > 0) {
     if (p < PCI_STD_HEADER_SIZEOF) break;
     p &= ~3;
-    const ent = await c.readw(p);
+    const ent = yield [p, 2];
     const id = ent & 0xff;
     if (id === 0xff) break;
     if (id === cap) return p;
@@ -55,8 +73,8 @@ async function pciFindNextCapTtl(c: ConfigAccess, pos: number, cap: number): Pro
 }
 
 /** __pci_bus_find_cap_start. */
-async function pciBusFindCapStart(c: ConfigAccess, hdrType: number): Promise<number> {
-  const status = await c.readw(PCI_STATUS);
+function* pciBusFindCapStart(hdrType: number): Lookup {
+  const status = yield [PCI_STATUS, 2];
   if (!(status & PCI_STATUS_CAP_LIST)) return 0;
   if (hdrType === PCI_HEADER_TYPE_NORMAL || hdrType === PCI_HEADER_TYPE_BRIDGE) return PCI_CAPABILITY_LIST;
   if (hdrType === PCI_HEADER_TYPE_CARDBUS) return PCI_CB_CAPABILITY_LIST;
@@ -64,27 +82,30 @@ async function pciBusFindCapStart(c: ConfigAccess, hdrType: number): Promise<num
 }
 
 /** pci_find_capability(dev, cap). */
-export async function pciFindCapability(d: CapLookup, cap: number): Promise<number> {
-  const start = await pciBusFindCapStart(d.config, d.hdrType);
-  return start ? pciFindNextCapTtl(d.config, start, cap) : 0;
+function* findCapability(hdrType: number, cap: number): Lookup {
+  const start = yield* pciBusFindCapStart(hdrType);
+  return start ? yield* pciFindNextCapTtl(start, cap) : 0;
 }
 
+export const pciFindCapability = (d: CapLookup, cap: number): Promise<number> => run(d.config, findCapability(d.hdrType, cap));
+
 /** pci_find_next_ext_capability(dev, start, cap). */
-export async function pciFindNextExtCapability(d: CapLookup, start: number, cap: number): Promise<number> {
-  if (d.cfgSize <= PCI_CFG_SPACE_SIZE) return 0;
-  const c = d.config;
+function* findNextExtCapability(cfgSize: number, start: number, cap: number): Lookup {
+  if (cfgSize <= PCI_CFG_SPACE_SIZE) return 0;
   let pos = start || PCI_CFG_SPACE_SIZE;
   let ttl = PCI_EXT_CAP_TTL;
-  let header = await c.readl(pos);
+  let header = yield [pos, 4];
   if (header === 0) return 0;
   while (ttl-- > 0) {
     if (PCI_EXT_CAP_ID(header) === cap && pos !== start) return pos;
     pos = PCI_EXT_CAP_NEXT(header);
     if (pos < PCI_CFG_SPACE_SIZE) break;
-    header = await c.readl(pos);
+    header = yield [pos, 4];
   }
   return 0;
 }
+
+export const pciFindNextExtCapability = (d: CapLookup, start: number, cap: number): Promise<number> => run(d.config, findNextExtCapability(d.cfgSize, start, cap));
 
 /** pci_find_ext_capability(dev, cap). */
 export const pciFindExtCapability = (d: CapLookup, cap: number): Promise<number> => pciFindNextExtCapability(d, 0, cap);
@@ -95,10 +116,12 @@ export const pciFindExtCapability = (d: CapLookup, cap: number): Promise<number>
  * PCIe rule is modelled (4096 unless the dword at 0x100 reads all-ones); PCI-X 2.0 266/533
  * functions, which also get 4096, are sized at 256 here.
  */
-export async function pciSetupCapLookup(c: ConfigAccess): Promise<SetupCapLookup> {
-  const hdrType = (await c.readb(PCI_HEADER_TYPE)) & PCI_HEADER_TYPE_MASK;
-  const pcieCap = await pciFindCapability({ config: c, hdrType, cfgSize: PCI_CFG_SPACE_SIZE }, PCI_CAP_ID_EXP);
-  const pcieFlags = pcieCap ? await c.readw(pcieCap + PCI_EXP_FLAGS) : 0;
-  const ext = pcieCap !== 0 && c.size > PCI_CFG_SPACE_SIZE && (await c.readl(PCI_CFG_SPACE_SIZE)) !== 0xffffffff;
+export const pciSetupCapLookup = (c: ConfigAccess): Promise<SetupCapLookup> => run(c, setupCapLookup(c));
+
+function* setupCapLookup(c: ConfigAccess): Lookup<SetupCapLookup> {
+  const hdrType = (yield [PCI_HEADER_TYPE, 1]) & PCI_HEADER_TYPE_MASK;
+  const pcieCap = yield* findCapability(hdrType, PCI_CAP_ID_EXP);
+  const pcieFlags = pcieCap ? yield [pcieCap + PCI_EXP_FLAGS, 2] : 0;
+  const ext = pcieCap !== 0 && c.size > PCI_CFG_SPACE_SIZE && (yield [PCI_CFG_SPACE_SIZE, 4]) !== 0xffffffff;
   return { config: c, hdrType, cfgSize: ext ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE, pcieCap, pcieFlags };
 }

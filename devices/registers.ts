@@ -53,10 +53,11 @@ export function f(
   name: string,
   bits: number | readonly [hi: number, lo: number],
   access: Access,
-  extra: Omit<FieldDef, 'name' | 'lo' | 'hi' | 'access'> = {},
+  extra?: Omit<FieldDef, 'name' | 'lo' | 'hi' | 'access'>,
 ): FieldDef {
   const [hi, lo] = typeof bits === 'number' ? [bits, bits] : bits;
-  return { name, lo, hi, access, ...extra };
+  // No spread without extras: register tables are built for every function the fuzzer makes.
+  return extra === undefined ? { name, lo, hi, access } : { name, lo, hi, access, ...extra };
 }
 
 /** Register builder. Bits not covered by a field are reserved (RsvdP): read-only, preserved. */

@@ -7,6 +7,7 @@
  * both snapshots.
  */
 import type { PciFunction } from './device.js';
+import { ConfigSpace } from './config-space.js';
 import { formatBdf } from './dump/bdf.js';
 import { LusimError } from './errors.js';
 import type { ResetPersonality } from './profile.js';
@@ -53,6 +54,8 @@ export interface ResetReport {
   /** False when the function ignores the request (FLR without DEVCAP.FLR). */
   readonly performed: boolean;
   readonly fields: readonly FieldOutcome[];
+  /** How many of `fields` changed (without making the field-by-field account). */
+  readonly changedFields: number;
   readonly scratch: readonly ScratchOutcome[];
   readonly notes: readonly string[];
   readonly before: Uint8Array;
@@ -86,8 +89,17 @@ export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions 
     notes.push('MSI-X table and PBA (BAR memory) are zeroed/masked by msix_reset; config space shows only the control bits');
   }
   fn.space.bytes.set(plan.after);
-  const report: ResetReport = { bdf: formatBdf(fn.bdf), kind, personality, performed, fields: outcomes(fn, kind, personality, performed, plan), scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice() };
-  return report;
+  // The field-by-field account is made when first read (a fuzzed cycle resets several times and
+  // mostly counts changed fields, if anything), from the function as the reset left it: its
+  // rules read the bytes (No_Soft_Reset, DEVCAP.FLR), so they read a private copy of them.
+  const left: PciFunction = { ...fn, space: new ConfigSpace(plan.after, fn.space.layout) };
+  let fields: readonly FieldOutcome[] | undefined;
+  return {
+    bdf: formatBdf(fn.bdf), kind, personality, performed,
+    get fields() { return (fields ??= outcomes(left, kind, personality, performed, plan)); },
+    changedFields: changedFields(fn, plan),
+    scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice(),
+  };
 }
 
 function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonality, performed: boolean, plan: ResetPlan): FieldOutcome[] {
@@ -104,6 +116,18 @@ function outcomes(fn: PciFunction, kind: ResetKind, personality: ResetPersonalit
     }
   }
   return out;
+}
+
+/** The fields whose value the plan changed: those `outcomes` reports with `changed`. */
+function changedFields(fn: PciFunction, plan: ResetPlan): number {
+  let n = 0;
+  for (const reg of fn.space.layout.registers) {
+    const b = readLE(plan.before, reg.offset, reg.width);
+    const a = readLE(plan.after, reg.offset, reg.width);
+    if (a === b) continue;
+    for (const fd of reg.fields) if (fieldValue(fd, a) !== fieldValue(fd, b)) n++;
+  }
+  return n;
 }
 
 function survivalRule(fn: PciFunction, offset: number, fd: FieldDef, kind: ResetKind, personality: ResetPersonality, performed: boolean): string {

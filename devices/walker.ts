@@ -95,10 +95,20 @@ const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
 /** How each lspci hex option reads: what a capture of this length most likely was. */
 const CAPTURE_KIND: Readonly<Record<number, string>> = { 64: 'lspci -x or a non-root sysfs read', 256: 'lspci -xxx' };
 
+export interface WalkOptions {
+  /**
+   * 'standard': walk only the standard chain (no extended capabilities, no findings about them),
+   * for a caller that reads standard capabilities only (the reset probes). Its standard
+   * capabilities and findings are the full walk's: a standard capability lies below 0x100 and an
+   * extended one above, so neither chain's placement or overlap depends on the other.
+   */
+  readonly chains?: 'all' | 'standard';
+}
+
 /**
  * `known` marks the captured bytes (dump/known.ts capturedMask); by default every byte of `bytes`.
  */
-export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask(bytes.length)): WalkResult {
+export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask(bytes.length), opts: WalkOptions = {}): WalkResult {
   const findings: WalkFinding[] = [];
   // Absolute reads; past the end of the dump they read 0xff, as config reads of absent bytes do.
   const { readb: rb, readw: rw, readl: rl } = capReader(bytes, 0, undefined, 0);
@@ -124,10 +134,11 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
 
   const raws: RawCap[] = [];
   walkStandard(rb, rw, known, raws, findings);
-  if (size > PCI_CFG_SPACE_SIZE) {
+  const extended = opts.chains !== 'standard';
+  if (extended && size > PCI_CFG_SPACE_SIZE) {
     if (isKnown(known, PCI_CFG_SPACE_SIZE, 4)) walkExtended(rl, known, raws, findings);
     else findings.push({ code: 'not-captured', severity: 'info', chain: 'extended', offset: PCI_CFG_SPACE_SIZE, message: 'extended capabilities (0x100..0xfff) are not in the dump: lusim cannot see them', linux: cfg.why });
-  } else if (bytes.length > PCI_CFG_SPACE_SIZE && isKnown(known, PCI_CFG_SPACE_SIZE, 4) && rl(PCI_CFG_SPACE_SIZE) !== 0) {
+  } else if (extended && bytes.length > PCI_CFG_SPACE_SIZE && isKnown(known, PCI_CFG_SPACE_SIZE, 4) && rl(PCI_CFG_SPACE_SIZE) !== 0) {
     findings.push({ code: 'ext-caps-without-pcie', severity: 'info', chain: 'extended', offset: PCI_CFG_SPACE_SIZE, message: `the dump holds bytes above 0x100 (${hex(rl(PCI_CFG_SPACE_SIZE), 8)} at 0x100), which Linux never reads for this function; not walked`, linux: cfg.why });
   }
 

@@ -1,7 +1,7 @@
 /**
  * `lusim fuzz`: capability-layout fuzzing (issue 10). Generates devices, kernel pairs, formats,
- * flows, layout drifts and resets (sim/fuzz), runs each case's simulated cycle on --jobs worker
- * threads (cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
+ * flows, layout drifts and resets (sim/fuzz), runs each case's simulated cycle on --jobs threads
+ * (the main thread and workers: cli/fuzz/pool.ts), judges it with the named oracles, deduplicates findings by
  * signature, shrinks each to a minimal case and, with --corpus, saves it as an lspci dump plus a
  * JSON record holding the `lusim cycle` command that shows it again.
  * With --qemu N, N sampled QEMU layouts then run for real (cli/fuzz/qemu.ts, oracle qemu).
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
     .option('--runs <n>', 'cases to run (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
-    .option('--jobs <n>', 'worker threads', '1')
+    .option('--jobs <n>', 'threads running cases: the main thread and n - 1 workers', '1')
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
     .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)

@@ -1,9 +1,12 @@
 /**
- * The fuzz worker pool (--jobs N): N worker threads (node:worker_threads), each running shards of
- * the campaign and then shrink tasks. With one job the same tasks run in the main thread. Results
- * do not depend on N: shards are merged by lowest case index (sim/fuzz/shard.ts) and each shrink
- * depends only on (seed, case, signature).
+ * The fuzz worker pool (--jobs N): the main thread and N - 1 worker threads (node:worker_threads)
+ * take chunks of the campaign's cases as they become free, then shrink tasks. The main thread
+ * runs cases too: it has the modules loaded and compiled already, where a worker first pays its
+ * start-up (bench/fuzz.ts). Results do not depend on N or on which runner ran which chunk: chunks
+ * are merged by lowest case index (sim/fuzz/shard.ts) and each shrink depends only on (seed, case,
+ * signature).
  */
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { caseAt, type CampaignConfig, type Shrunk } from '../../sim/fuzz/campaign.js';
 import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
@@ -22,31 +25,33 @@ function workerBoot(): string {
   return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
 }
 
-type Runner = (task: ToWorker, on: (m: FromWorker) => void) => Promise<void>;
+/** Runs one task to its last message. */
+type Runner = (task: ToWorker) => Promise<FromWorker>;
 
-/** A runner per job: a worker thread, or the main thread for --jobs 1. */
+/** The main thread: it gives the event loop a turn first, so the workers' messages are handled between its chunks. */
+const inline: Runner = async (task) => {
+  await yieldToEvents();
+  let last: FromWorker | undefined;
+  await runTask(task, (m) => { last = m; });
+  if (!last || last.type === 'failed') throw new Error(`fuzz task failed: ${last?.type === 'failed' ? last.message : 'no answer'}`);
+  return last;
+};
+
+/** A runner per job: the main thread, and a worker thread for each further job. */
 function runners(jobs: number): { run: Runner[]; close: () => Promise<void> } {
-  if (jobs === 1) {
-    const inline: Runner = (task, on) => new Promise((resolve, reject) => {
-      void runTask(task, (m) => (m.type === 'failed' ? reject(new Error(`fuzz task failed: ${m.message}`)) : on(m))).then(resolve);
-    });
-    return { run: [inline], close: async () => {} };
-  }
-  const workers = Array.from({ length: jobs }, () => new Worker(workerBoot(), { eval: true }));
-  const run = workers.map((w): Runner => (task, on) => new Promise((resolve, reject) => {
+  const workers = Array.from({ length: jobs - 1 }, () => new Worker(workerBoot(), { eval: true }));
+  const run = workers.map((w): Runner => (task) => new Promise((resolve, reject) => {
+    const onError = (e: Error) => { w.off('message', onMessage); reject(e); };
     const onMessage = (m: FromWorker) => {
-      if (m.type !== 'failed') on(m);
-      if (m.type === 'progress') return;
-      w.off('message', onMessage);
-      w.off('error', reject);
+      w.off('error', onError);
       if (m.type === 'failed') reject(new Error(`fuzz worker failed: ${m.message}`));
-      else resolve();
+      else resolve(m);
     };
-    w.on('message', onMessage);
-    w.once('error', reject);
+    w.once('message', onMessage);
+    w.once('error', onError);
     w.postMessage(task);
   }));
-  return { run, close: async () => { await Promise.all(workers.map((w) => w.terminate())); } };
+  return { run: [inline, ...run], close: async () => { await Promise.all(workers.map((w) => w.terminate())); } };
 }
 
 export interface CampaignRun {
@@ -65,26 +70,47 @@ export interface PoolOptions {
   readonly shrink: boolean;
   /** Date.now() after which findings are reported unshrunk (--time: the run's own length again). */
   readonly shrinkDeadline?: number;
+  /** Called after each chunk with the cases run and the first-seen findings so far. */
   readonly onProgress?: (cases: number, firsts: readonly FirstSeen[]) => void;
   readonly onShrink?: (done: number, total: number) => void;
 }
 
+/**
+ * Cases per chunk: small enough that the runners finish together (the last chunk is the
+ * imbalance) and that progress comes often, large enough that a message per chunk is nothing
+ * beside its cycles (a cycle is milliseconds).
+ */
+function chunkSize(runs: number | undefined, runners: number): number {
+  return runs === undefined ? 32 : Math.max(1, Math.min(32, Math.ceil(runs / (8 * runners))));
+}
+
+let campaigns = 0;
+
 export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Promise<CampaignRun> {
   const { run, close } = runners(opts.jobs);
+  const campaign = ++campaigns;
   const started = Date.now();
   try {
-    const cases = new Array<number>(run.length).fill(0);
-    const live: FirstSeen[][] = run.map(() => []);
-    const results: FirstSeen[][] = run.map(() => []);
-    await Promise.all(run.map((r, shard) => r(
-      { type: 'shard', config, shard, shards: run.length, ...(opts.runs !== undefined ? { runs: opts.runs } : {}), ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) },
-      (m) => {
-        if (m.type === 'progress') { cases[shard] = m.cases; live[shard].push(...m.firsts); opts.onProgress?.(cases.reduce((a, b) => a + b, 0), [...new Map(live.flat().map((f) => [f.signature, f])).values()]); }
-        if (m.type === 'shard-done') { cases[shard] = m.result.cases; results[shard] = [...m.result.firsts]; }
-      },
-    )));
-    const firsts = mergeFirsts(results);
-    const total = cases.reduce((a, b) => a + b, 0);
+    const size = chunkSize(opts.runs, run.length);
+    const end = opts.runs ?? Infinity;
+    let firsts: FirstSeen[] = [];
+    let total = 0;
+    let next = 0;
+    // A runner that fails stops the others from taking more chunks (the main thread's loop would
+    // otherwise run on after runCampaign has thrown).
+    let failed = false;
+    const over = () => failed || (opts.deadline !== undefined && Date.now() >= opts.deadline);
+    await Promise.all(run.map(async (r) => {
+      while (next < end && !over()) {
+        const from = next;
+        next = Math.min(end, from + size);
+        const m = await r({ type: 'chunk', campaign, config, from, to: next, ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) }).catch((e: unknown) => { failed = true; throw e; });
+        if (m.type !== 'chunk-done') continue;
+        total += m.result.cases;
+        firsts = mergeFirsts([firsts, m.result.firsts]);
+        opts.onProgress?.(total, firsts);
+      }
+    }));
     opts.onProgress?.(total, firsts);
     const campaignMs = Date.now() - started;
     if (!opts.shrink) return { cases: total, campaignMs, firsts, shrunk: [] };
@@ -92,19 +118,18 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     // its finding's slot. Past the shrink deadline a finding keeps its first case.
     const shrunk = new Array<{ first: FirstSeen; shrunk: Shrunk }>(firsts.length);
     const order = firsts.map((_, i) => i).sort((a, b) => Number(MUST_HOLD.includes(firsts[b].oracle)) - Number(MUST_HOLD.includes(firsts[a].oracle)) || a - b);
-    let next = 0;
+    let nextShrink = 0;
     let done = 0;
     await Promise.all(run.map(async (r) => {
-      while (next < order.length) {
-        const i = order[next++];
+      while (nextShrink < order.length && !failed) {
+        const i = order[nextShrink++];
         if (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline) {
           shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index), finding: firsts[i], cycles: 0 } };
           opts.onShrink?.(++done, firsts.length);
           continue;
         }
-        await r({ type: 'shrink', config, index: firsts[i].index, signature: firsts[i].signature }, (m) => {
-            if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
-        });
+        const m = await r({ type: 'shrink', campaign, config, index: firsts[i].index, signature: firsts[i].signature }).catch((e: unknown) => { failed = true; throw e; });
+        if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
       }
     }));
     return { cases: total, campaignMs, firsts, shrunk };

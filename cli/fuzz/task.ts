@@ -1,23 +1,26 @@
-/** One task of the fuzz pool, run the same way in a worker thread or in the main thread (--jobs 1). */
-import { shrinkCase } from '../../sim/fuzz/campaign.js';
-import { runShard } from '../../sim/fuzz/shard.js';
+/** One task of the fuzz pool, run the same way in a worker thread or in the main thread. */
+import { shrinkCase, type CampaignConfig } from '../../sim/fuzz/campaign.js';
+import { runChunk } from '../../sim/fuzz/shard.js';
 import type { FromWorker, ToWorker } from './messages.js';
+
+// The config of the campaign this runner is on: each task brings a fresh structured clone, and
+// the campaign's fast-check arbitrary is cached per config object (sim/fuzz/campaign.ts arbOf).
+let current: { readonly campaign: number; readonly config: CampaignConfig } | undefined;
+
+function configOf(task: ToWorker): CampaignConfig {
+  if (current?.campaign !== task.campaign) current = { campaign: task.campaign, config: task.config };
+  return current.config;
+}
 
 export async function runTask(task: ToWorker, post: (m: FromWorker) => void): Promise<void> {
   try {
-    if (task.type === 'shard') {
+    const config = configOf(task);
+    if (task.type === 'chunk') {
       const { deadline } = task;
-      // Progress carries only the findings first seen since the last message (a growing list
-      // cloned every 50 cases would cost more than the cases).
-      let sent = 0;
-      const result = await runShard(task.config, {
-        shard: task.shard, shards: task.shards, ...(task.runs !== undefined ? { runs: task.runs } : {}),
-        ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}),
-        onProgress: (cases, firsts) => { post({ type: 'progress', cases, firsts: firsts.slice(sent) }); sent = firsts.length; },
-      });
-      post({ type: 'shard-done', result });
+      const result = await runChunk(config, { from: task.from, to: task.to, ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}) });
+      post({ type: 'chunk-done', result });
     } else {
-      post({ type: 'shrunk', shrunk: await shrinkCase(task.config, task.index, task.signature) });
+      post({ type: 'shrunk', shrunk: await shrinkCase(config, task.index, task.signature) });
     }
   } catch (err) {
     post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

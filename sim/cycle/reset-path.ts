@@ -63,7 +63,7 @@ export async function pciDevSaveAndDisable(profile: KernelProfile, dev: PciDev):
 export function resetLocked(fn: PciFunction, method: ResetMethodName | null, notes: string[]): ResetReport | undefined {
   if (!method) { notes.push('no reset method: -ENOTTY, nothing reset'); return undefined; }
   const report = applyReset(fn, resetKindOf(method));
-  notes.push(`reset via ${method} (${report.personality ?? fn.profile.personality} behaviour): ${report.fields.filter((f) => f.changed).length} fields changed`);
+  notes.push(`reset via ${method} (${report.personality ?? fn.profile.personality} behaviour): ${report.changedFields} fields changed`);
   return report;
 }
 

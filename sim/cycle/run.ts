@@ -321,7 +321,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     notes.push(`bus reset during the kexec: pci_reset_secondary_bus on the upstream port ${bdfOf(up.fn)} (BRIDGE_CONTROL Secondary Bus Reset 0 -> 1 -> 0) hot-reset the device (${fn.profile.personality}): ${changed} config bytes changed`);
   } else if (opts.reset) {
     const r = applyReset(fn, opts.reset);
-    notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.fields.filter((f) => f.changed).length} fields changed${up ? '; applied to the device only, the upstream port is not reset' : ''}`);
+    notes.push(`${opts.reset} reset during the kexec (${fn.profile.personality}): ${r.changedFields} fields changed${up ? '; applied to the device only, the upstream port is not reset' : ''}`);
   }
   if (up) {
     const portEnum = await kernelEnumerate(up.access, B.id, { ...platformAbove(up.fn), iommu }, new WriteLog(), 'parent');

@@ -75,13 +75,14 @@ function placeChain(ctx: ChainContext, caps: readonly CapSpec[], extended: boole
   const end = extended ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE;
   const placed: Placement[] = [];
   let cursor = start;
+  const scratch = new Uint8Array(end);
   for (const cap of caps) {
     const def = defOf(cap.key, extended);
     // The extended chain starts at 0x100 by definition (PCIe r6.0 7.6.3): no gap before its head.
     const offset = align4(cursor) + (extended && !placed.length ? 0 : 4 * cap.gap);
-    // Size the capability from its own shape bytes on a scratch copy: the registry's size() reads
-    // only the capability's bytes (and the function's PCIe type, header type and DEVCAP2).
-    const scratch = new Uint8Array(end);
+    // Size the capability from its own shape bytes on a zeroed scratch space: the registry's size()
+    // reads only the capability's bytes (and the function's PCIe type, header type and DEVCAP2).
+    scratch.fill(0);
     // The header first: a size may depend on the version in it (AER v2 with TLP prefixes).
     if (extended) putLE(scratch, offset, 4, def.id | ((cap.version ?? 1) << 16));
     else scratch[offset] = def.id;

@@ -112,7 +112,8 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
   const place = topology.place(bdf);
   const b = place.node.dump.bytes;
   const known = capturedMask(place.node.dump);
-  const walk = walkCapabilities(b, known);
+  // The probes read standard capabilities only (PCIe, PM, AF): the extended chain is not walked.
+  const walk = walkCapabilities(b, known, { chains: 'standard' });
   const caps = walk.capabilities.filter((c) => !c.overlaps);
   const std = (id: number) => caps.find((c) => !c.extended && c.id === id);
   const exp = std(PCI_CAP_ID_EXP);

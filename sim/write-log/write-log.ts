@@ -85,6 +85,7 @@ export function tracedAccess(inner: FunctionAccess, log: WriteLog, device: strin
     readb: (off) => c.readb(off),
     readw: (off) => c.readw(off),
     readl: (off) => c.readl(off),
+    ...(c.peek ? { peek: c.peek } : {}),
     writeb: (off, v) => config(off, 1, v, (x) => c.writeb(off, x), () => c.readb(off)),
     writew: (off, v) => config(off, 2, v, (x) => c.writew(off, x), () => c.readw(off)),
     writel: (off, v) => config(off, 4, v, (x) => c.writel(off, x), () => c.readl(off)),

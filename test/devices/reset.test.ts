@@ -4,13 +4,14 @@
  * virtio FLR clears PMCSR and DEVCTL; D3hot->D0 resets nothing), and the spec personality's
  * attribute rules (sticky, HwInit, RW1C, No_Soft_Reset, FLR's link exemption).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildFunction, type PciFunction } from '../../devices/device.js';
 import { parseDump } from '../../devices/dump/index.js';
+import { parseLspci } from '../../devices/dump/lspci.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { SPEC_PROFILE } from '../../devices/profile.js';
-import { applyReset, ResetError, type ResetReport } from '../../devices/reset.js';
+import { applyReset, RESET_KINDS, ResetError, type ResetReport } from '../../devices/reset.js';
 
 function fixture(name: string, profile = 'auto'): PciFunction {
   const [d] = parseDump(new Uint8Array(readFileSync(`fixtures/qemu/${name}.lspci`)));
@@ -170,5 +171,25 @@ describe('spec personality', () => {
     const n = fn.space.layout.registers.reduce((s, reg) => s + reg.fields.length, 0);
     expect(r.fields.length).toBe(n);
     expect(SPEC_PROFILE.personality).toBe('spec');
+  });
+});
+
+describe('ResetReport.changedFields', () => {
+  it('counts the fields the field-by-field account reports changed, for every kind and both personalities on every QEMU fixture', () => {
+    let changed = 0;
+    for (const file of readdirSync('fixtures/qemu').filter((f) => f.endsWith('.lspci'))) {
+      for (const dump of parseLspci(readFileSync(`fixtures/qemu/${file}`, 'utf8'))) {
+        for (const [kind, profile] of RESET_KINDS.flatMap((k) => [[k, SPEC_PROFILE], [k, profileForDump(dump, 'auto')]] as const)) {
+          const fn = buildFunction(dump, profile);
+          // Dirty every writable bit first, so the reset has something to change.
+          for (const reg of fn.space.layout.registers) fn.space.write(reg.offset, reg.width, 0xffffffff);
+          let r;
+          try { r = applyReset(fn, kind); } catch { continue; }
+          expect(r.changedFields, `${file} ${kind} ${profile.name}`).toBe(r.fields.filter((f) => f.changed).length);
+          changed += r.changedFields;
+        }
+      }
+    }
+    expect(changed).toBeGreaterThan(50);
   });
 });

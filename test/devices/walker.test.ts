@@ -69,3 +69,21 @@ describe('walker robustness (property-based)', () => {
     }
   });
 });
+
+describe("walkCapabilities(..., { chains: 'standard' }) (the reset probes' walk)", () => {
+  const dumps = ['fixtures/malformed', 'fixtures/qemu', 'fixtures/synthetic'].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.lspci')).flatMap((f) => parseLspci(readFileSync(`${d}/${f}`, 'utf8'))));
+  const standardPart = (bytes: Uint8Array, known?: Uint8Array) => {
+    const full = walkCapabilities(bytes, known);
+    return { capabilities: full.capabilities.filter((c) => !c.extended), findings: full.findings.filter((f) => f.chain !== 'extended'), cfgSize: full.cfgSize };
+  };
+  it('is the full walk without the extended chain, on every fixture dump', () => {
+    expect(dumps.length).toBeGreaterThan(20);
+    for (const d of dumps) expect(walkCapabilities(d.bytes, undefined, { chains: 'standard' })).toEqual(standardPart(d.bytes));
+  });
+  fcTest.prop([fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.integer({ min: 64, max: 4096 })], { numRuns: 200 })('and on random bytes, captured or partly captured', (bytes, captured) => {
+    // A plausible header start so the walk gets going: vendor, Status.CAP_LIST, a pointer.
+    bytes[0] = 0x86; bytes[1] = 0x80; bytes[6] |= 0x10; bytes[0x34] = 0x40 + (bytes[0x34] % 0xc0);
+    const known = new Uint8Array(4096).fill(1, 0, captured);
+    expect(walkCapabilities(bytes, known, { chains: 'standard' })).toEqual(standardPart(bytes, known));
+  });
+});

@@ -31,10 +31,16 @@ describe('pci_find_capability (__pci_find_next_cap_ttl)', () => {
   it(`a loop ends after PCI_FIND_CAP_TTL = ${PCI_FIND_CAP_TTL} hops`, async () => {
     const { s, d } = await setup({ std: [{ id: PCI_CAP_ID_PM, at: 0x40 }] });
     s.space.poke(0x41, 1, 0x40);
+    // Through awaited reads (a backend without peek, as QEMU's) and through the model's peek: the same reads.
     let reads = 0;
-    const counting = { ...d, access: { config: { ...d.access.config, readw: async (o: number) => { reads++; return d.access.config.readw(o); } } } };
+    const { peek, ...awaited } = d.access.config;
+    const counting = { ...d, access: { config: { ...awaited, readw: async (o: number) => { reads++; return d.access.config.readw(o); } } } };
     expect(await pciFindCapability(counting, PCI_CAP_ID_MSI)).toBe(0);
     expect(reads).toBe(1 + PCI_FIND_CAP_TTL); // PCI_STATUS + one word per hop
+    let peeks = 0;
+    const peeking = { ...d, access: { config: { ...d.access.config, peek: (o: number, w: 1 | 2 | 4) => { if (w === 2) peeks++; return peek!(o, w); } } } };
+    expect(await pciFindCapability(peeking, PCI_CAP_ID_MSI)).toBe(0);
+    expect(peeks).toBe(1 + PCI_FIND_CAP_TTL);
   });
 
   it('no capability list without PCI_STATUS_CAP_LIST', async () => {
