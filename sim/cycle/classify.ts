@@ -89,14 +89,21 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
-      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
+      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
   }
   return out;
 }
 
+/**
+ * Rules that say the kernel itself leaves the field as the device has it: not lusim's loss, the
+ * kernel's (sim/fuzz/oracles.ts identity does not count them).
+ */
+export const KERNEL_RULE = "kernel's rule: ";
+
 interface FieldFacts {
+  field: string;
   before: number; mid: number; after: number;
   volatile: boolean; w1c: boolean; saved: boolean;
   last: ConfigWrite | undefined; written: boolean;
@@ -135,6 +142,10 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
     const by = f.kexecSteps.length ? `changed during the kexec by ${f.kexecSteps.join(', ')}; ` : '';
     return ['lost', `${by}saved by ${inp.oldKernel} but nothing in ${inp.newKernel} wrote it back${inp.refused ? ` (${inp.refused})` : ''}`];
   }
+  // vc.c pci_vc_do_save_buffer (restore): "For an FLR case, the VC config may remain. Preserve
+  // enable bit, restore the rest", then pci_vc_enable only on a downstream port (it enables both
+  // link ends from there): on any other function a VC a reset disabled stays disabled.
+  if (f.field === 'PCI_VC_RES_CTRL_ENABLE' && f.last?.step === 'pci_restore_vc_state') return ['lost', `${KERNEL_RULE}pci_restore_vc_state keeps the VC Enable bit the device has and re-enables a VC (pci_vc_enable) only from a downstream port, which enables both ends of its link (vc.c); here the device had it clear`];
   return ['lost', `${f.last!.step} wrote it back but the device did not keep the value (read-only in this implementation, or changed afterwards)`];
 }
 

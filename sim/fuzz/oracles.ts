@@ -24,6 +24,7 @@
 import { LusimError } from '../../devices/errors.js';
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
+import { KERNEL_RULE } from '../cycle/classify.js';
 
 export type OracleName = 'identity' | 'lusim-v1' | 'linux-blob' | 'typed-errors' | 'time-bound' | 'personality' | 'qemu';
 export const ORACLES: readonly OracleName[] = ['identity', 'lusim-v1', 'linux-blob', 'typed-errors', 'time-bound', 'personality', 'qemu'];
@@ -59,7 +60,7 @@ function identity(r: JudgedCycle): Finding[] {
   // (pcie/aspm.c; the cycle notes it): the kernel's own rule, not lusim's.
   const l1ssSkipped = r.notes.some((n) => n.includes('pci_restore_aspm_l1ss_state does nothing'));
   const bad = r.fields.filter((f) => f.verdict === 'corrupted' || f.verdict === 'stale' || f.verdict === 'refused'
-    || (f.verdict === 'lost' && !f.rule.startsWith('not saved by') && !(l1ssSkipped && f.location === 'l1ss')));
+    || (f.verdict === 'lost' && !f.rule.startsWith('not saved by') && !f.rule.startsWith(KERNEL_RULE) && !(l1ssSkipped && f.location === 'l1ss')));
   if (!bad.length && r.load.ret === 0) return [];
   const kind = r.load.ret !== 0 ? 'refused' : bad[0].verdict;
   return [{ oracle: 'identity', kind, registers: registersOf(bad), detail: r.load.error ?? `${bad.length} fields not back: ${fieldList(bad)}` }];
