@@ -217,11 +217,13 @@ async function restorePoints(t: PairTruth, capB: readonly FunctionCapture[], cap
   return { afterRestore: afterRestore.sort(byPlace), loads };
 }
 
+/** The driver sysfs showed bound to `bdf` in one kernel (agent DEVICES). */
+const driverOf = (devs: readonly PciDeviceInfo[], bdf: string): string | null => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
+
 /** Kernel A's boot in the model, from each function's firmware state (capF), against the state after boot A (capA). */
 async function bootPoints(t: PairTruth, capF: readonly FunctionCapture[], capA: readonly FunctionCapture[]): Promise<RegisterPoint[]> {
   const ka = t.kernels[0]!;
-  const devA = t.devices[0]!;
-  const drv = (bdf: string) => devA.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
+  const drv = (bdf: string) => driverOf(t.devices[0]!, bdf);
   const out: RegisterPoint[] = [];
   for (const f of capF) {
     const a = capA.find((x) => x.id === f.id);
@@ -237,13 +239,12 @@ async function bootPoints(t: PairTruth, capF: readonly FunctionCapture[], capA: 
 export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[], capB: readonly FunctionCapture[], capR: readonly FunctionCapture[] = [], capF: readonly FunctionCapture[] = []): Promise<Pick<PairResult, 'resetMethods' | 'afterBoot' | 'afterKexec' | 'afterRestore' | 'loads'>> {
   const [ka, kb] = t.kernels as [PairTruth['kernels'][number], PairTruth['kernels'][number]];
   const [devA, devB] = t.devices as [readonly PciDeviceInfo[], readonly PciDeviceInfo[]];
-  const drv = (devs: readonly PciDeviceInfo[], bdf: string) => devs.find((d) => d.bdf === `0000:${bdf}`)?.driver ?? null;
   const afterKexec: RegisterPoint[] = [];
   for (const a of capA) {
     const b = capB.find((x) => x.id === a.id);
     if (!b) continue;
-    const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => drv(devB, bdf));
-    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: drv(devA, a.bdf), driverB: drv(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false });
+    const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => driverOf(devB, bdf));
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: driverOf(devA, a.bdf), driverB: driverOf(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false });
     afterKexec.push(...registerPoints(a, b.config, pred.config, pred.attributed, t.qemuDevices[a.id] ?? 'unknown'));
   }
   return {
@@ -429,6 +430,13 @@ export interface FidelityOptions extends Omit<PairOptions, 'mode' | 'withModule'
   readonly snapshots?: boolean;
 }
 
+/** Agreements among the registers that are predictable, and how many are in an unpredictable class. */
+function pointSummary(points: readonly Pick<RegisterPoint, 'outcome'>[]): { agree: number; total: number; unpredictable: number } {
+  const agree = points.filter((x) => x.outcome === 'agree').length;
+  const disagree = points.filter((x) => x.outcome === 'disagree').length;
+  return { agree, total: agree + disagree, unpredictable: points.length - agree - disagree };
+}
+
 export async function runFidelity(topologies: readonly FidelityTopology[], o: FidelityOptions): Promise<FidelityReport> {
   const t0 = performance.now();
   const pairs = o.allPairs ? o.kernels.flatMap((a) => o.kernels.map((b): [string, string] => [a, b])) : ringPairs(o.kernels);
@@ -468,7 +476,6 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: Fi
     bump(perMode, x.mode, x.outcome === 'agree');
   }
   const rms = results.flatMap((r) => r.resetMethods);
-  const booted = results.flatMap((r) => r.afterBoot);
   const restored = results.flatMap((r) => r.afterRestore);
   const loads = results.flatMap((r) => r.loads);
   const accelerators: Record<string, { boots: number; why: string }> = {};
@@ -480,9 +487,9 @@ export async function runFidelity(topologies: readonly FidelityTopology[], o: Fi
     pairs: results,
     summary: {
       resetMethods: { agree: rms.filter((x) => x.agree).length, total: rms.length },
-      afterBoot: { agree: booted.filter((x) => x.outcome === 'agree').length, total: booted.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: booted.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
-      afterKexec: { agree: regs.filter((x) => x.outcome === 'agree').length, total: regs.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: regs.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
-      afterRestore: { agree: restored.filter((x) => x.outcome === 'agree').length, total: restored.filter((x) => x.outcome === 'agree' || x.outcome === 'disagree').length, unpredictable: restored.filter((x) => x.outcome !== 'agree' && x.outcome !== 'disagree').length },
+      afterBoot: pointSummary(results.flatMap((r) => r.afterBoot)),
+      afterKexec: pointSummary(regs),
+      afterRestore: pointSummary(restored),
       loads: { agree: loads.filter((x) => x.real === x.model).length, total: loads.length },
       perClass, perPair, perMode, accelerators,
     },

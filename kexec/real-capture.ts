@@ -61,7 +61,7 @@ export function deviceProperties(args: readonly string[]): Map<string, Record<st
   const out = new Map<string, Record<string, string>>();
   args.forEach((a, i) => {
     if (i === 0 || args[i - 1] !== '-device') return;
-    const props = Object.fromEntries(a.split(',').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]).filter(([k]) => k));
+    const props = Object.fromEntries(a.split(',').slice(1).filter((kv) => kv.indexOf('=') > 0).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     if (props.id) out.set(props.id, props);
   });
   return out;

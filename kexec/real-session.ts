@@ -227,11 +227,13 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     exited,
     panicError,
   ]);
+  // Every function over ECAM (with the firmware's or the guest's PCIEXBAR and bus numbers).
+  const captureNow = async () => guard(captureAll(qemu, await guard(preparePci(qemu))));
   try {
     const firmware = o.firmwareState && !cached ? await phases.run('firmware state', async () => {
       const stop = await guard(runToKernelEntry(qemu.dir, kernelEntry(o.chain[0]!.vmlinuz)));
       try {
-        return await guard(captureAll(qemu, await guard(preparePci(qemu))));
+        return await captureNow();
       } finally {
         await stop.release();
       }
@@ -240,7 +242,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
     const timeout = o.bootTimeoutMs ?? 90_000;
     // Read while the guest is stopped, at the save and right after the restore (kexec/snapshot.ts).
-    const digests = async () => configDigests((await guard(captureAll(qemu, await guard(preparePci(qemu))))).functions);
+    const digests = async () => configDigests((await captureNow()).functions);
     if (cached && snap) {
       const differ = await phases.run('restore A', () => guard(restoreSnapshot(qemu.qmp, snap, cached, digests)));
       if (differ.length) {

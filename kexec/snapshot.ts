@@ -106,10 +106,13 @@ async function waitMigration(qmp: QmpClient, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Stop, migrate to the entry's file, continue. Throws KexecError('snapshot') when QEMU refuses (nvme). */
 /** Per qdev id, the sha256 of its config space, read while the guest is stopped (configDigests). */
 export type ConfigDigester = () => Promise<Record<string, string>>;
 
+/**
+ * Stop, take the digests, migrate to the entry's file, continue. Throws KexecError('snapshot')
+ * when QEMU refuses (nvme).
+ */
 export async function saveSnapshot(qmp: QmpClient, e: SnapshotEntry, nonce: string, digest: ConfigDigester, timeoutMs = 60_000): Promise<void> {
   mkdirSync(join(e.file, '..'), { recursive: true });
   const tmp = `${e.file}.${process.pid}.tmp`;

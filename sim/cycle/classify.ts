@@ -10,6 +10,7 @@ import { readLE } from '../../devices/bytes.js';
 import { isKnown } from '../../devices/dump/known.js';
 import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
 import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
+import { PCI_EXP_FLAGS_TYPE, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_ROOT_PORT } from '../../devices/pci-regs.js';
 
 export interface LocatedRegister {
   readonly register: RegisterDef;
@@ -66,6 +67,14 @@ const REGENERATING_STEPS: Readonly<Record<string, string>> = {
   pci_restore_pasid_state: 'PASID from dev->pasid_features (pci_restore_pasid_state)',
   pci_bridge_reconfigure_ltr: 'LTR enable re-set on the path (pci_bridge_reconfigure_ltr)',
 };
+
+/** pcie_downstream_port on the function the registers describe (Root Port, Downstream Port, PCIe-to-PCI bridge). */
+function pcieDownstreamPort(inp: DiffInputs): boolean {
+  const flags = inp.registers.find((r) => r.register.name === 'PCI_EXP_FLAGS')?.register;
+  if (!flags) return false;
+  const type = (readLE(inp.before, flags.offset, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
+  return type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_DOWNSTREAM || type === PCI_EXP_TYPE_PCIE_BRIDGE;
+}
 
 const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
 
@@ -145,7 +154,7 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   // vc.c pci_vc_do_save_buffer (restore): "For an FLR case, the VC config may remain. Preserve
   // enable bit, restore the rest", then pci_vc_enable only on a downstream port (it enables both
   // link ends from there): on any other function a VC a reset disabled stays disabled.
-  if (f.field === 'PCI_VC_RES_CTRL_ENABLE' && f.last?.step === 'pci_restore_vc_state') return ['lost', `${KERNEL_RULE}pci_restore_vc_state keeps the VC Enable bit the device has and re-enables a VC (pci_vc_enable) only from a downstream port, which enables both ends of its link (vc.c); here the device had it clear`];
+  if (f.field === 'PCI_VC_RES_CTRL_ENABLE' && f.last?.step === 'pci_restore_vc_state' && !pcieDownstreamPort(inp)) return ['lost', `${KERNEL_RULE}pci_restore_vc_state keeps the VC Enable bit the device has and re-enables a VC (pci_vc_enable) only from a downstream port, which enables both ends of its link (vc.c); here the device had it clear`];
   return ['lost', `${f.last!.step} wrote it back but the device did not keep the value (read-only in this implementation, or changed afterwards)`];
 }
 

@@ -31,15 +31,13 @@ import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetKind } from '../../devices/reset.js';
 import { applyReset } from '../../devices/reset.js';
 import { connectSecondaryBus } from '../../devices/reset-hooks.js';
-import {
-  PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_EXP, PCI_CAP_ID_MSIX, PCI_EXP_FLAGS, PCI_EXP_FLAGS_TYPE, PCI_EXP_TYPE_DOWNSTREAM,
-  PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_L1SS,
-} from '../../devices/pci-regs.js';
+import { PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_MSIX, PCI_EXT_CAP_ID_L1SS } from '../../devices/pci-regs.js';
 import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
 import { pciIovInit } from '../linux/iov.js';
+import { pcieDownstreamPort } from '../linux/pcie-access.js';
 import { kernelProfile } from '../linux/profiles.js';
 import type { KernelConfig, KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
@@ -398,7 +396,7 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     resetWorksNew = open.resetWorks;
     notes.push(...(await vfioPciCoreDisable(B, devB, fn, open)));
   }
-  notes.push(...l1ssNotes(fn, up?.fn, B));
+  notes.push(...l1ssNotes(fn, up?.fn, B, devB));
   const restoreLog = devB.log.writes.slice(markB);
   trace('restore B', restoreLog);
   // Only plain and rfc-2025 restore a state carried from kernel A; the others restore B's own save.
@@ -455,12 +453,10 @@ const hasL1ss = (fn: PciFunction) => capabilityById(fn, PCI_EXT_CAP_ID_L1SS, tru
  * Why kernel B's pcie/aspm.c pci_restore_aspm_l1ss_state (v6.12+) leaves a device's L1SS alone:
  * it acts only from the downstream end of a link whose upstream port also has L1SS.
  */
-function l1ssNotes(fn: PciFunction, parent: PciFunction | undefined, B: KernelProfile): string[] {
+function l1ssNotes(fn: PciFunction, parent: PciFunction | undefined, B: KernelProfile, dev: PciDev): string[] {
   if ((B.l1ss !== 'link' && B.l1ss !== 'link+parent') || !hasL1ss(fn)) return [];
-  const exp = capabilityById(fn, PCI_CAP_ID_EXP, false);
-  const type = exp ? (fn.space.read(exp.offset + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4 : undefined;
-  // pcie_downstream_port(pdev): return. It acts from the upstream-facing end of a link only.
-  if (type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_DOWNSTREAM || type === PCI_EXP_TYPE_PCIE_BRIDGE) return [`${B.id}'s pci_restore_aspm_l1ss_state does nothing: ${bdfOf(fn)} is a downstream port, and the restore runs only from the downstream component of a link, programming both ends (pcie_downstream_port(pdev) returns, pcie/aspm.c)`];
+  // The restore's own test (sim/linux/restore.ts): it acts from the upstream-facing end of a link only.
+  if (pcieDownstreamPort(dev)) return [`${B.id}'s pci_restore_aspm_l1ss_state does nothing: ${bdfOf(fn)} is a downstream port, and the restore runs only from the downstream component of a link, programming both ends (pcie_downstream_port(pdev) returns, pcie/aspm.c)`];
   if (!parent) return [`model limit: ${B.id}'s pci_restore_aspm_l1ss_state restores L1SS only from the downstream end of a link whose upstream port also has L1SS (pcie/aspm.c); the cycle models the device without its upstream port (--parent none), so L1SS is not restored here`];
   if (!hasL1ss(parent)) return [`${B.id}'s pci_restore_aspm_l1ss_state does nothing: the upstream port ${bdfOf(parent)} has no L1SS capability (parent->l1ss is 0, pcie/aspm.c)`];
   return [];

@@ -10,6 +10,7 @@ import type { KernelProfileId } from '../linux/profile.js';
 import { driverProbe, pciEnableBridge } from '../kexec-sim/index.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
+import type { KexecPrediction, ModelledFunction } from './post-kexec.js';
 
 export interface DriverBinding {
   readonly kernel: KernelProfileId;
@@ -31,9 +32,9 @@ export interface AttributedWrite {
   readonly width: number;
 }
 
-export const configWrites = (log: WriteLog, prefix = ''): AttributedWrite[] => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
+const configWrites = (log: WriteLog, prefix = ''): AttributedWrite[] => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
 
-export async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ writes: WriteLogEntry[]; attributed: AttributedWrite[]; notes: string[] }> {
+async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ writes: WriteLogEntry[]; attributed: AttributedWrite[]; notes: string[] }> {
   const writes: WriteLogEntry[] = [];
   const attributed: AttributedWrite[] = [];
   const notes: string[] = [];
@@ -50,4 +51,20 @@ export async function bindDriver(access: FunctionAccess, b: DriverBinding): Prom
     attributed.push(...configWrites(en));
   }
   return { writes, attributed, notes };
+}
+
+/**
+ * The prediction once the kernel enumerated the function (`log`: its steps so far, split where
+ * the kernels change) and the driver in `b` bound: config and MSI-X table as the model ends,
+ * every write, each config write with its step, and the notes (the binding's with `notePrefix`).
+ */
+export async function predictionAfterBinding(m: ModelledFunction, log: WriteLog, b: DriverBinding, split: KexecPrediction['split'], notePrefix = ''): Promise<KexecPrediction> {
+  const bound = await bindDriver(m.access, b);
+  const attributed = [...configWrites(log), ...bound.attributed];
+  return {
+    config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes: [...log.writes, ...bound.writes], attributed,
+    steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`),
+    notes: [...log.notes.map((n) => `${n.step}: ${n.why}`), ...bound.notes.map((n) => `${notePrefix}${n}`)],
+    ...(split ? { split } : {}),
+  };
 }

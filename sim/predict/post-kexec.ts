@@ -19,7 +19,7 @@ import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
-import { bindDriver, configWrites, type AttributedWrite } from './driver-bind.js';
+import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
@@ -95,11 +95,6 @@ export interface KexecPrediction {
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   let shutdown = 0;
   const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; } });
-  const split = { shutdown, enumeration: log.writes.length - shutdown };
-  const bound = await bindDriver(m.access, { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) });
-  const attributed = [...configWrites(log), ...bound.attributed];
-  return {
-    config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes: [...log.writes, ...bound.writes], attributed,
-    steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`), notes: [...log.notes.map((n) => `${n.step}: ${n.why}`), ...bound.notes.map((n) => `kernel B: ${n}`)], split,
-  };
+  const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
+  return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }
