@@ -28,11 +28,16 @@ function workerBoot(): string {
 /** Runs one task to its last message. */
 type Runner = (task: ToWorker) => Promise<FromWorker>;
 
-/** The main thread: it gives the event loop a turn first, so the workers' messages are handled between its chunks. */
+/**
+ * The main thread: it gives the event loop a turn before each case, so a worker's finished chunk
+ * is answered with the next one within a case, not after the main thread's whole chunk (with a
+ * turn per chunk only, the worker idled most of the time: 408 cycles/s with 2 jobs against 449
+ * with 1 in a 20 s run).
+ */
 const inline: Runner = async (task) => {
   await yieldToEvents();
   let last: FromWorker | undefined;
-  await runTask(task, (m) => { last = m; });
+  await runTask(task, (m) => { last = m; }, () => yieldToEvents());
   if (!last || last.type === 'failed') throw new Error(`fuzz task failed: ${last?.type === 'failed' ? last.message : 'no answer'}`);
   return last;
 };

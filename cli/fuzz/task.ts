@@ -12,15 +12,16 @@ function configOf(task: ToWorker): CampaignConfig {
   return current.config;
 }
 
-export async function runTask(task: ToWorker, post: (m: FromWorker) => void): Promise<void> {
+/** `between`: awaited between cases (sim/fuzz/shard.ts ChunkPlan.between). */
+export async function runTask(task: ToWorker, post: (m: FromWorker) => void, between?: () => Promise<void>): Promise<void> {
   try {
     const config = configOf(task);
     if (task.type === 'chunk') {
       const { deadline } = task;
-      const result = await runChunk(config, { from: task.from, to: task.to, ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}) });
+      const result = await runChunk(config, { from: task.from, to: task.to, ...(between ? { between } : {}), ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}) });
       post({ type: 'chunk-done', result });
     } else {
-      post({ type: 'shrunk', shrunk: await shrinkCase(config, task.index, task.signature) });
+      post({ type: 'shrunk', shrunk: await shrinkCase(config, task.index, task.signature, between) });
     }
   } catch (err) {
     post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

@@ -78,17 +78,48 @@ function pcieDownstreamPort(inp: DiffInputs): boolean {
 
 const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
 
+/**
+ * Per register (by index), the writes that touch one of its bytes, in write order: one pass over
+ * the writes through a byte -> register index instead of filtering every write per register
+ * (a fuzzed cycle has hundreds of each). The registers of a compiled layout never overlap
+ * (devices/compile.ts throws); for a list that does, the plain filter.
+ */
+function writesByRegister(registers: readonly LocatedRegister[], writeLists: readonly (readonly ConfigWrite[])[]): ConfigWrite[][][] {
+  const end = registers.reduce((n, { register: r }) => Math.max(n, r.offset + r.width), 0);
+  const at = new Int32Array(end).fill(-1);
+  for (let i = 0; i < registers.length; i++) {
+    const r = registers[i].register;
+    for (let b = r.offset; b < r.offset + r.width; b++) {
+      if (at[b] !== -1) return writeLists.map((ws) => registers.map(({ register }) => ws.filter((w) => overlaps(w, register))));
+      at[b] = i;
+    }
+  }
+  return writeLists.map((ws) => {
+    const out: ConfigWrite[][] = registers.map(() => []);
+    const lastWrite = new Int32Array(registers.length).fill(-1);
+    for (let j = 0; j < ws.length; j++) {
+      const w = ws[j];
+      for (let b = Math.max(0, w.offset); b < Math.min(end, w.offset + w.width); b++) {
+        const i = at[b];
+        if (i !== -1 && lastWrite[i] !== j) { lastWrite[i] = j; out[i].push(w); }
+      }
+    }
+    return out;
+  });
+}
+
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
-  for (const { register: reg, location } of inp.registers) {
+  const [kexecByReg, restoreByReg] = writesByRegister(inp.registers, [inp.kexecWrites, inp.restoreWrites]);
+  inp.registers.forEach(({ register: reg, location }, index) => {
     const vBefore = readLE(inp.before, reg.offset, reg.width);
     const vMid = readLE(inp.mid, reg.offset, reg.width);
     const vAfter = readLE(inp.after, reg.offset, reg.width);
     const volatileM = readLE(inp.masks.volatile, reg.offset, reg.width);
     const w1cM = readLE(inp.masks.w1c, reg.offset, reg.width);
     const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
-    const kexecW = inp.kexecWrites.filter((w) => overlaps(w, reg));
-    const restoreW = inp.restoreWrites.filter((w) => overlaps(w, reg));
+    const kexecW = kexecByReg[index];
+    const restoreW = restoreByReg[index];
     const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     const last = restoreW[restoreW.length - 1];
     const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
@@ -101,7 +132,7 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
       const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
     }
-  }
+  });
   return out;
 }
 

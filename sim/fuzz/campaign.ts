@@ -5,6 +5,7 @@
  * finding's signature is still produced, and fast-check shrinks the counterexample (fewer
  * capabilities, smaller shapes, no parent, no reset, zero values) until no smaller case keeps the
  * signature or the budget of cycles is spent (a count, never a clock: shrinking is deterministic).
+ * `between` is awaited before each candidate (the pool's main thread yields to its event loop there).
  */
 import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
@@ -95,7 +96,7 @@ export interface Shrunk {
  * Shrinks case `index` to a minimal case with the same signature. fc.check with the case's seed
  * and one run generates the very value caseAt returns, then shrinks it.
  */
-export async function shrinkCase(config: CampaignConfig, index: number, signature: string): Promise<Shrunk> {
+export async function shrinkCase(config: CampaignConfig, index: number, signature: string, between?: () => Promise<void>): Promise<Shrunk> {
   const budget = config.shrinkBudget ?? 300;
   let cycles = 0;
   const keeps = async (c: FuzzCase) => (await runCase(config, c)).findings.find((f) => f.signature === signature);
@@ -103,6 +104,7 @@ export async function shrinkCase(config: CampaignConfig, index: number, signatur
     cycles++;
     // Past the budget every candidate "passes": fast-check keeps the smallest failure found so far.
     if (cycles > budget) return true;
+    if (between) await between();
     return (await keeps(c)) === undefined;
   }), { seed: caseSeed(config.seed, index), numRuns: 1 });
   const minimal = out.counterexample?.[0];

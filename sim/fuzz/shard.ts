@@ -19,6 +19,12 @@ export interface ChunkPlan {
   readonly to: number;
   /** Checked before each case: true ends the chunk early (--time). */
   readonly stop?: () => boolean;
+  /**
+   * Awaited between cases: the main thread gives its event loop a turn there, so a worker whose
+   * chunk is done gets its next one at once instead of idling until the main thread's chunk ends
+   * (cycles settle in microtasks only, which never let the loop run).
+   */
+  readonly between?: () => Promise<void>;
 }
 
 export interface ChunkResult {
@@ -32,6 +38,7 @@ export async function runChunk(config: CampaignConfig, plan: ChunkPlan): Promise
   let cases = 0;
   for (let index = plan.from; index < plan.to; index++) {
     if (plan.stop?.()) break;
+    if (plan.between) await plan.between();
     const outcome = await runCase(config, caseAt(config, index));
     cases++;
     for (const f of outcome.findings) if (!seen.has(f.signature)) seen.set(f.signature, { ...f, index });
