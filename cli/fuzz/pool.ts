@@ -35,7 +35,6 @@ type Runner = (task: ToWorker) => Promise<FromWorker>;
  * with 1 in a 20 s run).
  */
 const inline: Runner = async (task) => {
-  await yieldToEvents();
   let last: FromWorker | undefined;
   await runTask(task, (m) => { last = m; }, () => yieldToEvents());
   if (!last || last.type === 'failed') throw new Error(`fuzz task failed: ${last?.type === 'failed' ? last.message : 'no answer'}`);
