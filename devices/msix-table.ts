@@ -17,7 +17,7 @@
  * control from msi_desc without checking Command.MEM (linux-pci.md section 4).
  */
 import type { BarAccess, ConfigAccess } from './access.js';
-import { compileLayout } from './compile.js';
+import { compileLayout, type CompiledLayout } from './compile.js';
 import { ConfigSpace } from './config-space.js';
 import { DeviceError } from './errors.js';
 import { f, r, type RegisterDef } from './registers.js';
@@ -90,6 +90,25 @@ function pbaRegisters(entries: number): RegisterDef[] {
   return regs;
 }
 
+/**
+ * The compiled table and PBA layouts for a table size: they depend on the entry count alone and a
+ * ConfigSpace never writes its layout, so each is compiled once (a fuzzed cycle models a new
+ * MSI-X function every case; compiling a 64-entry table's 13 masks was a tenth of what a case
+ * allocated). Bounded: past MAX_CACHED sizes the oldest is dropped.
+ */
+const layoutCache = new Map<number, { readonly table: CompiledLayout; readonly pba: CompiledLayout }>();
+const MAX_CACHED = 64;
+
+function regionLayouts(entries: number): { readonly table: CompiledLayout; readonly pba: CompiledLayout } {
+  let hit = layoutCache.get(entries);
+  if (!hit) {
+    if (layoutCache.size >= MAX_CACHED) layoutCache.delete(layoutCache.keys().next().value!);
+    hit = { table: compileLayout(entries * PCI_MSIX_ENTRY_SIZE, tableRegisters(entries)), pba: compileLayout(pbaBytes(entries), pbaRegisters(entries)) };
+    layoutCache.set(entries, hit);
+  }
+  return hit;
+}
+
 interface Region {
   readonly bar: number;
   readonly start: number;
@@ -112,9 +131,9 @@ export class MsixBarModel implements BarAccess {
     if (tableBir === pbaBir && tableOffset < pbaOffset + pbaSize && pbaOffset < tableOffset + tableSize) {
       throw new DeviceError('bad-offset', `MSI-X table (BAR${tableBir}+0x${tableOffset.toString(16)}, ${tableSize} bytes) overlaps its PBA (+0x${pbaOffset.toString(16)}, ${pbaSize} bytes); check PCI_MSIX_TABLE and PCI_MSIX_PBA`, { tableBir, tableOffset, pbaOffset });
     }
-    const tableLayout = compileLayout(tableSize, tableRegisters(entries));
+    const { table: tableLayout, pba: pbaLayout } = regionLayouts(entries);
     this.table = new ConfigSpace(regionBytes('table', tableSize, init.tableBytes) ?? tableLayout.masks.resetValue.slice(), tableLayout);
-    this.pba = new ConfigSpace(regionBytes('PBA', pbaSize, init.pbaBytes) ?? new Uint8Array(pbaSize), compileLayout(pbaSize, pbaRegisters(entries)));
+    this.pba = new ConfigSpace(regionBytes('PBA', pbaSize, init.pbaBytes) ?? new Uint8Array(pbaSize), pbaLayout);
     this.regions = [
       { bar: tableBir, start: tableOffset, space: this.table },
       { bar: pbaBir, start: pbaOffset, space: this.pba },
