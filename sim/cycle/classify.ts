@@ -108,6 +108,29 @@ function writesByRegister(registers: readonly LocatedRegister[], writeLists: rea
   });
 }
 
+/**
+ * Most registers of a cycle are never written: they share one empty list instead of allocating
+ * their own (a fuzzed cycle classifies hundreds of registers; FieldOutcome.writers is read-only).
+ */
+const NO_STEPS: readonly string[] = Object.freeze([]);
+
+/** The distinct steps of `writes`, in first-write order. */
+function stepsOf(writes: readonly ConfigWrite[]): readonly string[] {
+  if (writes.length === 0) return NO_STEPS;
+  const steps: string[] = [];
+  for (const w of writes) if (!steps.includes(w.step)) steps.push(w.step);
+  return steps;
+}
+
+/** FieldOutcome.bits ("7" or "15:8"), one string per bit range for every cycle. */
+const bitsText = new Map<number, string>();
+function bitsOf(hi: number, lo: number): string {
+  const key = hi * 64 + lo;
+  let text = bitsText.get(key);
+  if (text === undefined) bitsText.set(key, (text = hi === lo ? String(lo) : `${hi}:${lo}`));
+  return text;
+}
+
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
   const [kexecByReg, restoreByReg] = writesByRegister(inp.registers, [inp.kexecWrites, inp.restoreWrites]);
@@ -120,17 +143,17 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
     const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
     const kexecW = kexecByReg[index];
     const restoreW = restoreByReg[index];
-    const writers = [...kexecW, ...restoreW].map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
+    const kexecSteps = stepsOf(kexecW);
+    const writers = restoreW.length === 0 ? kexecSteps : stepsOf(kexecW.concat(restoreW));
     const last = restoreW[restoreW.length - 1];
     const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
-    const kexecSteps = kexecW.map((w) => w.step).filter((s, i, a) => a.indexOf(s) === i);
     for (const fd of reg.fields) {
       const m = fieldMask(fd);
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
       const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
-      out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}`, before, mid, after, verdict, rule, writers });
+      out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: bitsOf(fd.hi, fd.lo), before, mid, after, verdict, rule, writers });
     }
   });
   return out;
