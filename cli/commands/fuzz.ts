@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
     .option('--runs <n>', 'cases to run (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
-    .option('--jobs <n>', 'threads running cases: the main thread and n - 1 workers', '1')
+    .option('--jobs <n>', 'threads running cases (the main thread and n - 1 workers); with --qemu, also real samples run at a time', '1')
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
     .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
@@ -146,7 +146,7 @@ export function register(program: Command): void {
       }
     }
     const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
-    const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`)) : undefined;
+    const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`), jobs) : undefined;
     if (qemu && opts.corpus) {
       for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
     }

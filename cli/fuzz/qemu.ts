@@ -73,19 +73,37 @@ export interface QemuRun {
   readonly findings: readonly QemuFinding[];
 }
 
-/** Runs the samples one after the other (each boots its own QEMU); `progress` gets one line per sample. */
-export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void): Promise<QemuRun> {
+/** One sample's real cycle (kexec/real-cycle.ts runRealCycle; a test passes a stand-in). */
+export type SampleRunner = (s: QemuSample) => Promise<RealCycleReport>;
+
+const realRunner = async (s: QemuSample): Promise<RealCycleReport> => {
   const { runRealCycle } = await import('../../kexec/real-cycle.js');
+  return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
+};
+
+/**
+ * Runs the samples `jobs` at a time (`--jobs`: each boots its own QEMU, one TCG vCPU thread, as
+ * `lusim suite --qemu --jobs` runs its guests); `progress` gets one line per sample as it ends.
+ * The findings do not depend on `jobs` or on which sample ended first: they are merged in sample
+ * order, the first sample of each signature kept.
+ */
+export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void, jobs = 1, run: SampleRunner = realRunner): Promise<QemuRun> {
   const t0 = Date.now();
-  const seen = new Map<string, QemuFinding>();
+  const found: (readonly QemuFinding[])[] = [];
   let completed = 0;
-  for (const s of samples) {
-    const report = await runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
-    if (report.ok) completed++;
-    const found = judgeQemuSample(s, report);
-    for (const f of found) if (!seen.has(f.signature)) seen.set(f.signature, f);
-    progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found.length ? found.map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
-  }
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < samples.length; i = next++) {
+      const s = samples[i];
+      const report = await run(s);
+      if (report.ok) completed++;
+      found[i] = judgeQemuSample(s, report);
+      progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found[i].length ? found[i].map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, samples.length)) }, worker));
+  const seen = new Map<string, QemuFinding>();
+  for (const list of found) for (const f of list) if (!seen.has(f.signature)) seen.set(f.signature, f);
   return { samples: samples.length, completed, ms: Date.now() - t0, findings: [...seen.values()] };
 }
 

@@ -60,6 +60,26 @@ export function loadCachedModule(dir: string, release: string, srcHash: string):
   }
 }
 
+/**
+ * Moves a finished build into its cache directory. Two runs may build the same module at once
+ * (`lusim fuzz --qemu N --jobs 2`, `lusim suite --qemu --jobs 2`): an intact module already there
+ * is kept and ours dropped, so neither run removes the other's while it reads it; a broken one is
+ * replaced.
+ */
+export function publishModule(out: string, dir: string, intact: () => boolean): void {
+  if (!intact()) {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(out, dir);
+      return;
+    } catch (e) {
+      // The other run's rename came between our rmSync and ours (ENOTEMPTY): use its module.
+      if (!intact()) throw e;
+    }
+  }
+  rmSync(out, { recursive: true, force: true });
+}
+
 /** The `make -C` tree for a kernel the host's compiler builds for: a user's build tree, or Debian's bookworm headers. */
 async function hostTree(k: KernelImage, root: string, progress: (m: string) => void): Promise<string> {
   if (!k.build) return (await fetchHeaders(k, root, progress)).buildDir;
@@ -127,8 +147,7 @@ export async function buildModule(k: KernelImage, root: string, progress: (m: st
     mkdirSync(out, { mode: 0o755 });
     writeFileSync(join(out, MODULE_FILE), ko, { mode: 0o644 });
     writeFileSync(join(out, 'module.json'), `${JSON.stringify({ release: k.release, srcHash, size: ko.length, sha256: sha256(ko) }, null, 2)}\n`, { mode: 0o644 });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(out, dir);
+    publishModule(out, dir, () => loadCachedModule(dir, k.release, srcHash) !== undefined);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

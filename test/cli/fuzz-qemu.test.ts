@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
-import { judgeQemuSample } from '../../cli/fuzz/qemu.js';
+import { judgeQemuSample, runQemuSamples } from '../../cli/fuzz/qemu.js';
 import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
 
 const SAMPLE: QemuSample = { index: 4, from: '6.12', to: '7.2', devices: ['ioh3420,id=rp1', 'virtio-net-pci,bus=rp1,disable-legacy=on,x-pcie-deverr-init=off'] };
@@ -59,5 +59,27 @@ describe('the qemu oracle', () => {
   it('a run that did not complete is a run-failed finding, by its error code and phase', () => {
     const [f] = judgeQemuSample(SAMPLE, report({ ok: false, error: { code: 'boot-failed', phase: 'boot A', message: 'kernel A did not bring its agent up within 90 s\nconsole: ...' } }));
     expect(f).toMatchObject({ kind: 'run-failed', registers: ['boot-failed in boot A'], detail: 'the real cycle did not complete: kernel A did not bring its agent up within 90 s' });
+  });
+});
+
+describe('runQemuSamples --jobs', () => {
+  // Stand-in real cycles: samples 1 and 3 fail the same way (one signature), 2 another way; the
+  // later samples take less time, so with several at a time they end out of sample order.
+  const samples: QemuSample[] = [0, 1, 2, 3].map((index) => ({ ...SAMPLE, index }));
+  const code = ['', 'boot-failed', 'kexec-failed', 'boot-failed'];
+  const run = async (s: QemuSample) => {
+    await new Promise((r) => setTimeout(r, [80, 50, 20, 10][s.index]));
+    return s.index === 0 ? report({}) : report({ ok: false, error: { code: code[s.index], phase: 'boot A', message: `sample ${s.index}` } });
+  };
+
+  it('runs N samples at a time and keeps, per signature, the first sample in sample order whatever ended first', async () => {
+    const ended: string[] = [];
+    const one = await runQemuSamples(samples, (l) => ended.push(l), 1, run);
+    const three = await runQemuSamples(samples, (l) => ended.push(l), 3, run);
+    expect(three.findings).toEqual(one.findings);
+    expect(one.findings.map((f) => [f.sample, f.registers[0]])).toEqual([[1, 'boot-failed in boot A'], [2, 'kexec-failed in boot A']]);
+    expect([one.completed, three.completed]).toEqual([1, 1]);
+    // One at a time they end in order; three at a time they overlapped (sample 3, 0-based 2, first).
+    expect(ended.map((l) => l.match(/sample (\d)/)![1])).toEqual(['1', '2', '3', '4', '3', '4', '2', '1']);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient, newNonce, streamLine } from '../../kexec/agent-client.js';
-import { buildModule, loadCachedModule, MODULE_FILE } from '../../kexec/guest-module/build.js';
+import { buildModule, loadCachedModule, MODULE_FILE, publishModule } from '../../kexec/guest-module/build.js';
 import type { KernelImage } from '../../kexec/kernels.js';
 import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
 import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/handover.js';
@@ -113,6 +113,21 @@ describe('guest module cache', () => {
     const bare = tmp();
     writeFileSync(join(bare, MODULE_FILE), ko);
     expect(loadCachedModule(bare, release, 'h')).toBeUndefined();
+  });
+
+  it('a finished build does not replace an intact module another run published meanwhile (fuzz/suite --qemu --jobs), and replaces a broken one', () => {
+    const root = tmp();
+    const dir = join(root, 'hash');
+    const built = (tag: string) => { const out = join(root, `.build-${tag}.out`); mkdirSync(out); writeFileSync(join(out, MODULE_FILE), tag); return out; };
+    const intact = () => { try { return readFileSync(join(dir, MODULE_FILE), 'utf8') !== 'broken'; } catch { return false; } };
+    publishModule(built('first'), dir, intact);
+    const second = built('second');
+    publishModule(second, dir, intact);
+    expect(readFileSync(join(dir, MODULE_FILE), 'utf8')).toBe('first');
+    expect(() => readFileSync(join(second, MODULE_FILE))).toThrow();
+    writeFileSync(join(dir, MODULE_FILE), 'broken');
+    publishModule(built('third'), dir, intact);
+    expect(readFileSync(join(dir, MODULE_FILE), 'utf8')).toBe('third');
   });
 });
 
