@@ -23,7 +23,8 @@
  * phases above cover the same cycle from the same states.
  *
  * Must hold (exit 1): the model claims these devices (the QEMU 7.2 profiles) and these kernels.
- * Samples are not shrunk (each is a boot, a kexec and a boot, ~25 s under TCG).
+ * Samples are not shrunk (each is a boot, a kexec and a boot, ~10-25 s under TCG); --jobs N runs
+ * N of them at a time.
  */
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseTopology } from '../../kexec/qemu-device.js';

@@ -40,7 +40,8 @@ async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ w
   const notes: string[] = [];
   if (b.driver) {
     const noVectors = b.driver === 'virtio-pci' && b.virtioClassDriver === false;
-    const probe = await driverProbe(access, { kernel: b.kernel, driver: b.driver === 'pcieport' || b.driver === 'nvme' ? b.driver : 'other', ...(noVectors ? { irq: 'intx' as const } : {}) });
+    const driver = b.driver === 'pcieport' || b.driver === 'nvme' ? b.driver : b.driver === 'virtio-pci' ? 'virtio' : 'other';
+    const probe = await driverProbe(access, { kernel: b.kernel, driver, ...(noVectors ? { irq: 'intx' as const } : {}) });
     writes.push(...probe.log.writes);
     attributed.push(...configWrites(probe.log, `${b.driver}:`));
     notes.push(`${b.driver} bound: its probe modelled by driverProbe (${probe.irq}, ${probe.vectors.length} vectors)`);

@@ -1,18 +1,23 @@
 /**
- * `lusim fuzz --qemu 1` for real: the first sample of seed 55 (sim/fuzz/qemu-sample.ts) is a
- * virtio-net-pci with aer=on, ats=on and x-pcie-pm-init/flr-init/deverr-init=off behind a
- * pcie-root-port without ACS at 2.5 GT/s x1, 6.12 -> 7.3, run through the real cycle (boot,
- * kernel A's own save, real kexec, kernel B's own load and restore: ~12-25 s under TCG), judged by
- * the qemu oracle.
+ * `lusim fuzz --qemu 2 --jobs 2` for real: the first two samples of seed 55 (sim/fuzz/qemu-sample.ts),
+ * run two at a time, each through the real cycle (boot, kernel A's own save, real kexec, kernel
+ * B's own load and restore: ~8-15 s under TCG), judged by the qemu oracle:
+ *   1. virtio-net-pci with aer=on, ats=on and x-pcie-pm-init/flr-init/deverr-init=off behind a
+ *      pcie-root-port without ACS at 2.5 GT/s x1, 6.12 -> 7.3;
+ *   2. virtio-net-pci with vectors=1 (a one-entry MSI-X table), aer=on, x-pcie-pm/lnkctl-init=off
+ *      behind a pcie-root-port at 5 GT/s x16, 7.2 -> 6.1.
  *
- * What it pins: the model agrees on it. With x-pcie-deverr-init=off QEMU leaves Device Control's
+ * What it pins: the model agrees on both. With x-pcie-deverr-init=off QEMU leaves Device Control's
  * error-reporting enables read-only 0 (hw/virtio/virtio-pci.c virtio_pci_realize skips
- * pcie_cap_deverr_init). The sample first found the model predicting DEVCTL 0xf after kernel B's
+ * pcie_cap_deverr_init). Sample 1 first found the model predicting DEVCTL 0xf after kernel B's
  * enumeration, because the QEMU profile was chosen by vendor:device alone; the profile now takes
- * the -device properties the capture records (devices/profiles/qemu-7.2.ts virtioNet), and this
- * finding would come back if it did not.
+ * the -device properties the capture records (devices/profiles/qemu-7.2.ts virtioNet). Sample 2
+ * first found the model enabling MSI-X with the one vector after the kexec (COMMAND 0x507,
+ * MSI-X Enable) where both real kernels stayed on INTx (0x107): virtio-pci needs 2 vectors
+ * (vp_find_vqs, sim/kexec-sim/driver-configure.ts). Either finding would come back if its fix did not hold.
+ * Two at a time also exercises concurrent real cycles (separate QEMUs, one module cache).
  *
- * Needs the kernels in the cache (`lusim kernels fetch 6.12 7.3 --module`); skipped without them
+ * Needs the kernels in the cache (`lusim kernels fetch --for-tests --module`); skipped without them
  * except under CI.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,15 +27,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels.js';
 
-const skip = (findKernel('6.12') === undefined || findKernel('7.3') === undefined) && !process.env.CI;
-const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch 6.12 7.3 --module`)' : '';
+const skip = ['6.1', '6.12', '7.2', '7.3'].some((k) => findKernel(k) === undefined) && !process.env.CI;
+const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch --for-tests --module`)' : '';
 
 describe('lusim fuzz --qemu', () => {
-  it.skipIf(skip)(`one real sample (virtio-net with x-pcie-*-init off): run, judged against the model, no finding${why}`, () => {
+  it.skipIf(skip)(`two real samples two at a time (virtio-net with x-pcie-*-init off; with one MSI-X vector): run, judged against the model, no finding${why}`, () => {
     const corpus = mkdtempSync(join(tmpdir(), 'lusim-fuzz-qemu-'));
-    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '1', '--corpus', corpus, '--json'], { encoding: 'utf8' });
+    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '2', '--jobs', '2', '--corpus', corpus, '--json'], { encoding: 'utf8' });
     const summary = JSON.parse(out.stdout);
-    expect(summary.qemu).toMatchObject({ samples: 1, completed: 1 });
+    expect(summary.qemu).toMatchObject({ samples: 2, completed: 2 });
     const findings = summary.qemu.findings as { kind: string; registers: string[]; command: string; signature: string }[];
     expect(findings.map((f) => `${f.kind} ${f.registers.join(' ')}: ${f.command}`)).toEqual([]);
     expect(summary.failed).toBe(false);

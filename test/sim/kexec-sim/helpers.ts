@@ -26,9 +26,10 @@ async function model(fn: PciFunction): Promise<Modelled> {
 }
 
 /** A QEMU 7.2 device as the hermetic qtest harness dumped it, with its QEMU profile (auto). */
-export function qemuFixture(name: string): Promise<Modelled> {
+export function qemuFixture(name: string, edit: (b: Uint8Array) => void = () => {}): Promise<Modelled> {
   const path = fileURLToPath(new URL(`../../../fixtures/qemu/${name}.lspci`, import.meta.url));
   const dump = parseLspci(readFileSync(path, 'latin1'))[0];
+  edit(dump.bytes);
   return model(buildFunction(dump, profileForDump(dump, 'auto')));
 }
 

@@ -3,9 +3,9 @@
  * (pci-driver.c pci_device_shutdown and each driver's ->shutdown) on the synthetic endpoint.
  */
 import { describe, expect, it } from 'vitest';
-import { driverConfigure, kernelShutdown } from '../../../sim/kexec-sim/index.js';
-import { SYN, steps, syntheticEndpoint } from './helpers.js';
-import { PCI_COMMAND, PCI_ERR_UNCOR_SEVER, PCI_MSI_FLAGS } from '../../../devices/pci-regs.js';
+import { driverConfigure, driverProbe, kernelShutdown } from '../../../sim/kexec-sim/index.js';
+import { qemuFixture, SYN, steps, syntheticEndpoint } from './helpers.js';
+import { PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_ERR_UNCOR_SEVER, PCI_MSI_FLAGS, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../../devices/pci-regs.js';
 
 const DEVCTL = SYN.PCIE + 0x08;
 
@@ -34,6 +34,29 @@ describe('driverConfigure', () => {
     expect(await c.readl(SYN.AER + PCI_ERR_UNCOR_SEVER)).toBe(0x00462030);
     expect((await c.readw(DEVCTL)) & 0x010f).toBe(0x010f); // error reporting + Extended Tags
     expect((await c.readw(SYN.PCIE + 0x28)) & 0x0400).toBe(0x0400);
+  });
+
+  // Found by `lusim fuzz --seed 55 --qemu 2` (sample 2: virtio-net-pci,vectors=1, 7.2 -> 6.1): the
+  // real kernels kept the device on INTx (COMMAND 0x107, MSI-X off) where the model had enabled
+  // MSI-X with its one vector. virtio_pci_common.c vp_find_vqs asks pci_alloc_irq_vectors_affinity
+  // for exactly nvqs + 1, then exactly 2 vectors, then falls back to vp_find_vqs_intx.
+  it('virtio-pci takes MSI-X only with 2 or more table entries (vp_find_vqs), INTx with 1; another driver takes the one vector', async () => {
+    const withEntries = (n: number) => qemuFixture('virtio-net', (b) => {
+      let pos = b[0x34];
+      while (pos && b[pos] !== 0x11) pos = b[pos + 1];
+      b[pos + PCI_MSIX_FLAGS] = n - 1; // QSIZE (read-only: set in the dump)
+    });
+    const one = await withEntries(1);
+    const r1 = await driverProbe(one.fa, { kernel: '6.1', driver: 'virtio' });
+    expect([r1.irq, r1.vectors.length]).toEqual(['intx', 0]);
+    expect((await one.fa.config.readw(one.msixCap + PCI_MSIX_FLAGS)) & PCI_MSIX_FLAGS_ENABLE).toBe(0);
+    expect((await one.fa.config.readw(PCI_COMMAND)) & PCI_COMMAND_INTX_DISABLE).toBe(0);
+    expect(r1.log.notes.map((n) => n.step)).toContain('vp_find_vqs');
+    const two = await withEntries(2);
+    const r2 = await driverProbe(two.fa, { kernel: '6.1', driver: 'virtio' });
+    expect([r2.irq, r2.vectors.length]).toEqual(['msix', 2]);
+    const other = await driverProbe((await withEntries(1)).fa, { kernel: '6.1' });
+    expect([other.irq, other.vectors.length]).toEqual(['msix', 1]);
   });
 });
 
