@@ -41,7 +41,7 @@ import { preparePci } from './pci-topology.js';
 import type { QemuTopology } from './qemu-device.js';
 import { QtestBarAccess } from './qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
 import type { AcceleratorInfo } from './accel.js';
 import { kernelRequests, realKernel, type UserKernelSides } from './user-kernel-run.js';
 import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
@@ -445,11 +445,14 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     });
     const capMid = await step('capture before restore', () => s.guard(captureAll(s.q, pciB)));
     report.captures.beforeRestore = summarize(capMid, driverMap(await s.guard(s.agent.devices())));
+    const unbound = targets.filter((t) => driversB.get(need(capB, t.id).bdf)).map((t) => t.id);
+    const walkedFromAbove = await rootPortsAbove(capB.functions, unbound, kb!.profile);
     for (const t of targets) {
       const b = need(capB, t.id);
       const dB = driversB.get(b.bdf) ?? null;
       if (!dB) continue;
-      const pred = await predictUnbind(b, { kernel: kb!.profile, driver: dB });
+      const above = walkedFromAbove.get(t.id);
+      const pred = await predictUnbind(b, { kernel: kb!.profile, driver: dB, ...(above ? { rootPortAbove: above } : {}) });
       report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), pred, dB, null));
       modelWrites.push(...modelPhase('unbind B', b.bdf, pred.writes));
     }

@@ -11,7 +11,8 @@ import { registerLocation } from '../devices/capability-lookup.js';
 import type { PciFunction } from '../devices/device.js';
 import { parseBdf } from '../devices/dump/bdf.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
-import { kernelRemove } from '../sim/kexec-sim/index.js';
+import { kernelRemove, removeAboveWalk, removeWalksBelow } from '../sim/kexec-sim/index.js';
+import { WriteLog } from '../sim/write-log/write-log.js';
 import { modelFunction, predictAfterKexec, shutdownDriverFor, type KexecPrediction, type ModelledFunction, type PostKexecOptions } from '../sim/predict/post-kexec.js';
 import type { FunctionCapture } from './real-capture.js';
 
@@ -31,19 +32,41 @@ export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions):
 
 /**
  * The model's prediction of unbinding kernel B's driver (sysfs unbind -> the driver's ->remove).
- * Modelled by sim/kexec-sim kernelRemove. The run compares this with the real state after the unbind.
+ * Modelled by sim/kexec-sim kernelRemove. `rootPortAbove`: a Root Port above the function was
+ * unbound in the same step, before or after it, and its ->remove walked its bus (v6.1
+ * aer_disable_rootport: removeWalksBelow). The run compares this with the real state after the unbind.
  */
-export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelProfileId; driver: string | null }): Promise<KexecPrediction> {
+export async function predictUnbind(cap: FunctionCapture, o: { kernel: KernelProfileId; driver: string | null; rootPortAbove?: 'before' | 'after' }): Promise<KexecPrediction> {
   const m = modelFromCapture(cap);
-  const log = await kernelRemove(m.access, { driver: shutdownDriverFor(o.driver), kernel: o.kernel });
+  const log = new WriteLog();
+  if (o.rootPortAbove === 'before') await removeAboveWalk(m.access, undefined, log);
+  await kernelRemove(m.access, { driver: shutdownDriverFor(o.driver), kernel: o.kernel }, log);
+  if (o.rootPortAbove === 'after') await removeAboveWalk(m.access, undefined, log);
   return {
     config: m.fn.space.snapshot(),
     msixTable: m.msix?.table.snapshot(),
     steps: log.writes.map((w) => `${w.fn}@0x${w.offset.toString(16)}`),
     writes: log.writes,
     attributed: log.writes.filter((w) => w.space === 'config').map((w) => ({ step: w.fn, offset: w.offset, width: w.width })),
-    notes: [`unbind ${o.driver ?? '(no driver)'}: its ->remove (sim/kexec-sim kernelRemove)`, ...log.notes.map((n) => `${n.step}: ${n.why}`)],
+    notes: [`unbind ${o.driver ?? '(no driver)'}: its ->remove (sim/kexec-sim kernelRemove)${o.rootPortAbove ? `; the Root Port above was unbound ${o.rootPortAbove} it and walked its bus` : ''}`, ...log.notes.map((n) => `${n.step}: ${n.why}`)],
   };
+}
+
+/**
+ * For each function unbound in order (`unbound`: qdev ids, kernel B's drivers), whether a Root
+ * Port above it whose ->remove walks its bus was unbound before or after it.
+ */
+export async function rootPortsAbove(functions: readonly FunctionCapture[], unbound: readonly string[], kernel: KernelProfileId): Promise<Map<string, 'before' | 'after'>> {
+  const byId = new Map(functions.map((f) => [f.id, f]));
+  const walkers = new Set<string>();
+  for (const id of unbound) if (await removeWalksBelow(modelFromCapture(byId.get(id)!).access, kernel)) walkers.add(id);
+  const out = new Map<string, 'before' | 'after'>();
+  unbound.forEach((id, at) => {
+    for (let up = byId.get(id)?.parent; up !== undefined; up = byId.get(up)?.parent) {
+      if (walkers.has(up)) { out.set(id, unbound.indexOf(up) < at ? 'before' : 'after'); return; }
+    }
+  });
+  return out;
 }
 
 export interface RegisterDiff {

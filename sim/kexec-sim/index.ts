@@ -29,6 +29,6 @@ export { driverConfigure, driverProbe, pciEnableBridge, type AspmChoice, type Dr
 export { kernelEnumerate } from './enumerate.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
-export { kernelRemove, kernelShutdown, type ShutdownOptions } from './shutdown.js';
+export { kernelRemove, kernelShutdown, removeAboveWalk, removeWalksBelow, type ShutdownOptions } from './shutdown.js';
 export { portServices, type PortService } from './pcieport.js';
 export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';

@@ -31,7 +31,7 @@ import type { PlatformOptions } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import {
   PCI_ERR_COR_STATUS, PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCTL, PCI_EXP_RTCTL, PCI_EXP_LNKCAP, PCI_EXP_SLTCAP,
-  PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_DPC,
+  PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_EXT_CAP_ID_DPC,
 } from '../../devices/pci-regs.js';
 import { pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
@@ -93,6 +93,32 @@ export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): P
   if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'set_downstream_devices_error_reporting(pdev, true)');
   const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
   await stepWrite(d, 'aer_enable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd | ROOT_PORT_INTR_ON_MESG_MASK, 'Root Port interrupts on error messages');
+}
+
+/**
+ * Whether unbinding kernel `kernel`'s pcieport from this Root Port (or RCEC) walks the bus below
+ * it: v6.1 aer_remove -> aer_disable_rootport -> set_downstream_devices_error_reporting(false)
+ * runs set_device_error_reporting on the port and, through pci_walk_bus(dev->subordinate), on
+ * every function below it. Later kernels dropped the walk.
+ */
+export async function aerRemoveWalksBelow(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<boolean> {
+  const type = d.pcie?.layout.type;
+  if (!AER_REMOVE_DISABLES_REPORTING.has(kernel) || (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC)) return false;
+  return (await portServices(d, kernel, p)).includes('aer');
+}
+
+/**
+ * v6.1 aer.c set_device_error_reporting(dev, false) on a function below such a Root Port: a Root,
+ * Upstream or Downstream Port (or RCEC) gets pci_disable_pcie_error_reporting (DEVCTL's
+ * error-reporting enables cleared, if AER is native and it has an AER capability,
+ * pcie_aer_is_native); an endpoint is left alone. Found by `lusim fuzz --qemu` (seed 7: a
+ * switch's ports read DEVCTL 0 after 6.1's pcieport was unbound from the Root Port above them).
+ */
+export async function setDeviceErrorReportingOff(d: KexecDev, p: PlatformOptions): Promise<void> {
+  const type = d.pcie?.layout.type;
+  if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC && type !== PCI_EXP_TYPE_UPSTREAM && type !== PCI_EXP_TYPE_DOWNSTREAM) return;
+  if (!d.aerCap || !p.aerNative) return d.log.note('set_device_error_reporting', 'no AER capability or AER not native (pcie_aer_is_native): DEVCTL left alone');
+  await pcieClearAndSet(d, 'set_device_error_reporting', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'the Root Port above was unbound: aer_disable_rootport walked its bus (set_downstream_devices_error_reporting(false))');
 }
 
 /** pcie_portdrv_remove after pci_enable_device/set_master: services, vectors, then disable. */

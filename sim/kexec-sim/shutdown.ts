@@ -24,7 +24,7 @@ import type { FunctionAccess } from '../../devices/access.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, type KexecDev } from './dev.js';
 import { pciFreeIrqVectors } from './irq.js';
-import { pcieRemoveServices } from './pcieport.js';
+import { aerRemoveWalksBelow, pcieRemoveServices, setDeviceErrorReportingOff } from './pcieport.js';
 import { platformOptions, type PlatformOptions, type ShutdownDriver } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
@@ -83,6 +83,20 @@ export async function kernelRemove(fn: FunctionAccess, opts: { driver: ShutdownD
   if (opts.driver === 'virtio' || opts.driver === 'e1000e') await pciFreeIrqVectors(d);
   else await DRIVER_SHUTDOWN[opts.driver](d, opts.kernel, p);
   await pciDisableDevice(d);
+  return log;
+}
+
+/**
+ * Whether unbinding kernel `kernel`'s pcieport from this port changes the functions below it
+ * (v6.1 aer_remove's walk: pcieport.ts aerRemoveWalksBelow).
+ */
+export async function removeWalksBelow(port: FunctionAccess, kernel: KernelProfileId, platform?: Partial<PlatformOptions>): Promise<boolean> {
+  return aerRemoveWalksBelow(await kexecDev(port, new WriteLog()), kernel, platformOptions(platform));
+}
+
+/** That walk as a function below the port sees it (pcieport.ts setDeviceErrorReportingOff). */
+export async function removeAboveWalk(fn: FunctionAccess, platform?: Partial<PlatformOptions>, log = new WriteLog()): Promise<WriteLog> {
+  await setDeviceErrorReportingOff(await kexecDev(fn, log), platformOptions(platform));
   return log;
 }
 

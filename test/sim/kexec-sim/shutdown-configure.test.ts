@@ -3,9 +3,9 @@
  * (pci-driver.c pci_device_shutdown and each driver's ->shutdown) on the synthetic endpoint.
  */
 import { describe, expect, it } from 'vitest';
-import { driverConfigure, driverProbe, kernelShutdown } from '../../../sim/kexec-sim/index.js';
+import { driverConfigure, driverProbe, kernelShutdown, removeAboveWalk, removeWalksBelow } from '../../../sim/kexec-sim/index.js';
 import { qemuFixture, SYN, steps, syntheticEndpoint } from './helpers.js';
-import { PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_ERR_UNCOR_SEVER, PCI_MSI_FLAGS, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../../devices/pci-regs.js';
+import { PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_ERR_UNCOR_SEVER, PCI_EXP_DEVCTL, PCI_MSI_FLAGS, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE } from '../../../devices/pci-regs.js';
 
 const DEVCTL = SYN.PCIE + 0x08;
 
@@ -112,5 +112,29 @@ describe('kernelShutdown (pci-driver.c pci_device_shutdown)', () => {
     await driverConfigure(m.fa, { kernel: '6.12' });
     await kernelShutdown(m.fa, { driver: 'none', preserved: true, from: '6.12' });
     expect(await m.fa.config.readw(PCI_COMMAND)).toBe(0x0507);
+  });
+});
+
+// Found by `lusim fuzz --seed 7 --qemu 12 --jobs 2` (samples 2 and 10: a Root Port, an x3130
+// switch and an endpoint, kernel B 6.1): after kernel B's drivers were unbound the switch's ports
+// read DEVCTL 0 where the model kept 0xf. v6.1 aer_disable_rootport runs
+// set_downstream_devices_error_reporting(false), which pci_walk_bus'es the Root Port's subordinate
+// bus (pcie/aer.c); v6.12 has no walk.
+describe('unbinding a Root Port\'s pcieport on v6.1 walks the bus below it (aer_remove)', () => {
+  it('a Root Port with the AER service walks on 6.1, not on 6.12; a port below loses its error-reporting enables, an endpoint keeps them', async () => {
+    const rp = await qemuFixture('pcie-root-port');
+    expect(await removeWalksBelow(rp.fa, '6.1')).toBe(true);
+    expect(await removeWalksBelow(rp.fa, '6.12')).toBe(false);
+    const up = await qemuFixture('x3130-upstream');
+    expect(await removeWalksBelow(up.fa, '6.1')).toBe(false);
+    await up.fa.config.writew(up.pcieCap + PCI_EXP_DEVCTL, 0x000f);
+    expect((await up.fa.config.readw(up.pcieCap + PCI_EXP_DEVCTL)) & 0xf).toBe(0xf);
+    const log = await removeAboveWalk(up.fa);
+    expect((await up.fa.config.readw(up.pcieCap + PCI_EXP_DEVCTL)) & 0xf).toBe(0);
+    expect(steps(log)).toEqual(['set_device_error_reporting']);
+    const ep = await qemuFixture('virtio-net-aer');
+    await ep.fa.config.writew(ep.pcieCap + PCI_EXP_DEVCTL, 0x000f);
+    expect(steps(await removeAboveWalk(ep.fa))).toEqual([]);
+    expect((await ep.fa.config.readw(ep.pcieCap + PCI_EXP_DEVCTL)) & 0xf).toBe(0xf);
   });
 });
