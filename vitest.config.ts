@@ -8,7 +8,8 @@ import { BOOTING } from './test/booting-suites.js';
  * the other suites. (A kexec'd kernel once missed its 120 s agent timeout in a CI dry run; that
  * may also have been the KASLR decompressor stall under TCG that kexec'd kernels now avoid with
  * nokaslr: docs/real-run.md. Either way, booting suites alone keep their timings meaningful.)
- * One file runs two guests at once on purpose: test/e2e/suite-qemu.test.ts, for `--jobs 2`.
+ * Two files run two guests at once on purpose, for `--jobs 2`: test/e2e/suite-qemu.test.ts and
+ * test/e2e/fuzz-qemu.test.ts.
  */
 
 export default defineConfig({
