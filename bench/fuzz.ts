@@ -9,9 +9,10 @@
  * (process.cpuUsage counts every thread): on a shared machine the wall clock says how busy the
  * other sessions were, cycles per CPU second say what lusim costs. Parallel efficiency is the
  * ratio of the two jobs' cycles per CPU second: the speed-up two free cores would give. Medians
- * over the repeats, --jobs 1 and --jobs 2 taking turns so both see the same load.
+ * over the repeats, --jobs 1 and --jobs 2 taking turns so both see the same load. Last, the
+ * machine's ceiling for two jobs: two --jobs 1 processes at once against one alone.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { FLOWS } from '../sim/cycle/run.js';
@@ -21,6 +22,19 @@ import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
 import { runCampaign } from '../cli/fuzz/pool.js';
 
 interface One { readonly jobs: number; readonly cases: number; readonly wallS: number; readonly cpuS: number; readonly findings: number }
+
+/** One `--one JOBS` run in its own process, without blocking the event loop (two can run at once). */
+function runOne(self: string, jobs: number, runs: number): Promise<One> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, self, '--one', String(jobs), String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as One) : reject(new Error(`bench/fuzz.ts --one ${jobs} failed: ${err}`))));
+  });
+}
 
 if (process.argv[2] === '--one') {
   const jobs = Number(process.argv[3]);
@@ -41,9 +55,7 @@ if (process.argv[2] === '--one') {
   const load0 = loadavg()[0];
   for (let i = 0; i < repeats; i++) {
     for (const jobs of i % 2 ? [2, 1] : [1, 2]) {
-      const res = spawnSync(process.execPath, [...process.execArgv, self, '--one', String(jobs), String(runs)], { encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`bench/fuzz.ts --one ${jobs} failed: ${res.stderr}`);
-      const one = JSON.parse(res.stdout.trim().split('\n').pop()!) as One;
+      const one = await runOne(self, jobs, runs);
       by[jobs].push(one);
       console.log(`  run ${i + 1}, --jobs ${jobs}: ${one.cases} cycles, ${one.wallS.toFixed(2)} s wall, ${one.cpuS.toFixed(2)} CPU s (${one.findings} distinct findings)`);
     }
@@ -53,6 +65,12 @@ if (process.argv[2] === '--one') {
   for (const jobs of [1, 2]) {
     console.log(`fuzz --jobs ${jobs}: median ${median(by[jobs].map(rate)).toFixed(0).padStart(5)} cycles/s wall, ${median(by[jobs].map(perCpu)).toFixed(0).padStart(5)} cycles per CPU second (${runs} cases, ${repeats} runs, process start-up included)`);
   }
+  // The machine's own ceiling for two jobs: two independent --jobs 1 processes at once, against
+  // one alone. A shared or hyper-threaded machine gives two CPU-bound processes less than twice
+  // one (measured 1.43x here on 2026-12-02), which bounds --jobs 2 whatever the pool does.
+  const pair = await Promise.all([0, 1].map(() => runOne(self, 1, runs)));
+  const together = pair.reduce((n, o) => n + rate(o), 0);
+  console.log(`machine ceiling: two independent --jobs 1 processes at once ran ${pair.map((o) => rate(o).toFixed(0)).join(' + ')} = ${together.toFixed(0)} cycles/s, ${(together / median(by[1].map(rate))).toFixed(2)}x one alone`);
   const speedUp = median(by[2].map(rate)) / median(by[1].map(rate));
   const efficiency = median(by[2].map(perCpu)) / median(by[1].map(perCpu));
   console.log(`speed-up --jobs 2 / --jobs 1: ${speedUp.toFixed(2)}x wall; parallel efficiency (cycles per CPU second, jobs 2 / jobs 1): ${efficiency.toFixed(2)}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
