@@ -20,7 +20,7 @@ import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { qemuProfileFor } from '../../sim/fuzz/personality.js';
-import { qemuSamples, realKernelsFor, REAL_KERNELS } from '../../sim/fuzz/qemu-sample.js';
+import { qemuSamples, realKernelsFor, REAL_KERNELS, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
@@ -115,6 +115,10 @@ export function register(program: Command): void {
     if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
     if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
     if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
+    const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
+    // Samples never fetch: say up front, before the campaign, which kernels they need and lack.
+    const missing = await uncachedKernels(samples);
+    if (missing.length) cmd.error(`lusim: --qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`, { exitCode: 2 });
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
@@ -145,7 +149,6 @@ export function register(program: Command): void {
         writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
-    const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
     const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`), jobs) : undefined;
     if (qemu && opts.corpus) {
       for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
@@ -186,4 +189,11 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
     for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify('blob' in f ? f.blob : f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
   }
   process.exitCode = failed ? 1 : 0;
+}
+
+/** The kernel series the samples boot that the cache lacks (kexec/kernels.ts findKernel). */
+async function uncachedKernels(samples: readonly QemuSample[]): Promise<string[]> {
+  if (!samples.length) return [];
+  const { findKernel } = await import('../../kexec/kernels.js');
+  return [...new Set(samples.flatMap((s) => [s.from, s.to]))].filter((k) => findKernel(k) === undefined).sort();
 }

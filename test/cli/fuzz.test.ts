@@ -81,6 +81,13 @@ describe('lusim fuzz', () => {
     }
   }, 120_000);
 
+  it('--qemu with kernels the cache lacks: exit 2 before the campaign, naming them and the fetch command (samples never fetch)', () => {
+    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '2', '--kernels', '6.12.y,7.3'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'lusim-empty-cache-')) } });
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim().split('\n')[0]).toBe('lusim: --qemu: the 2 samples boot kernels 6.12, 7.3, not in the cache: run `lusim kernels fetch 6.12 7.3 --module`, or narrow --kernels');
+    expect(out.stdout).toBe('');
+  }, 60_000);
+
   it('the malformed campaign reports typed errors only', () => {
     const out = lusim('fuzz', '--campaign', 'malformed', '--seed', '2', '--runs', '100', '--json');
     expect(out.status, out.stderr).toBe(0);
