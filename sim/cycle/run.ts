@@ -234,7 +234,9 @@ export async function runCycle(fn: PciFunction, opts: CycleOptions): Promise<Cyc
     if (opts.operational === 'as-found') {
       notes.push('operational state: the dump as found (no firmware, enumeration or driver modelled before the save)');
     } else {
-      const op = await driverConfigure(mut.access, { kernel: A.id, ...below, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
+      // A virtio device's driver takes its vectors as vp_find_vqs does (MSI-X only with 2 or more entries).
+      const virtio = defaultDriver(fn) === 'virtio' ? { driver: 'virtio' as const } : {};
+      const op = await driverConfigure(mut.access, { kernel: A.id, ...below, ...virtio, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
       steps('operate', op.log);
       msixKernelState(devA, op.vectors, fn);
     }

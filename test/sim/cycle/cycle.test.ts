@@ -2,7 +2,10 @@
  * The simulated cycle (sim/cycle/run.ts): cross-kernel loads of linux-pci.md section 5, layout
  * drift, the VFIO flows, and the verdicts the report gives.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildFunction } from '../../../devices/device.js';
+import { parseLspci } from '../../../devices/dump/lspci.js';
 import { runCycle } from '../../../sim/cycle/run.js';
 import { fixture, parentOf } from './helpers.js';
 
@@ -124,5 +127,23 @@ describe('VFIO flows', () => {
   it('vfio (no handover): kernel B restores its own open-time save, not kernel A\'s state', async () => {
     const r = await runCycle(fixture('e1000e')(), { from: '6.12', to: '7.1', format: 'linux-blob', flow: 'vfio' });
     for (const f of problems(r)) expect(f.rule).toMatch(/own pci_save_state/);
+  });
+});
+
+describe('kernel A\'s driver in the plain flow', () => {
+  // The rule a real run found (test/sim/kexec-sim/shutdown-configure.test.ts, docs/fuzz.md seed 55):
+  // virtio-pci takes MSI-X only with 2 or more table entries (virtio_pci_common.c vp_find_vqs).
+  it('a virtio device with a one-entry MSI-X table runs on INTx: no MSI-X Enable, no INTX_DISABLE in the operational state', async () => {
+    const dump = parseLspci(readFileSync('fixtures/qemu/virtio-net.lspci', 'utf8'))[0];
+    let msix = dump.bytes[0x34];
+    while (msix && dump.bytes[msix] !== 0x11) msix = dump.bytes[msix + 1];
+    const oneEntry = () => { const b = dump.bytes.slice(); b[msix + 2] = 0; return buildFunction({ ...dump, bytes: b }); };
+    const r = await runCycle(oneEntry(), { from: '6.12', to: '6.12', format: 'linux-blob', flow: 'plain' });
+    const before = (name: string) => r.fields.find((f) => f.field === name)!.before;
+    expect(before('PCI_MSIX_FLAGS_ENABLE')).toBe(0);
+    expect(before('PCI_COMMAND_INTX_DISABLE')).toBe(0);
+    expect(r.notes.some((n) => n.startsWith('vp_find_vqs:'))).toBe(true);
+    const three = await runCycle(fixture('virtio-net')(), { from: '6.12', to: '6.12', format: 'linux-blob', flow: 'plain' });
+    expect(three.fields.find((f) => f.field === 'PCI_MSIX_FLAGS_ENABLE')!.before).toBe(1);
   });
 });
