@@ -25,11 +25,6 @@ export class WriteLog {
   readonly notes: StepNote[] = [];
   private readonly stack: Frame[] = [];
 
-  /** The innermost kernel function running. */
-  get current(): string {
-    return this.stack[this.stack.length - 1]?.step ?? '(none)';
-  }
-
   /** Run `body` as kernel function `step`; nested calls attribute writes to the innermost step. */
   async run<T>(step: string, body: () => Promise<T>, why?: string): Promise<T> {
     this.stack.push({ step, why });
@@ -54,6 +49,7 @@ export class WriteLog {
    * modelled write, hundreds per fuzzed cycle, so it builds no intermediate objects.
    */
   record(device: string, space: WriteSpace, offset: number, width: Width, value: number, readback: number | undefined, bar?: number): void {
+    // The innermost kernel function running is the one the write belongs to.
     const frame = this.stack[this.stack.length - 1];
     const fn = frame?.step ?? '(none)';
     const why = frame?.why;
