@@ -32,6 +32,7 @@ import type { Finding } from '../../sim/fuzz/oracles.js';
 import { qemuSampleCommand, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { MSI_MESSAGE } from '../../sim/predict/unpredictable.js';
+import { atATime } from '../at-a-time.js';
 
 export interface QemuFinding extends Finding {
   readonly signature: string;
@@ -92,17 +93,12 @@ export async function runQemuSamples(samples: readonly QemuSample[], progress: (
   const t0 = Date.now();
   const found: (readonly QemuFinding[])[] = [];
   let completed = 0;
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < samples.length; i = next++) {
-      const s = samples[i];
-      const report = await run(s);
-      if (report.ok) completed++;
-      found[i] = judgeQemuSample(s, report);
-      progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found[i].length ? found[i].map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, samples.length)) }, worker));
+  await atATime(samples, jobs, async (s, i) => {
+    const report = await run(s);
+    if (report.ok) completed++;
+    found[i] = judgeQemuSample(s, report);
+    progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found[i].length ? found[i].map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
+  });
   const seen = new Map<string, QemuFinding>();
   for (const list of found) for (const f of list) if (!seen.has(f.signature)) seen.set(f.signature, f);
   return { samples: samples.length, completed, ms: Date.now() - t0, findings: [...seen.values()] };

@@ -14,6 +14,7 @@ import { parseDrift } from '../../sim/linux/drift.js';
 import type { PlannedTest } from '../../sim/suite/types.js';
 import { QEMU_FIXTURE } from './devices.js';
 import { suiteKernelSpec } from './kernels.js';
+import { atATime } from '../at-a-time.js';
 
 /** The real-run device of a case (kexec/real-devices.ts names), when QEMU can build it. */
 export function realDevice(t: PlannedTest): string | undefined {
@@ -113,23 +114,19 @@ export function planBoots(tests: readonly PlannedTest[]): { boots: Boot[]; byTes
 
 /** Run the boots `jobs` at a time. A boot that fails fails its tests, not the run. */
 export async function runBoots(boots: readonly Boot[], jobs: number, log: (m: string) => void): Promise<{ outcomes: Map<string, BootOutcome>; records: BootRecord[] }> {
-  const queue = [...boots];
   const outcomes = new Map<string, BootOutcome>();
   const records: BootRecord[] = [];
   const t0 = performance.now();
-  const worker = async () => {
-    for (let b = queue.shift(); b; b = queue.shift()) {
-      const devices = [...b.devices];
-      const passengers = b.kind === 'cycle' ? [...b.passengers] : [];
-      const startMs = performance.now() - t0;
-      log(`booting ${b.key} with ${devices.join(', ')}${passengers.length ? ` (and ${passengers.join(', ')} for reset_method)` : ''}`);
-      const outcome = await runBoot(b, devices, passengers, (m) => log(`${b.key}: ${m}`));
-      outcomes.set(b.key, outcome);
-      const ok = outcome.kind === 'reset' || (outcome.kind === 'cycle' && outcome.report.ok);
-      records.push({ key: b.key, devices, passengers, startMs: Math.round(startMs), endMs: Math.round(performance.now() - t0), ok });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  await atATime(boots, jobs, async (b) => {
+    const devices = [...b.devices];
+    const passengers = b.kind === 'cycle' ? [...b.passengers] : [];
+    const startMs = performance.now() - t0;
+    log(`booting ${b.key} with ${devices.join(', ')}${passengers.length ? ` (and ${passengers.join(', ')} for reset_method)` : ''}`);
+    const outcome = await runBoot(b, devices, passengers, (m) => log(`${b.key}: ${m}`));
+    outcomes.set(b.key, outcome);
+    const ok = outcome.kind === 'reset' || (outcome.kind === 'cycle' && outcome.report.ok);
+    records.push({ key: b.key, devices, passengers, startMs: Math.round(startMs), endMs: Math.round(performance.now() - t0), ok });
+  });
   return { outcomes, records: records.sort((a, b) => a.startMs - b.startMs) };
 }
 

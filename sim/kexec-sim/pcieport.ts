@@ -102,9 +102,13 @@ export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): P
  * every function below it. Later kernels dropped the walk.
  */
 export async function aerRemoveWalksBelow(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<boolean> {
+  return AER_REMOVE_DISABLES_REPORTING.has(kernel) && aerDriverBound(d, await portServices(d, kernel, p));
+}
+
+/** The AER service driver is bound to the port: it has the service and aer_probe accepts it (a Root Port or RCEC). */
+function aerDriverBound(d: KexecDev, services: readonly PortService[]): boolean {
   const type = d.pcie?.layout.type;
-  if (!AER_REMOVE_DISABLES_REPORTING.has(kernel) || (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC)) return false;
-  return (await portServices(d, kernel, p)).includes('aer');
+  return services.includes('aer') && (type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_RC_EC);
 }
 
 /**
@@ -123,9 +127,7 @@ export async function setDeviceErrorReportingOff(d: KexecDev, p: PlatformOptions
 
 /** pcie_portdrv_remove after pci_enable_device/set_master: services, vectors, then disable. */
 export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<void> {
-  const services = await portServices(d, kernel, p);
-  const type = d.pcie?.layout.type;
-  if (services.includes('aer') && (type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_RC_EC)) {
+  if (aerDriverBound(d, await portServices(d, kernel, p))) {
     if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) {
       await pcieClearAndSet(d, 'aer_disable_rootport', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'set_downstream_devices_error_reporting(pdev, false)');
     }
