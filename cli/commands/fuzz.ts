@@ -21,7 +21,8 @@ import { runMalformed } from '../../sim/fuzz/malformed.js';
 import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
 import { qemuProfileFor } from '../../sim/fuzz/personality.js';
 import { qemuSamples, realKernelsFor, REAL_KERNELS, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
-import { qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
+import { qemuCorpusRecord, realSampleRunner, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
+import { shrinkQemuFindings } from '../fuzz/qemu-shrink.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { parseDrift } from '../../sim/linux/drift.js';
@@ -34,7 +35,7 @@ import { renderFuzzSummary } from '../render/fuzz-text.js';
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string;
+  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string;
 }
 
 function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
@@ -80,10 +81,11 @@ export function register(program: Command): void {
     .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
     .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
     .option('--corpus <dir>', 'save each shrunk finding as DIR/ID.lspci + DIR/ID.json (with its lusim cycle command)')
-    .option('--no-shrink', 'report first cases as found, unshrunk')
+    .option('--no-shrink', 'report first cases (and first --qemu samples) as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
     .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (10-25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
+    .option('--qemu-shrink-budget <n>', 'simpler samples one --qemu finding\'s shrink may run for real (no switch, one property fewer)', '12')
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
@@ -111,6 +113,7 @@ export function register(program: Command): void {
     }
     if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
     const qemuCount = opts.qemu !== undefined ? count(cmd, opts.qemu, '--qemu') : 0;
+    const qemuShrinkBudget = count(cmd, opts.qemuShrinkBudget, '--qemu-shrink-budget', 0);
     const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
     if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
     if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
@@ -149,7 +152,11 @@ export function register(program: Command): void {
         writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
-    const qemu = samples.length ? await runQemuSamples(samples, (line) => process.stderr.write(`${line}\n`), jobs) : undefined;
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const sampled = samples.length ? await runQemuSamples(samples, say, jobs) : undefined;
+    const qemu = sampled && opts.shrink && sampled.findings.length
+      ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: qemuShrinkBudget, jobs, run: realSampleRunner, progress: say }) }
+      : sampled;
     if (qemu && opts.corpus) {
       for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
     }

@@ -23,8 +23,8 @@
  * phases above cover the same cycle from the same states.
  *
  * Must hold (exit 1): the model claims these devices (the QEMU 7.2 profiles) and these kernels.
- * Samples are not shrunk (each is a boot, a kexec and a boot, ~10-25 s under TCG); --jobs N runs
- * N of them at a time.
+ * Each sample is a boot, a kexec and a boot (~10-25 s under TCG); --jobs N runs N of them at a
+ * time. A finding is then shrunk by real runs of simpler samples (cli/fuzz/qemu-shrink.ts).
  */
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
 import { parseTopology } from '../../kexec/qemu-device.js';
@@ -37,7 +37,11 @@ import { atATime } from '../at-a-time.js';
 export interface QemuFinding extends Finding {
   readonly signature: string;
   readonly sample: number;
+  /** The -device strings of the run that showed it (the sample's, or after a shrink a simpler one's). */
+  readonly devices: readonly string[];
   readonly command: string;
+  /** Set by cli/fuzz/qemu-shrink.ts: the sample's own strings, and the real runs the shrink took. */
+  readonly shrunk?: { readonly from: readonly string[]; readonly runs: number };
 }
 
 const hex = (v: number) => `0x${v.toString(16)}`;
@@ -64,7 +68,7 @@ export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[
     if (k.restoredVsPredicted.length) add('restore', k.restoredVsPredicted.map((x) => who(d.id, x.register)), `after kernel B's restore: ${k.restoredVsPredicted.slice(0, 3).map((x) => `${who(d.id, x.register)} model ${hex(x.predicted)}, real ${hex(x.real)}`).join('; ')}`);
   }
   const command = qemuSampleCommand(s);
-  return out.map((f) => ({ ...f, sample: s.index, command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));
+  return out.map((f) => ({ ...f, sample: s.index, devices: s.devices, command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));
 }
 
 export interface QemuRun {
@@ -78,7 +82,7 @@ export interface QemuRun {
 /** One sample's real cycle (kexec/real-cycle.ts runRealCycle; a test passes a stand-in). */
 export type SampleRunner = (s: QemuSample) => Promise<RealCycleReport>;
 
-const realRunner = async (s: QemuSample): Promise<RealCycleReport> => {
+export const realSampleRunner = async (s: QemuSample): Promise<RealCycleReport> => {
   const { runRealCycle } = await import('../../kexec/real-cycle.js');
   return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
 };
@@ -89,7 +93,7 @@ const realRunner = async (s: QemuSample): Promise<RealCycleReport> => {
  * The findings do not depend on `jobs` or on which sample ended first: they are merged in sample
  * order, the first sample of each signature kept.
  */
-export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void, jobs = 1, run: SampleRunner = realRunner): Promise<QemuRun> {
+export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void, jobs = 1, run: SampleRunner = realSampleRunner): Promise<QemuRun> {
   const t0 = Date.now();
   const found: (readonly QemuFinding[])[] = [];
   let completed = 0;
@@ -106,12 +110,19 @@ export async function runQemuSamples(samples: readonly QemuSample[], progress: (
 
 /** The corpus record of a qemu finding: no dump (the layout is the command's -device strings). */
 export function qemuCorpusRecord(f: QemuFinding, s: QemuSample, seed: number): Record<string, unknown> {
-  return { id: signatureId(f.signature), signature: f.signature, oracle: f.oracle, kind: f.kind, mustHold: true, registers: f.registers, detail: f.detail, seed, sample: s.index, from: s.from, to: s.to, devices: s.devices, command: f.command };
+  return {
+    id: signatureId(f.signature), signature: f.signature, oracle: f.oracle, kind: f.kind, mustHold: true, registers: f.registers, detail: f.detail,
+    seed, sample: s.index, from: s.from, to: s.to, devices: f.devices, command: f.command,
+    ...(f.shrunk ? { sampleDevices: f.shrunk.from, shrinkRuns: f.shrunk.runs } : {}),
+  };
 }
 
 /** The text of the real samples, after the campaign's summary. */
 export function renderQemuRun(q: QemuRun): string {
   const lines = ['', `qemu: ${q.samples} real samples in ${(q.ms / 1000).toFixed(0)} s, ${q.completed} completed, ${q.findings.length} distinct differences from the model`];
-  for (const f of q.findings) lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample}: ${f.command}`);
+  for (const f of q.findings) {
+    lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample}${f.shrunk ? `, shrunk in ${f.shrunk.runs} real runs` : ''}: ${f.command}`);
+    if (f.shrunk && f.shrunk.from.join(' ') !== f.devices.join(' ')) lines.push(`  (the sample: ${f.shrunk.from.join(' ')})`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -98,3 +98,26 @@ const quote = (s: string) => `'${s}'`;
 export function qemuSampleCommand(s: QemuSample): string {
   return ['lusim cycle --qemu', ...s.devices.flatMap((d) => ['--qemu-device', quote(d)]), '--from', s.from, '--to', s.to, '--format linux-blob --no-fetch --json'].join(' ');
 }
+
+/** Options that make a sample what it is rather than change a layout: its wiring and virtio's PCIe mode. */
+const STRUCTURAL = new Set(['id', 'bus', 'disable-legacy']);
+const SWITCH = new Set(['x3130-upstream', 'xio3130-downstream']);
+
+/**
+ * The samples one step simpler than `s`, simplest first: without its switch (the endpoint on the
+ * Root Port), then with one property left out (QEMU's default again), in command order. The
+ * kernels stay: they are part of a finding's signature. A sample with none is minimal.
+ */
+export function simplerSamples(s: QemuSample): QemuSample[] {
+  const out: QemuSample[] = [];
+  const parts = s.devices.map((d) => d.split(','));
+  if (parts.some(([name]) => SWITCH.has(name))) {
+    const direct = parts.filter(([name]) => !SWITCH.has(name)).map((p) => p.map((kv) => (kv === 'bus=dn1' ? 'bus=rp1' : kv)).join(','));
+    out.push({ ...s, devices: direct });
+  }
+  parts.forEach((p, d) => p.forEach((kv, k) => {
+    if (k === 0 || STRUCTURAL.has(kv.split('=')[0])) return;
+    out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((_, j) => j !== k).join(',') : dev)) });
+  }));
+  return out;
+}

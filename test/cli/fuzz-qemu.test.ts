@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
-import { judgeQemuSample, runQemuSamples } from '../../cli/fuzz/qemu.js';
+import { judgeQemuSample, qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../../cli/fuzz/qemu.js';
+import { shrinkQemuFinding } from '../../cli/fuzz/qemu-shrink.js';
+import { parseTopology } from '../../kexec/qemu-device.js';
 import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
 
 const SAMPLE: QemuSample = { index: 4, from: '6.12', to: '7.2', devices: ['ioh3420,id=rp1', 'virtio-net-pci,bus=rp1,disable-legacy=on,x-pcie-deverr-init=off'] };
@@ -83,3 +85,49 @@ describe('runQemuSamples --jobs', () => {
     expect(ended.map((l) => l.match(/sample (\d)/)![1])).toEqual(['1', '2', '3', '4', '3', '4', '2', '1']);
   });
 });
+
+describe('shrinking a qemu finding by real runs of simpler samples', () => {
+  // A stand-in real cycle with a model-vs-QEMU difference whenever virtio-net has one MSI-X vector
+  // (the shape of the vp_find_vqs finding, test/e2e/fuzz-qemu.test.ts seed 55): only that property matters.
+  const first: QemuSample = { index: 2, from: '7.2', to: '6.1', devices: ['pcie-root-port,id=rp1,x-speed=5,x-width=16', 'x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1', 'virtio-net-pci,bus=dn1,disable-legacy=on,aer=on,vectors=1,x-pcie-pm-init=off'] };
+  // The endpoint's id is the one the real run gives it (kexec/qemu-device.ts: by position).
+  const endpointId = (s: QemuSample) => parseTopology(s.devices).devices.at(-1)!.id;
+  const vectorsOne = (s: QemuSample) => report(s.devices.some((d) => d.includes('vectors=1')) ? {
+    devices: [{ id: endpointId(s), bdf: '01:00.0', driverA: 'virtio-pci', driverB: 'virtio-pci', kernel: kernel({ restoredVsPredicted: [diff('PCI_COMMAND', 0x507, 0x107)] }) }],
+  } : {});
+  const ran: string[][] = [];
+  const run = async (s: QemuSample) => { ran.push([...s.devices]); return vectorsOne(s); };
+  const [found] = judgeQemuSample(first, vectorsOne(first));
+  const shrink = (budget: number, jobs: number) => shrinkQemuFinding(found, first, { budget, jobs, run, progress: () => {} });
+
+  it('ends at the simplest sample that still shows the signature, the same with 1 or 3 at a time', async () => {
+    const one = await shrink(20, 1);
+    expect(one.devices).toEqual(['pcie-root-port,id=rp1', 'virtio-net-pci,bus=rp1,disable-legacy=on,vectors=1']);
+    expect(one.signature).toBe(found.signature);
+    expect(one.command).toBe("lusim cycle --qemu --qemu-device 'pcie-root-port,id=rp1' --qemu-device 'virtio-net-pci,bus=rp1,disable-legacy=on,vectors=1' --from 7.2 --to 6.1 --format linux-blob --no-fetch --json");
+    // no switch (1 run), x-speed (1), x-width (1), aer (1), vectors kept (1 rejected) then x-pcie-pm-init (1), then vectors alone (1 rejected).
+    expect(one.shrunk).toEqual({ from: first.devices, runs: 7 });
+    const three = await shrink(20, 3);
+    expect(three.devices).toEqual(one.devices);
+    expect(three.shrunk!.runs).toBeGreaterThanOrEqual(7);
+  });
+
+  it('stops when the budget is spent, keeping the simplest sample reached', async () => {
+    const two = await shrink(2, 1);
+    expect(two.devices).toEqual(['pcie-root-port,id=rp1,x-width=16', 'virtio-net-pci,bus=rp1,disable-legacy=on,aer=on,vectors=1,x-pcie-pm-init=off']);
+    expect(two.shrunk!.runs).toBe(2);
+  });
+
+  it('a run-failed finding is not shrunk; the corpus record and the text name both samples', async () => {
+    const [failed] = judgeQemuSample(first, report({ ok: false, error: { code: 'boot-failed', phase: 'boot A', message: 'no agent' } }));
+    ran.length = 0;
+    expect(await shrinkQemuFinding(failed, first, { budget: 20, jobs: 1, run, progress: () => {} })).toBe(failed);
+    expect(ran).toEqual([]);
+    const shrunk = await shrink(20, 1);
+    expect(qemuCorpusRecord(shrunk, first, 55)).toMatchObject({ sample: 2, devices: shrunk.devices, sampleDevices: first.devices, shrinkRuns: 7, command: shrunk.command });
+    const text = renderQemuRun({ samples: 3, completed: 3, ms: 30000, findings: [shrunk] });
+    expect(text).toContain(`sample 2, shrunk in 7 real runs: ${shrunk.command}`);
+    expect(text).toContain(`(the sample: ${first.devices.join(' ')})`);
+  });
+});
+

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseTopology } from '../../../kexec/qemu-device.js';
-import { qemuSampleCommand, qemuSamples, realKernelsFor } from '../../../sim/fuzz/qemu-sample.js';
+import { qemuSampleCommand, qemuSamples, realKernelsFor, simplerSamples } from '../../../sim/fuzz/qemu-sample.js';
 
 /** Per device, the properties the sampler may set (each checked in QEMU 7.2.22's -device help). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
@@ -60,5 +60,21 @@ describe('qemu samples', () => {
     const cmd = qemuSampleCommand(s);
     expect([...cmd.matchAll(/--qemu-device '([^']+)'/g)].map((m) => m[1])).toEqual(s.devices);
     expect(cmd).toMatch(new RegExp(`^lusim cycle --qemu .* --from ${s.from} --to ${s.to} --format linux-blob --no-fetch --json$`));
+  });
+
+  it('a shrink step is the sample without its switch, then with one property fewer; wiring, virtio\'s PCIe mode and the kernels stay', () => {
+    const s = { index: 9, from: '7.3', to: '6.1', devices: ['ioh3420,id=rp1,disable-acs=on', 'x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1', 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1,multifunction=on'] };
+    expect(simplerSamples(s).map((c) => c.devices)).toEqual([
+      ['ioh3420,id=rp1,disable-acs=on', 'virtio-net-pci,bus=rp1,disable-legacy=on,vectors=1,multifunction=on'],
+      ['ioh3420,id=rp1', ...s.devices.slice(1)],
+      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,multifunction=on'],
+      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1'],
+    ]);
+    expect(simplerSamples(s).every((c) => c.index === 9 && c.from === '7.3' && c.to === '6.1')).toBe(true);
+    expect(simplerSamples({ ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1'] })).toEqual([]);
+  });
+
+  it('every shrink step of every sample is a topology QEMU accepts', () => {
+    for (const s of many.slice(0, 60)) for (const c of simplerSamples(s)) expect(() => parseTopology(c.devices), c.devices.join(' ')).not.toThrow();
   });
 });
