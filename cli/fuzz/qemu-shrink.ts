@@ -55,7 +55,7 @@ export async function shrinkQemuFinding(found: QemuFinding, first: QemuSample, o
     charged += kept.at + 1;
     current = candidates[kept.at];
     finding = kept.finding;
-    o.progress(`  shrinking ${found.signature}: ${current.devices.join(' ')} still shows it (${charged}/${o.budget})`);
+    o.progress(`  shrinking qemu/${found.kind} of sample ${first.index + 1}: ${current.devices.join(' ')} still shows it (${charged}/${o.budget} candidates, ${runs} real runs)`);
   }
   return { ...finding, shrunk: { from: first.devices, runs } };
 }

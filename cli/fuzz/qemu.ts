@@ -121,7 +121,7 @@ export function qemuCorpusRecord(f: QemuFinding, s: QemuSample, seed: number): R
 export function renderQemuRun(q: QemuRun): string {
   const lines = ['', `qemu: ${q.samples} real samples in ${(q.ms / 1000).toFixed(0)} s, ${q.completed} completed, ${q.findings.length} distinct differences from the model`];
   for (const f of q.findings) {
-    lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample}${f.shrunk ? `, shrunk in ${f.shrunk.runs} real runs` : ''}: ${f.command}`);
+    lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample + 1} of ${q.samples}${f.shrunk ? `, shrunk in ${f.shrunk.runs} real runs` : ''}: ${f.command}`);
     if (f.shrunk && f.shrunk.from.join(' ') !== f.devices.join(' ')) lines.push(`  (the sample: ${f.shrunk.from.join(' ')})`);
   }
   return `${lines.join('\n')}\n`;

@@ -126,7 +126,7 @@ describe('shrinking a qemu finding by real runs of simpler samples', () => {
     const shrunk = await shrink(20, 1);
     expect(qemuCorpusRecord(shrunk, first, 55)).toMatchObject({ sample: 2, devices: shrunk.devices, sampleDevices: first.devices, shrinkRuns: 7, command: shrunk.command });
     const text = renderQemuRun({ samples: 3, completed: 3, ms: 30000, findings: [shrunk] });
-    expect(text).toContain(`sample 2, shrunk in 7 real runs: ${shrunk.command}`);
+    expect(text).toContain(`sample 3 of 3, shrunk in 7 real runs: ${shrunk.command}`);
     expect(text).toContain(`(the sample: ${first.devices.join(' ')})`);
   });
 });
