@@ -51,10 +51,13 @@ const rootPort = fc.record({
   driver: fc.constantFrom('pcie-root-port', 'ioh3420'),
   acs: bool, pcp: bool, dllla: bool,
   speed: fc.constantFrom('16', '8', '5', '2_5'), width: fc.constantFrom('32', '16', '4', '1'),
-}).map((p) => device(p.driver, 'id=rp1', props([
+});
+type RootPort = typeof rootPort extends fc.Arbitrary<infer T> ? T : never;
+
+const rootPortDevice = (p: RootPort, id: string) => device(p.driver, `id=${id}`, props([
   ['disable-acs', !p.acs, false], ['power_controller_present', p.pcp, true], ['x-pcie-lnksta-dllla', p.dllla, true],
   ...(p.driver === 'pcie-root-port' ? [['x-speed', p.speed, '16'], ['x-width', p.width, '32']] as const : []),
-])));
+]));
 
 const endpointProps = fc.oneof(
   fc.record({ aer: bool, ats: bool, vectors: fc.constantFrom(3, 0, 1, 2, 5, 8), pm: bool, flr: bool, deverr: bool, lnkctl: bool }).map((v) => ['virtio-net-pci', 'disable-legacy=on', ...props([
@@ -65,20 +68,39 @@ const endpointProps = fc.oneof(
   fc.record({ driver: fc.constantFrom('e1000e', 'qemu-xhci'), dllla: bool }).map((v) => [v.driver, ...props([['x-pcie-lnksta-dllla', v.dllla, true]])]),
 );
 
+/** A Root Port, optionally an x3130 switch below it, and one endpoint at the bottom. */
+const branch = fc.record({ port: rootPort, viaSwitch: fc.boolean(), endpoint: endpointProps, multifunction: fc.boolean() });
+type Branch = typeof branch extends fc.Arbitrary<infer T> ? T : never;
+
+const endpointDevice = ([name, ...rest]: readonly string[], bus: string, multifunction: boolean) => device(name, `bus=${bus}`, rest, multifunction ? ['multifunction=on'] : []);
+
+/** Branch `k`'s -device strings: ports rpK (upK, dnK), then the endpoint. */
+function branchDevices(b: Branch, k: number): string[] {
+  const sw = b.viaSwitch ? [`x3130-upstream,id=up${k},bus=rp${k}`, `xio3130-downstream,id=dn${k},bus=up${k}`] : [];
+  return [rootPortDevice(b.port, `rp${k}`), ...sw, endpointDevice(b.endpoint, b.viaSwitch ? `dn${k}` : `rp${k}`, b.multifunction)];
+}
+
+/**
+ * One boot checks several layouts: the first branch, up to two more (each its own Root Port),
+ * and sometimes an endpoint on the root bus (an RCiEP: QEMU gives a PCIe endpoint on pcie.0 the
+ * Root Complex Integrated Endpoint type, hw/pci/pcie.c pcie_endpoint_cap_common_init). The extra
+ * keys come after the first branch's and the kernels, so they draw later from the same seed:
+ * the first branch and the kernels of a sample are what they were with one branch per sample.
+ */
 function sampleArb(kernels: readonly string[]): fc.Arbitrary<Omit<QemuSample, 'index'>> {
   return fc.record({
-    port: rootPort,
-    viaSwitch: fc.boolean(),
-    endpoint: endpointProps,
-    multifunction: fc.boolean(),
+    port: rootPort, viaSwitch: fc.boolean(), endpoint: endpointProps, multifunction: fc.boolean(),
     from: fc.constantFrom(...kernels),
     to: fc.constantFrom(...kernels),
-  }).map((s) => {
-    const [name, ...rest] = s.endpoint;
-    const sw = s.viaSwitch ? ['x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1'] : [];
-    const ep = device(name, `bus=${s.viaSwitch ? 'dn1' : 'rp1'}`, rest, s.multifunction ? ['multifunction=on'] : []);
-    return { from: s.from, to: s.to, devices: [s.port, ...sw, ep] };
-  });
+    more: fc.array(branch, { maxLength: 2 }),
+    rciep: fc.option(fc.record({ endpoint: endpointProps, multifunction: fc.boolean() }), { nil: undefined, freq: 3 }),
+  }).map((s) => ({
+    from: s.from, to: s.to,
+    devices: [
+      ...[s, ...s.more].flatMap((b, i) => branchDevices(b, i + 1)),
+      ...(s.rciep ? [endpointDevice(s.rciep.endpoint, 'pcie.0', s.rciep.multifunction)] : []),
+    ],
+  }));
 }
 
 /** The real kernels whose profile is among `profiles` (fuzz --kernels); all of them when undefined. */
@@ -101,20 +123,36 @@ export function qemuSampleCommand(s: QemuSample): string {
 
 /** Options that make a sample what it is rather than change a layout: its wiring and virtio's PCIe mode. */
 const STRUCTURAL = new Set(['id', 'bus', 'disable-legacy']);
-const SWITCH = new Set(['x3130-upstream', 'xio3130-downstream']);
+
+const option = (parts: readonly string[], key: string) => parts.find((kv) => kv.startsWith(`${key}=`))?.slice(key.length + 1);
+
+/** Indexes of device `at` and of every device below it (by bus=), in command order. */
+function subtree(parts: readonly (readonly string[])[], at: number): Set<number> {
+  const out = new Set([at]);
+  parts.forEach((p, i) => { if (i > at && [...out].some((j) => option(parts[j], 'id') !== undefined && option(p, 'bus') === option(parts[j], 'id'))) out.add(i); });
+  return out;
+}
 
 /**
- * The samples one step simpler than `s`, simplest first: without its switch (the endpoint on the
- * Root Port), then with one property left out (QEMU's default again), in command order. The
- * kernels stay: they are part of a finding's signature. A sample with none is minimal.
+ * The samples one step simpler than `s`, simplest first: one branch fewer (a Root Port with all
+ * below it, or the root-bus endpoint) while another remains; one switch fewer (what sat below
+ * its downstream port moves onto the Root Port); then one property fewer (QEMU's default again),
+ * in command order. The kernels stay: they are part of a finding's signature. A sample with
+ * none of these is minimal.
  */
 export function simplerSamples(s: QemuSample): QemuSample[] {
-  const out: QemuSample[] = [];
   const parts = s.devices.map((d) => d.split(','));
-  if (parts.some(([name]) => SWITCH.has(name))) {
-    const direct = parts.filter(([name]) => !SWITCH.has(name)).map((p) => p.map((kv) => (kv === 'bus=dn1' ? 'bus=rp1' : kv)).join(','));
-    out.push({ ...s, devices: direct });
-  }
+  const without = (drop: ReadonlySet<number>, rewrite: (kv: string) => string = (kv) => kv) =>
+    ({ ...s, devices: parts.flatMap((p, i) => (drop.has(i) ? [] : [p.map(rewrite).join(',')])) });
+  const out: QemuSample[] = [];
+  const roots = parts.flatMap((p, i) => ((option(p, 'bus') ?? 'pcie.0') === 'pcie.0' ? [i] : []));
+  if (roots.length > 1) for (const r of roots) out.push(without(subtree(parts, r)));
+  parts.forEach((p, i) => {
+    const down = parts.findIndex((q) => q[0] === 'xio3130-downstream' && option(q, 'bus') === option(p, 'id'));
+    if (p[0] !== 'x3130-upstream' || down < 0) return;
+    const [dn, above] = [option(parts[down], 'id'), option(p, 'bus')];
+    out.push(without(new Set([i, down]), (kv) => (kv === `bus=${dn}` ? `bus=${above}` : kv)));
+  });
   parts.forEach((p, d) => p.forEach((kv, k) => {
     if (k === 0 || STRUCTURAL.has(kv.split('=')[0])) return;
     out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((_, j) => j !== k).join(',') : dev)) });

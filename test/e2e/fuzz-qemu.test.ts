@@ -1,11 +1,15 @@
 /**
  * `lusim fuzz --qemu 2 --jobs 2` for real: the first two samples of seed 55 (sim/fuzz/qemu-sample.ts),
- * run two at a time, each through the real cycle (boot, kernel A's own save, real kexec, kernel
- * B's own load and restore: ~8-15 s under TCG), judged by the qemu oracle:
+ * run two at a time, each through the real cycle (boot, kernel A's own save of every function,
+ * real kexec, kernel B's own load and restore: ~8-10 s under TCG), judged by the qemu oracle:
  *   1. virtio-net-pci with aer=on, ats=on and x-pcie-pm-init/flr-init/deverr-init=off behind a
- *      pcie-root-port without ACS at 2.5 GT/s x1, 6.12 -> 7.3;
+ *      pcie-root-port without ACS at 2.5 GT/s x1; a second Root Port with an x3130 switch and
+ *      qemu-xhci below it; 6.12 -> 7.3;
  *   2. virtio-net-pci with vectors=1 (a one-entry MSI-X table), aer=on, x-pcie-pm/lnkctl-init=off
- *      behind a pcie-root-port at 5 GT/s x16, 7.2 -> 6.1.
+ *      behind a pcie-root-port at 5 GT/s x16; two more Root Ports with an nvme each (one with
+ *      msix-exclusive-bar); an nvme on the root bus (an RCiEP); 7.2 -> 6.1.
+ * (Since samples have 1-3 branches and maybe an RCiEP, each sample's first branch and kernels are
+ * what they were when a sample was one branch: the pins below kept their meaning.)
  *
  * What it pins: the model agrees on both. With x-pcie-deverr-init=off QEMU leaves Device Control's
  * error-reporting enables read-only 0 (hw/virtio/virtio-pci.c virtio_pci_realize skips
@@ -46,8 +50,9 @@ function agreesOnTwo(seed: string): void {
 describe('lusim fuzz --qemu', () => {
   it.skipIf(skip)(`seed 55, two real samples two at a time (virtio-net with x-pcie-*-init off; with one MSI-X vector): judged against the model, no finding${why}`, () => agreesOnTwo('55'), 180_000);
 
-  // Seed 7: 1. qemu-xhci below a pcie-root-port, 6.12 -> 7.3; 2. a Root Port, an x3130 switch and
-  // virtio-net-pci, 7.3 -> 6.1, which first found both switch ports reading DEVCTL 0 after 6.1's
+  // Seed 7: 1. qemu-xhci below a pcie-root-port, e1000e below an ioh3420, virtio-net-pci below a
+  // switch below a third Root Port, 6.12 -> 7.3; 2. a Root Port, an x3130 switch and
+  // virtio-net-pci, and qemu-xhci on the root bus, 7.3 -> 6.1; its first branch first found both switch ports reading DEVCTL 0 after 6.1's
   // unbind where the model kept 0xf (v6.1 aer_remove walks the Root Port's bus:
   // test/kexec/real-model-unbind.test.ts).
   it.skipIf(skip)(`seed 7, two real samples two at a time (qemu-xhci; a switch below a Root Port, kernel B 6.1): no finding${why}`, () => agreesOnTwo('7'), 180_000);

@@ -31,16 +31,30 @@ describe('qemu samples', () => {
     expect(many.map((s) => s.index)).toEqual(many.map((_, i) => i));
   });
 
-  it('every sample is a valid topology of allowed properties: a Root Port, maybe a switch, one endpoint on the last bus', () => {
+  it('every sample is a valid topology of allowed properties: 1-3 branches (a Root Port, maybe a switch, one endpoint), maybe an endpoint on the root bus', () => {
+    const ENDPOINTS = ['virtio-net-pci', 'nvme', 'e1000e', 'qemu-xhci'];
     for (const s of many) {
       const topo = parseTopology(s.devices);
       for (const d of s.devices) for (const k of keysOf(d)) expect(ALLOWED[d.split(',')[0]], d).toContain(k);
-      expect(['pcie-root-port', 'ioh3420']).toContain(topo.devices[0].driver);
-      const ep = topo.devices[topo.devices.length - 1];
-      expect(ep.bus).toBe(topo.devices.length === 4 ? 'dn1' : 'rp1');
+      const ports = topo.devices.filter((d) => ['pcie-root-port', 'ioh3420'].includes(d.driver));
+      expect(ports.length).toBeGreaterThanOrEqual(1);
+      expect(ports.length).toBeLessThanOrEqual(3);
+      expect(topo.devices[0]).toBe(ports[0]);
+      // Each Root Port rpK has exactly one endpoint below it, on rpK itself or on its switch's dnK.
+      ports.forEach((p, k) => {
+        expect(p.id).toBe(`rp${k + 1}`);
+        const below = topo.devices.filter((d) => ENDPOINTS.includes(d.driver) && (d.bus === p.id || d.bus === `dn${k + 1}`));
+        expect(below, s.devices.join(' ')).toHaveLength(1);
+      });
+      const rooted = topo.devices.filter((d) => ENDPOINTS.includes(d.driver) && d.bus === 'pcie.0');
+      expect(rooted.length).toBeLessThanOrEqual(1);
+      expect(topo.devices.filter((d) => ENDPOINTS.includes(d.driver))).toHaveLength(ports.length + rooted.length);
       expect(kernels).toContain(s.from);
       expect(kernels).toContain(s.to);
     }
+    const counts = new Set(many.map((s) => s.devices.filter((d) => /^(pcie-root-port|ioh3420),/.test(d)).length));
+    expect(counts).toEqual(new Set([1, 2, 3]));
+    expect(many.some((s) => s.devices.some((d) => d.includes('bus=pcie.0')))).toBe(true);
   });
 
   it('reaches every device, every property and every kernel', () => {
@@ -62,16 +76,26 @@ describe('qemu samples', () => {
     expect(cmd).toMatch(new RegExp(`^lusim cycle --qemu .* --from ${s.from} --to ${s.to} --format linux-blob --no-fetch --json$`));
   });
 
-  it('a shrink step is the sample without its switch, then with one property fewer; wiring, virtio\'s PCIe mode and the kernels stay', () => {
-    const s = { index: 9, from: '7.3', to: '6.1', devices: ['ioh3420,id=rp1,disable-acs=on', 'x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1', 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1,multifunction=on'] };
+  it('a shrink step is one branch fewer, one switch fewer, then one property fewer; wiring, virtio\'s PCIe mode and the kernels stay', () => {
+    const s = { index: 9, from: '7.3', to: '6.1', devices: ['ioh3420,id=rp1,disable-acs=on', 'x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1', 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1,multifunction=on', 'nvme,bus=pcie.0'] };
+    const branch1 = s.devices.slice(0, 4);
     expect(simplerSamples(s).map((c) => c.devices)).toEqual([
-      ['ioh3420,id=rp1,disable-acs=on', 'virtio-net-pci,bus=rp1,disable-legacy=on,vectors=1,multifunction=on'],
+      ['nvme,bus=pcie.0'],
+      branch1,
+      ['ioh3420,id=rp1,disable-acs=on', 'virtio-net-pci,bus=rp1,disable-legacy=on,vectors=1,multifunction=on', 'nvme,bus=pcie.0'],
       ['ioh3420,id=rp1', ...s.devices.slice(1)],
-      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,multifunction=on'],
-      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1'],
+      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,multifunction=on', 'nvme,bus=pcie.0'],
+      [...s.devices.slice(0, 3), 'virtio-net-pci,bus=dn1,disable-legacy=on,vectors=1', 'nvme,bus=pcie.0'],
     ]);
     expect(simplerSamples(s).every((c) => c.index === 9 && c.from === '7.3' && c.to === '6.1')).toBe(true);
     expect(simplerSamples({ ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1'] })).toEqual([]);
+    // Branch 2 goes with its switch; branch 1's endpoint stays on its own port.
+    const two = { ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1', 'pcie-root-port,id=rp2', 'x3130-upstream,id=up2,bus=rp2', 'xio3130-downstream,id=dn2,bus=up2', 'e1000e,bus=dn2'] };
+    expect(simplerSamples(two).map((c) => c.devices)).toEqual([
+      two.devices.slice(2),
+      two.devices.slice(0, 2),
+      ['pcie-root-port,id=rp1', 'nvme,bus=rp1', 'pcie-root-port,id=rp2', 'e1000e,bus=rp2'],
+    ]);
   });
 
   it('every shrink step of every sample is a topology QEMU accepts', () => {
