@@ -2,8 +2,9 @@
  * `lusim fuzz --qemu N`: layouts QEMU 7.2 can realize, sampled by device properties (issue 10
  * "What a user gets", last bullet). Sample i of seed S comes from caseSeed(S, i), like a
  * campaign case, so the same seed gives the same samples. Each sample is a topology of QEMU
- * -device strings (kexec/qemu-device.ts syntax) and a pair of real kernels; the CLI runs it for
- * real (`lusim cycle --qemu`) and compares every phase with the model's prediction.
+ * -device strings (kexec/qemu-device.ts syntax: 1-3 Root Ports each with a branch below it,
+ * maybe an endpoint on the root bus) and a pair of real kernels; the CLI runs it for real
+ * (`lusim cycle --qemu`) and compares every phase with the model's prediction, for every function.
  *
  * The properties, as QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18) lists them with
  * `qemu-system-x86_64 -device NAME,help`, each one changing the config-space layout or its bits:
