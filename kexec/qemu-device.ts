@@ -54,10 +54,6 @@ const BACKENDS: Readonly<Record<string, 'block' | 'net'>> = {
   'i82558a': 'net', 'i82558b': 'net', 'i82559a': 'net', 'i82559b': 'net', 'i82559c': 'net', 'i82559er': 'net', 'i82562': 'net', 'i82801': 'net', 'tulip': 'net',
 };
 
-/** Extra options a device needs to start, as the built-in table gives them. */
-const DEFAULT_PROPS: Readonly<Record<string, Record<string, string | boolean>>> = {
-  nvme: { serial: 'lusim0' },
-};
 
 function bad(source: string, part: string, why: string): never {
   throw new QemuDeviceError('bad-device', `--qemu-device "${source}": ${part} ${why}`, { device: source, part });
@@ -107,7 +103,8 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
     id,
     ...(bus !== undefined ? { bus } : {}),
     ...(addr !== undefined ? { addr } : {}),
-    props: { ...DEFAULT_PROPS[driver], ...rest },
+    // An nvme's serial, when not given, is the launcher's (kexec/launcher.ts deviceArgs: one per controller).
+    props: rest,
     guestDriver,
     source,
     ...(backend ? { backend } : {}),

@@ -10,7 +10,7 @@ export class RealDeviceError extends LusimError<'unknown-device'> {}
 
 const TABLE: Readonly<Record<string, Omit<DeviceSpec, 'id' | 'bus'>>> = {
   e1000e: { driver: 'e1000e' },
-  nvme: { driver: 'nvme', props: { serial: 'lusim0' } },
+  nvme: { driver: 'nvme' }, // its serial is the launcher's (deviceArgs)
   'virtio-net-pci': { driver: 'virtio-net-pci', props: { 'disable-legacy': true } },
   'qemu-xhci': { driver: 'qemu-xhci' },
 };

@@ -46,6 +46,14 @@ describe('argument builder', () => {
     expect(() => deviceArgs([{ driver: 'e1000e', id: 'n' }, { driver: 'e1000e', id: 'n' }])).toThrow(/used twice/);
     expect(() => buildQemuArgs({ consoleLogFile: '/tmp/a,b.log' }, '/d')).toThrow(/comma/);
   });
+
+  // Two nvme with one serial share a subsystem NQN and the guest's nvme driver ignores the second
+  // (nvme_init_subsystem): a real `lusim fuzz --qemu` sample (seed 55, sample 3) showed it.
+  it('gives every nvme its own serial, around the serials given', () => {
+    const args = deviceArgs([{ driver: 'nvme', id: 'a' }, { driver: 'nvme', id: 'b', props: { serial: 'lusim1' } }, { driver: 'nvme', id: 'c' }, { driver: 'e1000e', id: 'n' }]);
+    expect(args.filter((a) => a.startsWith('nvme')).map((a) => /serial=([^,]+)/.exec(a)?.[1])).toEqual(['lusim0', 'lusim1', 'lusim2']);
+    expect(args.find((a) => a.startsWith('e1000e'))).not.toContain('serial');
+  });
 });
 
 describe('QEMU lifecycle: nothing is left behind', () => {
