@@ -15,7 +15,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ConsoleStream } from './console.js';
 import { killGroupSync, trackQemu, untrackQemu, type LiveQemu } from './process/cleanup.js';
-import { withParentDeathSignal } from './process/pdeathsig.js';
+import { onPath, withParentDeathSignal } from './process/pdeathsig.js';
 import { cleanStaleDirs, makePrivateDir, removePrivateDir } from './process/private-dir.js';
 import { KexecError } from './errors.js';
 import { GDB_SOCKET } from './firmware-state.js';
@@ -97,6 +97,14 @@ const STDERR_KEPT = 16 * 1024;
 const HERMETIC_ACCEL: AccelChoice = { wanted: 'tcg', args: ['-accel', 'tcg'], why: 'hermetic: the vCPUs never run' };
 
 export const QEMU_INSTALL_HINT = 'apt-get install qemu-system-x86';
+
+/** The QEMU binary lusim runs: $LUSIM_QEMU, else qemu-system-x86_64 from PATH. */
+export const qemuBinary = (): string => process.env.LUSIM_QEMU ?? 'qemu-system-x86_64';
+
+/** Why QEMU cannot be started, checked before a long campaign launches any; undefined when it can. */
+export function qemuMissing(binary = qemuBinary()): string | undefined {
+  return onPath(binary) ? undefined : `${binary} was not found. Install QEMU with: ${QEMU_INSTALL_HINT} (or set LUSIM_QEMU)`;
+}
 
 function optValue(v: string | number | boolean, where: string): string {
   const s = typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v);
@@ -238,7 +246,7 @@ let staleCleaned = false;
 
 /** Start QEMU and connect QMP, qtest and the console. On any failure nothing is left behind. */
 export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance> {
-  const binary = opts.qemuBinary ?? process.env.LUSIM_QEMU ?? 'qemu-system-x86_64';
+  const binary = opts.qemuBinary ?? qemuBinary();
   if (!staleCleaned) {
     staleCleaned = true;
     cleanStaleDirs();

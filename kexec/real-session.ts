@@ -14,7 +14,7 @@ import { isKernelPath, userKernel } from './user-kernel.js';
 import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
 import { chooseAccel } from './accel.js';
-import { behindRootPorts, deviceArgs, launchQemu, type DeviceSpec, type QemuInstance } from './launcher.js';
+import { behindRootPorts, deviceArgs, launchQemu, qemuBinary, type DeviceSpec, type QemuInstance } from './launcher.js';
 import { cachedSnapshot, configDigests, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey, unfaithfulSnapshot } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
 import { watchForPanic } from './guest-panic.js';
@@ -175,7 +175,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
   const channel: AgentChannel = await openAgentChannel();
   const memoryMiB = o.memoryMiB ?? 1024;
   const smp = o.smp ?? 2;
-  const snap = o.snapshotDir ? snapshotEntry(o.snapshotDir, snapshotKey({ qemuBinary: process.env.LUSIM_QEMU ?? 'qemu-system-x86_64', kernel: o.chain[0]!.release, initrdSha256: images[0]!.sha256, deviceArgs: deviceArgs(devices), memoryMiB, smp })) : undefined;
+  const snap = o.snapshotDir ? snapshotEntry(o.snapshotDir, snapshotKey({ qemuBinary: qemuBinary(), kernel: o.chain[0]!.release, initrdSha256: images[0]!.sha256, deviceArgs: deviceArgs(devices), memoryMiB, smp })) : undefined;
   const cached = snap ? cachedSnapshot(snap) : undefined;
   // A restored agent answers with the nonce it booted with.
   const nonce = cached?.nonce ?? newNonce();

@@ -119,7 +119,12 @@ export function register(program: Command): void {
     if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
     if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
     const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
-    // Samples never fetch: say up front, before the campaign, which kernels they need and lack.
+    // Samples never install or fetch: say up front, before the campaign, what they need and lack.
+    if (samples.length) {
+      const { qemuMissing } = await import('../../kexec/launcher.js');
+      const why = qemuMissing();
+      if (why) cmd.error(`lusim: --qemu: ${why}`, { exitCode: 2 });
+    }
     const missing = await uncachedKernels(samples);
     if (missing.length) cmd.error(`lusim: --qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`, { exitCode: 2 });
     const started = Date.now();

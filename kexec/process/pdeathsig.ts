@@ -27,7 +27,7 @@ function setpriv(): string | null {
 }
 
 /** Whether `binary` resolves to an executable (as execvp would search PATH). */
-function onPath(binary: string): boolean {
+export function onPath(binary: string): boolean {
   if (binary.includes('/')) return executable(binary);
   return (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && executable(join(d, binary)));
 }

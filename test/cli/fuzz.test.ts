@@ -82,9 +82,17 @@ describe('lusim fuzz', () => {
   }, 120_000);
 
   it('--qemu with kernels the cache lacks: exit 2 before the campaign, naming them and the fetch command (samples never fetch)', () => {
-    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '2', '--kernels', '6.12.y,7.3'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'lusim-empty-cache-')) } });
+    // LUSIM_QEMU: any executable passes the QEMU check before this one, installed QEMU or not.
+    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '2', '--kernels', '6.12.y,7.3'], { encoding: 'utf8', env: { ...process.env, LUSIM_QEMU: '/bin/sh', XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'lusim-empty-cache-')) } });
     expect(out.status).toBe(2);
     expect(out.stderr.trim().split('\n')[0]).toBe('lusim: --qemu: the 2 samples boot kernels 6.12, 7.3, not in the cache: run `lusim kernels fetch 6.12 7.3 --module`, or narrow --kernels');
+    expect(out.stdout).toBe('');
+  }, 60_000);
+
+  it('--qemu without QEMU: exit 2 before the campaign, saying how to install it (no run-failed finding per sample)', () => {
+    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '2'], { encoding: 'utf8', env: { ...process.env, LUSIM_QEMU: '/nonexistent/qemu-system-x86_64' } });
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim().split('\n')[0]).toBe('lusim: --qemu: /nonexistent/qemu-system-x86_64 was not found. Install QEMU with: apt-get install qemu-system-x86 (or set LUSIM_QEMU)');
     expect(out.stdout).toBe('');
   }, 60_000);
 

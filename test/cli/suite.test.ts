@@ -164,6 +164,18 @@ describe('lusim suite init and --update', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--update writes the model's predictions: drop --qemu/);
   });
+
+  it('--qemu without QEMU: exit 2 with one line saying how to install it, before any guest boots', async () => {
+    const saved = process.env.LUSIM_QEMU;
+    process.env.LUSIM_QEMU = '/nonexistent/qemu-system-x86_64';
+    try {
+      const r = await run('run', EXAMPLE, '--qemu');
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe('lusim: --qemu: /nonexistent/qemu-system-x86_64 was not found. Install QEMU with: apt-get install qemu-system-x86 (or set LUSIM_QEMU)');
+    } finally {
+      if (saved === undefined) delete process.env.LUSIM_QEMU; else process.env.LUSIM_QEMU = saved;
+    }
+  });
 });
 
 describe('lusim suite run --html', () => {
