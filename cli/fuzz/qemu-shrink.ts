@@ -1,7 +1,8 @@
 /**
  * Shrinking a qemu finding (issue 10: each distinct finding is shrunk to a minimal device): from
  * the sample that showed it, greedily take the first simpler sample (sim/fuzz/qemu-sample.ts
- * simplerSamples: no switch, then one property fewer) whose real run shows the same signature,
+ * simplerSamples: one branch, then one switch, then one property fewer) whose real run shows the
+ * same signature (QemuFinding.shrunk then names the first sample and the runs spent),
  * until none does or the budget is spent. Every candidate is a real run (a boot, a kexec and a
  * boot). `jobs` candidates run at a time, and the budget is charged in candidate order up to the
  * one kept, so the sample reached does not depend on `jobs` (a step with jobs > 1 may run up to
@@ -12,11 +13,6 @@ import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { simplerSamples } from '../../sim/fuzz/qemu-sample.js';
 import { atATime } from '../at-a-time.js';
 import { judgeQemuSample, type QemuFinding, type SampleRunner } from './qemu.js';
-
-export interface ShrunkQemuFinding extends QemuFinding {
-  /** The sample the finding was first seen on, and the real runs its shrink took. */
-  readonly shrunk?: { readonly from: readonly string[]; readonly runs: number };
-}
 
 export interface QemuShrinkOptions {
   /** Candidates one shrink may try, in order (each a real run). */
@@ -42,7 +38,7 @@ async function firstKeeping(candidates: readonly QemuSample[], signature: string
 }
 
 /** `found`, first seen on `first`, shrunk to the simplest sample that still shows it. */
-export async function shrinkQemuFinding(found: QemuFinding, first: QemuSample, o: QemuShrinkOptions): Promise<ShrunkQemuFinding> {
+export async function shrinkQemuFinding(found: QemuFinding, first: QemuSample, o: QemuShrinkOptions): Promise<QemuFinding> {
   if (found.kind === 'run-failed' || o.budget <= 0) return found;
   let current = first;
   let finding = found;
@@ -61,8 +57,8 @@ export async function shrinkQemuFinding(found: QemuFinding, first: QemuSample, o
 }
 
 /** Every finding of a qemu run shrunk in turn (in sample order), each from its own first sample. */
-export async function shrinkQemuFindings(findings: readonly QemuFinding[], samples: readonly QemuSample[], o: QemuShrinkOptions): Promise<ShrunkQemuFinding[]> {
-  const out: ShrunkQemuFinding[] = [];
+export async function shrinkQemuFindings(findings: readonly QemuFinding[], samples: readonly QemuSample[], o: QemuShrinkOptions): Promise<QemuFinding[]> {
+  const out: QemuFinding[] = [];
   for (const f of findings) out.push(await shrinkQemuFinding(f, samples[f.sample], o));
   return out;
 }
