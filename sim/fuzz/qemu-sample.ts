@@ -73,18 +73,26 @@ const endpointProps = fc.oneof(
 const branch = fc.record({ port: rootPort, viaSwitch: fc.boolean(), endpoint: endpointProps, multifunction: fc.boolean() });
 type Branch = typeof branch extends fc.Arbitrary<infer T> ? T : never;
 
-const endpointDevice = ([name, ...rest]: readonly string[], bus: string, multifunction: boolean) => device(name, `bus=${bus}`, rest, multifunction ? ['multifunction=on'] : []);
+const endpointDevice = ([name, ...rest]: readonly string[], bus: string, multifunction: boolean, addr?: string) =>
+  device(name, `bus=${bus}`, addr ? [`addr=${addr}`] : [], rest, multifunction ? ['multifunction=on'] : []);
 
-/** Branch `k`'s -device strings: ports rpK (upK, dnK), then the endpoint. */
-function branchDevices(b: Branch, k: number): string[] {
+/** A second function of one branch's endpoint device: function 1 beside it (function 0 then says multifunction=on). */
+interface SecondFunction { readonly endpoint: readonly string[] }
+
+/** Branch `k`'s -device strings: ports rpK (upK, dnK), then the endpoint (and its second function). */
+function branchDevices(b: Branch, k: number, second?: SecondFunction): string[] {
   const sw = b.viaSwitch ? [`x3130-upstream,id=up${k},bus=rp${k}`, `xio3130-downstream,id=dn${k},bus=up${k}`] : [];
-  return [rootPortDevice(b.port, `rp${k}`), ...sw, endpointDevice(b.endpoint, b.viaSwitch ? `dn${k}` : `rp${k}`, b.multifunction)];
+  const bus = b.viaSwitch ? `dn${k}` : `rp${k}`;
+  const fn1 = second ? [endpointDevice(second.endpoint, bus, false, '0.1')] : [];
+  return [rootPortDevice(b.port, `rp${k}`), ...sw, endpointDevice(b.endpoint, bus, b.multifunction || second !== undefined, second ? '0.0' : undefined), ...fn1];
 }
 
 /**
  * One boot checks several layouts: the first branch, up to two more (each its own Root Port),
- * and sometimes an endpoint on the root bus (an RCiEP: QEMU gives a PCIe endpoint on pcie.0 the
- * Root Complex Integrated Endpoint type, hw/pci/pcie.c pcie_endpoint_cap_common_init). The extra
+ * sometimes an endpoint on the root bus (an RCiEP: QEMU gives a PCIe endpoint on pcie.0 the
+ * Root Complex Integrated Endpoint type, hw/pci/pcie.c pcie_endpoint_cap_common_init), and in
+ * about half the samples a real multi-function device: a second function (addr=0.1) beside one
+ * branch's endpoint, which then sits at addr=0.0 with multifunction=on. The extra
  * keys come after the first branch's and the kernels, so they draw later from the same seed:
  * the first branch and the kernels of a sample are what they were with one branch per sample.
  */
@@ -95,13 +103,18 @@ function sampleArb(kernels: readonly string[]): fc.Arbitrary<Omit<QemuSample, 'i
     to: fc.constantFrom(...kernels),
     more: fc.array(branch, { maxLength: 2 }),
     rciep: fc.option(fc.record({ endpoint: endpointProps, multifunction: fc.boolean() }), { nil: undefined, freq: 3 }),
-  }).map((s) => ({
-    from: s.from, to: s.to,
-    devices: [
-      ...[s, ...s.more].flatMap((b, i) => branchDevices(b, i + 1)),
-      ...(s.rciep ? [endpointDevice(s.rciep.endpoint, 'pcie.0', s.rciep.multifunction)] : []),
-    ],
-  }));
+    second: fc.option(fc.record({ branch: fc.nat({ max: 2 }), endpoint: endpointProps }), { nil: undefined, freq: 2 }),
+  }).map((s) => {
+    const branches = [s, ...s.more];
+    const withSecond = s.second ? s.second.branch % branches.length : -1;
+    return {
+      from: s.from, to: s.to,
+      devices: [
+        ...branches.flatMap((b, i) => branchDevices(b, i + 1, i === withSecond ? s.second : undefined)),
+        ...(s.rciep ? [endpointDevice(s.rciep.endpoint, 'pcie.0', s.rciep.multifunction)] : []),
+      ],
+    };
+  });
 }
 
 /** The real kernels whose profile is among `profiles` (fuzz --kernels); all of them when undefined. */
@@ -123,7 +136,7 @@ export function qemuSampleCommand(s: QemuSample): string {
 }
 
 /** Options that make a sample what it is rather than change a layout: its wiring and virtio's PCIe mode. */
-const STRUCTURAL = new Set(['id', 'bus', 'disable-legacy']);
+const STRUCTURAL = new Set(['id', 'bus', 'addr', 'disable-legacy']);
 
 const option = (parts: readonly string[], key: string) => parts.find((kv) => kv.startsWith(`${key}=`))?.slice(key.length + 1);
 
@@ -136,7 +149,8 @@ function subtree(parts: readonly (readonly string[])[], at: number): Set<number>
 
 /**
  * The samples one step simpler than `s`, simplest first: one branch fewer (a Root Port with all
- * below it, or the root-bus endpoint) while another remains; one switch fewer (what sat below
+ * below it, or the root-bus endpoint) while another remains; one later function of a
+ * multi-function device fewer; one switch fewer (what sat below
  * its downstream port moves onto the Root Port); then one property fewer (QEMU's default again),
  * in command order. The kernels stay: they are part of a finding's signature. A sample with
  * none of these is minimal.
@@ -148,14 +162,19 @@ export function simplerSamples(s: QemuSample): QemuSample[] {
   const out: QemuSample[] = [];
   const roots = parts.flatMap((p, i) => ((option(p, 'bus') ?? 'pcie.0') === 'pcie.0' ? [i] : []));
   if (roots.length > 1) for (const r of roots) out.push(without(subtree(parts, r)));
+  // A function other than 0 of a multi-function device goes on its own.
+  const laterFunction = (p: readonly string[]) => /\.[1-7]$/.test(option(p, 'addr') ?? '');
+  parts.forEach((p, i) => { if (laterFunction(p)) out.push(without(new Set([i]))); });
   parts.forEach((p, i) => {
     const down = parts.findIndex((q) => q[0] === 'xio3130-downstream' && option(q, 'bus') === option(p, 'id'));
     if (p[0] !== 'x3130-upstream' || down < 0) return;
     const [dn, above] = [option(parts[down], 'id'), option(p, 'bus')];
     out.push(without(new Set([i, down]), (kv) => (kv === `bus=${dn}` ? `bus=${above}` : kv)));
   });
+  // Function 0 must keep multifunction=on while a later function shares its slot (QEMU refuses it otherwise).
+  const hasLater = (p: readonly string[]) => parts.some((q) => laterFunction(q) && option(q, 'bus') === option(p, 'bus'));
   parts.forEach((p, d) => p.forEach((kv, k) => {
-    if (k === 0 || STRUCTURAL.has(kv.split('=')[0])) return;
+    if (k === 0 || STRUCTURAL.has(kv.split('=')[0]) || (kv === 'multifunction=on' && hasLater(p))) return;
     out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((_, j) => j !== k).join(',') : dev)) });
   }));
   return out;

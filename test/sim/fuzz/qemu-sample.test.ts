@@ -13,10 +13,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ioh3420: ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla'],
   'x3130-upstream': ['id', 'bus'],
   'xio3130-downstream': ['id', 'bus'],
-  'virtio-net-pci': ['bus', 'disable-legacy', 'aer', 'ats', 'vectors', 'x-pcie-pm-init', 'x-pcie-flr-init', 'x-pcie-deverr-init', 'x-pcie-lnkctl-init', 'multifunction'],
-  nvme: ['bus', 'msix_qsize', 'msix-exclusive-bar', 'multifunction'],
-  e1000e: ['bus', 'x-pcie-lnksta-dllla', 'multifunction'],
-  'qemu-xhci': ['bus', 'x-pcie-lnksta-dllla', 'multifunction'],
+  'virtio-net-pci': ['bus', 'addr', 'disable-legacy', 'aer', 'ats', 'vectors', 'x-pcie-pm-init', 'x-pcie-flr-init', 'x-pcie-deverr-init', 'x-pcie-lnkctl-init', 'multifunction'],
+  nvme: ['bus', 'addr', 'msix_qsize', 'msix-exclusive-bar', 'multifunction'],
+  e1000e: ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction'],
+  'qemu-xhci': ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction'],
 };
 
 const keysOf = (d: string) => d.split(',').slice(1).map((p) => p.split('=')[0]);
@@ -31,7 +31,7 @@ describe('qemu samples', () => {
     expect(many.map((s) => s.index)).toEqual(many.map((_, i) => i));
   });
 
-  it('every sample is a valid topology of allowed properties: 1-3 branches (a Root Port, maybe a switch, one endpoint), maybe an endpoint on the root bus', () => {
+  it('every sample is a valid topology of allowed properties: 1-3 branches (a Root Port, maybe a switch, one endpoint device of one or two functions), maybe an endpoint on the root bus', () => {
     const ENDPOINTS = ['virtio-net-pci', 'nvme', 'e1000e', 'qemu-xhci'];
     for (const s of many) {
       const topo = parseTopology(s.devices);
@@ -40,21 +40,31 @@ describe('qemu samples', () => {
       expect(ports.length).toBeGreaterThanOrEqual(1);
       expect(ports.length).toBeLessThanOrEqual(3);
       expect(topo.devices[0]).toBe(ports[0]);
-      // Each Root Port rpK has exactly one endpoint below it, on rpK itself or on its switch's dnK.
+      // Each Root Port rpK has one endpoint device below it, on rpK itself or on its switch's dnK:
+      // one function, or (in one branch at most) function 0 with multifunction=on and function 1.
+      let twoFunctions = 0;
       ports.forEach((p, k) => {
         expect(p.id).toBe(`rp${k + 1}`);
         const below = topo.devices.filter((d) => ENDPOINTS.includes(d.driver) && (d.bus === p.id || d.bus === `dn${k + 1}`));
-        expect(below, s.devices.join(' ')).toHaveLength(1);
+        if (below.length === 2) {
+          twoFunctions++;
+          expect([below[0].addr, below[1].addr, below[0].props?.multifunction]).toEqual(['0.0', '0.1', 'on']);
+        } else {
+          expect(below, s.devices.join(' ')).toHaveLength(1);
+          expect(below[0].addr).toBeUndefined();
+        }
       });
+      expect(twoFunctions).toBeLessThanOrEqual(1);
       const rooted = topo.devices.filter((d) => ENDPOINTS.includes(d.driver) && d.bus === 'pcie.0');
       expect(rooted.length).toBeLessThanOrEqual(1);
-      expect(topo.devices.filter((d) => ENDPOINTS.includes(d.driver))).toHaveLength(ports.length + rooted.length);
+      expect(topo.devices.filter((d) => ENDPOINTS.includes(d.driver))).toHaveLength(ports.length + rooted.length + twoFunctions);
       expect(kernels).toContain(s.from);
       expect(kernels).toContain(s.to);
     }
     const counts = new Set(many.map((s) => s.devices.filter((d) => /^(pcie-root-port|ioh3420),/.test(d)).length));
     expect(counts).toEqual(new Set([1, 2, 3]));
     expect(many.some((s) => s.devices.some((d) => d.includes('bus=pcie.0')))).toBe(true);
+    expect(many.some((s) => s.devices.some((d) => d.includes('addr=0.1')))).toBe(true);
   });
 
   it('reaches every device, every property and every kernel', () => {
@@ -89,6 +99,12 @@ describe('qemu samples', () => {
     ]);
     expect(simplerSamples(s).every((c) => c.index === 9 && c.from === '7.3' && c.to === '6.1')).toBe(true);
     expect(simplerSamples({ ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1'] })).toEqual([]);
+    // Function 1 goes on its own; function 0 keeps multifunction=on while function 1 is there.
+    const mf = { ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1,addr=0.0,multifunction=on', 'e1000e,bus=rp1,addr=0.1,x-pcie-lnksta-dllla=off'] };
+    expect(simplerSamples(mf).map((c) => c.devices)).toEqual([
+      mf.devices.slice(0, 2),
+      [...mf.devices.slice(0, 2), 'e1000e,bus=rp1,addr=0.1'],
+    ]);
     // Branch 2 goes with its switch; branch 1's endpoint stays on its own port.
     const two = { ...s, devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1', 'pcie-root-port,id=rp2', 'x3130-upstream,id=up2,bus=rp2', 'xio3130-downstream,id=dn2,bus=up2', 'e1000e,bus=dn2'] };
     expect(simplerSamples(two).map((c) => c.devices)).toEqual([
