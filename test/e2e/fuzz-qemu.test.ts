@@ -6,10 +6,12 @@
  *      pcie-root-port without ACS at 2.5 GT/s x1; a second Root Port with an x3130 switch and
  *      qemu-xhci below it; 6.12 -> 7.3;
  *   2. virtio-net-pci with vectors=1 (a one-entry MSI-X table), aer=on, x-pcie-pm/lnkctl-init=off
- *      behind a pcie-root-port at 5 GT/s x16; two more Root Ports with an nvme each (one with
+ *      behind a pcie-root-port at 5 GT/s x16, function 0 of a multi-function device whose
+ *      function 1 is qemu-xhci; two more Root Ports with an nvme each (one with
  *      msix-exclusive-bar); an nvme on the root bus (an RCiEP); 7.2 -> 6.1.
- * (Since samples have 1-3 branches and maybe an RCiEP, each sample's first branch and kernels are
- * what they were when a sample was one branch: the pins below kept their meaning.)
+ * (Since samples have 1-3 branches, maybe an RCiEP and maybe a second function, each sample's
+ * first branch and kernels are what they were when a sample was one branch, a second function
+ * beside its endpoint aside: the pins below kept their meaning.)
  *
  * What it pins: the model agrees on both. With x-pcie-deverr-init=off QEMU leaves Device Control's
  * error-reporting enables read-only 0 (hw/virtio/virtio-pci.c virtio_pci_realize skips
@@ -54,9 +56,10 @@ describe('lusim fuzz --qemu', () => {
   // now gives every nvme its own serial (kexec/launcher.ts deviceArgs).
   it.skipIf(skip)(`seed 55, three real samples two at a time (virtio-net with x-pcie-*-init off; with one MSI-X vector; two nvme): judged against the model, no finding${why}`, () => agrees('55', 3), 180_000);
 
-  // Seed 7: 1. qemu-xhci below a pcie-root-port, e1000e below an ioh3420, virtio-net-pci below a
-  // switch below a third Root Port, 6.12 -> 7.3; 2. a Root Port, an x3130 switch and
-  // virtio-net-pci, and qemu-xhci on the root bus, 7.3 -> 6.1; its first branch first found both switch ports reading DEVCTL 0 after 6.1's
+  // Seed 7: 1. qemu-xhci below a pcie-root-port, e1000e + nvme (functions 0 and 1) below an
+  // ioh3420, virtio-net-pci below a switch below a third Root Port, 6.12 -> 7.3; 2. a Root Port,
+  // an x3130 switch and two virtio-net-pci functions, and qemu-xhci on the root bus, 7.3 -> 6.1;
+  // its first branch first found both switch ports reading DEVCTL 0 after 6.1's
   // unbind where the model kept 0xf (v6.1 aer_remove walks the Root Port's bus:
   // test/kexec/real-model-unbind.test.ts).
   it.skipIf(skip)(`seed 7, two real samples two at a time (qemu-xhci; a switch below a Root Port, kernel B 6.1): no finding${why}`, () => agrees('7'), 180_000);
