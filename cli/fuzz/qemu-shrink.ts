@@ -1,7 +1,7 @@
 /**
  * Shrinking a qemu finding (issue 10: each distinct finding is shrunk to a minimal device): from
  * the sample that showed it, greedily take the first simpler sample (sim/fuzz/qemu-sample.ts
- * simplerSamples: one branch, then one switch, then one property fewer) whose real run shows the
+ * simplerSamples: one branch, a later function, one switch, then one property fewer) whose real run shows the
  * same signature (QemuFinding.shrunk then names the first sample and the runs spent),
  * until none does or the budget is spent. Every candidate is a real run (a boot, a kexec and a
  * boot). `jobs` candidates run at a time, and the budget is charged in candidate order up to the
