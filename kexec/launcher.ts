@@ -113,9 +113,18 @@ function optValue(v: string | number | boolean, where: string): string {
   return s;
 }
 
-/** The values of option `key` the devices of `driver` were given (lusim numbers the others around them). */
-const given = (devices: readonly DeviceSpec[], drivers: ReadonlySet<string>, key: string) =>
-  new Set(devices.filter((d) => drivers.has(d.driver) && d.props?.[key] !== undefined).map((d) => String(d.props![key])));
+/**
+ * Successive free values of option `key` for the devices of `drivers` that lack it: `value(0)`,
+ * `value(1)`, ..., skipping those given to others (what a user gave stays theirs).
+ */
+function numbering<T extends string | number>(devices: readonly DeviceSpec[], drivers: ReadonlySet<string>, key: string, value: (n: number) => T): () => T {
+  const taken = new Set(devices.filter((d) => drivers.has(d.driver) && d.props?.[key] !== undefined).map((d) => String(d.props![key])));
+  let n = 0;
+  return () => {
+    while (taken.has(String(value(n)))) n++;
+    return value(n++);
+  };
+}
 
 const NVME = new Set(['nvme']);
 
@@ -130,11 +139,9 @@ const NVME = new Set(['nvme']);
  */
 export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
   const ids = new Set<string>();
-  let chassis = 1;
-  let serial = 0;
   const args: string[] = [];
-  const taken = given(devices, SLOT_PORTS, 'chassis');
-  const serials = given(devices, NVME, 'serial');
+  const chassis = numbering(devices, SLOT_PORTS, 'chassis', (n) => n + 1);
+  const serial = numbering(devices, NVME, 'serial', (n) => `lusim${n}`);
   for (const d of devices) {
     if (!QDEV_ID.test(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" must start with a letter and hold only letters, digits, '-', '_' and '.'.`, { id: d.id });
     if (ids.has(d.id)) throw new KexecError('bad-launch-options', `device id "${d.id}" is used twice.`, { id: d.id });
@@ -143,14 +150,10 @@ export function deviceArgs(devices: readonly DeviceSpec[]): string[] {
     ids.add(d.id);
     const props: Record<string, string | number | boolean> = { ...d.props };
     if (SLOT_PORTS.has(d.driver) && props.chassis === undefined) {
-      while (taken.has(String(chassis))) chassis++;
-      props.chassis = chassis++;
+      props.chassis = chassis();
       props.slot ??= 0;
     }
-    if (NVME.has(d.driver) && props.serial === undefined) {
-      while (serials.has(`lusim${serial}`)) serial++;
-      props.serial = `lusim${serial++}`;
-    }
+    if (NVME.has(d.driver) && props.serial === undefined) props.serial = serial();
     const parts = [optValue(d.driver, 'driver'), `id=${d.id}`, `bus=${optValue(bus, 'bus')}`];
     if (d.addr !== undefined) parts.push(`addr=${optValue(d.addr, 'addr')}`);
     for (const [k, v] of Object.entries(props)) parts.push(`${optValue(k, 'key')}=${optValue(v, k)}`);

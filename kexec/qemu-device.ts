@@ -54,7 +54,6 @@ const BACKENDS: Readonly<Record<string, 'block' | 'net'>> = {
   'i82558a': 'net', 'i82558b': 'net', 'i82559a': 'net', 'i82559b': 'net', 'i82559c': 'net', 'i82559er': 'net', 'i82562': 'net', 'i82801': 'net', 'tulip': 'net',
 };
 
-
 function bad(source: string, part: string, why: string): never {
   throw new QemuDeviceError('bad-device', `--qemu-device "${source}": ${part} ${why}`, { device: source, part });
 }
