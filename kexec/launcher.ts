@@ -101,9 +101,11 @@ export const QEMU_INSTALL_HINT = 'apt-get install qemu-system-x86';
 /** The QEMU binary lusim runs: $LUSIM_QEMU, else qemu-system-x86_64 from PATH. */
 export const qemuBinary = (): string => process.env.LUSIM_QEMU ?? 'qemu-system-x86_64';
 
+const notFound = (binary: string) => `${binary} was not found. Install QEMU with: ${QEMU_INSTALL_HINT} (or set LUSIM_QEMU)`;
+
 /** Why QEMU cannot be started, checked before a long campaign launches any; undefined when it can. */
 export function qemuMissing(binary = qemuBinary()): string | undefined {
-  return onPath(binary) ? undefined : `${binary} was not found. Install QEMU with: ${QEMU_INSTALL_HINT} (or set LUSIM_QEMU)`;
+  return onPath(binary) ? undefined : notFound(binary);
 }
 
 function optValue(v: string | number | boolean, where: string): string {
@@ -310,7 +312,7 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
       });
       proc.once('error', (err: NodeJS.ErrnoException) => {
         spawnError = err.code === 'ENOENT'
-          ? new KexecError('qemu-missing', `${binary} was not found. Install QEMU with: ${QEMU_INSTALL_HINT}`, { binary })
+          ? new KexecError('qemu-missing', notFound(binary), { binary })
           : new KexecError('qemu-start', `could not start ${binary}: ${err.message}`, { binary, cause: err.message });
         exitInfo = { code: null, signal: null };
         resolve(exitInfo);
