@@ -48,9 +48,19 @@ const hex = (v: number) => `0x${v.toString(16)}`;
 
 /** The qemu oracle's findings for one sample's real-cycle report. */
 export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[] {
-  // Findings name each function by its QEMU device (ids are lusim's or the sample's).
-  const drivers = new Map(parseTopology(s.devices).devices.map((d) => [d.id, d.driver]));
+  // The signature names each function by its QEMU device alone (ids are lusim's or the sample's
+  // and change as a shrink drops devices), so one disagreement is one finding whatever the
+  // sample around it. The detail also says where the function sits when the sample has two of
+  // that device, so a reader can tell which -device string it is.
+  const devices = parseTopology(s.devices).devices;
+  const drivers = new Map(devices.map((d) => [d.id, d.driver]));
   const who = (id: string, register: string) => `${drivers.get(id) ?? id}:${register}`;
+  const label = (id: string) => {
+    const d = devices.find((x) => x.id === id);
+    if (!d || devices.filter((x) => x.driver === d.driver).length < 2) return drivers.get(id) ?? id;
+    return `${d.driver}[${[`bus=${d.bus ?? 'pcie.0'}`, ...(d.addr !== undefined ? [`addr=${d.addr}`] : [])].join(',')}]`;
+  };
+  const where = (id: string, register: string) => `${label(id)}:${register}`;
   const out: Finding[] = [];
   const add = (kind: string, registers: readonly string[], detail: string) => out.push({ oracle: 'qemu', kind, registers: [...new Set(registers)].sort(), detail });
   if (!r.ok) add('run-failed', [`${r.error?.code ?? 'unknown'} in ${r.error?.phase ?? '?'}`], `the real cycle did not complete: ${r.error?.message.split('\n')[0] ?? 'no error recorded'}`);
@@ -58,14 +68,14 @@ export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[
     // After the kexec, a driver kernel B bound has programmed its MSI message: unpredictable.
     const predictable = (f: RealCycleReport['fidelity'][number], register: string) => !(point === 'after-kexec' && f.driverB !== null && MSI_MESSAGE.has(register));
     const diffs = r.fidelity.filter((f) => f.point === point).flatMap((f) => f.diffs.filter((d) => predictable(f, d.register)).map((d) => ({ id: f.id, d })));
-    if (diffs.length) add(point === 'after-kexec' ? 'kexec' : 'unbind', diffs.map((x) => who(x.id, x.d.register)), `${point}: ${diffs.slice(0, 3).map((x) => `${who(x.id, x.d.register)} before ${hex(x.d.captured)}, model ${hex(x.d.predicted)}, real ${hex(x.d.real)}`).join('; ')}${diffs.length > 3 ? `, +${diffs.length - 3}` : ''}`);
+    if (diffs.length) add(point === 'after-kexec' ? 'kexec' : 'unbind', diffs.map((x) => who(x.id, x.d.register)), `${point}: ${diffs.slice(0, 3).map((x) => `${where(x.id, x.d.register)} before ${hex(x.d.captured)}, model ${hex(x.d.predicted)}, real ${hex(x.d.real)}`).join('; ')}${diffs.length > 3 ? `, +${diffs.length - 3}` : ''}`);
   }
   for (const d of r.devices) {
     const k = d.kernel;
     if (!k) continue;
-    if (k.save.differences.length) add('blob', k.save.differences.map((x) => who(d.id, x.register)), `kernel A's blob differs from the model's in ${k.save.differences.length} bytes: ${k.save.differences.slice(0, 3).map((x) => `byte ${x.offset} (${x.where} ${x.register}) real ${hex(x.real)} model ${hex(x.model)} [${x.why}]`).join('; ')}`);
-    if (k.load.ret !== k.load.model.ret) add('load', [who(d.id, 'pci_load_saved_state')], `kernel B's pci_load_saved_state returned ${k.load.ret}, the model ${k.load.model.ret}${k.load.refusedAt ? ` (refused at ${k.load.refusedAt})` : ''}`);
-    if (k.restoredVsPredicted.length) add('restore', k.restoredVsPredicted.map((x) => who(d.id, x.register)), `after kernel B's restore: ${k.restoredVsPredicted.slice(0, 3).map((x) => `${who(d.id, x.register)} model ${hex(x.predicted)}, real ${hex(x.real)}`).join('; ')}`);
+    if (k.save.differences.length) add('blob', k.save.differences.map((x) => who(d.id, x.register)), `kernel A's blob differs from the model's in ${k.save.differences.length} bytes: ${k.save.differences.slice(0, 3).map((x) => `byte ${x.offset} (${x.where} ${where(d.id, x.register)}) real ${hex(x.real)} model ${hex(x.model)} [${x.why}]`).join('; ')}`);
+    if (k.load.ret !== k.load.model.ret) add('load', [who(d.id, 'pci_load_saved_state')], `kernel B's pci_load_saved_state returned ${k.load.ret} for ${label(d.id)}, the model ${k.load.model.ret}${k.load.refusedAt ? ` (refused at ${k.load.refusedAt})` : ''}`);
+    if (k.restoredVsPredicted.length) add('restore', k.restoredVsPredicted.map((x) => who(d.id, x.register)), `after kernel B's restore: ${k.restoredVsPredicted.slice(0, 3).map((x) => `${where(d.id, x.register)} model ${hex(x.predicted)}, real ${hex(x.real)}`).join('; ')}`);
   }
   const command = qemuSampleCommand(s);
   return out.map((f) => ({ ...f, sample: s.index, devices: s.devices, command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));

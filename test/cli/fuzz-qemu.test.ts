@@ -58,6 +58,24 @@ describe('the qemu oracle', () => {
     expect(judgeQemuSample(SAMPLE, report({ fidelity: [fid('after-unbind', 'rp1', [diff('PCI_MSI_DATA_32', 0, 0x20)])] })).map((f) => f.kind)).toEqual(['unbind']);
   });
 
+  it('two functions of one QEMU device share their name in the signature; the detail says where each sits', () => {
+    // Three nvme, as multi-branch samples have (docs/fuzz.md, the duplicate-serial harness bug):
+    // two functions of one device on rp1 and an RCiEP on pcie.0.
+    const two: QemuSample = { index: 0, from: '6.12', to: '7.2', devices: ['ioh3420,id=rp1', 'nvme,bus=rp1,addr=0.0,multifunction=on', 'nvme,bus=rp1,addr=0.1', 'nvme,bus=pcie.0'] };
+    const ids = parseTopology(two.devices).devices.map((d) => d.id);
+    const found = judgeQemuSample(two, report({
+      devices: [ids[2], ids[3]].map((id) => ({ id, bdf: '01:00.1', driverA: 'nvme', driverB: 'nvme', kernel: kernel({ restoredVsPredicted: [diff('PCI_COMMAND', 0x6, 0x2)] }) })),
+    }));
+    expect(found.map((f) => f.registers)).toEqual([['nvme:PCI_COMMAND'], ['nvme:PCI_COMMAND']]);
+    expect(found.map((f) => f.detail)).toEqual([
+      "after kernel B's restore: nvme[bus=rp1,addr=0.1]:PCI_COMMAND model 0x6, real 0x2",
+      "after kernel B's restore: nvme[bus=pcie.0]:PCI_COMMAND model 0x6, real 0x2",
+    ]);
+    // One device of its kind keeps its plain name.
+    expect(judgeQemuSample(SAMPLE, report({ devices: [{ id: 'virtionetpci1', bdf: '01:00.0', driverA: null, driverB: null, kernel: kernel({ restoredVsPredicted: [diff('PCI_COMMAND', 0x6, 0x2)] }) }] }))[0].detail)
+      .toBe("after kernel B's restore: virtio-net-pci:PCI_COMMAND model 0x6, real 0x2");
+  });
+
   it('a run that did not complete is a run-failed finding, by its error code and phase', () => {
     const [f] = judgeQemuSample(SAMPLE, report({ ok: false, error: { code: 'boot-failed', phase: 'boot A', message: 'kernel A did not bring its agent up within 90 s\nconsole: ...' } }));
     expect(f).toMatchObject({ kind: 'run-failed', registers: ['boot-failed in boot A'], detail: 'the real cycle did not complete: kernel A did not bring its agent up within 90 s' });
