@@ -1,9 +1,10 @@
 /**
- * `--out FILE`: checked before any work starts (a run of minutes must not end in "cannot write"),
- * and written so that a failure still leaves the report with the user.
+ * `--out FILE` and output directories (`fuzz --corpus DIR`, `fidelity --out DIR`): checked before
+ * any work starts (a run of minutes must not end in "cannot write"), and written so that a failure
+ * still leaves the report with the user.
  */
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, parse, resolve } from 'node:path';
 import { CliError } from './input.js';
 
 /** Refuse (bad-option, exit 2) an --out path that cannot be written: a directory, a missing parent, no permission. */
@@ -22,6 +23,31 @@ export function checkOutPath(path: string): void {
   }
 }
 
+/**
+ * Create an output directory and its missing parents, and check it can be written; a bad-option
+ * error (exit 2) when it cannot. Made a level at a time: Node 20's mkdirSync({ recursive: true })
+ * never returns on a path under /proc (mkdir there fails ENOENT, and its parent exists).
+ */
+export function prepareOutDir(path: string, option: string): void {
+  const full = resolve(path);
+  const missing: string[] = [];
+  for (let p = full; !statOrUndefined(p) && p !== parse(p).root; p = dirname(p)) missing.unshift(p);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new CliError('bad-option', `${option} ${path}: cannot create ${dir} (${err.code ?? err.message}): give a directory you can write`, { path });
+    }
+  }
+  if (!statOrUndefined(full)?.isDirectory()) throw new CliError('bad-option', `${option} ${path} is not a directory: give a directory (it is created if missing)`, { path });
+  try {
+    accessSync(full, constants.W_OK);
+  } catch {
+    throw new CliError('bad-option', `${option} ${path}: no permission to write in it`, { path });
+  }
+}
+
 function statOrUndefined(path: string) {
   try {
     return statSync(path);
@@ -34,13 +60,13 @@ function statOrUndefined(path: string) {
  * Write the report (mode 0644, written on purpose, not by umask); when that fails (disk full,
  * the file removed meanwhile) say so in one line and hand the text back to be printed instead.
  */
-export function writeOut(path: string, text: string): { ok: true } | { ok: false; message: string } {
+export function writeOut(path: string, text: string, what = '--out'): { ok: true } | { ok: false; message: string } {
   try {
     writeFileSync(path, text, { mode: 0o644 });
     return { ok: true };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    return { ok: false, message: `could not write --out ${path} (${why})` };
+    return { ok: false, message: `could not write ${what} ${path} (${why})` };
   }
 }

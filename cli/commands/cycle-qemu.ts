@@ -17,7 +17,7 @@ import { registerTopologyOptions, renderAccelerator, renderDrivers, topologyOf, 
 import { CliError } from '../input.js';
 import { checkProfileId } from '../kernel-arg.js';
 import { log } from '../log.js';
-import { checkOutPath, writeOut } from '../out-file.js';
+import { checkOutPath, prepareOutDir, writeOut } from '../out-file.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
 
 export interface QemuCycleCliOptions {
@@ -73,6 +73,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
   // A restored guest's trace starts at the restore: no firmware or boot-A writes to split.
+  if (opts.snapshots) prepareOutDir(opts.snapshots, '--snapshots');
   if (opts.snapshots && opts.timeline) throw new CliError('bad-option', '--timeline traces every config write from the firmware on, which a boot A restored from --snapshots never ran: drop one of them', {});
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).

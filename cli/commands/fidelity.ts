@@ -4,12 +4,13 @@
  * multifunction, RCiEP, MSI-only with ioh3420, no-driver devices, virtio with and without its
  * class driver). Exit 1 when anything disagrees.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KEXEC_MODES, runFidelity, type FidelityReport, type FidelityTopology, type KexecMode } from '../../kexec/fidelity.js';
 import { CliError } from '../input.js';
+import { prepareOutDir, writeOut } from '../out-file.js';
 import { readTopologyFile } from '../../kexec/qemu-device.js';
 import { EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
@@ -41,13 +42,15 @@ export function register(program: Command): void {
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
       const topologies = opts.topology?.length ? opts.topology.map((f) => ({ name: basename(f).replace(/\.[^.]*$/, ''), topology: readTopologyFile(f) })) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
+      if (opts.out) prepareOutDir(opts.out, '--out');
+      if (typeof opts.snapshots === 'string') prepareOutDir(opts.snapshots, '--snapshots');
       const report = await runFidelity(topologies, {
         kernels, modes: modes as KexecMode[], ...(opts.allPairs ? { allPairs: true } : {}), ...(opts.out ? { out: opts.out } : {}), ...(typeof opts.snapshots === 'string' ? { snapshotDir: opts.snapshots } : {}), snapshots: opts.snapshots !== false, fetch: opts.fetch !== false,
         progress: (m) => log.info(`fidelity: ${m}`),
       });
       if (opts.out) {
-        mkdirSync(opts.out, { recursive: true });
-        writeFileSync(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        const written = writeOut(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        if (!written.ok) process.stderr.write(`lusim: ${written.message}; the report follows on stdout\n`);
       }
       if (opts.json) printJson(report);
       else process.stdout.write(renderFidelity(report));

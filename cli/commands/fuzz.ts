@@ -8,7 +8,6 @@
  * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound,
  * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
@@ -31,6 +30,7 @@ import { action, printJson } from '../errors.js';
 import { pickDevices, readDumpFile } from '../input.js';
 import { runCampaign } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
+import { prepareOutDir, writeOut } from '../out-file.js';
 
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
@@ -127,6 +127,7 @@ export function register(program: Command): void {
     }
     const missing = await uncachedKernels(samples);
     if (missing.length) cmd.error(`lusim: --qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`, { exitCode: 2 });
+    if (opts.corpus) prepareOutDir(opts.corpus, '--corpus');
     const started = Date.now();
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
@@ -146,15 +147,14 @@ export function register(program: Command): void {
     if (tty) process.stderr.write(`\r${progressLine(run.cases, run.firsts, started)}\x1b[K\n`);
     const seconds = (Date.now() - started) / 1000;
     const records: CorpusRecord[] = [];
-    if (opts.corpus) mkdirSync(opts.corpus, { recursive: true });
     for (const { first, shrunk: found } of run.shrunk) {
       // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
       const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
       const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
       records.push(entry.record);
       if (opts.corpus) {
-        writeFileSync(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
-        writeFileSync(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
+        saveCorpusFile(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
+        saveCorpusFile(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
     const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -163,7 +163,7 @@ export function register(program: Command): void {
       ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: qemuShrinkBudget, jobs, run: realSampleRunner, progress: say }) }
       : sampled;
     if (qemu && opts.corpus) {
-      for (const f of qemu.findings) writeFileSync(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
+      for (const f of qemu.findings) saveCorpusFile(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
     }
     const qemuClasses = countByClass(qemu?.findings ?? []);
     const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
@@ -180,6 +180,15 @@ export function register(program: Command): void {
   }));
 }
 
+/**
+ * One corpus file. A write that fails after the run (the disk filled up, the directory was
+ * removed) is said in one line and the run goes on: the summary still names every finding.
+ */
+function saveCorpusFile(path: string, text: string): void {
+  const written = writeOut(path, text, '--corpus file');
+  if (!written.ok) process.stderr.write(`lusim: ${written.message}; the summary below still lists the finding\n`);
+}
+
 /** --campaign malformed: single-threaded (one cycle per broken dump); broken dumps saved with --corpus. */
 async function malformedCampaign(config: CampaignConfig, runs: number | undefined, deadline: number | undefined, started: number, json: boolean, corpus?: string): Promise<void> {
   const run = await runMalformed(config, {
@@ -190,7 +199,7 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
   const seconds = (Date.now() - started) / 1000;
   const findings = run.findings.map((f) => {
     const file = corpus ? join(corpus, `${signatureId(f.signature)}.lspci`) : undefined;
-    if (corpus && file) { mkdirSync(corpus, { recursive: true }); writeFileSync(file, formatLspci([f.dump])); }
+    if (corpus && file) saveCorpusFile(file, formatLspci([f.dump]));
     const blob = f.blob ? { loader: f.blob.loader, bytes: Buffer.from(f.blob.bytes).toString('hex') } : undefined;
     return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, ...(blob ? { blob } : { mutation: f.mutation }), ...(file && !blob ? { dump: file, command: `lusim inspect ${file}` } : {}) };
   });

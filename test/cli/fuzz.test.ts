@@ -96,6 +96,15 @@ describe('lusim fuzz', () => {
     expect(out.stdout).toBe('');
   }, 60_000);
 
+  it('a --corpus that cannot be made: exit 2 before the campaign, one line (it used to hang in mkdir under /proc, and to fail after the run elsewhere)', () => {
+    for (const [dir, why] of [['/proc/lusim-corpus', 'ENOENT'], ['/dev/null/corpus', 'ENOTDIR']]) {
+      const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'fuzz', '--seed', '1', '--runs', '5', '--corpus', dir], { encoding: 'utf8', timeout: 30_000 });
+      expect(out.status).toBe(2);
+      expect(out.stderr.trim()).toBe(`lusim: --corpus ${dir}: cannot create ${dir} (${why}): give a directory you can write`);
+      expect(out.stdout).toBe('');
+    }
+  }, 60_000);
+
   it('the malformed campaign reports typed errors only', () => {
     const out = lusim('fuzz', '--campaign', 'malformed', '--seed', '2', '--runs', '100', '--json');
     expect(out.status, out.stderr).toBe(0);

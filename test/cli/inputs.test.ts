@@ -3,12 +3,12 @@
  * where the check is a function; the exit codes through bin/lusim.js, several commands at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDumpFile } from '../../cli/input.js';
-import { checkOutPath, writeOut } from '../../cli/out-file.js';
+import { checkOutPath, prepareOutDir, writeOut } from '../../cli/out-file.js';
 import { reportError } from '../../cli/errors.js';
 import { DeviceError } from '../../devices/errors.js';
 
@@ -54,6 +54,23 @@ describe('--out', () => {
   it('a write that fails (the disk is full) says so in one line and hands the report back', () => {
     const r = writeOut('/dev/full', '{}\n');
     expect(r).toEqual({ ok: false, message: 'could not write --out /dev/full (the disk is full)' });
+  });
+});
+
+describe('output directories (fuzz --corpus, fidelity --out, --snapshots)', () => {
+  it('missing levels are created; a file, or a place no directory can be made, is bad-option at once', () => {
+    const nested = join(dir, 'corpus', 'a', 'b');
+    expect(errorOf(() => prepareOutDir(nested, '--corpus')).code).toBeUndefined();
+    expect(statSync(nested).isDirectory()).toBe(true);
+    writeFileSync(join(dir, 'plain'), '');
+    expect(errorOf(() => prepareOutDir(join(dir, 'plain'), '--corpus'))).toMatchObject({ code: 'bad-option', message: expect.stringMatching(/is not a directory/) });
+    expect(errorOf(() => prepareOutDir(join(dir, 'plain', 'x'), '--corpus'))).toMatchObject({ code: 'bad-option', message: expect.stringMatching(/cannot create .*\(ENOTDIR\)/) });
+    // Node 20's mkdirSync(path, { recursive: true }) never returns here (checked on 2026-12-02:
+    // `lusim fuzz --corpus /proc/x` spun in mkdir until killed); one level at a time it is ENOENT.
+    expect(errorOf(() => prepareOutDir('/proc/lusim-test/x', '--corpus'))).toMatchObject({ code: 'bad-option', message: '--corpus /proc/lusim-test/x: cannot create /proc/lusim-test (ENOENT): give a directory you can write' });
+  });
+  it('a corpus file that cannot be written is said as a corpus file', () => {
+    expect(writeOut('/dev/full', '{}\n', '--corpus file')).toEqual({ ok: false, message: 'could not write --corpus file /dev/full (the disk is full)' });
   });
 });
 
