@@ -51,6 +51,9 @@ export const PCI_BASE_ADDRESS_MEM_PREFETCH = 0x08;
 export const PCI_CARDBUS_CIS = 0x28;
 export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c;
 export const PCI_SUBSYSTEM_ID = 0x2e;
+/** CardBus bridges (header type 2) keep their subsystem IDs at 0x40. */
+export const PCI_CB_SUBSYSTEM_VENDOR_ID = 0x40;
+export const PCI_CB_SUBSYSTEM_ID = 0x42;
 export const PCI_ROM_ADDRESS = 0x30;
 export const PCI_ROM_ADDRESS_ENABLE = 0x01;
 export const PCI_CAPABILITY_LIST = 0x34;

@@ -9,7 +9,10 @@
  */
 import { readLE, writeLE } from '../../devices/bytes.js';
 import { capabilityById } from '../../devices/capability-lookup.js';
-import { PCI_EXT_CAP_ID_DSN } from '../../devices/pci-regs.js';
+import {
+  PCI_CAP_ID_SSVID, PCI_CB_SUBSYSTEM_ID, PCI_CB_SUBSYSTEM_VENDOR_ID, PCI_EXT_CAP_ID_DSN, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE,
+  PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_MASK, PCI_SSVID_DEVICE_ID, PCI_SSVID_VENDOR_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID,
+} from '../../devices/pci-regs.js';
 import type { PciFunction } from '../../devices/device.js';
 import { SimError } from '../errors.js';
 import { parseLinuxBlob, pciLoadSavedState, pciStoreSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
@@ -27,15 +30,35 @@ export const SAVE_FORMATS: readonly SaveFormat[] = ['linux-blob', 'lusim-v1'];
 export type Carried = { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
 
 
+/**
+ * The identity lusim-v1 checks at load: the IDs the kernel knows the function by. The subsystem
+ * IDs are where probe.c pci_setup_device reads them for the header type (v7.3 probe.c): the
+ * type 0 header's 0x2c; a bridge's Subsystem Vendor ID capability (PCI_CAP_ID_SSVID; none: 0),
+ * since a type 1 header's 0x2c is its Prefetchable Limit Upper 32 Bits, a window a reset clears;
+ * a CardBus bridge's 0x40.
+ */
 export function deviceIdentity(fn: PciFunction): LusimIdentity {
   const s = fn.space;
   const dsnCap = capabilityById(fn, PCI_EXT_CAP_ID_DSN, true);
+  const [subsystemVendor, subsystemDevice] = subsystemIds(fn);
   const base: LusimIdentity = {
-    vendor: s.read(0x00, 2), device: s.read(0x02, 2), subsystemVendor: s.read(0x2c, 2), subsystemDevice: s.read(0x2e, 2),
+    vendor: s.read(0x00, 2), device: s.read(0x02, 2), subsystemVendor, subsystemDevice,
     classCode: s.read(0x08, 4) >>> 8, revision: s.read(0x08, 1),
   };
   if (!dsnCap) return base;
   return { ...base, dsn: (BigInt(s.read(dsnCap.offset + 8, 4)) << 32n) | BigInt(s.read(dsnCap.offset + 4, 4)) };
+}
+
+function subsystemIds(fn: PciFunction): [vendor: number, device: number] {
+  const s = fn.space;
+  switch (s.read(PCI_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MASK) {
+    case PCI_HEADER_TYPE_BRIDGE: {
+      const ssvid = capabilityById(fn, PCI_CAP_ID_SSVID, false);
+      return ssvid ? [s.read(ssvid.offset + PCI_SSVID_VENDOR_ID, 2), s.read(ssvid.offset + PCI_SSVID_DEVICE_ID, 2)] : [0, 0];
+    }
+    case PCI_HEADER_TYPE_CARDBUS: return [s.read(PCI_CB_SUBSYSTEM_VENDOR_ID, 2), s.read(PCI_CB_SUBSYSTEM_ID, 2)];
+    default: return [s.read(PCI_SUBSYSTEM_VENDOR_ID, 2), s.read(PCI_SUBSYSTEM_ID, 2)];
+  }
 }
 
 export function serializeSaved(format: SaveFormat, fn: PciFunction, profileA: KernelProfile, saved: PciSavedDevState): Carried {
