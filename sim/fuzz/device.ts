@@ -5,8 +5,9 @@
  * Register values reach the bytes through the model's own write path (ConfigSpace.write), so a
  * read-only bit keeps its value, RW1C bits clear, reserved bits stay zero: every value is one a
  * driver could have left. Bits that trigger an action instead of holding state (self-clearing
- * fields such as PCI_EXP_DEVCTL_BCR_FLR, and the PM power state, whose D3hot -> D0 transition
- * resets the function) are never written. The result is a dump: what the cycle runs on is what
+ * fields such as PCI_EXP_DEVCTL_BCR_FLR, the PM power state, whose D3hot -> D0 transition resets
+ * the function, and a bridge's Secondary Bus Reset) are never written. The header gets values too,
+ * after the capabilities, except what firmware assigns (keptHeaderRegister). The result is a dump: what the cycle runs on is what
  * `lusim cycle DUMP --as-found` runs on.
  */
 import fc from 'fast-check';
@@ -79,29 +80,44 @@ export function seedDevice(droppable: readonly number[]): fc.Arbitrary<SeedDevic
   return fc.record({ drop, values }).map(({ drop: d, values: v }) => ({ kind: 'seed', drop: [...d].sort((a, b) => a - b), values: v }));
 }
 
-/** Bits of a register the generator may write: every field but self-clearing triggers and the PM power state. */
+/**
+ * Header registers the generator leaves as the layout or the seed dump has them: a bridge's bus
+ * numbers (they place the modelled device below its port), and the BARs and expansion ROM BAR.
+ * Firmware's assignment of resources is not state a driver leaves; and BAR sizes are a declared
+ * QEMU difference (docs/qemu-differences.md), so a random BAR value makes kernel B's
+ * pci_enable_resources decide COMMAND.MEMORY differently under the two personalities, which the
+ * personality oracle would report as a disagreement of shared code.
+ */
+const keptHeaderRegister = (name: string) => /^PCI_(PRIMARY|SECONDARY|SUBORDINATE)_BUS$|^PCI_BASE_ADDRESS_\d$|^PCI_ROM_ADDRESS1?$/.test(name);
+/** Secondary Bus Reset: writing it resets the hierarchy below instead of holding state. */
+const ACTION_FIELDS = new Set(['PCI_PM_CTRL_STATE_MASK', 'PCI_BRIDGE_CTL_BUS_RESET']);
+
+/** Bits of a register the generator may write: every field but self-clearing triggers and the actions above. */
 function writableMask(reg: RegisterDef): number {
   let mask = 0;
   for (const f of reg.fields) {
-    if (f.selfClearing || f.name === 'PCI_PM_CTRL_STATE_MASK') continue;
+    if (f.selfClearing || ACTION_FIELDS.has(f.name)) continue;
     for (let b = f.lo; b <= f.hi; b++) mask |= 1 << b;
   }
   return mask >>> 0;
 }
 
-/** Writes the values, in turn, into every capability register through the model's write path. */
+/**
+ * Writes the values, in turn, into every capability register and then every header register
+ * through the model's write path. The header comes last so that a capability register gets the
+ * value it got before header values were generated (the same seed fuzzes the same capabilities).
+ */
 function applyValues(fn: PciFunction, vals: readonly number[]): void {
   let i = 0;
-  for (const cap of fn.walk.capabilities) {
-    for (const reg of cap.registers) {
-      const mask = writableMask(reg);
-      if (!mask) continue;
-      const v = vals[i % vals.length] ^ Math.imul(i, 0x9e3779b1);
-      i++;
-      const current = fn.space.read(reg.offset, reg.width);
-      const widthMask = reg.width === 4 ? 0xffffffff : (1 << (8 * reg.width)) - 1;
-      fn.space.write(reg.offset, reg.width, ((current & ~mask) | (v & mask)) & widthMask);
-    }
+  const header = fn.headerRegisters.filter((reg) => !keptHeaderRegister(reg.name));
+  for (const reg of [...fn.walk.capabilities.flatMap((cap) => cap.registers), ...header]) {
+    const mask = writableMask(reg);
+    if (!mask) continue;
+    const v = vals[i % vals.length] ^ Math.imul(i, 0x9e3779b1);
+    i++;
+    const current = fn.space.read(reg.offset, reg.width);
+    const widthMask = reg.width === 4 ? 0xffffffff : (1 << (8 * reg.width)) - 1;
+    fn.space.write(reg.offset, reg.width, ((current & ~mask) | (v & mask)) & widthMask);
   }
 }
 

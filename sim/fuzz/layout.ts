@@ -16,7 +16,7 @@ import { capabilityByKey } from '../../devices/caps/index.js';
 import { writeLE as putLE } from '../../devices/bytes.js';
 import {
   PCI_CAPABILITY_LIST, PCI_CAP_ID_EXP, PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, PCI_EXP_DEVCAP2,
-  PCI_EXP_FLAGS, PCI_STATUS, PCI_STATUS_CAP_LIST,
+  PCI_EXP_FLAGS, PCI_PREF_MEMORY_BASE, PCI_PREF_MEMORY_LIMIT, PCI_PREF_RANGE_TYPE_64, PCI_STATUS, PCI_STATUS_CAP_LIST,
 } from '../../devices/pci-regs.js';
 
 /** [offset relative to the capability, width, value]. */
@@ -124,6 +124,10 @@ export function encodeLayout(spec: LayoutSpec): EncodedLayout {
   bytes[0x0e] = spec.headerType;
   bytes[0x3d] = 1; // INTA#
   if (spec.headerType === 1 && spec.buses) spec.buses.forEach((b, i) => { bytes[0x18 + i] = b; });
+  // A port's prefetchable window decodes 64-bit addresses (its base and limit type bits, read-only),
+  // as on QEMU's ports and most real ones: the upper 32 bits at 0x28 and 0x2c are then registers
+  // the generated values reach (sim/fuzz/device.ts), not hardwired zeros.
+  if (spec.headerType === 1) { bytes[PCI_PREF_MEMORY_BASE] = PCI_PREF_RANGE_TYPE_64; bytes[PCI_PREF_MEMORY_LIMIT] = PCI_PREF_RANGE_TYPE_64; }
   const pcie = spec.std.find((c) => c.key === 'pcie');
   const poke = (rel: number) => pcie?.shape.find(([r]) => r === rel)?.[2];
   const flags = poke(PCI_EXP_FLAGS);

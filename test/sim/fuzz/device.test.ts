@@ -12,6 +12,8 @@ import { SAVE_FORMATS } from '../../../sim/cycle/carry.js';
 import { caseAt, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
 import { cycleOptions } from '../../../sim/fuzz/case.js';
 import { materialize } from '../../../sim/fuzz/device.js';
+import { encodeLayout } from '../../../sim/fuzz/layout.js';
+import { PCI_COMMAND, PCI_PREF_LIMIT_UPPER32 } from '../../../devices/pci-regs.js';
 import { ORACLES } from '../../../sim/fuzz/oracles.js';
 import { KERNEL_PROFILE_IDS } from '../../../sim/linux/profiles.js';
 
@@ -38,4 +40,27 @@ describe('materialize: the function the values went into is the function the dum
       expect(fast).toEqual(slow);
     }
   }, 120_000);
+});
+
+describe('header values', () => {
+  // A lusim-v1 identity bug hid from the generator while it wrote capability registers only
+  // (docs/fuzz.md "What it found": a bridge's 0x2c is its prefetchable window, not subsystem IDs).
+  it('reach a bridge\'s 64-bit prefetchable window and COMMAND; bus numbers, BARs and the ROM BAR stay as encoded', () => {
+    let upper = 0;
+    let command = 0;
+    for (let index = 0; index < 200; index++) {
+      const c = caseAt(config(1), index);
+      if (c.device.kind !== 'layout') continue;
+      const m = materialize(c.device);
+      for (const [fn, spec] of [[m.fn, c.device.layout], ...(m.parentFn && c.device.parent ? [[m.parentFn, c.device.parent.layout] as const] : [])] as const) {
+        const encoded = encodeLayout(spec).bytes;
+        if (fn.space.read(PCI_COMMAND, 2) !== 0) command++;
+        const keptFrom = spec.headerType === 1 ? [[0x10, 0x18], [0x18, 0x1b], [0x38, 0x3c]] : [[0x10, 0x28], [0x30, 0x34]];
+        for (const [a, b] of keptFrom) expect([...fn.space.bytes.subarray(a, b)], `case ${index} 0x${a.toString(16)}`).toEqual([...encoded.subarray(a, b)]);
+        if (spec.headerType === 1 && fn.space.read(PCI_PREF_LIMIT_UPPER32, 4) !== 0) upper++;
+      }
+    }
+    expect(upper).toBeGreaterThan(10);
+    expect(command).toBeGreaterThan(50);
+  });
 });
