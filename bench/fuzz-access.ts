@@ -12,7 +12,7 @@ import type { PciFunction } from '../devices/device.js';
 import { SAVE_FORMATS } from '../sim/cycle/carry.js';
 import { modelUnderTest } from '../sim/cycle/model-access.js';
 import { FLOWS } from '../sim/cycle/run.js';
-import { caseAt } from '../sim/fuzz/campaign.js';
+import { batchAt } from '../sim/fuzz/campaign.js';
 import { materialize } from '../sim/fuzz/device.js';
 import { ORACLES } from '../sim/fuzz/oracles.js';
 import { allocateSaveBuffers } from '../sim/linux/alloc.js';
@@ -40,7 +40,7 @@ function counted(c: ConfigAccess): ConfigAccess {
 
 const devs: { dev: PciDev; fn: PciFunction }[] = [];
 for (let i = 0; i < n; i++) {
-  const m = materialize(caseAt(config, i).device);
+  const m = materialize(batchAt(config, i).device);
   const mut = modelUnderTest(m.fn);
   const dev = newPciDev({ ...mut.access, config: counted(mut.access.config) }, { name: 'dev' });
   await pciSetupDevice(dev);

@@ -2,7 +2,7 @@
  * `lusim fuzz` throughput (issue 10 "Speed"): fuzzed cycles per second on the default case space
  * (every kernel pair, both formats, every flow), for --jobs 1 and --jobs 2, campaign only (no
  * shrinking). Issue targets: 10k cycles/s per core, jobs 2 >= 1.8x jobs 1.
- *   npx tsx bench/fuzz.ts [cases] [repeats]
+ *   npx tsx bench/fuzz.ts [cases] [repeats]     (default 500 cases, about 3500 cycles, 3 repeats)
  *
  * Each run is a fresh process (`--one JOBS`), cold as a user's run is: module loading, worker
  * start-up and JIT warm-up are in its figures. Wall-clock cycles/s beside cycles per CPU second
@@ -22,7 +22,7 @@ import { ORACLES } from '../sim/fuzz/oracles.js';
 import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
 import { runCampaign } from '../cli/fuzz/pool.js';
 
-interface One { readonly jobs: number; readonly cases: number; readonly wallS: number; readonly cpuS: number; readonly findings: number }
+interface One { readonly jobs: number; readonly cases: number; readonly cycles: number; readonly wallS: number; readonly cpuS: number; readonly findings: number }
 
 /** One `--one JOBS` run in its own process, without blocking the event loop (two can run at once). */
 function runOne(self: string, jobs: number, runs: number, nodeFlags: readonly string[] = []): Promise<One> {
@@ -45,10 +45,10 @@ if (process.argv[2] === '--one') {
   const t0 = Date.now();
   const r = await runCampaign(config, { jobs, runs, shrink: false });
   const cpu = process.cpuUsage(cpu0);
-  const one: One = { jobs, cases: r.cases, wallS: (Date.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, findings: r.firsts.length };
+  const one: One = { jobs, cases: r.cases, cycles: r.cycles, wallS: (Date.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, findings: r.firsts.length };
   console.log(JSON.stringify(one));
 } else {
-  const runs = Number(process.argv[2] ?? 2000);
+  const runs = Number(process.argv[2] ?? 500);
   const repeats = Number(process.argv[3] ?? 3);
   const self = fileURLToPath(import.meta.url);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -58,19 +58,19 @@ if (process.argv[2] === '--one') {
     for (const jobs of i % 2 ? [2, 1] : [1, 2]) {
       const one = await runOne(self, jobs, runs);
       by[jobs].push(one);
-      console.log(`  run ${i + 1}, --jobs ${jobs}: ${one.cases} cycles, ${one.wallS.toFixed(2)} s wall, ${one.cpuS.toFixed(2)} CPU s, ${(one.cpuS / one.wallS).toFixed(2)} cores busy (${one.findings} distinct findings)`);
+      console.log(`  run ${i + 1}, --jobs ${jobs}: ${one.cases} cases, ${one.cycles} cycles, ${one.wallS.toFixed(2)} s wall, ${one.cpuS.toFixed(2)} CPU s, ${(one.cpuS / one.wallS).toFixed(2)} cores busy (${one.findings} distinct findings)`);
     }
   }
-  const rate = (o: One) => o.cases / o.wallS;
-  const perCpu = (o: One) => o.cases / o.cpuS;
+  const rate = (o: One) => o.cycles / o.wallS;
+  const perCpu = (o: One) => o.cycles / o.cpuS;
   for (const jobs of [1, 2]) {
-    console.log(`fuzz --jobs ${jobs}: median ${median(by[jobs].map(rate)).toFixed(0).padStart(5)} cycles/s wall, ${median(by[jobs].map(perCpu)).toFixed(0).padStart(5)} cycles per CPU second (${runs} cases, ${repeats} runs, process start-up included)`);
+    console.log(`fuzz --jobs ${jobs}: median ${median(by[jobs].map(rate)).toFixed(0).padStart(5)} cycles/s wall, ${median(by[jobs].map(perCpu)).toFixed(0).padStart(5)} cycles per CPU second (${runs} cases of up to 16 cycles, ${repeats} runs, process start-up included)`);
   }
   // What two jobs can gain on this machine. One --jobs 1 run already keeps more than one core busy:
   // V8 collects garbage and compiles optimized code on helper threads (process.cpuUsage counts
   // them; measured 1.38-1.60 cores on 2026-12-02), so a second job has only the rest of the second
   // core to take. The hardware's own scaling is measured with two strictly single-threaded
-  // processes (node --single-threaded: no helper threads) at once against one alone (1.76x
+  // processes (node --single-threaded: no helper threads) at once against one alone (1.98x
   // measured the same day); two default processes at once against one alone shows both effects.
   const cores1 = median(by[1].map((o) => o.cpuS / o.wallS));
   const alone = await runOne(self, 1, runs, ['--single-threaded']);

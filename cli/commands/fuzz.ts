@@ -59,10 +59,10 @@ function duration(cmd: Command, value: string): number {
   return m![2] === 'ms' ? n : m![2] === 'm' ? n * 60_000 : n * 1000;
 }
 
-function progressLine(cases: number, firsts: readonly FirstSeen[], started: number): string {
+function progressLine(cycles: number, firsts: readonly FirstSeen[], started: number): string {
   const s = (Date.now() - started) / 1000;
   const classes = Object.entries(countByClass(firsts)).map(([k, n]) => `${k} ${n}`).join(', ');
-  return `  ${cases} cycles, ${(cases / Math.max(s, 0.001)).toFixed(0)}/s, findings: ${classes || 'none'}`;
+  return `  ${cycles} cycles, ${(cycles / Math.max(s, 0.001)).toFixed(0)}/s, findings: ${classes || 'none'}`;
 }
 
 export function register(program: Command): void {
@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .command('fuzz')
     .description('fuzz capability layouts, kernel pairs, formats, flows and kernel B drifts (data[] layouts; buffers dropped, reordered or gained with another kernel\'s code: caps:+L1SS) against the oracles; shrink and save every distinct finding; --qemu N also runs sampled QEMU layouts for real')
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
-    .option('--runs <n>', 'cases to run (default 500)')
+    .option('--runs <n>', 'cases to run, each a generated device and kernel A under 1-8 cycles (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
     .option('--jobs <n>', 'threads running cases (the main thread and n - 1 workers); with --qemu, also real samples run at a time', '1')
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
@@ -136,21 +136,21 @@ export function register(program: Command): void {
       jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}),
       // --time bounds shrinking too: as long again as the campaign, then findings keep their first case.
       ...(deadline !== undefined && timeMs !== undefined ? { deadline, shrinkDeadline: deadline + timeMs } : {}),
-      onProgress: (cases, firsts) => {
+      onProgress: (cycles, firsts) => {
         const now = Date.now();
         if (now - lastPrint < (tty ? 250 : 5000)) return;
         lastPrint = now;
-        process.stderr.write(tty ? `\r${progressLine(cases, firsts, started)}\x1b[K` : `${progressLine(cases, firsts, started)}\n`);
+        process.stderr.write(tty ? `\r${progressLine(cycles, firsts, started)}\x1b[K` : `${progressLine(cycles, firsts, started)}\n`);
       },
       onShrink: (done, total) => { if (tty) process.stderr.write(`\r  shrinking ${done}/${total}\x1b[K`); },
     });
-    if (tty) process.stderr.write(`\r${progressLine(run.cases, run.firsts, started)}\x1b[K\n`);
+    if (tty) process.stderr.write(`\r${progressLine(run.cycles, run.firsts, started)}\x1b[K\n`);
     const seconds = (Date.now() - started) / 1000;
     const records: CorpusRecord[] = [];
     for (const { first, shrunk: found } of run.shrunk) {
       // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
       const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
-      const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
+      const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, caseCycle: first.cycle, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
       records.push(entry.record);
       if (opts.corpus) {
         saveCorpusFile(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
@@ -168,7 +168,7 @@ export function register(program: Command): void {
     const qemuClasses = countByClass(qemu?.findings ?? []);
     const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
     const summary = {
-      seed, campaign: 'semantic', cases: run.cases, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cases / Math.max(run.campaignMs / 1000, 0.001), jobs,
+      seed, campaign: 'semantic', cases: run.cases, cycles: run.cycles, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cycles / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
       byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed,
       findings: opts.shrink ? records : run.firsts,

@@ -8,7 +8,7 @@ export type ToWorker =
    * reuses its first copy (and the fast-check arbitrary built for it) instead of the new clone.
    */
   | { readonly type: 'chunk'; readonly campaign: number; readonly config: CampaignConfig; readonly from: number; readonly to: number; readonly deadline?: number }
-  | { readonly type: 'shrink'; readonly campaign: number; readonly config: CampaignConfig; readonly index: number; readonly signature: string };
+  | { readonly type: 'shrink'; readonly campaign: number; readonly config: CampaignConfig; readonly index: number; readonly cycle: number; readonly signature: string };
 
 export type FromWorker =
   | { readonly type: 'chunk-done'; readonly result: ChunkResult }

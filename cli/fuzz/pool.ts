@@ -60,6 +60,8 @@ function runners(jobs: number): { run: Runner[]; close: () => Promise<void> } {
 
 export interface CampaignRun {
   readonly cases: number;
+  /** The cases' cycles (a case is a batch of up to eight: sim/fuzz/case.ts). */
+  readonly cycles: number;
   /** Wall time of the campaign itself, before shrinking. */
   readonly campaignMs: number;
   readonly firsts: readonly FirstSeen[];
@@ -74,18 +76,18 @@ export interface PoolOptions {
   readonly shrink: boolean;
   /** Date.now() after which findings are reported unshrunk (--time: the run's own length again). */
   readonly shrinkDeadline?: number;
-  /** Called after each chunk with the cases run and the first-seen findings so far. */
-  readonly onProgress?: (cases: number, firsts: readonly FirstSeen[]) => void;
+  /** Called after each chunk with the cycles run and the first-seen findings so far. */
+  readonly onProgress?: (cycles: number, firsts: readonly FirstSeen[]) => void;
   readonly onShrink?: (done: number, total: number) => void;
 }
 
 /**
  * Cases per chunk: small enough that the runners finish together (the last chunk is the
  * imbalance) and that progress comes often, large enough that a message per chunk is nothing
- * beside its cycles (a cycle is milliseconds).
+ * beside its cycles (a case is a few milliseconds).
  */
 function chunkSize(runs: number | undefined, runners: number): number {
-  return runs === undefined ? 32 : Math.max(1, Math.min(32, Math.ceil(runs / (8 * runners))));
+  return runs === undefined ? 16 : Math.max(1, Math.min(16, Math.ceil(runs / (8 * runners))));
 }
 
 let campaigns = 0;
@@ -99,6 +101,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     const end = opts.runs ?? Infinity;
     let firsts: FirstSeen[] = [];
     let total = 0;
+    let cycles = 0;
     let next = 0;
     // A runner that fails stops the others from taking more chunks (the main thread's loop would
     // otherwise run on after runCampaign has thrown).
@@ -111,13 +114,14 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
         const m = await r({ type: 'chunk', campaign, config, from, to: next, ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) }).catch((e: unknown) => { failed = true; throw e; });
         if (m.type !== 'chunk-done') continue;
         total += m.result.cases;
+        cycles += m.result.cycles;
         firsts = mergeFirsts([firsts, m.result.firsts]);
-        opts.onProgress?.(total, firsts);
+        opts.onProgress?.(cycles, firsts);
       }
     }));
-    opts.onProgress?.(total, firsts);
+    opts.onProgress?.(cycles, firsts);
     const campaignMs = Date.now() - started;
-    if (!opts.shrink) return { cases: total, campaignMs, firsts, shrunk: [] };
+    if (!opts.shrink) return { cases: total, cycles, campaignMs, firsts, shrunk: [] };
     // Shrink tasks go to whichever runner is free, must-hold failures first; each result lands in
     // its finding's slot. Past the shrink deadline a finding keeps its first case.
     const shrunk = new Array<{ first: FirstSeen; shrunk: Shrunk }>(firsts.length);
@@ -128,15 +132,15 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
       while (nextShrink < order.length && !failed) {
         const i = order[nextShrink++];
         if (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline) {
-          shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index), finding: firsts[i], cycles: 0 } };
+          shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index, firsts[i].cycle), finding: firsts[i], cycles: 0 } };
           opts.onShrink?.(++done, firsts.length);
           continue;
         }
-        const m = await r({ type: 'shrink', campaign, config, index: firsts[i].index, signature: firsts[i].signature }).catch((e: unknown) => { failed = true; throw e; });
+        const m = await r({ type: 'shrink', campaign, config, index: firsts[i].index, cycle: firsts[i].cycle, signature: firsts[i].signature }).catch((e: unknown) => { failed = true; throw e; });
         if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
       }
     }));
-    return { cases: total, campaignMs, firsts, shrunk };
+    return { cases: total, cycles, campaignMs, firsts, shrunk };
   } finally {
     await close();
   }

@@ -21,7 +21,7 @@ export async function runTask(task: ToWorker, post: (m: FromWorker) => void, bet
       const result = await runChunk(config, { from: task.from, to: task.to, ...(between ? { between } : {}), ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}) });
       post({ type: 'chunk-done', result });
     } else {
-      post({ type: 'shrunk', shrunk: await shrinkCase(config, task.index, task.signature, between) });
+      post({ type: 'shrunk', shrunk: await shrinkCase(config, task.index, task.cycle, task.signature, between) });
     }
   } catch (err) {
     post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

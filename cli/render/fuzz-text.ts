@@ -7,6 +7,8 @@ export interface FuzzSummaryHead {
   readonly seed: number;
   readonly campaign: string;
   readonly cases: number;
+  /** The cases' cycles (semantic campaign: a case runs one device under up to eight). */
+  readonly cycles?: number;
   readonly seconds: number;
   readonly shrinkSeconds?: number;
   readonly cyclesPerSecond: number;
@@ -20,7 +22,7 @@ const PER_CLASS = 5;
 
 export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen[], records: readonly CorpusRecord[], corpus: string | undefined): string {
   const lines: string[] = [];
-  lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases in ${s.seconds.toFixed(1)} s${s.shrinkSeconds ? ` (+${s.shrinkSeconds.toFixed(1)} s shrinking)` : ''} (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
+  lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases${s.cycles !== undefined ? ` (${s.cycles} cycles)` : ''} in ${s.seconds.toFixed(1)} s${s.shrinkSeconds ? ` (+${s.shrinkSeconds.toFixed(1)} s shrinking)` : ''} (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
   for (const [k, n] of Object.entries(s.byClass)) lines.push(`  ${MUST_HOLD.some((o) => k.startsWith(`${o}/`)) ? 'FAIL  ' : 'hazard'} ${k.padEnd(22)} ${n}`);
   const bySig = new Map(records.map((r) => [r.signature, r]));
   const shown = new Map<string, number>();
@@ -31,7 +33,7 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
     shown.set(cls, n + 1);
     if (!must && n >= PER_CLASS) continue;
     const r = bySig.get(f.signature);
-    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
+    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index} cycle ${f.cycle}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
     if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`, ...(r.against ? [`  against: ${r.against}`] : []));
   }
   const hidden = [...shown].filter(([k]) => !MUST_HOLD.some((o) => k.startsWith(`${o}/`))).reduce((a, [, n]) => a + Math.max(0, n - PER_CLASS), 0);

@@ -1,16 +1,19 @@
 /**
- * The semantic campaign: case i of seed S is generated from its own seed (caseSeed), so any worker
- * can run any case and a finding can be replayed and shrunk from (S, i) alone. Shrinking is
- * fast-check's: the case is re-generated from its seed under a property that fails while the
- * finding's signature is still produced, and fast-check shrinks the counterexample (fewer
- * capabilities, smaller shapes, no parent, no reset, zero values) until no smaller case keeps the
- * signature or the budget of cycles is spent (a count, never a clock: shrinking is deterministic).
+ * The semantic campaign: case i of seed S (a batch: one device and kernel A under up to eight
+ * cycles, sim/fuzz/case.ts) is generated from its own seed (caseSeed), so any worker can run any
+ * case and a finding can be replayed and shrunk from (S, i) alone. Shrinking is fast-check's: the
+ * case is re-generated from its seed under a property that fails while one of its cycles still
+ * produces the finding's signature, and fast-check shrinks the counterexample (fewer cycles,
+ * fewer capabilities, smaller shapes, no parent, no reset, zero values) until no smaller case
+ * keeps the signature or the budget of cycles is spent (a count, never a clock: shrinking is
+ * deterministic). The reproducer is the one cycle that shows it.
  * `between` is awaited before each candidate (the pool's main thread yields to its event loop there).
  */
 import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
-import { runCycle } from '../cycle/run.js';
-import { caseArb, cycleOptions, type CaseSpace, type FuzzCase } from './case.js';
+import { startCycle, type CycleStart } from '../cycle/start.js';
+import { finishCycle } from '../cycle/finish.js';
+import { batchArb, batchOf, casesOf, cycleOptions, type CaseSpace, type FuzzBatch, type FuzzCase } from './case.js';
 import { materialize, type MaterializedDevice } from './device.js';
 import { judgeCycle, judgeError, judgeTime, type Finding, type OracleName } from './oracles.js';
 import { signatureOf } from './signature.js';
@@ -48,39 +51,80 @@ export function caseSeed(seed: number, index: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
-/** Runs one case's cycle and judges it. */
-export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<CaseOutcome> {
-  const started = Date.now();
-  let findings: Finding[];
-  try {
-    const m: MaterializedDevice = materialize(c.device, config.seedDump);
-    const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
-    const cycle = { ...cycleOptions(c), ...(drift ? { drift } : {}), ...(m.parentFn ? { parent: m.parentFn } : {}) };
-    const result = await runCycle(m.fn, cycle);
-    const { drift: _shown, ...options } = result.options;
-    findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
-    if (config.oracles.includes('personality')) findings.push(...(await judgeCasePersonality(m.device, cycle, result)));
-  } catch (err) {
-    findings = config.oracles.includes('typed-errors') ? judgeError(err) : [];
-  }
-  if (config.oracles.includes('time-bound')) findings.push(...judgeTime(Date.now() - started, config.timeBoundMs ?? 2000));
+/** A cycle's findings, each with its signature. */
+function signed(c: FuzzCase, findings: readonly Finding[]): CaseOutcome {
   return { findings: findings.map((f) => ({ ...f, signature: signatureOf(c, f) })) };
+}
+
+/** What a thrown value means for a cycle: a typed LusimError is an answer, anything else a finding. */
+const errorFindings = (config: CampaignConfig, err: unknown): Finding[] => (config.oracles.includes('typed-errors') ? judgeError(err) : []);
+const timeFindings = (config: CampaignConfig, ms: number): Finding[] => (config.oracles.includes('time-bound') ? judgeTime(ms, config.timeBoundMs ?? 2000) : []);
+
+/**
+ * Runs a batch's cycles and judges each: kernel A's side once (startCycle), then each variant
+ * from the kexec (finishCycle), which is the cycle runCycle runs for that case
+ * (test/sim/fuzz/batch.test.ts). A cycle's time is kernel A's side plus its own finish. With
+ * `until`, stops after the first cycle whose outcome it accepts (shrinking needs only that one).
+ */
+export async function runBatch(config: CampaignConfig, b: FuzzBatch, until?: (o: CaseOutcome) => boolean): Promise<CaseOutcome[]> {
+  const cases = casesOf(b);
+  const started = Date.now();
+  let m: MaterializedDevice;
+  let start: CycleStart;
+  try {
+    m = materialize(b.device, config.seedDump);
+    start = await startCycle(m.fn, { from: b.from, flow: b.flow, operational: 'as-found', formats: [...new Set(b.variants.map((v) => v.format))], ...(m.parentFn ? { parent: m.parentFn } : {}) });
+  } catch (err) {
+    const findings = [...errorFindings(config, err), ...timeFindings(config, Date.now() - started)];
+    return cases.map((c) => signed(c, findings));
+  }
+  const startMs = Date.now() - started;
+  const out: CaseOutcome[] = [];
+  for (const c of cases) {
+    const t0 = Date.now();
+    let findings: Finding[];
+    try {
+      const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
+      const cycle = { ...cycleOptions(c), ...(drift ? { drift } : {}) };
+      const result = await finishCycle(start, cycle);
+      const { drift: _shown, ...options } = result.options;
+      findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
+      if (config.oracles.includes('personality')) findings.push(...(await judgeCasePersonality(m.device, cycle, result)));
+    } catch (err) {
+      findings = errorFindings(config, err);
+    }
+    findings.push(...timeFindings(config, startMs + Date.now() - t0));
+    const outcome = signed(c, findings);
+    out.push(outcome);
+    if (until?.(outcome)) break;
+  }
+  return out;
+}
+
+/** Runs one case (a batch of one cycle) and judges it. */
+export async function runCase(config: CampaignConfig, c: FuzzCase): Promise<CaseOutcome> {
+  return (await runBatch(config, batchOf(c)))[0];
 }
 
 // One arbitrary per campaign config: building it (fast-check combinators over every shape) cost
 // as much as generating a case from it (bench/fuzz.ts). Arbitraries are immutable, so sharing is safe.
-const arbs = new WeakMap<CampaignConfig, fc.Arbitrary<FuzzCase>>();
+const arbs = new WeakMap<CampaignConfig, fc.Arbitrary<FuzzBatch>>();
 
-function arbOf(config: CampaignConfig): fc.Arbitrary<FuzzCase> {
+function arbOf(config: CampaignConfig): fc.Arbitrary<FuzzBatch> {
   let arb = arbs.get(config);
-  if (!arb) arbs.set(config, (arb = caseArb(config)));
+  if (!arb) arbs.set(config, (arb = batchArb(config)));
   return arb;
 }
 
-/** Case `index` of the campaign. */
-export function caseAt(config: CampaignConfig, index: number): FuzzCase {
-  const [c] = fc.sample(arbOf(config), { seed: caseSeed(config.seed, index), numRuns: 1 });
-  return c;
+/** Case (batch) `index` of the campaign. */
+export function batchAt(config: CampaignConfig, index: number): FuzzBatch {
+  const [b] = fc.sample(arbOf(config), { seed: caseSeed(config.seed, index), numRuns: 1 });
+  return b;
+}
+
+/** Cycle `cycle` of case `index`, as the single case `lusim cycle` reproduces. */
+export function caseAt(config: CampaignConfig, index: number, cycle: number): FuzzCase {
+  return casesOf(batchAt(config, index))[cycle];
 }
 
 export interface Shrunk {
@@ -92,27 +136,37 @@ export interface Shrunk {
   readonly unreproducible?: boolean;
 }
 
+/** The first cycle of `b` that shows `signature`, and its finding; `count` hears of every cycle run. */
+async function firstShowing(config: CampaignConfig, b: FuzzBatch, signature: string, count: (cycles: number) => void): Promise<{ case: FuzzCase; finding: CaseFinding } | undefined> {
+  const outcomes = await runBatch(config, b, (o) => o.findings.some((f) => f.signature === signature));
+  count(outcomes.length);
+  const at = outcomes.length - 1;
+  const finding = outcomes[at]?.findings.find((f) => f.signature === signature);
+  return finding ? { case: casesOf(b)[at], finding } : undefined;
+}
+
 /**
- * Shrinks case `index` to a minimal case with the same signature. fc.check with the case's seed
- * and one run generates the very value caseAt returns, then shrinks it.
+ * Shrinks case `index` to a minimal batch whose cycle still has the signature, and reports that
+ * cycle. fc.check with the case's seed and one run generates the very batch batchAt returns, then
+ * shrinks it (fewer cycles first, then a smaller device and options). `cycle` is the cycle of the
+ * case that first showed it, reported if the signature does not show again.
  */
-export async function shrinkCase(config: CampaignConfig, index: number, signature: string, between?: () => Promise<void>): Promise<Shrunk> {
+export async function shrinkCase(config: CampaignConfig, index: number, cycle: number, signature: string, between?: () => Promise<void>): Promise<Shrunk> {
   const budget = config.shrinkBudget ?? 300;
   let cycles = 0;
-  const keeps = async (c: FuzzCase) => (await runCase(config, c)).findings.find((f) => f.signature === signature);
-  const out = await fc.check(fc.asyncProperty(arbOf(config), async (c) => {
-    cycles++;
+  const count = (n: number) => { cycles += n; };
+  const out = await fc.check(fc.asyncProperty(arbOf(config), async (b) => {
     // Past the budget every candidate "passes": fast-check keeps the smallest failure found so far.
-    if (cycles > budget) return true;
+    if (cycles >= budget) return true;
     if (between) await between();
-    return (await keeps(c)) === undefined;
+    return (await firstShowing(config, b, signature, count)) === undefined;
   }), { seed: caseSeed(config.seed, index), numRuns: 1 });
   const minimal = out.counterexample?.[0];
-  const finding = minimal && (await keeps(minimal));
-  if (minimal && finding) return { case: minimal, finding, cycles };
+  const found = minimal && (await firstShowing(config, minimal, signature, count));
+  if (found) return { ...found, cycles };
   // The first run did not show the signature again: a finding that depends on timing (time-bound
-  // under load). It is reported with its first case, unshrunk.
-  return { case: caseAt(config, index), finding: standIn(signature), cycles, unreproducible: true };
+  // under load). It is reported with its first cycle, unshrunk.
+  return { case: caseAt(config, index, cycle), finding: standIn(signature), cycles, unreproducible: true };
 }
 
 /** A finding that did not show again, named by its signature. */

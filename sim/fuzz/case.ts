@@ -1,7 +1,8 @@
 /**
- * One fuzz case: a generated device, a kernel pair, a format, a flow, an optional drift of kernel
- * B's layouts and an optional reset in the kexec window; and the one place that turns it into
- * runCycle options and into the `lusim cycle` command line, so the two cannot disagree.
+ * One fuzzed cycle (FuzzCase): a generated device, a kernel pair, a format, a flow, an optional
+ * drift of kernel B's layouts and an optional reset in the kexec window; the batches the campaign
+ * generates them in (FuzzBatch); and the one place that turns a cycle into runCycle options and
+ * into the `lusim cycle` command line, so the two cannot disagree.
  */
 import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
@@ -25,24 +26,58 @@ export interface CaseSpace {
   readonly seedDroppable?: readonly number[];
 }
 
-export function caseArb(space: CaseSpace): fc.Arbitrary<FuzzCase> {
+/**
+ * What varies between the cycles of one batch: kernel B, the format, B's drift and a reset in
+ * the kexec window. Everything else (the device, kernel A, the flow) is kernel A's side.
+ */
+export type Variant = Pick<FuzzCase, 'to' | 'format' | 'drift' | 'reset'>;
+
+/**
+ * A case of the campaign: one generated device and kernel A with a flow, run under 1 to
+ * BATCH_CYCLES variants. Kernel A's side (materializing the device, its enumeration, operation and
+ * save) runs once and each variant finishes from the kexec (sim/cycle/start.ts): every cycle is
+ * the one `runCycle` would run, at a fraction of the cost (docs/fuzz.md, Speed).
+ */
+export interface FuzzBatch extends Pick<FuzzCase, 'device' | 'from' | 'flow'> {
+  readonly variants: readonly Variant[];
+}
+
+export const BATCH_CYCLES = 16;
+
+export function batchArb(space: CaseSpace): fc.Arbitrary<FuzzBatch> {
   const device: fc.Arbitrary<DeviceSpec> = space.seedDroppable === undefined ? layoutDevice : seedDevice(space.seedDroppable);
-  return fc.record({
-    device,
-    from: fc.constantFrom(...space.kernels),
-    // About a third of the cases restore with the kernel that saved: the identity oracle's cases.
+  const variant = fc.record({
+    // About a third of the cycles restore with the kernel that saved: the identity oracle's cycles.
     to: fc.oneof(fc.constant(undefined), fc.constantFrom(...space.kernels), fc.constantFrom(...space.kernels)),
     format: fc.constantFrom(...space.formats),
-    flow: fc.constantFrom(...space.flows),
     drift: fc.option(driftChoiceArb, { nil: undefined, freq: 3 }),
     reset: fc.option(fc.constantFrom(...RESET_KINDS), { nil: undefined, freq: 2 }),
-  }).map((c) => {
-    const drift = driftFor(c.drift, c.to ?? c.from);
-    return {
-      device: c.device, from: c.from, to: c.to ?? c.from, format: c.format, flow: c.flow,
-      ...(drift ? { drift } : {}), ...(c.reset ? { reset: c.reset } : {}),
-    };
   });
+  // The cycles come first: fast-check shrinks a record's values in order, so a shrink drops the
+  // cycles that do not show its finding before it shrinks the device, at a cycle per candidate.
+  return fc.record({
+    variants: fc.array(variant, { minLength: 1, maxLength: BATCH_CYCLES, size: 'max' }),
+    device,
+    from: fc.constantFrom(...space.kernels),
+    flow: fc.constantFrom(...space.flows),
+  }).map((b) => ({
+    device: b.device, from: b.from, flow: b.flow,
+    variants: b.variants.map((v) => {
+      const to = v.to ?? b.from;
+      const drift = driftFor(v.drift, to);
+      return { to, format: v.format, ...(drift ? { drift } : {}), ...(v.reset ? { reset: v.reset } : {}) };
+    }),
+  }));
+}
+
+/** The cycles of a batch, each as the single case `lusim cycle` reproduces. */
+export function casesOf(b: FuzzBatch): FuzzCase[] {
+  return b.variants.map((v) => ({ device: b.device, from: b.from, to: v.to, format: v.format, flow: b.flow, ...(v.drift ? { drift: v.drift } : {}), ...(v.reset ? { reset: v.reset } : {}) }));
+}
+
+/** A single case as a batch of one. */
+export function batchOf(c: FuzzCase): FuzzBatch {
+  return { device: c.device, from: c.from, flow: c.flow, variants: [{ to: c.to, format: c.format, ...(c.drift ? { drift: c.drift } : {}), ...(c.reset ? { reset: c.reset } : {}) }] };
 }
 
 /**

@@ -20,8 +20,9 @@ export interface CorpusRecord {
   readonly registers: readonly string[];
   readonly detail: string;
   readonly seed: number;
-  /** The case that first showed it, before shrinking. */
+  /** The case that first showed it, before shrinking, and its cycle there. */
   readonly caseIndex: number;
+  readonly caseCycle: number;
   readonly shrinkCycles: number;
   readonly dump: string;
   readonly command: string;
@@ -39,7 +40,7 @@ export interface CorpusEntry {
 }
 
 /** `dumpPath` is where the CLI writes the dump (the command names it). */
-export function corpusEntry(shrunk: Shrunk, meta: { seed: number; caseIndex: number; seedDump?: DumpDevice }, dumpPath: (id: string) => string): CorpusEntry {
+export function corpusEntry(shrunk: Shrunk, meta: { seed: number; caseIndex: number; caseCycle: number; seedDump?: DumpDevice }, dumpPath: (id: string) => string): CorpusEntry {
   const id = signatureId(shrunk.finding.signature);
   const m = materialize(shrunk.case.device, meta.seedDump);
   const f = shrunk.finding;
@@ -48,7 +49,7 @@ export function corpusEntry(shrunk: Shrunk, meta: { seed: number; caseIndex: num
     lspci: formatLspci(m.parent ? [m.parent, m.device] : [m.device]),
     record: {
       id, signature: f.signature, oracle: f.oracle, kind: f.kind, mustHold: MUST_HOLD.includes(f.oracle), registers: f.registers, detail: f.detail,
-      seed: meta.seed, caseIndex: meta.caseIndex, shrinkCycles: shrunk.cycles,
+      seed: meta.seed, caseIndex: meta.caseIndex, caseCycle: meta.caseCycle, shrinkCycles: shrunk.cycles,
       dump: dumpPath(id), ...(f.oracle === 'personality' ? { command: `${command} --profile auto`, against: command } : { command }), case: shrunk.case,
     },
   };

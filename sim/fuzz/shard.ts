@@ -1,16 +1,18 @@
 /**
- * A campaign split into chunks: a chunk runs cases [from, to) and reports the first case of each
- * signature it saw. Merging keeps, per signature, the lowest case index over all chunks, so the
+ * A campaign split into chunks: a chunk runs cases [from, to) and reports the first cycle of each
+ * signature it saw. Merging keeps, per signature, the lowest (case, cycle) over all chunks, so the
  * merged findings are the same however the cases were split and whichever runner ran which chunk
  * (--jobs) given the same cases; shrinking then starts from that case, so the shrunk findings are
  * the same too.
  */
-import { caseAt, runCase, type CampaignConfig, type CaseFinding } from './campaign.js';
+import { batchAt, runBatch, type CampaignConfig, type CaseFinding } from './campaign.js';
 import { MUST_HOLD } from './oracles.js';
 
 export interface FirstSeen extends CaseFinding {
   /** The case that first showed the signature. */
   readonly index: number;
+  /** Its cycle that showed it (sim/fuzz/case.ts casesOf). */
+  readonly cycle: number;
 }
 
 export interface ChunkPlan {
@@ -30,30 +32,34 @@ export interface ChunkPlan {
 export interface ChunkResult {
   /** Cases run: to - from unless `stop` ended the chunk early. */
   readonly cases: number;
+  /** Their cycles. */
+  readonly cycles: number;
   readonly firsts: readonly FirstSeen[];
 }
 
 export async function runChunk(config: CampaignConfig, plan: ChunkPlan): Promise<ChunkResult> {
   const seen = new Map<string, FirstSeen>();
   let cases = 0;
+  let cycles = 0;
   for (let index = plan.from; index < plan.to; index++) {
     if (plan.stop?.()) break;
     if (plan.between) await plan.between();
-    const outcome = await runCase(config, caseAt(config, index));
+    const outcomes = await runBatch(config, batchAt(config, index));
     cases++;
-    for (const f of outcome.findings) if (!seen.has(f.signature)) seen.set(f.signature, { ...f, index });
+    cycles += outcomes.length;
+    outcomes.forEach((o, cycle) => { for (const f of o.findings) if (!seen.has(f.signature)) seen.set(f.signature, { ...f, index, cycle }); });
   }
-  return { cases, firsts: [...seen.values()] };
+  return { cases, cycles, firsts: [...seen.values()] };
 }
 
-/** Per signature, the first case over all chunks; ordered by that case. */
+/** Per signature, the first cycle over all chunks; ordered by that cycle. */
 export function mergeFirsts(chunks: readonly (readonly FirstSeen[])[]): FirstSeen[] {
   const best = new Map<string, FirstSeen>();
   for (const list of chunks) for (const f of list) {
     const b = best.get(f.signature);
-    if (!b || f.index < b.index) best.set(f.signature, f);
+    if (!b || f.index < b.index || (f.index === b.index && f.cycle < b.cycle)) best.set(f.signature, f);
   }
-  return [...best.values()].sort((a, b) => a.index - b.index || (a.signature < b.signature ? -1 : 1));
+  return [...best.values()].sort((a, b) => a.index - b.index || a.cycle - b.cycle || (a.signature < b.signature ? -1 : 1));
 }
 
 /** Distinct findings per oracle/kind, for the progress line and the summary. */

@@ -4,7 +4,7 @@
  * campaign sees typed errors only.
  */
 import { describe, expect, it } from 'vitest';
-import { caseAt, runCase, shrinkCase, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
+import { batchAt, runBatch, shrinkCase, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
 import { runMalformed } from '../../../sim/fuzz/malformed.js';
 import { ORACLES } from '../../../sim/fuzz/oracles.js';
 import { mergeFirsts, runChunk } from '../../../sim/fuzz/shard.js';
@@ -13,14 +13,15 @@ const CONFIG: CampaignConfig = { seed: 11, kernels: ['6.12', '7.1'], formats: ['
 
 describe('determinism', () => {
   it('case i of a seed is the same case every time, and seeds differ', () => {
-    expect(caseAt(CONFIG, 5)).toEqual(caseAt(CONFIG, 5));
-    expect(caseAt(CONFIG, 5)).not.toEqual(caseAt({ ...CONFIG, seed: 12 }, 5));
+    expect(batchAt(CONFIG, 5)).toEqual(batchAt(CONFIG, 5));
+    expect(batchAt(CONFIG, 5)).not.toEqual(batchAt({ ...CONFIG, seed: 12 }, 5));
   });
 
   it('one chunk and chunks merged in any order give the same first findings', async () => {
     const one = await runChunk(CONFIG, { from: 0, to: 60 });
     const parts = await Promise.all([[0, 7], [7, 30], [30, 31], [31, 60]].map(([from, to]) => runChunk(CONFIG, { from, to })));
     expect(parts.reduce((n, p) => n + p.cases, 0)).toBe(60);
+    expect(parts.reduce((n, p) => n + p.cycles, 0)).toBe(one.cycles);
     expect(mergeFirsts(parts.map((p) => p.firsts).reverse())).toEqual(mergeFirsts([one.firsts]));
     expect(one.firsts.length).toBeGreaterThan(0);
   });
@@ -33,15 +34,16 @@ describe('shrinking', () => {
   // random device.
   it('takes a planted bug in a test profile to its minimal layout', async () => {
     const config: CampaignConfig = { seed: 3, kernels: ['7.1'], formats: ['linux-blob'], flows: ['plain'], oracles: ['identity'], plantedDrift: 'pcie:swap(DEVCTL,LNKCTL)' };
-    let found: { index: number; signature: string } | undefined;
+    let found: { index: number; cycle: number; signature: string } | undefined;
     for (let index = 0; index < 100 && !found; index++) {
-      const c = caseAt(config, index);
-      if (c.device.kind !== 'layout' || c.device.layout.std.length + c.device.layout.ext.length < 5) continue;
-      const f = (await runCase(config, c)).findings.find((x) => x.oracle === 'identity' && x.kind === 'corrupted');
-      if (f) found = { index, signature: f.signature };
+      const b = batchAt(config, index);
+      if (b.device.kind !== 'layout' || b.device.layout.std.length + b.device.layout.ext.length < 5) continue;
+      const outcomes = await runBatch(config, b);
+      const cycle = outcomes.findIndex((o) => o.findings.some((x) => x.oracle === 'identity' && x.kind === 'corrupted'));
+      if (cycle >= 0) found = { index, cycle, signature: outcomes[cycle].findings.find((x) => x.oracle === 'identity' && x.kind === 'corrupted')!.signature };
     }
     expect(found).toBeDefined();
-    const shrunk = await shrinkCase({ ...config, shrinkBudget: 400 }, found!.index, found!.signature);
+    const shrunk = await shrinkCase({ ...config, shrinkBudget: 400 }, found!.index, found!.cycle, found!.signature);
     expect(shrunk.finding.signature).toBe(found!.signature);
     expect(shrunk.case.device.kind).toBe('layout');
     if (shrunk.case.device.kind !== 'layout') return;

@@ -26,7 +26,7 @@ async function outcome(run: () => Promise<unknown>): Promise<unknown> {
 describe('materialize: the function the values went into is the function the dump builds', () => {
   it.each([1, 2])('seed %i: same functions and same cycles for 30 cases', async (seed) => {
     for (let index = 0; index < 30; index++) {
-      const c = caseAt(config(seed), index);
+      const c = caseAt(config(seed), index, 0);
       const m = materialize(c.device);
       const rebuilt = buildFunction(m.device);
       expect(m.fn.space.bytes).toEqual(rebuilt.space.bytes);
@@ -49,7 +49,7 @@ describe('header values', () => {
     let upper = 0;
     let command = 0;
     for (let index = 0; index < 200; index++) {
-      const c = caseAt(config(1), index);
+      const c = caseAt(config(1), index, 0);
       if (c.device.kind !== 'layout') continue;
       const m = materialize(c.device);
       for (const [fn, spec] of [[m.fn, c.device.layout], ...(m.parentFn && c.device.parent ? [[m.parentFn, c.device.parent.layout] as const] : [])] as const) {

@@ -13,7 +13,7 @@ import type { DeviceProfile } from '../../../devices/profile.js';
 import { PCI_COMMAND, PCI_COMMAND_SERR } from '../../../devices/pci-regs.js';
 import { QEMU_72_PROFILES } from '../../../devices/profiles/qemu-7.2.js';
 import { runCycle, type CycleOptions } from '../../../sim/cycle/run.js';
-import { caseAt, runCase, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
+import { batchAt, runBatch, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
 import { droppableCapabilities } from '../../../sim/fuzz/device.js';
 import { HOOK_EFFECTS, judgeCasePersonality, neutralFields, qemuProfileFor, resetDeviated } from '../../../sim/fuzz/personality.js';
 
@@ -75,14 +75,14 @@ describe('the oracle', () => {
         seed: 4, kernels: ['6.1', '6.12.y', '7.2'], formats: ['linux-blob', 'lusim-v1'], flows: ['plain', 'vfio'], oracles: ['personality'],
         seedDump, seedDroppable: droppableCapabilities(seedDump),
       };
-      for (let i = 0; i < 15; i++) expect((await runCase(config, caseAt(config, i))).findings, `${name} case ${i}`).toEqual([]);
+      for (let i = 0; i < 15; i++) expect((await runBatch(config, batchAt(config, i))).flatMap((o) => o.findings), `${name} case ${i}`).toEqual([]);
     }
   });
 
   it('does not apply to generated devices (synthetic IDs: no QEMU profile)', async () => {
     const config: CampaignConfig = { seed: 4, kernels: ['7.2'], formats: ['linux-blob'], flows: ['plain'], oracles: ['personality'] };
     expect(qemuProfileFor({ bdf: E1000E.bdf, description: undefined, bytes: new Uint8Array(256).fill(0x0f, 0, 4) })).toBeUndefined();
-    for (let i = 0; i < 5; i++) expect((await runCase(config, caseAt(config, i))).findings).toEqual([]);
+    for (let i = 0; i < 5; i++) expect((await runBatch(config, batchAt(config, i))).flatMap((o) => o.findings)).toEqual([]);
   });
 
   it('catches a planted disagreement: a QEMU profile whose undeclared write hook clears COMMAND.SERR', async () => {
