@@ -136,37 +136,49 @@ export interface Shrunk {
   readonly unreproducible?: boolean;
 }
 
-/** The first cycle of `b` that shows `signature`, and its finding; `count` hears of every cycle run. */
-async function firstShowing(config: CampaignConfig, b: FuzzBatch, signature: string, count: (cycles: number) => void): Promise<{ case: FuzzCase; finding: CaseFinding } | undefined> {
-  const outcomes = await runBatch(config, b, (o) => o.findings.some((f) => f.signature === signature));
+/**
+ * The first cycle of `b` that shows the signature of `target`'s finding, and its finding; `count`
+ * hears of every cycle run. A signature names its cycle's kernels, format, flow and drift
+ * (signatureOf), so only the cycles that share them with `target` can show it: the others are not
+ * run, and a shrink candidate without one costs nothing. Of those, one equal to `target` (the
+ * cycle that showed it first) runs first.
+ */
+async function firstShowing(config: CampaignConfig, b: FuzzBatch, signature: string, target: FuzzCase, count: (cycles: number) => void): Promise<{ case: FuzzCase; finding: CaseFinding } | undefined> {
+  if (b.from !== target.from || b.flow !== target.flow) return undefined;
+  const same = b.variants.filter((v) => v.to === target.to && v.format === target.format && v.drift === target.drift);
+  if (same.length === 0) return undefined;
+  const ordered = { ...b, variants: [...same.filter((v) => v.reset === target.reset), ...same.filter((v) => v.reset !== target.reset)] };
+  const outcomes = await runBatch(config, ordered, (o) => o.findings.some((f) => f.signature === signature));
   count(outcomes.length);
   const at = outcomes.length - 1;
   const finding = outcomes[at]?.findings.find((f) => f.signature === signature);
-  return finding ? { case: casesOf(b)[at], finding } : undefined;
+  return finding ? { case: casesOf(ordered)[at], finding } : undefined;
 }
 
 /**
  * Shrinks case `index` to a minimal batch whose cycle still has the signature, and reports that
  * cycle. fc.check with the case's seed and one run generates the very batch batchAt returns, then
  * shrinks it (fewer cycles first, then a smaller device and options). `cycle` is the cycle of the
- * case that first showed it, reported if the signature does not show again.
+ * case that first showed it (firstShowing's `target`), reported if the signature does not show
+ * again.
  */
 export async function shrinkCase(config: CampaignConfig, index: number, cycle: number, signature: string, between?: () => Promise<void>): Promise<Shrunk> {
   const budget = config.shrinkBudget ?? 300;
+  const target = caseAt(config, index, cycle);
   let cycles = 0;
   const count = (n: number) => { cycles += n; };
   const out = await fc.check(fc.asyncProperty(arbOf(config), async (b) => {
     // Past the budget every candidate "passes": fast-check keeps the smallest failure found so far.
     if (cycles >= budget) return true;
     if (between) await between();
-    return (await firstShowing(config, b, signature, count)) === undefined;
+    return (await firstShowing(config, b, signature, target, count)) === undefined;
   }), { seed: caseSeed(config.seed, index), numRuns: 1 });
   const minimal = out.counterexample?.[0];
-  const found = minimal && (await firstShowing(config, minimal, signature, count));
+  const found = minimal && (await firstShowing(config, minimal, signature, target, count));
   if (found) return { ...found, cycles };
   // The first run did not show the signature again: a finding that depends on timing (time-bound
   // under load). It is reported with its first cycle, unshrunk.
-  return { case: caseAt(config, index, cycle), finding: standIn(signature), cycles, unreproducible: true };
+  return { case: target, finding: standIn(signature), cycles, unreproducible: true };
 }
 
 /** A finding that did not show again, named by its signature. */

@@ -45,6 +45,10 @@ describe('shrinking', () => {
     expect(found).toBeDefined();
     const shrunk = await shrinkCase({ ...config, shrinkBudget: 400 }, found!.index, found!.cycle, found!.signature);
     expect(shrunk.finding.signature).toBe(found!.signature);
+    // A candidate runs only the cycles whose kernels, format, flow and drift can give the
+    // signature, the first one first (campaign.ts firstShowing): 13 cycles here, 33 when every
+    // cycle of a candidate ran. A count, not a clock.
+    expect(shrunk.cycles).toBeLessThanOrEqual(20);
     expect(shrunk.case.device.kind).toBe('layout');
     if (shrunk.case.device.kind !== 'layout') return;
     // The PCIe capability, plus PM only when the kept reset is a PM (D3hot -> D0) reset, which needs it.
