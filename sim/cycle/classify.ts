@@ -131,6 +131,9 @@ function bitsOf(hi: number, lo: number): string {
   return text;
 }
 
+/** judge's verdict on a field the kexec did not change and no restore wrote. */
+const UNTOUCHED: readonly [Verdict, string] = ['unchanged', 'not changed by the kexec, not written by the restore'];
+
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
   const [kexecByReg, restoreByReg] = writesByRegister(inp.registers, [inp.kexecWrites, inp.restoreWrites]);
@@ -152,7 +155,11 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
       const before = fieldValue(fd, vBefore);
       const mid = fieldValue(fd, vMid);
       const after = fieldValue(fd, vAfter);
-      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`] : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
+      // Most fields of a cycle (about 360 of 380 in a fuzzed one) kept their value and nothing
+      // restored them: judge's first rule, without building its facts.
+      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`]
+        : before === after && mid === before && restoreW.length === 0 ? UNTOUCHED
+          : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
       out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: bitsOf(fd.hi, fd.lo), before, mid, after, verdict, rule, writers });
     }
   });
