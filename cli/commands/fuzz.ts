@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .command('fuzz')
     .description('fuzz capability layouts, kernel pairs, formats, flows and kernel B drifts (data[] layouts; buffers dropped, reordered or gained with another kernel\'s code: caps:+L1SS) against the oracles; shrink and save every distinct finding; --qemu N also runs sampled QEMU layouts for real')
     .option('--seed <n>', 'campaign seed (default: random, printed in the summary); the same seed gives the same findings')
-    .option('--runs <n>', 'cases to run, each a generated device and kernel A under 1-8 cycles (default 500)')
+    .option('--runs <n>', 'cases to run, each a generated device and kernel A under 1-16 cycles (default 500)')
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
     .option('--jobs <n>', 'threads running cases (the main thread and n - 1 workers); with --qemu, also real samples run at a time', '1')
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)

@@ -60,7 +60,7 @@ function runners(jobs: number): { run: Runner[]; close: () => Promise<void> } {
 
 export interface CampaignRun {
   readonly cases: number;
-  /** The cases' cycles (a case is a batch of up to eight: sim/fuzz/case.ts). */
+  /** The cases' cycles (a case is a batch of 1 to 16: sim/fuzz/case.ts). */
   readonly cycles: number;
   /** Wall time of the campaign itself, before shrinking. */
   readonly campaignMs: number;

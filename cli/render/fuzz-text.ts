@@ -7,7 +7,7 @@ export interface FuzzSummaryHead {
   readonly seed: number;
   readonly campaign: string;
   readonly cases: number;
-  /** The cases' cycles (semantic campaign: a case runs one device under up to eight). */
+  /** The cases' cycles (semantic campaign: a case runs one device under 1 to 16). */
   readonly cycles?: number;
   readonly seconds: number;
   readonly shrinkSeconds?: number;

@@ -1,5 +1,5 @@
 /**
- * The semantic campaign: case i of seed S (a batch: one device and kernel A under up to eight
+ * The semantic campaign: case i of seed S (a batch: one device and kernel A under 1 to 16
  * cycles, sim/fuzz/case.ts) is generated from its own seed (caseSeed), so any worker can run any
  * case and a finding can be replayed and shrunk from (S, i) alone. Shrinking is fast-check's: the
  * case is re-generated from its seed under a property that fails while one of its cycles still

@@ -3,7 +3,7 @@
  * seed on the default case space (every kernel pair, both formats, every flow), every finding of
  * every cycle of every case, and a digest of the whole CycleResult (every field's verdict and rule,
  * the timeline, the notes) of the first cases' cycles, run one by one (runCycle on a fresh
- * function). Rewritten when cases became batches (a device and kernel A under up to eight cycles);
+ * function). Rewritten when cases became batches (a device and kernel A under 1 to 16 cycles);
  * before that, by the code before the fuzzer's speed work
  * (`npx vitest run test/sim/fuzz/pinned.test.ts -u` rewrites them: only for a change that is meant
  * to change what the model says or which cycles a seed runs, and then say so in the commit).
