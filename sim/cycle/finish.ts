@@ -59,8 +59,9 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
   const parentKexecWrites = [...s.parentKexecWrites];
   const identity = { bdf: bdfOf(fn), profile: fn.profile.name, ...(up ? { parent: { bdf: bdfOf(up.fn), profile: up.fn.profile.name } } : {}) };
 
-  if (s.refusedAt) {
-    const gate = s.refusedAt;
+  // vfio_pci_liveupdate_freeze refuses at its first failed check (vfio-lu.ts): no kexec happens.
+  const gate = s.freezeGates?.find((g) => g.verdict === 'refused');
+  if (gate) {
     return {
       ...identity,
       options: { from: A.id, to: B.id, format: opts.format, flow, preserved, driver },

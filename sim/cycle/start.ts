@@ -77,9 +77,8 @@ export interface CycleStart {
   /** What A hands over, per format (plain, rfc-2025); undefined for the flows that carry nothing. */
   readonly carried?: ReadonlyMap<SaveFormat, Carried>;
   readonly resetWorksOld?: boolean;
+  /** vfio-lu: each check of kernel A's freeze(); one refused means no kexec happens. */
   readonly freezeGates?: readonly FreezeGate[];
-  /** vfio-lu: the freeze refused (its first refusing gate): no kexec happens. */
-  readonly refusedAt?: FreezeGate;
   /** Config writes between A's save and the kexec (the freeze of lu-series and vfio-lu). */
   readonly kexecWrites: readonly ConfigWrite[];
   readonly parentKexecWrites: readonly ConfigWrite[];
@@ -202,8 +201,7 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
     t.steps('operate', frozen.userspace);
     t.trace('save A', devA.log.writes.slice(from));
     kexecWrites.push(...configWrites(devA.log.since(from)));
-    const refusedAt = frozen.ok ? undefined : frozen.gates.find((g) => g.verdict === 'refused')!;
-    return { ...vfio, freezeGates: frozen.gates, ...(refusedAt ? { refusedAt } : {}), fork: fork() };
+    return { ...vfio, freezeGates: frozen.gates, fork: fork() };
   }
   return { ...vfio, fork: fork() };
 }

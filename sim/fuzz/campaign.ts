@@ -13,10 +13,10 @@ import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { startCycle, type CycleStart } from '../cycle/start.js';
 import { finishCycle } from '../cycle/finish.js';
-import { batchArb, batchOf, casesOf, cycleOptions, type CaseSpace, type FuzzBatch, type FuzzCase } from './case.js';
+import { batchArb, batchOf, casesOf, cycleOptions, startOptions, type CaseSpace, type FuzzBatch, type FuzzCase } from './case.js';
 import { materialize, type MaterializedDevice } from './device.js';
 import { judgeCycle, judgeError, judgeTime, type Finding, type OracleName } from './oracles.js';
-import { signatureOf } from './signature.js';
+import { cycleKey, signatureOf } from './signature.js';
 import { judgeCasePersonality } from './personality.js';
 
 export interface CampaignConfig extends CaseSpace {
@@ -73,7 +73,7 @@ export async function runBatch(config: CampaignConfig, b: FuzzBatch, until?: (o:
   let start: CycleStart;
   try {
     m = materialize(b.device, config.seedDump);
-    start = await startCycle(m.fn, { from: b.from, flow: b.flow, operational: 'as-found', formats: [...new Set(b.variants.map((v) => v.format))], ...(m.parentFn ? { parent: m.parentFn } : {}) });
+    start = await startCycle(m.fn, { ...startOptions(b), ...(m.parentFn ? { parent: m.parentFn } : {}) });
   } catch (err) {
     const findings = [...errorFindings(config, err), ...timeFindings(config, Date.now() - started)];
     return cases.map((c) => signed(c, findings));
@@ -138,14 +138,15 @@ export interface Shrunk {
 
 /**
  * The first cycle of `b` that shows the signature of `target`'s finding, and its finding; `count`
- * hears of every cycle run. A signature names its cycle's kernels, format, flow and drift
- * (signatureOf), so only the cycles that share them with `target` can show it: the others are not
- * run, and a shrink candidate without one costs nothing. Of those, one equal to `target` (the
- * cycle that showed it first) runs first.
+ * hears of every cycle run. A signature holds its cycle's key (kernels, format, flow, drift:
+ * cycleKey), so only the cycles with `target`'s key can show it: the others are not run, and a
+ * shrink candidate without one costs nothing. Of those, one equal to `target` (the cycle that
+ * showed it first) runs first.
  */
 async function firstShowing(config: CampaignConfig, b: FuzzBatch, signature: string, target: FuzzCase, count: (cycles: number) => void): Promise<{ case: FuzzCase; finding: CaseFinding } | undefined> {
-  if (b.from !== target.from || b.flow !== target.flow) return undefined;
-  const same = b.variants.filter((v) => v.to === target.to && v.format === target.format && v.drift === target.drift);
+  const key = cycleKey(target);
+  const cases = casesOf(b);
+  const same = b.variants.filter((_, i) => cycleKey(cases[i]) === key);
   if (same.length === 0) return undefined;
   const ordered = { ...b, variants: [...same.filter((v) => v.reset === target.reset), ...same.filter((v) => v.reset !== target.reset)] };
   const outcomes = await runBatch(config, ordered, (o) => o.findings.some((f) => f.signature === signature));

@@ -10,6 +10,7 @@ import { formatBdf } from '../../devices/dump/bdf.js';
 import { RESET_KINDS } from '../../devices/reset.js';
 import type { SaveFormat } from '../cycle/carry.js';
 import type { CycleOptions, Flow } from '../cycle/run.js';
+import type { StartOptions } from '../cycle/start.js';
 import { layoutDevice, seedDevice, type DeviceSpec } from './device.js';
 import { driftChoiceArb, driftFor } from './drifts.js';
 
@@ -78,6 +79,14 @@ export function casesOf(b: FuzzBatch): FuzzCase[] {
 /** A single case as a batch of one. */
 export function batchOf(c: FuzzCase): FuzzBatch {
   return { device: c.device, from: c.from, flow: c.flow, variants: [{ to: c.to, format: c.format, ...(c.drift ? { drift: c.drift } : {}), ...(c.reset ? { reset: c.reset } : {}) }] };
+}
+
+/**
+ * startCycle options for a batch, as `lusim cycle DUMP --as-found` builds them for each of its
+ * cycles (cycleOptions): kernel A serializes the state in every format a cycle carries it in.
+ */
+export function startOptions(b: FuzzBatch): StartOptions {
+  return { from: b.from, flow: b.flow, operational: 'as-found', formats: [...new Set(b.variants.map((v) => v.format))] };
 }
 
 /**

@@ -5,8 +5,15 @@
 import type { FuzzCase } from './case.js';
 import type { Finding } from './oracles.js';
 
-export function signatureOf(c: Pick<FuzzCase, 'from' | 'to' | 'format' | 'flow' | 'drift'>, f: Finding): string {
-  return [`${f.oracle}/${f.kind}`, `${c.from}->${c.to}`, c.format, c.flow, c.drift ?? '-', f.registers.join(',') || '-'].join(' | ');
+type SignedCycle = Pick<FuzzCase, 'from' | 'to' | 'format' | 'flow' | 'drift'>;
+
+/** The part of a signature its cycle gives: two cycles with different keys never share a signature. */
+export function cycleKey(c: SignedCycle): string {
+  return [`${c.from}->${c.to}`, c.format, c.flow, c.drift ?? '-'].join(' | ');
+}
+
+export function signatureOf(c: SignedCycle, f: Finding): string {
+  return [`${f.oracle}/${f.kind}`, cycleKey(c), f.registers.join(',') || '-'].join(' | ');
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits: a short stable name for corpus files. */
