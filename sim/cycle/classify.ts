@@ -23,6 +23,22 @@ export function locatedRegisters(fn: PciFunction): LocatedRegister[] {
   return fn.space.layout.registers.map((register) => ({ register, location: registerLocation(fn, register.offset) }));
 }
 
+/**
+ * What classifyCycle keeps for one function across the finishes of one start (sim/cycle/start.ts):
+ * its located registers, and the outcomes of its unchanged registers (value the same before,
+ * during and after the cycle, no latent corruption). Such a register's outcomes depend only on its
+ * value, the steps that wrote it and the last of them (judge's first rule), and in a fuzzed cycle
+ * most registers are unchanged, so a later finish reuses them instead of building them again
+ * (FieldOutcome is read-only).
+ */
+export interface ClassifyMemo {
+  readonly registers: readonly LocatedRegister[];
+  /** By register index: the value, writers and last restore step the outcomes were built for. */
+  readonly unchanged: Map<number, { readonly value: number; readonly writers: readonly string[]; readonly lastStep: string | undefined; readonly outcomes: readonly FieldOutcome[] }>;
+}
+
+export const classifyMemo = (fn: PciFunction): ClassifyMemo => ({ registers: locatedRegisters(fn), unchanged: new Map() });
+
 export interface ConfigWrite {
   readonly step: string;
   readonly offset: number;
@@ -32,6 +48,8 @@ export interface ConfigWrite {
 
 export interface DiffInputs {
   readonly registers: readonly LocatedRegister[];
+  /** Outcomes kept from earlier cycles of the same function and reference state (`registers` must be its registers). */
+  readonly memo?: ClassifyMemo;
   readonly masks: ByteMasks;
   readonly before: Uint8Array;
   readonly mid: Uint8Array;
@@ -84,28 +102,48 @@ const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + r
  * (a fuzzed cycle has hundreds of each). The registers of a compiled layout never overlap
  * (devices/compile.ts throws); for a list that does, the plain filter.
  */
-function writesByRegister(registers: readonly LocatedRegister[], writeLists: readonly (readonly ConfigWrite[])[]): ConfigWrite[][][] {
-  const end = registers.reduce((n, { register: r }) => Math.max(n, r.offset + r.width), 0);
-  const at = new Int32Array(end).fill(-1);
-  for (let i = 0; i < registers.length; i++) {
-    const r = registers[i].register;
-    for (let b = r.offset; b < r.offset + r.width; b++) {
-      if (at[b] !== -1) return writeLists.map((ws) => registers.map(({ register }) => ws.filter((w) => overlaps(w, register))));
-      at[b] = i;
-    }
-  }
+function writesByRegister(registers: readonly LocatedRegister[], writeLists: readonly (readonly ConfigWrite[])[]): (readonly ConfigWrite[])[][] {
+  const at = registerIndex(registers);
+  if (at === null) return writeLists.map((ws) => registers.map(({ register }) => ws.filter((w) => overlaps(w, register))));
   return writeLists.map((ws) => {
-    const out: ConfigWrite[][] = registers.map(() => []);
+    // Most registers get no write: they share NO_WRITES until their first.
+    const out: (readonly ConfigWrite[])[] = new Array(registers.length).fill(NO_WRITES);
     const lastWrite = new Int32Array(registers.length).fill(-1);
     for (let j = 0; j < ws.length; j++) {
       const w = ws[j];
-      for (let b = Math.max(0, w.offset); b < Math.min(end, w.offset + w.width); b++) {
+      for (let b = Math.max(0, w.offset); b < Math.min(at.length, w.offset + w.width); b++) {
         const i = at[b];
-        if (i !== -1 && lastWrite[i] !== j) { lastWrite[i] = j; out[i].push(w); }
+        if (i === -1 || lastWrite[i] === j) continue;
+        lastWrite[i] = j;
+        if (out[i] === NO_WRITES) out[i] = [w];
+        else (out[i] as ConfigWrite[]).push(w);
       }
     }
     return out;
   });
+}
+
+const NO_WRITES: readonly ConfigWrite[] = Object.freeze([]);
+
+/**
+ * Byte -> register index of a register list (-1: no register), or null when two registers share
+ * a byte. Kept per list: a start's finishes classify the same list (ClassifyMemo.registers).
+ */
+const indexes = new WeakMap<readonly LocatedRegister[], Int32Array | null>();
+function registerIndex(registers: readonly LocatedRegister[]): Int32Array | null {
+  let at = indexes.get(registers);
+  if (at !== undefined) return at;
+  const end = registers.reduce((n, { register: r }) => Math.max(n, r.offset + r.width), 0);
+  at = new Int32Array(end).fill(-1);
+  for (let i = 0; i < registers.length && at !== null; i++) {
+    const r = registers[i].register;
+    for (let b = r.offset; b < r.offset + r.width; b++) {
+      if (at[b] !== -1) { at = null; break; }
+      at[b] = i;
+    }
+  }
+  indexes.set(registers, at);
+  return at;
 }
 
 /**
@@ -137,33 +175,67 @@ const UNTOUCHED: readonly [Verdict, string] = ['unchanged', 'not changed by the 
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
   const [kexecByReg, restoreByReg] = writesByRegister(inp.registers, [inp.kexecWrites, inp.restoreWrites]);
-  inp.registers.forEach(({ register: reg, location }, index) => {
-    const vBefore = readLE(inp.before, reg.offset, reg.width);
-    const vMid = readLE(inp.mid, reg.offset, reg.width);
-    const vAfter = readLE(inp.after, reg.offset, reg.width);
-    const volatileM = readLE(inp.masks.volatile, reg.offset, reg.width);
-    const w1cM = readLE(inp.masks.w1c, reg.offset, reg.width);
-    const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
-    const kexecW = kexecByReg[index];
-    const restoreW = restoreByReg[index];
-    const kexecSteps = stepsOf(kexecW);
-    const writers = restoreW.length === 0 ? kexecSteps : stepsOf(kexecW.concat(restoreW));
-    const last = restoreW[restoreW.length - 1];
-    const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
-    for (const fd of reg.fields) {
-      const m = fieldMask(fd);
-      const before = fieldValue(fd, vBefore);
-      const mid = fieldValue(fd, vMid);
-      const after = fieldValue(fd, vAfter);
-      // Most fields of a cycle (about 360 of 380 in a fuzzed one) kept their value and nothing
-      // restored them: judge's first rule, without building its facts.
-      const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`]
-        : before === after && mid === before && restoreW.length === 0 ? UNTOUCHED
-          : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
-      out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: bitsOf(fd.hi, fd.lo), before, mid, after, verdict, rule, writers });
-    }
-  });
+  for (let index = 0; index < inp.registers.length; index++) classifyRegister(inp, index, kexecByReg[index], restoreByReg[index], out);
   return out;
+}
+
+/** The outcomes of register `index`'s fields, appended to `out`. */
+function classifyRegister(inp: DiffInputs, index: number, kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[], out: FieldOutcome[]): void {
+  const { register: reg, location } = inp.registers[index];
+  const vBefore = readLE(inp.before, reg.offset, reg.width);
+  const vMid = readLE(inp.mid, reg.offset, reg.width);
+  const vAfter = readLE(inp.after, reg.offset, reg.width);
+  // (Not restoreW[length - 1]: index -1 of an empty array is a slow property lookup.)
+  const last = restoreW.length > 0 ? restoreW[restoreW.length - 1] : undefined;
+  const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
+  const unchanged = inp.memo !== undefined && captured && vBefore === vMid && vMid === vAfter && !latent(last);
+  if (unchanged) {
+    const kept = inp.memo!.unchanged.get(index);
+    if (kept && kept.value === vBefore && kept.lastStep === last?.step && isStepsOf(kept.writers, kexecW, restoreW)) {
+      for (const o of kept.outcomes) out.push(o);
+      return;
+    }
+  }
+  const volatileM = readLE(inp.masks.volatile, reg.offset, reg.width);
+  const w1cM = readLE(inp.masks.w1c, reg.offset, reg.width);
+  const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
+  const kexecSteps = stepsOf(kexecW);
+  const writers = restoreW.length === 0 ? kexecSteps : stepsOf(kexecW.concat(restoreW));
+  const first = out.length;
+  for (const fd of reg.fields) {
+    const m = fieldMask(fd);
+    const before = fieldValue(fd, vBefore);
+    const mid = fieldValue(fd, vMid);
+    const after = fieldValue(fd, vAfter);
+    // Most fields of a cycle (about 360 of 380 in a fuzzed one) kept their value and nothing
+    // restored them: judge's first rule, without building its facts.
+    const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`]
+      : before === after && mid === before && restoreW.length === 0 ? UNTOUCHED
+        : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
+    out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: bitsOf(fd.hi, fd.lo), before, mid, after, verdict, rule, writers });
+  }
+  if (unchanged) inp.memo!.unchanged.set(index, { value: vBefore, writers, lastStep: last?.step, outcomes: out.slice(first) });
+}
+
+/** A restore write of a slot whose bytes kernel A filled with another register (judge says "latent corruption"). */
+function latent(last: ConfigWrite | undefined): boolean {
+  const origin = last?.origin;
+  return origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister;
+}
+
+/** Whether `steps` is stepsOf(kexecW ++ restoreW), without building the latter. */
+function isStepsOf(steps: readonly string[], kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[]): boolean {
+  let k = 0;
+  for (const ws of [kexecW, restoreW]) {
+    for (const w of ws) {
+      if (k < steps.length && w.step === steps[k]) k++;
+      else {
+        const seen = steps.indexOf(w.step);
+        if (seen === -1 || seen >= k) return false;
+      }
+    }
+  }
+  return k === steps.length;
 }
 
 /**
@@ -184,13 +256,13 @@ interface FieldFacts {
 function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   const origin = f.last?.origin;
   if (f.before === f.after) {
-    const latent = origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister;
+    const isLatent = latent(f.last);
     if (f.mid === f.before) {
-      if (latent) return ['unchanged', `latent corruption: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister}; the values happen to match`];
+      if (isLatent && origin?.kind === 'buffer') return ['unchanged', `latent corruption: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister}; the values happen to match`];
       return ['unchanged', f.written ? `not changed by the kexec; rewritten with the same value by ${f.last!.step}` : 'not changed by the kexec, not written by the restore'];
     }
     if (!f.written) return ['restored', 'changed during the kexec and back without a restore write'];
-    return ['restored', `${latent ? 'value coincides (latent corruption): ' : ''}written back by ${f.last!.step}`];
+    return ['restored', `${isLatent ? 'value coincides (latent corruption): ' : ''}written back by ${f.last!.step}`];
   }
   if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];
@@ -221,6 +293,20 @@ function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
 
 export function countVerdicts(fields: readonly FieldOutcome[]): Record<Verdict, number> {
   const counts: Record<Verdict, number> = { restored: 0, expected: 0, lost: 0, corrupted: 0, stale: 0, refused: 0, unchanged: 0, unknown: 0 };
-  for (const f of fields) counts[f.verdict]++;
+  for (const f of fields) countVerdict(counts, f.verdict);
   return counts;
+}
+
+/** counts[verdict]++, spelt out: a keyed increment over eight names is a slow lookup, and a fuzzed cycle counts about 380 fields. */
+function countVerdict(counts: Record<Verdict, number>, v: Verdict): void {
+  switch (v) {
+    case 'restored': counts.restored++; break;
+    case 'expected': counts.expected++; break;
+    case 'lost': counts.lost++; break;
+    case 'corrupted': counts.corrupted++; break;
+    case 'stale': counts.stale++; break;
+    case 'refused': counts.refused++; break;
+    case 'unchanged': counts.unchanged++; break;
+    case 'unknown': counts.unknown++; break;
+  }
 }

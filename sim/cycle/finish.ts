@@ -22,7 +22,7 @@ import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import { WriteLog } from '../write-log/write-log.js';
 import { kernelEnumerate, kernelShutdown } from '../kexec-sim/index.js';
 import { loadCarried } from './carry.js';
-import { classifyCycle, countVerdicts, locatedRegisters } from './classify.js';
+import { classifyCycle, countVerdicts } from './classify.js';
 import { attributeRestoreWrites, type BufferFill } from './provenance.js';
 import { enumeratePort, platformAbove } from './upstream.js';
 import { predictFor } from './reset-path.js';
@@ -176,7 +176,7 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
   const newKernel = b.drifted ? `${B.id}+drift` : B.id;
 
   const devFields = classifyCycle({
-    registers: locatedRegisters(fn), masks: fn.space.layout.masks,
+    registers: s.classify.dev.registers, memo: s.classify.dev, masks: fn.space.layout.masks,
     before: s.reference, mid, after, kexecWrites, restoreWrites, savedByOld: s.savedByOld, known: fn.known,
     ...(load.error ? { refused: load.error } : {}),
     oldKernel: A.id, newKernel,
@@ -184,7 +184,7 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
   // The port: kernel B restores it only from buffers B filled itself, so nothing A saved of it counts.
   const fields = up ? [...devFields, ...classifyCycle({
     function: 'parent',
-    registers: locatedRegisters(up.fn), masks: up.fn.space.layout.masks,
+    registers: s.classify.parent!.registers, memo: s.classify.parent, masks: up.fn.space.layout.masks,
     before: s.parentReference!, mid: parentMid!, after: up.fn.space.snapshot(),
     kexecWrites: parentKexecWrites, restoreWrites: attributeRestoreWrites(up.fn, A, B, restoreLog, new Map(), false, 'parent'),
     savedByOld: new Uint8Array(up.fn.space.size), known: up.fn.known,
