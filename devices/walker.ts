@@ -103,6 +103,12 @@ export interface WalkOptions {
    * extended one above, so neither chain's placement or overlap depends on the other.
    */
   readonly chains?: 'all' | 'standard';
+  /**
+   * false: the placed capabilities carry no register tables (`registers` is empty), for a caller
+   * that reads offsets and IDs only (the reset probes). Which capabilities overlap, and every
+   * finding, are still the full walk's.
+   */
+  readonly registers?: boolean;
 }
 
 /**
@@ -128,7 +134,8 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
     const of = cfg.kindKnown ? `of the function's ${size} config bytes` : 'config bytes (256 or 4096: the dump cannot tell)';
     findings.push({ code: 'partial-capture', severity: 'warning', chain: 'header', offset: prefix, message: `partial dump: ${prefix} ${of} captured${kind ? ` (${kind})` : ''}; bytes from ${hex(prefix, 3)} on are unknown`, linux: `${cfg.why}; capture all of it as root (lspci -xxxx, or lusim capture)` });
   }
-  for (const [start, end] of unknownRanges(known, Math.min(size, bytes.length))) {
+  // (A dump captured through the function's size has no missing rows: skip the byte-by-byte scan.)
+  for (const [start, end] of prefix >= Math.min(size, bytes.length) ? [] : unknownRanges(known, Math.min(size, bytes.length))) {
     findings.push({ code: 'missing-bytes', severity: 'warning', chain: 'header', offset: start, message: `bytes ${hex(start, 3)}..${hex(end - 1, 3)} are missing from the dump (a row lost in the paste?): unknown`, linux: 'n/a: these bytes exist on the device' });
   }
 
@@ -145,12 +152,16 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
   const pcieCap = raws.find((c) => !c.extended && c.id === PCI_CAP_ID_EXP);
   const pcieType = pcieCap ? (rw(pcieCap.offset + 2) >> 4) & 0xf : undefined;
   const pcieDevcap2 = pcieCap && (rw(pcieCap.offset + 2) & 0xf) >= 2 ? rl(pcieCap.offset + 0x24) : undefined;
+  const pcieLnkcap = pcieCap ? rl(pcieCap.offset + 0x0c) : undefined;
   const headerType = rb(0x0e) & 0x7f;
 
   const placed: PlacedCapability[] = [];
+  // Each placed capability's modelled registers, built on demand when the walk keeps none.
+  const modelled = new Map<PlacedCapability, () => readonly RegisterDef[]>();
+  const keepRegisters = opts.registers !== false;
   const seen = new Map<string, number>();
   for (const raw of raws) {
-    const reader = { ...capReader(bytes, raw.offset, pcieType, headerType, pcieDevcap2), ...(pcieCap ? { pcieLnkcap: rl(pcieCap.offset + 0x0c) } : {}) };
+    const reader = capReader(bytes, raw.offset, pcieType, headerType, pcieDevcap2, pcieLnkcap);
     const def = capabilityDef(raw.id, raw.extended);
     const name = def?.name ?? `${raw.extended ? 'Extended capability' : 'Capability'} ${hex(raw.id, raw.extended ? 4 : 2)}`;
     const key = def?.key ?? `${raw.extended ? 'ext' : 'cap'}-${raw.id.toString(16)}`;
@@ -165,27 +176,37 @@ export function walkCapabilities(bytes: Uint8Array, known: Uint8Array = fullMask
     }
     const version = def ? def.version(reader) : raw.extended ? (rl(raw.offset) >>> 16) & 0xf : 0;
     let size = def ? def.size(reader) : raw.extended ? 4 : 2;
-    let registers: RegisterDef[] = def ? placeRegisters(raw.offset, def.registers(reader)) : [];
     // A standard capability lives below 0x100, an extended one below the end of config space.
     const end = raw.extended ? cfg.size : PCI_CFG_SPACE_SIZE;
-    if (raw.offset + size > end) {
+    const truncated = raw.offset + size > end;
+    let built: RegisterDef[] | undefined;
+    const registersOf = (): RegisterDef[] => {
+      if (built) return built;
+      const all = def ? placeRegisters(raw.offset, def.registers(reader)) : [];
+      return (built = truncated ? all.filter((reg) => reg.offset + reg.width <= end) : all);
+    };
+    if (truncated) {
       // A vendor-specific capability's length byte is the vendor's: Linux never interprets it.
       const vendor = !raw.extended && raw.id === PCI_CAP_ID_VNDR;
       findings.push({ code: 'truncated-capability', severity: vendor ? 'info' : 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} ${vendor ? 'says it is' : 'needs'} ${size} bytes but ${raw.extended ? 'config space' : 'the standard capability area'} ends at ${hex(end, 3)}`, linux: vendor ? 'Linux does not interpret a vendor-specific capability\'s length byte' : 'reads past the end of config space return 0xffffffff' });
       size = end - raw.offset;
-      registers = registers.filter((reg) => reg.offset + reg.width <= end);
     }
     if (!isKnown(known, raw.offset, size)) {
-      const lost = registers.filter((reg) => !isKnown(known, reg.offset, reg.width)).length;
-      findings.push({ code: 'not-captured', severity: 'info', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} is only partly in the dump: ${lost} of its ${registers.length} registers are unknown`, linux: 'n/a: the bytes exist on the device' });
+      const lost = registersOf().filter((reg) => !isKnown(known, reg.offset, reg.width)).length;
+      findings.push({ code: 'not-captured', severity: 'info', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} is only partly in the dump: ${lost} of its ${registersOf().length} registers are unknown`, linux: 'n/a: the bytes exist on the device' });
     }
-    const clash = placed.find((p) => raw.offset < p.offset + p.size && p.offset < raw.offset + size && p.registers.length > 0);
+    // Only an earlier capability with registers clashes (one that overlaps or has none does not).
+    const clash = placed.find((p) => raw.offset < p.offset + p.size && p.offset < raw.offset + size && modelled.get(p)!().length > 0);
     if (clash) {
       findings.push({ code: 'overlap', severity: 'error', chain: raw.extended ? 'extended' : 'standard', offset: raw.offset, message: `${name} at ${hex(raw.offset, 3)} (${size} bytes) overlaps ${clash.name} at ${hex(clash.offset, 3)} (${clash.size} bytes)`, linux: 'Linux accesses both through the same bytes; writes to one change the other' });
-      placed.push({ id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers: [], overlaps: clash.key });
+      const p: PlacedCapability = { id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers: [], overlaps: clash.key };
+      modelled.set(p, () => p.registers);
+      placed.push(p);
       continue;
     }
-    placed.push({ id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers });
+    const p: PlacedCapability = { id: raw.id, extended: raw.extended, offset: raw.offset, def, key, name, version, size, registers: keepRegisters ? registersOf() : [] };
+    modelled.set(p, registersOf);
+    placed.push(p);
   }
   return { capabilities: placed, findings, cfgSize: cfg };
 }
@@ -287,7 +308,7 @@ function walkExtended(
   }
 }
 
-export function capReader(bytes: Uint8Array, offset: number, pcieType: number | undefined, headerType: number, pcieDevcap2?: number): CapReader {
+export function capReader(bytes: Uint8Array, offset: number, pcieType: number | undefined, headerType: number, pcieDevcap2?: number, pcieLnkcap?: number): CapReader {
   const rb = (rel: number) => {
     const o = offset + rel;
     return o >= 0 && o < bytes.length ? bytes[o] : 0xff;
@@ -302,5 +323,6 @@ export function capReader(bytes: Uint8Array, offset: number, pcieType: number | 
     pcieType,
     headerType,
     pcieDevcap2,
+    ...(pcieLnkcap !== undefined ? { pcieLnkcap } : {}),
   };
 }

@@ -112,8 +112,9 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
   const place = topology.place(bdf);
   const b = place.node.dump.bytes;
   const known = capturedMask(place.node.dump);
-  // The probes read standard capabilities only (PCIe, PM, AF): the extended chain is not walked.
-  const walk = walkCapabilities(b, known, { chains: 'standard' });
+  // The probes read standard capabilities only (PCIe, PM, AF), and no register tables: the
+  // extended chain is not walked and no capability's registers are built.
+  const walk = walkCapabilities(b, known, { chains: 'standard', registers: false });
   const caps = walk.capabilities.filter((c) => !c.overlaps);
   const std = (id: number) => caps.find((c) => !c.extended && c.id === id);
   const exp = std(PCI_CAP_ID_EXP);

@@ -87,3 +87,20 @@ describe("walkCapabilities(..., { chains: 'standard' }) (the reset probes' walk)
     expect(walkCapabilities(bytes, known, { chains: 'standard' })).toEqual(standardPart(bytes, known));
   });
 });
+
+describe('walkCapabilities(..., { registers: false }) (the reset probes build no register tables)', () => {
+  const dumps = ['fixtures/malformed', 'fixtures/qemu', 'fixtures/synthetic'].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.lspci')).flatMap((f) => parseLspci(readFileSync(`${d}/${f}`, 'utf8'))));
+  const withoutRegisters = (bytes: Uint8Array, known?: Uint8Array) => {
+    const full = walkCapabilities(bytes, known);
+    return { ...full, capabilities: full.capabilities.map((c) => ({ ...c, registers: [] })) };
+  };
+  it('places and flags exactly what the full walk does, on every fixture dump', () => {
+    for (const d of dumps) expect(walkCapabilities(d.bytes, undefined, { registers: false })).toEqual(withoutRegisters(d.bytes));
+  });
+  // Overlaps decide on the earlier capability's registers, which this walk builds only on demand.
+  fcTest.prop([fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.integer({ min: 64, max: 4096 })], { numRuns: 300 })('and on random bytes, captured or partly captured', (bytes, captured) => {
+    bytes[0] = 0x86; bytes[1] = 0x80; bytes[6] |= 0x10; bytes[0x34] = 0x40 + (bytes[0x34] % 0xc0);
+    const known = new Uint8Array(4096).fill(1, 0, captured);
+    expect(walkCapabilities(bytes, known, { registers: false })).toEqual(withoutRegisters(bytes, known));
+  });
+});
