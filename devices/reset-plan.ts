@@ -10,14 +10,18 @@ import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.j
 
 export class ResetPlan {
   readonly after: Uint8Array;
-  /** Per bit, 1 + the index of its rule in `rules` (0: no rule): a typed array, as a plan is made per reset and has 32768 bits. */
-  private readonly ruleAt: Uint16Array;
+  /**
+   * What each rule decided, in order: (byte, bits, 1 + the rule's index in `rules`) triples. The
+   * per-bit table ruleFor reads is built from them when first asked: a plan is made per reset
+   * (several per fuzzed cycle) and has 32768 bits, and most plans are never asked.
+   */
+  private readonly marks: number[] = [];
+  private ruleAt: Uint16Array | undefined;
   private readonly rules: string[] = [];
   private readonly ruleIds = new Map<string, number>();
 
   constructor(readonly before: Uint8Array) {
     this.after = before.slice();
-    this.ruleAt = new Uint16Array(before.length * 8);
   }
 
   /** Clear `clear` then set `set` in the little-endian register at `offset`; record `rule`. */
@@ -45,11 +49,12 @@ export class ResetPlan {
 
   /** The rule recorded for any bit of `mask` in the register at `offset`, if one was. */
   ruleFor(offset: number, width: number, mask: number): string | undefined {
+    const ruleAt = (this.ruleAt ??= this.ruleTable());
     for (let i = 0; i < width; i++) {
       const m = (mask >>> (8 * i)) & 0xff;
       for (let b = 0; b < 8; b++) {
         if (m & (1 << b)) {
-          const r = this.ruleAt[(offset + i) * 8 + b];
+          const r = ruleAt[(offset + i) * 8 + b];
           if (r) return this.rules[r - 1];
         }
       }
@@ -64,7 +69,19 @@ export class ResetPlan {
       id = this.rules.push(rule);
       this.ruleIds.set(rule, id);
     }
-    for (let b = 0; b < 8; b++) if (bits & (1 << b)) this.ruleAt[at * 8 + b] = id;
+    this.marks.push(at, bits, id);
+    this.ruleAt = undefined;
+  }
+
+  /** Per bit, 1 + the index of the last rule that decided it (0: none). */
+  private ruleTable(): Uint16Array {
+    const ruleAt = new Uint16Array(this.before.length * 8);
+    for (let i = 0; i < this.marks.length; i += 3) {
+      const at = this.marks[i];
+      const bits = this.marks[i + 1];
+      for (let b = 0; b < 8; b++) if (bits & (1 << b)) ruleAt[at * 8 + b] = this.marks[i + 2];
+    }
+    return ruleAt;
   }
 }
 

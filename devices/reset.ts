@@ -89,16 +89,21 @@ export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions 
     notes.push('MSI-X table and PBA (BAR memory) are zeroed/masked by msix_reset; config space shows only the control bits');
   }
   fn.space.bytes.set(plan.after);
-  // The field-by-field account is made when first read (a fuzzed cycle resets several times and
-  // mostly counts changed fields, if anything), from the function as the reset left it: its
-  // rules read the bytes (No_Soft_Reset, DEVCAP.FLR), so they read a private copy of them.
+  // The field-by-field account, the scratch ranges and the after copy are made when first read
+  // (a fuzzed cycle resets several times and mostly counts changed fields, if anything), from the
+  // function as the reset left it: its rules read the bytes (No_Soft_Reset, DEVCAP.FLR), so they
+  // read a private copy of them (plan.after, which nothing writes once the plan is applied).
   const left: PciFunction = { ...fn, space: new ConfigSpace(plan.after, fn.space.layout) };
   let fields: readonly FieldOutcome[] | undefined;
+  let scratch: readonly ScratchOutcome[] | undefined;
+  let after: Uint8Array | undefined;
   return {
     bdf: formatBdf(fn.bdf), kind, personality, performed,
     get fields() { return (fields ??= outcomes(left, kind, personality, performed, plan)); },
     changedFields: changedFields(fn, plan),
-    scratch: scratchRanges(fn, personality), notes, before, after: plan.after.slice(),
+    get scratch() { return (scratch ??= scratchRanges(fn, personality)); },
+    notes, before,
+    get after() { return (after ??= plan.after.slice()); },
   };
 }
 
