@@ -120,6 +120,6 @@ export function attributeRestoreWrites(
   });
 }
 
-function slotAt(slotsA: PlacedSlot[] | undefined, slotB: PlacedSlot): PlacedSlot | undefined {
+function slotAt(slotsA: readonly PlacedSlot[] | undefined, slotB: PlacedSlot): PlacedSlot | undefined {
   return slotsA?.find((s) => s.dataOffset === slotB.dataOffset && s.width === slotB.width);
 }

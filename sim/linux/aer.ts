@@ -4,7 +4,7 @@ import type { KernelProfile } from './profile.js';
 import { pciPcieType } from './dev.js';
 import { pcieCapHasRtctl } from './pcie-access.js';
 import { pciFindSavedCap } from './saved-cap.js';
-import { placeSlots, type PlacedSlot } from './layouts.js';
+import { aerSlots, type PlacedSlot } from './layouts.js';
 import { readWidth, writeWidth } from '../../devices/access.js';
 import { readLE, writeLE } from '../../devices/bytes.js';
 import {
@@ -16,8 +16,8 @@ import {
  * data[] order of the AER buffer: 4 dwords, plus ROOT_COMMAND when pcie_cap_has_rtctl
  * (profile.layouts); a narrowed slot (a drift) is a word, read with pci_read_config_word.
  */
-function aerSavedSlots(profile: KernelProfile, dev: PciDev): PlacedSlot[] {
-  return placeSlots(pcieCapHasRtctl(dev) ? [...profile.layouts.aer, ...profile.layouts.aerRoot] : profile.layouts.aer, 4);
+function aerSavedSlots(profile: KernelProfile, dev: PciDev): readonly PlacedSlot[] {
+  return aerSlots(profile.layouts, pcieCapHasRtctl(dev));
 }
 
 /**

@@ -62,16 +62,36 @@ export interface PlacedSlot extends Omit<SavedSlot, 'width'> {
   readonly width: 1 | 2 | 4;
 }
 
-/** A buffer's slots in data[] order, each after the one before it (so a wider slot moves the rest). */
-export function placeSlots(slots: readonly SavedSlot[], width: 2 | 4): PlacedSlot[] {
+/**
+ * A buffer's slots in data[] order, each after the one before it (so a wider slot moves the rest).
+ * Kept per slot list and width: a profile's layouts are fixed (a drift makes new lists), and the
+ * save, the restore and the provenance place the same list many times per cycle.
+ */
+export function placeSlots(slots: readonly SavedSlot[], width: 2 | 4): readonly PlacedSlot[] {
+  const kept = placed.get(slots);
+  if (kept?.width === width) return kept.slots;
   let at = 0;
-  return slots.map((s) => {
+  const out = slots.map((s) => {
     const w = s.width ?? width;
-    const placed = { ...s, dataOffset: at, width: w };
+    const p = { ...s, dataOffset: at, width: w };
     at += w;
-    return placed;
+    return p;
   });
+  placed.set(slots, { width, slots: out });
+  return out;
 }
+
+const placed = new WeakMap<readonly SavedSlot[], { readonly width: 2 | 4; readonly slots: readonly PlacedSlot[] }>();
+
+/** The AER buffer's slots (u32 each): the four status and mask registers, plus ROOT_COMMAND when pcie_cap_has_rtctl. */
+export function aerSlots(layouts: SavedLayouts, hasRtctl: boolean): readonly PlacedSlot[] {
+  if (!hasRtctl) return placeSlots(layouts.aer, 4);
+  let withRoot = aerWithRoot.get(layouts);
+  if (!withRoot) aerWithRoot.set(layouts, (withRoot = [...layouts.aer, ...layouts.aerRoot]));
+  return placeSlots(withRoot, 4);
+}
+
+const aerWithRoot = new WeakMap<SavedLayouts, readonly SavedSlot[]>();
 
 /** tph.c pcie_tph_get_st_table_size from PCI_TPH_CAP: ST entries count only when the table lives in the capability. */
 export function tphStTableSize(tphCap: number): number {
@@ -90,14 +110,14 @@ export const slotsSize = (slots: readonly SavedSlot[], width: 2 | 4): number => 
  * _pci_find_saved_cap does. The VC/VC9/MFVC and TPH buffers are tables whose layout the hardware
  * decides: their slots need `table`, a reader of the function's capability (undefined without it).
  */
-export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean, table?: CapReadl): PlacedSlot[] | undefined {
+export function bufferSlots(layouts: SavedLayouts, capNr: number, extended: boolean, hasRtctl: boolean, table?: CapReadl): readonly PlacedSlot[] | undefined {
   if (!extended) {
     if (capNr === 0x10) return placeSlots(layouts.exp, 2);
     if (capNr === 0x07) return [{ name: 'PCI_X_CMD', offset: PCI_X_CMD, dataOffset: 0, width: 2 }];
     return undefined;
   }
   switch (capNr) {
-    case 0x01: return placeSlots(hasRtctl ? [...layouts.aer, ...layouts.aerRoot] : layouts.aer, 4);
+    case 0x01: return aerSlots(layouts, hasRtctl);
     // vc.c pci_vc_do_save_buffer's walk (vc.ts vcBufferSlots).
     case PCI_EXT_CAP_ID_MFVC: case PCI_EXT_CAP_ID_VC: case PCI_EXT_CAP_ID_VC9: return table ? vcBufferSlots(table) : undefined;
     // tph.c pci_save_tph_state: u32 TPH_CTRL, then the ST table's u16 entries.
