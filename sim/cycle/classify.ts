@@ -8,7 +8,7 @@ import type { PciFunction } from '../../devices/device.js';
 import type { ByteMasks } from '../../devices/compile.js';
 import { readLE } from '../../devices/bytes.js';
 import { isKnown } from '../../devices/dump/known.js';
-import { fieldMask, fieldValue, type RegisterDef } from '../../devices/registers.js';
+import { fieldMask, type RegisterDef } from '../../devices/registers.js';
 import type { CycleFunction, FieldOutcome, Verdict, WriteOrigin } from './verdict.js';
 import { PCI_EXP_FLAGS_TYPE, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_ROOT_PORT } from '../../devices/pci-regs.js';
 
@@ -23,22 +23,6 @@ export function locatedRegisters(fn: PciFunction): LocatedRegister[] {
   return fn.space.layout.registers.map((register) => ({ register, location: registerLocation(fn, register.offset) }));
 }
 
-/**
- * What classifyCycle keeps for one function across the finishes of one start (sim/cycle/start.ts):
- * its located registers, and the outcomes of its unchanged registers (value the same before,
- * during and after the cycle, no latent corruption). Such a register's outcomes depend only on its
- * value, the steps that wrote it and the last of them (judge's first rule), and in a fuzzed cycle
- * most registers are unchanged, so a later finish reuses them instead of building them again
- * (FieldOutcome is read-only).
- */
-export interface ClassifyMemo {
-  readonly registers: readonly LocatedRegister[];
-  /** By register index: the value, writers and last restore step the outcomes were built for. */
-  readonly unchanged: Map<number, { readonly value: number; readonly writers: readonly string[]; readonly lastStep: string | undefined; readonly outcomes: readonly FieldOutcome[] }>;
-}
-
-export const classifyMemo = (fn: PciFunction): ClassifyMemo => ({ registers: locatedRegisters(fn), unchanged: new Map() });
-
 export interface ConfigWrite {
   readonly step: string;
   readonly offset: number;
@@ -48,8 +32,6 @@ export interface ConfigWrite {
 
 export interface DiffInputs {
   readonly registers: readonly LocatedRegister[];
-  /** Outcomes kept from earlier cycles of the same function and reference state (`registers` must be its registers). */
-  readonly memo?: ClassifyMemo;
   readonly masks: ByteMasks;
   readonly before: Uint8Array;
   readonly mid: Uint8Array;
@@ -94,7 +76,7 @@ function pcieDownstreamPort(inp: DiffInputs): boolean {
   return type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_DOWNSTREAM || type === PCI_EXP_TYPE_PCIE_BRIDGE;
 }
 
-const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
+const overlaps = (w: ConfigWrite, reg: { readonly offset: number; readonly width: number }) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width;
 
 /**
  * Per register (by index), the writes that touch one of its bytes, in write order: one pass over
@@ -102,9 +84,9 @@ const overlaps = (w: ConfigWrite, reg: RegisterDef) => w.offset < reg.offset + r
  * (a fuzzed cycle has hundreds of each). The registers of a compiled layout never overlap
  * (devices/compile.ts throws); for a list that does, the plain filter.
  */
-function writesByRegister(registers: readonly LocatedRegister[], writeLists: readonly (readonly ConfigWrite[])[]): (readonly ConfigWrite[])[][] {
-  const at = registerIndex(registers);
-  if (at === null) return writeLists.map((ws) => registers.map(({ register }) => ws.filter((w) => overlaps(w, register))));
+function writesByRegister(list: CompiledList, writeLists: readonly (readonly ConfigWrite[])[]): (readonly ConfigWrite[])[][] {
+  const { at, registers } = list;
+  if (at === null) return writeLists.map((ws) => registers.map((reg) => ws.filter((w) => overlaps(w, reg))));
   return writeLists.map((ws) => {
     // Most registers get no write: they share NO_WRITES until their first.
     const out: (readonly ConfigWrite[])[] = new Array(registers.length).fill(NO_WRITES);
@@ -126,24 +108,45 @@ function writesByRegister(registers: readonly LocatedRegister[], writeLists: rea
 const NO_WRITES: readonly ConfigWrite[] = Object.freeze([]);
 
 /**
- * Byte -> register index of a register list (-1: no register), or null when two registers share
- * a byte. Kept per list: a start's finishes classify the same list (ClassifyMemo.registers).
+ * A register as the classifier reads it, every one in the same shape: a layout's RegisterDefs and
+ * FieldDefs come in many shapes (optional attributes), and reading hundreds of them per cycle
+ * through one access site is a slow megamorphic load.
  */
-const indexes = new WeakMap<readonly LocatedRegister[], Int32Array | null>();
-function registerIndex(registers: readonly LocatedRegister[]): Int32Array | null {
-  let at = indexes.get(registers);
-  if (at !== undefined) return at;
-  const end = registers.reduce((n, { register: r }) => Math.max(n, r.offset + r.width), 0);
-  at = new Int32Array(end).fill(-1);
+interface CompiledRegister {
+  readonly name: string;
+  readonly location: string;
+  readonly offset: number;
+  readonly width: number;
+  readonly fields: readonly { readonly name: string; readonly mask: number; readonly lo: number; readonly bits: string }[];
+}
+
+interface CompiledList {
+  readonly registers: readonly CompiledRegister[];
+  /** Byte -> register index (-1: no register), or null when two registers share a byte. */
+  readonly at: Int32Array | null;
+}
+
+/** Kept per register list: a start's finishes classify the same list (CycleStart.registers). */
+const compiledLists = new WeakMap<readonly LocatedRegister[], CompiledList>();
+function compiled(located: readonly LocatedRegister[]): CompiledList {
+  const kept = compiledLists.get(located);
+  if (kept) return kept;
+  const registers = located.map(({ register: r, location }): CompiledRegister => ({
+    name: r.name, location, offset: r.offset, width: r.width,
+    fields: r.fields.map((fd) => ({ name: fd.name, mask: fieldMask(fd), lo: fd.lo, bits: fd.hi === fd.lo ? String(fd.lo) : `${fd.hi}:${fd.lo}` })),
+  }));
+  const end = registers.reduce((n, r) => Math.max(n, r.offset + r.width), 0);
+  let at: Int32Array | null = new Int32Array(end).fill(-1);
   for (let i = 0; i < registers.length && at !== null; i++) {
-    const r = registers[i].register;
+    const r = registers[i];
     for (let b = r.offset; b < r.offset + r.width; b++) {
       if (at[b] !== -1) { at = null; break; }
       at[b] = i;
     }
   }
-  indexes.set(registers, at);
-  return at;
+  const list = { registers, at };
+  compiledLists.set(located, list);
+  return list;
 }
 
 /**
@@ -160,82 +163,42 @@ function stepsOf(writes: readonly ConfigWrite[]): readonly string[] {
   return steps;
 }
 
-/** FieldOutcome.bits ("7" or "15:8"), one string per bit range for every cycle. */
-const bitsText = new Map<number, string>();
-function bitsOf(hi: number, lo: number): string {
-  const key = hi * 64 + lo;
-  let text = bitsText.get(key);
-  if (text === undefined) bitsText.set(key, (text = hi === lo ? String(lo) : `${hi}:${lo}`));
-  return text;
-}
-
 /** judge's verdict on a field the kexec did not change and no restore wrote. */
 const UNTOUCHED: readonly [Verdict, string] = ['unchanged', 'not changed by the kexec, not written by the restore'];
 
 export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   const out: FieldOutcome[] = [];
-  const [kexecByReg, restoreByReg] = writesByRegister(inp.registers, [inp.kexecWrites, inp.restoreWrites]);
-  for (let index = 0; index < inp.registers.length; index++) classifyRegister(inp, index, kexecByReg[index], restoreByReg[index], out);
+  const list = compiled(inp.registers);
+  const [kexecByReg, restoreByReg] = writesByRegister(list, [inp.kexecWrites, inp.restoreWrites]);
+  for (let index = 0; index < list.registers.length; index++) classifyRegister(inp, list.registers[index], kexecByReg[index], restoreByReg[index], out);
   return out;
 }
 
 /** The outcomes of register `index`'s fields, appended to `out`. */
-function classifyRegister(inp: DiffInputs, index: number, kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[], out: FieldOutcome[]): void {
-  const { register: reg, location } = inp.registers[index];
+function classifyRegister(inp: DiffInputs, reg: CompiledRegister, kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[], out: FieldOutcome[]): void {
   const vBefore = readLE(inp.before, reg.offset, reg.width);
   const vMid = readLE(inp.mid, reg.offset, reg.width);
   const vAfter = readLE(inp.after, reg.offset, reg.width);
   // (Not restoreW[length - 1]: index -1 of an empty array is a slow property lookup.)
   const last = restoreW.length > 0 ? restoreW[restoreW.length - 1] : undefined;
   const captured = inp.known === undefined || isKnown(inp.known, reg.offset, reg.width);
-  const unchanged = inp.memo !== undefined && captured && vBefore === vMid && vMid === vAfter && !latent(last);
-  if (unchanged) {
-    const kept = inp.memo!.unchanged.get(index);
-    if (kept && kept.value === vBefore && kept.lastStep === last?.step && isStepsOf(kept.writers, kexecW, restoreW)) {
-      for (const o of kept.outcomes) out.push(o);
-      return;
-    }
-  }
   const volatileM = readLE(inp.masks.volatile, reg.offset, reg.width);
   const w1cM = readLE(inp.masks.w1c, reg.offset, reg.width);
   const savedM = readLE(inp.savedByOld, reg.offset, reg.width);
   const kexecSteps = stepsOf(kexecW);
   const writers = restoreW.length === 0 ? kexecSteps : stepsOf(kexecW.concat(restoreW));
-  const first = out.length;
   for (const fd of reg.fields) {
-    const m = fieldMask(fd);
-    const before = fieldValue(fd, vBefore);
-    const mid = fieldValue(fd, vMid);
-    const after = fieldValue(fd, vAfter);
+    const m = fd.mask;
+    const before = (vBefore & m) >>> fd.lo;
+    const mid = (vMid & m) >>> fd.lo;
+    const after = (vAfter & m) >>> fd.lo;
     // Most fields of a cycle (about 360 of 380 in a fuzzed one) kept their value and nothing
     // restored them: judge's first rule, without building its facts.
     const [verdict, rule] = !captured ? ['unknown' as const, `not in the dump: ${reg.name}'s bytes were never captured, so its value before, during and after the cycle is unknown`]
       : before === after && mid === before && restoreW.length === 0 ? UNTOUCHED
         : judge(inp, { field: fd.name, before, mid, after, volatile: (volatileM & m) !== 0, w1c: (w1cM & m) !== 0, saved: ((savedM & m) >>> 0) === m, last, written: restoreW.length > 0, kexecSteps });
-    out.push({ function: inp.function ?? 'dev', location, register: reg.name, field: fd.name, offset: reg.offset, bits: bitsOf(fd.hi, fd.lo), before, mid, after, verdict, rule, writers });
+    out.push({ function: inp.function ?? 'dev', location: reg.location, register: reg.name, field: fd.name, offset: reg.offset, bits: fd.bits, before, mid, after, verdict, rule, writers });
   }
-  if (unchanged) inp.memo!.unchanged.set(index, { value: vBefore, writers, lastStep: last?.step, outcomes: out.slice(first) });
-}
-
-/** A restore write of a slot whose bytes kernel A filled with another register (judge says "latent corruption"). */
-function latent(last: ConfigWrite | undefined): boolean {
-  const origin = last?.origin;
-  return origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister;
-}
-
-/** Whether `steps` is stepsOf(kexecW ++ restoreW), without building the latter. */
-function isStepsOf(steps: readonly string[], kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[]): boolean {
-  let k = 0;
-  for (const ws of [kexecW, restoreW]) {
-    for (const w of ws) {
-      if (k < steps.length && w.step === steps[k]) k++;
-      else {
-        const seen = steps.indexOf(w.step);
-        if (seen === -1 || seen >= k) return false;
-      }
-    }
-  }
-  return k === steps.length;
 }
 
 /**
@@ -256,13 +219,13 @@ interface FieldFacts {
 function judge(inp: DiffInputs, f: FieldFacts): [Verdict, string] {
   const origin = f.last?.origin;
   if (f.before === f.after) {
-    const isLatent = latent(f.last);
+    const latent = origin?.kind === 'buffer' && origin.originRegister !== undefined && origin.originRegister !== origin.slotRegister;
     if (f.mid === f.before) {
-      if (isLatent && origin?.kind === 'buffer') return ['unchanged', `latent corruption: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister}; the values happen to match`];
+      if (latent) return ['unchanged', `latent corruption: ${f.last!.step} wrote the slot for ${origin.slotRegister} holding ${inp.oldKernel}'s ${origin.originRegister}; the values happen to match`];
       return ['unchanged', f.written ? `not changed by the kexec; rewritten with the same value by ${f.last!.step}` : 'not changed by the kexec, not written by the restore'];
     }
     if (!f.written) return ['restored', 'changed during the kexec and back without a restore write'];
-    return ['restored', `${isLatent ? 'value coincides (latent corruption): ' : ''}written back by ${f.last!.step}`];
+    return ['restored', `${latent ? 'value coincides (latent corruption): ' : ''}written back by ${f.last!.step}`];
   }
   if (f.volatile) return ['expected', 'volatile: hardware-owned state (link, presence, pending bits)'];
   if (f.w1c) return ['expected', `RW1C status${f.last ? `, last written by ${f.last.step}` : ''}: cleared by writing 1s (pci_aer_clear_status and status write-backs)`];

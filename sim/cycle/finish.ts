@@ -176,7 +176,7 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
   const newKernel = b.drifted ? `${B.id}+drift` : B.id;
 
   const devFields = classifyCycle({
-    registers: s.classify.dev.registers, memo: s.classify.dev, masks: fn.space.layout.masks,
+    registers: s.registers.dev, masks: fn.space.layout.masks,
     before: s.reference, mid, after, kexecWrites, restoreWrites, savedByOld: s.savedByOld, known: fn.known,
     ...(load.error ? { refused: load.error } : {}),
     oldKernel: A.id, newKernel,
@@ -184,7 +184,7 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
   // The port: kernel B restores it only from buffers B filled itself, so nothing A saved of it counts.
   const fields = up ? [...devFields, ...classifyCycle({
     function: 'parent',
-    registers: s.classify.parent!.registers, memo: s.classify.parent, masks: up.fn.space.layout.masks,
+    registers: s.registers.parent!, masks: up.fn.space.layout.masks,
     before: s.parentReference!, mid: parentMid!, after: up.fn.space.snapshot(),
     kexecWrites: parentKexecWrites, restoreWrites: attributeRestoreWrites(up.fn, A, B, restoreLog, new Map(), false, 'parent'),
     savedByOld: new Uint8Array(up.fn.space.size), known: up.fn.known,

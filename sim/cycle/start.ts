@@ -22,7 +22,7 @@ import { driverConfigure, type PlatformOptions, type ShutdownDriver } from '../k
 import type { MsiVector } from '../kexec-sim/irq.js';
 import { pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { serializeSaved, type Carried, type SaveFormat } from './carry.js';
-import { classifyMemo, type ClassifyMemo, type ConfigWrite } from './classify.js';
+import { locatedRegisters, type ConfigWrite, type LocatedRegister } from './classify.js';
 import { modelUnderTest, type ModelUnderTest } from './model-access.js';
 import { savedBits } from './provenance.js';
 import { enumeratePort, platformAbove, platformBelow } from './upstream.js';
@@ -83,8 +83,11 @@ export interface CycleStart {
   readonly kexecWrites: readonly ConfigWrite[];
   readonly parentKexecWrites: readonly ConfigWrite[];
   readonly fork: ForkBytes;
-  /** The classifier's registers and kept outcomes for the device and its port, shared by the finishes. */
-  readonly classify: { readonly dev: ClassifyMemo; readonly parent?: ClassifyMemo };
+  /**
+   * The device's and the port's registers with where they live, located once for every finish
+   * (the classifier keeps its compiled form of a register list per list: sim/cycle/classify.ts).
+   */
+  readonly registers: { readonly dev: readonly LocatedRegister[]; readonly parent?: readonly LocatedRegister[] };
 }
 
 function msixKernelState(dev: PciDev, vectors: readonly MsiVector[], fn: PciFunction): void {
@@ -131,8 +134,8 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
   t.trace('enumerate A', devA.log.writes);
   let mark = devA.log.writes.length;
 
-  const classify = { dev: classifyMemo(fn), ...(up ? { parent: classifyMemo(up.fn) } : {}) };
-  const base = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites, parentKexecWrites, classify };
+  const registers = { dev: locatedRegisters(fn), ...(up ? { parent: locatedRegisters(up.fn) } : {}) };
+  const base = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites, parentKexecWrites, registers };
   const fork = (): ForkBytes => ({
     dev: fn.space.snapshot(),
     ...(up ? { parent: up.fn.space.snapshot() } : {}),
