@@ -86,7 +86,8 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
     t.trace('kexec', port.log.writes);
     parentKexecWrites.push(...configWrites(port.log.writes, 'parent'));
     const after = fn.space.snapshot();
-    const changed = after.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
+    let changed = 0;
+    for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) changed++;
     notes.push(`bus reset during the kexec: pci_reset_secondary_bus on the upstream port ${bdfOf(up.fn)} (BRIDGE_CONTROL Secondary Bus Reset 0 -> 1 -> 0) hot-reset the device (${fn.profile.personality}): ${changed} config bytes changed`);
   } else if (opts.reset) {
     const r = applyReset(fn, opts.reset);
