@@ -174,7 +174,7 @@ export function classifyCycle(inp: DiffInputs): FieldOutcome[] {
   return out;
 }
 
-/** The outcomes of register `index`'s fields, appended to `out`. */
+/** The outcomes of `reg`'s fields, appended to `out`. */
 function classifyRegister(inp: DiffInputs, reg: CompiledRegister, kexecW: readonly ConfigWrite[], restoreW: readonly ConfigWrite[], out: FieldOutcome[]): void {
   const vBefore = readLE(inp.before, reg.offset, reg.width);
   const vMid = readLE(inp.mid, reg.offset, reg.width);
