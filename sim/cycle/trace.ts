@@ -33,5 +33,6 @@ export class CycleTrace {
 
 /** The config writes to `target` in `log`, as the classifier takes them. */
 export function configWrites(log: readonly WriteLogEntry[], target: CycleFunction = 'dev'): ConfigWrite[] {
-  return log.filter((w) => w.space === 'config' && w.device === target).map((w) => ({ step: w.fn, offset: w.offset, width: w.width }));
+  // The same shape as an attributed restore write (provenance.ts), origin undefined: the classifier reads both.
+  return log.filter((w) => w.space === 'config' && w.device === target).map((w): ConfigWrite => ({ step: w.fn, offset: w.offset, width: w.width, origin: undefined }));
 }

@@ -35,16 +35,18 @@ export async function kexecDev(fn: FunctionAccess, log: WriteLog, device = 'dev'
   // pci_setup_device: header type, PCIe capability, and cfg_size (only PCIe functions get
   // extended config space, so the extended lookups find nothing on the others).
   const d = await pciSetupCapLookup(t.access.config);
+  const pmCap = await pciFindCapability(d, PCI_CAP_ID_PM);
+  const msiCap = await pciFindCapability(d, PCI_CAP_ID_MSI);
+  const msixCap = await pciFindCapability(d, PCI_CAP_ID_MSIX);
+  const aerCap = await pciFindExtCapability(d, PCI_EXT_CAP_ID_ERR);
+  const acsCap = await pciFindExtCapability(d, PCI_EXT_CAP_ID_ACS);
+  const ltrCap = await pciFindExtCapability(d, PCI_EXT_CAP_ID_LTR);
+  // One literal, no spread of `t` and no await between its properties: built that way, every
+  // KexecDev got a V8 map of its own and every read of one in the steps was megamorphic.
   return {
-    ...t,
-    hdrType: d.hdrType,
+    access: t.access, log: t.log, hdrType: d.hdrType,
     pcie: d.pcieCap ? { cap: d.pcieCap, layout: pcieLayout(d.pcieFlags) } : undefined,
-    pmCap: await pciFindCapability(d, PCI_CAP_ID_PM),
-    msiCap: await pciFindCapability(d, PCI_CAP_ID_MSI),
-    msixCap: await pciFindCapability(d, PCI_CAP_ID_MSIX),
-    aerCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_ERR),
-    acsCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_ACS),
-    ltrCap: await pciFindExtCapability(d, PCI_EXT_CAP_ID_LTR),
+    pmCap, msiCap, msixCap, aerCap, acsCap, ltrCap,
   };
 }
 

@@ -71,9 +71,10 @@ export function placeSlots(slots: readonly SavedSlot[], width: 2 | 4): readonly 
   const kept = placed.get(slots);
   if (kept?.width === width) return kept.slots;
   let at = 0;
-  const out = slots.map((s) => {
+  // A literal, not a spread of the slot: spread copies made a V8 map per placed slot.
+  const out = slots.map((s): PlacedSlot => {
     const w = s.width ?? width;
-    const p = { ...s, dataOffset: at, width: w };
+    const p = { name: s.name, offset: s.offset, dataOffset: at, width: w };
     at += w;
     return p;
   });
