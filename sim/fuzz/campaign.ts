@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { startCycle, type CycleStart } from '../cycle/start.js';
 import { finishCycle } from '../cycle/finish.js';
+import type { CycleResult } from '../cycle/run.js';
 import { batchArb, batchOf, casesOf, cycleOptions, startOptions, type CaseSpace, type FuzzBatch, type FuzzCase } from './case.js';
 import { materialize, type MaterializedDevice } from './device.js';
 import { judgeCycle, judgeError, judgeTime, type Finding, type OracleName } from './oracles.js';
@@ -87,8 +88,7 @@ export async function runBatch(config: CampaignConfig, b: FuzzBatch, until?: (o:
       const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
       const cycle = { ...cycleOptions(c), ...(drift ? { drift } : {}) };
       const result = await finishCycle(start, cycle);
-      const { drift: _shown, ...options } = result.options;
-      findings = judgeCycle(config.plantedDrift ? { ...result, options: { ...options, ...(c.drift ? { drift: c.drift } : {}) } } : result, config.oracles);
+      findings = judgeCycle(config.plantedDrift ? withShownDrift(result, c.drift) : result, config.oracles);
       if (config.oracles.includes('personality')) findings.push(...(await judgeCasePersonality(m.device, cycle, result)));
     } catch (err) {
       findings = errorFindings(config, err);
@@ -99,6 +99,12 @@ export async function runBatch(config: CampaignConfig, b: FuzzBatch, until?: (o:
     if (until?.(outcome)) break;
   }
   return out;
+}
+
+/** The result as the case shows it: a planted drift (a test profile's bug) is not part of the case's drift. */
+function withShownDrift(result: CycleResult, drift: string | undefined): CycleResult {
+  const { drift: _planted, ...options } = result.options;
+  return { ...result, options: { ...options, ...(drift ? { drift } : {}) } };
 }
 
 /** Runs one case (a batch of one cycle) and judges it. */
