@@ -9,9 +9,11 @@
  * (process.cpuUsage counts every thread): on a shared machine the wall clock says how busy the
  * other sessions were, cycles per CPU second say what lusim costs. Parallel efficiency is the
  * ratio of the two jobs' cycles per CPU second: the speed-up two free cores would give. Medians
- * over the repeats, --jobs 1 and --jobs 2 taking turns so both see the same load. Last, what two
- * jobs can gain here: the hardware's scaling for two single-threaded processes, and the cores one
- * --jobs 1 run already keeps busy with V8's helper threads.
+ * over the repeats, --jobs 1 and --jobs 2 taking turns so both see the same load, and in each
+ * repeat two --jobs 1 processes at once with half the cases each: --jobs 2 against them is what
+ * the pool itself costs.
+ * Last, what two jobs can gain here: the hardware's scaling for two single-threaded processes, and
+ * the cores one --jobs 1 run already keeps busy with V8's helper threads.
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -25,9 +27,9 @@ import { runCampaign } from '../cli/fuzz/pool.js';
 interface One { readonly jobs: number; readonly cases: number; readonly cycles: number; readonly wallS: number; readonly cpuS: number; readonly findings: number }
 
 /** One `--one JOBS` run in its own process, without blocking the event loop (two can run at once). */
-function runOne(self: string, jobs: number, runs: number, nodeFlags: readonly string[] = []): Promise<One> {
+function runOne(self: string, jobs: number, runs: number, nodeFlags: readonly string[] = [], seed = 1): Promise<One> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, ...process.execArgv, self, '--one', String(jobs), String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, ...process.execArgv, self, '--one', String(jobs), String(runs), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -40,7 +42,7 @@ function runOne(self: string, jobs: number, runs: number, nodeFlags: readonly st
 if (process.argv[2] === '--one') {
   const jobs = Number(process.argv[3]);
   const runs = Number(process.argv[4]);
-  const config = { seed: 1, kernels: KERNEL_PROFILE_IDS, formats: SAVE_FORMATS, flows: FLOWS, oracles: ORACLES };
+  const config = { seed: Number(process.argv[5] ?? 1), kernels: KERNEL_PROFILE_IDS, formats: SAVE_FORMATS, flows: FLOWS, oracles: ORACLES };
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const r = await runCampaign(config, { jobs, runs, shrink: false });
@@ -53,6 +55,16 @@ if (process.argv[2] === '--one') {
   const self = fileURLToPath(import.meta.url);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const by: Record<number, One[]> = { 1: [], 2: [] };
+  const rate = (o: One) => o.cycles / o.wallS;
+  const perCpu = (o: One) => o.cycles / o.cpuS;
+  // Per repeat, beside the two jobs: the same two jobs without the pool, two default --jobs 1
+  // processes at once with half the cases each (seeds 1 and 2: a process with all the cases would
+  // spread its start-up and JIT warm-up over twice the cycles --jobs 2 gives a thread). Their
+  // throughput is both processes' cycles over the later one's wall time. Taken in the same repeat
+  // as --jobs 2, so the pool's ratio to them is paired in time (the host's speed drifts by tens of
+  // percent within a minute).
+  const pairRates: number[] = [];
+  const poolRatios: number[] = [];
   const load0 = loadavg()[0];
   for (let i = 0; i < repeats; i++) {
     for (const jobs of i % 2 ? [2, 1] : [1, 2]) {
@@ -60,9 +72,12 @@ if (process.argv[2] === '--one') {
       by[jobs].push(one);
       console.log(`  run ${i + 1}, --jobs ${jobs}: ${one.cases} cases, ${one.cycles} cycles, ${one.wallS.toFixed(2)} s wall, ${one.cpuS.toFixed(2)} CPU s, ${(one.cpuS / one.wallS).toFixed(2)} cores busy (${one.findings} distinct findings)`);
     }
+    const pair = await Promise.all([1, 2].map((seed) => runOne(self, 1, Math.ceil(runs / 2), [], seed)));
+    const together = pair.reduce((n, o) => n + o.cycles, 0) / Math.max(...pair.map((o) => o.wallS));
+    pairRates.push(together);
+    poolRatios.push(rate(by[2][i]) / together);
+    console.log(`  run ${i + 1}, two --jobs 1 processes at once, half the cases each: ${pair.map((o) => `${o.cycles} cycles in ${o.wallS.toFixed(2)} s`).join(' and ')}: ${together.toFixed(0)} cycles/s`);
   }
-  const rate = (o: One) => o.cycles / o.wallS;
-  const perCpu = (o: One) => o.cycles / o.cpuS;
   for (const jobs of [1, 2]) {
     console.log(`fuzz --jobs ${jobs}: median ${median(by[jobs].map(rate)).toFixed(0).padStart(5)} cycles/s wall, ${median(by[jobs].map(perCpu)).toFixed(0).padStart(5)} cycles per CPU second (${runs} cases of up to 16 cycles, ${repeats} runs, process start-up included)`);
   }
@@ -77,9 +92,8 @@ if (process.argv[2] === '--one') {
   const single = await Promise.all([0, 1].map(() => runOne(self, 1, runs, ['--single-threaded'])));
   const singleTogether = single.reduce((n, o) => n + rate(o), 0);
   console.log(`hardware: two --single-threaded --jobs 1 processes at once ran ${single.map((o) => rate(o).toFixed(0)).join(' + ')} = ${singleTogether.toFixed(0)} cycles/s, ${(singleTogether / rate(alone)).toFixed(2)}x one alone (${rate(alone).toFixed(0)} cycles/s)`);
-  const pair = await Promise.all([0, 1].map(() => runOne(self, 1, runs)));
-  const together = pair.reduce((n, o) => n + rate(o), 0);
-  console.log(`machine ceiling: --jobs 1 keeps ${cores1.toFixed(2)} cores busy; two default --jobs 1 processes at once ran ${pair.map((o) => rate(o).toFixed(0)).join(' + ')} = ${together.toFixed(0)} cycles/s, ${(together / median(by[1].map(rate))).toFixed(2)}x one alone`);
+  console.log(`machine ceiling: --jobs 1 keeps ${cores1.toFixed(2)} cores busy; two default --jobs 1 processes at once (half the cases each) ran ${median(pairRates).toFixed(0)} cycles/s (median), ${(median(pairRates) / median(by[1].map(rate))).toFixed(2)}x one alone with all of them`);
+  console.log(`pool: --jobs 2 against those two processes in the same repeat: ${median(poolRatios).toFixed(2)}x their cycles/s (median; ${poolRatios.map((r) => r.toFixed(2)).join(', ')})`);
   const speedUp = median(by[2].map(rate)) / median(by[1].map(rate));
   const efficiency = median(by[2].map(perCpu)) / median(by[1].map(perCpu));
   console.log(`speed-up --jobs 2 / --jobs 1: ${speedUp.toFixed(2)}x wall; parallel efficiency (cycles per CPU second, jobs 2 / jobs 1): ${efficiency.toFixed(2)}; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
