@@ -56,6 +56,7 @@ function duration(cmd: Command, value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
   if (!m) cmd.error(`lusim: --time "${value}" not understood: use e.g. 30s, 2m or 500ms`, { exitCode: 2 });
   const n = Number(m![1]);
+  if (n === 0) cmd.error(`lusim: --time must be longer than 0, got "${value}"`, { exitCode: 2 });
   return m![2] === 'ms' ? n : m![2] === 'm' ? n * 60_000 : n * 1000;
 }
 

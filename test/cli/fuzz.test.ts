@@ -74,7 +74,7 @@ describe('lusim fuzz', () => {
   }, 120_000);
 
   it('usage errors exit 2 with a one-line message', () => {
-    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
+    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--time', '0s'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
       const out = lusim('fuzz', ...bad);
       expect(out.status, bad.join(' ')).toBe(2);
       expect(out.stderr.trim().split('\n')[0]).toMatch(/^lusim: /);
