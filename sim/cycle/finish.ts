@@ -20,7 +20,7 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import { WriteLog } from '../write-log/write-log.js';
-import { kernelEnumerate, kernelShutdown } from '../kexec-sim/index.js';
+import { kernelEnumerate } from '../kexec-sim/index.js';
 import { loadCarried } from './carry.js';
 import { classifyCycle, countVerdicts } from './classify.js';
 import { attributeRestoreWrites, type BufferFill } from './provenance.js';
@@ -73,11 +73,8 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
     };
   }
 
-  // The kexec: A's shutdown of the device (the port's driver shutdown is not modelled), an
-  // optional reset, then kernel B's enumeration side effects: the port's first, then the device's.
-  const shutdown = await kernelShutdown(mut.access, { driver, preserved, from: A.id, ...below });
-  t.steps('kexec', shutdown);
-  kexecWrites.push(...configWrites(shutdown.writes));
+  // The kexec after A's shutdown (run by the start): an optional reset, then kernel B's
+  // enumeration side effects: the port's first, then the device's.
   if (opts.reset === 'bus' && up) {
     // Delivered as the kernel delivers a hot reset: pci_reset_secondary_bus on the port above.
     const port = newPciDev(up.access, { name: 'parent' });

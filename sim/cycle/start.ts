@@ -18,7 +18,7 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciRestoreState } from '../linux/restore.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import { WriteLog } from '../write-log/write-log.js';
-import { driverConfigure, type PlatformOptions, type ShutdownDriver } from '../kexec-sim/index.js';
+import { driverConfigure, kernelShutdown, type PlatformOptions, type ShutdownDriver } from '../kexec-sim/index.js';
 import type { MsiVector } from '../kexec-sim/irq.js';
 import { pciLoadSavedState, serializeLinuxBlob } from '../formats/linux-blob.js';
 import { serializeSaved, type Carried, type SaveFormat } from './carry.js';
@@ -79,7 +79,7 @@ export interface CycleStart {
   readonly resetWorksOld?: boolean;
   /** vfio-lu: each check of kernel A's freeze(); one refused means no kexec happens. */
   readonly freezeGates?: readonly FreezeGate[];
-  /** Config writes between A's save and the kexec (the freeze of lu-series and vfio-lu). */
+  /** Config writes between A's save and the kexec (the freeze of lu-series and vfio-lu), then A's shutdown of the device. */
   readonly kexecWrites: readonly ConfigWrite[];
   readonly parentKexecWrites: readonly ConfigWrite[];
   readonly fork: ForkBytes;
@@ -136,11 +136,21 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
 
   const registers = { dev: locatedRegisters(fn), ...(up ? { parent: locatedRegisters(up.fn) } : {}) };
   const base = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites, parentKexecWrites, registers };
-  const fork = (): ForkBytes => ({
-    dev: fn.space.snapshot(),
-    ...(up ? { parent: up.fn.space.snapshot() } : {}),
-    ...(mut.msix ? { msixTable: mut.msix.table.snapshot(), msixPba: mut.msix.pba.snapshot() } : {}),
-  });
+  // The kexec's first step, kernel A's shutdown of the device (the port's driver shutdown is not
+  // modelled), is the same for every finish: it runs once here, unless a freeze check refused (then
+  // no kexec happens), and the fork holds the bytes it left; finish.ts goes on from there.
+  const fork = async (gates?: readonly FreezeGate[]): Promise<ForkBytes> => {
+    if (!gates?.some((g) => g.verdict === 'refused')) {
+      const shutdown = await kernelShutdown(mut.access, { driver, preserved, from: A.id, ...below });
+      t.steps('kexec', shutdown);
+      kexecWrites.push(...configWrites(shutdown.writes));
+    }
+    return {
+      dev: fn.space.snapshot(),
+      ...(up ? { parent: up.fn.space.snapshot() } : {}),
+      ...(mut.msix ? { msixTable: mut.msix.table.snapshot(), msixPba: mut.msix.pba.snapshot() } : {}),
+    };
+  };
   const operate = async () => {
     if (opts.operate) await opts.operate(mut.access);
     if (up && opts.operateParent) await opts.operateParent(up.access);
@@ -163,7 +173,7 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
     t.trace('save A', devA.log.writes.slice(mark));
     const savedByOld = savedBits(fn, A, devA.saved);
     const carried = new Map(opts.formats.map((format) => [format, serializeSaved(format, fn, A, devA.saved)] as const));
-    return { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, carried, fork: fork() };
+    return { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, carried, fork: await fork() };
   }
 
   // Firmware and kernel A's enumeration (a host driver binds and releases it as vfio-pci takes
@@ -207,9 +217,9 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
     t.steps('operate', frozen.userspace);
     t.trace('save A', devA.log.writes.slice(from));
     kexecWrites.push(...configWrites(devA.log.since(from)));
-    return { ...vfio, freezeGates: frozen.gates, fork: fork() };
+    return { ...vfio, freezeGates: frozen.gates, fork: await fork(frozen.gates) };
   }
-  return { ...vfio, fork: fork() };
+  return { ...vfio, fork: await fork() };
 }
 
 /** Puts the bytes back as the start left them at the kexec (a hardware-side store: no write hooks run). */
