@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBdf } from '../devices/dump/bdf.js';
-import type { DumpDevice } from '../devices/dump/types.js';
+import type { DumpDevice, DumpFormat } from '../devices/dump/types.js';
 import { Topology } from '../sim/topology.js';
 import { CliError, pickDevices, readDumpFile } from './input.js';
 
@@ -41,7 +41,10 @@ export interface ResolvedDevice {
   readonly parent?: ResolvedDevice;
 }
 
-export function resolveDevice(arg: string, bdf: string | undefined): ResolvedDevice {
+/** A dump file read as `format` (--input-format) or as detected. */
+const readArgDump = (arg: string, format: DumpFormat | undefined) => readDumpFile(arg, { ...(format ? { format } : {}), formatOption: '--input-format' });
+
+export function resolveDevice(arg: string, bdf: string | undefined, format?: DumpFormat): ResolvedDevice {
   const builtin = resolveBuiltin(arg);
   if (builtin) {
     const port = BUILTIN_PARENTS[arg];
@@ -50,7 +53,7 @@ export function resolveDevice(arg: string, bdf: string | undefined): ResolvedDev
   if (!existsSync(arg)) {
     throw new CliError('file-not-found', `"${arg}" is neither a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { device: arg });
   }
-  const all = readDumpFile(arg);
+  const all = readArgDump(arg, format);
   const devices = pickDevices(all, bdf);
   if (devices.length > 1) {
     throw new CliError('bad-option', `${arg} holds ${devices.length} functions; pick one with --device (${devices.map((d) => formatBdf(d.bdf)).join(', ')})`);
@@ -64,14 +67,14 @@ export function resolveDevice(arg: string, bdf: string | undefined): ResolvedDev
  * device or a dump file holding the bridge (with several functions, the bridge whose secondary
  * bus is the device's bus). The port must be a bridge whose secondary bus is the device's bus.
  */
-export function resolveParent(dev: ResolvedDevice, arg: string | undefined): ResolvedDevice | undefined {
+export function resolveParent(dev: ResolvedDevice, arg: string | undefined, format?: DumpFormat): ResolvedDevice | undefined {
   if (arg === 'none') return undefined;
   if (arg === undefined) return dev.parent;
   const bus = dev.dump.bdf.bus;
   let port = resolveBuiltin(arg);
   if (!port) {
     if (!existsSync(arg)) throw new CliError('file-not-found', `--parent "${arg}" is neither none, a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { parent: arg });
-    const all = readDumpFile(arg);
+    const all = readArgDump(arg, format);
     const bridges = new Topology(all).nodes.filter((n) => all.length === 1 || (n.isBridge && n.secondary === bus));
     if (bridges.length !== 1) throw new CliError('bad-option', `${arg} holds ${all.length} functions and ${bridges.length} bridges with secondary bus ${bus.toString(16)}: give a dump holding the port alone, or --parent none`, { parent: arg });
     port = { dump: bridges[0].dump, label: `${arg} ${formatBdf(bridges[0].bdf)}` };

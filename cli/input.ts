@@ -12,7 +12,8 @@ export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
 
 const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
-export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string } = {}): DumpDevice[] {
+/** `formatOption`: the command's option that sets the input format, named when detection misreads the file. */
+export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string; formatOption?: string } = {}): DumpDevice[] {
   let bytes: Uint8Array;
   try {
     const st = statSync(path);
@@ -30,7 +31,7 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
   // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
   let bdf: Bdf | undefined = opts.bdf ? bdfOption(opts.bdf, '--bdf') : undefined;
   if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));
-  return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}) });
+  return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}), ...(opts.formatOption ? { formatOption: opts.formatOption } : {}) });
 }
 
 /** The devices a command works on: all of them, or the one --device names. */

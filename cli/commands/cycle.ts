@@ -14,7 +14,7 @@ import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
 import { action, printJson } from '../errors.js';
 import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from './cycle-qemu.js';
-import { CliError } from '../input.js';
+import { CliError, parseFormatOption } from '../input.js';
 import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
 import { readKconfig } from '../kconfig-arg.js';
 import { modelKernel } from '../kernel-arg.js';
@@ -25,7 +25,7 @@ export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
   device?: string; profile: string; matrix?: boolean; kernels?: string; all?: boolean; timeline?: boolean; json?: boolean;
   driver?: boolean; asFound?: boolean; parent?: string; irqsEnabled?: boolean; freezeD3hot?: boolean; handover: string; kconfig?: string; iommu: string;
-  profileA?: string; profileB?: string;
+  profileA?: string; profileB?: string; inputFormat?: string;
 }
 
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -50,6 +50,7 @@ export function register(program: Command): void {
     .addOption(new Option('--reset <kind>', 'a reset during the kexec window').choices(RESET_KINDS))
     .option('--no-preserve', 'the device is not preserved: kernel A\'s shutdown clears bus master')
     .option('-d, --device <bdf>', 'the function, for a dump file holding several')
+    .option('--input-format <format>', 'format of a dump file given as the device or --parent: lspci, raw or json (default: detected)')
     .option('--parent <device|none>', 'the upstream port modelled with the device: a built-in device or a dump file (default: the port a built-in device sits behind, or the bridge above the device in its dump file); none = the device alone')
     .option('--profile <name>', 'device profile: spec (default), auto (QEMU 7.2 register behaviour for QEMU devices), or a profile name', 'spec')
     .option('--matrix', 'run every kernel pair x format x flow and print a table, then the layout-drift experiments')
@@ -71,10 +72,11 @@ export function register(program: Command): void {
       const kb = modelKernel(opts.to, '--to', opts.profileB);
       const from = ka.id;
       const to = kb.id;
-      const dev = resolveDevice(deviceArg, opts.device);
+      const inputFormat = parseFormatOption(opts.inputFormat);
+      const dev = resolveDevice(deviceArg, opts.device, inputFormat);
       const profile = profileForDump(dev.dump, opts.profile);
       const make = () => buildFunction(dev.dump, profile);
-      const port = resolveParent(dev, opts.parent);
+      const port = resolveParent(dev, opts.parent, inputFormat);
       const portProfile = port ? profileForDump(port.dump, opts.profile) : undefined;
       const makeParent = port && portProfile ? () => buildFunction(port.dump, portProfile) : undefined;
       const label = `${dev.label}${port ? ` below ${port.label}` : ''}`;

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; output?: string }) => {
       const format = parseFormatOption(opts.format)!;
-      const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf }), opts.device);
+      const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf, formatOption: '--input-format' }), opts.device);
       let out: Uint8Array | string;
       if (format === 'raw') {
         if (devices.length !== 1) throw new CliError('bad-option', `raw output holds one function; the dump has ${devices.length}: pick one with --device`);

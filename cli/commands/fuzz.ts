@@ -27,14 +27,14 @@ import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/sha
 import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
-import { pickDevices, readDumpFile } from '../input.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { runCampaign } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
 
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
-  fromDump?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
+  fromDump?: string; inputFormat?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
   shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string;
 }
 
@@ -79,6 +79,7 @@ export function register(program: Command): void {
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
     .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')}); personality compares the spec and QEMU 7.2 device profiles and applies only with --from-dump of a QEMU device`)
     .option('--from-dump <file>', 'mutate around a real device: unlink its capabilities, rewrite its registers')
+    .option('--input-format <format>', 'format of --from-dump: lspci, raw or json (default: detected)')
     .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
     .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
     .option('--corpus <dir>', 'save each shrunk finding as DIR/ID.lspci + DIR/ID.json (with its lusim cycle command)')
@@ -96,7 +97,7 @@ export function register(program: Command): void {
     const runs = opts.time === undefined ? count(cmd, opts.runs ?? '500', '--runs') : undefined;
     const timeMs = opts.time !== undefined ? duration(cmd, opts.time) : undefined;
     const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
-    const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump), opts.device) : undefined;
+    const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump, { format: parseFormatOption(opts.inputFormat), formatOption: '--input-format' }), opts.device) : undefined;
     if (seedDump && seedDump.length !== 1) cmd.error(`lusim: ${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`, { exitCode: 2 });
     const config: CampaignConfig = {
       seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),

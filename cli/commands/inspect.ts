@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--profile <name>', 'device profile: spec, or auto to recognise QEMU 7.2 devices', 'spec')
     .option('--json', 'machine-readable output (schema: docs/inspect-json.md)')
     .action(action(async (file: string, opts: { device?: string; fields?: boolean; format?: string; bdf?: string; profile: string; json?: boolean }) => {
-      const dumps = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.format), bdf: opts.bdf }), opts.device);
+      const dumps = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.format), bdf: opts.bdf, formatOption: '--format' }), opts.device);
       const views = dumps.map((d) => {
         const v = describeFunction(buildFunction(d, profileForDump(d, opts.profile)));
         return d.capture ? { ...v, capture: d.capture } : v;

@@ -66,7 +66,7 @@ export function register(program: Command): void {
       const a = kernel(opts.from, '--from', opts.profileA);
       const b = kernel(opts.to, '--to', opts.profileB);
       const [from, to] = [a.id, b.id];
-      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format), formatOption: '--format' });
       const predictions = await predictMachine(all, {
         from, to, driverA: driverMap(opts.driverA, '--driver-a'), driverB: driverMap(opts.driverB, '--driver-b'),
         preserve: (opts.preserve ?? []).map((p) => bdfOf(p, '--preserve')),

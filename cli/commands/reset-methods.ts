@@ -40,7 +40,7 @@ export function register(program: Command): void {
       if (file === undefined) throw new CliError('bad-option', 'give a dump file, or --qemu DEVICES to ask a real kernel', {});
       const flags = parseDevFlags(opts.flags);
       if (!SLOTS.includes(opts.slot as SlotKind)) throw new CliError('bad-option', `unknown slot kind "${opts.slot}": use ${SLOTS.join(', ')}`, { slot: opts.slot });
-      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format), formatOption: '--format' });
       const kernel = kernelProfile(opts.kernel ?? kernelOfCapture(all));
       const topology = new Topology(all);
       const predictions = pickDevices(all, opts.device).map((d) => ({

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       if (opts.personality !== undefined && !PERSONALITIES.includes(opts.personality as ResetPersonality)) {
         throw new CliError('bad-option', `unknown personality "${opts.personality}": use ${PERSONALITIES.join(' or ')}`, { personality: opts.personality });
       }
-      const all = readDumpFile(file, { format: parseFormatOption(opts.format) });
+      const all = readDumpFile(file, { format: parseFormatOption(opts.format), formatOption: '--format' });
       const picked = pickDevices(all, opts.device);
       if (picked.length > 1) {
         throw new CliError('bad-option', `the dump holds ${picked.length} functions (${picked.map((d) => formatBdf(d.bdf)).join(', ')}): choose one with --device`, { devices: picked.length });

@@ -21,7 +21,18 @@ export function detectFormat(bytes: Uint8Array): DumpFormat {
   return /^\s*[{[]/.test(text) ? 'json' : 'lspci';
 }
 
-export function parseDump(bytes: Uint8Array, opts: { format?: DumpFormat; bdf?: Bdf } = {}): DumpDevice[] {
+export interface ParseDumpOptions {
+  readonly format?: DumpFormat;
+  readonly bdf?: Bdf;
+  /**
+   * How the caller's user names the input format (a command's option, e.g. "--input-format"),
+   * for the error when detection picked a reader that refused the input; without it the error
+   * names no option (a command that has none must not suggest one).
+   */
+  readonly formatOption?: string;
+}
+
+export function parseDump(bytes: Uint8Array, opts: ParseDumpOptions = {}): DumpDevice[] {
   if (bytes.length === 0) throw new DeviceError('dump-parse', 'the dump is empty');
   const format = opts.format ?? detectFormat(bytes);
   try {
@@ -29,7 +40,8 @@ export function parseDump(bytes: Uint8Array, opts: { format?: DumpFormat; bdf?: 
   } catch (e) {
     if (!(e instanceof DeviceError)) throw e;
     // Say which reader refused the input and why it was chosen, so a misdetection is visible.
-    const how = opts.format ? 'as --format asked' : `detected by content; --format ${(['lspci', 'raw', 'json'] as const).filter((f) => f !== format).join(' or ')} reads it otherwise`;
+    const others = (['lspci', 'raw', 'json'] as const).filter((f) => f !== format).join(' or ');
+    const how = opts.format ? `as ${opts.formatOption ?? 'the caller'} asked` : `detected by content${opts.formatOption ? `; ${opts.formatOption} ${others} reads it otherwise` : ''}`;
     throw new DeviceError(e.code, `${e.message} (read as ${format}: ${how})`, { ...e.details, format });
   }
 }

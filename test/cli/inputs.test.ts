@@ -3,13 +3,14 @@
  * where the check is a function; the exit codes through bin/lusim.js, several commands at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDumpFile } from '../../cli/input.js';
 import { checkOutPath, prepareOutDir, writeOut } from '../../cli/out-file.js';
 import { reportError } from '../../cli/errors.js';
+import { runLusim } from './in-process.js';
 import { DeviceError } from '../../devices/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lusim-test-inputs-'));
@@ -72,6 +73,31 @@ describe('output directories (fuzz --corpus, fidelity --out, --snapshots)', () =
   it('a corpus file that cannot be written is said as a corpus file', () => {
     expect(writeOut('/dev/full', '{}\n', '--corpus file')).toEqual({ ok: false, message: 'could not write --corpus file /dev/full (the disk is full)' });
   });
+});
+
+describe('a misdetected dump', () => {
+  // An lspci dump with a control character in a description line is not text, so it is detected
+  // as a raw config, which refuses its size. The error names the option of the command in use that
+  // reads it otherwise, and that option is accepted and honoured: `cycle`'s --format is the save
+  // format and `dump`'s the output format, so they name --input-format (they used to name --format,
+  // which refused "lspci"). lspci's reader then says what is wrong with the text.
+  const text = readFileSync('fixtures/qemu/nvme.lspci', 'utf8');
+  const file = join(dir, 'control-char.lspci');
+  writeFileSync(file, text.replace('Device', 'Dev\x01ice'));
+  it.each([
+    [['inspect', file], '--format'],
+    [['reset-methods', file], '--format'],
+    [['dump', file, '--format', 'json'], '--input-format'],
+    [['cycle', file], '--input-format'],
+    [['fuzz', '--from-dump', file, '--runs', '1', '--seed', '1'], '--input-format'],
+  ])('%j names %s, which the command takes', async (args, option) => {
+    const bad = await runLusim(args);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`(read as raw: detected by content; ${option} lspci or json reads it otherwise)`);
+    const asked = await runLusim([...args, option, 'lspci']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain(`the input is not lspci text: it holds bytes that are not UTF-8 text (control characters or invalid sequences) (read as lspci: as ${option} asked)`);
+  }, 60_000);
 });
 
 describe('exit codes', () => {

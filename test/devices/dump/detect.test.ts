@@ -35,7 +35,9 @@ describe('format detection by content', () => {
   it('JSON starting with [ is read as JSON and told it is an array, naming the format tried', () => {
     const m = messageOf(() => parseDump(utf8('[{"bdf":"01:00.0"}]')));
     expect(m).toMatch(/^a JSON array input is not a lusim snapshot/);
-    expect(m).toMatch(/\(read as json: detected by content; --format lspci or raw reads it otherwise\)$/);
+    expect(m).toMatch(/\(read as json: detected by content\)$/);
+    // The caller's option is named only when it gives one (test/cli/inputs.test.ts: per command).
+    expect(messageOf(() => parseDump(utf8('[{"bdf":"01:00.0"}]'), { formatOption: '--input-format' }))).toMatch(/\(read as json: detected by content; --input-format lspci or raw reads it otherwise\)$/);
   });
   it('an lspci dump with UTF-8 pci.ids names (für) is lspci, and the description survives a round trip', () => {
     const name = 'Ethernet controller: Intel Corporation 82574L Gigabit-Netzwerkverbindung für Server';
