@@ -9,6 +9,7 @@
  * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors.
  */
 import { join } from 'node:path';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
@@ -28,6 +29,7 @@ import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { catchInterrupt, signalExitStatus, type Interrupt } from '../fuzz/interrupt.js';
 import { runCampaign } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
@@ -131,11 +133,12 @@ export function register(program: Command): void {
     if (missing.length) cmd.error(`lusim: --qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`, { exitCode: 2 });
     if (opts.corpus) prepareOutDir(opts.corpus, '--corpus');
     const started = Date.now();
-    if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, started, opts.json === true, opts.corpus);
     const tty = process.stderr.isTTY;
+    const interrupt = catchInterrupt((line) => process.stderr.write(`${tty ? '\n' : ''}${line}\n`));
+    if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, interrupt, started, opts.json === true, opts.corpus);
     let lastPrint = 0;
     const run = await runCampaign(config, {
-      jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}),
+      jobs, shrink: opts.shrink, ...(runs !== undefined ? { runs } : {}), stop: interrupt.signal,
       // --time bounds shrinking too: as long again as the campaign, then findings keep their first case.
       ...(deadline !== undefined && timeMs !== undefined ? { deadline, shrinkDeadline: deadline + timeMs } : {}),
       onProgress: (cycles, firsts) => {
@@ -159,8 +162,13 @@ export function register(program: Command): void {
         saveCorpusFile(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
       }
     }
+    // The corpus is written. Real samples run QEMU, which the terminal's Ctrl-C reaches too: from
+    // here a signal ends the run as Node's default does (interrupted samples are not findings).
+    interrupt.release();
+    const stoppedBy = interrupt.received();
     const say = (line: string) => process.stderr.write(`${line}\n`);
-    const sampled = samples.length ? await runQemuSamples(samples, say, jobs) : undefined;
+    if (stoppedBy && samples.length) say(`lusim fuzz: ${stoppedBy}: the ${samples.length} --qemu samples were not run`);
+    const sampled = samples.length && !stoppedBy ? await runQemuSamples(samples, say, jobs) : undefined;
     const qemu = sampled && opts.shrink && sampled.findings.length
       ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: qemuShrinkBudget, jobs, run: realSampleRunner, progress: say }) }
       : sampled;
@@ -172,13 +180,13 @@ export function register(program: Command): void {
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, cycles: run.cycles, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cycles / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
-      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed,
+      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}),
       findings: opts.shrink ? records : run.firsts,
       ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, findings: qemu.findings } } : {}),
     };
     if (opts.json) printJson(summary);
     else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus) + (qemu ? renderQemuRun(qemu) : ''));
-    process.exitCode = failed ? 1 : 0;
+    process.exitCode = failed ? 1 : stoppedBy ? signalExitStatus(stoppedBy) : 0;
   }));
 }
 
@@ -192,12 +200,21 @@ function saveCorpusFile(path: string, text: string): void {
 }
 
 /** --campaign malformed: single-threaded (one cycle per broken dump); broken dumps saved with --corpus. */
-async function malformedCampaign(config: CampaignConfig, runs: number | undefined, deadline: number | undefined, started: number, json: boolean, corpus?: string): Promise<void> {
+async function malformedCampaign(config: CampaignConfig, runs: number | undefined, deadline: number | undefined, interrupt: Interrupt, started: number, json: boolean, corpus?: string): Promise<void> {
+  const tty = process.stderr.isTTY;
+  let lastPrint = 0;
   const run = await runMalformed(config, {
-    ...(runs !== undefined ? { runs } : {}), ...(deadline !== undefined ? { stop: () => Date.now() >= deadline } : {}),
-    onProgress: (cases, found) => { if (process.stderr.isTTY) process.stderr.write(`\r  ${cases} broken layouts, ${found} untyped failures\x1b[K`); },
+    ...(runs !== undefined ? { runs } : {}), between: () => yieldToEvents(),
+    stop: () => interrupt.signal.aborted || (deadline !== undefined && Date.now() >= deadline),
+    // As the semantic campaign's: in place on a terminal, else a line every 5 s (a CI log).
+    onProgress: (cases, found) => {
+      const now = Date.now();
+      if (now - lastPrint < (tty ? 0 : 5000)) return;
+      lastPrint = now;
+      process.stderr.write(tty ? `\r  ${cases} broken layouts, ${found} untyped failures\x1b[K` : `  ${cases} broken layouts, ${found} untyped failures\n`);
+    },
   });
-  if (process.stderr.isTTY) process.stderr.write('\n');
+  if (tty) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
   const findings = run.findings.map((f) => {
     const file = corpus ? join(corpus, `${signatureId(f.signature)}.lspci`) : undefined;
@@ -205,13 +222,16 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
     const blob = f.blob ? { loader: f.blob.loader, bytes: Buffer.from(f.blob.bytes).toString('hex') } : undefined;
     return { signature: f.signature, oracle: f.oracle, kind: f.kind, detail: f.detail, caseIndex: f.index, ...(blob ? { blob } : { mutation: f.mutation }), ...(file && !blob ? { dump: file, command: `lusim inspect ${file}` } : {}) };
   });
+  interrupt.release();
   const failed = findings.length > 0;
-  if (json) printJson({ seed: config.seed, campaign: 'malformed', cases: run.cases, seconds, failed, findings });
+  const stoppedBy = interrupt.received();
+  if (json) printJson({ seed: config.seed, campaign: 'malformed', cases: run.cases, seconds, failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}), findings });
   else {
     process.stdout.write(`lusim fuzz (malformed): seed ${config.seed}, ${run.cases} broken layouts in ${seconds.toFixed(1)} s (${(run.cases / Math.max(seconds, 0.001)).toFixed(0)}/s): walker, model and loaders answered with typed errors ${failed ? `except in ${findings.length} cases` : 'only'}\n`);
     for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify('blob' in f ? f.blob : f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
+    if (stoppedBy) process.stdout.write(`\n${stoppedBy} stopped the run after ${run.cases} broken layouts (exit ${failed ? 1 : signalExitStatus(stoppedBy)})\n`);
   }
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = failed ? 1 : stoppedBy ? signalExitStatus(stoppedBy) : 0;
 }
 
 /** The kernel series the samples boot that the cache lacks (kexec/kernels.ts findKernel). */

@@ -76,6 +76,8 @@ export interface PoolOptions {
   readonly shrink: boolean;
   /** Date.now() after which findings are reported unshrunk (--time: the run's own length again). */
   readonly shrinkDeadline?: number;
+  /** Aborted (a signal: cli/fuzz/interrupt.ts): take no more cases, and report findings unshrunk. */
+  readonly stop?: AbortSignal;
   /** Called after each chunk with the cycles run and the first-seen findings so far. */
   readonly onProgress?: (cycles: number, firsts: readonly FirstSeen[]) => void;
   readonly onShrink?: (done: number, total: number) => void;
@@ -106,7 +108,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     // A runner that fails stops the others from taking more chunks (the main thread's loop would
     // otherwise run on after runCampaign has thrown).
     let failed = false;
-    const over = () => failed || (opts.deadline !== undefined && Date.now() >= opts.deadline);
+    const over = () => failed || opts.stop?.aborted === true || (opts.deadline !== undefined && Date.now() >= opts.deadline);
     await Promise.all(run.map(async (r) => {
       while (next < end && !over()) {
         const from = next;
@@ -123,7 +125,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     const campaignMs = Date.now() - started;
     if (!opts.shrink) return { cases: total, cycles, campaignMs, firsts, shrunk: [] };
     // Shrink tasks go to whichever runner is free, must-hold failures first; each result lands in
-    // its finding's slot. Past the shrink deadline a finding keeps its first case.
+    // its finding's slot. Past the shrink deadline, or once stopped, a finding keeps its first case.
     const shrunk = new Array<{ first: FirstSeen; shrunk: Shrunk }>(firsts.length);
     const order = firsts.map((_, i) => i).sort((a, b) => Number(MUST_HOLD.includes(firsts[b].oracle)) - Number(MUST_HOLD.includes(firsts[a].oracle)) || a - b);
     let nextShrink = 0;
@@ -131,7 +133,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     await Promise.all(run.map(async (r) => {
       while (nextShrink < order.length && !failed) {
         const i = order[nextShrink++];
-        if (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline) {
+        if (opts.stop?.aborted || (opts.shrinkDeadline !== undefined && Date.now() > opts.shrinkDeadline)) {
           shrunk[i] = { first: firsts[i], shrunk: { case: caseAt(config, firsts[i].index, firsts[i].cycle), finding: firsts[i], cycles: 0 } };
           opts.onShrink?.(++done, firsts.length);
           continue;

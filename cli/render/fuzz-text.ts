@@ -1,6 +1,7 @@
 /** The text summary of `lusim fuzz`: must-hold failures first, then the linux-blob hazards by class. */
 import type { CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
+import { signalExitStatus } from '../fuzz/interrupt.js';
 import type { FirstSeen } from '../../sim/fuzz/shard.js';
 
 export interface FuzzSummaryHead {
@@ -15,6 +16,8 @@ export interface FuzzSummaryHead {
   readonly jobs: number;
   readonly byClass: Record<string, number>;
   readonly failed: boolean;
+  /** The signal that stopped the run early (cli/fuzz/interrupt.ts). */
+  readonly interrupted?: string;
 }
 
 /** At most this many hazards are listed per class in text (--json has them all). */
@@ -33,11 +36,14 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
     shown.set(cls, n + 1);
     if (!must && n >= PER_CLASS) continue;
     const r = bySig.get(f.signature);
-    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index} cycle ${f.cycle}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : ', not shrunk (--time ran out)') : ''}`);
+    lines.push('', `${must ? 'FAIL' : 'hazard'} ${f.signature}`, `  ${(r ?? f).detail}`, `  first at case ${f.index} cycle ${f.cycle}${r ? (r.shrinkCycles ? `, shrunk in ${r.shrinkCycles} cycles` : `, not shrunk (${s.interrupted ? `${s.interrupted} stopped the run` : '--time ran out'})`) : ''}`);
     if (r) lines.push(`  ${corpus ? '' : '(with --corpus DIR) '}${r.command}`, ...(r.against ? [`  against: ${r.against}`] : []));
   }
   const hidden = [...shown].filter(([k]) => !MUST_HOLD.some((o) => k.startsWith(`${o}/`))).reduce((a, [, n]) => a + Math.max(0, n - PER_CLASS), 0);
   if (hidden) lines.push('', `${hidden} more hazards not listed (--json lists them all)`);
-  lines.push('', s.failed ? `exit 1: an oracle that must hold failed (${MUST_HOLD.join(', ')})` : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
+  if (s.interrupted) lines.push('', `${s.interrupted} stopped the run after ${s.cases} cases: the findings above are those cases' (the same seed without the signal runs further)`);
+  lines.push('', s.failed ? `exit 1: an oracle that must hold failed (${MUST_HOLD.join(', ')})`
+    : s.interrupted ? `exit ${signalExitStatus(s.interrupted)}: stopped by ${s.interrupted}; no must-hold oracle failed in the cases run`
+      : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
   return `${lines.join('\n')}\n`;
 }

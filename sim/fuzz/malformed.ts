@@ -120,10 +120,12 @@ export interface MalformedRun {
   readonly findings: readonly MalformedFinding[];
 }
 
-export async function runMalformed(config: MalformedConfig, plan: { runs?: number; stop?: () => boolean; onProgress?: (cases: number, found: number) => void }): Promise<MalformedRun> {
+/** `between` is awaited before each case (the CLI yields to its event loop there, so a signal is heard). */
+export async function runMalformed(config: MalformedConfig, plan: { runs?: number; stop?: () => boolean; between?: () => Promise<void>; onProgress?: (cases: number, found: number) => void }): Promise<MalformedRun> {
   const seen = new Map<string, MalformedFinding>();
   let cases = 0;
   for (let index = 0; plan.runs === undefined || index < plan.runs; index++) {
+    if (plan.between) await plan.between();
     if (plan.stop?.()) break;
     const [c] = fc.sample(caseArb(config), { seed: caseSeed(config.seed, index), numRuns: 1 });
     const enc = encodeLayout(c.device.layout);

@@ -3,7 +3,7 @@
  * saved command really shows its finding again (judged by the same oracles), and that --jobs 2
  * gives exactly the findings of --jobs 1.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,48 @@ describe('lusim fuzz', () => {
       expect(out.stdout).toBe('');
     }
   }, 60_000);
+
+  /**
+   * Starts `lusim fuzz ARGS` in-process (bin/lusim.js: the signal reaches the campaign, not a
+   * wrapper), sends `sig` once its first progress line is out, and returns how it ended.
+   */
+  function interrupted(sig: NodeJS.Signals, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, ['bin/lusim.js', ...args], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let sent = false;
+      p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      p.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (!sent && /cycles, \d+\/s|broken layouts/.test(stderr)) { sent = true; p.kill(sig); }
+      });
+      // Not started yet after 20 s (a slow start-up): send it anyway.
+      const late = setTimeout(() => { if (!sent) { sent = true; p.kill(sig); } }, 20_000);
+      p.on('exit', (status) => { clearTimeout(late); resolve({ status, stdout, stderr }); });
+    });
+  }
+
+  it('Ctrl-C (SIGINT) stops a long run and keeps its findings: the summary and the corpus, unshrunk, exit 130 (it used to die with nothing)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-fuzz-int-'));
+    const t0 = Date.now();
+    const out = await interrupted('SIGINT', ['fuzz', '--seed', '1', '--time', '5m', '--corpus', dir]);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(out.status, out.stderr).toBe(130);
+    expect(out.stderr).toMatch(/lusim fuzz: SIGINT: stopping after the cases in hand/);
+    expect(out.stdout).toMatch(/^lusim fuzz \(semantic\): seed 1, \d+ cases/);
+    expect(out.stdout).toMatch(/not shrunk \(SIGINT stopped the run\)/);
+    expect(out.stdout).toMatch(/exit 130: stopped by SIGINT; no must-hold oracle failed in the cases run\n$/);
+    const found = Number(/(\d+) distinct findings/.exec(out.stdout)![1]);
+    expect(found).toBeGreaterThan(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(found);
+  }, 120_000);
+
+  it('SIGTERM (a CI time limit) stops the malformed campaign with its summary, exit 143', async () => {
+    const out = await interrupted('SIGTERM', ['fuzz', '--campaign', 'malformed', '--seed', '2', '--time', '5m', '--json']);
+    expect(out.status, out.stderr).toBe(143);
+    expect(JSON.parse(out.stdout)).toMatchObject({ campaign: 'malformed', interrupted: 'SIGTERM', failed: false });
+  }, 120_000);
 
   it('the malformed campaign reports typed errors only', () => {
     const out = lusim('fuzz', '--campaign', 'malformed', '--seed', '2', '--runs', '100', '--json');
