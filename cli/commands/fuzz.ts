@@ -29,7 +29,8 @@ import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
-import { catchInterrupt, signalExitStatus, type Interrupt } from '../fuzz/interrupt.js';
+import { signalExitCode } from '../../kexec/process/cleanup.js';
+import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
 import { runCampaign } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
@@ -163,13 +164,13 @@ export function register(program: Command): void {
       }
     }
     // The corpus is written. Real samples run QEMU, which the terminal's Ctrl-C reaches too: from
-    // here a signal ends the run as Node's default does (interrupted samples are not findings).
+    // here a signal is the real run's (kexec/process/cleanup.ts: QEMU stopped, a partial report).
     interrupt.release();
     const stoppedBy = interrupt.received();
     const say = (line: string) => process.stderr.write(`${line}\n`);
     if (stoppedBy && samples.length) say(`lusim fuzz: ${stoppedBy}: the ${samples.length} --qemu samples were not run`);
     const sampled = samples.length && !stoppedBy ? await runQemuSamples(samples, say, jobs) : undefined;
-    const qemu = sampled && opts.shrink && sampled.findings.length
+    const qemu = sampled && opts.shrink && sampled.findings.length && !sampled.interrupted
       ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: qemuShrinkBudget, jobs, run: realSampleRunner, progress: say }) }
       : sampled;
     if (qemu && opts.corpus) {
@@ -177,16 +178,18 @@ export function register(program: Command): void {
     }
     const qemuClasses = countByClass(qemu?.findings ?? []);
     const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
+    // A signal during the campaign (interrupt) or during the real samples (kexec/process/cleanup.ts).
+    const stopped = stoppedBy ?? qemu?.interrupted;
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, cycles: run.cycles, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cycles / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
-      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}),
+      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}), ...(stopped ? { stoppedBy: stopped } : {}),
       findings: opts.shrink ? records : run.firsts,
-      ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, findings: qemu.findings } } : {}),
+      ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, ...(qemu.interrupted ? { interrupted: qemu.interrupted } : {}), findings: qemu.findings } } : {}),
     };
     if (opts.json) printJson(summary);
     else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus) + (qemu ? renderQemuRun(qemu) : ''));
-    process.exitCode = failed ? 1 : stoppedBy ? signalExitStatus(stoppedBy) : 0;
+    process.exitCode = failed ? 1 : stopped ? signalExitCode(stopped) : 0;
   }));
 }
 
@@ -229,9 +232,9 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
   else {
     process.stdout.write(`lusim fuzz (malformed): seed ${config.seed}, ${run.cases} broken layouts in ${seconds.toFixed(1)} s (${(run.cases / Math.max(seconds, 0.001)).toFixed(0)}/s): walker, model and loaders answered with typed errors ${failed ? `except in ${findings.length} cases` : 'only'}\n`);
     for (const f of findings) process.stdout.write(`\nFAIL ${f.signature}\n  ${f.detail}\n  first at case ${f.caseIndex} (${JSON.stringify('blob' in f ? f.blob : f.mutation)})${f.command ? `\n  ${f.command}` : ''}\n`);
-    if (stoppedBy) process.stdout.write(`\n${stoppedBy} stopped the run after ${run.cases} broken layouts (exit ${failed ? 1 : signalExitStatus(stoppedBy)})\n`);
+    if (stoppedBy) process.stdout.write(`\n${stoppedBy} stopped the run after ${run.cases} broken layouts (exit ${failed ? 1 : signalExitCode(stoppedBy)})\n`);
   }
-  process.exitCode = failed ? 1 : stoppedBy ? signalExitStatus(stoppedBy) : 0;
+  process.exitCode = failed ? 1 : stoppedBy ? signalExitCode(stoppedBy) : 0;
 }
 
 /** The kernel series the samples boot that the cache lacks (kexec/kernels.ts findKernel). */

@@ -27,6 +27,7 @@
  * time. A finding is then shrunk by real runs of simpler samples (cli/fuzz/qemu-shrink.ts).
  */
 import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import { interruptedBy } from '../../kexec/process/cleanup.js';
 import { parseTopology } from '../../kexec/qemu-device.js';
 import type { Finding } from '../../sim/fuzz/oracles.js';
 import { qemuSampleCommand, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
@@ -87,6 +88,8 @@ export interface QemuRun {
   readonly ms: number;
   /** First sample of each signature, in sample order. */
   readonly findings: readonly QemuFinding[];
+  /** A signal stopped the samples (kexec/process/cleanup.ts): the rest did not run. */
+  readonly interrupted?: NodeJS.Signals;
 }
 
 /** One sample's real cycle (kexec/real-cycle.ts runRealCycle; a test passes a stand-in). */
@@ -108,14 +111,18 @@ export async function runQemuSamples(samples: readonly QemuSample[], progress: (
   const found: (readonly QemuFinding[])[] = [];
   let completed = 0;
   await atATime(samples, jobs, async (s, i) => {
+    // After a signal no sample starts, and one it stopped is no finding (QEMU was killed).
+    if (interruptedBy()) return;
     const report = await run(s);
+    if (interruptedBy()) return;
     if (report.ok) completed++;
     found[i] = judgeQemuSample(s, report);
     progress(`  qemu sample ${s.index + 1}/${samples.length} ${s.from} -> ${s.to} ${s.devices.join(' ')}: ${report.ok ? `${(report.totalMs / 1000).toFixed(1)} s` : `FAILED in ${report.error?.phase}`}, ${found[i].length ? found[i].map((f) => `qemu/${f.kind}`).join(', ') : 'model and QEMU agree'}`);
   });
   const seen = new Map<string, QemuFinding>();
-  for (const list of found) for (const f of list) if (!seen.has(f.signature)) seen.set(f.signature, f);
-  return { samples: samples.length, completed, ms: Date.now() - t0, findings: [...seen.values()] };
+  for (const list of found) for (const f of list ?? []) if (!seen.has(f.signature)) seen.set(f.signature, f);
+  const interrupted = interruptedBy()?.signal;
+  return { samples: samples.length, completed, ms: Date.now() - t0, findings: [...seen.values()], ...(interrupted ? { interrupted } : {}) };
 }
 
 /** The corpus record of a qemu finding: no dump (the layout is the command's -device strings). */
@@ -129,7 +136,7 @@ export function qemuCorpusRecord(f: QemuFinding, s: QemuSample, seed: number): R
 
 /** The text of the real samples, after the campaign's summary. */
 export function renderQemuRun(q: QemuRun): string {
-  const lines = ['', `qemu: ${q.samples} real samples in ${(q.ms / 1000).toFixed(0)} s, ${q.completed} completed, ${q.findings.length} distinct differences from the model`];
+  const lines = ['', `qemu: ${q.samples} real samples in ${(q.ms / 1000).toFixed(0)} s, ${q.completed} completed${q.interrupted ? ` (${q.interrupted} stopped the rest)` : ''}, ${q.findings.length} distinct differences from the model`];
   for (const f of q.findings) {
     lines.push('', `FAIL ${f.signature}`, `  ${f.detail}`, `  sample ${f.sample + 1} of ${q.samples}${f.shrunk ? `, shrunk in ${f.shrunk.runs} real runs` : ''}: ${f.command}`);
     if (f.shrunk && f.shrunk.from.join(' ') !== f.devices.join(' ')) lines.push(`  (the sample: ${f.shrunk.from.join(' ')})`);

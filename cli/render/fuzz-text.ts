@@ -1,7 +1,7 @@
 /** The text summary of `lusim fuzz`: must-hold failures first, then the linux-blob hazards by class. */
 import type { CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
-import { signalExitStatus } from '../fuzz/interrupt.js';
+import { signalExitCode } from '../../kexec/process/cleanup.js';
 import type { FirstSeen } from '../../sim/fuzz/shard.js';
 
 export interface FuzzSummaryHead {
@@ -16,8 +16,10 @@ export interface FuzzSummaryHead {
   readonly jobs: number;
   readonly byClass: Record<string, number>;
   readonly failed: boolean;
-  /** The signal that stopped the run early (cli/fuzz/interrupt.ts). */
-  readonly interrupted?: string;
+  /** The signal that stopped the campaign early (cli/fuzz/interrupt.ts). */
+  readonly interrupted?: NodeJS.Signals;
+  /** The signal that stopped anything of the run, the campaign or its --qemu samples: the exit status is then 128 + its number. */
+  readonly stoppedBy?: NodeJS.Signals;
 }
 
 /** At most this many hazards are listed per class in text (--json has them all). */
@@ -43,7 +45,7 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
   if (hidden) lines.push('', `${hidden} more hazards not listed (--json lists them all)`);
   if (s.interrupted) lines.push('', `${s.interrupted} stopped the run after ${s.cases} cases: the findings above are those cases' (the same seed without the signal runs further)`);
   lines.push('', s.failed ? `exit 1: an oracle that must hold failed (${MUST_HOLD.join(', ')})`
-    : s.interrupted ? `exit ${signalExitStatus(s.interrupted)}: stopped by ${s.interrupted}; no must-hold oracle failed in the cases run`
+    : s.stoppedBy ? `exit ${signalExitCode(s.stoppedBy)}: stopped by ${s.stoppedBy}; no must-hold oracle failed in what ran`
       : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,9 @@ export interface LiveQemu {
 const groups = new Set<LiveQemu>();
 const dirs = new Set<string>();
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+
+/** 128 + the signal's number, as a shell reports a process a signal ended (lusim's exit status after one). */
+export const signalExitCode = (signal: NodeJS.Signals): number => 128 + (SIGNAL_NUMBERS[signal] ?? 1);
 const GRACE_MS = 10_000;
 let interrupted: NodeJS.Signals | undefined;
 let installed = false;
@@ -40,7 +43,7 @@ function cleanupAllSync(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  const code = 128 + (SIGNAL_NUMBERS[signal] ?? 1);
+  const code = signalExitCode(signal);
   if (interrupted || groups.size === 0) {
     cleanupAllSync();
     process.stderr.write(`lusim: interrupted by ${signal}; temporary files removed\n`);
@@ -88,5 +91,5 @@ export function untrackDir(dir: string): void {
 
 /** The signal that interrupted this run, if one did; the command exits 128 + its number. */
 export function interruptedBy(): { signal: NodeJS.Signals; exitCode: number } | undefined {
-  return interrupted ? { signal: interrupted, exitCode: 128 + (SIGNAL_NUMBERS[interrupted] ?? 1) } : undefined;
+  return interrupted ? { signal: interrupted, exitCode: signalExitCode(interrupted) } : undefined;
 }

@@ -26,7 +26,7 @@
  * Needs the kernels in the cache (`lusim kernels fetch --for-tests --module`); skipped without them
  * except under CI.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +63,27 @@ describe('lusim fuzz --qemu', () => {
   // unbind where the model kept 0xf (v6.1 aer_remove walks the Root Port's bus:
   // test/kexec/real-model-unbind.test.ts).
   it.skipIf(skip)(`seed 7, two real samples two at a time (qemu-xhci; a switch below a Root Port, kernel B 6.1): no finding${why}`, () => agrees('7'), 180_000);
+
+  // Ctrl-C while a real sample runs: kexec/process/cleanup.ts kills its QEMU; the sample it stopped
+  // is not judged (a killed QEMU is no difference from the model), no other starts, and the run
+  // reports and exits 130. Sent 5 s after the campaign's progress line: the first sample (about 14 s) is booting.
+  it.skipIf(skip)(`SIGINT during the real samples: QEMU stopped, no finding from it, the rest not run, exit 130${why}`, async () => {
+    const p = spawn(process.execPath, ['bin/lusim.js', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '3', '--json'], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (!sent && /cycles, \d+\/s/.test(stderr)) { sent = true; setTimeout(() => p.kill('SIGINT'), 5000); }
+    });
+    const late = setTimeout(() => { if (!sent) { sent = true; p.kill('SIGINT'); } }, 30_000);
+    const status = await new Promise<number | null>((resolve) => p.on('exit', resolve));
+    clearTimeout(late);
+    expect(status, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted by SIGINT: stopping QEMU/);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ failed: false, stoppedBy: 'SIGINT', qemu: { samples: 3, completed: 0, interrupted: 'SIGINT', findings: [] } });
+    expect(summary.interrupted).toBeUndefined();
+  }, 120_000);
 });
