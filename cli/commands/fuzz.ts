@@ -6,7 +6,8 @@
  * JSON record holding the `lusim cycle` command that shows it again.
  * With --qemu N, N sampled QEMU layouts then run for real (cli/fuzz/qemu.ts, oracle qemu).
  * Exit 1 when an oracle that must hold failed (identity, lusim-v1, typed-errors, time-bound,
- * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors.
+ * personality, qemu), 0 when only linux-blob hazards were found, 2 for usage errors, else 130 or
+ * 143 when SIGINT or SIGTERM stopped the run (it still reports: cli/fuzz/interrupt.ts).
  */
 import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
