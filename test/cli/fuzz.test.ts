@@ -3,7 +3,7 @@
  * saved command really shows its finding again (judged by the same oracles), and that --jobs 2
  * gives exactly the findings of --jobs 1.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { judgeCycle } from '../../sim/fuzz/oracles.js';
 import { signatureOf } from '../../sim/fuzz/signature.js';
+import { runSignalled } from './signalled.js';
 
 const lusim = (...args: string[]) => spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
 
@@ -105,26 +106,8 @@ describe('lusim fuzz', () => {
     }
   }, 60_000);
 
-  /**
-   * Starts `lusim fuzz ARGS` in-process (bin/lusim.js: the signal reaches the campaign, not a
-   * wrapper), sends `sig` once its first progress line is out, and returns how it ended.
-   */
-  function interrupted(sig: NodeJS.Signals, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const p = spawn(process.execPath, ['bin/lusim.js', ...args], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let sent = false;
-      p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      p.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        if (!sent && /cycles, \d+\/s|broken layouts/.test(stderr)) { sent = true; p.kill(sig); }
-      });
-      // Not started yet after 20 s (a slow start-up): send it anyway.
-      const late = setTimeout(() => { if (!sent) { sent = true; p.kill(sig); } }, 20_000);
-      p.on('exit', (status) => { clearTimeout(late); resolve({ status, stdout, stderr }); });
-    });
-  }
+  /** `lusim fuzz ARGS`, sent `sig` once its first progress line is out. */
+  const interrupted = (sig: NodeJS.Signals, args: string[]) => runSignalled(args, sig, { when: /cycles, \d+\/s|broken layouts/, fallbackMs: 20_000 });
 
   it('Ctrl-C (SIGINT) stops a long run and keeps its findings: the summary and the corpus, unshrunk, exit 130 (it used to die with nothing)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lusim-fuzz-int-'));

@@ -26,12 +26,13 @@
  * Needs the kernels in the cache (`lusim kernels fetch --for-tests --module`); skipped without them
  * except under CI.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels.js';
+import { runSignalled } from '../cli/signalled.js';
 
 const skip = ['6.1', '6.12', '7.2', '7.3'].some((k) => findKernel(k) === undefined) && !process.env.CI;
 const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch --for-tests --module`)' : '';
@@ -68,18 +69,7 @@ describe('lusim fuzz --qemu', () => {
   // is not judged (a killed QEMU is no difference from the model), no other starts, and the run
   // reports and exits 130. Sent 5 s after the campaign's progress line: the first sample (about 14 s) is booting.
   it.skipIf(skip)(`SIGINT during the real samples: QEMU stopped, no finding from it, the rest not run, exit 130${why}`, async () => {
-    const p = spawn(process.execPath, ['bin/lusim.js', 'fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '3', '--json'], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    p.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      if (!sent && /cycles, \d+\/s/.test(stderr)) { sent = true; setTimeout(() => p.kill('SIGINT'), 5000); }
-    });
-    const late = setTimeout(() => { if (!sent) { sent = true; p.kill('SIGINT'); } }, 30_000);
-    const status = await new Promise<number | null>((resolve) => p.on('exit', resolve));
-    clearTimeout(late);
+    const { status, stdout, stderr } = await runSignalled(['fuzz', '--seed', '55', '--runs', '1', '--oracle', 'qemu', '--qemu', '3', '--json'], 'SIGINT', { when: /cycles, \d+\/s/, delayMs: 5000, fallbackMs: 30_000 });
     expect(status, stderr).toBe(130);
     expect(stderr).toMatch(/interrupted by SIGINT: stopping QEMU/);
     const summary = JSON.parse(stdout);
