@@ -1,11 +1,12 @@
 /**
- * `--qemu-device ARGS` (repeatable) and `--topology FILE`: the QEMU topology of a real run
+ * `--qemu-device ARGS` (repeatable) and `--topology FILE|NAME`: the QEMU topology of a real run
  * (kexec/qemu-device.ts validates every string). Shared by `cycle --qemu`, `reset-methods` and
  * `fidelity`.
  */
 import type { Command } from 'commander';
 import { REAL_DEVICE_NAMES } from '../kexec/real-devices.js';
-import { topologyFromOptions, type QemuTopology } from '../kexec/qemu-device.js';
+import type { QemuTopology } from '../kexec/qemu-device.js';
+import { builtinTopologyNames, topologyFromOptions } from '../kexec/topologies.js';
 
 export interface TopologyCliOptions {
   qemuDevice?: string[];
@@ -17,7 +18,7 @@ const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?
 export function registerTopologyOptions(cmd: Command): Command {
   return cmd
     .option('--qemu-device <args>', `a QEMU -device string (repeatable), e.g. "pcie-root-port,id=rp1" "nvme,serial=a,bus=rp1"; add guest-driver=auto|none|MODULE to choose the guest's driver; backends (null drive, restricted user net) are added for you; a built-in name (${REAL_DEVICE_NAMES.join(', ')}) is that device behind its own root port`, collect)
-    .option('--topology <file>', 'the same as --qemu-device, one -device string per line (# comments)');
+    .option('--topology <file|name>', `the same as --qemu-device, one -device string per line (# comments), or a built-in topology (${builtinTopologyNames().join(', ')})`);
 }
 
 export function topologyOf(o: TopologyCliOptions): QemuTopology | undefined {

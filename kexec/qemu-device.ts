@@ -182,16 +182,3 @@ export function parseTopologyText(text: string, where = 'topology'): QemuTopolog
     throw new QemuDeviceError(e.code, hit ? `${where}:${hit.n}: ${e.message}` : `${where}: ${e.message}`, { ...e.details, where, line: hit?.n });
   }
 }
-
-/** `--qemu-device` values plus `--topology` files, in that order. */
-export function topologyFromOptions(o: { qemuDevice?: readonly string[]; topology?: string }): QemuTopology | undefined {
-  const fromFile = o.topology ? readTopologyFile(o.topology).devices : [];
-  const fromArgs = o.qemuDevice?.length ? parseTopology(o.qemuDevice).devices : [];
-  if (fromFile.length === 0 && fromArgs.length === 0) return undefined;
-  if (fromFile.length > 0 && fromArgs.length > 0) {
-    const ids = new Set(fromFile.map((d) => d.id));
-    const dup = fromArgs.find((d) => ids.has(d.id));
-    if (dup) throw new QemuDeviceError('bad-topology', `device id "${dup.id}" is in both --topology and --qemu-device: rename one.`, { id: dup.id });
-  }
-  return { devices: [...fromFile, ...fromArgs] };
-}

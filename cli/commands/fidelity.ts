@@ -4,30 +4,22 @@
  * multifunction, RCiEP, MSI-only with ioh3420, no-driver devices, virtio with and without its
  * class driver). Exit 1 when anything disagrees.
  */
-import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KEXEC_MODES, runFidelity, type FidelityReport, type FidelityTopology, type KexecMode } from '../../kexec/fidelity.js';
+import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/fidelity.js';
 import { CliError } from '../input.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
-import { readTopologyFile } from '../../kexec/qemu-device.js';
+import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topologies.js';
 import { EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
 
-export const TOPOLOGY_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'topologies');
-
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
-
-export function builtinTopologies(): FidelityTopology[] {
-  return readdirSync(TOPOLOGY_DIR).filter((f) => f.endsWith('.txt')).sort().map((f) => ({ name: basename(f, '.txt'), topology: readTopologyFile(join(TOPOLOGY_DIR, f)) }));
-}
 
 export function register(program: Command): void {
   program
     .command('fidelity')
     .description('boot each topology on real Debian kernels in QEMU, kexec (plain and preserved), and compare with the model: reset_method lists, registers after boot A (from the state the firmware left), after the kexec and (preserved) after the restore')
-    .option('--topology <file>', 'a topology file (one QEMU -device string per line; repeatable); default: the built-in set in fixtures/topologies', collect)
+    .option('--topology <file|name>', `a topology file (one QEMU -device string per line) or the name of a built-in one (fixtures/topologies: ${builtinTopologyNames().join(', ')}); repeatable; default: every built-in one`, collect)
     .option('--kernels <list>', 'Debian series, comma-separated; pairs run as a ring (each kernel once as A, once as B)', '6.1,6.12,7.x')
     .option('--all-pairs', 'every ordered kernel pair, same-kernel kexecs included')
     .option('--modes <list>', 'kexec modes, comma-separated: plain (Debian\'s kexec) and preserved (every function keeps bus master through A\'s shutdown, as the PCI Live Update series does)', 'plain,preserved')
@@ -40,7 +32,7 @@ export function register(program: Command): void {
       const modes = opts.modes.split(',').map((m) => m.trim()).filter(Boolean);
       const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
-      const topologies = opts.topology?.length ? opts.topology.map((f) => ({ name: basename(f).replace(/\.[^.]*$/, ''), topology: readTopologyFile(f) })) : builtinTopologies();
+      const topologies = opts.topology?.length ? opts.topology.map((t) => topologyArg(t)) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       if (opts.out) prepareOutDir(opts.out, '--out');
       if (typeof opts.snapshots === 'string') prepareOutDir(opts.snapshots, '--snapshots');

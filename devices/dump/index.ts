@@ -33,7 +33,7 @@ export interface ParseDumpOptions {
 }
 
 export function parseDump(bytes: Uint8Array, opts: ParseDumpOptions = {}): DumpDevice[] {
-  if (bytes.length === 0) throw new DeviceError('dump-parse', 'the dump is empty');
+  if (bytes.length === 0) throw new DeviceError('dump-parse', 'the dump is empty (0 bytes): capture one with `lspci -s BDF -xxxx` (as root, for all 4 KiB) or copy /sys/bus/pci/devices/<BDF>/config');
   const format = opts.format ?? detectFormat(bytes);
   try {
     return parseAs(format, bytes, opts.bdf);

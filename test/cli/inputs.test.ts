@@ -32,6 +32,13 @@ describe('dump files', () => {
     spawnSync('mkfifo', [fifo]);
     expect(errorOf(() => readDumpFile(fifo)).message).toMatch(/is not a regular file/);
   });
+  it('an empty file says how to capture a dump', async () => {
+    const empty = join(dir, 'empty.lspci');
+    writeFileSync(empty, '');
+    const r = await runLusim(['inspect', empty]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the dump is empty \(0 bytes\): capture one with `lspci -s BDF -xxxx`/);
+  });
   it('a file over 64 MiB is refused without reading it', () => {
     const big = join(dir, 'big');
     writeFileSync(big, '');

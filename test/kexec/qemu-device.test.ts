@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deviceArgs } from '../../kexec/launcher.js';
-import { QemuDeviceError, parseDeviceString, parseTopology, parseTopologyText, readTopologyFile, topologyFromOptions } from '../../kexec/qemu-device.js';
+import { QemuDeviceError, parseDeviceString, parseTopology, parseTopologyText, readTopologyFile } from '../../kexec/qemu-device.js';
+import { topologyArg, topologyFromOptions } from '../../kexec/topologies.js';
 
 function err(fn: () => unknown): QemuDeviceError {
   try {
@@ -102,5 +103,18 @@ describe('--topology files', () => {
     expect(err(() => topologyFromOptions({ topology: f, qemuDevice: ['pcie-root-port,id=rp1'] })).message).toContain('in both');
     expect(err(() => readTopologyFile(join(dir, 'missing.txt'))).message).toContain('cannot read topology file');
     expect(topologyFromOptions({})).toBeUndefined();
+  });
+
+  it('takes a built-in topology by name, a file of that name first, and names the choices otherwise', () => {
+    const sw = topologyArg('switch');
+    expect(sw.name).toBe('switch');
+    expect(sw.topology.devices.map((d) => d.driver)).toContain('xio3130-downstream');
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-topo-'));
+    const own = join(dir, 'switch');
+    writeFileSync(own, 'pcie-root-port,id=mine\n');
+    expect(topologyArg(own).topology.devices.map((d) => d.id)).toEqual(['mine']);
+    const e = err(() => topologyArg('no-such-topology'));
+    expect(e.message).toContain('not a built-in topology (bridge, ');
+    expect(e.message).toContain('switch');
   });
 });
