@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Topology } from '../../sim/topology.js';
 import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
 import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
+import { parseKernelVersion, profileForKernel } from '../../sim/linux/profile-for-kernel.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { action, printJson } from '../errors.js';
@@ -52,15 +53,18 @@ export function register(program: Command): void {
     }));
 }
 
-/** A capture's kernel release mapped to the profile nearest below it (a capture from 6.18 gets 6.12's rules). */
+/**
+ * A capture's kernel release mapped to a profile the way a user's own kernel is
+ * (sim/linux/profile-for-kernel.ts: its own profile, the stable-series boundaries, else the
+ * nearest, with a warning).
+ */
 function kernelOfCapture(devices: readonly DumpDevice[]): string {
   const rel = devices.find((d) => d.capture?.kernelRelease)?.capture?.kernelRelease;
-  const m = rel ? /^(\d+)\.(\d+)/.exec(rel) : null;
-  if (!m) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});
-  const v = Number(m[1]) * 1000 + Number(m[2]);
-  const profile = v >= 7001 ? '7.1' : v >= 6019 ? '6.19' : v >= 6012 ? '6.12' : '6.1';
-  log.info(`reset-methods: kernel profile ${profile} for the captured kernel ${rel}`);
-  return profile;
+  if (!rel || !parseKernelVersion(rel)) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});
+  const choice = profileForKernel(rel, new Map(), '--kernel');
+  if (choice.warning) log.warn(`reset-methods: ${choice.warning}`);
+  log.info(`reset-methods: kernel profile ${choice.id} for the captured kernel ${rel} (${choice.why})`);
+  return choice.id;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -41,27 +41,28 @@ export function parseKernelVersion(release: string): readonly [number, number, n
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? '0')] : undefined;
 }
 
-function withinSeries(major: number, minor: number, patch: number): ProfileChoice | undefined {
+function withinSeries(major: number, minor: number, patch: number, option: string): ProfileChoice | undefined {
   const v = `${major}.${minor}.${patch}`;
   if (major === 6 && minor === 1) {
     if (patch === 0) return { id: '6.1', why: `${v} is v6.1 as released (L1SS saved, 4ff116d0d5fd)` };
     if (patch >= 15) return { id: '6.1.y', why: `${v} carries the L1SS revert a7152be79b62 (present in 6.1.15)` };
-    return { id: '6.1.y', why: `${v}: 6.1.y`, warning: `kernel ${v}: whether 6.1.${patch} already has the L1SS revert a7152be79b62 is not verified (it is in 6.1.15); using 6.1.y, name --profile 6.1 if it saves L1SS` };
+    return { id: '6.1.y', why: `${v}: 6.1.y`, warning: `kernel ${v}: whether 6.1.${patch} already has the L1SS revert a7152be79b62 is not verified (it is in 6.1.15); using 6.1.y, name 6.1 with ${option} if it saves L1SS` };
   }
   if (major === 6 && minor === 12) return patch >= 70 ? { id: '6.12.y', why: `${v} has the a2f1e22390ac backport (6.12.70+)` } : { id: '6.12', why: `${v} predates the a2f1e22390ac backport (6.12.70)` };
   const own = RELEASES.find((r) => r.major === major && r.minor === minor);
   return own ? { id: own.id, why: `${v} is ${own.id}` } : undefined;
 }
 
-export function profileForKernel(release: string, config: ReadonlyMap<string, KconfigValue>): ProfileChoice {
+/** `option` is how the caller's user names a profile instead, for the warnings. */
+export function profileForKernel(release: string, config: ReadonlyMap<string, KconfigValue>, option = '--profile-a/--profile-b'): ProfileChoice {
   const v = parseKernelVersion(release);
   if (config.get('PCI_LIVEUPDATE') === 'y') return { id: 'lu-pci', why: `CONFIG_PCI_LIVEUPDATE=y: the PCI core Live Update series is applied` };
-  if (!v) return { id: '7.3', why: 'no version', warning: `kernel release "${release}" has no version number; using the newest profile, 7.3 (name one with --profile-a/--profile-b)` };
+  if (!v) return { id: '7.3', why: 'no version', warning: `kernel release "${release}" has no version number; using the newest profile, 7.3 (name one with ${option})` };
   const [major, minor, patch] = v;
-  const exact = withinSeries(major, minor, patch);
+  const exact = withinSeries(major, minor, patch, option);
   if (exact) return exact;
   const at = position(major, minor);
   // Nearest in release order; a tie goes to the older profile (the newer one's changes are not known to be in).
   const nearest = [...RELEASES].sort((a, b) => Math.abs(position(a.major, a.minor) - at) - Math.abs(position(b.major, b.minor) - at) || position(a.major, a.minor) - position(b.major, b.minor))[0]!;
-  return { id: nearest.id, why: `nearest profile to ${major}.${minor}`, warning: `kernel ${major}.${minor}.${patch} has no profile of its own; using the nearest, ${nearest.id} (name one with --profile-a/--profile-b)` };
+  return { id: nearest.id, why: `nearest profile to ${major}.${minor}`, warning: `kernel ${major}.${minor}.${patch} has no profile of its own; using the nearest, ${nearest.id} (name one with ${option})` };
 }

@@ -77,6 +77,21 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     const text = await runLusim(['reset-methods', out, '--device', '01:00.0']);
     expect(text.stdout).toMatch(/machine's own: {6}flr bus {2}matches the prediction/);
   });
+  it('reset-methods maps the captured release as a user kernel is mapped (sim/linux/profile-for-kernel.ts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
+    const kernelFor = async (release: string) => {
+      const out = join(dir, `${release}.json`);
+      expect((await runLusim(['capture', '--sysfs', sysfs, '--out', out, '--kernel-release', release])).code).toBe(0);
+      const r = await runLusim(['reset-methods', out, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { kernel: string }[])[0].kernel;
+    };
+    // 7.3 has a profile of its own (it was mapped to 7.1 before); 6.12.70+ carries the a2f1e22390ac
+    // backport; 6.18 has none and gets the nearest, 6.19.
+    expect(await kernelFor('7.3.2-custom')).toBe('7.3');
+    expect(await kernelFor('6.12.117+deb12-cloud-amd64')).toBe('6.12.y');
+    expect(await kernelFor('6.18.44-fc-v1300')).toBe('6.19');
+  });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
     expect(r.code).toBe(1);
