@@ -3,11 +3,11 @@
  * (Documentation/ABI/testing/sysfs-bus-pci): `config` (the whole config space as root; an
  * unprivileged read gets the first 64 bytes: drivers/pci/pci-sysfs.c pci_read_config), with
  * `reset_method`, the bound `driver`, `current_link_speed` and the file size of `config` (the
- * cfg_size Linux gave the function), plus the kernel release. The result is a lusim snapshot
+ * cfg_size Linux gave the function), plus the kernel release and version (`uname -r`, `uname -v`). The result is a lusim snapshot
  * (devices/dump/json.ts) every command reads.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, version } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseBdf } from '../devices/dump/bdf.js';
 import type { CaptureFacts, DumpDevice } from '../devices/dump/types.js';
@@ -24,6 +24,8 @@ export interface CaptureOptions {
   readonly root?: boolean;
   /** The captured system's kernel release (default: this machine's, when sysfs is /sys). */
   readonly kernelRelease?: string;
+  /** The captured system's `uname -v` (default: this machine's, when sysfs is /sys). */
+  readonly kernelVersion?: string;
   /** How a config file is read (default readFileSync; tests stand in for an unprivileged read). */
   readonly readConfig?: (file: string) => Uint8Array;
 }
@@ -56,6 +58,7 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
   if (!existsSync(base)) throw new CaptureError('no-sysfs', `${base} does not exist: give the sysfs mount of a Linux system with --sysfs (default /sys)`, { sysfs });
   const root = opts.root ?? process.getuid?.() === 0;
   const kernelRelease = opts.kernelRelease ?? (sysfs === '/sys' ? release() : undefined);
+  const kernelVersion = opts.kernelVersion ?? (sysfs === '/sys' ? version() : undefined);
   const names = readdirSync(base).filter((n) => BDF_DIR.test(n)).sort();
   if (names.length === 0) throw new CaptureError('no-devices', `no PCI functions under ${base}`, { sysfs });
   const devices: DumpDevice[] = [];
@@ -69,6 +72,7 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
     const speed = readText(join(dir, 'current_link_speed'));
     const capture: CaptureFacts = {
       ...(kernelRelease ? { kernelRelease } : {}),
+      ...(kernelVersion ? { kernelVersion } : {}),
       root,
       configSize,
       // The attribute exists only when Linux found a method (pci-sysfs.c reset_method_attr_is_visible).

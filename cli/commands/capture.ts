@@ -13,9 +13,10 @@ export function register(program: Command): void {
     .option('--sysfs <dir>', 'sysfs mount to read', '/sys')
     .option('-o, --out <file>', 'write the snapshot here instead of stdout')
     .option('--kernel-release <release>', 'kernel release to record (default: this machine\'s when --sysfs is /sys)')
+    .option('--kernel-version <version>', 'kernel version (`uname -v`) to record; Debian\'s names the package version (default: this machine\'s when --sysfs is /sys)')
     .option('--json', 'the snapshot is JSON already; accepted for symmetry')
-    .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string }) => {
-      const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}) });
+    .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string; kernelVersion?: string }) => {
+      const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}), ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}) });
       const text = formatSnapshotJson(cap.devices);
       if (opts.out) {
         try {

@@ -105,11 +105,12 @@ function checkCapture(c: unknown, bdf: string): CaptureFacts {
   const o = c as Partial<CaptureFacts>;
   const ok = typeof o === 'object' && o !== null && typeof o.root === 'boolean'
     && (o.kernelRelease === undefined || typeof o.kernelRelease === 'string')
+    && (o.kernelVersion === undefined || typeof o.kernelVersion === 'string')
     && (o.configSize === undefined || Number.isInteger(o.configSize))
     && (o.resetMethod === undefined || (Array.isArray(o.resetMethod) && o.resetMethod.every((m) => typeof m === 'string')))
     && (o.driver === undefined || o.driver === null || typeof o.driver === 'string')
     && (o.currentLinkSpeed === undefined || typeof o.currentLinkSpeed === 'string');
-  if (!ok) throw new DeviceError('dump-parse', `snapshot device ${bdf}: "capture" must be { root: boolean, kernelRelease?, configSize?, resetMethod?: string[], driver?: string | null, currentLinkSpeed? } as lusim capture writes it`, { bdf });
+  if (!ok) throw new DeviceError('dump-parse', `snapshot device ${bdf}: "capture" must be { root: boolean, kernelRelease?, kernelVersion?, configSize?, resetMethod?: string[], driver?: string | null, currentLinkSpeed? } as lusim capture writes it`, { bdf });
   return o as CaptureFacts;
 }
 

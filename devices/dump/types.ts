@@ -28,6 +28,11 @@ export interface DumpDevice {
 export interface CaptureFacts {
   /** `uname -r` of the captured system, when known. */
   readonly kernelRelease?: string;
+  /**
+   * `uname -v` of the captured system, when known: Debian's says the package version ("... Debian
+   * 6.1.158-1 ..."), which its release name (6.1.0-N) hides.
+   */
+  readonly kernelVersion?: string;
   /** Whether the capture ran as root (non-root sysfs reads of config stop at 64 bytes). */
   readonly root: boolean;
   /** The sysfs config file's size: the size Linux gave the function (pci_cfg_space_size). */

@@ -79,9 +79,9 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
   });
   it('reset-methods maps the captured release as a user kernel is mapped (sim/linux/profile-for-kernel.ts)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
-    const kernelFor = async (release: string) => {
-      const out = join(dir, `${release}.json`);
-      expect((await runLusim(['capture', '--sysfs', sysfs, '--out', out, '--kernel-release', release])).code).toBe(0);
+    const kernelFor = async (release: string, version?: string) => {
+      const out = join(dir, `${release}-${version === undefined ? 'no-version' : 'version'}.json`);
+      expect((await runLusim(['capture', '--sysfs', sysfs, '--out', out, '--kernel-release', release, ...(version ? ['--kernel-version', version] : [])])).code).toBe(0);
       const r = await runLusim(['reset-methods', out, '--json']);
       expect(r.code, r.stderr).toBe(0);
       return (JSON.parse(r.stdout) as { kernel: string }[])[0].kernel;
@@ -91,6 +91,10 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     expect(await kernelFor('7.3.2-custom')).toBe('7.3');
     expect(await kernelFor('6.12.117+deb12-cloud-amd64')).toBe('6.12.y');
     expect(await kernelFor('6.18.44-fc-v1300')).toBe('6.19');
+    // Debian's 6.1.0-N names no upstream version; its uname -v does (bookworm's 6.1.158 has the
+    // L1SS revert of 6.1.15: 6.1.y). Without the version the name is all there is.
+    expect(await kernelFor('6.1.0-56-cloud-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-08)')).toBe('6.1.y');
+    expect(await kernelFor('6.1.0-56-cloud-amd64')).toBe('6.1');
   });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
