@@ -26,6 +26,7 @@ import { qemuCorpusRecord, realSampleRunner, renderQemuRun, runQemuSamples } fro
 import { shrinkQemuFindings } from '../fuzz/qemu-shrink.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
+import { orderedChanges } from '../../sim/fuzz/changes.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
@@ -184,7 +185,7 @@ export function register(program: Command): void {
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, cycles: run.cycles, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cycles / Math.max(run.campaignMs / 1000, 0.001), jobs,
       kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
-      byClass: { ...countByClass(run.firsts), ...qemuClasses }, failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}), ...(stopped ? { stoppedBy: stopped } : {}),
+      byClass: { ...countByClass(run.firsts), ...qemuClasses }, byChange: orderedChanges(run.changes), failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}), ...(stopped ? { stoppedBy: stopped } : {}),
       findings: opts.shrink ? records : run.firsts,
       ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, ...(qemu.interrupted ? { interrupted: qemu.interrupted } : {}), findings: qemu.findings } } : {}),
     };

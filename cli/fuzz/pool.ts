@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { caseAt, type CampaignConfig, type Shrunk } from '../../sim/fuzz/campaign.js';
 import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
 import { mergeFirsts, type FirstSeen } from '../../sim/fuzz/shard.js';
+import { mergeChanges, type ChangeTally } from '../../sim/fuzz/changes.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { runTask } from './task.js';
 
@@ -65,6 +66,8 @@ export interface CampaignRun {
   /** Wall time of the campaign itself, before shrinking. */
   readonly campaignMs: number;
   readonly firsts: readonly FirstSeen[];
+  /** Every cycle's carried-state outcome by kind of change (sim/fuzz/changes.ts). */
+  readonly changes: ChangeTally;
   readonly shrunk: readonly { readonly first: FirstSeen; readonly shrunk: Shrunk }[];
 }
 
@@ -104,6 +107,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
     let firsts: FirstSeen[] = [];
     let total = 0;
     let cycles = 0;
+    const changes: ChangeTally = {};
     let next = 0;
     // A runner that fails stops the others from taking more chunks (the main thread's loop would
     // otherwise run on after runCampaign has thrown).
@@ -118,12 +122,13 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
         total += m.result.cases;
         cycles += m.result.cycles;
         firsts = mergeFirsts([firsts, m.result.firsts]);
+        mergeChanges(changes, m.result.changes);
         opts.onProgress?.(cycles, firsts);
       }
     }));
     opts.onProgress?.(cycles, firsts);
     const campaignMs = Date.now() - started;
-    if (!opts.shrink) return { cases: total, cycles, campaignMs, firsts, shrunk: [] };
+    if (!opts.shrink) return { cases: total, cycles, campaignMs, firsts, changes, shrunk: [] };
     // Shrink tasks go to whichever runner is free, must-hold failures first; each result lands in
     // its finding's slot. Past the shrink deadline, or once stopped, a finding keeps its first case.
     const shrunk = new Array<{ first: FirstSeen; shrunk: Shrunk }>(firsts.length);
@@ -142,7 +147,7 @@ export async function runCampaign(config: CampaignConfig, opts: PoolOptions): Pr
         if (m.type === 'shrunk') { shrunk[i] = { first: firsts[i], shrunk: m.shrunk }; opts.onShrink?.(++done, firsts.length); }
       }
     }));
-    return { cases: total, cycles, campaignMs, firsts, shrunk };
+    return { cases: total, cycles, campaignMs, firsts, changes, shrunk };
   } finally {
     await close();
   }

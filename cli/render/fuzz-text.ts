@@ -3,6 +3,7 @@ import type { CorpusRecord } from '../../sim/fuzz/corpus.js';
 import { MUST_HOLD } from '../../sim/fuzz/oracles.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 import type { FirstSeen } from '../../sim/fuzz/shard.js';
+import { CARRIED_OUTCOMES, type ChangeTally } from '../../sim/fuzz/changes.js';
 
 export interface FuzzSummaryHead {
   readonly seed: number;
@@ -15,6 +16,8 @@ export interface FuzzSummaryHead {
   readonly cyclesPerSecond: number;
   readonly jobs: number;
   readonly byClass: Record<string, number>;
+  /** Every cycle's carried-state outcome by kind of change to kernel B's layouts (sim/fuzz/changes.ts). */
+  readonly byChange?: ChangeTally;
   readonly failed: boolean;
   /** The signal that stopped the campaign early (cli/fuzz/interrupt.ts). */
   readonly interrupted?: NodeJS.Signals;
@@ -29,6 +32,7 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
   const lines: string[] = [];
   lines.push(`lusim fuzz (${s.campaign}): seed ${s.seed}, ${s.cases} cases${s.cycles !== undefined ? ` (${s.cycles} cycles)` : ''} in ${s.seconds.toFixed(1)} s${s.shrinkSeconds ? ` (+${s.shrinkSeconds.toFixed(1)} s shrinking)` : ''} (${s.cyclesPerSecond.toFixed(0)} cycles/s, ${s.jobs} job${s.jobs > 1 ? 's' : ''}), ${firsts.length} distinct findings`);
   for (const [k, n] of Object.entries(s.byClass)) lines.push(`  ${MUST_HOLD.some((o) => k.startsWith(`${o}/`)) ? 'FAIL  ' : 'hazard'} ${k.padEnd(22)} ${n}`);
+  if (s.byChange && Object.keys(s.byChange).length) lines.push('', ...renderChanges(s.byChange));
   const bySig = new Map(records.map((r) => [r.signature, r]));
   const shown = new Map<string, number>();
   for (const f of firsts) {
@@ -48,4 +52,17 @@ export function renderFuzzSummary(s: FuzzSummaryHead, firsts: readonly FirstSeen
     : s.stoppedBy ? `exit ${signalExitCode(s.stoppedBy)}: stopped by ${s.stoppedBy}; no must-hold oracle failed in what ran`
       : 'exit 0: no must-hold oracle failed (linux-blob hazards are findings, not failures)');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Every cycle that carried kernel A's state, by the kind of change to kernel B's layouts: what
+ * kernel B made of it in each format (cycles refused, corrupted, stale, clean).
+ */
+function renderChanges(t: ChangeTally): string[] {
+  const formats = [...new Set(Object.values(t).flatMap((byFormat) => Object.keys(byFormat)))].sort();
+  const cell = (n: number) => String(n).padStart(10);
+  const head = formats.map((f) => `${f.padStart(10 * CARRIED_OUTCOMES.length)}`).join('  ');
+  const sub = formats.map(() => CARRIED_OUTCOMES.map((o) => o.padStart(10)).join('')).join('  ');
+  const rows = Object.entries(t).map(([change, byFormat]) => `  ${change.padEnd(22)}${formats.map((f) => CARRIED_OUTCOMES.map((o) => cell(byFormat[f]?.[o] ?? 0)).join('')).join('  ')}`);
+  return ["What kernel B made of kernel A's state, by the change to B's layouts (cycles of the plain and rfc-2025 flows):", `  ${''.padEnd(22)}${head}`, `  ${'change'.padEnd(22)}${sub}`, ...rows];
 }

@@ -16,7 +16,8 @@ import { finishCycle, kernelB, type FinishOptions, type KernelB } from '../cycle
 import type { CycleResult } from '../cycle/run.js';
 import { batchArb, batchOf, casesOf, cycleOptions, startOptions, type CaseSpace, type FuzzBatch, type FuzzCase } from './case.js';
 import { materialize, type MaterializedDevice } from './device.js';
-import { judgeCycle, judgeError, judgeTime, type Finding, type OracleName } from './oracles.js';
+import { carriedOutcome, judgeCycle, judgeError, judgeTime, type CarriedOutcome, type Finding, type OracleName } from './oracles.js';
+import { changeKind } from './changes.js';
 import { cycleKey, signatureOf } from './signature.js';
 import { judgeCasePersonality } from './personality.js';
 
@@ -42,6 +43,8 @@ export interface CaseFinding extends Finding {
 
 export interface CaseOutcome {
   readonly findings: readonly CaseFinding[];
+  /** What kernel B made of kernel A's carried state, by kind of change (sim/fuzz/changes.ts); absent when the flow carries none or the cycle threw. */
+  readonly carried?: { readonly change: string; readonly format: string; readonly outcome: CarriedOutcome };
 }
 
 /** The seed of case `index` of campaign `seed` (a 32-bit mix, so neighbouring cases differ). */
@@ -101,17 +104,21 @@ export async function runBatch(config: CampaignConfig, b: FuzzBatch, until?: (o:
   for (const c of cases) {
     const t0 = Date.now();
     let findings: Finding[];
+    let carried: CaseOutcome['carried'];
     try {
       const drift = config.plantedDrift ? [c.drift, config.plantedDrift].filter(Boolean).join(';') : c.drift;
       const cycle = { ...cycleOptions(c), ...(drift ? { drift } : {}) };
       const result = await finishCycle(start, cycle, kernelBOf(cycle));
       findings = judgeCycle(config.plantedDrift ? withShownDrift(result, c.drift) : result, config.oracles);
       if (config.oracles.includes('personality')) findings.push(...(await judgeCasePersonality(m.device, cycle, result)));
+      // Counted by the case's own drift: a planted one is a test profile's bug, not a change.
+      const made = carriedOutcome(result);
+      if (made) carried = { change: changeKind(c.from, c.to, c.drift), format: c.format, outcome: made };
     } catch (err) {
       findings = errorFindings(config, err);
     }
     findings.push(...timeFindings(config, startMs + Date.now() - t0));
-    const outcome = signed(c, findings);
+    const outcome = { ...signed(c, findings), ...(carried ? { carried } : {}) };
     out.push(outcome);
     if (until?.(outcome)) break;
   }

@@ -73,14 +73,27 @@ function lusimV1(r: JudgedCycle): Finding[] {
   return bad.length ? [{ oracle: 'lusim-v1', kind: 'corrupted', registers: registersOf(bad), detail: `restored from another register's slot: ${fieldList(bad)}` }] : [];
 }
 
+export type CarriedOutcome = 'refused' | 'corrupted' | 'stale' | 'clean';
+
+/**
+ * What kernel B made of the state kernel A carried: refused (the load failed), silently corrupted
+ * (a field restored from another register's slot), stale (restored from a buffer A's blob never
+ * filled), else clean; undefined for a flow that restores B's own saves.
+ */
+export function carriedOutcome(r: JudgedCycle): CarriedOutcome | undefined {
+  if (!carries(r)) return undefined;
+  if (r.load.ret !== 0) return 'refused';
+  if (r.fields.some((f) => f.verdict === 'corrupted')) return 'corrupted';
+  return r.fields.some((f) => f.verdict === 'stale') ? 'stale' : 'clean';
+}
+
 function linuxBlob(r: JudgedCycle): Finding[] {
-  if (r.options.format !== 'linux-blob' || !carries(r)) return [];
-  if (r.load.ret !== 0) return [{ oracle: 'linux-blob', kind: 'refused', registers: [], detail: r.load.error ?? `load returned ${r.load.ret}` }];
-  for (const kind of ['corrupted', 'stale'] as const) {
-    const bad = r.fields.filter((f) => f.verdict === kind);
-    if (bad.length) return [{ oracle: 'linux-blob', kind, registers: registersOf(bad), detail: `${kind === 'corrupted' ? 'silently corrupted' : 'stale buffer restored'}: ${fieldList(bad)}` }];
-  }
-  return [];
+  if (r.options.format !== 'linux-blob') return [];
+  const kind = carriedOutcome(r);
+  if (kind === undefined || kind === 'clean') return [];
+  if (kind === 'refused') return [{ oracle: 'linux-blob', kind, registers: [], detail: r.load.error ?? `load returned ${r.load.ret}` }];
+  const bad = r.fields.filter((f) => f.verdict === kind);
+  return [{ oracle: 'linux-blob', kind, registers: registersOf(bad), detail: `${kind === 'corrupted' ? 'silently corrupted' : 'stale buffer restored'}: ${fieldList(bad)}` }];
 }
 
 /** The cycle oracles' findings for one cycle result. */

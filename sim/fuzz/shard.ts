@@ -7,6 +7,7 @@
  */
 import { batchAt, runBatch, type CampaignConfig, type CaseFinding } from './campaign.js';
 import { MUST_HOLD } from './oracles.js';
+import { addChange, type ChangeTally } from './changes.js';
 
 export interface FirstSeen extends CaseFinding {
   /** The case that first showed the signature. */
@@ -35,21 +36,27 @@ export interface ChunkResult {
   /** Their cycles. */
   readonly cycles: number;
   readonly firsts: readonly FirstSeen[];
+  /** Every cycle's carried-state outcome, by kind of change and format (sim/fuzz/changes.ts). */
+  readonly changes: ChangeTally;
 }
 
 export async function runChunk(config: CampaignConfig, plan: ChunkPlan): Promise<ChunkResult> {
   const seen = new Map<string, FirstSeen>();
   let cases = 0;
   let cycles = 0;
+  const changes: ChangeTally = {};
   for (let index = plan.from; index < plan.to; index++) {
     if (plan.stop?.()) break;
     if (plan.between) await plan.between();
     const outcomes = await runBatch(config, batchAt(config, index));
     cases++;
     cycles += outcomes.length;
-    outcomes.forEach((o, cycle) => { for (const f of o.findings) if (!seen.has(f.signature)) seen.set(f.signature, { ...f, index, cycle }); });
+    outcomes.forEach((o, cycle) => {
+      for (const f of o.findings) if (!seen.has(f.signature)) seen.set(f.signature, { ...f, index, cycle });
+      if (o.carried) addChange(changes, o.carried.change, o.carried.format, o.carried.outcome);
+    });
   }
-  return { cases, cycles, firsts: [...seen.values()] };
+  return { cases, cycles, firsts: [...seen.values()], changes };
 }
 
 /** Per signature, the first cycle over all chunks; ordered by that cycle. */

@@ -64,6 +64,9 @@ describe('lusim fuzz', () => {
     const two = JSON.parse(lusim(...args, '--jobs', '2', '--json').stdout);
     expect(two.cases).toBe(one.cases);
     expect(two.findings).toEqual(one.findings);
+    // Every cycle's outcome by kind of change: the same sums, in the same order.
+    expect(Object.keys(one.byChange).length).toBeGreaterThan(2);
+    expect(JSON.stringify(two.byChange)).toBe(JSON.stringify(one.byChange));
   }, 240_000);
 
   it('--oracle personality on a QEMU dump: both personalities run and agree (exit 0); without one it says it checks nothing', () => {
