@@ -49,7 +49,7 @@ export function renderInspect(v: FunctionView, opts: { fields: boolean }): strin
   if (v.capture) {
     const c = v.capture;
     const sizeCheck = c.configSize === undefined ? '' : c.configSize === v.configSize ? `, cfg_size ${c.configSize} (as lusim sizes it)` : pc.red(`, cfg_size ${c.configSize} but lusim sizes it ${v.configSize}`);
-    out.push(`  captured from Linux ${c.kernelRelease ?? '(release not recorded)'}${c.root ? '' : ' without root'}: driver ${c.driver ?? '(none)'}, reset_method ${c.resetMethod && c.resetMethod.length > 0 ? c.resetMethod.join(' ') : '(none)'}${c.currentLinkSpeed ? `, link ${c.currentLinkSpeed}` : ''}${sizeCheck}`);
+    out.push(`  captured from Linux ${c.kernelRelease ?? '(release not recorded)'}${c.kernelVersion ? ` (${c.kernelVersion})` : ''}${c.root ? '' : ' without root'}: driver ${c.driver ?? '(none)'}, reset_method ${c.resetMethod && c.resetMethod.length > 0 ? c.resetMethod.join(' ') : '(none)'}${c.currentLinkSpeed ? `, link ${c.currentLinkSpeed}` : ''}${sizeCheck}`);
   }
   out.push(pc.bold('  Header'));
   out.push(...renderRegisters(v.header, opts.fields, '    '));
