@@ -33,6 +33,7 @@ import { action, printJson } from '../errors.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
+import { replayCorpus } from '../fuzz/replay.js';
 import { runCampaign } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
@@ -40,7 +41,7 @@ import { prepareOutDir, writeOut } from '../out-file.js';
 interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; inputFormat?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string;
+  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string; replay?: string;
 }
 
 function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
@@ -88,6 +89,7 @@ export function register(program: Command): void {
     .option('-d, --device <bdf>', 'the function of --from-dump, for a dump holding several')
     .addOption(new Option('--campaign <kind>', 'semantic (the cycle oracles) or malformed (walker and loaders on broken layouts: typed errors only)').choices(['semantic', 'malformed']).default('semantic'))
     .option('--corpus <dir>', 'save each shrunk finding as DIR/ID.lspci + DIR/ID.json (with its lusim cycle command)')
+    .option('--replay <dir>', 'run every record of an earlier --corpus DIR again under today\'s model and say which findings still show (with --from-dump FILE for records found around one; exit 1 when a must-hold oracle fails)')
     .option('--no-shrink', 'report first cases (and first --qemu samples) as found, unshrunk')
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
@@ -97,6 +99,11 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
     if (opts.runs !== undefined && opts.time !== undefined) cmd.error('lusim: give --runs or --time, not both', { exitCode: 2 });
+    if (opts.replay !== undefined) {
+      const clash = [['--runs', opts.runs], ['--time', opts.time], ['--qemu', opts.qemu], ['--plant', opts.plant], ['--corpus', opts.corpus]].find(([, v]) => v !== undefined);
+      if (clash) cmd.error(`lusim: --replay runs the records of a corpus: leave out ${clash[0]}`, { exitCode: 2 });
+      if (opts.campaign === 'malformed') cmd.error('lusim: --replay runs the semantic campaign\'s records: leave out --campaign malformed', { exitCode: 2 });
+    }
     const seed = opts.seed !== undefined ? count(cmd, opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
     const jobs = count(cmd, opts.jobs, '--jobs');
     const runs = opts.time === undefined ? count(cmd, opts.runs ?? '500', '--runs') : undefined;
@@ -138,6 +145,7 @@ export function register(program: Command): void {
     const started = Date.now();
     const tty = process.stderr.isTTY;
     const interrupt = catchInterrupt((line) => process.stderr.write(`${tty ? '\n' : ''}${line}\n`));
+    if (opts.replay !== undefined) return replayCorpus(opts.replay, config, { json: opts.json === true, interrupt });
     if (opts.campaign === 'malformed') return malformedCampaign(config, runs, deadline, interrupt, started, opts.json === true, opts.corpus);
     let lastPrint = 0;
     const run = await runCampaign(config, {

@@ -4,7 +4,7 @@
  * gives exactly the findings of --jobs 1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,42 @@ describe('lusim fuzz', () => {
     // Every must-hold finding and one of each hazard class, through a fresh `lusim cycle`.
     const sample = records.filter((r, i) => r.mustHold || records.findIndex((x) => x.kind === r.kind) === i);
     for (const r of sample) expect(reproduce(r)).toContain(r.signature);
+  }, 240_000);
+
+  it('--replay runs every record again: all still show; a changed one is GONE, a broken file is said, exit 1', () => {
+    const own = mkdtempSync(join(tmpdir(), 'lusim-replay-'));
+    expect(lusim('fuzz', '--seed', '3', '--runs', '12', '--kernels', '6.12,7.1', '--corpus', own).status).toBe(0);
+    const ok = lusim('fuzz', '--replay', own, '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout);
+    const records = readdirSync(own).filter((f) => f.endsWith('.json'));
+    expect(records.length).toBeGreaterThan(2);
+    expect(report).toMatchObject({ records: records.length, still: records.length, gone: [], bad: [] });
+    const copy = mkdtempSync(join(tmpdir(), 'lusim-replay-'));
+    cpSync(own, copy, { recursive: true });
+    const changed = JSON.parse(readFileSync(join(copy, records[0]), 'utf8'));
+    writeFileSync(join(copy, records[0]), JSON.stringify({ ...changed, signature: `${changed.signature}X` }));
+    writeFileSync(join(copy, 'broken.json'), '{ "id": ');
+    const out = lusim('fuzz', '--replay', copy);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(new RegExp(`${records.length} records run again, ${records.length - 1} still show their finding, 1 do not`));
+    expect(out.stdout).toMatch(/^GONE .*X$/m);
+    expect(out.stdout).toMatch(/broken\.json: not JSON/);
+    expect(lusim('fuzz', '--replay', join(copy, 'missing')).stderr).toMatch(/no such directory: give the --corpus directory/);
+    expect(lusim('fuzz', '--replay', copy, '--runs', '3').status).toBe(2);
+  }, 240_000);
+
+  it('--replay of records found around a --from-dump device needs that dump again', () => {
+    const own = mkdtempSync(join(tmpdir(), 'lusim-replay-seed-'));
+    const seedArgs = ['--from-dump', 'fixtures/qemu/nvme.lspci', '--kernels', '6.12,7.1', '--formats', 'linux-blob'];
+    expect(lusim('fuzz', '--seed', '4', '--runs', '8', ...seedArgs, '--corpus', own).status).toBe(0);
+    const records = readdirSync(own).filter((f) => f.endsWith('.json')).length;
+    expect(records).toBeGreaterThan(0);
+    const without = lusim('fuzz', '--replay', own);
+    expect(without.status).toBe(1);
+    expect(without.stdout).toMatch(/found around a --from-dump device: replay it with the same --from-dump FILE/);
+    const withDump = JSON.parse(lusim('fuzz', '--replay', own, ...seedArgs, '--json').stdout);
+    expect(withDump).toMatchObject({ records, still: records, bad: [] });
   }, 240_000);
 
   it('exit 0 when only linux-blob hazards are found', () => {
