@@ -4,6 +4,8 @@
  * (or an option) is wrong.
  */
 import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkOutPath, writeOut } from '../out-file.js';
 import type { Command } from 'commander';
 import { formatIssue, SuiteError } from '../../sim/suite/errors.js';
 import { parseShard } from '../../sim/suite/plan.js';
@@ -74,14 +76,26 @@ export function register(program: Command): void {
     }));
 
   suite.command('init')
-    .description('write a suite (YAML, stdout) from what lusim predicts today for these devices: review it and commit it')
+    .description('write a suite (YAML, stdout or --out) from what lusim predicts today for these devices: review it and commit it')
     .argument('<device...>', 'dump files (every function in them) or built-in devices')
     .option('--kernels <list>', 'kernel profiles (comma-separated)', '6.1,6.12,7.1')
     .option('--name <name>', 'the suite name', 'my-fleet')
-    .action(guard(async (devices: string[], opts: { kernels: string; name: string }) => {
+    .option('-o, --out <file>', 'write the suite here, with dump paths relative to it (a suite reads them from its own directory); default stdout, paths relative to the working directory')
+    .action(guard(async (devices: string[], opts: { kernels: string; name: string; out?: string }) => {
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
-      process.stdout.write(await initSuite(devices, { kernels, name: opts.name }));
+      if (opts.out === undefined) {
+        process.stdout.write(await initSuite(devices, { kernels, name: opts.name }));
+        return;
+      }
+      checkOutPath(opts.out);
+      const text = await initSuite(devices, { kernels, name: opts.name, dir: dirname(resolve(opts.out)) });
+      const written = writeOut(opts.out, text);
+      if (!written.ok) {
+        process.stderr.write(`lusim: ${written.message}; the suite follows on stdout\n`);
+        process.stdout.write(text);
+        process.exitCode = EXIT_FAILURE;
+      } else process.stderr.write(`lusim: wrote the suite to ${opts.out}\n`);
     }));
 }
 

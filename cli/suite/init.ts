@@ -2,10 +2,12 @@
  * `lusim suite init DEVICE...`: a suite of today's predictions, to review and commit. Per device a
  * reset case (reset_method, reset_function_method, reset_works on every kernel) and a cycle case
  * (a Live Update from each kernel to the newest one: load, what is lost, corrupted, stale, refused).
- * Dump paths are written as given: run it where the suite file will live.
+ * A suite resolves dump paths from its own directory, so they are written relative to the
+ * directory the suite will live in: `--out FILE`'s, else the one it ran in (stdout), which the
+ * header then says.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import { planTests } from '../../sim/suite/plan.js';
@@ -16,15 +18,17 @@ import { builtinDevices } from '../device-arg.js';
 import { CliError, readDumpFile } from '../input.js';
 import { suiteDevices } from './run.js';
 
-export async function initSuite(args: readonly string[], o: { kernels: readonly string[]; name: string }): Promise<string> {
+/** `dir`: where the suite file will be (default: the working directory). */
+export async function initSuite(args: readonly string[], o: { kernels: readonly string[]; name: string; dir?: string }): Promise<string> {
   const last = o.kernels[o.kernels.length - 1];
+  const dir = resolve(o.dir ?? process.cwd());
   const cases: SuiteCase[] = [];
-  for (const { ref, label } of args.flatMap(deviceRefs)) {
+  for (const { ref, label } of args.flatMap((a) => deviceRefs(a, dir))) {
     const base = { device: ref, kernels: o.kernels, expect: {}, on: {}, line: 1 };
     cases.push({ ...base, name: `${label}: reset` });
     cases.push({ ...base, name: `${label}: live update to ${last}`, cycle: { to: last } });
   }
-  const suite: Suite = { file: join(process.cwd(), '(suite init)'), name: o.name, kernels: o.kernels, cases };
+  const suite: Suite = { file: join(dir, '(suite init)'), name: o.name, kernels: o.kernels, cases };
   const devices = suiteDevices([suite]);
   const tests = planTests([suite]);
   const runs = new Map<string, { label: string; expect: ReturnType<typeof expectationsOf> }[]>();
@@ -42,14 +46,17 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
   });
   // Lists of words read best on one line: [flr, bus].
   visit(doc, { Seq(_k, node) { if (isSeq(node) && node.items.every((i) => isScalar(i))) node.flow = true; } });
-  doc.commentBefore = ` Written by lusim suite init from the model's predictions on ${o.kernels.join(', ')}: review, then commit.`;
+  const dumps = cases.some((c) => c.device.kind === 'dump');
+  doc.commentBefore = ` Written by lusim suite init from the model's predictions on ${o.kernels.join(', ')}: review, then commit.${dumps && o.dir === undefined ? `\n Dump paths are relative to ${dir}, where it ran: save the suite there (or write it with --out FILE).` : ''}`;
   return doc.toString({ lineWidth: 0 });
 }
 
-function deviceRefs(arg: string): { ref: DeviceRef; label: string }[] {
+function deviceRefs(arg: string, dir: string): { ref: DeviceRef; label: string }[] {
   if (builtinDevices().includes(arg)) return [{ ref: { kind: 'builtin', name: arg }, label: arg }];
   if (!existsSync(arg)) throw new CliError('file-not-found', `"${arg}" is neither a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { device: arg });
   const all = readDumpFile(arg);
-  if (all.length === 1) return [{ ref: { kind: 'dump', file: arg }, label: arg }];
-  return all.map((d) => ({ ref: { kind: 'dump', file: arg, bdf: formatBdf(d.bdf) }, label: `${arg} ${formatBdf(d.bdf)}` }));
+  // As the suite will read it: from its own directory, with / on every platform.
+  const file = relative(dir, resolve(arg)).split(sep).join('/');
+  if (all.length === 1) return [{ ref: { kind: 'dump', file }, label: arg }];
+  return all.map((d) => ({ ref: { kind: 'dump', file, bdf: formatBdf(d.bdf) }, label: `${arg} ${formatBdf(d.bdf)}` }));
 }

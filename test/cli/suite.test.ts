@@ -4,7 +4,7 @@
  * file:line: key, shards merge to the unsharded run, and init/--update write suites that pass.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -146,6 +146,25 @@ describe('lusim suite init and --update', () => {
     const again = await run('run', file);
     expect(again.status, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/8 tests: 8 passed/);
+  }, 120_000);
+
+  it('init --out FILE writes dump paths relative to FILE (a suite reads them from its own directory), and the suite passes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lusim-suite-init-'));
+    mkdirSync(join(root, 'dumps'));
+    mkdirSync(join(root, 'suites'));
+    copyFileSync('fixtures/qemu/nvme.lspci', join(root, 'dumps', 'nvme.lspci'));
+    const out = join(root, 'suites', 'fleet.yaml');
+    const r = await run('init', join(root, 'dumps', 'nvme.lspci'), '--kernels', '6.12', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toMatch(/dump: \.\.\/dumps\/nvme\.lspci/);
+    const again = await run('run', out);
+    expect(again.status, again.stdout).toBe(0);
+    // On stdout the paths are the working directory's, and the header says so.
+    const text = await run('init', 'fixtures/qemu/nvme.lspci', '--kernels', '6.12');
+    expect(text.stdout).toMatch(/dump: fixtures\/qemu\/nvme\.lspci/);
+    expect(text.stdout).toMatch(/# Dump paths are relative to .*, where it ran: save the suite there \(or write it with --out FILE\)/);
+    expect((await run('init', 'nvme', '--out', join(root, 'missing', 'x.yaml'))).status).toBe(2);
   }, 120_000);
 
   it('--update rewrites the expectations that changed, keeping comments, then the suite passes', async () => {
