@@ -1,10 +1,10 @@
 /** `lusim dump FILE --format lspci|raw|json`: convert between dump formats. */
-import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { formatRaw } from '../../devices/dump/raw.js';
-import { action } from '../errors.js';
+import { EXIT_FAILURE, action } from '../errors.js';
+import { checkOutPath, writeOut } from '../out-file.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 
 export function register(program: Command): void {
@@ -16,19 +16,29 @@ export function register(program: Command): void {
     .option('-d, --device <bdf>', 'only this function (required for raw output of a multi-device dump)')
     .option('--input-format <format>', 'input format (default: detected)')
     .option('--bdf <bdf>', 'address to give a raw binary input')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; output?: string }) => {
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    // The option's first name, kept for the scripts that use it.
+    .addOption(new Option('--output <file>').hideHelp())
+    .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; out?: string; output?: string }) => {
       const format = parseFormatOption(opts.format)!;
+      const outFile = opts.out ?? opts.output;
+      if (outFile) checkOutPath(outFile);
       const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf, formatOption: '--input-format' }), opts.device);
       let out: Uint8Array | string;
       if (format === 'raw') {
         if (devices.length !== 1) throw new CliError('bad-option', `raw output holds one function; the dump has ${devices.length}: pick one with --device`);
         out = formatRaw(devices[0]);
-        if (!opts.output && process.stdout.isTTY) throw new CliError('bad-option', 'refusing to write binary to a terminal: use -o FILE or redirect stdout');
+        if (!outFile && process.stdout.isTTY) throw new CliError('bad-option', 'refusing to write binary to a terminal: use -o FILE or redirect stdout');
       } else {
         out = format === 'lspci' ? formatLspci(devices) : formatSnapshotJson(devices);
       }
-      if (opts.output) writeFileSync(opts.output, out);
-      else process.stdout.write(out);
+      if (!outFile) {
+        process.stdout.write(out);
+        return;
+      }
+      const written = writeOut(outFile, out);
+      if (written.ok) return;
+      process.stderr.write(`lusim: ${written.message}\n`);
+      process.exitCode = EXIT_FAILURE;
     }));
 }

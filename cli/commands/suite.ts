@@ -3,7 +3,6 @@
  * outcomes for CI (docs/suites.md). Exit 0 every test passed, 1 a test failed, 2 a suite file
  * (or an option) is wrong.
  */
-import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkOutPath, writeOut } from '../out-file.js';
 import type { Command } from 'commander';
@@ -35,6 +34,7 @@ export function register(program: Command): void {
     .option('--html <file>', 'write one self-contained page: the tests, and per cycle a config-space map coloured by verdict and the write timeline')
     .option('--update', 'rewrite the expectations that changed in the suite files, like snapshot tests (review the diff)'))
     .action(guard(async (files: string[], opts: RunCliOptions) => {
+      checkOutputs(opts);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
       if (typeof shard === 'string') throw new CliError('bad-option', shard, {});
       const jobs = Number(opts.jobs);
@@ -49,8 +49,8 @@ export function register(program: Command): void {
         const { doc, boots, cycles, devices } = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });
         process.stderr.write(`lusim: ${boots.length} QEMU guest(s): ${boots.map((b) => `${b.key} (${b.devices.join(', ')}) ${((b.endMs - b.startMs) / 1000).toFixed(0)} s${b.ok ? '' : ' FAILED'}`).join('; ') || 'none'}\n`);
         // The config-space maps are the model's cycles; the real run's verdicts are the tests' checks.
-        if (opts.html) writeFileSync(opts.html, renderHtml(doc, cycles, devices));
-        return finish(doc, opts);
+        const html = opts.html ? save(opts.html, '--html', renderHtml(doc, cycles, devices)) : true;
+        return finish(doc, opts, html);
       }
       const suites = files.map((f) => readSuiteFile(f, MODEL_KERNELS));
       const tty = process.stderr.isTTY;
@@ -59,12 +59,12 @@ export function register(program: Command): void {
         progress: (done, total, t) => { if (tty) process.stderr.write(`\r\x1b[K  suite ${done + 1}/${total} ${t.id}`); },
       });
       if (tty) process.stderr.write('\r\x1b[K');
-      if (opts.html) writeFileSync(opts.html, renderHtml(doc, cycles, devices));
+      const html = opts.html ? save(opts.html, '--html', renderHtml(doc, cycles, devices)) : true;
       if (opts.update) {
         const changed = updateSuiteFiles(tests, doc.results);
         for (const c of changed) process.stderr.write(`lusim: updated ${c.file}: ${c.keys} expectation(s)\n`);
       }
-      finish(doc, opts);
+      finish(doc, opts, html);
       if (opts.update) process.exitCode = 0;
     }));
 
@@ -72,6 +72,7 @@ export function register(program: Command): void {
     .description('join the results of shards (their --json or --junit files) into one run, and write its JUnit, KTAP, JSON; exit as the joined run')
     .argument('<results...>', 'files written by lusim suite run --json or --junit'))
     .action(guard(async (files: string[], opts: OutputOptions) => {
+      checkOutputs(opts);
       finish(mergeResults(files.map((path) => ({ path, doc: readResultsFile(path) }))), opts);
     }));
 
@@ -106,16 +107,31 @@ function outputs(cmd: Command): Command {
     .option('--json <file>', 'write the results as JSON (- for stdout); lusim suite merge reads these');
 }
 
-function finish(doc: SuiteResults, opts: OutputOptions): void {
-  if (opts.junit) writeFileSync(opts.junit, renderJunit(doc));
-  if (opts.json && opts.json !== '-') writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
+/** Every output file checked before the run (a --qemu run takes minutes): one line and exit 2 when one cannot be written. */
+function checkOutputs(opts: OutputOptions & { html?: string }): void {
+  if (opts.junit) checkOutPath(opts.junit, '--junit');
+  if (opts.json && opts.json !== '-') checkOutPath(opts.json, '--json');
+  if (opts.html) checkOutPath(opts.html, '--html');
+}
+
+/** A report file; false, said in one line, when the write fails after the run (the disk filled up): the summary still prints. */
+function save(path: string, option: string, text: string): boolean {
+  const written = writeOut(path, text, option);
+  if (!written.ok) process.stderr.write(`lusim: ${written.message}\n`);
+  return written.ok;
+}
+
+/** `saved`: whether the files written before (--html) were; a file not written is exit 1. */
+function finish(doc: SuiteResults, opts: OutputOptions, saved = true): void {
+  const junit = opts.junit ? save(opts.junit, '--junit', renderJunit(doc)) : true;
+  const json = opts.json && opts.json !== '-' ? save(opts.json, '--json', `${JSON.stringify(doc, null, 2)}\n`) : true;
   const summary = renderSummary(doc);
   if (opts.json === '-') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   if (opts.ktap) process.stdout.write(renderKtap(doc));
   if (opts.ktap || opts.json === '-') process.stderr.write(summary);
   else process.stdout.write(summary);
   const t = totals(doc.results);
-  process.exitCode = t.fail + t.error > 0 ? EXIT_FAILURE : 0;
+  process.exitCode = t.fail + t.error > 0 || !(saved && junit && json) ? EXIT_FAILURE : 0;
 }
 
 /** Like errors.ts action(), but a wrong suite file or option is a usage error: exit 2. */

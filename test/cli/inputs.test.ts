@@ -59,6 +59,23 @@ describe('--out', () => {
     expect(errorOf(() => checkOutPath(join(ro, 'r.json'))).code).toBe(root ? undefined : 'bad-option');
     expect(errorOf(() => checkOutPath(join(dir, 'r.json'))).code).toBeUndefined();
   });
+  it('dump -o and suite --junit/--json/--html: a path that cannot be written is exit 2 before any work, a failed write exit 1 in one line', async () => {
+    const missing = join(dir, 'no-such-dir', 'x');
+    const dump = await runLusim(['dump', 'fixtures/qemu/nvme.lspci', '--format', 'lspci', '-o', missing]);
+    expect(dump.code).toBe(2);
+    expect(dump.stderr).toMatch(/^lusim: --out .*no-such-dir\/x: the directory .* does not exist; create it first/);
+    expect((await runLusim(['dump', 'fixtures/qemu/nvme.lspci', '--format', 'lspci', '-o', '/dev/full'])).stderr).toBe('lusim: could not write --out /dev/full (the disk is full)\n');
+    for (const option of ['--junit', '--json', '--html']) {
+      const r = await runLusim(['suite', 'run', 'fixtures/suites/storage-fleet.yaml', option, missing]);
+      expect(r.code, option).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^lusim: ${option} .*: the directory .* does not exist`));
+      expect(r.stdout).toBe('');
+    }
+    const full = await runLusim(['suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--junit', '/dev/full']);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/lusim: could not write --junit \/dev\/full \(the disk is full\)/);
+    expect(full.stdout).toMatch(/25 tests: 25 passed/);
+  }, 60_000);
   it('a write that fails (the disk is full) says so in one line and hands the report back', () => {
     const r = writeOut('/dev/full', '{}\n');
     expect(r).toEqual({ ok: false, message: 'could not write --out /dev/full (the disk is full)' });
