@@ -1,10 +1,9 @@
 /** `lusim capture [--sysfs /sys] [--out FILE]`: a running system's PCI functions into a lusim snapshot (kexec/sysfs-capture.ts). */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
 import { captureSysfs } from '../../kexec/sysfs-capture.js';
-import { action } from '../errors.js';
-import { CliError } from '../input.js';
+import { EXIT_FAILURE, action } from '../errors.js';
+import { checkOutPath, writeOut } from '../out-file.js';
 
 export function register(program: Command): void {
   program
@@ -16,17 +15,18 @@ export function register(program: Command): void {
     .option('--kernel-version <version>', 'kernel version (`uname -v`) to record; Debian\'s names the package version (default: this machine\'s when --sysfs is /sys)')
     .option('--json', 'the snapshot is JSON already; accepted for symmetry')
     .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string; kernelVersion?: string }) => {
+      if (opts.out) checkOutPath(opts.out);
       const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}), ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}) });
       const text = formatSnapshotJson(cap.devices);
-      if (opts.out) {
-        try {
-          writeFileSync(opts.out, text);
-        } catch (e) {
-          throw new CliError('file-unreadable', `cannot write ${opts.out}: ${(e as Error).message}`, { path: opts.out });
-        }
-      } else {
+      const written = opts.out ? writeOut(opts.out, text) : undefined;
+      if (written && !written.ok) {
+        // The capture is not lost: it follows on stdout.
+        process.stderr.write(`lusim: ${written.message}; the snapshot follows on stdout\n`);
         process.stdout.write(text);
+        process.exitCode = EXIT_FAILURE;
+        return;
       }
+      if (!opts.out) process.stdout.write(text);
       const root = cap.devices[0]?.capture?.root === true;
       const summary = `captured ${cap.devices.length} functions from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
       process.stderr.write(cap.partial.length === 0

@@ -96,6 +96,15 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     expect(await kernelFor('6.1.0-56-cloud-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-08)')).toBe('6.1.y');
     expect(await kernelFor('6.1.0-56-cloud-amd64')).toBe('6.1');
   });
+  it('an --out that cannot be written: exit 2 before reading sysfs; a failed write hands the snapshot to stdout, exit 1', async () => {
+    const r = await runLusim(['capture', '--sysfs', sysfs, '--out', '/nonexistent/snap.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lusim: --out \/nonexistent\/snap\.json: the directory \/nonexistent does not exist/);
+    const full = await runLusim(['capture', '--sysfs', sysfs, '--out', '/dev/full']);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/could not write --out \/dev\/full \(the disk is full\); the snapshot follows on stdout/);
+    expect(JSON.parse(full.stdout).devices).toHaveLength(2);
+  });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
     expect(r.code).toBe(1);
