@@ -10,6 +10,7 @@ import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '.
 import { CliError } from '../input.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
 import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topologies.js';
+import { parseSeries } from '../../kexec/kernels.js';
 import { EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
 
@@ -34,6 +35,8 @@ export function register(program: Command): void {
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
       const topologies = opts.topology?.length ? opts.topology.map((t) => topologyArg(t)) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
+      // A series that does not exist is the command line's mistake: said before any boot.
+      for (const k of kernels) parseSeries(k);
       if (opts.out) prepareOutDir(opts.out, '--out');
       if (typeof opts.snapshots === 'string') prepareOutDir(opts.snapshots, '--snapshots');
       const report = await runFidelity(topologies, {

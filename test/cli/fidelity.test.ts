@@ -1,6 +1,6 @@
 /**
- * `lusim fidelity` option checks that need no QEMU: a bad --modes list is one usage line (exit 2)
- * naming the modes, before any kernel is resolved or QEMU started.
+ * `lusim fidelity` option checks that need no QEMU: a bad --modes list, an unknown kernel series or
+ * topology is one usage line naming the choices, before any kernel is resolved or QEMU started.
  */
 import { describe, expect, it } from 'vitest';
 import { runLusim } from './in-process.js';
@@ -18,5 +18,15 @@ describe('lusim fidelity options', () => {
     const r = await runLusim(['fidelity', '--modes', ',', '--no-fetch']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/each mode is one of plain, preserved/);
+  });
+
+  it('refuses an unknown kernel series (exit 2) and an unknown topology before any boot', async () => {
+    const r = await runLusim(['fidelity', '--kernels', '6.1,5.4', '--topology', 'switch', '--no-fetch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('lusim: Unknown kernel "5.4": use 6.1, 6.12, 7.x (sid) or 7.3 (trixie-backports), or a profile id: 6.1.y, 6.12.y, 7.1, 7.2, 7.3.');
+    expect(r.stdout).toBe('');
+    const t = await runLusim(['fidelity', '--topology', 'no-such-topology', '--no-fetch']);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/not a built-in topology \(bridge, /);
   });
 });
