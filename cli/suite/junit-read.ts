@@ -93,6 +93,12 @@ function jsonPrefix(s: string, from: number, after: (rest: string) => boolean): 
 /** A results file for `suite merge`: lusim's JSON, or its JUnit (told apart by the first character). */
 export function readResultsFile(path: string): SuiteResults {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new CliError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`, { path }); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new CliError('file-unreadable', `cannot read ${path} (${why}): give files written by lusim suite run --json or --junit`, { path });
+  }
   return text.trimStart().startsWith('<') ? readJunitResults(path, text) : readResults(path);
 }
