@@ -74,6 +74,8 @@ export function register(program: Command): void {
       const to = kb.id;
       const inputFormat = parseFormatOption(opts.inputFormat);
       const dev = resolveDevice(deviceArg, opts.device, inputFormat);
+      // A capture is a running system's state, which the default path would configure again.
+      if (dev.dump.capture && !opts.asFound && opts.driver !== false) process.stderr.write(`lusim: note: ${dev.label} is from lusim capture, a running system's state: --as-found takes it as the operational state kernel A saves (without it, lusim configures it first as kernel A's driver would)\n`);
       const profile = profileForDump(dev.dump, opts.profile);
       const make = () => buildFunction(dev.dump, profile);
       const port = resolveParent(dev, opts.parent, inputFormat);

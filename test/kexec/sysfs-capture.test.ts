@@ -105,6 +105,17 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     expect(full.stderr).toMatch(/could not write --out \/dev\/full \(the disk is full\); the snapshot follows on stdout/);
     expect(JSON.parse(full.stdout).devices).toHaveLength(2);
   });
+  it('cycle on a capture points at --as-found (a running system\'s state), and is quiet with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
+    const out = join(dir, 'snap.json');
+    expect((await runLusim(['capture', '--sysfs', sysfs, '--out', out])).code).toBe(0);
+    const plain = await runLusim(['cycle', out, '--device', '01:00.0', '--from', '6.12', '--to', '7.1']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(/is from lusim capture, a running system's state: --as-found takes it as the operational state/);
+    const asFound = await runLusim(['cycle', out, '--device', '01:00.0', '--from', '6.12', '--to', '7.1', '--as-found']);
+    expect(asFound.code).toBe(0);
+    expect(asFound.stderr).not.toMatch(/--as-found/);
+  });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
     expect(r.code).toBe(1);
