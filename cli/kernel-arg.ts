@@ -8,6 +8,9 @@ import { applyKconfig, parseKconfig, type AppliedKconfig } from '../sim/linux/kc
 import type { KernelProfileId } from '../sim/linux/profile.js';
 import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
 import { isKernelPath, userKernel } from '../kexec/user-kernel.js';
+import { upstreamOf } from '../kexec/kernels.js';
+import type { CaptureFacts } from '../devices/dump/types.js';
+import { parseKernelVersion, profileForKernel, type ProfileChoice } from '../sim/linux/profile-for-kernel.js';
 import { CliError } from './input.js';
 
 export interface ModelKernel {
@@ -32,4 +35,21 @@ export function modelKernel(spec: string, what: string, profile?: string): Model
   const k = userKernel(spec, { ...(named ? { profile: named } : {}), modulesNeeded: false });
   const kconfig = { ...applyKconfig(parseKconfig(readFileSync(k.config, 'utf8'))), file: k.config };
   return { id: k.profile, build: { spec, release: k.release, why: k.build!.why, warnings: k.build!.warnings, kconfig } };
+}
+
+/**
+ * The profile of the kernel a capture was taken on, mapped as a user's own kernel is
+ * (sim/linux/profile-for-kernel.ts: its own profile, the stable-series boundaries, else the
+ * nearest, with a warning); undefined when the capture names no release. `option` is how the
+ * caller's user names another kernel. Debian's release name (6.1.0-N) hides the upstream version,
+ * which its `uname -v` names: without that, a warning says the name was all there was.
+ */
+export function profileOfCapture(capture: CaptureFacts | undefined, option: string): (ProfileChoice & { readonly release: string; readonly warnings: readonly string[] }) | undefined {
+  const release = capture?.kernelRelease;
+  if (!release || !parseKernelVersion(release)) return undefined;
+  const debian = capture?.kernelVersion ? /\bDebian (\S+)/.exec(capture.kernelVersion)?.[1] : undefined;
+  const choice = profileForKernel(debian ? upstreamOf(debian) : release, new Map(), option);
+  const hidden = !debian && /^\d+\.\d+\.0-\d+-/.test(release)
+    ? [`${release} is a Debian-style release name, which hides the upstream version, and the capture has no kernel version (uname -v) to say it: judged as ${release.replace(/-.*$/, '')}; recapture with this lusim or name ${option}`] : [];
+  return { ...choice, why: debian ? `Debian ${debian}: ${choice.why}` : choice.why, release, warnings: [...hidden, ...(choice.warning ? [choice.warning] : [])] };
 }

@@ -17,7 +17,9 @@ import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from 
 import { CliError, parseFormatOption } from '../input.js';
 import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
 import { readKconfig } from '../kconfig-arg.js';
-import { modelKernel } from '../kernel-arg.js';
+import { modelKernel, profileOfCapture, type ModelKernel } from '../kernel-arg.js';
+import type { CaptureFacts } from '../../devices/dump/types.js';
+import { log } from '../log.js';
 import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
 import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
@@ -33,12 +35,21 @@ function check<T extends string>(value: string, allowed: readonly T[], what: str
   return value as T;
 }
 
+/** Kernel A of a lusim capture without --from: the kernel the capture was taken on, said in the log. */
+function capturedKernel(capture: CaptureFacts | undefined): ModelKernel | undefined {
+  const choice = profileOfCapture(capture, '--from');
+  if (!choice) return undefined;
+  for (const w of choice.warnings) log.warn(`cycle: ${w}`);
+  log.info(`cycle: kernel A is ${choice.id}, the captured kernel ${choice.release} (${choice.why}); --from names another`);
+  return { id: choice.id };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('cycle')
     .description('simulate save -> serialize -> kexec -> deserialize -> restore and classify every field (restored, expected, lost, corrupted, stale, refused)')
     .argument('[device]', `a built-in QEMU 7.2 device (${builtinDevices().join(', ')}) or a dump file`, 'e1000e')
-    .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')}, or your own kernel: a bzImage or a build directory (with --qemu also a Debian series: 6.1, 6.12, 7.x, 7.3)`, '6.12')
+    .option('--from <kernel>', `kernel A (saves): ${KERNEL_PROFILE_IDS.join(', ')}, or your own kernel: a bzImage or a build directory (with --qemu also a Debian series: 6.1, 6.12, 7.x, 7.3); default 6.12, or for a lusim capture the profile of the kernel it was taken on`, '6.12')
     .option('--to <kernel>', `kernel B (restores): ${KERNEL_PROFILE_IDS.join(', ')}, or a bzImage / build directory (with --qemu also 6.1, 6.12, 7.x, 7.3)`, '7.1')
     .option('--profile-a <id>', 'the model profile of kernel A when --from is a path (default: from its version and config)')
     .option('--profile-b <id>', 'the model profile of kernel B when --to is a path')
@@ -68,12 +79,13 @@ export function register(program: Command): void {
   registerQemuOptions(cmd);
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleOptions) => {
       if (opts.qemu || opts.qemuDevice || opts.topology) return runQemuCycleCommand(deviceArg, opts);
-      const ka = modelKernel(opts.from, '--from', opts.profileA);
+      const inputFormat = parseFormatOption(opts.inputFormat);
+      const dev = resolveDevice(deviceArg, opts.device, inputFormat);
+      const captured = cmd.getOptionValueSource('from') === 'default' && opts.profileA === undefined ? capturedKernel(dev.dump.capture) : undefined;
+      const ka = captured ?? modelKernel(opts.from, '--from', opts.profileA);
       const kb = modelKernel(opts.to, '--to', opts.profileB);
       const from = ka.id;
       const to = kb.id;
-      const inputFormat = parseFormatOption(opts.inputFormat);
-      const dev = resolveDevice(deviceArg, opts.device, inputFormat);
       // A capture is a running system's state, which the default path would configure again.
       if (dev.dump.capture && !opts.asFound && opts.driver !== false) process.stderr.write(`lusim: note: ${dev.label} is from lusim capture, a running system's state: --as-found takes it as the operational state kernel A saves (without it, lusim configures it first as kernel A's driver would)\n`);
       const profile = profileForDump(dev.dump, opts.profile);

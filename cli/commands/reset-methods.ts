@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { Topology } from '../../sim/topology.js';
 import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
 import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
-import { parseKernelVersion, profileForKernel } from '../../sim/linux/profile-for-kernel.js';
-import { upstreamOf } from '../../kexec/kernels.js';
+import { profileOfCapture } from '../kernel-arg.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { action, printJson } from '../errors.js';
@@ -54,22 +53,12 @@ export function register(program: Command): void {
     }));
 }
 
-/**
- * A capture's kernel release mapped to a profile the way a user's own kernel is
- * (sim/linux/profile-for-kernel.ts: its own profile, the stable-series boundaries, else the
- * nearest, with a warning).
- */
+/** The profile of the kernel a capture was taken on (cli/kernel-arg.ts profileOfCapture). */
 function kernelOfCapture(devices: readonly DumpDevice[]): string {
-  const capture = devices.find((d) => d.capture?.kernelRelease)?.capture;
-  const rel = capture?.kernelRelease;
-  if (!rel || !parseKernelVersion(rel)) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});
-  // Debian's release (6.1.0-N) hides the upstream version; its uname -v names the package version.
-  const debian = capture?.kernelVersion ? /\bDebian (\S+)/.exec(capture.kernelVersion)?.[1] : undefined;
-  const upstream = debian ? upstreamOf(debian) : rel;
-  if (!debian && /^\d+\.\d+\.0-\d+-/.test(rel)) log.warn(`reset-methods: ${rel} is a Debian-style release name, which hides the upstream version, and the capture has no kernel version (uname -v) to say it: judged as ${rel.replace(/-.*$/, '')}; recapture with this lusim or name --kernel`);
-  const choice = profileForKernel(upstream, new Map(), '--kernel');
-  if (choice.warning) log.warn(`reset-methods: ${choice.warning}`);
-  log.info(`reset-methods: kernel profile ${choice.id} for the captured kernel ${rel}${debian ? ` (Debian ${debian})` : ''}: ${choice.why}`);
+  const choice = profileOfCapture(devices.find((d) => d.capture?.kernelRelease)?.capture, '--kernel');
+  if (!choice) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});
+  for (const w of choice.warnings) log.warn(`reset-methods: ${w}`);
+  log.info(`reset-methods: kernel profile ${choice.id} for the captured kernel ${choice.release}: ${choice.why}`);
   return choice.id;
 }
 

@@ -116,6 +116,21 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     expect(asFound.code).toBe(0);
     expect(asFound.stderr).not.toMatch(/--as-found/);
   });
+  it('cycle on a capture: kernel A is the kernel it was taken on unless --from names one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-cap-'));
+    const out = join(dir, 'snap.json');
+    expect((await runLusim(['capture', '--sysfs', sysfs, '--out', out, '--kernel-release', '7.3.2-custom'])).code).toBe(0);
+    const fromOf = async (...extra: string[]) => {
+      const r = await runLusim(['cycle', out, '--device', '01:00.0', '--as-found', '--json', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { options: { from: string; to: string } }).options;
+    };
+    expect(await fromOf()).toMatchObject({ from: '7.3', to: '7.1' });
+    expect(await fromOf('--from', '6.1', '--to', '6.12')).toMatchObject({ from: '6.1', to: '6.12' });
+    // A dump that is no capture keeps the default.
+    const plain = await runLusim(['cycle', 'nvme', '--json']);
+    expect(JSON.parse(plain.stdout).options.from).toBe('6.12');
+  });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
     expect(r.code).toBe(1);
