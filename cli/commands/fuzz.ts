@@ -39,16 +39,16 @@ import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
 
 interface FuzzCliOptions {
-  seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; formats?: string; flows?: string; oracle?: string;
+  seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; from?: string; to?: string; formats?: string; flows?: string; oracle?: string;
   fromDump?: string; inputFormat?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
   shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string; replay?: string;
 }
 
-function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string): readonly T[] {
+function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string, option = `--${what}`): readonly T[] {
   if (value === undefined) return allowed;
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const i of items) if (!(allowed as readonly string[]).includes(i)) cmd.error(`lusim: unknown ${what} "${i}": use ${allowed.join(', ')}`, { exitCode: 2 });
-  if (!items.length) cmd.error(`lusim: --${what} needs at least one of ${allowed.join(', ')}`, { exitCode: 2 });
+  if (!items.length) cmd.error(`lusim: ${option} needs at least one of ${allowed.join(', ')}`, { exitCode: 2 });
   return items as T[];
 }
 
@@ -81,6 +81,8 @@ export function register(program: Command): void {
     .option('--time <duration>', 'run for this long instead (30s, 2m); findings then depend on speed')
     .option('--jobs <n>', 'threads running cases (the main thread and n - 1 workers); with --qemu, also real samples run at a time', '1')
     .option('--kernels <list>', `kernel profiles to pair (default: all: ${KERNEL_PROFILE_IDS.join(',')})`)
+    .option('--from <list>', 'kernel A\'s profiles only (default: --kernels)')
+    .option('--to <list>', 'kernel B\'s profiles only (default: --kernels, a third of the cycles restoring with kernel A itself); --from 6.12 --to 7.1 fuzzes that one upgrade')
     .option('--formats <list>', `formats (default: ${SAVE_FORMATS.join(',')})`)
     .option('--flows <list>', `flows (default: ${FLOWS.join(',')})`)
     .option('--oracle <list>', `oracles to apply (default: ${ORACLES.join(',')}); personality compares the spec and QEMU 7.2 device profiles and applies only with --from-dump of a QEMU device`)
@@ -113,6 +115,7 @@ export function register(program: Command): void {
     if (seedDump && seedDump.length !== 1) cmd.error(`lusim: ${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`, { exitCode: 2 });
     const config: CampaignConfig = {
       seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),
+      ...(opts.from !== undefined ? { from: list(cmd, opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)', '--from') } : {}), ...(opts.to !== undefined ? { to: list(cmd, opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)', '--to') } : {}),
       flows: list<Flow>(cmd, opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(cmd, opts.oracle, ORACLES, 'oracle'),
       shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
       ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
@@ -192,7 +195,7 @@ export function register(program: Command): void {
     const stopped = stoppedBy ?? qemu?.interrupted;
     const summary = {
       seed, campaign: 'semantic', cases: run.cases, cycles: run.cycles, seconds: run.campaignMs / 1000, shrinkSeconds: seconds - run.campaignMs / 1000, cyclesPerSecond: run.cycles / Math.max(run.campaignMs / 1000, 0.001), jobs,
-      kernels: config.kernels, formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
+      kernels: config.kernels, ...(config.from ? { from: config.from } : {}), ...(config.to ? { to: config.to } : {}), formats: config.formats, flows: config.flows, oracles: config.oracles, ...(personality ? { personality } : {}),
       byClass: { ...countByClass(run.firsts), ...qemuClasses }, byChange: orderedChanges(run.changes), failed, ...(stoppedBy ? { interrupted: stoppedBy } : {}), ...(stopped ? { stoppedBy: stopped } : {}),
       findings: opts.shrink ? records : run.firsts,
       ...(qemu ? { qemu: { samples: qemu.samples, completed: qemu.completed, seconds: qemu.ms / 1000, ...(qemu.interrupted ? { interrupted: qemu.interrupted } : {}), findings: qemu.findings } } : {}),

@@ -21,6 +21,13 @@ export interface FuzzCase extends Pick<CycleOptions, 'from' | 'to' | 'format' | 
 
 export interface CaseSpace {
   readonly kernels: readonly string[];
+  /** Kernel A's profiles, when not every one of `kernels` (--from). */
+  readonly from?: readonly string[];
+  /**
+   * Kernel B's profiles, when not every one of `kernels` (--to): every cycle then restores with one
+   * of them (without it, about a third restore with the kernel that saved).
+   */
+  readonly to?: readonly string[];
   readonly formats: readonly SaveFormat[];
   readonly flows: readonly Flow[];
   /** Capabilities of the seed dump that may be unlinked, when fuzzing around one (--from-dump). */
@@ -49,7 +56,7 @@ export function batchArb(space: CaseSpace): fc.Arbitrary<FuzzBatch> {
   const device: fc.Arbitrary<DeviceSpec> = space.seedDroppable === undefined ? layoutDevice : seedDevice(space.seedDroppable);
   const variant = fc.record({
     // About a third of the cycles restore with the kernel that saved: the identity oracle's cycles.
-    to: fc.oneof(fc.constant(undefined), fc.constantFrom(...space.kernels), fc.constantFrom(...space.kernels)),
+    to: space.to ? fc.constantFrom(...space.to) : fc.oneof(fc.constant(undefined), fc.constantFrom(...space.kernels), fc.constantFrom(...space.kernels)),
     format: fc.constantFrom(...space.formats),
     drift: fc.option(driftChoiceArb, { nil: undefined, freq: 3 }),
     reset: fc.option(fc.constantFrom(...RESET_KINDS), { nil: undefined, freq: 2 }),
@@ -59,7 +66,7 @@ export function batchArb(space: CaseSpace): fc.Arbitrary<FuzzBatch> {
   return fc.record({
     variants: fc.array(variant, { minLength: 1, maxLength: BATCH_CYCLES, size: 'max' }),
     device,
-    from: fc.constantFrom(...space.kernels),
+    from: fc.constantFrom(...(space.from ?? space.kernels)),
     flow: fc.constantFrom(...space.flows),
   }).map((b) => ({
     device: b.device, from: b.from, flow: b.flow,

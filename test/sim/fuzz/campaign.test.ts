@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { batchAt, runBatch, shrinkCase, type CampaignConfig } from '../../../sim/fuzz/campaign.js';
+import { casesOf } from '../../../sim/fuzz/case.js';
 import { runMalformed } from '../../../sim/fuzz/malformed.js';
 import { ORACLES } from '../../../sim/fuzz/oracles.js';
 import { mergeFirsts, runChunk } from '../../../sim/fuzz/shard.js';
@@ -24,6 +25,19 @@ describe('determinism', () => {
     expect(parts.reduce((n, p) => n + p.cycles, 0)).toBe(one.cycles);
     expect(mergeFirsts(parts.map((p) => p.firsts).reverse())).toEqual(mergeFirsts([one.firsts]));
     expect(one.firsts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('--from and --to', () => {
+  it('every cycle saves with a --from kernel and restores with a --to kernel (no same-kernel cycles unless --to has one)', () => {
+    const config: CampaignConfig = { ...CONFIG, kernels: ['6.1', '6.12', '7.1', '7.3'], from: ['6.12'], to: ['7.1', '7.3'] };
+    const cases = Array.from({ length: 40 }, (_, i) => casesOf(batchAt(config, i))).flat();
+    expect(cases.length).toBeGreaterThan(40);
+    expect(new Set(cases.map((c) => c.from))).toEqual(new Set(['6.12']));
+    expect(new Set(cases.map((c) => c.to))).toEqual(new Set(['7.1', '7.3']));
+    // Without them both sides draw from --kernels, a third of the cycles restoring with kernel A.
+    const open = Array.from({ length: 40 }, (_, i) => casesOf(batchAt({ ...config, from: undefined, to: undefined }, i))).flat();
+    expect(open.filter((c) => c.from === c.to).length / open.length).toBeGreaterThan(0.3);
   });
 });
 
