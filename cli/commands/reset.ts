@@ -107,11 +107,15 @@ function fullLine(f: FullResetField): string {
 
 function renderFull(r: FullResetReport, changedOnly: boolean): string {
   const changed = r.fields.filter((f) => f.changed);
-  const kept = r.fields.filter((f) => !f.changed);
+  // Back after pci_restore_state, but changed on the way (pci_dev_save_and_disable, the reset):
+  // what the restore is for.
+  const restored = r.fields.filter((f) => !f.changed && f.afterReset !== f.before);
+  const untouched = r.fields.filter((f) => !f.changed && f.afterReset === f.before);
   const out = [`${r.bdf}: pci_reset_function as Linux ${r.kernel} runs it: ${r.method ?? 'no method (-ENOTTY)'}, ${r.personality} behaviour`];
   for (const n of r.notes) out.push(`  note: ${n}`);
   out.push('  values: before -> after the reset -> after pci_restore_state');
   out.push(`changed (${changed.length}):`, ...changed.map(fullLine));
-  if (!changedOnly) out.push(`unchanged (${kept.length}):`, ...kept.map(fullLine));
+  out.push(`changed on the way (save and disable, the reset), back after pci_restore_state (${restored.length}):`, ...restored.map(fullLine));
+  if (!changedOnly) out.push(`unchanged (${untouched.length}):`, ...untouched.map(fullLine));
   return `${out.join('\n')}\n`;
 }

@@ -53,4 +53,11 @@ describe('lusim reset-methods', () => {
     expect(out).toMatchObject({ bdf: '01:00.0', kind: 'pm', personality: 'spec', performed: true });
     expect(out.fields.find((f: { field: string }) => f.field === 'PCI_COMMAND_MASTER').rule).toMatch(/No_Soft_Reset=1/);
   }, 30_000);
+
+  it('reset --kernel in text: what did not come back, what changed on the way and came back, what never changed', () => {
+    const out = run('reset', 'fixtures/qemu/nvme.lspci', '--kernel', '6.12').stdout;
+    // FLR returns Device Control's RW fields to their reset values; pci_restore_pcie_state writes them back.
+    expect(out).toMatch(/^changed \(0\):\nchanged on the way \(save and disable, the reset\), back after pci_restore_state \(3\):\n {2}0x88 +PCI_EXP_DEVCTL\.PCI_EXP_DEVCTL_RELAX_EN +0x0 -> 0x1 -> 0x0 +restored by pci_restore_pcie_state/m);
+    expect(out).toMatch(/^unchanged \(208\):$/m);
+  }, 30_000);
 });
