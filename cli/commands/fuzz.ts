@@ -30,7 +30,7 @@ import { orderedChanges } from '../../sim/fuzz/changes.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
-import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
 import { replayCorpus } from '../fuzz/replay.js';
@@ -44,25 +44,30 @@ interface FuzzCliOptions {
   shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string; replay?: string;
 }
 
-function list<T extends string>(cmd: Command, value: string | undefined, allowed: readonly T[], what: string, option = `--${what}`): readonly T[] {
+/** A value or combination the command cannot take: one line, exit 2 (with --json, as JSON too). */
+function usage(message: string): never {
+  throw new CliError('bad-option', message, {});
+}
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string, option = `--${what}`): readonly T[] {
   if (value === undefined) return allowed;
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!(allowed as readonly string[]).includes(i)) cmd.error(`lusim: unknown ${what} "${i}": use ${allowed.join(', ')}`, { exitCode: 2 });
-  if (!items.length) cmd.error(`lusim: ${option} needs at least one of ${allowed.join(', ')}`, { exitCode: 2 });
+  for (const i of items) if (!(allowed as readonly string[]).includes(i)) usage(`unknown ${what} "${i}": use ${allowed.join(', ')}`);
+  if (!items.length) usage(`${option} needs at least one of ${allowed.join(', ')}`);
   return items as T[];
 }
 
-function count(cmd: Command, value: string, what: string, min = 1): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) cmd.error(`lusim: ${what} must be a whole number >= ${min}, got "${value}"`, { exitCode: 2 });
+function count(value: string, what: string, min = 1): number {
+  if (!/^\d+$/.test(value) || Number(value) < min) usage(`${what} must be a whole number >= ${min}, got "${value}"`);
   return Number(value);
 }
 
 /** "60s", "2m", "500ms", or plain seconds. */
-function duration(cmd: Command, value: string): number {
+function duration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-  if (!m) cmd.error(`lusim: --time "${value}" not understood: use e.g. 30s, 2m or 500ms`, { exitCode: 2 });
+  if (!m) usage(`--time "${value}" not understood: use e.g. 30s, 2m or 500ms`);
   const n = Number(m![1]);
-  if (n === 0) cmd.error(`lusim: --time must be longer than 0, got "${value}"`, { exitCode: 2 });
+  if (n === 0) usage(`--time must be longer than 0, got "${value}"`);
   return m![2] === 'ms' ? n : m![2] === 'm' ? n * 60_000 : n * 1000;
 }
 
@@ -100,24 +105,24 @@ export function register(program: Command): void {
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
-    if (opts.runs !== undefined && opts.time !== undefined) cmd.error('lusim: give --runs or --time, not both', { exitCode: 2 });
+    if (opts.runs !== undefined && opts.time !== undefined) usage('give --runs or --time, not both');
     if (opts.replay !== undefined) {
       const clash = [['--runs', opts.runs], ['--time', opts.time], ['--qemu', opts.qemu], ['--plant', opts.plant], ['--corpus', opts.corpus]].find(([, v]) => v !== undefined);
-      if (clash) cmd.error(`lusim: --replay runs the records of a corpus: leave out ${clash[0]}`, { exitCode: 2 });
-      if (opts.campaign === 'malformed') cmd.error('lusim: --replay runs the semantic campaign\'s records: leave out --campaign malformed', { exitCode: 2 });
+      if (clash) usage(`--replay runs the records of a corpus: leave out ${clash[0]}`);
+      if (opts.campaign === 'malformed') usage('--replay runs the semantic campaign\'s records: leave out --campaign malformed');
     }
-    const seed = opts.seed !== undefined ? count(cmd, opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
-    const jobs = count(cmd, opts.jobs, '--jobs');
-    const runs = opts.time === undefined ? count(cmd, opts.runs ?? '500', '--runs') : undefined;
-    const timeMs = opts.time !== undefined ? duration(cmd, opts.time) : undefined;
+    const seed = opts.seed !== undefined ? count(opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
+    const jobs = count(opts.jobs, '--jobs');
+    const runs = opts.time === undefined ? count(opts.runs ?? '500', '--runs') : undefined;
+    const timeMs = opts.time !== undefined ? duration(opts.time) : undefined;
     const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
     const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump, { format: parseFormatOption(opts.inputFormat), formatOption: '--input-format' }), opts.device) : undefined;
-    if (seedDump && seedDump.length !== 1) cmd.error(`lusim: ${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`, { exitCode: 2 });
+    if (seedDump && seedDump.length !== 1) usage(`${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`);
     const config: CampaignConfig = {
-      seed, kernels: list(cmd, opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(cmd, opts.formats, SAVE_FORMATS, 'formats'),
-      ...(opts.from !== undefined ? { from: list(cmd, opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)', '--from') } : {}), ...(opts.to !== undefined ? { to: list(cmd, opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)', '--to') } : {}),
-      flows: list<Flow>(cmd, opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(cmd, opts.oracle, ORACLES, 'oracle'),
-      shrinkBudget: count(cmd, opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(cmd, opts.timeBound, '--time-bound'),
+      seed, kernels: list(opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(opts.formats, SAVE_FORMATS, 'formats'),
+      ...(opts.from !== undefined ? { from: list(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)', '--from') } : {}), ...(opts.to !== undefined ? { to: list(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)', '--to') } : {}),
+      flows: list<Flow>(opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(opts.oracle, ORACLES, 'oracle'),
+      shrinkBudget: count(opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(opts.timeBound, '--time-bound'),
       ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
     };
     // The personality oracle needs a device both personalities model (sim/fuzz/personality.ts).
@@ -126,24 +131,24 @@ export function register(program: Command): void {
       process.stderr.write(`lusim: note: the personality oracle applies only with --from-dump of a QEMU 7.2 device (${opts.fromDump ? `${opts.fromDump} has no QEMU profile` : 'generated devices carry synthetic IDs'}): it checks nothing here\n`);
     }
     if (opts.plant !== undefined) {
-      try { parseDrift(opts.plant); } catch (e) { cmd.error(`lusim: --plant: ${(e as Error).message}`, { exitCode: 2 }); }
+      try { parseDrift(opts.plant); } catch (e) { usage(`--plant: ${(e as Error).message}`); }
     }
     if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
-    const qemuCount = opts.qemu !== undefined ? count(cmd, opts.qemu, '--qemu') : 0;
-    const qemuShrinkBudget = count(cmd, opts.qemuShrinkBudget, '--qemu-shrink-budget', 0);
+    const qemuCount = opts.qemu !== undefined ? count(opts.qemu, '--qemu') : 0;
+    const qemuShrinkBudget = count(opts.qemuShrinkBudget, '--qemu-shrink-budget', 0);
     const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
-    if (qemuCount && !qemuKernels.length) cmd.error(`lusim: --qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`, { exitCode: 2 });
+    if (qemuCount && !qemuKernels.length) usage(`--qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`);
     if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
-    if (qemuCount && opts.campaign === 'malformed') cmd.error('lusim: --qemu samples the semantic campaign\'s layouts: leave out --campaign malformed', { exitCode: 2 });
+    if (qemuCount && opts.campaign === 'malformed') usage('--qemu samples the semantic campaign\'s layouts: leave out --campaign malformed');
     const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
     // Samples never install or fetch: say up front, before the campaign, what they need and lack.
     if (samples.length) {
       const { qemuMissing } = await import('../../kexec/launcher.js');
       const why = qemuMissing();
-      if (why) cmd.error(`lusim: --qemu: ${why}`, { exitCode: 2 });
+      if (why) usage(`--qemu: ${why}`);
     }
     const missing = await uncachedKernels(samples);
-    if (missing.length) cmd.error(`lusim: --qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`, { exitCode: 2 });
+    if (missing.length) usage(`--qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`);
     if (opts.corpus) prepareOutDir(opts.corpus, '--corpus');
     const started = Date.now();
     const tty = process.stderr.isTTY;

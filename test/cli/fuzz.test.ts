@@ -119,6 +119,10 @@ describe('lusim fuzz', () => {
       expect(out.status, bad.join(' ')).toBe(2);
       expect(out.stderr.trim().split('\n')[0]).toMatch(/^lusim: /);
     }
+    // With --json a script reads the error on stdout too, as from every other command.
+    const json = lusim('fuzz', '--jobs', '0', '--json');
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ code: 'bad-option', message: '--jobs must be a whole number >= 1, got "0"' });
   }, 120_000);
 
   it('--qemu with kernels the cache lacks: exit 2 before the campaign, naming them and the fetch command (samples never fetch)', () => {
