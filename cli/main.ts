@@ -11,7 +11,10 @@ program
   .showHelpAfterError('(run with --help for usage)')
   // Usage errors (unknown option, bad choice, missing argument) exit 2; help and version exit 0.
   .exitOverride((err) => {
-    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+    const done = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    // With --json a script reads the error on stdout too, as it reads lusim's own (cli/errors.ts).
+    if (!done && process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: 'UsageError', code: err.code, message: err.message.replace(/^error: /, '') }, null, 2)}\n`);
+    process.exit(done ? 0 : 2);
   });
 
 for (const register of COMMANDS) register(program);

@@ -23,6 +23,15 @@ describe('bin/lusim.js', () => {
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     expect(bin(['cycle', '--flow', 'nope'], { LUSIM_FROM_SOURCE: '1' }).status).toBe(2);
   });
+  it('a usage error commander finds is JSON on stdout with --json (exit 2), and text only without it', () => {
+    const json = bin(['cycle', '--no-such-option', '--json'], { LUSIM_FROM_SOURCE: '1' });
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: 'UsageError', code: 'commander.unknownOption', message: "unknown option '--no-such-option'" });
+    const text = bin(['cycle', '--no-such-option'], { LUSIM_FROM_SOURCE: '1' });
+    expect(text.status).toBe(2);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toMatch(/^error: unknown option '--no-such-option'/);
+  });
   it('has no child while it works (the old launcher had its tsx child running within 300 ms)', async () => {
     const p = spawn(process.execPath, [BIN, 'kernels', 'list'], { env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise((r) => setTimeout(r, 300));
