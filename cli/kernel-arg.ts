@@ -8,7 +8,7 @@ import { applyKconfig, parseKconfig, type AppliedKconfig } from '../sim/linux/kc
 import type { KernelProfileId } from '../sim/linux/profile.js';
 import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
 import { isKernelPath, userKernel } from '../kexec/user-kernel.js';
-import { upstreamOf } from '../kexec/kernels.js';
+import { debianPackageVersion, upstreamOf } from '../kexec/kernels.js';
 import type { CaptureFacts } from '../devices/dump/types.js';
 import { parseKernelVersion, profileForKernel, type ProfileChoice } from '../sim/linux/profile-for-kernel.js';
 import { CliError } from './input.js';
@@ -47,7 +47,7 @@ export function modelKernel(spec: string, what: string, profile?: string): Model
 export function profileOfCapture(capture: CaptureFacts | undefined, option: string): (ProfileChoice & { readonly release: string; readonly warnings: readonly string[] }) | undefined {
   const release = capture?.kernelRelease;
   if (!release || !parseKernelVersion(release)) return undefined;
-  const debian = capture?.kernelVersion ? /\bDebian (\S+)/.exec(capture.kernelVersion)?.[1] : undefined;
+  const debian = capture?.kernelVersion ? debianPackageVersion(capture.kernelVersion) : undefined;
   const choice = profileForKernel(debian ? upstreamOf(debian) : release, new Map(), option);
   const hidden = !debian && /^\d+\.\d+\.0-\d+-/.test(release)
     ? [`${release} is a Debian-style release name, which hides the upstream version, and the capture has no kernel version (uname -v) to say it: judged as ${release.replace(/-.*$/, '')}; recapture with this lusim or name ${option}`] : [];

@@ -70,3 +70,16 @@ export function writeOut(path: string, text: string | Uint8Array, what = '--out'
     return { ok: false, message: `could not write ${what} ${path} (${why})` };
   }
 }
+
+/**
+ * Write `text` to `path`, or, when that fails, say so in one line and print the text on stdout
+ * instead, so nothing is lost; false then (the caller exits 1). `what` names the text ("the
+ * snapshot").
+ */
+export function writeOrHandBack(path: string, text: string, what: string): boolean {
+  const written = writeOut(path, text);
+  if (written.ok) return true;
+  process.stderr.write(`lusim: ${written.message}; ${what} follows on stdout\n`);
+  process.stdout.write(text);
+  return false;
+}

@@ -248,6 +248,15 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * The Debian package version a kernel's version string names (`uname -v`, or the image's banner:
+ * "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-08)" -> `6.1.158-1`); undefined for another
+ * kernel's. Debian's release name (6.1.0-N) hides it.
+ */
+export function debianPackageVersion(kernelVersion: string): string | undefined {
+  return /\bDebian (\S+)/.exec(kernelVersion)?.[1];
+}
+
 /** Upstream version from the Debian package version: `6.1.192-2` -> `6.1.192`, `7.2.13-1` -> `7.2.13`. */
 export function upstreamOf(debianVersion: string): string {
   return debianVersion.replace(/^\d+:/, '').split(/[-~+]/)[0]!;

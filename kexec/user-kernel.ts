@@ -22,7 +22,7 @@ import { parseKconfig, type KconfigValue } from '../sim/linux/kconfig.js';
 import { profileForKernel } from '../sim/linux/profile-for-kernel.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
 import { DEVICE_DRIVERS } from './initramfs.js';
-import { cacheRoot, upstreamOf, type KernelImage } from './kernels.js';
+import { cacheRoot, debianPackageVersion, upstreamOf, type KernelImage } from './kernels.js';
 
 export type UserKernelErrorCode =
   /** The path is neither a bzImage nor a build directory holding one. */
@@ -153,7 +153,7 @@ export function userKernel(spec: string, o: UserKernelOptions = {}): KernelImage
     throw new UserKernelError('no-modules', `kernel ${release} builds ${needed.join(', ')} as modules and no modules for ${release} were found${tree ? ` under ${tree}` : ''} or in /lib/modules/${release}: run \`make modules_install INSTALL_MOD_PATH=DIR\` and pass --modules-a/--modules-b DIR.`, { release, needed });
   }
   // Debian's images say the package version ("... Debian 6.1.192-3 ..."): 6.1.0-N hides it in the release.
-  const debian = /\bDebian (\S+)/.exec(version)?.[1];
+  const debian = debianPackageVersion(version);
   const upstream = debian ? upstreamOf(debian) : release.replace(/[-+].*$/, '');
   const chosen = profileForKernel(upstream, config);
   const profile = o.profile ?? chosen.id;

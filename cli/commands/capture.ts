@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
 import { captureSysfs } from '../../kexec/sysfs-capture.js';
 import { EXIT_FAILURE, action } from '../errors.js';
-import { checkOutPath, writeOut } from '../out-file.js';
+import { checkOutPath, writeOrHandBack } from '../out-file.js';
 
 export function register(program: Command): void {
   program
@@ -18,15 +18,11 @@ export function register(program: Command): void {
       if (opts.out) checkOutPath(opts.out);
       const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}), ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}) });
       const text = formatSnapshotJson(cap.devices);
-      const written = opts.out ? writeOut(opts.out, text) : undefined;
-      if (written && !written.ok) {
-        // The capture is not lost: it follows on stdout.
-        process.stderr.write(`lusim: ${written.message}; the snapshot follows on stdout\n`);
-        process.stdout.write(text);
+      if (!opts.out) process.stdout.write(text);
+      else if (!writeOrHandBack(opts.out, text, 'the snapshot')) {
         process.exitCode = EXIT_FAILURE;
         return;
       }
-      if (!opts.out) process.stdout.write(text);
       const root = cap.devices[0]?.capture?.root === true;
       const summary = `captured ${cap.devices.length} functions from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
       process.stderr.write(cap.partial.length === 0

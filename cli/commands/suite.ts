@@ -4,7 +4,7 @@
  * (or an option) is wrong.
  */
 import { dirname, resolve } from 'node:path';
-import { checkOutPath, writeOut } from '../out-file.js';
+import { checkOutPath, writeOrHandBack, writeOut } from '../out-file.js';
 import type { Command } from 'commander';
 import { formatIssue, SuiteError } from '../../sim/suite/errors.js';
 import { parseShard } from '../../sim/suite/plan.js';
@@ -91,12 +91,8 @@ export function register(program: Command): void {
       }
       checkOutPath(opts.out);
       const text = await initSuite(devices, { kernels, name: opts.name, dir: dirname(resolve(opts.out)) });
-      const written = writeOut(opts.out, text);
-      if (!written.ok) {
-        process.stderr.write(`lusim: ${written.message}; the suite follows on stdout\n`);
-        process.stdout.write(text);
-        process.exitCode = EXIT_FAILURE;
-      } else process.stderr.write(`lusim: wrote the suite to ${opts.out}\n`);
+      if (writeOrHandBack(opts.out, text, 'the suite')) process.stderr.write(`lusim: wrote the suite to ${opts.out}\n`);
+      else process.exitCode = EXIT_FAILURE;
     }));
 }
 
