@@ -47,6 +47,13 @@ function driverMap(values: readonly string[] | undefined, what: string): Map<str
   return out;
 }
 
+const hex = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
+
+/** "bytes 0x020-0x0ff, 0x100-0xfff" for ranges [start, end). */
+function notCapturedText(ranges: readonly (readonly [number, number])[]): string {
+  return `bytes ${ranges.map(([s, e]) => `${hex(s)}-${hex(e - 1)}`).join(', ')}`;
+}
+
 export function register(program: Command): void {
   program
     .command('predict')
@@ -75,9 +82,11 @@ export function register(program: Command): void {
       const picked = predictions.filter((_, i) => shown.has(all[i]!.bdf));
       if (opts.json) {
         const builds = { ...(a.build ? { from: a.build } : {}), ...(b.build ? { to: b.build } : {}) };
-        printJson({ from, to, ...(a.build || b.build ? { userKernels: builds } : {}), functions: picked.map(({ after: _after, ...p }) => p) });
+        printJson({ from, to, ...(a.build || b.build ? { userKernels: builds } : {}), functions: picked.map(({ after: _after, known: _known, ...p }) => p) });
         return;
       }
-      process.stdout.write(formatLspci(picked.map((p) => ({ bdf: parseBdf(p.bdf), bytes: p.after }))));
+      for (const p of picked) if (p.notCaptured) process.stderr.write(`lusim predict: ${p.bdf}: ${notCapturedText(p.notCaptured)} not in the dump: not predicted, and read by the model as 0, so a capability there is missing from the whole prediction (capture all of it as root: lspci -xxxx, or lusim capture)\n`);
+      // Rows the dump never captured stay out, as formatLspci leaves them out of any partial dump.
+      process.stdout.write(formatLspci(picked.map((p) => ({ bdf: parseBdf(p.bdf), bytes: p.after, ...(p.notCaptured ? { known: p.known } : {}) }))));
     }));
 }

@@ -6,11 +6,13 @@
 import { readLE } from '../../devices/bytes.js';
 import { registerLocation } from '../../devices/capability-lookup.js';
 import { formatBdf, sameBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { capturedMask, isKnown, unknownRanges } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import type { KernelProfileId } from '../linux/profile.js';
+import { partialCaptureNote } from '../partial-capture.js';
 import { Topology } from '../topology.js';
 import { builtinDriver } from './builtin-drivers.js';
-import { modelFunction, predictAfterKexec } from './post-kexec.js';
+import { modelFunction, predictAfterKexec, type ModelledFunction, type KexecPrediction } from './post-kexec.js';
 import { unpredictableClass, type UnpredictableClass } from './unpredictable.js';
 
 export interface MachinePredictOptions {
@@ -27,8 +29,9 @@ export interface RegisterPrediction {
   readonly register: string;
   readonly offset: number;
   readonly width: number;
-  readonly before: number;
-  readonly after: number;
+  /** null: a byte of the register is not in the dump, so neither value is known. */
+  readonly before: number | null;
+  readonly after: number | null;
   /** The kernel step that last wrote the register (null: unchanged). */
   readonly step: string | null;
   readonly predictable: boolean;
@@ -41,7 +44,14 @@ export interface FunctionPrediction {
   readonly driverB: string | null;
   readonly preserved: boolean;
   readonly after: Uint8Array;
-  /** Registers whose value changes, or whose value the kernel chooses at run time. */
+  /** Per byte of `after`: 1 if the dump captured it (devices/dump/known.ts); the rest is not predicted. */
+  readonly known: Uint8Array;
+  /** The byte ranges [start, end) of `after` the dump did not capture, when there are any. */
+  readonly notCaptured?: readonly (readonly [number, number])[];
+  /**
+   * Registers whose value changes, or whose value the kernel chooses at run time, and those with an
+   * uncaptured byte that a kernel step wrote (before and after null).
+   */
   readonly registers: readonly RegisterPrediction[];
   readonly notes: readonly string[];
 }
@@ -61,6 +71,38 @@ function pciDriver(name: string | null): { driver: string | null; virtioClass: b
   return { driver: name === 'virtio_pci' ? 'virtio-pci' : name, virtioClass: false };
 }
 
+/** The kernel step that last wrote a byte of `reg` (null: none did). */
+function lastStep(writes: readonly { readonly offset: number; readonly width: number; readonly step: string }[], reg: { readonly offset: number; readonly width: number }): string | null {
+  for (let i = writes.length - 1; i >= 0; i--) {
+    const w = writes[i]!;
+    if (w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width) return w.step;
+  }
+  return null;
+}
+
+/**
+ * The registers worth showing: those whose value changes or that the kernel chooses at run time,
+ * and those with an uncaptured byte that a kernel step wrote (their values unknown).
+ */
+function registerPredictions(m: ModelledFunction, before: Uint8Array, pred: KexecPrediction, known: Uint8Array): RegisterPrediction[] {
+  const registers: RegisterPrediction[] = [];
+  for (const reg of m.fn.space.layout.registers) {
+    const step = lastStep(pred.attributed, reg);
+    const place = { location: registerLocation(m.fn, reg.offset), register: reg.name, offset: reg.offset, width: reg.width };
+    // The model read an uncaptured byte as 0: what it computed there is no prediction.
+    if (!isKnown(known, reg.offset, reg.width)) {
+      if (step !== null) registers.push({ ...place, before: null, after: null, step, predictable: false });
+      continue;
+    }
+    const was = readLE(before, reg.offset, reg.width);
+    const after = readLE(pred.config, reg.offset, reg.width);
+    const cls = unpredictableClass(reg.name, pred.config, reg.offset, { before });
+    if (was === after && !cls) continue;
+    registers.push({ ...place, before: was, after, step, predictable: !cls, ...(cls ? { unpredictable: cls } : {}) });
+  }
+  return registers;
+}
+
 export async function predictMachine(devices: readonly DumpDevice[], o: MachinePredictOptions): Promise<FunctionPrediction[]> {
   const topology = new Topology(devices);
   const driversB = new Map(devices.map((d) => [formatBdf(d.bdf), pciDriver(driverOf(o.driverB, d, o.to))]));
@@ -73,16 +115,12 @@ export async function predictMachine(devices: readonly DumpDevice[], o: MachineP
     const driverB = b.driver;
     const preserved = (o.preserve ?? []).some((p) => sameBdf(p, d.bdf));
     const pred = await predictAfterKexec(m, { from: o.from, to: o.to, driverA, driverB, preserved, enabledBelow: topology.place(d.bdf).node.isBridge && below(d), virtioClassDriverB: b.virtioClass });
-    const registers: RegisterPrediction[] = [];
-    for (const reg of m.fn.space.layout.registers) {
-      const before = readLE(d.bytes, reg.offset, reg.width);
-      const after = readLE(pred.config, reg.offset, reg.width);
-      const cls = unpredictableClass(reg.name, pred.config, reg.offset, { before: d.bytes });
-      if (before === after && !cls) continue;
-      const last = [...pred.attributed].reverse().find((w) => w.offset < reg.offset + reg.width && reg.offset < w.offset + w.width);
-      registers.push({ location: registerLocation(m.fn, reg.offset), register: reg.name, offset: reg.offset, width: reg.width, before, after, step: last?.step ?? null, predictable: !cls, ...(cls ? { unpredictable: cls } : {}) });
-    }
-    out.push({ bdf: formatBdf(d.bdf), driverA, driverB, preserved, after: pred.config, registers, notes: pred.notes });
+    const known = capturedMask(d, pred.config.length);
+    const gaps = unknownRanges(known, known.length);
+    // What the kernels do with a capability the dump lacks (portdrv's AER service, say) is missing too.
+    const partial = partialCaptureNote(m.fn, 'nor what the kernels do with them');
+    const notes = partial ? [partial, ...pred.notes] : pred.notes;
+    out.push({ bdf: formatBdf(d.bdf), driverA, driverB, preserved, after: pred.config, known, ...(gaps.length ? { notCaptured: gaps } : {}), registers: registerPredictions(m, d.bytes, pred, known), notes });
   }
   return out;
 }
