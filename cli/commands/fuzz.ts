@@ -12,7 +12,9 @@
 import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Command, Option } from 'commander';
+import { buildFunction } from '../../devices/device.js';
 import { formatLspci } from '../../devices/dump/lspci.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { FLOWS, type Flow } from '../../sim/cycle/run.js';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
@@ -28,6 +30,7 @@ import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { orderedChanges } from '../../sim/fuzz/changes.js';
 import { parseDrift } from '../../sim/linux/drift.js';
+import { partialCapture } from '../../sim/partial-capture.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
@@ -77,6 +80,15 @@ function progressLine(cycles: number, firsts: readonly FirstSeen[], started: num
   return `  ${cycles} cycles, ${(cycles / Math.max(s, 0.001)).toFixed(0)}/s, findings: ${classes || 'none'}`;
 }
 
+/**
+ * A partial seed (lspci -x, -xxx, a lost row) is fuzzed as a whole dump with the bytes it lacks
+ * read as 0 (sim/fuzz/device.ts materialize): say so, since its capabilities there never appear.
+ */
+function notePartialSeed(file: string, seed: DumpDevice): void {
+  const partial = partialCapture(buildFunction(seed));
+  if (partial) process.stderr.write(`lusim: note: ${file}: ${partial}. The fuzzed devices take the bytes it lacks as 0, so capabilities there are in no case; capture all of it as root (lspci -xxxx, or lusim capture)\n`);
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('fuzz')
@@ -118,6 +130,7 @@ export function register(program: Command): void {
     const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
     const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump, { format: parseFormatOption(opts.inputFormat), formatOption: '--input-format' }), opts.device) : undefined;
     if (seedDump && seedDump.length !== 1) usage(`${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`);
+    if (seedDump) notePartialSeed(opts.fromDump!, seedDump[0]!);
     const config: CampaignConfig = {
       seed, kernels: list(opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(opts.formats, SAVE_FORMATS, 'formats'),
       ...(opts.from !== undefined ? { from: list(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)', '--from') } : {}), ...(opts.to !== undefined ? { to: list(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)', '--to') } : {}),

@@ -32,7 +32,7 @@ import { vfioPciCoreEnable } from './vfio.js';
 import { vfioPciLiveupdateFreeze, type FreezeGate } from './vfio-lu.js';
 import { CycleTrace, configWrites } from './trace.js';
 import type { CycleOptions, Flow } from './run.js';
-import { partialCaptureNote } from '../partial-capture.js';
+import { partialCapture } from '../partial-capture.js';
 
 /** The driver whose ->shutdown kernel A runs, from the IDs (sim/kexec-sim/shutdown.ts models these). */
 function defaultDriver(fn: PciFunction): ShutdownDriver {
@@ -115,8 +115,8 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
   const t = new CycleTrace();
   const iommu = opts.iommu ?? false;
   t.notes.push(iommu ? 'IOMMU present (--iommu on): pci_acs_enable set, ACS enabled at enumeration and restore' : 'no IOMMU (--iommu off, the default): pci_acs_enable clear in both kernels');
-  const partial = partialCaptureNote(fn, 'neither saved nor restored here');
-  if (partial) t.notes.push(partial);
+  const partial = partialCapture(fn);
+  if (partial) t.notes.push(`${partial}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
   const kexecWrites: ConfigWrite[] = [];
   const parentKexecWrites: ConfigWrite[] = [];
 

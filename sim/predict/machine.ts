@@ -9,7 +9,7 @@ import { formatBdf, sameBdf, type Bdf } from '../../devices/dump/bdf.js';
 import { capturedMask, isKnown, unknownRanges } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { partialCaptureNote } from '../partial-capture.js';
+import { partialCapture } from '../partial-capture.js';
 import { Topology } from '../topology.js';
 import { builtinDriver } from './builtin-drivers.js';
 import { modelFunction, predictAfterKexec, type ModelledFunction, type KexecPrediction } from './post-kexec.js';
@@ -118,8 +118,8 @@ export async function predictMachine(devices: readonly DumpDevice[], o: MachineP
     const known = capturedMask(d, pred.config.length);
     const gaps = unknownRanges(known, known.length);
     // What the kernels do with a capability the dump lacks (portdrv's AER service, say) is missing too.
-    const partial = partialCaptureNote(m.fn, 'nor what the kernels do with them');
-    const notes = partial ? [partial, ...pred.notes] : pred.notes;
+    const partial = partialCapture(m.fn);
+    const notes = partial ? [`${partial}. Capabilities the dump does not hold are not modelled, nor what the kernels do with them, and registers with uncaptured bytes are not predicted`, ...pred.notes] : pred.notes;
     out.push({ bdf: formatBdf(d.bdf), driverA, driverB, preserved, after: pred.config, known, ...(gaps.length ? { notCaptured: gaps } : {}), registers: registerPredictions(m, d.bytes, pred, known), notes });
   }
   return out;

@@ -113,6 +113,18 @@ describe('lusim fuzz', () => {
     expect(none.stderr).toMatch(/personality oracle applies only with --from-dump of a QEMU 7.2 device/);
   }, 120_000);
 
+  it('--from-dump of a partial dump says what the fuzzed devices lack; a whole dump says nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-fuzz-partial-'));
+    const head = join(dir, 'e1000e-256.lspci');
+    // lspci -xxx: the header line and rows 0x00-0xf0.
+    writeFileSync(head, readFileSync('fixtures/qemu/e1000e.lspci', 'utf8').split('\n').slice(0, 17).join('\n'));
+    const part = lusim('fuzz', '--from-dump', head, '--seed', '1', '--runs', '3', '--json');
+    expect(part.status, part.stderr).toBe(0);
+    expect(part.stderr).toMatch(/^lusim: note: .*e1000e-256\.lspci: partial dump: 256 of the function's 4096 config bytes captured .* take the bytes it lacks as 0/m);
+    const whole = lusim('fuzz', '--from-dump', 'fixtures/qemu/e1000e.lspci', '--seed', '1', '--runs', '3', '--json');
+    expect(whole.stderr).not.toMatch(/partial dump/);
+  }, 120_000);
+
   it('usage errors exit 2 with a one-line message', () => {
     for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--time', '0s'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
       const out = lusim('fuzz', ...bad);
