@@ -7,7 +7,7 @@ import { Topology } from '../../sim/topology.js';
 import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
 import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
 import { profileOfCapture } from '../kernel-arg.js';
-import { predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
+import { decidesResetFunction, predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { action, printJson } from '../errors.js';
 import { log } from '../log.js';
@@ -73,14 +73,14 @@ function renderMachine(p: ResetMethodsPrediction, machine: readonly string[]): s
 
 function toJson(p: ResetMethodsPrediction) {
   return {
-    bdf: p.bdf, kernel: p.kernel, resetMethods: p.resetMethods, resetFunctionMethod: p.resetFunctionMethod,
-    resetWorks: p.cannotTell && p.resetMethods.length === 0 ? 'cannot tell' : p.resetWorks, probes: p.probes, reasons: p.reasons,
+    bdf: p.bdf, kernel: p.kernel, resetMethods: p.resetMethods, resetFunctionMethod: decidesResetFunction(p) ? p.resetFunctionMethod : 'cannot tell',
+    resetWorks: decidesResetFunction(p) ? p.resetWorks : 'cannot tell', probes: p.probes, reasons: p.reasons,
     ...(p.cannotTell ? { cannotTell: p.cannotTell } : {}),
   };
 }
 
 function render(p: ResetMethodsPrediction, machine?: readonly string[]): string {
-  const open = p.cannotTell !== undefined && p.resetMethods.length === 0;
+  const open = !decidesResetFunction(p);
   const methods = p.resetMethods.length > 0 ? p.resetMethods.join(' ') : p.cannotTell ? '' : '(none: the sysfs file is not created)';
   const lines = [
     `${p.bdf} (Linux ${p.kernel})`,

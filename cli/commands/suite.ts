@@ -85,12 +85,13 @@ export function register(program: Command): void {
     .action(guard(async (devices: string[], opts: { kernels: string; name: string; out?: string }) => {
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
+      if (opts.out !== undefined) checkOutPath(opts.out);
+      const { text, notes } = await initSuite(devices, { kernels, name: opts.name, ...(opts.out !== undefined ? { dir: dirname(resolve(opts.out)) } : {}) });
+      for (const n of notes) process.stderr.write(`lusim: note: ${n}\n`);
       if (opts.out === undefined) {
-        process.stdout.write(await initSuite(devices, { kernels, name: opts.name }));
+        process.stdout.write(text);
         return;
       }
-      checkOutPath(opts.out);
-      const text = await initSuite(devices, { kernels, name: opts.name, dir: dirname(resolve(opts.out)) });
       if (writeOrHandBack(opts.out, text, 'the suite')) process.stderr.write(`lusim: wrote the suite to ${opts.out}\n`);
       else process.exitCode = EXIT_FAILURE;
     }));

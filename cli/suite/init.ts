@@ -11,7 +11,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import { planTests } from '../../sim/suite/plan.js';
-import { runModelTest } from '../../sim/suite/run.js';
+import { predictReset, runModelTest } from '../../sim/suite/run.js';
 import { expectationsOf, expectationsOver } from '../../sim/suite/snapshot.js';
 import type { DeviceRef, Suite, SuiteCase } from '../../sim/suite/types.js';
 import { builtinDevices } from '../device-arg.js';
@@ -19,7 +19,7 @@ import { CliError, readDumpFile } from '../input.js';
 import { suiteDevices } from './run.js';
 
 /** `dir`: where the suite file will be (default: the working directory). */
-export async function initSuite(args: readonly string[], o: { kernels: readonly string[]; name: string; dir?: string }): Promise<string> {
+export async function initSuite(args: readonly string[], o: { kernels: readonly string[]; name: string; dir?: string }): Promise<{ text: string; notes: string[] }> {
   const last = o.kernels[o.kernels.length - 1];
   const dir = resolve(o.dir ?? process.cwd());
   const cases: SuiteCase[] = [];
@@ -31,15 +31,29 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
   const suite: Suite = { file: join(dir, '(suite init)'), name: o.name, kernels: o.kernels, cases };
   const devices = suiteDevices([suite]);
   const tests = planTests([suite]);
-  const runs = new Map<string, { label: string; expect: ReturnType<typeof expectationsOf> }[]>();
+  const runs = new Map<string, Run[]>();
+  const undecided = new Map<string, string>();
   for (const t of tests) {
-    const { result: r } = await runModelTest(t, devices.get(`${suite.name}/${t.case.name}`)!);
+    const dev = devices.get(`${suite.name}/${t.case.name}`)!;
+    const { result: r } = await runModelTest(t, dev);
     if (r.status === 'error') throw new CliError('bad-option', `${t.id}: the model failed: ${r.error}`, {});
+    // A reset_method left out: the dump cannot tell it (sim/suite/expect.ts observeReset); say why.
+    if (!t.case.cycle && r.observed.reset_method === undefined && !undecided.has(t.case.name)) undecided.set(t.case.name, predictReset(t, dev).cannotTell!);
     runs.set(t.case.name, [...(runs.get(t.case.name) ?? []), { label: t.from !== undefined && t.case.cycle?.to !== undefined ? `${t.from}->${t.to}` : t.kernel, expect: expectationsOf(r.observed) }]);
   }
+  const notes: string[] = [];
+  const written = cases.filter((c) => {
+    const kept = decidedOnEvery(runs.get(c.name)!);
+    runs.set(c.name, kept);
+    const why = undecided.get(c.name);
+    if (why === undefined) return true;
+    const empty = kept.every((r) => Object.keys(r.expect).length === 0);
+    notes.push(`${c.name}: ${empty ? 'left out: the dump cannot tell its reset' : 'only what the dump decides is written: it cannot tell the rest'} (${why}); capture its whole config space (lspci -xxxx as root, or lusim capture)`);
+    return !empty;
+  });
   const doc = new Document({
     name: o.name, kernels: [...o.kernels],
-    cases: cases.map((c) => ({
+    cases: written.map((c) => ({
       name: c.name, device: c.device.kind === 'builtin' ? c.device.name : c.device.kind === 'dump' ? { dump: c.device.file, ...(c.device.bdf ? { bdf: c.device.bdf } : {}) } : { qemu: [c.device.name] },
       ...(c.cycle ? { cycle: c.cycle } : {}), expect: expectationsOver(runs.get(c.name)!),
     })),
@@ -47,8 +61,19 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
   // Lists of words read best on one line: [flr, bus].
   visit(doc, { Seq(_k, node) { if (isSeq(node) && node.items.every((i) => isScalar(i))) node.flow = true; } });
   const dumps = cases.some((c) => c.device.kind === 'dump');
-  doc.commentBefore = ` Written by lusim suite init from the model's predictions on ${o.kernels.join(', ')}: review, then commit.${dumps && o.dir === undefined ? `\n Dump paths are relative to ${dir}, where it ran: save the suite there (or write it with --out FILE).` : ''}`;
-  return doc.toString({ lineWidth: 0 });
+  doc.commentBefore = ` Written by lusim suite init from the model's predictions on ${o.kernels.join(', ')}: review, then commit.${dumps && o.dir === undefined ? `\n Dump paths are relative to ${dir}, where it ran: save the suite there (or write it with --out FILE).` : ''}${notes.map((n) => `\n ${n}`).join('')}`;
+  return { text: doc.toString({ lineWidth: 0 }), notes };
+}
+
+type Run = { label: string; expect: ReturnType<typeof expectationsOf> };
+
+/**
+ * Keep the keys every kernel's run decided: a key one kernel cannot tell must not be inherited
+ * from the case's base by that kernel (expectationsOver writes the first run as the base).
+ */
+function decidedOnEvery(runs: readonly Run[]): Run[] {
+  const keys = Object.keys(runs[0]!.expect).filter((k) => runs.every((r) => k in r.expect));
+  return runs.map((r) => ({ ...r, expect: Object.fromEntries(keys.map((k) => [k, (r.expect as Record<string, unknown>)[k]])) }));
 }
 
 function deviceRefs(arg: string, dir: string): { ref: DeviceRef; label: string }[] {

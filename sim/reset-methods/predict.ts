@@ -43,6 +43,12 @@ export function predictResetMethods(given: ResetProbeDevice, k: KernelResetProfi
     vfio.reason,
   ];
   const unknown = list.probes.find((p) => p.rc === CANNOT_TELL);
+  // pci_try_reset_function tries the list in order: with nothing before the undecided probe the
+  // dump cannot tell what it does, so neither its rc nor reset_works is a prediction.
+  if (unknown && list.methods.length === 0) {
+    reasons.splice(reasons.indexOf(tried.reason), 1, `pci_try_reset_function: cannot tell from this dump: the first method it could try is ${unknown.method}, which the dump cannot decide`);
+    reasons.splice(reasons.indexOf(vfio.reason), 1, 'vfio_pci_core_enable: reset_works = !pci_try_reset_function(): cannot tell from this dump');
+  }
   return {
     ...(unknown ? { cannotTell: `${unknown.method}: ${unknown.reason}` } : {}),
     bdf: formatBdf(dev.bdf), kernel: k.version, resetMethods: list.methods,
@@ -50,4 +56,13 @@ export function predictResetMethods(given: ResetProbeDevice, k: KernelResetProfi
     lockedResetMethod: locked.method, lockedResetRc: rcName(locked.rc),
     resetWorks: vfio.resetWorks, probes: list.probes, reasons,
   };
+}
+
+/**
+ * Whether the prediction decides what pci_reset_function uses and VFIO's reset_works: always for
+ * a whole dump; for a partial one only when a method comes before the probe it cannot decide (the
+ * first method tried is then known). resetMethods itself is only a start whenever cannotTell is set.
+ */
+export function decidesResetFunction(p: ResetMethodsPrediction): boolean {
+  return p.cannotTell === undefined || p.resetMethods.length > 0;
 }

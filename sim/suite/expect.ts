@@ -5,17 +5,32 @@
  */
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
-import type { ResetMethodsPrediction } from '../reset-methods/predict.js';
+import { decidesResetFunction, type ResetMethodsPrediction } from '../reset-methods/predict.js';
 import { rcName } from '../reset-methods/result.js';
-import { COUNTED_VERDICTS, type Check, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
+import { COUNTED_VERDICTS, RESET_EXPECTATION_KEYS, type Check, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
 
 /** A field as suites name it: REGISTER.FIELD, parent:REGISTER.FIELD for the upstream port. */
 export function fieldName(f: Pick<FieldOutcome, 'function' | 'register' | 'field'>): string {
   return `${f.function === 'parent' ? 'parent:' : ''}${f.register}.${f.field}`;
 }
 
+/** What the prediction decides, in expectation keys: a partial dump may decide none of them. */
 export function observeReset(p: ResetMethodsPrediction): Observed {
-  return { reset_method: p.resetMethods, reset_works: p.resetWorks, reset_function_method: p.resetFunctionMethod ?? 'none' };
+  return {
+    ...(p.cannotTell === undefined ? { reset_method: p.resetMethods } : {}),
+    ...(decidesResetFunction(p) ? { reset_works: p.resetWorks, reset_function_method: p.resetFunctionMethod ?? 'none' } : {}),
+  };
+}
+
+/**
+ * The expected reset keys the device's dump cannot decide (reset-methods/predict.ts cannotTell):
+ * a test of them is an error of its input, not a pass or a fail.
+ */
+export function undecidedReset(e: Expectations, p: ResetMethodsPrediction): string | null {
+  const o = observeReset(p);
+  const keys = RESET_EXPECTATION_KEYS.filter((k) => e[k] !== undefined && o[k] === undefined);
+  if (keys.length === 0) return null;
+  return `the device's dump cannot tell ${keys.join(', ')} (${p.cannotTell}): capture its whole config space (lspci -xxxx as root, or lusim capture), or leave ${keys.length > 1 ? 'them' : 'it'} out`;
 }
 
 export function observeCycle(r: CycleResult): Observed {
@@ -27,9 +42,9 @@ export function checkReset(e: Expectations, p: ResetMethodsPrediction): Check[] 
   const o = observeReset(p);
   const probes = p.reasons.join('; ');
   const checks: Check[] = [];
-  if (e.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probeWhy(e.reset_method, p)));
-  if (e.reset_works !== undefined) checks.push(check('reset_works', e.reset_works, o.reset_works, e.reset_works === o.reset_works, p.reasons.at(-1) ?? ''));
-  if (e.reset_function_method !== undefined) checks.push(check('reset_function_method', e.reset_function_method, o.reset_function_method, e.reset_function_method === o.reset_function_method, probes));
+  if (e.reset_method !== undefined && o.reset_method !== undefined) checks.push(check('reset_method', e.reset_method, o.reset_method, sameList(e.reset_method, o.reset_method ?? []), probeWhy(e.reset_method, p)));
+  if (e.reset_works !== undefined && o.reset_works !== undefined) checks.push(check('reset_works', e.reset_works, o.reset_works, e.reset_works === o.reset_works, p.reasons.at(-1) ?? ''));
+  if (e.reset_function_method !== undefined && o.reset_function_method !== undefined) checks.push(check('reset_function_method', e.reset_function_method, o.reset_function_method, e.reset_function_method === o.reset_function_method, probes));
   return checks;
 }
 

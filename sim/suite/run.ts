@@ -12,7 +12,7 @@ import { kernelProfile } from '../reset-methods/kernels.js';
 import { predictResetMethods, type ResetMethodsPrediction } from '../reset-methods/predict.js';
 import { Topology } from '../topology.js';
 import type { KernelConfig } from '../linux/profile.js';
-import { checkCycle, checkReset, observeCycle, observeReset } from './expect.js';
+import { checkCycle, checkReset, observeCycle, observeReset, undecidedReset } from './expect.js';
 import type { PlannedTest, TestResult } from './types.js';
 
 /** A case's device, read by the edge: the function, its upstream port, and the dump it came from. */
@@ -76,6 +76,8 @@ export async function runModelTest(t: PlannedTest, dev: SuiteDevice, kconfig: Si
     }
     const p = predictReset(t, dev);
     const checks = checkReset(t.expect, p);
+    const undecided = undecidedReset(t.expect, p);
+    if (undecided) return { result: { ...base, status: 'error', checks, observed: observeReset(p), error: undecided } };
     return { result: { ...base, status: checks.every((c) => c.pass) ? 'pass' : 'fail', checks, observed: observeReset(p) } };
   } catch (e) {
     return { result: { ...base, status: 'error', checks: [], observed: {}, error: e instanceof Error ? e.message : String(e) } };

@@ -3,15 +3,14 @@
  * value `lusim suite run --update` puts in place of an expectation that no longer holds (in the
  * form the user chose: a count stays a count, a list of fields stays a list).
  */
-import { COUNTED_VERDICTS, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
+import { COUNTED_VERDICTS, RESET_EXPECTATION_KEYS, type CountedVerdict, type Expectations, type Observed, type VerdictExpectation } from './types.js';
 
 /** Named fields for the verdicts a team reviews one by one; counts for the rest. */
 const NAMED: readonly CountedVerdict[] = ['lost', 'corrupted', 'stale', 'refused'];
 
 export function expectationsOf(o: Observed): Expectations {
-  if (!o.verdicts) {
-    return { reset_method: o.reset_method ?? [], reset_works: o.reset_works ?? false, reset_function_method: o.reset_function_method ?? 'none' };
-  }
+  // A reset the device's dump cannot decide leaves its keys out (expect.ts observeReset).
+  if (!o.verdicts) return Object.fromEntries(RESET_EXPECTATION_KEYS.flatMap((k) => (o[k] === undefined ? [] : [[k, o[k]]])));
   const verdicts = o.verdicts;
   return {
     load: o.load ?? 'ok',

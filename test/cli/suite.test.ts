@@ -167,6 +167,28 @@ describe('lusim suite init and --update', () => {
     expect((await run('init', 'nvme', '--out', join(root, 'missing', 'x.yaml'))).status).toBe(2);
   }, 120_000);
 
+  it('init on a partial dump writes only what the dump decides, and a suite expecting more is an error, not a fail', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lusim-suite-partial-'));
+    // lspci -x, as a non-root user gets it: the capability list (and DEVCAP, which the flr probe
+    // reads) is past the 64 bytes, so no kernel's reset_method is decided (docs/real-hardware.md).
+    writeFileSync(join(root, 'x.lspci'), readFileSync('fixtures/qemu/e1000e.lspci', 'utf8').split('\n').slice(0, 5).join('\n'));
+    const out = join(root, 'fleet.yaml');
+    const r = await run('init', join(root, 'x.lspci'), '--kernels', '6.12,7.1', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^lusim: note: .*x\.lspci: reset: left out: the dump cannot tell its reset \(flr: pcie_reset_flr reads dev->devcap/m);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toMatch(/reset_works|reset_method/);
+    expect(text).toMatch(/# .*x\.lspci: reset: left out/);
+    expect(text).toMatch(/live update to 7\.1/);
+    expect((await run('run', out)).status).toBe(0);
+    // A team that pins reset_works on such a dump learns the dump cannot say, not "got false".
+    writeFileSync(join(root, 'pinned.yaml'), 'name: t\nkernels: ["6.12"]\ncases:\n  - name: x reset\n    device:\n      dump: x.lspci\n    expect:\n      reset_works: true\n');
+    const pinned = await run('run', join(root, 'pinned.yaml'));
+    expect(pinned.status).toBe(1);
+    expect(pinned.stdout).toMatch(/error: the device's dump cannot tell reset_works \(flr: .*\): capture its whole config space/);
+    expect(pinned.stdout).toMatch(/0 passed, 0 failed, 1 errors/);
+  }, 120_000);
+
   it('--update rewrites the expectations that changed, keeping comments, then the suite passes', async () => {
     const file = join(dir, 'wrong.yaml');
     copyFileSync(WRONG, file);

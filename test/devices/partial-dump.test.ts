@@ -12,7 +12,7 @@ import { parseLspci } from '../../devices/dump/lspci.js';
 import { Topology } from '../../sim/topology.js';
 import { probeDeviceFromDump } from '../../sim/reset-methods/device.js';
 import { kernelProfile } from '../../sim/reset-methods/kernels.js';
-import { predictResetMethods } from '../../sim/reset-methods/predict.js';
+import { decidesResetFunction, predictResetMethods } from '../../sim/reset-methods/predict.js';
 import { runCycle } from '../../sim/cycle/run.js';
 
 const full = readFileSync('fixtures/qemu/nvme.lspci', 'utf8').split('\n');
@@ -41,6 +41,12 @@ describe('a 64-byte dump (lspci -x, or a non-root sysfs read)', () => {
     expect(p.probes.find((x) => x.method === 'flr')).toMatchObject({ rc: 1 });
     expect(p.resetMethods).toEqual([]);
     expect(p.cannotTell).toMatch(/^flr: pcie_reset_flr reads dev->devcap/);
+    // Nothing before flr: what pci_try_reset_function does, and so reset_works, is not decided.
+    expect(decidesResetFunction(p)).toBe(false);
+    expect(p.reasons.slice(-2)).toEqual([
+      'pci_try_reset_function: cannot tell from this dump: the first method it could try is flr, which the dump cannot decide',
+      'vfio_pci_core_enable: reset_works = !pci_try_reset_function(): cannot tell from this dump',
+    ]);
   });
   it('the cycle gives no verdict from padding: only header fields are judged', async () => {
     const r = await runCycle(buildFunction(load(text)), { from: '6.12', to: '7.1', format: 'linux-blob', flow: 'plain', preserved: true, operational: 'as-found' });
