@@ -23,9 +23,12 @@ import { PCI_CAP_ID_PM } from './pci-regs.js';
 export type { ResetKind } from './reset-kinds.js';
 export { RESET_KINDS } from './reset-kinds.js';
 
-export type ResetErrorCode = 'reset-unsupported';
+export type ResetErrorCode = 'reset-unsupported' | 'cannot-tell';
 
-/** A reset the function cannot undergo at all (D3hot->D0 without a PM capability). */
+/**
+ * A reset the function cannot undergo at all (D3hot->D0 without a PM capability), or one a partial
+ * dump cannot decide (cli/commands/reset.ts: whether FLR is advertised, whether there is a PM capability).
+ */
 export class ResetError extends LusimError<ResetErrorCode> {}
 
 export interface FieldOutcome {

@@ -8,14 +8,35 @@ import { buildFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
 import { profileForDump } from '../../devices/profiles/index.js';
-import { applyReset, RESET_KINDS, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
+import { applyReset, RESET_KINDS, ResetError, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { probeDeviceFromDump } from '../../sim/reset-methods/device.js';
 import { fullResetFunction, type FullResetField, type FullResetReport } from '../../sim/reset-methods/full-reset.js';
+import { kernelProfile } from '../../sim/reset-methods/kernels.js';
+import { decidesResetFunction, predictResetMethods } from '../../sim/reset-methods/predict.js';
 import { Topology } from '../../sim/topology.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 
 const PERSONALITIES: readonly ResetPersonality[] = ['spec', 'qemu-7.2'];
+
+const CAPTURE = 'capture its whole config space (lspci -xxxx as root, or lusim capture)';
+
+/**
+ * Refuse a reset a partial dump cannot decide, as reset-methods answers "cannot tell" (its probe
+ * device knows which facts the dump lacks): the model would otherwise decide it on the zeros it
+ * reads for uncaptured bytes (no FLR in DEVCAP, no PM capability, a different method).
+ */
+function refuseUndecided(all: readonly DumpDevice[], dump: DumpDevice, kind: ResetKind | undefined, kernel: string | undefined): void {
+  const probe = probeDeviceFromDump(new Topology(all), dump.bdf);
+  const bdf = formatBdf(dump.bdf);
+  const fact = kind === 'flr' ? probe.unknown?.devcap : kind === 'pm' ? probe.unknown?.pm : undefined;
+  if (fact !== undefined) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump whether ${kind === 'flr' ? 'the function advertises FLR' : 'it has a PM capability (and No_Soft_Reset)'} (${fact}): ${CAPTURE}`, { bdf, kind });
+  if (kernel === undefined || probe.unknown === undefined) return;
+  const p = predictResetMethods(probe, kernelProfile(kernel));
+  if (!decidesResetFunction(p)) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump which method pci_reset_function uses on ${kernel} (${p.cannotTell}): ${CAPTURE}`, { bdf, kernel });
+}
 
 export function register(program: Command): void {
   program
@@ -46,6 +67,7 @@ export function register(program: Command): void {
       }
       const dump = picked[0];
       const fn = buildFunction(dump, profileForDump(dump, opts.profile));
+      refuseUndecided(all, dump, kind, opts.kernel);
       if (opts.kernel !== undefined) {
         if (opts.personality !== undefined) throw new CliError('bad-option', '--personality applies to --method only: with --kernel the profile\'s personality decides (use --profile spec or auto)', {});
         const full = await fullResetFunction(fn, opts.kernel);
