@@ -117,11 +117,33 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
   t.notes.push(iommu ? 'IOMMU present (--iommu on): pci_acs_enable set, ACS enabled at enumeration and restore' : 'no IOMMU (--iommu off, the default): pci_acs_enable clear in both kernels');
   const partial = partialCapture(fn);
   if (partial) t.notes.push(`${partial}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
-  const kexecWrites: ConfigWrite[] = [];
-  const parentKexecWrites: ConfigWrite[] = [];
+  const { devA, below } = await enumerateA(A, mut, up, iommu, t);
+  const registers = { dev: locatedRegisters(fn), ...(up ? { parent: locatedRegisters(up.fn) } : {}) };
+  const base: StartBase = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites: [], parentKexecWrites: [], registers };
+  const ctx: StartContext = { base, opts, devA, mark: devA.log.writes.length };
+  return flow === 'plain' ? startPlain(ctx) : startVfio(ctx);
+}
 
-  // Kernel A enumerates the port (firmware, enumeration, pcie_portdrv_probe's save), then the
-  // device below it (buffers allocated; 6.12.y+ also saves at pci_bus_add_device).
+/** What every start shares, before kernel A's save; its write lists fill as A's side runs. */
+type StartBase = Omit<CycleStart, 'reference' | 'parentReference' | 'savedByOld' | 'carried' | 'resetWorksOld' | 'freezeGates' | 'fork'> & {
+  readonly kexecWrites: ConfigWrite[];
+  readonly parentKexecWrites: ConfigWrite[];
+};
+
+interface StartContext {
+  readonly base: StartBase;
+  readonly opts: StartOptions;
+  /** Kernel A's pci_dev of the device, and how many writes its log held after enumeration. */
+  readonly devA: PciDev;
+  readonly mark: number;
+}
+
+/**
+ * Kernel A enumerates the port (firmware, enumeration, pcie_portdrv_probe's save), then the
+ * device below it (buffers allocated; 6.12.y+ also saves at pci_bus_add_device). The platform
+ * below the port is read as the port's enumeration left it.
+ */
+async function enumerateA(A: KernelProfile, mut: ModelUnderTest, up: ModelUnderTest | undefined, iommu: boolean, t: CycleTrace): Promise<{ devA: PciDev; below: CycleStart['below'] }> {
   let portA: PciDev | undefined;
   if (up) {
     t.steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: { ...platformAbove(up.fn), iommu } }, new WriteLog(), 'parent')).log, false);
@@ -133,60 +155,70 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
   await allocateSaveBuffers(A, devA);
   await pciBusAddDevice(A, devA);
   t.trace('enumerate A', devA.log.writes);
-  let mark = devA.log.writes.length;
+  return { devA, below };
+}
 
-  const registers = { dev: locatedRegisters(fn), ...(up ? { parent: locatedRegisters(up.fn) } : {}) };
-  const base = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites, parentKexecWrites, registers };
-  // The kexec's first step, kernel A's shutdown of the device (the port's driver shutdown is not
-  // modelled), is the same for every finish: it runs once here, unless a freeze check refused (then
-  // no kexec happens), and the fork holds the bytes it left; finish.ts goes on from there.
-  const fork = async (gates?: readonly FreezeGate[]): Promise<ForkBytes> => {
-    if (!gates?.some((g) => g.verdict === 'refused')) {
-      const shutdown = await kernelShutdown(mut.access, { driver, preserved, from: A.id, ...below });
-      t.steps('kexec', shutdown);
-      kexecWrites.push(...configWrites(shutdown.writes));
-    }
-    return {
-      dev: fn.space.snapshot(),
-      ...(up ? { parent: up.fn.space.snapshot() } : {}),
-      ...(mut.msix ? { msixTable: mut.msix.table.snapshot(), msixPba: mut.msix.pba.snapshot() } : {}),
-    };
-  };
-  const operate = async () => {
-    if (opts.operate) await opts.operate(mut.access);
-    if (up && opts.operateParent) await opts.operateParent(up.access);
-  };
-
-  if (flow === 'plain') {
-    if (opts.operational === 'as-found') {
-      t.notes.push('operational state: the dump as found (no firmware, enumeration or driver modelled before the save)');
-    } else {
-      // A virtio device's driver takes its vectors as vp_find_vqs does (MSI-X only with 2 or more entries).
-      const virtio = defaultDriver(fn) === 'virtio' ? { driver: 'virtio' as const } : {};
-      const op = await driverConfigure(mut.access, { kernel: A.id, ...below, ...virtio, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
-      t.steps('operate', op.log);
-      msixKernelState(devA, op.vectors, fn);
-    }
-    await operate();
-    const reference = fn.space.snapshot();
-    const parentReference = up?.fn.space.snapshot();
-    await pciSaveState(A, devA);
-    t.trace('save A', devA.log.writes.slice(mark));
-    const savedByOld = savedBits(fn, A, devA.saved);
-    const carried = new Map(opts.formats.map((format) => [format, serializeSaved(format, fn, A, devA.saved)] as const));
-    return { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, carried, fork: await fork() };
+/**
+ * The kexec's first step, kernel A's shutdown of the device (the port's driver shutdown is not
+ * modelled), is the same for every finish: it runs once here, unless a freeze check refused (then
+ * no kexec happens), and the fork holds the bytes it left; finish.ts goes on from there.
+ */
+async function fork(b: StartBase, gates?: readonly FreezeGate[]): Promise<ForkBytes> {
+  const { fn, mut, up } = b;
+  if (!gates?.some((g) => g.verdict === 'refused')) {
+    const shutdown = await kernelShutdown(mut.access, { driver: b.driver, preserved: b.preserved, from: b.A.id, ...b.below });
+    b.trace.steps('kexec', shutdown);
+    b.kexecWrites.push(...configWrites(shutdown.writes));
   }
+  return {
+    dev: fn.space.snapshot(),
+    ...(up ? { parent: up.fn.space.snapshot() } : {}),
+    ...(mut.msix ? { msixTable: mut.msix.table.snapshot(), msixPba: mut.msix.pba.snapshot() } : {}),
+  };
+}
 
-  // Firmware and kernel A's enumeration (a host driver binds and releases it as vfio-pci takes
-  // over: INTx mode, nothing left programmed), then VFIO owns the device: open (reset + save),
-  // then the guest drives it.
-  const boot = await driverConfigure(mut.access, { kernel: A.id, irq: 'intx', ...below, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
+/** The caller's own operation of the device and its port (a test's writes), after the driver's. */
+async function operate({ base, opts }: StartContext): Promise<void> {
+  if (opts.operate) await opts.operate(base.mut.access);
+  if (base.up && opts.operateParent) await opts.operateParent(base.up.access);
+}
+
+/** The plain flow: the operational state (firmware, enumeration, driver), then A's pci_save_state. */
+async function startPlain(ctx: StartContext): Promise<CycleStart> {
+  const { base, opts, devA } = ctx;
+  const { fn, A, mut, up, trace: t } = base;
+  if (opts.operational === 'as-found') {
+    t.notes.push('operational state: the dump as found (no firmware, enumeration or driver modelled before the save)');
+  } else {
+    // A virtio device's driver takes its vectors as vp_find_vqs does (MSI-X only with 2 or more entries).
+    const virtio = defaultDriver(fn) === 'virtio' ? { driver: 'virtio' as const } : {};
+    const op = await driverConfigure(mut.access, { kernel: A.id, ...base.below, ...virtio, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}), ...(opts.operational === 'enumerated' ? { bindDriver: false } : {}) });
+    t.steps('operate', op.log);
+    msixKernelState(devA, op.vectors, fn);
+  }
+  await operate(ctx);
+  const reference = fn.space.snapshot();
+  const parentReference = up?.fn.space.snapshot();
+  await pciSaveState(A, devA);
+  t.trace('save A', devA.log.writes.slice(ctx.mark));
+  const savedByOld = savedBits(fn, A, devA.saved);
+  const carried = new Map(opts.formats.map((format) => [format, serializeSaved(format, fn, A, devA.saved)] as const));
+  return { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, carried, fork: await fork(base) };
+}
+
+/**
+ * The VFIO flows: firmware and kernel A's enumeration (a host driver binds and releases it as
+ * vfio-pci takes over: INTx mode, nothing left programmed), then VFIO owns the device: open
+ * (reset + save), then the guest drives it; lu-series and vfio-lu then freeze it for the kexec.
+ */
+async function startVfio(ctx: StartContext): Promise<CycleStart> {
+  const { base, opts, devA } = ctx;
+  const { fn, A, flow, mut, up, trace: t } = base;
+  const boot = await driverConfigure(mut.access, { kernel: A.id, irq: 'intx', ...base.below, ...(opts.barSizes ? { barSizes: opts.barSizes } : {}) });
   t.steps('operate', boot.log);
   const open = await vfioPciCoreEnable(A, devA, fn);
   t.notes.push(...open.notes);
-  const resetWorksOld = open.resetWorks;
-  t.trace('operate', devA.log.writes.slice(mark));
-  mark = devA.log.writes.length;
+  t.trace('operate', devA.log.writes.slice(ctx.mark));
   const reference = fn.space.snapshot();
   const parentReference = up?.fn.space.snapshot();
   const savedByOld = savedBits(fn, A, devA.saved);
@@ -195,32 +227,30 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
     : undefined;
   const guest = await guestConfigure(mut.access);
   t.steps('operate', guest.log);
-  await operate();
-  const vfio = { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, ...(carried ? { carried } : {}), resetWorksOld };
+  await operate(ctx);
+  const vfio = { ...base, reference, ...(parentReference ? { parentReference } : {}), savedByOld, ...(carried ? { carried } : {}), resetWorksOld: open.resetWorks };
   if (flow === 'lu-series') {
     // freeze(): pci_load_saved_state(open-time state), reset if reset_works, pci_restore_state, in kernel A.
     const from = devA.log.writes.length;
     await devA.log.run('vfio_pci_liveupdate_freeze', async () => {
       const res = pciLoadSavedState(devA.saved, open.savedState);
       if (res.ret !== 0) t.notes.push(`freeze: pci_load_saved_state ${res.ret}`);
-      if (open.resetWorks) {
-        resetLocked(fn, predictFor(fn, A.id).lockedResetMethod, t.notes);
-      }
+      if (open.resetWorks) resetLocked(fn, predictFor(fn, A.id).lockedResetMethod, t.notes);
       await pciRestoreState(A, devA);
     });
     t.trace('save A', devA.log.writes.slice(from));
-    kexecWrites.push(...configWrites(devA.log.since(from)));
-    parentKexecWrites.push(...configWrites(devA.log.since(from), 'parent'));
+    base.kexecWrites.push(...configWrites(devA.log.since(from)));
+    base.parentKexecWrites.push(...configWrites(devA.log.since(from), 'parent'));
   }
   if (flow === 'vfio-lu') {
     const from = devA.log.writes.length;
     const frozen = await vfioPciLiveupdateFreeze(A, devA, fn, mut.access, open, opts.freeze ?? {}, t.notes);
     t.steps('operate', frozen.userspace);
     t.trace('save A', devA.log.writes.slice(from));
-    kexecWrites.push(...configWrites(devA.log.since(from)));
-    return { ...vfio, freezeGates: frozen.gates, fork: await fork(frozen.gates) };
+    base.kexecWrites.push(...configWrites(devA.log.since(from)));
+    return { ...vfio, freezeGates: frozen.gates, fork: await fork(base, frozen.gates) };
   }
-  return { ...vfio, fork: await fork() };
+  return { ...vfio, fork: await fork(base) };
 }
 
 /** Puts the bytes back as the start left them at the kexec (a hardware-side store: no write hooks run). */
