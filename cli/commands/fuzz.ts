@@ -12,81 +12,33 @@
 import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Command, Option } from 'commander';
-import { buildFunction } from '../../devices/device.js';
 import { formatLspci } from '../../devices/dump/lspci.js';
-import type { DumpDevice } from '../../devices/dump/types.js';
-import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
-import { FLOWS, type Flow } from '../../sim/cycle/run.js';
+import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
+import { FLOWS } from '../../sim/cycle/run.js';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
 import { corpusEntry, type CorpusRecord } from '../../sim/fuzz/corpus.js';
-import { droppableCapabilities } from '../../sim/fuzz/device.js';
 import { runMalformed } from '../../sim/fuzz/malformed.js';
-import { ORACLES, type OracleName } from '../../sim/fuzz/oracles.js';
-import { qemuProfileFor } from '../../sim/fuzz/personality.js';
-import { qemuSamples, realKernelsFor, REAL_KERNELS, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
-import { qemuCorpusRecord, realSampleRunner, renderQemuRun, runQemuSamples } from '../fuzz/qemu.js';
+import { ORACLES } from '../../sim/fuzz/oracles.js';
+import { qemuCorpusRecord, realSampleRunner, renderQemuRun, runQemuSamples, type QemuRun } from '../fuzz/qemu.js';
+import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { shrinkQemuFindings } from '../fuzz/qemu-shrink.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { countByClass, mustHoldFailed, type FirstSeen } from '../../sim/fuzz/shard.js';
 import { orderedChanges } from '../../sim/fuzz/changes.js';
-import { parseDrift } from '../../sim/linux/drift.js';
-import { partialCapture } from '../../sim/partial-capture.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { action, printJson } from '../errors.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
 import { replayCorpus } from '../fuzz/replay.js';
-import { runCampaign } from '../fuzz/pool.js';
+import { campaignOptions, qemuPlan, type FuzzCliOptions } from '../fuzz/options.js';
+import { runCampaign, type CampaignRun } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
-
-interface FuzzCliOptions {
-  seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; from?: string; to?: string; formats?: string; flows?: string; oracle?: string;
-  fromDump?: string; inputFormat?: string; device?: string; json?: boolean; corpus?: string; campaign: 'semantic' | 'malformed'; shrink: boolean;
-  shrinkBudget: string; timeBound: string; plant?: string; qemu?: string; qemuShrinkBudget: string; replay?: string;
-}
-
-/** A value or combination the command cannot take: one line, exit 2 (with --json, as JSON too). */
-function usage(message: string): never {
-  throw new CliError('bad-option', message, {});
-}
-
-function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string, option = `--${what}`): readonly T[] {
-  if (value === undefined) return allowed;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!(allowed as readonly string[]).includes(i)) usage(`unknown ${what} "${i}": use ${allowed.join(', ')}`);
-  if (!items.length) usage(`${option} needs at least one of ${allowed.join(', ')}`);
-  return items as T[];
-}
-
-function count(value: string, what: string, min = 1): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) usage(`${what} must be a whole number >= ${min}, got "${value}"`);
-  return Number(value);
-}
-
-/** "60s", "2m", "500ms", or plain seconds. */
-function duration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-  if (!m) usage(`--time "${value}" not understood: use e.g. 30s, 2m or 500ms`);
-  const n = Number(m![1]);
-  if (n === 0) usage(`--time must be longer than 0, got "${value}"`);
-  return m![2] === 'ms' ? n : m![2] === 'm' ? n * 60_000 : n * 1000;
-}
 
 function progressLine(cycles: number, firsts: readonly FirstSeen[], started: number): string {
   const s = (Date.now() - started) / 1000;
   const classes = Object.entries(countByClass(firsts)).map(([k, n]) => `${k} ${n}`).join(', ');
   return `  ${cycles} cycles, ${(cycles / Math.max(s, 0.001)).toFixed(0)}/s, findings: ${classes || 'none'}`;
-}
-
-/**
- * A partial seed (lspci -x, -xxx, a lost row) is fuzzed as a whole dump with the bytes it lacks
- * read as 0 (sim/fuzz/device.ts materialize): say so, since its capabilities there never appear.
- */
-function notePartialSeed(file: string, seed: DumpDevice): void {
-  const partial = partialCapture(buildFunction(seed));
-  if (partial) process.stderr.write(`lusim: note: ${file}: ${partial}. The fuzzed devices take the bytes it lacks as 0, so capabilities there are in no case; capture all of it as root (lspci -xxxx, or lusim capture)\n`);
 }
 
 export function register(program: Command): void {
@@ -117,51 +69,8 @@ export function register(program: Command): void {
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
-    if (opts.runs !== undefined && opts.time !== undefined) usage('give --runs or --time, not both');
-    if (opts.replay !== undefined) {
-      const clash = [['--runs', opts.runs], ['--time', opts.time], ['--qemu', opts.qemu], ['--plant', opts.plant], ['--corpus', opts.corpus]].find(([, v]) => v !== undefined);
-      if (clash) usage(`--replay runs the records of a corpus: leave out ${clash[0]}`);
-      if (opts.campaign === 'malformed') usage('--replay runs the semantic campaign\'s records: leave out --campaign malformed');
-    }
-    const seed = opts.seed !== undefined ? count(opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
-    const jobs = count(opts.jobs, '--jobs');
-    const runs = opts.time === undefined ? count(opts.runs ?? '500', '--runs') : undefined;
-    const timeMs = opts.time !== undefined ? duration(opts.time) : undefined;
-    const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
-    const seedDump = opts.fromDump ? pickDevices(readDumpFile(opts.fromDump, { format: parseFormatOption(opts.inputFormat), formatOption: '--input-format' }), opts.device) : undefined;
-    if (seedDump && seedDump.length !== 1) usage(`${opts.fromDump} holds ${seedDump.length} functions; pick one with --device`);
-    if (seedDump) notePartialSeed(opts.fromDump!, seedDump[0]!);
-    const config: CampaignConfig = {
-      seed, kernels: list(opts.kernels, KERNEL_PROFILE_IDS, 'kernels'), formats: list<SaveFormat>(opts.formats, SAVE_FORMATS, 'formats'),
-      ...(opts.from !== undefined ? { from: list(opts.from, KERNEL_PROFILE_IDS, 'kernel (--from)', '--from') } : {}), ...(opts.to !== undefined ? { to: list(opts.to, KERNEL_PROFILE_IDS, 'kernel (--to)', '--to') } : {}),
-      flows: list<Flow>(opts.flows, FLOWS, 'flows'), oracles: list<OracleName>(opts.oracle, ORACLES, 'oracle'),
-      shrinkBudget: count(opts.shrinkBudget, '--shrink-budget', 0), timeBoundMs: count(opts.timeBound, '--time-bound'),
-      ...(seedDump ? { seedDump: seedDump[0], seedDroppable: droppableCapabilities(seedDump[0]) } : {}),
-    };
-    // The personality oracle needs a device both personalities model (sim/fuzz/personality.ts).
-    const personality = config.seedDump ? qemuProfileFor(config.seedDump)?.name : undefined;
-    if (opts.oracle !== undefined && config.oracles.includes('personality') && !personality) {
-      process.stderr.write(`lusim: note: the personality oracle applies only with --from-dump of a QEMU 7.2 device (${opts.fromDump ? `${opts.fromDump} has no QEMU profile` : 'generated devices carry synthetic IDs'}): it checks nothing here\n`);
-    }
-    if (opts.plant !== undefined) {
-      try { parseDrift(opts.plant); } catch (e) { usage(`--plant: ${(e as Error).message}`); }
-    }
-    if (opts.plant) Object.assign(config, { plantedDrift: opts.plant });
-    const qemuCount = opts.qemu !== undefined ? count(opts.qemu, '--qemu') : 0;
-    const qemuShrinkBudget = count(opts.qemuShrinkBudget, '--qemu-shrink-budget', 0);
-    const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
-    if (qemuCount && !qemuKernels.length) usage(`--qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`);
-    if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
-    if (qemuCount && opts.campaign === 'malformed') usage('--qemu samples the semantic campaign\'s layouts: leave out --campaign malformed');
-    const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
-    // Samples never install or fetch: say up front, before the campaign, what they need and lack.
-    if (samples.length) {
-      const { qemuMissing } = await import('../../kexec/launcher.js');
-      const why = qemuMissing();
-      if (why) usage(`--qemu: ${why}`);
-    }
-    const missing = await uncachedKernels(samples);
-    if (missing.length) usage(`--qemu: the ${samples.length} samples boot kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in the cache: run \`lusim kernels fetch ${missing.join(' ')} --module\`, or narrow --kernels`);
+    const { config, seed, jobs, runs, timeMs, deadline, personality } = campaignOptions(opts);
+    const { samples, qemuShrinkBudget } = await qemuPlan(opts, config, seed);
     if (opts.corpus) prepareOutDir(opts.corpus, '--corpus');
     const started = Date.now();
     const tty = process.stderr.isTTY;
@@ -183,30 +92,12 @@ export function register(program: Command): void {
     });
     if (tty) process.stderr.write(`\r${progressLine(run.cycles, run.firsts, started)}\x1b[K\n`);
     const seconds = (Date.now() - started) / 1000;
-    const records: CorpusRecord[] = [];
-    for (const { first, shrunk: found } of run.shrunk) {
-      // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
-      const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
-      const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, caseCycle: first.cycle, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
-      records.push(entry.record);
-      if (opts.corpus) {
-        saveCorpusFile(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
-        saveCorpusFile(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
-      }
-    }
+    const records = saveFindings(run, opts, config, seed);
     // The corpus is written. Real samples run QEMU, which the terminal's Ctrl-C reaches too: from
     // here a signal is the real run's (kexec/process/cleanup.ts: QEMU stopped, a partial report).
     interrupt.release();
     const stoppedBy = interrupt.received();
-    const say = (line: string) => process.stderr.write(`${line}\n`);
-    if (stoppedBy && samples.length) say(`lusim fuzz: ${stoppedBy}: the ${samples.length} --qemu samples were not run`);
-    const sampled = samples.length && !stoppedBy ? await runQemuSamples(samples, say, jobs) : undefined;
-    const qemu = sampled && opts.shrink && sampled.findings.length && !sampled.interrupted
-      ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: qemuShrinkBudget, jobs, run: realSampleRunner, progress: say }) }
-      : sampled;
-    if (qemu && opts.corpus) {
-      for (const f of qemu.findings) saveCorpusFile(join(opts.corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample], seed), null, 2)}\n`);
-    }
+    const qemu = await realSamples(samples, stoppedBy, { opts, jobs, qemuShrinkBudget, seed });
     const qemuClasses = countByClass(qemu?.findings ?? []);
     const failed = mustHoldFailed(run.firsts) || (qemu?.findings.length ?? 0) > 0;
     // A signal during the campaign (interrupt) or during the real samples (kexec/process/cleanup.ts).
@@ -222,6 +113,38 @@ export function register(program: Command): void {
     else process.stdout.write(renderFuzzSummary(summary, run.firsts, records, opts.corpus) + (qemu ? renderQemuRun(qemu) : ''));
     process.exitCode = failed ? 1 : stopped ? signalExitCode(stopped) : 0;
   }));
+}
+
+/** Each shrunk finding as a corpus record (written to --corpus DIR when given), with its reproducer. */
+function saveFindings(run: CampaignRun, opts: FuzzCliOptions, config: CampaignConfig, seed: number): CorpusRecord[] {
+  return run.shrunk.map(({ first, shrunk: found }) => {
+    // A planted drift is part of what the reproducer must run (lusim cycle shows it as a drift).
+    const shrunk = opts.plant ? { ...found, case: { ...found.case, drift: [found.case.drift, opts.plant].filter(Boolean).join(';') } } : found;
+    const entry = corpusEntry(shrunk, { seed, caseIndex: first.index, caseCycle: first.cycle, ...(config.seedDump ? { seedDump: config.seedDump } : {}) }, (id) => join(opts.corpus ?? '.', `${id}.lspci`));
+    if (opts.corpus) {
+      saveCorpusFile(join(opts.corpus, `${entry.record.id}.lspci`), entry.lspci);
+      saveCorpusFile(join(opts.corpus, `${entry.record.id}.json`), `${JSON.stringify(entry.record, null, 2)}\n`);
+    }
+    return entry.record;
+  });
+}
+
+/**
+ * The --qemu samples run for real after the campaign (none when a signal stopped it), their
+ * findings shrunk unless --no-shrink, and each saved to --corpus DIR.
+ */
+async function realSamples(samples: readonly QemuSample[], stoppedBy: string | undefined, o: { opts: FuzzCliOptions; jobs: number; qemuShrinkBudget: number; seed: number }): Promise<QemuRun | undefined> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  if (stoppedBy && samples.length) say(`lusim fuzz: ${stoppedBy}: the ${samples.length} --qemu samples were not run`);
+  const sampled = samples.length && !stoppedBy ? await runQemuSamples(samples, say, o.jobs) : undefined;
+  const qemu = sampled && o.opts.shrink && sampled.findings.length && !sampled.interrupted
+    ? { ...sampled, findings: await shrinkQemuFindings(sampled.findings, samples, { budget: o.qemuShrinkBudget, jobs: o.jobs, run: realSampleRunner, progress: say }) }
+    : sampled;
+  const corpus = o.opts.corpus;
+  if (qemu && corpus) {
+    for (const f of qemu.findings) saveCorpusFile(join(corpus, `${signatureId(f.signature)}.json`), `${JSON.stringify(qemuCorpusRecord(f, samples[f.sample]!, o.seed), null, 2)}\n`);
+  }
+  return qemu;
 }
 
 /**
@@ -266,11 +189,4 @@ async function malformedCampaign(config: CampaignConfig, runs: number | undefine
     if (stoppedBy) process.stdout.write(`\n${stoppedBy} stopped the run after ${run.cases} broken layouts (exit ${failed ? 1 : signalExitCode(stoppedBy)})\n`);
   }
   process.exitCode = failed ? 1 : stoppedBy ? signalExitCode(stoppedBy) : 0;
-}
-
-/** The kernel series the samples boot that the cache lacks (kexec/kernels.ts findKernel). */
-async function uncachedKernels(samples: readonly QemuSample[]): Promise<string[]> {
-  if (!samples.length) return [];
-  const { findKernel } = await import('../../kexec/kernels.js');
-  return [...new Set(samples.flatMap((s) => [s.from, s.to]))].filter((k) => findKernel(k) === undefined).sort();
 }
