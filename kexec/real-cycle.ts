@@ -330,6 +330,39 @@ function kernelBlock(save: KernelSave, restore: KernelRestore & { stateSavedBefo
   };
 }
 
+/** What the phases of one real cycle share: the options, the report they fill, the booted guest. */
+interface RealRun {
+  readonly o: RealCycleOptions;
+  readonly saver: Saver;
+  readonly report: RealCycleReport;
+  readonly s: GuestSession;
+  readonly ka: KernelImage;
+  readonly kb: KernelImage;
+  readonly A: KernelProfile;
+  readonly B: KernelProfile;
+  /** Runs one named phase (timed, marked in the write trace, named in an error). */
+  readonly step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** The model's side of the write-trace comparison (kernel saver: every compared phase is modelled). */
+  readonly modelWrites: PhasedWrite[];
+}
+
+/** A target after kernel A's save: its return, what A carries, the bits it saved. */
+interface SavedTarget {
+  readonly t: FunctionCapture;
+  readonly ret: number;
+  readonly carried: { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
+  readonly savedByOld: Uint8Array;
+  readonly writes: readonly string[];
+}
+
+/** A target after kernel B's load and restore. */
+interface RestoredTarget {
+  readonly x: SavedTarget;
+  readonly mid: FunctionCapture;
+  readonly load: { readonly ret: number; readonly error?: string; readonly notes: readonly string[] };
+  readonly restoreWrites: Parameters<typeof classifyCycle>[0]['restoreWrites'];
+}
+
 export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport> {
   const t0 = performance.now();
   const saver = o.saver ?? 'kernel';
@@ -351,170 +384,30 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     return phases.run(name, fn);
   };
   let targetsSeen: { id: string; bdf: string }[] = [];
-  // The model's side of the write-trace comparison (kernel saver: every compared phase is modelled).
   const modelWrites: PhasedWrite[] = [];
   try {
     checkSaver(saver, o.format, o.drift ?? []);
     const [ka, kb] = await step('kernels', () => resolveKernels(kernelRequests(o.from, o.to, o.user), { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
     const ownA = profileWithOwnConfig(ka!);
     const ownB = profileWithOwnConfig(kb!);
-    const A = ownA.profile;
-    const B = ownB.profile;
     report.kernels = { from: realKernel(ka!, ownA.used), to: realKernel(kb!, ownB.used) };
     const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
     const route = chooseRoute(ka!, kb!);
     const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
     session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
-    const s = session;
-    report.accelerator = s.q.accelerator;
-    report.bootA = s.bootA;
-    o.progress?.(`kernel A ${s.release} is up`);
-
-    // 1. Capture A.
-    const devsA = await s.guard(s.agent.devices());
-    const driversA = driverMap(devsA);
-    const pciA = await preparePci(s.q);
-    const capA = await step('capture A', () => s.guard(captureAll(s.q, pciA)));
-    report.captures.a = summarize(capA, driversA);
-    // Endpoints behind root ports, as `reset-methods --qemu` boots them (a topology's functions are fidelity.ts's to judge).
-    if (!o.topology) report.resetMethodsA = { kernel: { release: ka!.release, profile: ka!.profile }, devices: compareResetMethods(capA, devsA, [...o.endpoints, ...(o.passengers ?? [])].map((d) => d.id), ka!.profile, ka!.release) };
-    report.drivers = s.drivers;
-    const targets = (o.topology?.devices ?? o.endpoints).map((e) => need(capA, e.id));
-    targetsSeen = targets.map((t) => ({ id: t.id, bdf: t.bdf }));
-
-    // 2. Save: kernel A itself (its module), or kernel A's profile over qtest; write the envelope.
-    const kernelSaves = new Map<string, KernelSave>();
-    if (saver === 'kernel') {
-      const mod = new GuestModule(s.agent);
-      await step('module load A', () => s.guard(mod.load()));
-      await step('save A (kernel)', async () => {
-        for (const [i, t] of targets.entries()) {
-          const k = await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? []));
-          kernelSaves.set(t.id, k);
-          modelWrites.push(...modelPhase('save A', t.bdf, k.modelWrites));
-        }
-      });
-    }
-    const saved = saver === 'kernel' ? targets.map((t) => {
-      const k = kernelSaves.get(t.id)!;
-      return { t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [] as string[] };
-    }) : await step('save A', async () => {
-      const out = [];
-      for (const t of targets) {
-        const cfg = pciA.config(t.id);
-        const k = await saveAsKernelA({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(t).fn, A, o.format);
-        out.push({ t, ret: k.ret, carried: k.carried, savedByOld: k.savedByOld, writes: k.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
-      }
-      return out;
-    });
-    const written = await step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
-    report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms), route };
-    if (route === 'luo') report.handover.luo = { preserved: await step('luo preserve', () => luoPreserve(s)) };
-
-    // 3. kexec, capture B, fidelity of the model's kexec.
-    await step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
-    o.progress?.(`kernel B ${s.release} is up`);
-    const driversB = driverMap(await s.guard(s.agent.devices()));
-    const builtinB = builtinModules(kb!);
-    const pciB = await preparePci(s.q);
-    const capB = await step('capture B', () => s.guard(captureAll(s.q, pciB)));
-    report.captures.b = summarize(capB, driversB);
-    await step('fidelity', async () => {
-      for (const a of capA.functions) {
-        const b = need(capB, a.id);
-        const [dA, dB] = [driversA.get(a.bdf) ?? null, driversB.get(b.bdf) ?? null];
-        const enabledBelow = a.isBridge && driverBelow(capB.functions, a.id, (bdf) => driversB.get(bdf) ?? null);
-        const pred = await predictPostKexec(a, { from: ka!.profile, to: kb!.profile, driverA: dA, driverB: dB, enabledBelow });
-        report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
-        if (targets.some((t) => t.id === a.id)) modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
-      }
-    });
-
-    // 4. Handover back (through LUO first on that route), unbind B's drivers, restore in kernel B's order.
-    if (route === 'luo') report.handover.luo!.retrieved = await step('luo retrieve', () => luoRetrieve(s));
-    const survival = await step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
-    const { devices: carriedBack, ...survived } = survival;
-    report.handover.survived = survived;
-    if (!survival.intact) throw overwrittenError(survival, s.range);
-    await step('unbind B', async () => {
-      for (const t of targets) {
-        const b = need(capB, t.id);
-        if (driversB.get(b.bdf)) await s.guard(s.agent.unbind(`0000:${b.bdf}`));
-      }
-    });
-    const capMid = await step('capture before restore', () => s.guard(captureAll(s.q, pciB)));
-    report.captures.beforeRestore = summarize(capMid, driverMap(await s.guard(s.agent.devices())));
-    const unbound = targets.filter((t) => driversB.get(need(capB, t.id).bdf)).map((t) => t.id);
-    const walkedFromAbove = await rootPortsAbove(capB.functions, unbound, kb!.profile);
-    for (const t of targets) {
-      const b = need(capB, t.id);
-      const dB = driversB.get(b.bdf) ?? null;
-      if (!dB) continue;
-      const above = walkedFromAbove.get(t.id);
-      const pred = await predictUnbind(b, { kernel: kb!.profile, driver: dB, ...(above ? { rootPortAbove: above } : {}) });
-      report.fidelity.push(fidelityOf('after-unbind', b, need(capMid, t.id), pred, dB, null));
-      modelWrites.push(...modelPhase('unbind B', b.bdf, pred.writes));
-    }
-    const kernelRestores = new Map<string, KernelRestore & { stateSavedBefore: boolean }>();
-    if (saver === 'kernel') {
-      const mod = new GuestModule(s.agent);
-      await step('module load B', () => s.guard(mod.load()));
-      await step('restore B (kernel)', async () => {
-        for (const [i, x] of saved.entries()) {
-          const r = await s.guard(kernelRestore(mod, need(capMid, x.t.id), i, A, B, x.carried.bytes!));
-          kernelRestores.set(x.t.id, { ...r, stateSavedBefore: r.before.stateSaved });
-          modelWrites.push(...modelPhase('restore B', x.t.bdf, r.modelWrites));
-        }
-      });
-    }
-    const restored = saver === 'kernel' ? saved.map((x) => {
-      const k = kernelRestores.get(x.t.id)!;
-      return { x, mid: need(capMid, x.t.id), load: k.modelLoad, restoreWrites: k.restoreWrites };
-    }) : await step('restore B', async () => {
-      const out = [];
-      for (const x of saved) {
-        const mid = need(capMid, x.t.id);
-        const cfg = pciB.config(x.t.id);
-        const payload = carriedBack.find((d) => d.bdf === `0000:${mid.bdf}`);
-        const carried = { format: o.format, bytes: payload ? payload.payload : null };
-        const r = await restoreAsKernelB({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(mid).fn, A, B, carried);
-        out.push({ x, mid, load: r.load, restoreWrites: r.restoreWrites });
-      }
-      return out;
-    });
-
-    // 5. Final capture, classification, the model's own cycle.
-    const capFinal = await step('capture final', () => s.guard(captureAll(s.q, pciB)));
-    report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
-    await step('diff', async () => {
-      for (const r of restored) {
-        const a = r.x.t;
-        const fnA = modelFromCapture(a).fn;
-        const fields = classifyCycle({
-          registers: locatedRegisters(fnA), masks: fnA.space.layout.masks,
-          before: a.config, mid: r.mid.config, after: need(capFinal, a.id).config,
-          // What the real kernels wrote during the kexec is not observable from the host.
-          kexecWrites: [], restoreWrites: r.restoreWrites, savedByOld: r.x.savedByOld,
-          ...(r.load.error ? { refused: r.load.error } : {}),
-          oldKernel: A.id, newKernel: B.id,
-        });
-        // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
-        // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
-        const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
-        const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
-        report.devices.push({
-          id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(r.mid.bdf) ?? null,
-          save: { ret: r.x.ret, writes: r.x.writes, carriedBytes: r.x.carried.bytes?.length ?? null },
-          load: { ret: r.load.ret, ...(r.load.error ? { error: r.load.error } : {}), notes: r.load.notes },
-          restoreWrites: r.restoreWrites.length,
-          fields: fields.filter((f) => f.verdict !== 'unchanged'),
-          counts: countVerdicts(fields),
-          modelDifferences: compareWithModel(fields, model.fields),
-          ...(saver === 'kernel' ? { kernel: kernelBlock(kernelSaves.get(a.id)!, kernelRestores.get(a.id)!, r.mid, need(capFinal, a.id)) } : {}),
-        });
-      }
-    });
+    const r: RealRun = { o, saver, report, s: session, ka: ka!, kb: kb!, A: ownA.profile, B: ownB.profile, step, modelWrites };
+    report.accelerator = session.q.accelerator;
+    report.bootA = session.bootA;
+    o.progress?.(`kernel A ${session.release} is up`);
+    const a = await captureA(r);
+    targetsSeen = a.targets.map((t) => ({ id: t.id, bdf: t.bdf }));
+    const { saved, kernelSaves } = await saveA(r, a.pci, a.targets);
+    const written = await handOver(r, saved, route);
+    const b = await kexecAndCaptureB(r, a.cap, a.drivers, a.targets);
+    const carriedBack = await handBack(r, written, route);
+    const { restored, kernelRestores } = await restoreB(r, saved, b, carriedBack);
+    await diffDevices(r, restored, b.pci, a.drivers, b.drivers, (id) => (saver === 'kernel' ? { kernel: kernelSaves.get(id)!, restore: kernelRestores.get(id)! } : undefined));
     report.ok = true;
   } catch (e) {
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
@@ -525,4 +418,182 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     report.totalMs = Math.round(performance.now() - t0);
   }
   return report;
+}
+
+/** 1. Capture kernel A's state of every function, with its drivers, and find the targets. */
+async function captureA(r: RealRun): Promise<{ drivers: Map<string, string | null>; pci: Awaited<ReturnType<typeof preparePci>>; cap: Capture; targets: FunctionCapture[] }> {
+  const { o, s, ka, report } = r;
+  const devsA = await s.guard(s.agent.devices());
+  const drivers = driverMap(devsA);
+  const pci = await preparePci(s.q);
+  const cap = await r.step('capture A', () => s.guard(captureAll(s.q, pci)));
+  report.captures.a = summarize(cap, drivers);
+  // Endpoints behind root ports, as `reset-methods --qemu` boots them (a topology's functions are fidelity.ts's to judge).
+  if (!o.topology) report.resetMethodsA = { kernel: { release: ka.release, profile: ka.profile }, devices: compareResetMethods(cap, devsA, [...o.endpoints, ...(o.passengers ?? [])].map((d) => d.id), ka.profile, ka.release) };
+  report.drivers = s.drivers;
+  return { drivers, pci, cap, targets: (o.topology?.devices ?? o.endpoints).map((e) => need(cap, e.id)) };
+}
+
+/** 2. Save: kernel A itself (its module), or kernel A's profile over qtest. */
+async function saveA(r: RealRun, pciA: Awaited<ReturnType<typeof preparePci>>, targets: readonly FunctionCapture[]): Promise<{ saved: SavedTarget[]; kernelSaves: Map<string, KernelSave> }> {
+  const { o, s, A } = r;
+  const kernelSaves = new Map<string, KernelSave>();
+  if (r.saver === 'kernel') {
+    const mod = new GuestModule(s.agent);
+    await r.step('module load A', () => s.guard(mod.load()));
+    await r.step('save A (kernel)', async () => {
+      for (const [i, t] of targets.entries()) {
+        const k = await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? []));
+        kernelSaves.set(t.id, k);
+        r.modelWrites.push(...modelPhase('save A', t.bdf, k.modelWrites));
+      }
+    });
+    return { saved: targets.map((t) => { const k = kernelSaves.get(t.id)!; return { t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [] }; }), kernelSaves };
+  }
+  const saved = await r.step('save A', async () => {
+    const out: SavedTarget[] = [];
+    for (const t of targets) {
+      const cfg = pciA.config(t.id);
+      const k = await saveAsKernelA({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(t).fn, A, o.format);
+      out.push({ t, ret: k.ret, carried: k.carried, savedByOld: k.savedByOld, writes: k.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+    }
+    return out;
+  });
+  return { saved, kernelSaves };
+}
+
+/** Write the envelope of what A carries into the handover range (and preserve it through LUO on that route). */
+async function handOver(r: RealRun, saved: readonly SavedTarget[], route: HandoverRoute): Promise<Awaited<ReturnType<typeof writeHandover>>> {
+  const { s, o, report } = r;
+  const written = await r.step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
+  report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms), route };
+  if (route === 'luo') report.handover.luo = { preserved: await r.step('luo preserve', () => luoPreserve(s)) };
+  return written;
+}
+
+interface KernelBSide {
+  readonly drivers: Map<string, string | null>;
+  readonly pci: Awaited<ReturnType<typeof preparePci>>;
+  readonly cap: Capture;
+}
+
+/** 3. kexec, capture B, fidelity of the model's kexec (and its writes for the trace comparison). */
+async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap<string, string | null>, targets: readonly FunctionCapture[]): Promise<KernelBSide> {
+  const { s, o, ka, kb, report } = r;
+  await r.step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
+  o.progress?.(`kernel B ${s.release} is up`);
+  const drivers = driverMap(await s.guard(s.agent.devices()));
+  const builtinB = builtinModules(kb);
+  const pci = await preparePci(s.q);
+  const cap = await r.step('capture B', () => s.guard(captureAll(s.q, pci)));
+  report.captures.b = summarize(cap, drivers);
+  await r.step('fidelity', async () => {
+    for (const a of capA.functions) {
+      const b = need(cap, a.id);
+      const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
+      const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow });
+      report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
+      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
+    }
+  });
+  return { drivers, pci, cap };
+}
+
+/** 4a. The handover back (through LUO first on that route): what survived the kexec. */
+async function handBack(r: RealRun, written: Awaited<ReturnType<typeof writeHandover>>, route: HandoverRoute): Promise<Survival['devices']> {
+  const { s, report } = r;
+  if (route === 'luo') report.handover!.luo!.retrieved = await r.step('luo retrieve', () => luoRetrieve(s));
+  const survival = await r.step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
+  const { devices: carriedBack, ...survived } = survival;
+  report.handover!.survived = survived;
+  if (!survival.intact) throw overwrittenError(survival, s.range);
+  return carriedBack;
+}
+
+/** 4b. Unbind B's drivers (with the model's prediction of each unbind), then restore in kernel B's order. */
+async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSide, carriedBack: Survival['devices']): Promise<{ restored: RestoredTarget[]; kernelRestores: Map<string, KernelRestore & { stateSavedBefore: boolean }> }> {
+  const { s, o, A, B, kb, report } = r;
+  const targets = saved.map((x) => x.t);
+  await r.step('unbind B', async () => {
+    for (const t of targets) {
+      const fb = need(b.cap, t.id);
+      if (b.drivers.get(fb.bdf)) await s.guard(s.agent.unbind(`0000:${fb.bdf}`));
+    }
+  });
+  const capMid = await r.step('capture before restore', () => s.guard(captureAll(s.q, b.pci)));
+  report.captures.beforeRestore = summarize(capMid, driverMap(await s.guard(s.agent.devices())));
+  const unbound = targets.filter((t) => b.drivers.get(need(b.cap, t.id).bdf)).map((t) => t.id);
+  const walkedFromAbove = await rootPortsAbove(b.cap.functions, unbound, kb.profile);
+  for (const t of targets) {
+    const fb = need(b.cap, t.id);
+    const dB = b.drivers.get(fb.bdf) ?? null;
+    if (!dB) continue;
+    const above = walkedFromAbove.get(t.id);
+    const pred = await predictUnbind(fb, { kernel: kb.profile, driver: dB, ...(above ? { rootPortAbove: above } : {}) });
+    report.fidelity.push(fidelityOf('after-unbind', fb, need(capMid, t.id), pred, dB, null));
+    r.modelWrites.push(...modelPhase('unbind B', fb.bdf, pred.writes));
+  }
+  const kernelRestores = new Map<string, KernelRestore & { stateSavedBefore: boolean }>();
+  if (r.saver === 'kernel') {
+    const mod = new GuestModule(s.agent);
+    await r.step('module load B', () => s.guard(mod.load()));
+    await r.step('restore B (kernel)', async () => {
+      for (const [i, x] of saved.entries()) {
+        const k = await s.guard(kernelRestore(mod, need(capMid, x.t.id), i, A, B, x.carried.bytes!));
+        kernelRestores.set(x.t.id, { ...k, stateSavedBefore: k.before.stateSaved });
+        r.modelWrites.push(...modelPhase('restore B', x.t.bdf, k.modelWrites));
+      }
+    });
+    return { restored: saved.map((x) => { const k = kernelRestores.get(x.t.id)!; return { x, mid: need(capMid, x.t.id), load: k.modelLoad, restoreWrites: k.restoreWrites }; }), kernelRestores };
+  }
+  const restored = await r.step('restore B', async () => {
+    const out: RestoredTarget[] = [];
+    for (const x of saved) {
+      const mid = need(capMid, x.t.id);
+      const cfg = b.pci.config(x.t.id);
+      const payload = carriedBack.find((d) => d.bdf === `0000:${mid.bdf}`);
+      const carried = { format: o.format, bytes: payload ? payload.payload : null };
+      const k = await restoreAsKernelB({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(mid).fn, A, B, carried);
+      out.push({ x, mid, load: k.load, restoreWrites: k.restoreWrites });
+    }
+    return out;
+  });
+  return { restored, kernelRestores };
+}
+
+/** 5. Final capture, each target's classification, and the model's own cycle beside it. */
+async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>, kernelSide: (id: string) => { kernel: KernelSave; restore: KernelRestore & { stateSavedBefore: boolean } } | undefined): Promise<void> {
+  const { s, o, A, B, report } = r;
+  const capFinal = await r.step('capture final', () => s.guard(captureAll(s.q, pciB)));
+  report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
+  await r.step('diff', async () => {
+    for (const x of restored) {
+      const a = x.x.t;
+      const fnA = modelFromCapture(a).fn;
+      const fields = classifyCycle({
+        registers: locatedRegisters(fnA), masks: fnA.space.layout.masks,
+        before: a.config, mid: x.mid.config, after: need(capFinal, a.id).config,
+        // What the real kernels wrote during the kexec is not observable from the host.
+        kexecWrites: [], restoreWrites: x.restoreWrites, savedByOld: x.x.savedByOld,
+        ...(x.load.error ? { refused: x.load.error } : {}),
+        oldKernel: A.id, newKernel: B.id,
+      });
+      // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
+      // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
+      const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
+      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
+      const k = kernelSide(a.id);
+      report.devices.push({
+        id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
+        save: { ret: x.x.ret, writes: [...x.x.writes], carriedBytes: x.x.carried.bytes?.length ?? null },
+        load: { ret: x.load.ret, ...(x.load.error ? { error: x.load.error } : {}), notes: [...x.load.notes] },
+        restoreWrites: x.restoreWrites.length,
+        fields: fields.filter((f) => f.verdict !== 'unchanged'),
+        counts: countVerdicts(fields),
+        modelDifferences: compareWithModel(fields, model.fields),
+        ...(k ? { kernel: kernelBlock(k.kernel, k.restore, x.mid, need(capFinal, a.id)) } : {}),
+      });
+    }
+  });
 }
