@@ -5,7 +5,6 @@
  * exit, so a crash is a typed error with QEMU's stderr and the console's last lines, never a hang;
  * close() kills QEMU and removes the sockets on every path.
  */
-import { LusimError } from '../devices/errors.js';
 import { AgentClient, AgentError, newNonce, openAgentChannel, type AgentChannel } from './agent-client.js';
 import { DEFAULT_HANDOVER, guestCmdline, type HandoverRange } from './handover.js';
 import { buildChain } from './initramfs.js';
@@ -15,9 +14,9 @@ import { planGuestDrivers, type KernelDriverPlan } from './guest-drivers.js';
 import { KexecError } from './errors.js';
 import { chooseAccel } from './accel.js';
 import { behindRootPorts, deviceArgs, launchQemu, qemuBinary, type DeviceSpec, type QemuInstance } from './launcher.js';
-import { cachedSnapshot, configDigests, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey, unfaithfulSnapshot } from './snapshot.js';
+import { cachedSnapshot, configDigests, restoreSnapshot, saveSnapshot, snapshotEntry, snapshotKey, unfaithfulSnapshot, type ConfigDigester, type SnapshotEntry } from './snapshot.js';
 import { WriteTrace } from './write-trace.js';
-import { watchForPanic } from './guest-panic.js';
+import { CONSOLE_LINES, watchGuest, type GuestWatch } from './guest-watch.js';
 import { join } from 'node:path';
 import { listFunctions, preparePci } from './pci-topology.js';
 import { captureAll, type Capture } from './real-capture.js';
@@ -26,21 +25,9 @@ import type { QemuTopology } from './qemu-device.js';
 import { formatBdf } from './qtest-config-access.js';
 import { probeTopologyIds } from './topology-ids.js';
 
-export type RealRunErrorCode =
-  /** QEMU exited while the run still needed it (crash, external kill, panic with -no-reboot). */
-  | 'qemu-exited'
-  /** The first kernel's agent never answered: details.console holds the last console lines. */
-  | 'boot-failed'
-  /** kexec load/exec failed or the next kernel's agent never answered. */
-  | 'kexec-failed'
-  /** A device lusim started is missing from QEMU's query-pci or the capture. */
-  | 'device-missing'
-  /** The guest kernel printed Kernel panic / Oops / BUG: details.console holds those lines. */
-  | 'guest-panic'
-  /** Options that cannot go together (e.g. --saver kernel with --format lusim-v1). */
-  | 'bad-option';
+import { RealRunError } from './real-run-error.js';
 
-export class RealRunError extends LusimError<RealRunErrorCode> {}
+export { RealRunError, type RealRunErrorCode } from './real-run-error.js';
 
 /** Named phases with wall times, in the order they ran. */
 export class Phases {
@@ -150,28 +137,11 @@ export interface GuestSession {
   close(): Promise<void>;
 }
 
-const CONSOLE_LINES = 30;
-const STDERR_LINES = 10;
-/** How long a failed wait looks for QEMU's exit before blaming the wait itself. */
-const EXIT_SETTLE_MS = 500;
-
 export async function startGuest(o: GuestOptions, phases: Phases): Promise<GuestSession> {
   const range = o.range ?? DEFAULT_HANDOVER;
   const luo = o.luoHelper ? ' liveupdate=on' : '';
   const cmdline = `${guestCmdline({ agentTty: 'ttyS1', range })}${luo}`;
-  const kexecCmdline = `${guestCmdline({ agentTty: 'ttyS1', range, kexeced: true })}${luo}`;
-  const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
-  const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
-  const plans = o.topology ? await phases.run('driver plan', async () => {
-    const ids = await probeTopologyIds(devices);
-    return o.chain.map((k) => planGuestDrivers(k, ids, choices));
-  }) : [];
-  const images = await phases.run('initramfs', async () => buildChain(o.chain, {
-    cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
-    ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
-    ...(o.guestModules ? { guestModules: o.guestModules } : {}),
-    ...(o.luoHelper ? { luoHelper: o.luoHelper } : {}),
-  }));
+  const { devices, choices, plans, images } = await guestImages(o, phases, range, `${guestCmdline({ agentTty: 'ttyS1', range, kexeced: true })}${luo}`);
   const channel: AgentChannel = await openAgentChannel();
   const memoryMiB = o.memoryMiB ?? 1024;
   const smp = o.smp ?? 2;
@@ -197,36 +167,13 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     throw e;
   }
   const qemu = q;
+  const watch = watchGuest(qemu, o.chain[0]!.release);
   const close = async (): Promise<void> => {
-    panic.stop();
+    watch.stop();
     await qemu.close();
     channel.close();
   };
-  const panic = watchForPanic(qemu.console);
-  // During a kexec the crash is A's shutdown or B's boot: name both (a snapshot-restored run's
-  // kernel B Oops was reported as kernel A's).
-  let running = o.chain[0]!.release;
-  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${running} crashed:\n${lines.join('\n')}`, { console: lines });
-  const panicError = panic.panicked.then((pn): never => {
-    throw panicked(pn.lines);
-  });
-  panicError.catch(() => undefined);
-  const exitError = async (): Promise<never> => {
-    const info = await qemu.exited;
-    if (panic.seen().length > 0) throw panicked(panic.seen());
-    const stderr = qemu.stderr().trim().split('\n').slice(-STDERR_LINES);
-    throw new RealRunError('qemu-exited', `QEMU exited (${info.signal ? `signal ${info.signal}` : `exit status ${info.code}`}) during the run. ${stderr.join('') ? `Last stderr lines:\n${stderr.join('\n')}\n` : ''}Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n')}`, { ...info, stderr, console: qemu.console.tail(CONSOLE_LINES) });
-  };
-  const exited = exitError();
-  exited.catch(() => undefined);
-  // A failure of `p` that comes with QEMU's exit (the agent's socket closing as QEMU dies) is that
-  // exit: report qemu-exited with its status, not the agent's view of it.
-  const exitedSoon = (): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_SETTLE_MS))]);
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([
-    p.catch(async (e: unknown) => ((await exitedSoon()) ? exited : Promise.reject(e))),
-    exited,
-    panicError,
-  ]);
+  const { guard } = watch;
   // Every function over ECAM (with the firmware's or the guest's PCIEXBAR and bus numbers).
   const captureNow = async () => guard(captureAll(qemu, await guard(preparePci(qemu))));
   try {
@@ -240,7 +187,6 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
     }) : undefined;
     const line = await guard(channel.connected);
     const agent = new AgentClient(line, nonce, () => qemu.console.tail(CONSOLE_LINES));
-    const timeout = o.bootTimeoutMs ?? 90_000;
     // Read while the guest is stopped, at the save and right after the restore (kexec/snapshot.ts).
     const digests = async () => configDigests((await captureNow()).functions);
     if (cached && snap) {
@@ -252,25 +198,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
         return cold;
       }
     }
-    const release = cached && snap ? await guard(agent.uname()) : await phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
-      if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
-      throw e;
-    }));
-    // Which driver each function has in the kernel that just came up; guest-driver=none functions
-    // that a built-in driver probed anyway are unbound here, before anything is measured.
-    const settle = async (rel: string): Promise<void> => {
-      const fns = await guard(listFunctions(qemu.qmp));
-      const byBdf = new Map((await guard(agent.devices())).map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
-      const bound = [...fns.values()].filter((f) => f.qdevId !== '').map((f) => ({ id: f.qdevId, bdf: formatBdf(f.bdf), driver: byBdf.get(formatBdf(f.bdf)) ?? null }));
-      const unbound: string[] = [];
-      for (const b of bound) {
-        if (choices.get(b.id)?.kind === 'none' && b.driver) {
-          await guard(agent.unbind(`0000:${b.bdf}`));
-          unbound.push(`${b.id} (${b.driver})`);
-        }
-      }
-      s.drivers.push({ release: rel, bound, unbound });
-    };
+    const release = cached && snap ? await guard(agent.uname()) : await bootA(o, phases, agent, qemu, guard);
     let next = 1;
     const s: GuestSession = {
       q: qemu, agent, range, release, guard, close, plans, drivers: [], bootA: cached ? 'restored' : 'cold',
@@ -279,36 +207,82 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       kexecNext: async (timeoutMs = 120_000) => {
         const k = o.chain[next];
         if (!k) throw new RealRunError('kexec-failed', 'no next kernel in the chain to kexec into.');
-        running = `${s.release} or the kernel it kexecs into, ${k.release},`;
+        watch.running = `${s.release} or the kernel it kexecs into, ${k.release},`;
         try {
           s.release = await guard(agent.kexec(`k${next}`, { bootTimeoutMs: timeoutMs }));
-          running = s.release;
+          watch.running = s.release;
         } catch (e) {
           if (!(e instanceof AgentError)) throw e;
           throw new RealRunError('kexec-failed', `kexec into ${k.release} failed: ${e.message}`, { kernel: k.release, cause: e.code, console: qemu.console.tail(CONSOLE_LINES) });
         }
         next++;
-        if (o.topology) await settle(s.release);
+        if (o.topology) s.drivers.push(await settleDrivers(s, choices));
         return s.release;
       },
     };
-    if (o.topology) await settle(release);
-    if (snap && !cached) {
-      const unfaithful = unfaithfulSnapshot(snap);
-      if (unfaithful) s.bootA = `cold (snapshot refused: ${unfaithful})`;
-      else {
-        try {
-          await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce, digests)));
-          s.bootA = 'cold+saved';
-        } catch (e) {
-          if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
-          s.bootA = `cold (snapshot refused: ${e.message})`;
-        }
-      }
-    }
+    if (o.topology) s.drivers.push(await settleDrivers(s, choices));
+    if (snap && !cached) s.bootA = await snapshotAfterBoot(qemu, snap, nonce, digests, guard, phases);
     return s;
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+/** The devices QEMU gets, the guest-driver choices and plans of a topology, and the chain's initramfs images. */
+async function guestImages(o: GuestOptions, phases: Phases, range: HandoverRange, kexecCmdline: string) {
+  const devices = o.topology ? [...o.topology.devices] : behindRootPorts(o.endpoints);
+  const choices = new Map((o.topology?.devices ?? []).map((d) => [d.id, d.guestDriver]));
+  const plans = o.topology ? await phases.run('driver plan', async () => {
+    const ids = await probeTopologyIds(devices);
+    return o.chain.map((k) => planGuestDrivers(k, ids, choices));
+  }) : [];
+  const images = await phases.run('initramfs', async () => buildChain(o.chain, {
+    cmdline: () => kexecCmdline, devices: devices.map((d) => d.driver), handover: range,
+    ...(o.topology ? { modules: (k) => plans[o.chain.indexOf(k)]!.modules } : {}),
+    ...(o.guestModules ? { guestModules: o.guestModules } : {}),
+    ...(o.luoHelper ? { luoHelper: o.luoHelper } : {}),
+  }));
+  return { devices, choices, plans, images };
+}
+
+/** A cold boot of kernel A: wait for its agent; one that never answers is boot-failed with the console. */
+async function bootA(o: GuestOptions, phases: Phases, agent: AgentClient, qemu: QemuInstance, guard: GuestWatch['guard']): Promise<string> {
+  const timeout = o.bootTimeoutMs ?? 90_000;
+  return phases.run('boot A', () => guard(agent.waitReady(timeout)).catch((e: unknown) => {
+    if (e instanceof AgentError) throw new RealRunError('boot-failed', `kernel ${o.chain[0]!.release} did not bring its agent up ${e.code === 'timeout' ? `within ${timeout} ms` : `(${e.code}: ${e.message})`}. Last console lines:\n${qemu.console.tail(CONSOLE_LINES).join('\n') || '(none)'}`, { timeoutMs: timeout, console: qemu.console.tail(CONSOLE_LINES), cause: e.message });
+    throw e;
+  }));
+}
+
+/**
+ * Which driver each function has in the kernel that just came up; guest-driver=none functions
+ * that a built-in driver probed anyway are unbound here, before anything is measured.
+ */
+async function settleDrivers(s: GuestSession, choices: ReadonlyMap<string, { readonly kind: string } | undefined>): Promise<KernelDrivers> {
+  const { guard, agent } = s;
+  const fns = await guard(listFunctions(s.q.qmp));
+  const byBdf = new Map((await guard(agent.devices())).map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
+  const bound = [...fns.values()].filter((f) => f.qdevId !== '').map((f) => ({ id: f.qdevId, bdf: formatBdf(f.bdf), driver: byBdf.get(formatBdf(f.bdf)) ?? null }));
+  const unbound: string[] = [];
+  for (const b of bound) {
+    if (choices.get(b.id)?.kind === 'none' && b.driver) {
+      await guard(agent.unbind(`0000:${b.bdf}`));
+      unbound.push(`${b.id} (${b.driver})`);
+    }
+  }
+  return { release: s.release, bound, unbound };
+}
+
+/** After a cold boot A: save the snapshot the next run restores, unless it would be unfaithful. */
+async function snapshotAfterBoot(qemu: QemuInstance, snap: SnapshotEntry, nonce: string, digests: ConfigDigester, guard: GuestWatch['guard'], phases: Phases): Promise<string> {
+  const unfaithful = unfaithfulSnapshot(snap);
+  if (unfaithful) return `cold (snapshot refused: ${unfaithful})`;
+  try {
+    await phases.run('snapshot A', () => guard(saveSnapshot(qemu.qmp, snap, nonce, digests)));
+    return 'cold+saved';
+  } catch (e) {
+    if (!(e instanceof KexecError) || e.code !== 'snapshot') throw e;
+    return `cold (snapshot refused: ${e.message})`;
   }
 }
