@@ -1,11 +1,27 @@
 /** `lusim dump FILE --format lspci|raw|json`: convert between dump formats. */
 import { Option, type Command } from 'commander';
+import { formatBdf } from '../../devices/dump/bdf.js';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
+import { capturedMask, unknownRanges } from '../../devices/dump/known.js';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { formatRaw } from '../../devices/dump/raw.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
 import { EXIT_FAILURE, action } from '../errors.js';
 import { checkOutPath, writeOut } from '../out-file.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+
+const hex = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
+
+/**
+ * A raw file cannot say which bytes were never captured: formatRaw pads them with 0xff (as
+ * pciutils' dump_alloc_data does), and a raw file reads back as captured throughout. Say so.
+ */
+function warnRawGaps(device: DumpDevice, size: number): void {
+  const gaps = unknownRanges(capturedMask(device, size), size);
+  if (gaps.length === 0) return;
+  const ranges = gaps.map(([a, b]) => `${hex(a)}-${hex(b - 1)}`).join(', ');
+  process.stderr.write(`lusim dump: ${formatBdf(device.bdf)}: bytes ${ranges} are not in the dump: the raw file holds 0xff there and reads back as if they were captured; --format json or lspci keeps the gaps\n`);
+}
 
 export function register(program: Command): void {
   program
@@ -28,6 +44,7 @@ export function register(program: Command): void {
       if (format === 'raw') {
         if (devices.length !== 1) throw new CliError('bad-option', `raw output holds one function; the dump has ${devices.length}: pick one with --device`);
         out = formatRaw(devices[0]);
+        warnRawGaps(devices[0]!, out.length);
         if (!outFile && process.stdout.isTTY) throw new CliError('bad-option', 'refusing to write binary to a terminal: use -o FILE or redirect stdout');
       } else {
         out = format === 'lspci' ? formatLspci(devices) : formatSnapshotJson(devices);

@@ -87,3 +87,19 @@ describe('lusim cycle --matrix on a partial dump', () => {
     expect(whole.notes).toBeUndefined();
   }, 60_000);
 });
+
+describe('lusim dump --format raw of a partial dump', () => {
+  it('says which bytes the raw file pads with 0xff, since raw cannot mark them; a whole dump says nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-dump-partial-'));
+    // Rows 0x00-0x10 and 0x40-0x60: a paste that lost 0x20-0x3f, then ended.
+    const lines = readFileSync('fixtures/qemu/e1000e.lspci', 'utf8').split('\n');
+    const gap = join(dir, 'gap.lspci');
+    writeFileSync(gap, [...lines.slice(0, 3), ...lines.slice(5, 8)].join('\n'));
+    const r = await runLusim(['dump', gap, '--format', 'raw', '-o', join(dir, 'gap.raw')]);
+    expect([r.code, r.stderr.trim()]).toEqual([0, 'lusim dump: 01:00.0: bytes 0x020-0x03f, 0x070-0x0ff are not in the dump: the raw file holds 0xff there and reads back as if they were captured; --format json or lspci keeps the gaps']);
+    // pciutils' dump_alloc_data padding, 256 bytes: the smallest raw size holding the capture.
+    const raw = readFileSync(join(dir, 'gap.raw'));
+    expect([raw.length, raw[0x20], raw[0x3f], raw[0x40], raw[0x70]]).toEqual([256, 0xff, 0xff, 0x00, 0xff]);
+    expect((await runLusim(['dump', 'fixtures/qemu/e1000e.lspci', '--format', 'raw', '-o', join(dir, 'whole.raw')])).stderr).toBe('');
+  });
+});
