@@ -2,15 +2,13 @@
 import { Option, type Command } from 'commander';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
-import { capturedMask, unknownRanges } from '../../devices/dump/known.js';
+import { capturedMask, formatRanges, unknownRanges } from '../../devices/dump/known.js';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { formatRaw } from '../../devices/dump/raw.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { EXIT_FAILURE, action } from '../errors.js';
 import { checkOutPath, writeOut } from '../out-file.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
-
-const hex = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
 
 /**
  * A raw file cannot say which bytes were never captured: formatRaw pads them with 0xff (as
@@ -19,8 +17,7 @@ const hex = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
 function warnRawGaps(device: DumpDevice, size: number): void {
   const gaps = unknownRanges(capturedMask(device, size), size);
   if (gaps.length === 0) return;
-  const ranges = gaps.map(([a, b]) => `${hex(a)}-${hex(b - 1)}`).join(', ');
-  process.stderr.write(`lusim dump: ${formatBdf(device.bdf)}: bytes ${ranges} are not in the dump: the raw file holds 0xff there and reads back as if they were captured; --format json or lspci keeps the gaps\n`);
+  process.stderr.write(`lusim dump: ${formatBdf(device.bdf)}: bytes ${formatRanges(gaps)} are not in the dump: the raw file holds 0xff there and reads back as if they were captured; --format json or lspci keeps the gaps\n`);
 }
 
 export function register(program: Command): void {

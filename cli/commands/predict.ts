@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { formatRanges } from '../../devices/dump/known.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { modelKernel, type ModelKernel } from '../kernel-arg.js';
 import { predictMachine } from '../../sim/predict/machine.js';
@@ -47,13 +48,6 @@ function driverMap(values: readonly string[] | undefined, what: string): Map<str
   return out;
 }
 
-const hex = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
-
-/** "bytes 0x020-0x0ff, 0x100-0xfff" for ranges [start, end). */
-function notCapturedText(ranges: readonly (readonly [number, number])[]): string {
-  return `bytes ${ranges.map(([s, e]) => `${hex(s)}-${hex(e - 1)}`).join(', ')}`;
-}
-
 export function register(program: Command): void {
   program
     .command('predict')
@@ -85,7 +79,7 @@ export function register(program: Command): void {
         printJson({ from, to, ...(a.build || b.build ? { userKernels: builds } : {}), functions: picked.map(({ after: _after, known: _known, ...p }) => p) });
         return;
       }
-      for (const p of picked) if (p.notCaptured) process.stderr.write(`lusim predict: ${p.bdf}: ${notCapturedText(p.notCaptured)} not in the dump: not predicted, and read by the model as 0, so a capability there is missing from the whole prediction (capture all of it as root: lspci -xxxx, or lusim capture)\n`);
+      for (const p of picked) if (p.notCaptured) process.stderr.write(`lusim predict: ${p.bdf}: bytes ${formatRanges(p.notCaptured)} not in the dump: not predicted, and read by the model as 0, so a capability there is missing from the whole prediction (capture all of it as root: lspci -xxxx, or lusim capture)\n`);
       // Rows the dump never captured stay out, as formatLspci leaves them out of any partial dump.
       process.stdout.write(formatLspci(picked.map((p) => ({ bdf: parseBdf(p.bdf), bytes: p.after, ...(p.notCaptured ? { known: p.known } : {}) }))));
     }));

@@ -8,6 +8,7 @@ import { buildFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
 import { profileForDump } from '../../devices/profiles/index.js';
+import { CAPTURE_WHOLE } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { applyReset, RESET_KINDS, ResetError, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
@@ -21,8 +22,6 @@ import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input
 
 const PERSONALITIES: readonly ResetPersonality[] = ['spec', 'qemu-7.2'];
 
-const CAPTURE = 'capture its whole config space (lspci -xxxx as root, or lusim capture)';
-
 /**
  * Refuse a reset a partial dump cannot decide, as reset-methods answers "cannot tell" (its probe
  * device knows which facts the dump lacks): the model would otherwise decide it on the zeros it
@@ -32,10 +31,10 @@ function refuseUndecided(all: readonly DumpDevice[], dump: DumpDevice, kind: Res
   const probe = probeDeviceFromDump(new Topology(all), dump.bdf);
   const bdf = formatBdf(dump.bdf);
   const fact = kind === 'flr' ? probe.unknown?.devcap : kind === 'pm' ? probe.unknown?.pm : undefined;
-  if (fact !== undefined) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump whether ${kind === 'flr' ? 'the function advertises FLR' : 'it has a PM capability (and No_Soft_Reset)'} (${fact}): ${CAPTURE}`, { bdf, kind });
+  if (fact !== undefined) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump whether ${kind === 'flr' ? 'the function advertises FLR' : 'it has a PM capability (and No_Soft_Reset)'} (${fact}): ${CAPTURE_WHOLE}`, { bdf, kind });
   if (kernel === undefined || probe.unknown === undefined) return;
   const p = predictResetMethods(probe, kernelProfile(kernel));
-  if (!decidesResetFunction(p)) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump which method pci_reset_function uses on ${kernel} (${p.cannotTell}): ${CAPTURE}`, { bdf, kernel });
+  if (!decidesResetFunction(p)) throw new ResetError('cannot-tell', `${bdf}: cannot tell from this dump which method pci_reset_function uses on ${kernel} (${p.cannotTell}): ${CAPTURE_WHOLE}`, { bdf, kernel });
 }
 
 export function register(program: Command): void {

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import { formatBdf } from '../../devices/dump/bdf.js';
+import { CAPTURE_WHOLE } from '../../devices/dump/known.js';
 import { planTests } from '../../sim/suite/plan.js';
 import { predictReset, runModelTest } from '../../sim/suite/run.js';
 import { expectationsOf, expectationsOver } from '../../sim/suite/snapshot.js';
@@ -48,7 +49,7 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
     const why = undecided.get(c.name);
     if (why === undefined) return true;
     const empty = kept.every((r) => Object.keys(r.expect).length === 0);
-    notes.push(`${c.name}: ${empty ? 'left out: the dump cannot tell its reset' : 'only what the dump decides is written: it cannot tell the rest'} (${why}); capture its whole config space (lspci -xxxx as root, or lusim capture)`);
+    notes.push(`${c.name}: ${empty ? 'left out: the dump cannot tell its reset' : 'only what the dump decides is written: it cannot tell the rest'} (${why}); ${CAPTURE_WHOLE}`);
     return !empty;
   });
   const doc = new Document({

@@ -38,3 +38,13 @@ export function capturedPrefix(mask: Uint8Array): number {
   while (n < mask.length && mask[n] === 1) n++;
   return n;
 }
+
+const hex3 = (n: number) => `0x${n.toString(16).padStart(3, '0')}`;
+
+/** "0x020-0x03f, 0x070-0x0ff" for ranges [start, end) as unknownRanges gives them. */
+export function formatRanges(ranges: readonly (readonly [number, number])[]): string {
+  return ranges.map(([start, end]) => `${hex3(start)}-${hex3(end - 1)}`).join(', ');
+}
+
+/** What to tell a user whose dump lacks bytes an answer needs. */
+export const CAPTURE_WHOLE = 'capture its whole config space (lspci -xxxx as root, or lusim capture)';

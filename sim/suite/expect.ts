@@ -3,6 +3,7 @@
  * expectation key, each with the expected and actual values and the reason the actual value is
  * what it is (the kernel function or rule the model names).
  */
+import { CAPTURE_WHOLE } from '../../devices/dump/known.js';
 import type { CycleResult } from '../cycle/run.js';
 import type { FieldOutcome } from '../cycle/verdict.js';
 import { decidesResetFunction, type ResetMethodsPrediction } from '../reset-methods/predict.js';
@@ -30,7 +31,7 @@ export function undecidedReset(e: Expectations, p: ResetMethodsPrediction): stri
   const o = observeReset(p);
   const keys = RESET_EXPECTATION_KEYS.filter((k) => e[k] !== undefined && o[k] === undefined);
   if (keys.length === 0) return null;
-  return `the device's dump cannot tell ${keys.join(', ')} (${p.cannotTell}): capture its whole config space (lspci -xxxx as root, or lusim capture), or leave ${keys.length > 1 ? 'them' : 'it'} out`;
+  return `the device's dump cannot tell ${keys.join(', ')} (${p.cannotTell}): ${CAPTURE_WHOLE}, or leave ${keys.length > 1 ? 'them' : 'it'} out`;
 }
 
 export function observeCycle(r: CycleResult): Observed {
