@@ -9,7 +9,7 @@ import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { runDriftExperiments } from '../../sim/cycle/experiments.js';
 import { runMatrix } from '../../sim/cycle/matrix.js';
-import { partialCapture } from '../../sim/partial-capture.js';
+import { partialCycleNote } from '../../sim/partial-capture.js';
 import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
@@ -114,8 +114,8 @@ export function register(program: Command): void {
         const acsPort = resolveDevice('pcie-root-port', undefined);
         const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
         // Each cycle's notes say what a partial dump lacks; the table has one note for all of them.
-        const partial = partialCapture(make());
-        const notes = partial ? [`${partial}. Capabilities the dump does not hold are not modelled (neither saved nor restored in any cell), and fields with uncaptured bytes are unknown`] : [];
+        const partial = partialCycleNote(make(), 'in any cell');
+        const notes = partial ? [partial] : [];
         if (opts.json) printJson({ device: label, profile: profile.name, ...kconfigReport, ...(notes.length ? { notes } : {}), cells, driftExperiments: { from, to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
         else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderMatrix(cells, `${label}, profile ${profile.name}`, notes)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
         return;

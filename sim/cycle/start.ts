@@ -32,7 +32,7 @@ import { vfioPciCoreEnable } from './vfio.js';
 import { vfioPciLiveupdateFreeze, type FreezeGate } from './vfio-lu.js';
 import { CycleTrace, configWrites } from './trace.js';
 import type { CycleOptions, Flow } from './run.js';
-import { partialCapture } from '../partial-capture.js';
+import { partialCycleNote } from '../partial-capture.js';
 
 /** The driver whose ->shutdown kernel A runs, from the IDs (sim/kexec-sim/shutdown.ts models these). */
 function defaultDriver(fn: PciFunction): ShutdownDriver {
@@ -115,8 +115,8 @@ export async function startCycle(fn: PciFunction, opts: StartOptions): Promise<C
   const t = new CycleTrace();
   const iommu = opts.iommu ?? false;
   t.notes.push(iommu ? 'IOMMU present (--iommu on): pci_acs_enable set, ACS enabled at enumeration and restore' : 'no IOMMU (--iommu off, the default): pci_acs_enable clear in both kernels');
-  const partial = partialCapture(fn);
-  if (partial) t.notes.push(`${partial}. Capabilities the dump does not hold are not modelled (neither saved nor restored here), and fields with uncaptured bytes are unknown`);
+  const partial = partialCycleNote(fn, 'here');
+  if (partial) t.notes.push(partial);
   const { devA, below } = await enumerateA(A, mut, up, iommu, t);
   const registers = { dev: locatedRegisters(fn), ...(up ? { parent: locatedRegisters(up.fn) } : {}) };
   const base: StartBase = { fn, A, flow, preserved, driver, iommu, mut, ...(up ? { up } : {}), below, trace: t, kexecWrites: [], parentKexecWrites: [], registers };
