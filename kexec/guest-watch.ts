@@ -22,8 +22,8 @@ export interface GuestWatch {
 
 export function watchGuest(qemu: QemuInstance, release: string): GuestWatch {
   const panic = watchForPanic(qemu.console);
-  const w: GuestWatch = { guard: undefined as never, running: release, stop: () => panic.stop() };
-  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${w.running} crashed:\n${lines.join('\n')}`, { console: lines });
+  let running = release;
+  const panicked = (lines: readonly string[]): RealRunError => new RealRunError('guest-panic', `the guest kernel ${running} crashed:\n${lines.join('\n')}`, { console: lines });
   const panicError = panic.panicked.then((pn): never => {
     throw panicked(pn.lines);
   });
@@ -39,10 +39,14 @@ export function watchGuest(qemu: QemuInstance, release: string): GuestWatch {
   // A failure of `p` that comes with QEMU's exit (the agent's socket closing as QEMU dies) is that
   // exit: report qemu-exited with its status, not the agent's view of it.
   const exitedSoon = (): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_SETTLE_MS))]);
-  w.guard = <T>(p: Promise<T>): Promise<T> => Promise.race([
-    p.catch(async (e: unknown) => ((await exitedSoon()) ? exited : Promise.reject(e))),
-    exited,
-    panicError,
-  ]);
-  return w;
+  return {
+    guard: <T>(p: Promise<T>): Promise<T> => Promise.race([
+      p.catch(async (e: unknown) => ((await exitedSoon()) ? exited : Promise.reject(e))),
+      exited,
+      panicError,
+    ]),
+    get running() { return running; },
+    set running(kernel: string) { running = kernel; },
+    stop: () => panic.stop(),
+  };
 }

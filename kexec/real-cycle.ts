@@ -353,6 +353,8 @@ interface SavedTarget {
   readonly carried: { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
   readonly savedByOld: Uint8Array;
   readonly writes: readonly string[];
+  /** The kernel saver's account of the save (kernel A's own pci_save_state in the guest). */
+  readonly kernel?: KernelSave;
 }
 
 /** A target after kernel B's load and restore. */
@@ -361,6 +363,8 @@ interface RestoredTarget {
   readonly mid: FunctionCapture;
   readonly load: { readonly ret: number; readonly error?: string; readonly notes: readonly string[] };
   readonly restoreWrites: Parameters<typeof classifyCycle>[0]['restoreWrites'];
+  /** The kernel saver's account of the restore (kernel B's own load and restore in the guest). */
+  readonly kernel?: KernelRestore & { stateSavedBefore: boolean };
 }
 
 export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport> {
@@ -402,12 +406,12 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     o.progress?.(`kernel A ${session.release} is up`);
     const a = await captureA(r);
     targetsSeen = a.targets.map((t) => ({ id: t.id, bdf: t.bdf }));
-    const { saved, kernelSaves } = await saveA(r, a.pci, a.targets);
+    const saved = await saveA(r, a.pci, a.targets);
     const written = await handOver(r, saved, route);
     const b = await kexecAndCaptureB(r, a.cap, a.drivers, a.targets);
     const carriedBack = await handBack(r, written, route);
-    const { restored, kernelRestores } = await restoreB(r, saved, b, carriedBack);
-    await diffDevices(r, restored, b.pci, a.drivers, b.drivers, (id) => (saver === 'kernel' ? { kernel: kernelSaves.get(id)!, restore: kernelRestores.get(id)! } : undefined));
+    const restored = await restoreB(r, saved, b, carriedBack);
+    await diffDevices(r, restored, b.pci, a.drivers, b.drivers);
     report.ok = true;
   } catch (e) {
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
@@ -435,22 +439,22 @@ async function captureA(r: RealRun): Promise<{ drivers: Map<string, string | nul
 }
 
 /** 2. Save: kernel A itself (its module), or kernel A's profile over qtest. */
-async function saveA(r: RealRun, pciA: Awaited<ReturnType<typeof preparePci>>, targets: readonly FunctionCapture[]): Promise<{ saved: SavedTarget[]; kernelSaves: Map<string, KernelSave> }> {
+async function saveA(r: RealRun, pciA: Awaited<ReturnType<typeof preparePci>>, targets: readonly FunctionCapture[]): Promise<SavedTarget[]> {
   const { o, s, A } = r;
-  const kernelSaves = new Map<string, KernelSave>();
   if (r.saver === 'kernel') {
     const mod = new GuestModule(s.agent);
     await r.step('module load A', () => s.guard(mod.load()));
-    await r.step('save A (kernel)', async () => {
+    return r.step('save A (kernel)', async () => {
+      const out: SavedTarget[] = [];
       for (const [i, t] of targets.entries()) {
         const k = await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? []));
-        kernelSaves.set(t.id, k);
+        out.push({ t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [], kernel: k });
         r.modelWrites.push(...modelPhase('save A', t.bdf, k.modelWrites));
       }
+      return out;
     });
-    return { saved: targets.map((t) => { const k = kernelSaves.get(t.id)!; return { t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [] }; }), kernelSaves };
   }
-  const saved = await r.step('save A', async () => {
+  return r.step('save A', async () => {
     const out: SavedTarget[] = [];
     for (const t of targets) {
       const cfg = pciA.config(t.id);
@@ -459,7 +463,6 @@ async function saveA(r: RealRun, pciA: Awaited<ReturnType<typeof preparePci>>, t
     }
     return out;
   });
-  return { saved, kernelSaves };
 }
 
 /** Write the envelope of what A carries into the handover range (and preserve it through LUO on that route). */
@@ -512,7 +515,7 @@ async function handBack(r: RealRun, written: Awaited<ReturnType<typeof writeHand
 }
 
 /** 4b. Unbind B's drivers (with the model's prediction of each unbind), then restore in kernel B's order. */
-async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSide, carriedBack: Survival['devices']): Promise<{ restored: RestoredTarget[]; kernelRestores: Map<string, KernelRestore & { stateSavedBefore: boolean }> }> {
+async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSide, carriedBack: Survival['devices']): Promise<RestoredTarget[]> {
   const { s, o, A, B, kb, report } = r;
   const targets = saved.map((x) => x.t);
   await r.step('unbind B', async () => {
@@ -534,20 +537,21 @@ async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSid
     report.fidelity.push(fidelityOf('after-unbind', fb, need(capMid, t.id), pred, dB, null));
     r.modelWrites.push(...modelPhase('unbind B', fb.bdf, pred.writes));
   }
-  const kernelRestores = new Map<string, KernelRestore & { stateSavedBefore: boolean }>();
   if (r.saver === 'kernel') {
     const mod = new GuestModule(s.agent);
     await r.step('module load B', () => s.guard(mod.load()));
-    await r.step('restore B (kernel)', async () => {
+    return r.step('restore B (kernel)', async () => {
+      const out: RestoredTarget[] = [];
       for (const [i, x] of saved.entries()) {
-        const k = await s.guard(kernelRestore(mod, need(capMid, x.t.id), i, A, B, x.carried.bytes!));
-        kernelRestores.set(x.t.id, { ...k, stateSavedBefore: k.before.stateSaved });
+        const mid = need(capMid, x.t.id);
+        const k = await s.guard(kernelRestore(mod, mid, i, A, B, x.carried.bytes!));
+        out.push({ x, mid, load: k.modelLoad, restoreWrites: k.restoreWrites, kernel: { ...k, stateSavedBefore: k.before.stateSaved } });
         r.modelWrites.push(...modelPhase('restore B', x.t.bdf, k.modelWrites));
       }
+      return out;
     });
-    return { restored: saved.map((x) => { const k = kernelRestores.get(x.t.id)!; return { x, mid: need(capMid, x.t.id), load: k.modelLoad, restoreWrites: k.restoreWrites }; }), kernelRestores };
   }
-  const restored = await r.step('restore B', async () => {
+  return r.step('restore B', async () => {
     const out: RestoredTarget[] = [];
     for (const x of saved) {
       const mid = need(capMid, x.t.id);
@@ -559,11 +563,10 @@ async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSid
     }
     return out;
   });
-  return { restored, kernelRestores };
 }
 
 /** 5. Final capture, each target's classification, and the model's own cycle beside it. */
-async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>, kernelSide: (id: string) => { kernel: KernelSave; restore: KernelRestore & { stateSavedBefore: boolean } } | undefined): Promise<void> {
+async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>): Promise<void> {
   const { s, o, A, B, report } = r;
   const capFinal = await r.step('capture final', () => s.guard(captureAll(s.q, pciB)));
   report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
@@ -583,7 +586,6 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB
       // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
       const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
       const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
-      const k = kernelSide(a.id);
       report.devices.push({
         id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
         save: { ret: x.x.ret, writes: [...x.x.writes], carriedBytes: x.x.carried.bytes?.length ?? null },
@@ -592,7 +594,7 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB
         fields: fields.filter((f) => f.verdict !== 'unchanged'),
         counts: countVerdicts(fields),
         modelDifferences: compareWithModel(fields, model.fields),
-        ...(k ? { kernel: kernelBlock(k.kernel, k.restore, x.mid, need(capFinal, a.id)) } : {}),
+        ...(x.x.kernel && x.kernel ? { kernel: kernelBlock(x.x.kernel, x.kernel, x.mid, need(capFinal, a.id)) } : {}),
       });
     }
   });
