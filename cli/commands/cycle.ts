@@ -8,7 +8,7 @@ import { profileForDump } from '../../devices/profiles/index.js';
 import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { runDriftExperiments } from '../../sim/cycle/experiments.js';
-import { runMatrix } from '../../sim/cycle/matrix.js';
+import { runMatrix, type MatrixCycle } from '../../sim/cycle/matrix.js';
 import { partialCycleNote } from '../../sim/partial-capture.js';
 import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
@@ -21,6 +21,9 @@ import { readKconfig } from '../kconfig-arg.js';
 import { modelKernel, profileOfCapture, type ModelKernel } from '../kernel-arg.js';
 import type { CaptureFacts } from '../../devices/dump/types.js';
 import { log } from '../log.js';
+import { givenFlags, refuseUnread, type OptionScope } from '../option-scope.js';
+import type { PciFunction } from '../../devices/device.js';
+import type { KernelConfig } from '../../sim/linux/profile.js';
 import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
 import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
@@ -79,58 +82,120 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output');
   registerQemuOptions(cmd);
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleOptions) => {
-      if (opts.qemu || opts.qemuDevice || opts.topology) return runQemuCycleCommand(deviceArg, opts);
-      const inputFormat = parseFormatOption(opts.inputFormat);
-      const dev = resolveDevice(deviceArg, opts.device, inputFormat);
-      const captured = cmd.getOptionValueSource('from') === 'default' && opts.profileA === undefined ? capturedKernel(dev.dump.capture) : undefined;
-      const ka = captured ?? modelKernel(opts.from, '--from', opts.profileA);
-      const kb = modelKernel(opts.to, '--to', opts.profileB);
-      const from = ka.id;
-      const to = kb.id;
-      // A capture is a running system's state, which the default path would configure again.
-      if (dev.dump.capture && !opts.asFound && opts.driver !== false) process.stderr.write(`lusim: note: ${dev.label} is from lusim capture, a running system's state: --as-found takes it as the operational state kernel A saves (without it, lusim configures it first as kernel A's driver would)\n`);
-      const profile = profileForDump(dev.dump, opts.profile);
-      const make = () => buildFunction(dev.dump, profile);
-      const port = resolveParent(dev, opts.parent, inputFormat);
-      const portProfile = port ? profileForDump(port.dump, opts.profile) : undefined;
-      const makeParent = port && portProfile ? () => buildFunction(port.dump, portProfile) : undefined;
-      const label = `${dev.label}${port ? ` below ${port.label}` : ''}`;
-      const withParent = makeParent ? { makeParent } : {};
-      const kc = opts.kconfig ? readKconfig(opts.kconfig) : undefined;
-      const withKconfig = kc ? { kconfig: kc.config } : {};
-      const kconfigReport = kc ? { kconfig: { file: kc.file, used: kc.used } } : {};
-      const withOwn = { ...(ka.build ? { kconfigFrom: ka.build.kconfig.config } : {}), ...(kb.build ? { kconfigTo: kb.build.kconfig.config } : {}) };
-      const builds = renderUserKernels(ka, kb);
-      if (opts.matrix) {
-        if (ka.build || kb.build) throw new CliError('bad-option', '--matrix runs profile ids (--kernels); give a kernel path to a single cycle (--from/--to)', {});
-        const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
-        const tty = process.stderr.isTTY;
-        const cells = await runMatrix(make, {
-          ...(kernels ? { kernels } : {}), handover: opts.handover as 'memmap' | 'luo', ...withKconfig, ...(opts.drift ? { drift: opts.drift } : {}), ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent,
-          onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
-        });
-        const drift = await runDriftExperiments(make, { from, to, ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...withParent });
-        // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
-        const acsPort = resolveDevice('pcie-root-port', undefined);
-        const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
-        // Each cycle's notes say what a partial dump lacks; the table has one note for all of them.
-        const partial = partialCycleNote(make(), 'in any cell');
-        const notes = partial ? [partial] : [];
-        if (opts.json) printJson({ device: label, profile: profile.name, ...kconfigReport, ...(notes.length ? { notes } : {}), cells, driftExperiments: { from, to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
-        else process.stdout.write(`${kc ? renderKconfig(kc) : ''}${renderMatrix(cells, `${label}, profile ${profile.name}`, notes)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
-        return;
-      }
-      const result = await runCycle(make(), {
-        from, to, format: opts.format as SaveFormat, flow: opts.flow as Flow,
-        preserved: opts.flow === 'vfio' ? false : opts.preserve, handover: opts.handover as 'memmap' | 'luo', ...withKconfig, ...withOwn,
-        ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.reset ? { reset: opts.reset as ResetKind } : {}),
-        ...(dev.barSizes ? { barSizes: dev.barSizes } : {}), ...(makeParent ? { parent: makeParent() } : {}),
-        ...(opts.asFound ? { operational: 'as-found' as const } : opts.driver === false ? { operational: 'enumerated' as const } : {}),
-        ...(opts.irqsEnabled || opts.freezeD3hot ? { freeze: { ...(opts.irqsEnabled ? { irqsEnabled: true } : {}), ...(opts.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
-        iommu: opts.iommu === 'on',
-      });
-      const buildReport = ka.build || kb.build ? { userKernels: { ...(ka.build ? { from: userKernelJson(ka) } : {}), ...(kb.build ? { to: userKernelJson(kb) } : {}) } } : {};
-      if (opts.json) printJson({ device: label, ...kconfigReport, ...buildReport, ...result });
-      else process.stdout.write(`${builds}${kc ? renderKconfig(kc) : ''}${renderCycle(result, label, { all: opts.all === true, timeline: opts.timeline === true })}`);
-    }));
+    const mode = cycleMode(opts);
+    refuseUnread(cmd, cycleScopes(opts, mode));
+    if (mode === 'qemu') return runQemuCycleCommand(deviceArg, opts);
+    const inputFormat = parseFormatOption(opts.inputFormat);
+    const dev = resolveDevice(deviceArg, opts.device, inputFormat);
+    const captured = cmd.getOptionValueSource('from') === 'default' && opts.profileA === undefined ? capturedKernel(dev.dump.capture) : undefined;
+    const ka = captured ?? modelKernel(opts.from, '--from', opts.profileA);
+    const kb = modelKernel(opts.to, '--to', opts.profileB);
+    // A capture is a running system's state, which the default path would configure again.
+    if (dev.dump.capture && !opts.asFound && opts.driver !== false) process.stderr.write(`lusim: note: ${dev.label} is from lusim capture, a running system's state: --as-found takes it as the operational state kernel A saves (without it, lusim configures it first as kernel A's driver would)\n`);
+    const profile = profileForDump(dev.dump, opts.profile);
+    const port = resolveParent(dev, opts.parent, inputFormat);
+    const portProfile = port ? profileForDump(port.dump, opts.profile) : undefined;
+    const target: CycleTarget = {
+      label: `${dev.label}${port ? ` below ${port.label}` : ''}`, profile: profile.name,
+      make: () => buildFunction(dev.dump, profile),
+      ...(port && portProfile ? { makeParent: () => buildFunction(port.dump, portProfile) } : {}),
+    };
+    const kc = opts.kconfig ? readKconfig(opts.kconfig) : undefined;
+    const shared = sharedCycleOptions(opts, dev.barSizes, kc?.config);
+    if (mode === 'matrix') {
+      if (ka.build || kb.build) throw new CliError('bad-option', '--matrix runs profile ids (--kernels); give a kernel path to a single cycle (--from/--to)', {});
+      const given = givenFlags(cmd);
+      return printMatrix(target, { ka, kb, kc, shared, opts, ...(given.has('--flow') ? { flows: [opts.flow as Flow] } : {}), ...(given.has('--format') ? { formats: [opts.format as SaveFormat] } : {}) });
+    }
+    const withOwn = { ...(ka.build ? { kconfigFrom: ka.build.kconfig.config } : {}), ...(kb.build ? { kconfigTo: kb.build.kconfig.config } : {}) };
+    const result = await runCycle(target.make(), {
+      ...shared, ...withOwn, from: ka.id, to: kb.id, format: opts.format as SaveFormat, flow: opts.flow as Flow,
+      preserved: opts.flow === 'vfio' ? false : opts.preserve, ...(target.makeParent ? { parent: target.makeParent() } : {}),
+    });
+    const buildReport = ka.build || kb.build ? { userKernels: { ...(ka.build ? { from: userKernelJson(ka) } : {}), ...(kb.build ? { to: userKernelJson(kb) } : {}) } } : {};
+    if (opts.json) printJson({ device: target.label, ...kconfigReport(kc), ...buildReport, ...result });
+    else process.stdout.write(`${renderUserKernels(ka, kb)}${kc ? renderKconfig(kc) : ''}${renderCycle(result, target.label, { all: opts.all === true, timeline: opts.timeline === true })}`);
+  }));
+}
+
+type CycleMode = 'one' | 'matrix' | 'qemu';
+
+const cycleMode = (o: CycleCliOptions & QemuCycleOptions): CycleMode => (o.qemu || o.qemuDevice || o.topology ? 'qemu' : o.matrix ? 'matrix' : 'one');
+
+/**
+ * Which options each kind of run reads (cli/option-scope.ts). The real cycle runs Debian's
+ * kernels on QEMU's devices as they are: plain flow, memmap handover, their own kconfig, no
+ * reset window; the matrix varies the kernels, flows and formats and counts fields per cell.
+ */
+function cycleScopes(o: CycleCliOptions, mode: CycleMode): OptionScope[] {
+  return [
+    { flags: ['--modules-a', '--modules-b', '--no-fetch', '--boot-timeout', '--out', '--snapshots', '--saver'], applies: mode === 'qemu', where: 'with --qemu (the real cycle)' },
+    {
+      flags: ['--matrix', '--flow', '--reset', '--no-preserve', '--input-format', '--parent', '--profile', '--all', '--no-driver', '--iommu', '--as-found', '--handover', '--kconfig', '--irqs-enabled', '--freeze-d3hot'],
+      applies: mode !== 'qemu', where: 'to the model, not with --qemu (the real cycle runs the plain flow on Debian\'s kernels and QEMU\'s devices as they are)',
+    },
+    { flags: ['--kernels'], applies: mode === 'matrix', where: 'with --matrix (one cycle takes --from and --to)' },
+    { flags: ['--all', '--timeline'], applies: mode !== 'matrix', where: 'to one cycle, not with --matrix (its cells count fields: run one cell with --from, --to, --flow and --format to list them)' },
+    { flags: ['--no-preserve'], applies: mode === 'one', where: 'to one cycle, not with --matrix (each flow there preserves the device as it does)' },
+    { flags: ['--irqs-enabled', '--freeze-d3hot'], applies: o.flow === 'vfio-lu', where: 'with --flow vfio-lu (what kernel A\'s freeze() checks)' },
+  ];
+}
+
+/** The options one cycle and every cell of a matrix share. */
+function sharedCycleOptions(o: CycleCliOptions, barSizes: readonly (number | undefined)[] | undefined, kconfig: Partial<KernelConfig> | undefined): MatrixCycle {
+  return {
+    handover: o.handover as 'memmap' | 'luo', iommu: o.iommu === 'on',
+    ...(kconfig ? { kconfig } : {}), ...(o.drift ? { drift: o.drift } : {}), ...(o.reset ? { reset: o.reset as ResetKind } : {}), ...(barSizes ? { barSizes } : {}),
+    ...(o.asFound ? { operational: 'as-found' as const } : o.driver === false ? { operational: 'enumerated' as const } : {}),
+    ...(o.irqsEnabled || o.freezeD3hot ? { freeze: { ...(o.irqsEnabled ? { irqsEnabled: true } : {}), ...(o.freezeD3hot ? { powerState: 3 as const } : {}) } } : {}),
+  };
+}
+
+interface CycleTarget {
+  readonly label: string;
+  readonly profile: string;
+  readonly make: () => PciFunction;
+  readonly makeParent?: () => PciFunction;
+}
+
+type Kconfig = ReturnType<typeof readKconfig>;
+
+const kconfigReport = (kc: Kconfig | undefined) => (kc ? { kconfig: { file: kc.file, used: kc.used } } : {});
+
+/** What every cell shares beyond the defaults, for the table's header and `cycleOptions` in --json. */
+function matrixConditions(s: MatrixCycle): string[] {
+  return [
+    ...(s.drift ? [`kernel B drifted: ${s.drift}`] : []), ...(s.reset ? [`reset in the kexec window: ${s.reset}`] : []),
+    ...(s.operational === 'as-found' ? ['the dump as found (--as-found)'] : s.operational === 'enumerated' ? ['no driver in kernel A'] : []),
+    ...(s.iommu ? ['an IOMMU'] : []), ...(s.handover === 'luo' ? ['the LUO handover'] : []),
+    ...(s.freeze?.irqsEnabled ? ['interrupts left enabled at the kexec'] : []), ...(s.freeze?.powerState === 3 ? ['the device in D3hot at the kexec'] : []),
+  ];
+}
+
+/** `cycle --matrix`: the table, then the layout-drift experiments and the lu-pci blob change. */
+async function printMatrix(target: CycleTarget, m: { ka: ModelKernel; kb: ModelKernel; kc: Kconfig | undefined; shared: MatrixCycle; opts: CycleCliOptions; flows?: Flow[]; formats?: SaveFormat[] }): Promise<void> {
+  const { opts, shared } = m;
+  const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
+  const tty = process.stderr.isTTY;
+  const cells = await runMatrix(target.make, {
+    ...shared, ...(kernels ? { kernels } : {}), ...(m.flows ? { flows: m.flows } : {}), ...(m.formats ? { formats: m.formats } : {}),
+    ...(target.makeParent ? { makeParent: target.makeParent } : {}),
+    onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
+  });
+  const { from, to } = { from: m.ka.id, to: m.kb.id };
+  const barSizes = shared.barSizes ? { barSizes: shared.barSizes } : {};
+  const drift = await runDriftExperiments(target.make, { from, to, ...barSizes, ...(target.makeParent ? { makeParent: target.makeParent } : {}) });
+  // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
+  const acsPort = resolveDevice('pcie-root-port', undefined);
+  const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
+  // Each cycle's notes say what a partial dump lacks; the table has one note for all of them.
+  const partial = partialCycleNote(target.make(), 'in any cell');
+  const notes = [...(partial ? [partial] : [])];
+  const conditions = matrixConditions(shared);
+  // The shared options a user gave (not the bar sizes and kconfig the inputs bring).
+  const { barSizes: _sizes, kconfig: _kconfig, handover, iommu, ...given } = shared;
+  const cycleOptions = { ...given, ...(iommu ? { iommu } : {}), ...(handover === 'luo' ? { handover } : {}) };
+  const every = Object.keys(cycleOptions).length ? { cycleOptions } : {};
+  if (opts.json) printJson({ device: target.label, profile: target.profile, ...kconfigReport(m.kc), ...every, ...(notes.length ? { notes } : {}), cells, driftExperiments: { from, to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
+  else process.stdout.write(`${m.kc ? renderKconfig(m.kc) : ''}${renderMatrix(cells, `${target.label}, profile ${target.profile}`, notes, conditions)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
 }

@@ -64,10 +64,12 @@ function cellText(c: MatrixCell): string {
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - visible(s).length));
 
-export function renderMatrix(cells: readonly MatrixCell[], label: string, notes: readonly string[] = []): string {
+/** `conditions`: what every cell's cycle shares beyond the defaults (a reset, --as-found, ...). */
+export function renderMatrix(cells: readonly MatrixCell[], label: string, notes: readonly string[] = [], conditions: readonly string[] = []): string {
   const cols = [...new Set(cells.map((c) => `${c.flow}/${c.format}`))];
   const rows = [...new Set(cells.map((c) => `${c.from} -> ${c.to}`))];
   const out: string[] = [pc.bold(`lusim cycle matrix: ${label}: ${cells.length} cycles (kernel pairs x flows x formats)`)];
+  if (conditions.length) out.push(`  every cycle: ${conditions.join('; ')}`);
   for (const n of notes) out.push(`  note: ${n}`);
   out.push(`  cells: ok = every field back or expected; L lost, C corrupted, S stale, R refused (field counts); EINVAL = pci_load_saved_state refused the blob`, '');
   const w0 = Math.max(...rows.map((r) => r.length)) + 2;

@@ -7,7 +7,6 @@ import { KERNEL_PROFILE_IDS } from '../linux/profiles.js';
 import { SAVE_FORMATS, type SaveFormat } from './carry.js';
 import { FLOWS, runCycle, type CycleOptions, type CycleResult, type Flow } from './run.js';
 import type { FieldOutcome, Verdict } from './verdict.js';
-import type { KernelConfig } from '../linux/profile.js';
 
 export interface MatrixCell {
   readonly from: string;
@@ -21,14 +20,16 @@ export interface MatrixCell {
   readonly problems: readonly { readonly verdict: Verdict; readonly field: string; readonly rule: string }[];
 }
 
-export interface MatrixOptions {
+/**
+ * What every cell's cycle shares: one cycle's options but for the kernels, flow and format the
+ * matrix varies (and the upstream port, which each cell builds afresh).
+ */
+export type MatrixCycle = Omit<CycleOptions, 'from' | 'to' | 'flow' | 'format' | 'parent'>;
+
+export interface MatrixOptions extends MatrixCycle {
   readonly kernels?: readonly string[];
   readonly flows?: readonly Flow[];
   readonly formats?: readonly SaveFormat[];
-  readonly drift?: string;
-  readonly handover?: 'memmap' | 'luo';
-  readonly kconfig?: Partial<KernelConfig>;
-  readonly barSizes?: readonly (number | undefined)[];
   /** Builds the upstream port for each cycle (a fresh one, as the device); undefined: the device alone. */
   readonly makeParent?: () => PciFunction;
   readonly onProgress?: (done: number, total: number) => void;
@@ -49,9 +50,7 @@ export function cellOf(r: CycleResult, format: SaveFormat | '-'): MatrixCell {
 export const fieldName = (f: FieldOutcome): string => `${f.function === 'parent' ? 'parent ' : ''}${f.register}.${f.field}`;
 
 export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOptions = {}): Promise<MatrixCell[]> {
-  const kernels = opts.kernels ?? KERNEL_PROFILE_IDS;
-  const flows = opts.flows ?? FLOWS;
-  const formats = opts.formats ?? SAVE_FORMATS;
+  const { kernels = KERNEL_PROFILE_IDS, flows = FLOWS, formats = SAVE_FORMATS, makeParent, onProgress, ...shared } = opts;
   const jobs: { from: string; to: string; flow: Flow; format: SaveFormat | '-' }[] = [];
   for (const from of kernels) for (const to of kernels) for (const flow of flows) {
     if (flow === 'lu-series' || flow === 'vfio-lu' || flow === 'vfio') jobs.push({ from, to, flow, format: '-' });
@@ -60,12 +59,11 @@ export async function runMatrix(makeFunction: () => PciFunction, opts: MatrixOpt
   const cells: MatrixCell[] = [];
   for (const job of jobs) {
     const o: CycleOptions = {
-      from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
-      ...(opts.drift ? { drift: opts.drift } : {}), ...(opts.handover ? { handover: opts.handover } : {}), ...(opts.kconfig ? { kconfig: opts.kconfig } : {}), ...(opts.barSizes ? { barSizes: opts.barSizes } : {}),
-      ...(opts.makeParent ? { parent: opts.makeParent() } : {}),
+      ...shared, from: job.from, to: job.to, flow: job.flow, format: job.format === '-' ? 'linux-blob' : job.format,
+      ...(makeParent ? { parent: makeParent() } : {}),
     };
     cells.push(cellOf(await runCycle(makeFunction(), o), job.format));
-    opts.onProgress?.(cells.length, jobs.length);
+    onProgress?.(cells.length, jobs.length);
   }
   return cells;
 }

@@ -1,0 +1,84 @@
+/**
+ * Options a run does not read are usage errors naming where they apply (cli/option-scope.ts),
+ * and the matrix reads the options every cell's cycle can share: each cell is the single cycle
+ * with the same options.
+ */
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { givenFlags, refuseUnread } from '../../cli/option-scope.js';
+import { runLusim } from './in-process.js';
+
+const parsed = (args: string[]): Command => {
+  const cmd = new Command('t').option('--snapshots <dir>').option('--no-snapshots').option('--kernels <list>').option('--jobs <n>', '', '1').exitOverride();
+  return cmd.parse(args, { from: 'user' });
+};
+
+describe('givenFlags and refuseUnread', () => {
+  it('tells an option from its negation and a default from a typed value', () => {
+    expect([...givenFlags(parsed(['--no-snapshots']))]).toEqual(['--no-snapshots']);
+    expect([...givenFlags(parsed(['--snapshots', 'd']))]).toEqual(['--snapshots']);
+    expect([...givenFlags(parsed([]))]).toEqual([]);
+    expect([...givenFlags(parsed(['--jobs', '1']))]).toEqual(['--jobs']);
+  });
+
+  it('names every unread flag of the first scope that does not apply', () => {
+    const cmd = parsed(['--kernels', 'x', '--jobs', '2']);
+    expect(() => refuseUnread(cmd, [{ flags: ['--kernels', '--jobs'], applies: false, where: 'with --matrix' }])).toThrow('--kernels and --jobs apply only with --matrix: drop them');
+    expect(() => refuseUnread(cmd, [{ flags: ['--kernels'], applies: true, where: 'x' }, { flags: ['--snapshots'], applies: false, where: 'y' }])).not.toThrow();
+  });
+
+  it('refuses a scope table that names an undeclared flag (a typo, not user input)', () => {
+    expect(() => refuseUnread(parsed([]), [{ flags: ['--kernel'], applies: false, where: 'x' }])).toThrow(/does not declare/);
+  });
+});
+
+describe('lusim cycle: options the run does not read', () => {
+  it.each([
+    [['cycle', 'e1000e', '--kernels', '6.1'], '--kernels applies only with --matrix'],
+    [['cycle', 'e1000e', '--out', 'x.json'], '--out applies only with --qemu'],
+    [['cycle', 'e1000e', '--irqs-enabled'], '--irqs-enabled applies only with --flow vfio-lu'],
+    [['cycle', 'e1000e', '--matrix', '--all'], '--all applies only to one cycle, not with --matrix'],
+    [['cycle', 'e1000e', '--matrix', '--no-preserve'], '--no-preserve applies only to one cycle'],
+    [['cycle', 'e1000e', '--qemu', '--reset', 'flr', '--as-found'], '--reset and --as-found apply only to the model, not with --qemu'],
+  ])('%j is a usage error', async (args, message) => {
+    const r = await runLusim(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+});
+
+type Cell = { from: string; to: string; flow: string; format: string; counts: Record<string, number>; problems: unknown[] };
+
+async function json<T>(args: string[]): Promise<T> {
+  const r = await runLusim([...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+describe('lusim cycle --matrix shares the cycle options with every cell', () => {
+  const matrix = (extra: string[]) => json<{ cells: Cell[]; cycleOptions?: Record<string, unknown> }>(['cycle', 'nvme', '--matrix', '--kernels', '6.12,7.1', ...extra]);
+  const cell = (cells: Cell[], to: string, flow: string, format: string) => cells.find((c) => c.from === '6.12' && c.to === to && c.flow === flow && c.format === format)!;
+
+  it('runs each cell as the single cycle with the same --reset and --no-driver', async () => {
+    const options = ['--reset', 'bus', '--no-driver'];
+    const [plain, shared] = [await matrix([]), await matrix(options)];
+    expect(shared.cycleOptions).toEqual({ reset: 'bus', operational: 'enumerated' });
+    const one = await json<{ counts: Record<string, number> }>(['cycle', 'nvme', '--from', '6.12', '--to', '7.1', '--flow', 'plain', '--format', 'linux-blob', ...options]);
+    expect(cell(shared.cells, '7.1', 'plain', 'linux-blob').counts).toEqual(one.counts);
+    // Without the options the cell is another cycle: the test can tell the two apart.
+    expect(cell(plain.cells, '7.1', 'plain', 'linux-blob').counts).not.toEqual(one.counts);
+  });
+
+  it('narrows its columns to a --flow and --format given', async () => {
+    const m = await matrix(['--flow', 'rfc-2025', '--format', 'lusim-v1']);
+    expect(m.cells.map((c) => `${c.from}>${c.to} ${c.flow}/${c.format}`)).toEqual(['6.12>6.12 rfc-2025/lusim-v1', '6.12>7.1 rfc-2025/lusim-v1', '7.1>6.12 rfc-2025/lusim-v1', '7.1>7.1 rfc-2025/lusim-v1']);
+  });
+
+  it('says in the table what every cell shares', async () => {
+    const r = await runLusim(['cycle', 'nvme', '--matrix', '--kernels', '7.1', '--flow', 'vfio-lu', '--freeze-d3hot']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('every cycle: the device in D3hot at the kexec');
+    expect(r.stdout).toMatch(/7\.1 -> 7\.1 +EINVAL/);
+  });
+});
