@@ -30,7 +30,8 @@ import { action, printJson } from '../errors.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
 import { replayCorpus } from '../fuzz/replay.js';
-import { campaignOptions, qemuPlan, type FuzzCliOptions } from '../fuzz/options.js';
+import { campaignOptions, fuzzScopes, qemuPlan, type FuzzCliOptions } from '../fuzz/options.js';
+import { refuseUnread } from '../option-scope.js';
 import { runCampaign, type CampaignRun } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
@@ -69,6 +70,7 @@ export function register(program: Command): void {
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');
   cmd.action(action(async (opts: FuzzCliOptions) => {
+    refuseUnread(cmd, fuzzScopes(opts));
     const { config, seed, jobs, runs, timeMs, deadline, personality } = campaignOptions(opts);
     const { samples, qemuShrinkBudget } = await qemuPlan(opts, config, seed);
     if (opts.corpus) prepareOutDir(opts.corpus, '--corpus');

@@ -16,6 +16,7 @@ import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { partialCapture } from '../../sim/partial-capture.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import type { OptionScope } from '../option-scope.js';
 
 export interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; from?: string; to?: string; formats?: string; flows?: string; oracle?: string;
@@ -59,6 +60,30 @@ function notePartialSeed(file: string, seed: DumpDevice): void {
   if (partial) process.stderr.write(`lusim: note: ${file}: ${partial}. The fuzzed devices take the bytes it lacks as 0, so capabilities there are in no case; capture all of it as root (lspci -xxxx, or lusim capture)\n`);
 }
 
+/**
+ * Which options each kind of run reads (cli/option-scope.ts). A replay runs each record's own
+ * case (its kernels, format, flow and drift) once, in one thread; the malformed campaign feeds
+ * broken layouts and encodings to the walker and loaders, one at a time, against the typed-errors
+ * and time-bound oracles.
+ */
+export function fuzzScopes(opts: FuzzCliOptions): OptionScope[] {
+  const replay = opts.replay !== undefined;
+  const malformed = opts.campaign === 'malformed';
+  return [
+    {
+      flags: ['--seed', '--runs', '--time', '--jobs', '--kernels', '--from', '--to', '--formats', '--flows', '--corpus', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--plant'],
+      applies: !replay, where: 'to a campaign, not with --replay (it runs each record\'s own case again, its kernels, format and flow included, in one thread)',
+    },
+    {
+      flags: ['--jobs', '--from', '--to', '--flows', '--oracle', '--from-dump', '--input-format', '--device', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--plant'],
+      applies: replay || !malformed, where: 'to the semantic campaign, not with --campaign malformed (one broken layout at a time, on one thread, against the typed-errors and time-bound oracles)',
+    },
+    { flags: ['--input-format', '--device'], applies: opts.fromDump !== undefined, where: 'with --from-dump (the seed dump\'s format and function)' },
+    // --no-shrink beside a budget says itself that nothing is shrunk: only a budget with no --qemu is lost.
+    { flags: ['--qemu-shrink-budget'], applies: opts.qemu !== undefined, where: 'with --qemu N (the shrink of its real findings)' },
+  ];
+}
+
 export interface CampaignOptions {
   readonly config: CampaignConfig;
   readonly seed: number;
@@ -73,11 +98,7 @@ export interface CampaignOptions {
 
 export function campaignOptions(opts: FuzzCliOptions): CampaignOptions {
   if (opts.runs !== undefined && opts.time !== undefined) usage('give --runs or --time, not both');
-  if (opts.replay !== undefined) {
-    const clash = [['--runs', opts.runs], ['--time', opts.time], ['--qemu', opts.qemu], ['--plant', opts.plant], ['--corpus', opts.corpus]].find(([, v]) => v !== undefined);
-    if (clash) usage(`--replay runs the records of a corpus: leave out ${clash[0]}`);
-    if (opts.campaign === 'malformed') usage('--replay runs the semantic campaign\'s records: leave out --campaign malformed');
-  }
+  if (opts.replay !== undefined && opts.campaign === 'malformed') usage('--replay runs the semantic campaign\'s records: leave out --campaign malformed');
   const seed = opts.seed !== undefined ? count(opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
   const jobs = count(opts.jobs, '--jobs');
   const runs = opts.time === undefined ? count(opts.runs ?? '500', '--runs') : undefined;
@@ -112,7 +133,6 @@ export async function qemuPlan(opts: FuzzCliOptions, config: CampaignConfig, see
   const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
   if (qemuCount && !qemuKernels.length) usage(`--qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`);
   if (opts.oracle !== undefined && config.oracles.includes('qemu') && !qemuCount) process.stderr.write('lusim: note: the qemu oracle judges real samples: add --qemu N to run N of them\n');
-  if (qemuCount && opts.campaign === 'malformed') usage('--qemu samples the semantic campaign\'s layouts: leave out --campaign malformed');
   const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
   // Samples never install or fetch: say up front, before the campaign, what they need and lack.
   if (samples.length) {

@@ -48,6 +48,26 @@ describe('lusim cycle: options the run does not read', () => {
   });
 });
 
+describe('lusim fuzz: options the run does not read', () => {
+  it.each([
+    [['fuzz', '--campaign', 'malformed', '--jobs', '2'], '--jobs applies only to the semantic campaign, not with --campaign malformed'],
+    [['fuzz', '--campaign', 'malformed', '--qemu', '2'], '--qemu applies only to the semantic campaign'],
+    [['fuzz', '--replay', '.', '--kernels', '7.3', '--seed', '1'], '--seed, --runs and --kernels apply only to a campaign, not with --replay'],
+    [['fuzz', '--device', '01:00.0'], '--device applies only with --from-dump'],
+    [['fuzz', '--qemu-shrink-budget', '4'], '--qemu-shrink-budget applies only with --qemu N'],
+  ])('%j is a usage error', async (args, message) => {
+    const r = await runLusim([...args, '--runs', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('the malformed campaign still reads --seed, --kernels and --formats', async () => {
+    const r = await runLusim(['fuzz', '--campaign', 'malformed', '--runs', '3', '--seed', '3', '--kernels', '6.1', '--formats', 'lusim-v1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ seed: 3, campaign: 'malformed', cases: 3 });
+  });
+});
+
 type Cell = { from: string; to: string; flow: string; format: string; counts: Record<string, number>; problems: unknown[] };
 
 async function json<T>(args: string[]): Promise<T> {
