@@ -1,7 +1,7 @@
 /** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../devices/dump/index.js';
+import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../devices/dump/index.js';
 import { parseBdf, type Bdf } from '../devices/dump/bdf.js';
 import { LusimError } from '../devices/errors.js';
 
@@ -28,6 +28,9 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
     if (code === 'ENOENT') throw new CliError('file-not-found', `no such file: ${path}`, { path });
     throw new CliError('file-unreadable', `cannot read ${path}: ${(e as Error).message}${code === 'EACCES' ? ' (reading more than 64 bytes of sysfs config needs root)' : ''}`, { path });
   }
+  // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
+  const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);
+  if (opts.bdf !== undefined && format !== undefined && format !== 'raw') throw new CliError('bad-option', `--bdf gives a raw binary dump its address; ${path} is ${format === 'json' ? 'a lusim JSON snapshot' : 'lspci text'}, which names each function itself: drop --bdf (--device picks one)`, { path, format });
   // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
   let bdf: Bdf | undefined = opts.bdf ? bdfOption(opts.bdf, '--bdf') : undefined;
   if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));

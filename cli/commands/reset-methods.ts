@@ -14,6 +14,7 @@ import { log } from '../log.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
 import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
+import { refuseUnread } from '../option-scope.js';
 import { registerTopologyOptions, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
 
 const SLOTS: readonly SlotKind[] = ['none', 'no-reset-op', 'reset-op'];
@@ -33,8 +34,12 @@ export function register(program: Command): void {
     .option('--qemu <devices>', `instead of a dump: boot the Debian kernel --kernel (6.1, 6.12, 7.x) in QEMU with these devices (${REAL_DEVICE_NAMES.join(', ')}) behind root ports and compare its sysfs reset_method with the model`);
   registerTopologyOptions(cmd)
     .action(action(async (file: string | undefined, opts: { kernel?: string; device?: string; flags: string; acpiRst?: boolean; slot: string; format?: string; json?: boolean; qemu?: string } & TopologyCliOptions) => {
+      const live = opts.qemu !== undefined || opts.qemuDevice !== undefined || opts.topology !== undefined;
+      // The real kernel probes QEMU's devices as they are: nothing of a dump's reads applies.
+      refuseUnread(cmd, [{ flags: ['--device', '--flags', '--acpi-rst', '--slot', '--format'], applies: !live, where: 'to a dump, not with --qemu, --qemu-device or --topology (the real kernel probes QEMU\'s devices as they are)' }]);
+      if (live && file !== undefined) throw new CliError('bad-option', `--qemu, --qemu-device and --topology ask a real kernel and read no dump: drop ${file}, or drop them to predict from it`, { file });
       const qemuTopology = topologyOf(opts);
-      if (opts.qemu !== undefined || qemuTopology) {
+      if (live) {
         if (opts.kernel === undefined) throw new CliError('bad-option', '--qemu, --qemu-device and --topology need --kernel (6.1, 6.12 or 7.x)', {});
         return runQemuResetMethodsCommand(opts.qemu, qemuTopology, { ...opts, kernel: opts.kernel });
       }

@@ -3,6 +3,9 @@
  * and the matrix reads the options every cell's cycle can share: each cell is the single cycle
  * with the same options.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { givenFlags, refuseUnread } from '../../cli/option-scope.js';
@@ -65,6 +68,29 @@ describe('lusim fuzz: options the run does not read', () => {
     const r = await runLusim(['fuzz', '--campaign', 'malformed', '--runs', '3', '--seed', '3', '--kernels', '6.1', '--formats', 'lusim-v1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ seed: 3, campaign: 'malformed', cases: 3 });
+  });
+});
+
+describe('dump-only options of reset-methods, inspect and dump', () => {
+  it.each([
+    [['reset-methods', 'fixtures/qemu/e1000e.lspci', '--qemu', 'e1000e', '--kernel', '6.12'], 'read no dump: drop fixtures/qemu/e1000e.lspci'],
+    [['reset-methods', '--qemu', 'e1000e', '--kernel', '6.12', '--slot', 'reset-op'], '--slot applies only to a dump, not with --qemu'],
+    [['inspect', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0'], '--bdf gives a raw binary dump its address; fixtures/qemu/e1000e.lspci is lspci text'],
+    [['dump', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0', '--format', 'json'], 'drop --bdf (--device picks one)'],
+  ])('%j is a usage error before any boot', async (args, message) => {
+    const r = await runLusim(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('--bdf on a raw dump', () => {
+  it('gives the raw function its address', async () => {
+    const raw = join(mkdtempSync(join(tmpdir(), 'lusim-bdf-')), 'e1000e.raw');
+    expect((await runLusim(['dump', 'fixtures/qemu/e1000e.lspci', '--format', 'raw', '-o', raw])).code).toBe(0);
+    const r = await runLusim(['inspect', raw, '--bdf', '03:00.0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)[0].bdf).toBe('03:00.0');
   });
 });
 
