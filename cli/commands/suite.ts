@@ -19,6 +19,7 @@ import { mergeResults, totals, type SuiteResults } from '../suite/results.js';
 import { MODEL_KERNELS, readSuiteFile, runSuites } from '../suite/run.js';
 import { renderSummary } from '../suite/summary.js';
 import { updateSuiteFiles } from '../suite/update.js';
+import { refuseUnread } from '../option-scope.js';
 
 interface OutputOptions { junit?: string; ktap?: boolean; json?: string }
 interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean; html?: string }
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .option('--shard <i/n>', 'run shard I of N (1-based): a deterministic round-robin slice of the tests, for a CI matrix')
     .option('--html <file>', 'write one self-contained page: the tests, and per cycle a config-space map coloured by verdict and the write timeline')
     .option('--update', 'rewrite the expectations that changed in the suite files, like snapshot tests (review the diff)'))
-    .action(guard(async (files: string[], opts: RunCliOptions) => {
+    .action(guard(async (files: string[], opts: RunCliOptions, cmd: Command) => {
+      refuseUnread(cmd, [{ flags: ['--jobs'], applies: opts.qemu === true, where: 'with --qemu (the model runs every case in one process)' }]);
       checkOutputs(opts);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
       if (typeof shard === 'string') throw new CliError('bad-option', shard, {});

@@ -71,12 +71,13 @@ describe('lusim fuzz: options the run does not read', () => {
   });
 });
 
-describe('dump-only options of reset-methods, inspect and dump', () => {
+describe('reset-methods, inspect, dump and suite run', () => {
   it.each([
     [['reset-methods', 'fixtures/qemu/e1000e.lspci', '--qemu', 'e1000e', '--kernel', '6.12'], 'read no dump: drop fixtures/qemu/e1000e.lspci'],
     [['reset-methods', '--qemu', 'e1000e', '--kernel', '6.12', '--slot', 'reset-op'], '--slot applies only to a dump, not with --qemu'],
     [['inspect', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0'], '--bdf gives a raw binary dump its address; fixtures/qemu/e1000e.lspci is lspci text'],
     [['dump', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0', '--format', 'json'], 'drop --bdf (--device picks one)'],
+    [['suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--jobs', '2'], '--jobs applies only with --qemu'],
   ])('%j is a usage error before any boot', async (args, message) => {
     const r = await runLusim(args);
     expect(r.code).toBe(2);
