@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { buildFunction } from '../../devices/device.js';
+import { formatBdf } from '../../devices/dump/bdf.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
@@ -96,7 +97,7 @@ export function register(program: Command): void {
     const port = resolveParent(dev, opts.parent, inputFormat);
     const portProfile = port ? profileForDump(port.dump, opts.profile) : undefined;
     const target: CycleTarget = {
-      label: `${dev.label}${port ? ` below ${port.label}` : ''}`, profile: profile.name,
+      label: `${dev.label}${port ? ` below ${port.label}` : ''}`, bdf: formatBdf(dev.dump.bdf), profile: profile.name,
       make: () => buildFunction(dev.dump, profile),
       ...(port && portProfile ? { makeParent: () => buildFunction(port.dump, portProfile) } : {}),
     };
@@ -153,6 +154,8 @@ function sharedCycleOptions(o: CycleCliOptions, barSizes: readonly (number | und
 
 interface CycleTarget {
   readonly label: string;
+  /** The device's address, which the label of a dump holding several does not say. */
+  readonly bdf: string;
   readonly profile: string;
   readonly make: () => PciFunction;
   readonly makeParent?: () => PciFunction;
@@ -197,5 +200,5 @@ async function printMatrix(target: CycleTarget, m: { ka: ModelKernel; kb: ModelK
   const cycleOptions = { ...given, ...(iommu ? { iommu } : {}), ...(handover === 'luo' ? { handover } : {}) };
   const every = Object.keys(cycleOptions).length ? { cycleOptions } : {};
   if (opts.json) printJson({ device: target.label, profile: target.profile, ...kconfigReport(m.kc), ...every, ...(notes.length ? { notes } : {}), cells, driftExperiments: { from, to, results: drift }, luPciCrossLoads: { device: acsPort.label, results: lu } });
-  else process.stdout.write(`${m.kc ? renderKconfig(m.kc) : ''}${renderMatrix(cells, `${target.label}, profile ${target.profile}`, notes, conditions)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
+  else process.stdout.write(`${m.kc ? renderKconfig(m.kc) : ''}${renderMatrix(cells, `${target.bdf} ${target.label}, profile ${target.profile}`, notes, conditions)}\n${renderDriftExperiments(drift, from, to)}${lu.length ? `\n${renderLuPciCrossLoads(lu, acsPort.label)}` : ''}`);
 }
