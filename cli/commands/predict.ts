@@ -7,11 +7,12 @@
  */
 import type { Command } from 'commander';
 import { formatLspci } from '../../devices/dump/lspci.js';
-import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { formatBdf, parseBdf, sameBdf, type Bdf } from '../../devices/dump/bdf.js';
+import type { DumpDevice } from '../../devices/dump/types.js';
 import { formatRanges } from '../../devices/dump/known.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { modelKernel, type ModelKernel } from '../kernel-arg.js';
-import { predictMachine } from '../../sim/predict/machine.js';
+import { isModelledDriver, predictMachine } from '../../sim/predict/machine.js';
 import { action, printJson } from '../errors.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
 
@@ -36,14 +37,25 @@ function bdfOf(text: string, what: string): Bdf {
   }
 }
 
-/** BDF=NAME pairs; NAME `none` means no driver. */
-function driverMap(values: readonly string[] | undefined, what: string): Map<string, string | null> {
+/** A function an option names must be in the dump: one it does not hold would change nothing. */
+function inDump(all: readonly DumpDevice[], bdf: Bdf, what: string): Bdf {
+  if (!all.some((d) => sameBdf(d.bdf, bdf))) throw new CliError('bad-option', `${what} ${formatBdf(bdf)}: no such function in the dump; it holds ${all.map((d) => formatBdf(d.bdf)).join(', ')}`, { bdf: formatBdf(bdf) });
+  return bdf;
+}
+
+/**
+ * BDF=NAME pairs; NAME `none` means no driver. A driver the model has no steps of its own for
+ * binds as a generic one: said on stderr, since its own probe and ->shutdown may differ.
+ */
+function driverMap(values: readonly string[] | undefined, what: string, all: readonly DumpDevice[]): Map<string, string | null> {
   const out = new Map<string, string | null>();
   for (const v of values ?? []) {
     const m = /^([^=]+)=([a-z0-9_-]{1,32})$/.exec(v);
     if (!m) throw new CliError('bad-option', `${what} "${v}" must be BDF=DRIVER (e.g. 01:00.0=nvme, or 01:00.0=none)`, { value: v });
-    const b = bdfOf(m[1]!, what);
-    out.set(`${b.bus.toString(16).padStart(2, '0')}:${b.device.toString(16).padStart(2, '0')}.${b.fn}`, m[2] === 'none' ? null : m[2]!);
+    const key = formatBdf(inDump(all, bdfOf(m[1]!, what), what));
+    const name = m[2] === 'none' ? null : m[2]!;
+    if (name !== null && !isModelledDriver(name)) process.stderr.write(`lusim predict: note: ${what} ${key}=${name}: lusim has no steps of ${name}'s own (it models nvme, e1000e, virtio-pci and virtio_* class drivers, xhci_hcd and pcieport), so it binds as a generic driver: pci_enable_device, pci_set_master, MSI-X or MSI, and no ->shutdown\n`);
+    out.set(key, name);
   }
   return out;
 }
@@ -68,10 +80,9 @@ export function register(program: Command): void {
       const b = kernel(opts.to, '--to', opts.profileB);
       const [from, to] = [a.id, b.id];
       const all = readDumpFile(file, { format: parseFormatOption(opts.format), formatOption: '--format' });
-      const predictions = await predictMachine(all, {
-        from, to, driverA: driverMap(opts.driverA, '--driver-a'), driverB: driverMap(opts.driverB, '--driver-b'),
-        preserve: (opts.preserve ?? []).map((p) => bdfOf(p, '--preserve')),
-      });
+      const [driverA, driverB] = [driverMap(opts.driverA, '--driver-a', all), driverMap(opts.driverB, '--driver-b', all)];
+      const preserve = (opts.preserve ?? []).map((p) => inDump(all, bdfOf(p, '--preserve'), '--preserve'));
+      const predictions = await predictMachine(all, { from, to, driverA, driverB, preserve });
       const shown = new Set(pickDevices(all, opts.device).map((d) => d.bdf));
       const picked = predictions.filter((_, i) => shown.has(all[i]!.bdf));
       if (opts.json) {

@@ -12,7 +12,7 @@ import type { KernelProfileId } from '../linux/profile.js';
 import { partialCapture } from '../partial-capture.js';
 import { Topology } from '../topology.js';
 import { builtinDriver } from './builtin-drivers.js';
-import { modelFunction, predictAfterKexec, type ModelledFunction, type KexecPrediction } from './post-kexec.js';
+import { modelFunction, predictAfterKexec, shutdownDriverFor, type ModelledFunction, type KexecPrediction } from './post-kexec.js';
 import { unpredictableClass, type UnpredictableClass } from './unpredictable.js';
 
 export interface MachinePredictOptions {
@@ -69,6 +69,15 @@ function driverOf(map: ReadonlyMap<string, string | null> | undefined, d: DumpDe
 function pciDriver(name: string | null): { driver: string | null; virtioClass: boolean } {
   if (name !== null && /^virtio_/.test(name) && name !== 'virtio_pci') return { driver: 'virtio-pci', virtioClass: true };
   return { driver: name === 'virtio_pci' ? 'virtio-pci' : name, virtioClass: false };
+}
+
+/**
+ * Whether the model has steps of this driver's own (a ->shutdown, or a probe beyond the generic
+ * one: pcieport's services, nvme's and virtio-pci's vectors); any other name binds as a generic
+ * driver (driverProbe: pci_enable_device, pci_set_master, MSI-X or MSI) with no ->shutdown.
+ */
+export function isModelledDriver(name: string): boolean {
+  return shutdownDriverFor(pciDriver(name).driver) !== 'none';
 }
 
 /** The kernel step that last wrote a byte of `reg` (null: none did). */
