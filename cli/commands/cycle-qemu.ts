@@ -19,6 +19,8 @@ import { checkProfileId } from '../kernel-arg.js';
 import { log } from '../log.js';
 import { checkOutPath, prepareOutDir, writeOut } from '../out-file.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
+import { parseSeries } from '../../kexec/kernels.js';
+import { isKernelPath } from '../../kexec/user-kernel.js';
 
 export interface QemuCycleCliOptions {
   qemu?: boolean;
@@ -67,6 +69,8 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
   const topology = topologyOf(opts);
   const endpoints = topology ? [] : parseRealDevices(opts.device ?? deviceArg);
+  // A series that does not exist is the command line's mistake: a usage error, before any boot.
+  for (const k of [opts.from, opts.to]) if (!isKernelPath(k)) parseSeries(k);
   const bootTimeoutMs = seconds(opts.bootTimeout);
   if (opts.out) checkOutPath(opts.out);
   const saver = opts.saver === 'host' ? 'host' : 'kernel';

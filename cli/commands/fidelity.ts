@@ -36,6 +36,7 @@ export function register(program: Command): void {
       const topologies = opts.topology?.length ? opts.topology.map((t) => topologyArg(t)) : builtinTopologies();
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       // A series that does not exist is the command line's mistake: said before any boot.
+      if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: give Debian series, e.g. 6.1,6.12,7.x`, { kernels: opts.kernels });
       for (const k of kernels) parseSeries(k);
       if (opts.out) prepareOutDir(opts.out, '--out');
       if (typeof opts.snapshots === 'string') prepareOutDir(opts.snapshots, '--snapshots');

@@ -1,6 +1,6 @@
 /**
  * `cycle --qemu` refuses what cannot run before it boots anything (exit 2, one line): the guest
- * kernels store only their own linux-blob, a real drift edits the blob kernel A stored, and a
+ * kernels store only their own linux-blob, a kernel series must exist, a real drift edits the blob kernel A stored, and a
  * boot A restored from a snapshot has no boot to trace.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,9 @@ describe('cycle --qemu option checks', () => {
   });
   it('--snapshots with --timeline: exit 2 (a restored boot A has no firmware or boot-A writes to trace)', () => {
     expect(lusim('cycle', '--qemu', '--device', 'e1000e', '--snapshots', '/tmp/lusim-none', '--timeline')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --timeline traces .* drop one of them/) });
+  });
+  it('an unknown kernel series: exit 2 before any boot, not a failed real cycle', () => {
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--from', '5.4')).toEqual({ status: 2, stderr: 'lusim: Unknown kernel "5.4": use 6.1, 6.12, 7.x (sid) or 7.3 (trixie-backports), or a profile id: 6.1.y, 6.12.y, 7.1, 7.2, 7.3.' });
   });
   it('an unknown saver: exit 2 with the choices', () => {
     expect(lusim('cycle', '--qemu', '--saver', 'nobody')).toMatchObject({ status: 2, stderr: expect.stringMatching(/kernel, host/) });

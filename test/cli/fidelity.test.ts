@@ -25,6 +25,9 @@ describe('lusim fidelity options', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('lusim: Unknown kernel "5.4": use 6.1, 6.12, 7.x (sid) or 7.3 (trixie-backports), or a profile id: 6.1.y, 6.12.y, 7.1, 7.2, 7.3.');
     expect(r.stdout).toBe('');
+    const none = await runLusim(['fidelity', '--kernels', ',', '--no-fetch']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--kernels "," names no kernel');
     const t = await runLusim(['fidelity', '--topology', 'no-such-topology', '--no-fetch']);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/not a built-in topology \(bridge, /);
