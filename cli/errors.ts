@@ -12,7 +12,7 @@ export const EXIT_FAILURE = 1;
  * Error codes that mean a bad choice on the command line (an unknown profile, kernel or device, a
  * value out of range), whichever layer found it: all exit 2 (README "Exit codes").
  */
-const USAGE_CODES: ReadonlySet<string> = new Set(['bad-option', 'bad-profile', 'unknown-kernel', 'unknown-kernel-profile', 'device-not-found', 'not-a-kernel', 'unknown-series']);
+const USAGE_CODES: ReadonlySet<string> = new Set(['bad-option', 'bad-profile', 'unknown-kernel', 'unknown-kernel-profile', 'device-not-found', 'not-a-kernel', 'unknown-series', 'bad-drift', 'unknown-device', 'unknown-flag']);
 
 export function reportError(err: unknown, json: boolean): number {
   if (err instanceof LusimError) {

@@ -86,6 +86,7 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'write the suite here, with dump paths relative to it (a suite reads them from its own directory); default stdout, paths relative to the working directory')
     .action(guard(async (devices: string[], opts: { kernels: string; name: string; out?: string }) => {
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
+      if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: use ${MODEL_KERNELS.knownKernels}`, {});
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
       if (opts.out !== undefined) checkOutPath(opts.out);
       const { text, notes } = await initSuite(devices, { kernels, name: opts.name, ...(opts.out !== undefined ? { dir: dirname(resolve(opts.out)) } : {}) });

@@ -98,8 +98,8 @@ export interface ResetProbeDevice {
 export type UnknownFact = 'devcap' | 'pm' | 'af' | 'siblings';
 
 export function parseDevFlags(text: string): DevFlag[] {
-  if (text.trim() === '') return [];
-  return text.split(',').map((s) => s.trim()).map((s) => {
+  // As every list option: empty items (a trailing or doubled comma) name nothing.
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
     if (!(s in DEV_FLAG_NAMES)) throw new ResetMethodsError('unknown-flag', `unknown flag "${s}": use a comma-separated list of ${Object.keys(DEV_FLAG_NAMES).join(', ')}`, { flag: s });
     return s as DevFlag;
   });

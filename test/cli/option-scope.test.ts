@@ -71,13 +71,16 @@ describe('lusim fuzz: options the run does not read', () => {
   });
 });
 
-describe('reset-methods, inspect, dump and suite run', () => {
+describe('reset-methods, inspect, dump, suite and bad choices', () => {
   it.each([
     [['reset-methods', 'fixtures/qemu/e1000e.lspci', '--qemu', 'e1000e', '--kernel', '6.12'], 'read no dump: drop fixtures/qemu/e1000e.lspci'],
     [['reset-methods', '--qemu', 'e1000e', '--kernel', '6.12', '--slot', 'reset-op'], '--slot applies only to a dump, not with --qemu'],
     [['inspect', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0'], '--bdf gives a raw binary dump its address; fixtures/qemu/e1000e.lspci is lspci text'],
     [['dump', 'fixtures/qemu/e1000e.lspci', '--bdf', '03:00.0', '--format', 'json'], 'drop --bdf (--device picks one)'],
     [['suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--jobs', '2'], '--jobs applies only with --qemu'],
+    [['suite', 'init', 'nvme', '--kernels', ','], '--kernels "," names no kernel'],
+    [['cycle', 'e1000e', '--drift', 'bogus'], 'drift "bogus" not understood'],
+    [['cycle', '--qemu', '--device', 'bogus'], 'unknown device "bogus"'],
   ])('%j is a usage error before any boot', async (args, message) => {
     const r = await runLusim(args);
     expect(r.code).toBe(2);

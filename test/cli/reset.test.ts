@@ -31,6 +31,9 @@ describe('lusim reset-methods', () => {
     expect(k.stderr).toMatch(/unknown kernel "5.4": use one of 6.1, 6.1.y, 6.12/);
     const f = run('reset-methods', dump, '--kernel', '6.1', '--flags', 'no-foo');
     expect(f.stderr).toMatch(/unknown flag "no-foo"/);
+    expect(f.status).toBe(2);
+    // A doubled or trailing comma names nothing, as in every list option.
+    expect(run('reset-methods', dump, '--kernel', '6.1', '--flags', 'no-flr,').status).toBe(0);
   }, 30_000);
 
   it('reset needs --device for a multi-device dump, and a known method', () => {
