@@ -37,10 +37,18 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   return items as T[];
 }
 
-function count(value: string, what: string, min = 1): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) usage(`${what} must be a whole number >= ${min}, got "${value}"`);
+function count(value: string, what: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) usage(`${what} must be a whole number ${range}, got "${value}"`);
   return Number(value);
 }
+
+/** caseSeed folds a seed to 32 bits (ToInt32): a larger one would run another seed's campaign. */
+const MAX_SEED = 0xffffffff;
+/** Each job is a worker thread with its own heap and model; far more than cores only share them. */
+const MAX_JOBS = 64;
+/** Each sample boots QEMU twice (10-25 s under TCG). */
+const MAX_QEMU_SAMPLES = 1000;
 
 /** "60s", "2m", "500ms", or plain seconds. */
 function duration(value: string): number {
@@ -99,8 +107,8 @@ export interface CampaignOptions {
 export function campaignOptions(opts: FuzzCliOptions): CampaignOptions {
   if (opts.runs !== undefined && opts.time !== undefined) usage('give --runs or --time, not both');
   if (opts.replay !== undefined && opts.campaign === 'malformed') usage('--replay runs the semantic campaign\'s records: leave out --campaign malformed');
-  const seed = opts.seed !== undefined ? count(opts.seed, '--seed', 0) : Math.floor(Math.random() * 0x7fffffff);
-  const jobs = count(opts.jobs, '--jobs');
+  const seed = opts.seed !== undefined ? count(opts.seed, '--seed', 0, MAX_SEED) : Math.floor(Math.random() * 0x7fffffff);
+  const jobs = count(opts.jobs, '--jobs', 1, MAX_JOBS);
   const runs = opts.time === undefined ? count(opts.runs ?? '500', '--runs') : undefined;
   const timeMs = opts.time !== undefined ? duration(opts.time) : undefined;
   const deadline = timeMs !== undefined ? Date.now() + timeMs : undefined;
@@ -128,7 +136,7 @@ export function campaignOptions(opts: FuzzCliOptions): CampaignOptions {
 
 /** The --qemu samples (none without --qemu N), after checking QEMU and the kernels they boot are here. */
 export async function qemuPlan(opts: FuzzCliOptions, config: CampaignConfig, seed: number): Promise<{ samples: QemuSample[]; qemuShrinkBudget: number }> {
-  const qemuCount = opts.qemu !== undefined ? count(opts.qemu, '--qemu') : 0;
+  const qemuCount = opts.qemu !== undefined ? count(opts.qemu, '--qemu', 1, MAX_QEMU_SAMPLES) : 0;
   const qemuShrinkBudget = count(opts.qemuShrinkBudget, '--qemu-shrink-budget', 0);
   const qemuKernels = realKernelsFor(opts.kernels !== undefined ? config.kernels : undefined);
   if (qemuCount && !qemuKernels.length) usage(`--qemu runs Debian kernels: --kernels must include one of ${REAL_KERNELS.map((k) => k.profile).join(', ')}`);

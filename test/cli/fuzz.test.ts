@@ -127,7 +127,7 @@ describe('lusim fuzz', () => {
   }, 120_000);
 
   it('usage errors exit 2 with a one-line message', () => {
-    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--time', '0s'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist']]) {
+    for (const bad of [['--runs', '5', '--time', '1s'], ['--kernels', '5.4'], ['--jobs', '0'], ['--time', 'soon'], ['--time', '0s'], ['--oracle', 'vibes'], ['--plant', 'pcie:twist'], ['--jobs', '65'], ['--seed', '4294967296'], ['--qemu', '99999999999999999999']]) {
       const out = lusim('fuzz', ...bad);
       expect(out.status, bad.join(' ')).toBe(2);
       expect(out.stderr.trim().split('\n')[0]).toMatch(/^lusim: /);
@@ -135,7 +135,7 @@ describe('lusim fuzz', () => {
     // With --json a script reads the error on stdout too, as from every other command.
     const json = lusim('fuzz', '--jobs', '0', '--json');
     expect(json.status).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ code: 'bad-option', message: '--jobs must be a whole number >= 1, got "0"' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ code: 'bad-option', message: '--jobs must be a whole number from 1 to 64, got "0"' });
   }, 120_000);
 
   it('--qemu with kernels the cache lacks: exit 2 before the campaign, naming them and the fetch command (samples never fetch)', () => {
