@@ -29,7 +29,7 @@ describe('lusim failures', () => {
   });
   it('--json errors are data: code and message on stdout', () => {
     const r = lusim('cycle', 'e1000e', '--drift', 'bad', '--json');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // a bad choice on the command line (README "Exit codes")
     const err = JSON.parse(r.stdout) as { code: string; message: string };
     expect(err.code).toBe('bad-drift');
   });
