@@ -243,12 +243,24 @@ export function encodeLusimV1(identity: LusimIdentity, records: readonly Registe
  */
 export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedLusimV1 {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = checkEnvelope(bytes, v);
+  const geometry = checkGeometry(v, version.total);
+  const warnings: LusimWarning[] = [];
+  if (version.minor > LUSIM_V1_MINOR) {
+    warnings.push({ code: 'newer-minor-version', message: `payload is version 1.${version.minor}; fields added after 1.${LUSIM_V1_MINOR} are ignored`, details: { minor: version.minor } });
+  }
+  const identity = readIdentity(v, warnings);
+  if (opts.expectIdentity) compareIdentity(identity, opts.expectIdentity);
+  const records = readRecords(v, geometry, opts.knownCapability, warnings);
+  return { version: { major: version.major, minor: version.minor }, identity, records, warnings };
+}
+
+/** Magic, major version, totalLength against the bytes given, and the CRC: what says the bytes are one whole payload. */
+function checkEnvelope(bytes: Uint8Array, v: DataView): { major: number; minor: number; total: number } {
   const magicLen = Math.min(4, bytes.length);
   for (let i = 0; i < magicLen; i++) {
     if (bytes[i] !== LUSIM_V1_MAGIC.charCodeAt(i)) {
-      throw new SimError('bad-magic', `not a lusim-v1 payload: byte ${i} is ${hex(bytes[i])}, expected the magic "${LUSIM_V1_MAGIC}". Is this a Linux blob (--format linux-blob)?`, {
-        offset: i,
-      });
+      throw new SimError('bad-magic', `not a lusim-v1 payload: byte ${i} is ${hex(bytes[i])}, expected the magic "${LUSIM_V1_MAGIC}". Is this a Linux blob (--format linux-blob)?`, { offset: i });
     }
   }
   const minimum = HEADER_V1_0 + CRC_BYTES;
@@ -264,19 +276,24 @@ export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): Deco
   if (total < minimum) throw corrupt(`totalLength ${total} is below the ${minimum}-byte minimum`, { offset: 0x08, totalLength: total });
   if (bytes.length < total) throw truncated(bytes.length, total);
   if (bytes.length > total) {
-    throw new SimError('blob-oversized', `lusim-v1 payload is ${total} bytes but ${bytes.length} were given: ${bytes.length - total} bytes of trailing data. Pass exactly the payload.`, {
-      totalLength: total,
-      length: bytes.length,
-    });
+    throw new SimError('blob-oversized', `lusim-v1 payload is ${total} bytes but ${bytes.length} were given: ${bytes.length - total} bytes of trailing data. Pass exactly the payload.`, { totalLength: total, length: bytes.length });
   }
   const stored = v.getUint32(total - CRC_BYTES, true);
   const actual = crc32(bytes.subarray(0, total - CRC_BYTES));
   if (stored !== actual) {
-    throw new SimError('checksum-mismatch', `lusim-v1 checksum mismatch (stored ${hex(stored, 8)}, computed ${hex(actual, 8)}): the payload was corrupted in transit; do not load it.`, {
-      stored,
-      computed: actual,
-    });
+    throw new SimError('checksum-mismatch', `lusim-v1 checksum mismatch (stored ${hex(stored, 8)}, computed ${hex(actual, 8)}): the payload was corrupted in transit; do not load it.`, { stored, computed: actual });
   }
+  return { major, minor, total };
+}
+
+interface Geometry {
+  readonly headerLength: number;
+  readonly recordSize: number;
+  readonly count: number;
+}
+
+/** headerLength, recordSize and recordCount: at least 1.0's sizes, dword multiples, and adding up to totalLength. */
+function checkGeometry(v: DataView, total: number): Geometry {
   const headerLength = v.getUint16(0x0c, true);
   const recordSize = v.getUint16(0x0e, true);
   const count = v.getUint32(0x10, true);
@@ -288,15 +305,11 @@ export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): Deco
   if (headerLength + count * recordSize + CRC_BYTES !== total) {
     throw corrupt(`headerLength ${headerLength} + ${count} records x ${recordSize} + checksum != totalLength ${total}`, { headerLength, recordSize, count, totalLength: total });
   }
+  return { headerLength, recordSize, count };
+}
 
-  const warnings: LusimWarning[] = [];
-  if (minor > LUSIM_V1_MINOR) {
-    warnings.push({
-      code: 'newer-minor-version',
-      message: `payload is version 1.${minor}; fields added after 1.${LUSIM_V1_MINOR} are ignored`,
-      details: { minor },
-    });
-  }
+/** The device identity and its DSN, after the flags that say whether a DSN is stored. */
+function readIdentity(v: DataView, warnings: LusimWarning[]): LusimIdentity {
   const flags = v.getUint32(0x20, true);
   if (flags & ~FLAG_DSN) {
     warnings.push({ code: 'unknown-flags', message: `flag bits ${hex(flags & ~FLAG_DSN, 8)} are unknown to this reader and ignored`, details: { flags } });
@@ -304,7 +317,7 @@ export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): Deco
   const dsnRaw = v.getBigUint64(0x28, true);
   if (!(flags & FLAG_DSN) && dsnRaw !== 0n) throw corrupt('a DSN is stored but the DSN-present flag is clear', { offset: 0x28 });
   const classRev = v.getUint32(0x1c, true);
-  const identity: LusimIdentity = {
+  return {
     vendor: v.getUint16(0x14, true),
     device: v.getUint16(0x16, true),
     subsystemVendor: v.getUint16(0x18, true),
@@ -313,32 +326,27 @@ export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): Deco
     revision: classRev & 0xff,
     ...(flags & FLAG_DSN ? { dsn: dsnRaw } : {}),
   };
-  if (opts.expectIdentity) compareIdentity(identity, opts.expectIdentity);
+}
 
+/**
+ * Every record, checked: unknown kinds skipped with a warning, a malformed or overlapping record
+ * refused, and records of capabilities `knownCapability` rejects skipped with one warning per
+ * capability.
+ */
+function readRecords(v: DataView, g: Geometry, knownCapability: DecodeOptions['knownCapability'], warnings: LusimWarning[]): RegisterRecord[] {
   const records: RegisterRecord[] = [];
   const coverage = new Coverage();
   const unknownCaps = new Map<string, { capId: number; extended: boolean; records: number }>();
-  for (let i = 0; i < count; i++) {
-    const at = headerLength + i * recordSize;
+  for (let i = 0; i < g.count; i++) {
+    const at = g.headerLength + i * g.recordSize;
     const kind = v.getUint8(at);
     if (kind !== KIND_HEADER && kind !== KIND_STD && kind !== KIND_EXT) {
       warnings.push({ code: 'unknown-record-kind', message: `record ${i} has kind ${kind}, unknown to this reader: skipped`, details: { index: i, kind } });
       continue;
     }
-    const capField = v.getUint16(at + 2, true);
-    if (kind === KIND_HEADER && capField !== 0) throw corrupt(`record ${i}: a header record has capability ID ${hex(capField)}`, { index: i, offset: at });
-    const rec: RegisterRecord = {
-      capId: kind === KIND_HEADER ? 'header' : capField,
-      extended: kind === KIND_EXT,
-      offset: v.getUint16(at + 4, true),
-      width: v.getUint8(at + 1) as 1 | 2 | 4,
-      value: v.getUint32(at + 8, true),
-      mask: v.getUint32(at + 12, true),
-    };
-    const p = recordProblem(rec);
-    if (p) throw new SimError(p.code, `lusim-v1 record ${i} at byte ${at}: ${p.message}`, { index: i, offset: at });
+    const rec = readRecord(v, at, kind, i);
     if (!coverage.add(rec)) throw corrupt(`record ${i} (${recordName(rec)}) owns bits an earlier record already owns`, { index: i, offset: at });
-    if (rec.capId !== 'header' && opts.knownCapability && !opts.knownCapability(rec.capId, rec.extended)) {
+    if (rec.capId !== 'header' && knownCapability && !knownCapability(rec.capId, rec.extended)) {
       const key = spaceKey(rec);
       const u = unknownCaps.get(key) ?? { capId: rec.capId, extended: rec.extended, records: 0 };
       u.records++;
@@ -354,7 +362,24 @@ export function decodeLusimV1(bytes: Uint8Array, opts: DecodeOptions = {}): Deco
       details: u,
     });
   }
-  return { version: { major, minor }, identity, records, warnings };
+  return records;
+}
+
+/** Record `i` at byte `at`, of a known kind, refused when malformed (recordProblem). */
+function readRecord(v: DataView, at: number, kind: number, i: number): RegisterRecord {
+  const capField = v.getUint16(at + 2, true);
+  if (kind === KIND_HEADER && capField !== 0) throw corrupt(`record ${i}: a header record has capability ID ${hex(capField)}`, { index: i, offset: at });
+  const rec: RegisterRecord = {
+    capId: kind === KIND_HEADER ? 'header' : capField,
+    extended: kind === KIND_EXT,
+    offset: v.getUint16(at + 4, true),
+    width: v.getUint8(at + 1) as 1 | 2 | 4,
+    value: v.getUint32(at + 8, true),
+    mask: v.getUint32(at + 12, true),
+  };
+  const p = recordProblem(rec);
+  if (p) throw new SimError(p.code, `lusim-v1 record ${i} at byte ${at}: ${p.message}`, { index: i, offset: at });
+  return rec;
 }
 
 function truncated(length: number, needed: number): SimError {
