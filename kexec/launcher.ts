@@ -246,6 +246,96 @@ function connectConsole(path: string, sink: ConsoleStream): Promise<() => void> 
   });
 }
 
+type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+
+/** A spawned QEMU: its exit (or failure to start) and the tail of its stderr, as they happen. */
+interface SpawnedQemu {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<ExitInfo>;
+  exitInfo(): ExitInfo | null;
+  spawnError(): KexecError | null;
+  stderrTail(): string;
+  /** Why start-up failed once QEMU exited: its exit status and stderr. */
+  startupExitError(): KexecError;
+}
+
+/**
+ * Detached: QEMU leads its own process group, so close() can kill it and anything it forked.
+ * Under setpriv --pdeathsig KILL (process/pdeathsig.ts): QEMU dies even if lusim is SIGKILLed.
+ */
+function spawnQemu(binary: string, args: string[], consoleStream: ConsoleStream): SpawnedQemu {
+  const cmd = withParentDeathSignal(binary, args);
+  const proc = spawn(cmd.command, cmd.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let exitInfo: ExitInfo | null = null;
+  let spawnError: KexecError | null = null;
+  let stderrTail = '';
+  const exited = new Promise<ExitInfo>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      consoleStream.end(new KexecError('qemu-exited', `QEMU exited (${signal ?? `code ${code}`}).`, { code, signal, stderr: stderrTail }));
+      resolve(exitInfo);
+    });
+    proc.once('error', (err: NodeJS.ErrnoException) => {
+      spawnError = err.code === 'ENOENT'
+        ? new KexecError('qemu-missing', notFound(binary), { binary })
+        : new KexecError('qemu-start', `could not start ${binary}: ${err.message}`, { binary, cause: err.message });
+      exitInfo = { code: null, signal: null };
+      resolve(exitInfo);
+    });
+  });
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_KEPT);
+  });
+  return {
+    proc, exited, exitInfo: () => exitInfo, spawnError: () => spawnError, stderrTail: () => stderrTail,
+    startupExitError: () => {
+      const info = exitInfo ?? { code: null, signal: null };
+      return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args });
+    },
+  };
+}
+
+/** What one launch holds until close(): its directory, console, clients and process. */
+interface Launch {
+  readonly dir: string;
+  readonly consoleStream: ConsoleStream;
+  readonly closers: (() => void)[];
+  spawned: SpawnedQemu | null;
+  entry: LiveQemu | null;
+}
+
+/** Closes the clients, stops QEMU's process group (SIGTERM, then SIGKILL after 2 s) and removes the directory. */
+async function closeLaunch(l: Launch): Promise<void> {
+  for (const c of l.closers.splice(0)) c();
+  const q = l.spawned;
+  const pid = q?.proc.pid;
+  if (q && pid !== undefined && q.exitInfo() === null) {
+    killGroupSync(pid, 'SIGTERM');
+    const exited = await Promise.race([q.exited.then(() => true), sleep(2000).then(() => false)]);
+    if (!exited) killGroupSync(pid, 'SIGKILL');
+    await Promise.race([q.exited, sleep(2000)]);
+  } else if (pid !== undefined) {
+    // QEMU itself is gone, but helpers it forked would still be in its group.
+    killGroupSync(pid, 'SIGKILL');
+  }
+  removePrivateDir(l.dir);
+  l.consoleStream.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
+  if (l.entry) untrackQemu(l.entry);
+}
+
+/** QMP, qtest and the console, each as soon as its socket answers; each client's close joins `closers`. */
+async function connectClients(l: Launch, deadline: number, exitedEarly: () => KexecError | null): Promise<{ qmp: QmpClient; qtest: QtestClient }> {
+  const qmp = await untilReady('QMP', () => QmpClient.connect(join(l.dir, 'qmp.sock'), Math.max(1000, deadline - Date.now())), deadline, exitedEarly);
+  l.closers.push(() => qmp.close());
+  const qtest = await untilReady('qtest', () => QtestClient.connect(join(l.dir, 'qtest.sock')), deadline, exitedEarly);
+  l.closers.push(() => qtest.close());
+  const endian = await qtest.endianness();
+  if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
+  l.closers.push(await untilReady('console', () => connectConsole(join(l.dir, 'console.sock'), l.consoleStream), deadline, exitedEarly));
+  return { qmp, qtest };
+}
+
 /** Removed once per process, before the first launch: directories of runs that were killed. */
 let staleCleaned = false;
 
@@ -256,111 +346,32 @@ export async function launchQemu(opts: LaunchOptions = {}): Promise<QemuInstance
     staleCleaned = true;
     cleanStaleDirs();
   }
-  const dir = makePrivateDir('lusim-qemu-');
-  let child: ChildProcess | null = null;
-  let entry: LiveQemu | null = null;
-  let qemuArgs: string[] = [];
-  let stderrTail = '';
-  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  let spawnError: KexecError | null = null;
-  const consoleStream = new ConsoleStream();
-  const closers: (() => void)[] = [];
-
+  const l: Launch = { dir: makePrivateDir('lusim-qemu-'), consoleStream: new ConsoleStream(), closers: [], spawned: null, entry: null };
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const c of closers.splice(0)) c();
-      if (child?.pid !== undefined && exitInfo === null) {
-        killGroupSync(child.pid, 'SIGTERM');
-        const exited = await Promise.race([exitedPromise.then(() => true), sleep(2000).then(() => false)]);
-        if (!exited) killGroupSync(child.pid, 'SIGKILL');
-        await Promise.race([exitedPromise, sleep(2000)]);
-      } else if (child?.pid !== undefined) {
-        // QEMU itself is gone, but helpers it forked would still be in its group.
-        killGroupSync(child.pid, 'SIGKILL');
-      }
-      removePrivateDir(dir);
-      consoleStream.end(new KexecError('qemu-exited', 'QEMU instance closed.'));
-      if (entry) untrackQemu(entry);
-    })();
-    return closing;
-  };
-
-  const startupExitError = (): KexecError => {
-    const info = exitInfo ?? { code: null, signal: null };
-    return new KexecError('qemu-exited', `QEMU exited during start-up (${info.signal ?? `code ${info.code}`}): ${stderrTail.trim() || '(no stderr)'}`, { ...info, stderr: stderrTail, args: qemuArgs });
-  };
-
-  let exitedPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+  const close = (): Promise<void> => (closing ??= closeLaunch(l));
   try {
-    if (join(dir, 'console.sock').length > SUN_PATH_MAX) {
-      throw new KexecError('bad-launch-options', `socket path ${join(dir, 'console.sock')} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir });
-    }
+    const socket = join(l.dir, 'console.sock');
+    if (socket.length > SUN_PATH_MAX) throw new KexecError('bad-launch-options', `socket path ${socket} is too long for a unix socket; set TMPDIR to a shorter directory.`, { dir: l.dir });
     const accel = opts.accel ?? (opts.boot ? chooseAccel({ singleThreadTcg: true }) : HERMETIC_ACCEL);
-    const args = buildQemuArgs({ ...opts, accel }, dir);
-    qemuArgs = args;
-    // Detached: QEMU leads its own process group, so close() can kill it and anything it forked.
-    // Under setpriv --pdeathsig KILL (process/pdeathsig.ts): QEMU dies even if lusim is SIGKILLed.
-    const cmd = withParentDeathSignal(binary, args);
-    child = spawn(cmd.command, cmd.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-    const proc = child;
-    exitedPromise = new Promise((resolve) => {
-      proc.once('exit', (code, signal) => {
-        exitInfo = { code, signal };
-        consoleStream.end(new KexecError('qemu-exited', `QEMU exited (${signal ?? `code ${code}`}).`, { code, signal, stderr: stderrTail }));
-        resolve(exitInfo);
-      });
-      proc.once('error', (err: NodeJS.ErrnoException) => {
-        spawnError = err.code === 'ENOENT'
-          ? new KexecError('qemu-missing', notFound(binary), { binary })
-          : new KexecError('qemu-start', `could not start ${binary}: ${err.message}`, { binary, cause: err.message });
-        exitInfo = { code: null, signal: null };
-        resolve(exitInfo);
-      });
-    });
-    proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_KEPT);
-    });
-    if (proc.pid !== undefined) {
-      entry = { pid: proc.pid };
-      trackQemu(entry);
-    }
-
+    const args = buildQemuArgs({ ...opts, accel }, l.dir);
+    const q = (l.spawned = spawnQemu(binary, args, l.consoleStream));
+    if (q.proc.pid !== undefined) trackQemu((l.entry = { pid: q.proc.pid }));
     const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
-    const exitedEarly = (): KexecError | null => spawnError ?? (exitInfo ? startupExitError() : null);
+    const exitedEarly = (): KexecError | null => q.spawnError() ?? (q.exitInfo() ? q.startupExitError() : null);
     // Wait for the spawn to either succeed or fail before polling sockets.
     await sleep(0);
-    const qmp = await untilReady('QMP', () => QmpClient.connect(join(dir, 'qmp.sock'), Math.max(1000, deadline - Date.now())), deadline, exitedEarly);
-    closers.push(() => qmp.close());
-    const qtest = await untilReady('qtest', () => QtestClient.connect(join(dir, 'qtest.sock')), deadline, exitedEarly);
-    closers.push(() => qtest.close());
-    const endian = await qtest.endianness();
-    if (endian !== 'little') throw new KexecError('qemu-start', `qtest reports a ${endian}-endian target; lusim drives x86_64 only.`, { endian });
-    closers.push(await untilReady('console', () => connectConsole(join(dir, 'console.sock'), consoleStream), deadline, exitedEarly));
+    const { qmp, qtest } = await connectClients(l, deadline, exitedEarly);
     const accelerator = await queryAccelerator(qmp, accel);
     if (opts.boot && !opts.incoming && !opts.gdbstub) await qmp.execute('cont');
-
-    return {
-      qmp,
-      qtest,
-      dir,
-      console: consoleStream,
-      pid: proc.pid as number,
-      args,
-      hermetic: !opts.boot,
-      accelerator,
-      exited: exitedPromise,
-      stderr: () => stderrTail,
-      close,
-    };
+    return { qmp, qtest, dir: l.dir, console: l.consoleStream, pid: q.proc.pid as number, args, hermetic: !opts.boot, accelerator, exited: q.exited, stderr: q.stderrTail, close };
   } catch (err) {
+    const q = l.spawned;
     // QEMU opens its sockets before it creates devices, so a bad -device shows up as a socket
     // closing mid-handshake: if QEMU is exiting, report that with its stderr instead.
-    if (err instanceof KexecError && (err.code === 'qmp-disconnect' || err.code === 'qtest-disconnect')) {
-      await Promise.race([exitedPromise, sleep(1000)]);
+    if (q && err instanceof KexecError && (err.code === 'qmp-disconnect' || err.code === 'qtest-disconnect')) {
+      await Promise.race([q.exited, sleep(1000)]);
     }
-    const exitErr = exitInfo && !spawnError ? startupExitError() : null;
+    const exitErr = q && q.exitInfo() && !q.spawnError() ? q.startupExitError() : null;
     await close();
     throw exitErr ?? err;
   }
