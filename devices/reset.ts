@@ -73,7 +73,7 @@ export interface ResetOptions extends QemuResetContext {
 export function applyReset(fn: PciFunction, kind: ResetKind, opts: ResetOptions = {}): ResetReport {
   const personality = opts.personality ?? fn.profile.personality;
   if (kind === 'pm' && !capabilityById(fn, PCI_CAP_ID_PM, false)) {
-    throw new ResetError('reset-unsupported', `${formatBdf(fn.bdf)} has no Power Management capability, so it has no D3hot->D0 reset; use --method flr, bus or cold`, { bdf: formatBdf(fn.bdf), kind });
+    throw new ResetError('reset-unsupported', `${formatBdf(fn.bdf)} has no Power Management capability, so it has no D3hot->D0 reset (pm): choose flr, bus or cold`, { bdf: formatBdf(fn.bdf), kind });
   }
   const before = fn.space.snapshot();
   const plan = new ResetPlan(before);
