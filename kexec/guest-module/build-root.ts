@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { download, lastLines, run, SYSTEM_APT } from '../apt.js';
 import type { KernelImage } from '../kernels.js';
-import { GuestModuleError } from './errors.js';
+import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -76,7 +76,7 @@ export async function ensureBuildRoot(k: KernelImage, root: string, progress: (m
   if (existsSync(join(dir, 'root.json'))) return { dir, buildDir };
   const def = ROOTS[k.suite];
   if (!def) throw new GuestModuleError('build-root', `no build root is defined for ${k.release} (suite ${k.suite}).`, { release: k.release });
-  if (process.getuid?.() !== 0) throw new GuestModuleError('build-root', `building lusim's module for ${k.release} needs a Debian ${def.dist} build root made with mmdebstrap as root; run once as root (or use --saver host).`, { release: k.release });
+  if (process.getuid?.() !== 0) throw new GuestModuleError('build-root', `building lusim's module for ${k.release} needs a Debian ${def.dist} build root made with mmdebstrap as root; run once as root (${WITHOUT_MODULE}).`, { release: k.release });
   const bin = await mmdebstrap(root, progress);
   const tmp = `${dir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { lastLines, run } from '../apt.js';
 import type { KernelImage } from '../kernels.js';
 import { ensureBuildRoot, needsBuildRoot } from './build-root.js';
-import { GuestModuleError } from './errors.js';
+import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 import { fetchHeaders } from './headers.js';
 
 const SOURCE_DIR = dirname(fileURLToPath(import.meta.url));
@@ -84,7 +84,7 @@ export function publishModule(out: string, dir: string, intact: () => boolean): 
 async function hostTree(k: KernelImage, root: string, progress: (m: string) => void): Promise<string> {
   if (!k.build) return (await fetchHeaders(k, root, progress)).buildDir;
   if (k.build.headersDir) return k.build.headersDir;
-  throw new GuestModuleError('headers-missing', `no build tree for ${k.release} (${k.build.spec}): lusim's guest module builds against the kernel's build directory (give the directory instead of the image, or keep lib/modules/${k.release}/build), or use --saver host.`, { release: k.release });
+  throw new GuestModuleError('headers-missing', `no build tree for ${k.release} (${k.build.spec}): lusim's guest module builds against the kernel's build directory (give the directory instead of the image, or keep lib/modules/${k.release}/build); ${WITHOUT_MODULE}.`, { release: k.release });
 }
 
 async function make(k: KernelImage, root: string, work: string, progress: (m: string) => void): Promise<string> {
@@ -113,7 +113,7 @@ async function make(k: KernelImage, root: string, work: string, progress: (m: st
 }
 
 function buildFailed(k: KernelImage, output: string): GuestModuleError {
-  return new GuestModuleError('build-failed', `building lusim's guest module for ${k.release} failed: ${lastLines(output, 6)}. The module source is kexec/guest-module/lusim_pci.c; use --saver host to run without it.`, { release: k.release, output: lastLines(output, 30) });
+  return new GuestModuleError('build-failed', `building lusim's guest module for ${k.release} failed: ${lastLines(output, 6)}. The module source is kexec/guest-module/lusim_pci.c; ${WITHOUT_MODULE}.`, { release: k.release, output: lastLines(output, 30) });
 }
 
 /** The module bytes for each kernel's release (kexec/real-session.ts GuestOptions.guestModules). */

@@ -8,7 +8,7 @@ import { crc32 } from 'node:zlib';
 import { AgentError, type AgentClient } from '../agent-client.js';
 import { MODULE_SLOTS, type HandoverRange } from '../handover.js';
 import type { QtestClient } from '../qtest.js';
-import { GuestModuleError } from './errors.js';
+import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 export interface SaveBuffer {
   readonly capNr: number;
@@ -63,15 +63,15 @@ export class GuestModule {
     const res = await this.agent.request('KMOD');
     if (res.rc === 0) return;
     const text = res.lines.join('\n');
-    if (res.rc === 5) throw new GuestModuleError('debugfs-missing', `the guest kernel cannot host lusim's module: ${res.lines[0] ?? 'no debugfs'}. Use --saver host with this kernel.`, { output: res.lines });
-    throw new GuestModuleError('load-failed', `lusim's guest module did not load (rc ${res.rc}), the guest said: ${text || '(nothing)'}. Use --saver host to run without it.`, { rc: res.rc, dmesg: res.lines });
+    if (res.rc === 5) throw new GuestModuleError('debugfs-missing', `the guest kernel cannot host lusim's module: ${res.lines[0] ?? 'no debugfs'}. With this kernel, ${WITHOUT_MODULE}.`, { output: res.lines });
+    throw new GuestModuleError('load-failed', `lusim's guest module did not load (rc ${res.rc}), the guest said: ${text || '(nothing)'}; ${WITHOUT_MODULE}.`, { rc: res.rc, dmesg: res.lines });
   }
 
   private async kpci(verb: string, arg = ''): Promise<string[]> {
     try {
       return await this.agent.run('KPCI', arg ? [verb, arg] : [verb]);
     } catch (e) {
-      if (e instanceof AgentError && e.code === 'command-failed' && e.details.rc === 5) throw new GuestModuleError('debugfs-missing', `lusim's guest module answers nowhere (${String((e.details.output as string[] | undefined)?.[0] ?? 'no debugfs control file')}): the module load step must run first; use --saver host for a kernel that cannot load it.`);
+      if (e instanceof AgentError && e.code === 'command-failed' && e.details.rc === 5) throw new GuestModuleError('debugfs-missing', `lusim's guest module answers nowhere (${String((e.details.output as string[] | undefined)?.[0] ?? 'no debugfs control file')}): the module load step must run first; for a kernel that cannot load it, ${WITHOUT_MODULE}.`);
       throw e;
     }
   }

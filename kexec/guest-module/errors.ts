@@ -19,3 +19,9 @@ export type GuestModuleErrorCode =
   | 'command-failed';
 
 export class GuestModuleError extends LusimError<GuestModuleErrorCode> {}
+
+/**
+ * The runs that need no module, for messages that say what to do when it cannot build or load:
+ * a suite's or fuzz's real cycles have no such choice, so the advice names the commands that do.
+ */
+export const WITHOUT_MODULE = 'cycle --qemu --saver host and fidelity --modes plain run without it';

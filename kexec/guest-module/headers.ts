@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { download, lastLines, privateApt, run, SYSTEM_APT, type AptContext } from '../apt.js';
 import type { KernelImage } from '../kernels.js';
-import { GuestModuleError } from './errors.js';
+import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 export interface HeadersTree {
   readonly release: string;
@@ -62,7 +62,7 @@ export async function fetchHeaders(k: KernelImage, root: string, progress: (m: s
   try {
     progress(`downloading ${packages.join(', ')}`);
     await download(aptFor(k, root), packages, join(tmp, 'debs')).catch((e: unknown) => {
-      throw new GuestModuleError('headers-missing', `Debian's headers for ${k.release} could not be downloaded (${packages.join(' ')}): ${e instanceof Error ? e.message : String(e)} Without them lusim cannot build its guest module: use --saver host, or fetch a kernel whose headers are in the archive (\`lusim kernels fetch --refresh\`).`, { release: k.release, packages });
+      throw new GuestModuleError('headers-missing', `Debian's headers for ${k.release} could not be downloaded (${packages.join(' ')}): ${e instanceof Error ? e.message : String(e)} Without them lusim cannot build its guest module: ${WITHOUT_MODULE}, or fetch a kernel whose headers are in the archive (\`lusim kernels fetch --refresh\`).`, { release: k.release, packages });
     });
     for (const deb of readdirSync(join(tmp, 'debs')).filter((f) => f.endsWith('.deb'))) {
       const res = await run('dpkg-deb', ['-x', join(tmp, 'debs', deb), join(tmp, 'root')]);
