@@ -85,7 +85,11 @@ export function register(program: Command): void {
   cmd.action(action(async (deviceArg: string, opts: CycleCliOptions & QemuCycleOptions) => {
     const mode = cycleMode(opts);
     refuseUnread(cmd, cycleScopes(opts, mode));
-    if (mode === 'qemu') return runQemuCycleCommand(deviceArg, opts);
+    if (mode === 'qemu') {
+      const other = opts.device !== undefined ? '--device' : opts.topology !== undefined ? '--topology' : opts.qemuDevice ? '--qemu-device' : undefined;
+      if (cmd.args.length > 0 && other) throw new CliError('bad-option', `"${deviceArg}" and ${other} both name the real cycle's devices: give one of them`, { device: deviceArg });
+      return runQemuCycleCommand(deviceArg, opts);
+    }
     const inputFormat = parseFormatOption(opts.inputFormat);
     const dev = resolveDevice(deviceArg, opts.device, inputFormat);
     const captured = cmd.getOptionValueSource('from') === 'default' && opts.profileA === undefined ? capturedKernel(dev.dump.capture) : undefined;

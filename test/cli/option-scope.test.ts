@@ -43,6 +43,8 @@ describe('lusim cycle: options the run does not read', () => {
     [['cycle', 'e1000e', '--matrix', '--all'], '--all applies only to one cycle, not with --matrix'],
     [['cycle', 'e1000e', '--matrix', '--no-preserve'], '--no-preserve applies only to one cycle'],
     [['cycle', 'e1000e', '--qemu', '--reset', 'flr', '--as-found'], '--reset and --as-found apply only to the model, not with --qemu'],
+    [['cycle', 'nvme', '--qemu', '--device', 'e1000e'], '"nvme" and --device both name the real cycle\'s devices'],
+    [['cycle', 'nvme', '--topology', 'switch'], '"nvme" and --topology both name the real cycle\'s devices'],
   ])('%j is a usage error', async (args, message) => {
     const r = await runLusim(args);
     expect(r.code).toBe(2);
