@@ -189,7 +189,7 @@ async function printMatrix(target: CycleTarget, m: { ka: ModelKernel; kb: ModelK
     ...(target.makeParent ? { makeParent: target.makeParent } : {}),
     onProgress: (done, total) => { if (tty) process.stderr.write(`\r  cycles ${done}/${total}`); if (tty && done === total) process.stderr.write('\n'); },
   });
-  const { from, to } = { from: m.ka.id, to: m.kb.id };
+  const [from, to] = [m.ka.id, m.kb.id];
   const barSizes = shared.barSizes ? { barSizes: shared.barSizes } : {};
   const drift = await runDriftExperiments(target.make, { from, to, ...barSizes, ...(target.makeParent ? { makeParent: target.makeParent } : {}) });
   // The lu-pci blob change needs a function with ACS: QEMU's pcie-root-port, alone.
@@ -197,7 +197,7 @@ async function printMatrix(target: CycleTarget, m: { ka: ModelKernel; kb: ModelK
   const lu = kernels && !kernels.includes('lu-pci') ? [] : await runLuPciCrossLoads(() => buildFunction(acsPort.dump, profileForDump(acsPort.dump, opts.profile)));
   // Each cycle's notes say what a partial dump lacks; the table has one note for all of them.
   const partial = partialCycleNote(target.make(), 'in any cell');
-  const notes = [...(partial ? [partial] : [])];
+  const notes = partial ? [partial] : [];
   const conditions = matrixConditions(shared);
   // The shared options a user gave (not the bar sizes and kconfig the inputs bring).
   const { barSizes: _sizes, kconfig: _kconfig, handover, iommu, ...given } = shared;

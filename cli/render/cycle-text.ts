@@ -69,7 +69,7 @@ export function renderMatrix(cells: readonly MatrixCell[], label: string, notes:
   const cols = [...new Set(cells.map((c) => `${c.flow}/${c.format}`))];
   const rows = [...new Set(cells.map((c) => `${c.from} -> ${c.to}`))];
   const out: string[] = [pc.bold(`lusim cycle matrix: ${label}: ${cells.length} cycles (kernel pairs x flows x formats)`)];
-  if (conditions.length) out.push(`  every cycle: ${conditions.join('; ')}`);
+  if (conditions.length) out.push(`  every cell: ${conditions.join('; ')}`);
   for (const n of notes) out.push(`  note: ${n}`);
   out.push(`  cells: ok = every field back or expected; L lost, C corrupted, S stale, R refused (field counts); EINVAL = pci_load_saved_state refused the blob`, '');
   const w0 = Math.max(...rows.map((r) => r.length)) + 2;

@@ -130,7 +130,7 @@ describe('lusim cycle --matrix shares the cycle options with every cell', () => 
   it('says in the table what every cell shares', async () => {
     const r = await runLusim(['cycle', 'nvme', '--matrix', '--kernels', '7.1', '--flow', 'vfio-lu', '--freeze-d3hot']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('every cycle: the device in D3hot at the kexec');
+    expect(r.stdout).toContain('every cell: the device in D3hot at the kexec');
     expect(r.stdout).toMatch(/7\.1 -> 7\.1 +EINVAL/);
   });
 });
