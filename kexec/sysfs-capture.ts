@@ -34,6 +34,16 @@ export interface Capture {
   readonly devices: readonly DumpDevice[];
   /** Functions whose config read stopped short of the size Linux gave them (not root). */
   readonly partial: readonly string[];
+  /**
+   * Functions listed in sysfs whose `config` could not be read: removed between the listing and
+   * the read (a hot unplug), or a copied tree that lacks the file. The others are still captured.
+   */
+  readonly unreadable: readonly { readonly name: string; readonly reason: string }[];
+}
+
+function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no config file' : code === 'EACCES' ? 'permission denied' : code === 'EIO' ? 'I/O error' : (e as Error).message;
 }
 
 function readText(file: string): string | undefined {
@@ -63,10 +73,18 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
   if (names.length === 0) throw new CaptureError('no-devices', `no PCI functions under ${base}`, { sysfs });
   const devices: DumpDevice[] = [];
   const partial: string[] = [];
+  const unreadable: { name: string; reason: string }[] = [];
   for (const name of names) {
     const dir = join(base, name);
-    const bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
-    const configSize = statSync(join(dir, 'config')).size;
+    let bytes: Uint8Array;
+    let configSize: number;
+    try {
+      bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
+      configSize = statSync(join(dir, 'config')).size;
+    } catch (e) {
+      unreadable.push({ name, reason: fsReason(e) });
+      continue;
+    }
     if (bytes.length < configSize) partial.push(name);
     const resetMethod = readText(join(dir, 'reset_method'));
     const speed = readText(join(dir, 'current_link_speed'));
@@ -82,5 +100,6 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
     };
     devices.push({ bdf: parseBdf(name), bytes, capture });
   }
-  return { devices, partial };
+  if (devices.length === 0) throw new CaptureError('no-devices', `no PCI function under ${base} could be read (${unreadable.map((u) => `${u.name}: ${u.reason}`).join(', ')}): give the sysfs mount of a Linux system with --sysfs (default /sys)`, { sysfs });
+  return { devices, partial, unreadable };
 }

@@ -24,7 +24,8 @@ export function register(program: Command): void {
         return;
       }
       const root = cap.devices[0]?.capture?.root === true;
-      const summary = `captured ${cap.devices.length} functions from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
+      const summary = `captured ${cap.devices.length} function${cap.devices.length === 1 ? '' : 's'} from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
+      if (cap.unreadable.length > 0) process.stderr.write(`lusim: skipped ${cap.unreadable.map((u) => `${u.name} (${u.reason})`).join(', ')}: sysfs lists ${cap.unreadable.length === 1 ? 'it' : 'them'} but the config could not be read; capture again if a device was being removed\n`);
       process.stderr.write(cap.partial.length === 0
         ? `lusim: ${summary}\n`
         : `lusim: ${summary}; ${root ? '' : 'not root, so '}${cap.partial.length} of them partial (${cap.partial.join(', ')}): sysfs gave fewer config bytes than the function has${root ? '' : ' (an unprivileged read stops at 64 bytes); run as root for the full config space'}\n`);
