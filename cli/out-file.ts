@@ -7,11 +7,14 @@ import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:
 import { dirname, parse, resolve } from 'node:path';
 import { CliError } from './input.js';
 
-/** Refuse (bad-option, exit 2) an --out path that cannot be written: a directory, a missing parent, no permission. */
-export function checkOutPath(path: string, option = '--out'): void {
+/**
+ * Refuse (bad-option, exit 2) an --out path that cannot be written: a directory, a missing parent,
+ * no permission. `example` is the file name suggested inside a directory given by mistake.
+ */
+export function checkOutPath(path: string, option = '--out', example = 'report.json'): void {
   const full = resolve(path);
   const st = statOrUndefined(full);
-  if (st?.isDirectory()) throw new CliError('bad-option', `${option} ${path} is a directory: give a file name, e.g. ${path.replace(/\/$/, '')}/report.json`, { path });
+  if (st?.isDirectory()) throw new CliError('bad-option', `${option} ${path} is a directory: give a file name, e.g. ${path.replace(/\/$/, '')}/${example}`, { path });
   const parent = dirname(full);
   const pst = statOrUndefined(parent);
   if (!pst) throw new CliError('bad-option', `${option} ${path}: the directory ${parent} does not exist; create it first (mkdir -p ${parent})`, { path });

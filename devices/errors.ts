@@ -17,6 +17,22 @@ export class LusimError<Code extends string = string> extends Error {
   }
 }
 
+/** Why a file operation failed, in words a user acts on (the errno code names the common cases). */
+export function fsErrorReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EIO: 'an I/O error',
+    ENOSPC: 'the disk is full',
+    EROFS: 'it is read-only',
+  };
+  return (code !== undefined ? words[code] : undefined) ?? (e as Error).message;
+}
+
 export type DeviceErrorCode =
   | 'dump-parse'
   | 'dump-size'

@@ -11,7 +11,7 @@ import { release, version } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseBdf } from '../devices/dump/bdf.js';
 import type { CaptureFacts, DumpDevice } from '../devices/dump/types.js';
-import { LusimError } from '../devices/errors.js';
+import { LusimError, fsErrorReason } from '../devices/errors.js';
 
 export class CaptureError extends LusimError<'no-sysfs' | 'no-devices'> {}
 
@@ -39,11 +39,6 @@ export interface Capture {
    * the read (a hot unplug), or a copied tree that lacks the file. The others are still captured.
    */
   readonly unreadable: readonly { readonly name: string; readonly reason: string }[];
-}
-
-function fsReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no config file' : code === 'EACCES' ? 'permission denied' : code === 'EIO' ? 'I/O error' : (e as Error).message;
 }
 
 function readText(file: string): string | undefined {
@@ -82,7 +77,7 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
       bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
       configSize = statSync(join(dir, 'config')).size;
     } catch (e) {
-      unreadable.push({ name, reason: fsReason(e) });
+      unreadable.push({ name, reason: `config: ${fsErrorReason(e)}` });
       continue;
     }
     if (bytes.length < configSize) partial.push(name);

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--kernel-version <version>', 'kernel version (`uname -v`) to record; Debian\'s names the package version (default: this machine\'s when --sysfs is /sys)')
     .option('--json', 'the snapshot is JSON already; accepted for symmetry')
     .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string; kernelVersion?: string }) => {
-      if (opts.out) checkOutPath(opts.out);
+      if (opts.out) checkOutPath(opts.out, '--out', 'snapshot.json');
       const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}), ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}) });
       const text = formatSnapshotJson(cap.devices);
       if (!opts.out) process.stdout.write(text);

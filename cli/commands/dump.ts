@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; out?: string; output?: string }) => {
       const format = parseFormatOption(opts.format)!;
       const outFile = opts.out ?? opts.output;
-      if (outFile) checkOutPath(outFile);
+      if (outFile) checkOutPath(outFile, '--out', { raw: 'config', lspci: 'dump.lspci', json: 'dump.json' }[format]);
       const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf, formatOption: '--input-format' }), opts.device);
       let out: Uint8Array | string;
       if (format === 'raw') {

@@ -88,7 +88,7 @@ export function register(program: Command): void {
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
       if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: use ${MODEL_KERNELS.knownKernels}`, {});
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
-      if (opts.out !== undefined) checkOutPath(opts.out);
+      if (opts.out !== undefined) checkOutPath(opts.out, '--out', 'suite.yaml');
       const { text, notes } = await initSuite(devices, { kernels, name: opts.name, ...(opts.out !== undefined ? { dir: dirname(resolve(opts.out)) } : {}) });
       for (const n of notes) process.stderr.write(`lusim: note: ${n}\n`);
       if (opts.out === undefined) {
@@ -109,9 +109,9 @@ function outputs(cmd: Command): Command {
 
 /** Every output file checked before the run (a --qemu run takes minutes): one line and exit 2 when one cannot be written. */
 function checkOutputs(opts: OutputOptions & { html?: string }): void {
-  if (opts.junit) checkOutPath(opts.junit, '--junit');
-  if (opts.json && opts.json !== '-') checkOutPath(opts.json, '--json');
-  if (opts.html) checkOutPath(opts.html, '--html');
+  if (opts.junit) checkOutPath(opts.junit, '--junit', 'junit.xml');
+  if (opts.json && opts.json !== '-') checkOutPath(opts.json, '--json', 'results.json');
+  if (opts.html) checkOutPath(opts.html, '--html', 'report.html');
 }
 
 /** A report file; false, said in one line, when the write fails after the run (the disk filled up): the summary still prints. */

@@ -12,6 +12,7 @@ import { loadSuite } from '../../sim/suite/load.js';
 import { planTests } from '../../sim/suite/plan.js';
 import { show } from '../../sim/suite/expect.js';
 import type { Check, TestResult } from '../../sim/suite/types.js';
+import { fsErrorReason } from '../../devices/errors.js';
 import { CliError } from '../input.js';
 import { JUNIT_PROPERTIES, testcaseName } from './junit.js';
 import { readResults, RESULTS_FORMAT, type SuiteResults } from './results.js';
@@ -96,9 +97,7 @@ export function readResultsFile(path: string): SuiteResults {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new CliError('file-unreadable', `cannot read ${path} (${why}): give files written by lusim suite run --json or --junit`, { path });
+    throw new CliError('file-unreadable', `cannot read ${path} (${fsErrorReason(e)}): give files written by lusim suite run --json or --junit`, { path });
   }
   return text.trimStart().startsWith('<') ? readJunitResults(path, text) : readResults(path);
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CycleResult } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { fsErrorReason } from '../../devices/errors.js';
 import { SuiteError } from '../../sim/suite/errors.js';
 import { loadSuite, type LoadOptions } from '../../sim/suite/load.js';
 import { planTests, shardTests, type Shard } from '../../sim/suite/plan.js';
@@ -22,7 +23,7 @@ export function readSuiteFile(path: string, opts: LoadOptions): Suite {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SuiteError([{ file: path, line: 1, key: '', message: `cannot read the suite file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` }]);
+    throw new SuiteError([{ file: path, line: 1, key: '', message: `cannot read the suite file (${fsErrorReason(e)}): give a suite YAML file (docs/suites.md)` }]);
   }
   return loadSuite(text, path, opts);
 }

@@ -25,4 +25,15 @@ describe('lusim cycle: vfio-lu, --handover, --kconfig', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/no such file: \/nonexistent\/config \(--kconfig takes a kernel config/);
   }, 60_000);
+
+  it('a --kconfig that is a directory, or gzip that does not gunzip, is a one-line error (was an internal error for the gzip)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-kconfig-'));
+    const dirRun = run('e1000e', '--kconfig', dir);
+    expect([dirRun.status, dirRun.stderr.trim()]).toEqual([1, `lusim: cannot read ${dir} (it is a directory): --kconfig takes a kernel config file`]);
+    const gz = join(dir, 'config.gz');
+    writeFileSync(gz, Buffer.from([0x1f, 0x8b, 0x78, 0x78, 0x78]));
+    const gzRun = run('e1000e', '--kconfig', gz);
+    expect(gzRun.status).toBe(1);
+    expect(gzRun.stderr.trim()).toMatch(/^lusim: \S+config\.gz starts as gzip but does not gunzip \(.+\): give the config uncompressed, or a whole copy of \/proc\/config\.gz$/);
+  }, 60_000);
 });

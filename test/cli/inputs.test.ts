@@ -71,6 +71,12 @@ describe('--out', () => {
       expect(r.stderr).toMatch(new RegExp(`^lusim: ${option} .*: the directory .* does not exist`));
       expect(r.stdout).toBe('');
     }
+    // A directory given by mistake: the suggested file inside it fits what the option writes.
+    const suggested = async (...args: string[]) => (await runLusim(args)).stderr.trim().replace(`${dir}/`, 'DIR/');
+    expect(await suggested('suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--junit', dir)).toBe(`lusim: --junit ${dir} is a directory: give a file name, e.g. DIR/junit.xml`);
+    expect(await suggested('suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--html', dir)).toMatch(/e\.g\. DIR\/report\.html$/);
+    expect(await suggested('suite', 'init', 'nvme', '--out', dir)).toMatch(/e\.g\. DIR\/suite\.yaml$/);
+    expect(await suggested('dump', 'fixtures/qemu/nvme.lspci', '--format', 'lspci', '-o', dir)).toMatch(/e\.g\. DIR\/dump\.lspci$/);
     const full = await runLusim(['suite', 'run', 'fixtures/suites/storage-fleet.yaml', '--junit', '/dev/full']);
     expect(full.code).toBe(1);
     expect(full.stderr).toMatch(/lusim: could not write --junit \/dev\/full \(the disk is full\)/);

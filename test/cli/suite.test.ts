@@ -80,7 +80,7 @@ describe('lusim suite run', () => {
     expect(shard.status).toBe(2);
     expect(shard.stderr).toMatch(/--shard 4\/3: I must be 1..N/);
     expect(absent.status).toBe(2);
-    expect(absent.stderr).toMatch(/absent.yaml:1: cannot read the suite file: no such file/);
+    expect(absent.stderr).toMatch(/absent.yaml:1: cannot read the suite file \(no such file\): give a suite YAML file/);
   }, 120_000);
 
   it('--shard I/N slices deterministically; merge joins the shards into the unsharded run', async () => {

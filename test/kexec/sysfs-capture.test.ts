@@ -136,10 +136,10 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     mkdirSync(join(tree, 'bus', 'pci', 'devices', '0000:02:00.0'));
     const cap = captureSysfs({ sysfs: tree, root: true });
     expect(cap.devices.map((d) => formatBdf(d.bdf))).toEqual(['00:01.0', '01:00.0']);
-    expect(cap.unreadable).toEqual([{ name: '0000:02:00.0', reason: 'no config file' }]);
+    expect(cap.unreadable).toEqual([{ name: '0000:02:00.0', reason: 'config: no such file' }]);
     const r = await runLusim(['capture', '--sysfs', tree]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^lusim: skipped 0000:02:00\.0 \(no config file\): sysfs lists it but the config could not be read; capture again if a device was being removed$/m);
+    expect(r.stderr).toMatch(/^lusim: skipped 0000:02:00\.0 \(config: no such file\): sysfs lists it but the config could not be read; capture again if a device was being removed$/m);
     expect(JSON.parse(r.stdout).devices).toHaveLength(2);
   });
   it('when no listed function can be read, a one-line error names them', async () => {
@@ -147,7 +147,7 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     mkdirSync(join(tree, 'bus', 'pci', 'devices', '0000:00:01.0'), { recursive: true });
     const r = await runLusim(['capture', '--sysfs', tree]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`lusim: no PCI function under ${tree}/bus/pci/devices could be read (0000:00:01.0: no config file): give the sysfs mount of a Linux system with --sysfs (default /sys)`);
+    expect(r.stderr.trim()).toBe(`lusim: no PCI function under ${tree}/bus/pci/devices could be read (0000:00:01.0: config: no such file): give the sysfs mount of a Linux system with --sysfs (default /sys)`);
   });
   it('a bad --sysfs is a one-line error', async () => {
     const r = await runLusim(['capture', '--sysfs', '/nonexistent']);
