@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
 import { parseRecord, replayCase, type ReplayOutcome } from '../../sim/fuzz/replay.js';
+import { fsErrorReason } from '../../devices/errors.js';
 import { printJson } from '../errors.js';
 import { CliError } from '../input.js';
 import type { Interrupt } from './interrupt.js';
@@ -40,11 +41,13 @@ function recordFiles(dir: string): string[] {
 }
 
 function readRecord(file: string): ReturnType<typeof parseRecord> {
+  let json: unknown;
   try {
-    return parseRecord(JSON.parse(readFileSync(file, 'utf8')));
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    return { kind: 'bad', why: e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read it (${(e as Error).message})` };
+    return { kind: 'bad', why: e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read it (${fsErrorReason(e)})` };
   }
+  return parseRecord(json);
 }
 
 export async function replayCorpus(dir: string, config: CampaignConfig, o: { json: boolean; interrupt: Interrupt }): Promise<void> {

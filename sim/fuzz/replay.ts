@@ -8,6 +8,7 @@
 import type { FuzzCase } from './case.js';
 import { runCase, type CampaignConfig } from './campaign.js';
 import { MUST_HOLD, type OracleName } from './oracles.js';
+import { fuzzCaseProblem } from './record-schema.js';
 
 export interface ReplayOutcome {
   readonly id: string;
@@ -32,12 +33,10 @@ export function parseRecord(json: unknown): ParsedRecord {
   const r = json as Record<string, unknown> | null;
   if (typeof r !== 'object' || r === null || !isString(r.id) || !isString(r.signature)) return { kind: 'bad', why: 'not a lusim fuzz corpus record (no "id" and "signature")' };
   if (r.oracle === 'qemu') return isString(r.command) ? { kind: 'qemu', id: r.id, signature: r.signature, command: r.command } : { kind: 'bad', why: 'a --qemu record without its "command"' };
-  const c = r.case as Record<string, unknown> | undefined;
-  const device = c?.device as { kind?: unknown } | undefined;
-  if (typeof c !== 'object' || c === null || (device?.kind !== 'layout' && device?.kind !== 'seed') || !['from', 'to', 'format', 'flow'].every((k) => isString(c[k]))) {
-    return { kind: 'bad', why: 'its "case" is not a fuzzed case (device, from, to, format, flow)' };
-  }
-  return { kind: 'case', id: r.id, signature: r.signature, case: c as unknown as FuzzCase };
+  if (typeof r.case !== 'object' || r.case === null) return { kind: 'bad', why: 'its "case" is not a fuzzed case (device, from, to, format, flow)' };
+  const problem = fuzzCaseProblem(r.case);
+  if (problem) return { kind: 'bad', why: `not a case this lusim can replay: ${problem}` };
+  return { kind: 'case', id: r.id, signature: r.signature, case: r.case as FuzzCase };
 }
 
 /** Runs one record's case again; throws a LusimError a user must act on (a seed case without its dump). */
