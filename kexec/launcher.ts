@@ -88,8 +88,12 @@ export interface QemuInstance {
   close(): Promise<void>;
 }
 
-/** Drivers whose qdev id names a secondary bus and that need a unique (chassis, slot) pair. */
-const SLOT_PORTS = new Set(['pcie-root-port', 'ioh3420', 'xio3130-downstream']);
+/**
+ * QEMU's PCIe Root Ports and Switch Downstream Ports: their qdev id names a secondary bus, they
+ * need a unique (chassis, slot) pair, and Linux scans only device 0 below them (probe.c
+ * only_one_child).
+ */
+export const SLOT_PORTS: ReadonlySet<string> = new Set(['pcie-root-port', 'ioh3420', 'xio3130-downstream']);
 const QDEV_ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const SUN_PATH_MAX = 107;
 const STDERR_KEPT = 16 * 1024;

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LusimError } from '../devices/errors.js';
-import type { DeviceSpec } from './launcher.js';
+import { SLOT_PORTS, type DeviceSpec } from './launcher.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from './real-devices.js';
 
 export type QemuDeviceErrorCode = 'bad-device' | 'bad-topology';
@@ -145,7 +145,41 @@ export function parseTopology(values: readonly string[]): QemuTopology {
     if (seen.has(d.id)) throw new QemuDeviceError('bad-topology', `device id "${d.id}" is used twice (in "${d.source}"): give each device its own id=.`, { id: d.id });
     seen.add(d.id);
   }
+  checkDeviceZero(devices);
   return { devices };
+}
+
+/**
+ * A PCIe Root Port or Downstream Port leads to a link with only device 0 on it, and Linux scans
+ * only device 0 below one (drivers/pci/probe.c pci_scan_slot: `only_one_child(bus) && devfn > 0`,
+ * pcie_downstream_port() since v5.2, so in every kernel lusim models): a function QEMU places at
+ * another slot there is never enumerated, and the guest kernels cannot save it (a second nvme
+ * below one root port, on 6.12: the guest module's pci_save_state found no device, -ENODEV). A device without addr= takes the first slot whose function 0
+ * is free (hw/pci/pci.c do_pci_register_device), as here.
+ */
+function checkDeviceZero(devices: readonly TopologyDevice[]): void {
+  const ports = new Map(devices.filter((d) => SLOT_PORTS.has(d.driver)).map((d) => [d.id, { port: d, taken: new Set<number>() }]));
+  const placed = devices.map((d) => ({ d, devfn: d.bus !== undefined && d.addr !== undefined ? parseAddr(d.addr) : undefined }));
+  for (const { d, devfn } of placed) if (devfn !== undefined) ports.get(d.bus!)?.taken.add(devfn);
+  for (const { d, devfn } of placed) {
+    const below = d.bus === undefined ? undefined : ports.get(d.bus);
+    if (!below) continue;
+    let at = devfn;
+    if (at === undefined) {
+      at = 0;
+      while (below.taken.has(at)) at += 8;
+      below.taken.add(at);
+    }
+    if (at >> 3 !== 0) {
+      throw new QemuDeviceError('bad-topology', `device ${d.id} (in "${d.source}") would sit at slot ${at >> 3} below ${below.port.driver} ${below.port.id}: Linux scans only device 0 below a PCIe Root or Downstream Port (probe.c only_one_child), so no kernel would see it; put it behind a port of its own, or make it a function of a multifunction device at slot 0 (addr=0.N)`, { id: d.id, bus: d.bus });
+    }
+  }
+}
+
+/** QEMU's addr= property: "slot[.function]", hex (hw/core/qdev-properties-system.c set_pci_devfn); undefined if unreadable (QEMU says so). */
+function parseAddr(addr: string): number | undefined {
+  const m = /^([0-9a-fA-F]{1,2})(?:\.([0-7]))?$/.exec(addr);
+  return m ? (parseInt(m[1], 16) << 3) | Number(m[2] ?? 0) : undefined;
 }
 
 function isBuiltin(name: string): boolean {

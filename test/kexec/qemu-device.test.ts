@@ -82,6 +82,22 @@ describe('--qemu-device strings', () => {
     expect(() => deviceArgs(parseTopology(['nvme,id=n,bus=nowhere']).devices)).toThrow(/bus "nowhere"/);
     expect(err(() => parseTopology([])).code).toBe('bad-topology');
   });
+
+  it('refuses a device at a nonzero slot below a root or downstream port: Linux scans only device 0 there (probe.c only_one_child)', () => {
+    // Seen for real on 6.12 before this check: the second nvme below rp1 sat at 01:01.0, the guest
+    // never enumerated it, and the guest module's save of it failed with -ENODEV after a boot.
+    const second = err(() => parseTopology(['pcie-root-port,id=rp1', 'nvme,id=a,bus=rp1', 'nvme,id=b,bus=rp1']));
+    expect(second.code).toBe('bad-topology');
+    expect(second.message).toBe('device b (in "nvme,id=b,bus=rp1") would sit at slot 1 below pcie-root-port rp1: Linux scans only device 0 below a PCIe Root or Downstream Port (probe.c only_one_child), so no kernel would see it; put it behind a port of its own, or make it a function of a multifunction device at slot 0 (addr=0.N)');
+    expect(err(() => parseTopology(['pcie-root-port,id=rp1', 'x3130-upstream,id=up,bus=rp1', 'xio3130-downstream,id=dn,bus=up', 'e1000e,id=e,bus=dn,addr=2.0'])).message).toMatch(/^device e .* slot 2 below xio3130-downstream dn/);
+    // An explicit function 0 taken first moves the automatic one along, as QEMU's devfn search does.
+    expect(err(() => parseTopology(['pcie-root-port,id=rp1', 'nvme,id=a,bus=rp1', 'e1000e,id=e,bus=rp1,addr=0'])).message).toMatch(/^device a .* slot 1 below/);
+    // Allowed: the functions of slot 0, anything below an upstream port, a PCIe-to-PCI bridge or the root complex.
+    expect(() => parseTopology(['pcie-root-port,id=rp1', 'e1000e,id=f0,bus=rp1,addr=0.0,multifunction=on', 'virtio-net-pci,id=f1,bus=rp1,addr=0.1'])).not.toThrow();
+    expect(() => parseTopology(['pcie-root-port,id=rp1', 'x3130-upstream,id=up,bus=rp1', 'xio3130-downstream,id=d1,bus=up', 'xio3130-downstream,id=d2,bus=up'])).not.toThrow();
+    expect(() => parseTopology(['pcie-root-port,id=rp1', 'pcie-pci-bridge,id=ppb,bus=rp1', 'e1000,id=c,bus=ppb,addr=1'])).not.toThrow();
+    expect(() => parseTopology(['e1000e,id=r0,bus=pcie.0,addr=5', 'nvme,id=r1,bus=pcie.0,addr=6'])).not.toThrow();
+  });
 });
 
 describe('--topology files', () => {
