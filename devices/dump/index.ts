@@ -35,8 +35,9 @@ export interface ParseDumpOptions {
 export function parseDump(bytes: Uint8Array, opts: ParseDumpOptions = {}): DumpDevice[] {
   if (bytes.length === 0) throw new DeviceError('dump-parse', 'the dump is empty (0 bytes): capture one with `lspci -s BDF -xxxx` (as root, for all 4 KiB) or copy /sys/bus/pci/devices/<BDF>/config');
   const format = opts.format ?? detectFormat(bytes);
+  let devices: DumpDevice[];
   try {
-    return parseAs(format, bytes, opts.bdf);
+    devices = parseAs(format, bytes, opts.bdf);
   } catch (e) {
     if (!(e instanceof DeviceError)) throw e;
     // Say which reader refused the input and why it was chosen, so a misdetection is visible.
@@ -44,6 +45,20 @@ export function parseDump(bytes: Uint8Array, opts: ParseDumpOptions = {}): DumpD
     const how = opts.format ? `as ${opts.formatOption ?? 'the caller'} asked` : `detected by content${opts.formatOption ? `; ${opts.formatOption} ${others} reads it otherwise` : ''}`;
     throw new DeviceError(e.code, `${e.message} (read as ${format}: ${how})`, { ...e.details, format });
   }
+  checkUniqueAddresses(devices);
+  return devices;
+}
+
+/**
+ * One function per address: lspci and a snapshot never name one twice, so two are two captures
+ * joined (`cat a.lspci b.lspci`), and which of them a command took would be a guess.
+ */
+function checkUniqueAddresses(devices: readonly DumpDevice[]): void {
+  devices.forEach((d, i) => {
+    if (devices.findIndex((o) => sameBdf(o.bdf, d.bdf)) < i) {
+      throw new DeviceError('dump-parse', `the dump holds ${formatBdf(d.bdf)} twice (two captures joined?): keep one of them`, { bdf: formatBdf(d.bdf) });
+    }
+  });
 }
 
 function parseAs(format: DumpFormat, bytes: Uint8Array, bdf: Bdf | undefined): DumpDevice[] {

@@ -67,4 +67,14 @@ describe('lspci text compatibility', () => {
   it('rejects a raw dump of an impossible size with the sizes it accepts', () => {
     expect(() => parseDump(new Uint8Array(100).fill(1), { format: 'raw' })).toThrow(/64, 256 or 4096/);
   });
+  it('refuses a function named twice (two captures joined), in lspci and in a snapshot; another domain is another function', () => {
+    const one = formatLspci([{ bdf: parseBdf('01:00.0'), bytes: new Uint8Array(64).fill(0x11) }]);
+    const twice = new TextEncoder().encode(one + one);
+    expect(() => parseDump(twice)).toThrow('the dump holds 01:00.0 twice (two captures joined?): keep one of them');
+    const json = JSON.parse(formatSnapshotJson(parseDump(new TextEncoder().encode(one))));
+    json.devices.push(json.devices[0]);
+    expect(() => parseDump(new TextEncoder().encode(JSON.stringify(json)))).toThrow(/holds 01:00\.0 twice/);
+    const domains = formatLspci([{ bdf: parseBdf('01:00.0'), bytes: new Uint8Array(64) }, { bdf: parseBdf('0001:01:00.0'), bytes: new Uint8Array(64) }]);
+    expect(parseDump(new TextEncoder().encode(domains)).map((d) => formatBdf(d.bdf))).toEqual(['01:00.0', '0001:01:00.0']);
+  });
 });
