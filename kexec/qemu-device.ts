@@ -145,33 +145,46 @@ export function parseTopology(values: readonly string[]): QemuTopology {
     if (seen.has(d.id)) throw new QemuDeviceError('bad-topology', `device id "${d.id}" is used twice (in "${d.source}"): give each device its own id=.`, { id: d.id });
     seen.add(d.id);
   }
-  checkDeviceZero(devices);
+  checkScanned(devices);
   return { devices };
 }
 
 /**
- * A PCIe Root Port or Downstream Port leads to a link with only device 0 on it, and Linux scans
- * only device 0 below one (drivers/pci/probe.c pci_scan_slot: `only_one_child(bus) && devfn > 0`,
- * pcie_downstream_port() since v5.2, so in every kernel lusim models): a function QEMU places at
- * another slot there is never enumerated, and the guest kernels cannot save it (a second nvme
- * below one root port, on 6.12: the guest module's pci_save_state found no device, -ENODEV). A device without addr= takes the first slot whose function 0
- * is free (hw/pci/pci.c do_pci_register_device), as here.
+ * Functions Linux would never enumerate, refused before anything boots (the guest kernels could
+ * not save them; a second nvme below one root port, on 6.12: the guest module's pci_save_state
+ * found no device, -ENODEV). drivers/pci/probe.c pci_scan_slot, in every kernel lusim models:
+ *
+ * - a PCIe Root Port or Downstream Port leads to a link with only device 0 on it, and Linux scans
+ *   only device 0 below one (`only_one_child(bus) && devfn > 0`; pcie_downstream_port() since v5.2);
+ * - a slot is scanned from function 0, and one without it is skipped ("function 0 is required",
+ *   hypervisor_isolated_pci_functions() aside, which no q35 guest sets).
+ *
+ * A device without addr= takes the first slot whose function 0 is free (hw/pci/pci.c
+ * do_pci_register_device), as simulated here below ports; on pcie.0, whose slots q35's own
+ * devices share, only the addresses given count.
  */
-function checkDeviceZero(devices: readonly TopologyDevice[]): void {
-  const ports = new Map(devices.filter((d) => SLOT_PORTS.has(d.driver)).map((d) => [d.id, { port: d, taken: new Set<number>() }]));
-  const placed = devices.map((d) => ({ d, devfn: d.bus !== undefined && d.addr !== undefined ? parseAddr(d.addr) : undefined }));
-  for (const { d, devfn } of placed) if (devfn !== undefined) ports.get(d.bus!)?.taken.add(devfn);
-  for (const { d, devfn } of placed) {
-    const below = d.bus === undefined ? undefined : ports.get(d.bus);
-    if (!below) continue;
-    let at = devfn;
-    if (at === undefined) {
-      at = 0;
-      while (below.taken.has(at)) at += 8;
-      below.taken.add(at);
+function checkScanned(devices: readonly TopologyDevice[]): void {
+  const ports = new Map(devices.filter((d) => SLOT_PORTS.has(d.driver)).map((d) => [d.id, d]));
+  const taken = new Map<string, Set<number>>();
+  const takenOn = (bus: string) => taken.get(bus) ?? taken.set(bus, new Set()).get(bus)!;
+  const given = devices.map((d) => ({ d, bus: d.bus ?? 'pcie.0', devfn: d.addr !== undefined ? parseAddr(d.addr) : undefined }));
+  for (const g of given) if (g.devfn !== undefined) takenOn(g.bus).add(g.devfn);
+  const placed = given.map((g) => {
+    if (g.devfn !== undefined || !ports.has(g.bus)) return g;
+    let at = 0;
+    while (takenOn(g.bus).has(at)) at += 8;
+    takenOn(g.bus).add(at);
+    return { ...g, devfn: at };
+  });
+  for (const { d, bus, devfn } of placed) {
+    if (devfn === undefined) continue;
+    const port = ports.get(bus);
+    if (port && devfn >> 3 !== 0) {
+      throw new QemuDeviceError('bad-topology', `device ${d.id} (in "${d.source}") would sit at slot ${devfn >> 3} below ${port.driver} ${port.id}: Linux scans only device 0 below a PCIe Root or Downstream Port (probe.c only_one_child), so no kernel would see it; put it behind a port of its own, or make it a function of a multifunction device at slot 0 (addr=0.N)`, { id: d.id, bus });
     }
-    if (at >> 3 !== 0) {
-      throw new QemuDeviceError('bad-topology', `device ${d.id} (in "${d.source}") would sit at slot ${at >> 3} below ${below.port.driver} ${below.port.id}: Linux scans only device 0 below a PCIe Root or Downstream Port (probe.c only_one_child), so no kernel would see it; put it behind a port of its own, or make it a function of a multifunction device at slot 0 (addr=0.N)`, { id: d.id, bus: d.bus });
+    if ((devfn & 7) !== 0 && !takenOn(bus).has(devfn & ~7)) {
+      const slot = (devfn >> 3).toString(16);
+      throw new QemuDeviceError('bad-topology', `device ${d.id} (in "${d.source}") is function ${devfn & 7} of slot ${slot} on ${bus}, which has no function 0: Linux scans a slot from function 0 (probe.c pci_scan_slot), so no kernel would see it; add function 0 (addr=${slot}.0,multifunction=on)`, { id: d.id, bus });
     }
   }
 }

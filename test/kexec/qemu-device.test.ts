@@ -98,6 +98,14 @@ describe('--qemu-device strings', () => {
     expect(() => parseTopology(['pcie-root-port,id=rp1', 'pcie-pci-bridge,id=ppb,bus=rp1', 'e1000,id=c,bus=ppb,addr=1'])).not.toThrow();
     expect(() => parseTopology(['e1000e,id=r0,bus=pcie.0,addr=5', 'nvme,id=r1,bus=pcie.0,addr=6'])).not.toThrow();
   });
+
+  it('refuses a function of a slot without function 0 (probe.c pci_scan_slot scans from function 0)', () => {
+    // Seen for real on 6.12 before this check: nvme at 01:00.1 alone below rp1 was never
+    // enumerated (QEMU answered 0xffff for it from the host), and the guest module's save failed with -ENODEV.
+    expect(err(() => parseTopology(['pcie-root-port,id=rp1', 'nvme,id=a,bus=rp1,addr=0.1'])).message).toBe('device a (in "nvme,id=a,bus=rp1,addr=0.1") is function 1 of slot 0 on rp1, which has no function 0: Linux scans a slot from function 0 (probe.c pci_scan_slot), so no kernel would see it; add function 0 (addr=0.0,multifunction=on)');
+    expect(err(() => parseTopology(['e1000e,id=a,addr=1f.2'])).message).toMatch(/function 2 of slot 1f on pcie\.0, which has no function 0: .* add function 0 \(addr=1f\.0,multifunction=on\)$/);
+    expect(() => parseTopology(['e1000e,id=a,addr=1e.0,multifunction=on', 'e1000e,id=b,addr=1e.3'])).not.toThrow();
+  });
 });
 
 describe('--topology files', () => {
