@@ -6,8 +6,8 @@
  *   npx tsx bench/campaign.ts [--snapshots DIR] [--modes plain,preserved] [--kernels 6.1,6.12,7.x]
  * Needs the kernels and lusim's module cached (`lusim kernels fetch 6.1 6.12 7.x --module`).
  */
-import { builtinTopologies } from '../kexec/topologies.js';
-import { runFidelity, type KexecMode } from '../kexec/fidelity.js';
+import { builtinTopologies } from '../kexec/topology/topologies.js';
+import { runFidelity, type KexecMode } from '../kexec/run/fidelity.js';
 
 const TARGET_S = 15 * 60;
 const arg = (name: string): string | undefined => {

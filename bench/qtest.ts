@@ -4,8 +4,8 @@
  *
  *   npx tsx bench/qtest.ts
  */
-import { behindRootPorts, withQemu } from '../kexec/launcher.js';
-import { preparePci } from '../kexec/pci-topology.js';
+import { behindRootPorts, withQemu } from '../kexec/qemu/launcher.js';
+import { preparePci } from '../kexec/qemu/pci-topology.js';
 
 const DURATION_MS = 1500;
 const PIPELINE_DEPTH = 1024;

@@ -1,5 +1,5 @@
 /**
- * The real cycle's wall time with its phase breakdown (kexec/real-cycle.ts: QEMU start, boot A,
+ * The real cycle's wall time with its phase breakdown (kexec/run/real-cycle.ts: QEMU start, boot A,
  * capture, save, kexec + boot B, restore, diff), with the host as saver and with the guest kernels
  * as saver (module build cached, module load, the kernels' own save and restore), the guest
  * module's build cold (headers downloaded into an empty cache) and cached, then qtest throughput
@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModule } from '../kexec/guest-module/build.js';
-import { findKernel } from '../kexec/kernels.js';
-import { preparePci } from '../kexec/pci-topology.js';
-import { runRealCycle } from '../kexec/real-cycle.js';
-import { parseRealDevices } from '../kexec/real-devices.js';
-import { Phases, startGuest } from '../kexec/real-session.js';
+import { findKernel } from '../kexec/kernels/kernels.js';
+import { preparePci } from '../kexec/qemu/pci-topology.js';
+import { runRealCycle } from '../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../kexec/topology/real-devices.js';
+import { Phases, startGuest } from '../kexec/run/real-session.js';
 
 const [from = '6.12', to = '6.1', devices = 'e1000e,nvme'] = process.argv.slice(2);
 const DURATION_MS = 1500;

@@ -1,7 +1,7 @@
 /**
  * A real cycle started from a snapshot of boot A against one that boots A cold (issue 12's speed
  * target: under 2.5 s wall from a snapshot on this 2-core machine). The cycle is `lusim cycle
- * DEVICE --qemu --snapshots DIR` (kexec/real-cycle.ts with snapshotDir): the first run boots cold
+ * DEVICE --qemu --snapshots DIR` (kexec/run/real-cycle.ts with snapshotDir): the first run boots cold
  * and saves, the next ones restore; each prints its wall time, how boot A came up and its phases,
  * then the medians. Run in-process, so lusim's own start-up (tsx, ~2-5 s) is not counted.
  * Usage: npx tsx bench/snapshot.ts [device] [from] [to] [restored runs]
@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runRealCycle } from '../kexec/real-cycle.js';
-import { parseRealDevices } from '../kexec/real-devices.js';
+import { runRealCycle } from '../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../kexec/topology/real-devices.js';
 
 const [device = 'e1000e', from = '6.12', to = '7.x', n = '5'] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'lusim-snap-'));

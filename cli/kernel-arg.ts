@@ -1,14 +1,14 @@
 /**
  * `--from/--to` on the model (and a suite's `kernels:`): a profile id, or the path of a kernel the
- * user built (kexec/user-kernel.ts). A path is modelled by the profile its version and config
+ * user built (kexec/kernels/user-kernel.ts). A path is modelled by the profile its version and config
  * choose (or `--profile-a/--profile-b`), with its own config's options applied to its side.
  */
 import { readFileSync } from 'node:fs';
 import { applyKconfig, parseKconfig, type AppliedKconfig } from '../sim/linux/kconfig.js';
 import type { KernelProfileId } from '../sim/linux/profile.js';
 import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
-import { isKernelPath, userKernel } from '../kexec/user-kernel.js';
-import { debianPackageVersion, upstreamOf } from '../kexec/kernels.js';
+import { isKernelPath, userKernel } from '../kexec/kernels/user-kernel.js';
+import { debianPackageVersion, upstreamOf } from '../kexec/kernels/kernels.js';
 import type { CaptureFacts } from '../devices/dump/types.js';
 import { parseKernelVersion, profileForKernel, type ProfileChoice } from '../sim/linux/profile-for-kernel.js';
 import { CliError } from './input.js';

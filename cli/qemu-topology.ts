@@ -1,12 +1,12 @@
 /**
  * `--qemu-device ARGS` (repeatable) and `--topology FILE|NAME`: the QEMU topology of a real run
- * (kexec/qemu-device.ts validates every string). Shared by `cycle --qemu`, `reset-methods` and
+ * (kexec/topology/qemu-device.ts validates every string). Shared by `cycle --qemu`, `reset-methods` and
  * `fidelity`.
  */
 import type { Command } from 'commander';
-import { REAL_DEVICE_NAMES } from '../kexec/real-devices.js';
-import type { QemuTopology } from '../kexec/qemu-device.js';
-import { builtinTopologyNames, topologyFromOptions } from '../kexec/topologies.js';
+import { REAL_DEVICE_NAMES } from '../kexec/topology/real-devices.js';
+import type { QemuTopology } from '../kexec/topology/qemu-device.js';
+import { builtinTopologyNames, topologyFromOptions } from '../kexec/topology/topologies.js';
 
 export interface TopologyCliOptions {
   qemuDevice?: string[];

@@ -1,6 +1,6 @@
 /**
  * The one interface every config-space backend implements: the model (devices/config-space.ts),
- * QEMU over qtest (kexec/qtest-config-access.ts), and later sysfs/VFIO.
+ * QEMU over qtest (kexec/qemu/qtest-config-access.ts), and later sysfs/VFIO.
  *
  * Accesses are asynchronous so that the same kernel step functions (sim/linux/*, named after
  * pci_save_state, pci_restore_state, ...) drive a modelled device and a real one in QEMU.

@@ -33,9 +33,9 @@ export type KexecErrorCode =
   | 'bad-launch-options'
   /** $TMPDIR cannot hold lusim's private directories (full, read-only, missing). */
   | 'tmpdir-unusable'
-  /** Saving or loading a boot-A snapshot failed (kexec/snapshot.ts; nvme is unmigratable in 7.2). */
+  /** Saving or loading a boot-A snapshot failed (kexec/qemu/snapshot.ts; nvme is unmigratable in 7.2). */
   | 'snapshot'
-  /** The gdbstub (used to stop at the kernel's entry, kexec/firmware-state.ts) did not do what was asked. */
+  /** The gdbstub (used to stop at the kernel's entry, kexec/qemu/firmware-state.ts) did not do what was asked. */
   | 'gdbstub';
 
 export class KexecError extends LusimError<KexecErrorCode> {}

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LusimError } from '../devices/errors.js';
-import { aptUpdate, downloadSource, lastLines, privateApt, run } from './apt.js';
+import { aptUpdate, downloadSource, lastLines, privateApt, run } from './kernels/apt.js';
 
 export class CorpusError extends LusimError<'corpus-missing' | 'corpus-unpack'> {}
 

@@ -16,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireKernel, verifyKernel } from '../kexec/kernels.js';
+import { requireKernel, verifyKernel } from '../kexec/kernels/kernels.js';
 import { cleanStaleDirs } from '../kexec/process/private-dir.js';
 
 interface Outcome {
@@ -150,7 +150,7 @@ const SCENARIOS: Record<string, () => Promise<Outcome | string>> = {
   'kill-lusim': () => scenario('kill-lusim', {
     at: 'boot',
     strike: (l) => process.kill(l, 'SIGKILL'),
-    // What the next run does first (kexec/launcher.ts): remove the dead run's directories.
+    // What the next run does first (kexec/qemu/launcher.ts): remove the dead run's directories.
     afterwards: (tmp) => `the killed run left ${readdirSync(tmp).length} dirs; the next run removed ${cleanStaleDirs(tmp).length}`,
   }),
   'kill-qemu-boot': () => scenario('kill-qemu-boot', { at: 'boot', strike: (_l, q) => process.kill(q, 'SIGKILL') }),

@@ -7,7 +7,7 @@
  *
  * Each fixture gets its own QEMU so that an endpoint behind a root port is always at 01:00.0.
  * The only writes before the snapshot are the ones firmware would make: PCIEXBAR and bridge bus
- * numbers (kexec/pci-topology.ts preparePci). BARs are left unassigned and COMMAND is 0, i.e. the
+ * numbers (kexec/qemu/pci-topology.ts preparePci). BARs are left unassigned and COMMAND is 0, i.e. the
  * power-on/reset state. BAR sizes are probed after the snapshot (write all-ones, read, restore).
  * Every written file is read back with `lspci -F FILE -xxxx` and must reproduce the same bytes.
  */
@@ -15,9 +15,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatLspci } from '../devices/dump/lspci.js';
-import { type DeviceSpec, withQemu } from '../kexec/launcher.js';
-import { preparePci, probeBars } from '../kexec/pci-topology.js';
-import { formatBdf } from '../kexec/qtest-config-access.js';
+import { type DeviceSpec, withQemu } from '../kexec/qemu/launcher.js';
+import { preparePci, probeBars } from '../kexec/qemu/pci-topology.js';
+import { formatBdf } from '../kexec/qemu/qtest-config-access.js';
 
 interface Fixture {
   name: string;

@@ -1,6 +1,6 @@
 /** `lusim corpus fetch|list`: real-hardware dumps from Debian's pciutils source package (kexec/pciutils-corpus.ts). */
 import type { Command } from 'commander';
-import { cacheRoot } from '../../kexec/kernels.js';
+import { cacheRoot } from '../../kexec/kernels/kernels.js';
 import { cachedCorpus, fetchPciutilsCorpus, type Corpus } from '../../kexec/pciutils-corpus.js';
 import { action, printJson } from '../errors.js';
 import { log } from '../log.js';

@@ -1,5 +1,5 @@
 /**
- * `lusim cycle --qemu`: the real cycle (kexec/real-cycle.ts) from the `cycle` command. The lead's
+ * `lusim cycle --qemu`: the real cycle (kexec/run/real-cycle.ts) from the `cycle` command. The lead's
  * cli/commands/cycle.ts adds the options with registerQemuOptions(command) and, when `--qemu` is
  * given, hands over to runQemuCycleCommand(deviceArg, opts) before the model path.
  *
@@ -9,8 +9,8 @@
 import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
-import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/real-devices.js';
-import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/topology/real-devices.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { registerTopologyOptions, renderAccelerator, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
@@ -19,8 +19,8 @@ import { checkProfileId } from '../kernel-arg.js';
 import { log } from '../log.js';
 import { checkOutPath, prepareOutDir, writeOut } from '../out-file.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
-import { parseSeries } from '../../kexec/kernels.js';
-import { isKernelPath } from '../../kexec/user-kernel.js';
+import { parseSeries } from '../../kexec/kernels/kernels.js';
+import { isKernelPath } from '../../kexec/kernels/user-kernel.js';
 
 export interface QemuCycleCliOptions {
   qemu?: boolean;
@@ -81,7 +81,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   if (opts.snapshots && opts.timeline) throw new CliError('bad-option', '--timeline traces every config write from the firmware on, which a boot A restored from --snapshots never ran: drop one of them', {});
   if (drift.length > 0 && saver !== 'kernel') throw new CliError('bad-option', '--drift with --qemu edits the blob kernel A stored: it needs --saver kernel', {});
   // Loaded on use: the real run's modules are most of lusim's start-up time (bin/lusim.js).
-  const { runRealCycle } = await import('../../kexec/real-cycle.js');
+  const { runRealCycle } = await import('../../kexec/run/real-cycle.js');
   const user = {
     ...(opts.modulesA ? { modulesA: opts.modulesA } : {}), ...(opts.modulesB ? { modulesB: opts.modulesB } : {}),
     ...(opts.profileA ? { profileA: checkProfileId(opts.profileA, 'profile (--profile-a)') } : {}), ...(opts.profileB ? { profileB: checkProfileId(opts.profileB, 'profile (--profile-b)') } : {}),

@@ -1,16 +1,16 @@
 /**
  * `lusim fidelity`: the model against real Debian kernels in QEMU on a set of topologies
- * (kexec/fidelity.ts). Default set: fixtures/topologies/*.txt (switch, PCIe-to-PCI bridge,
+ * (kexec/run/fidelity.ts). Default set: fixtures/topologies/*.txt (switch, PCIe-to-PCI bridge,
  * multifunction, RCiEP, MSI-only with ioh3420, no-driver devices, virtio with and without its
  * class driver). Exit 1 when anything disagrees.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/fidelity.js';
+import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/run/fidelity.js';
 import { CliError } from '../input.js';
 import { prepareOutDir, writeOut } from '../out-file.js';
-import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topologies.js';
-import { parseSeries } from '../../kexec/kernels.js';
+import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topology/topologies.js';
+import { parseSeries } from '../../kexec/kernels/kernels.js';
 import { EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
 

@@ -1,7 +1,7 @@
-/** `lusim kernels list|fetch`: real Debian kernel images in the cache (kexec/kernels.ts). */
+/** `lusim kernels list|fetch`: real Debian kernel images in the cache (kexec/kernels/kernels.ts). */
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { cacheRoot, fetchKernel, KernelError, listKernels, parseSeries, TEST_KERNELS, type KernelImage } from '../../kexec/kernels.js';
+import { cacheRoot, fetchKernel, KernelError, listKernels, parseSeries, TEST_KERNELS, type KernelImage } from '../../kexec/kernels/kernels.js';
 import { buildModule } from '../../kexec/guest-module/build.js';
 import { ensureLuoKernel } from '../../kexec/luo-kernel/build.js';
 import { action, printJson } from '../errors.js';

@@ -12,7 +12,7 @@ import type { DumpDevice } from '../../devices/dump/types.js';
 import { action, printJson } from '../errors.js';
 import { log } from '../log.js';
 import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
-import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
+import { REAL_DEVICE_NAMES } from '../../kexec/topology/real-devices.js';
 import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
 import { refuseUnread } from '../option-scope.js';
 import { registerTopologyOptions, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';

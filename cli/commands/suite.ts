@@ -45,7 +45,7 @@ export function register(program: Command): void {
       if (opts.update && opts.qemu) throw new CliError('bad-option', '--update writes the model\'s predictions: drop --qemu (a --qemu run says where the kernels disagree)', {});
       if (opts.qemu) {
         // One line before any guest boots, instead of the same error for every test.
-        const why = (await import('../../kexec/launcher.js')).qemuMissing();
+        const why = (await import('../../kexec/qemu/launcher.js')).qemuMissing();
         if (why) throw new CliError('bad-option', `--qemu: ${why}`, {});
         const { runQemuSuites } = await import('../suite/qemu.js');
         const { doc, boots, cycles, devices } = await runQemuSuites(files, { jobs, ...(shard ? { shard } : {}) });

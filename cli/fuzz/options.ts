@@ -144,7 +144,7 @@ export async function qemuPlan(opts: FuzzCliOptions, config: CampaignConfig, see
   const samples = qemuCount && config.oracles.includes('qemu') ? qemuSamples(seed, qemuCount, qemuKernels) : [];
   // Samples never install or fetch: say up front, before the campaign, what they need and lack.
   if (samples.length) {
-    const { qemuMissing } = await import('../../kexec/launcher.js');
+    const { qemuMissing } = await import('../../kexec/qemu/launcher.js');
     const why = qemuMissing();
     if (why) usage(`--qemu: ${why}`);
   }
@@ -153,9 +153,9 @@ export async function qemuPlan(opts: FuzzCliOptions, config: CampaignConfig, see
   return { samples, qemuShrinkBudget };
 }
 
-/** The kernel series the samples boot that the cache lacks (kexec/kernels.ts findKernel). */
+/** The kernel series the samples boot that the cache lacks (kexec/kernels/kernels.ts findKernel). */
 async function uncachedKernels(samples: readonly QemuSample[]): Promise<string[]> {
   if (!samples.length) return [];
-  const { findKernel } = await import('../../kexec/kernels.js');
+  const { findKernel } = await import('../../kexec/kernels/kernels.js');
   return [...new Set(samples.flatMap((s) => [s.from, s.to]))].filter((k) => findKernel(k) === undefined).sort();
 }

@@ -1,6 +1,6 @@
 /**
  * `lusim fuzz --qemu N`: N layouts QEMU 7.2 realizes by device properties (sim/fuzz/qemu-sample.ts)
- * run for real, each through the real cycle of `lusim cycle --qemu` (kexec/real-cycle.ts: kernel
+ * run for real, each through the real cycle of `lusim cycle --qemu` (kexec/run/real-cycle.ts: kernel
  * A's own save through lusim's module, the Linux blob across a real kexec, kernel B's own load and
  * restore), and judged by the `qemu` oracle: every phase the real cycle measures against the
  * model's prediction for it, from the same state, is a finding where they differ.
@@ -26,9 +26,9 @@
  * Each sample is a boot, a kexec and a boot (~10-25 s under TCG); --jobs N runs N of them at a
  * time. A finding is then shrunk by real runs of simpler samples (cli/fuzz/qemu-shrink.ts).
  */
-import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
-import { parseTopology } from '../../kexec/qemu-device.js';
+import { parseTopology } from '../../kexec/topology/qemu-device.js';
 import type { Finding } from '../../sim/fuzz/oracles.js';
 import { qemuSampleCommand, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
@@ -92,11 +92,11 @@ export interface QemuRun {
   readonly interrupted?: NodeJS.Signals;
 }
 
-/** One sample's real cycle (kexec/real-cycle.ts runRealCycle; a test passes a stand-in). */
+/** One sample's real cycle (kexec/run/real-cycle.ts runRealCycle; a test passes a stand-in). */
 export type SampleRunner = (s: QemuSample) => Promise<RealCycleReport>;
 
 export const realSampleRunner = async (s: QemuSample): Promise<RealCycleReport> => {
-  const { runRealCycle } = await import('../../kexec/real-cycle.js');
+  const { runRealCycle } = await import('../../kexec/run/real-cycle.js');
   return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
 };
 

@@ -14,7 +14,7 @@ import { Topology } from '../../sim/topology.js';
 import { builtinDevices, resolveDevice } from '../device-arg.js';
 import { pickDevices, readDumpFile } from '../input.js';
 
-/** Real-run device names (kexec/real-devices.ts) and the fixture of the same QEMU 7.2 device. */
+/** Real-run device names (kexec/topology/real-devices.ts) and the fixture of the same QEMU 7.2 device. */
 export const QEMU_FIXTURE: Readonly<Record<string, string>> = {
   e1000e: 'e1000e', nvme: 'nvme', 'virtio-net-pci': 'virtio-net', 'virtio-net': 'virtio-net', 'qemu-xhci': 'qemu-xhci', xhci: 'qemu-xhci',
 };

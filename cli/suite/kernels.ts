@@ -9,7 +9,7 @@ import { LusimError } from '../../devices/errors.js';
 import { SuiteError } from '../../sim/suite/errors.js';
 import type { SideKconfig } from '../../sim/suite/run.js';
 import type { PlannedTest } from '../../sim/suite/types.js';
-import { isKernelPath } from '../../kexec/user-kernel.js';
+import { isKernelPath } from '../../kexec/kernels/user-kernel.js';
 import { modelKernel, type ModelKernel } from '../kernel-arg.js';
 
 /** The spec as the run resolves it: a path relative to the suite file made absolute, else unchanged. */

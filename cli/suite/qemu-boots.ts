@@ -1,14 +1,14 @@
 /**
  * The QEMU guests `lusim suite run --qemu` boots, planned so one boot serves many tests. The cycle
  * cases take one guest per kernel pair and carried-state options, which carries every device they
- * name across one real kexec (kexec/real-cycle.ts). A reset case on kernel K rides in a cycle
+ * name across one real kexec (kexec/run/real-cycle.ts). A reset case on kernel K rides in a cycle
  * guest whose kernel A is K, read on A's cold boot (as a passenger when no cycle carries its
  * device); only a kernel no cycle starts from gets a guest of its own for its reset cases
- * (kexec/real-reset-methods.ts). `--jobs N` runs N guests at a time.
+ * (kexec/run/real-reset-methods.ts). `--jobs N` runs N guests at a time.
  */
-import { parseRealDevices } from '../../kexec/real-devices.js';
-import { runRealCycle, type RealCycleReport, type Saver } from '../../kexec/real-cycle.js';
-import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
+import { runRealCycle, type RealCycleReport, type Saver } from '../../kexec/run/real-cycle.js';
+import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/run/real-reset-methods.js';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import type { PlannedTest } from '../../sim/suite/types.js';
@@ -16,7 +16,7 @@ import { QEMU_FIXTURE } from './devices.js';
 import { suiteKernelSpec } from './kernels.js';
 import { atATime } from '../at-a-time.js';
 
-/** The real-run device of a case (kexec/real-devices.ts names), when QEMU can build it. */
+/** The real-run device of a case (kexec/topology/real-devices.ts names), when QEMU can build it. */
 export function realDevice(t: PlannedTest): string | undefined {
   const d = t.case.device;
   if (d.kind === 'dump' || !QEMU_FIXTURE[d.name]) return undefined;
@@ -34,7 +34,7 @@ export interface RealCycleRun {
 }
 
 /**
- * The real cycle kexec/real-cycle.ts runs: the plain flow, kernel A's driver bound when it saves
+ * The real cycle kexec/run/real-cycle.ts runs: the plain flow, kernel A's driver bound when it saves
  * (the as-found state), kernel B's driver bound then unbound before the restore, no reset in the
  * kexec window, the state in a memmap= range. A case asking for anything else runs on the model
  * only, and `why` says what the real run lacks. linux-blob is saved by the guest kernels
@@ -42,14 +42,14 @@ export interface RealCycleRun {
  */
 export function realCycleRun(t: PlannedTest): RealCycleRun | { readonly why: string } {
   const c = t.case.cycle!;
-  const modelOnly = (what: string) => ({ why: `model only: ${what}; the real cycle (kexec/real-cycle.ts) runs the plain flow with kernel A's driver bound, no reset, a memmap= range` });
+  const modelOnly = (what: string) => ({ why: `model only: ${what}; the real cycle (kexec/run/real-cycle.ts) runs the plain flow with kernel A's driver bound, no reset, a memmap= range` });
   if (c.flow !== undefined && c.flow !== 'plain') return modelOnly(`flow ${c.flow}`);
   if (c.reset) return modelOnly(`a ${c.reset} reset in the kexec window`);
   if (c.handover === 'luo') return modelOnly('handover luo (Debian\'s kernels build no KEXEC_HANDOVER)');
   if (c.operational === 'enumerated') return modelOnly('operational: enumerated (kernel A\'s driver is bound on a real boot)');
   const format = c.format ?? 'linux-blob';
   const saver: Saver = format === 'linux-blob' ? 'kernel' : 'host';
-  // kexec/real-cycle.ts checkSaver: a drift edits the blob kernel A's own pci_store_saved_state wrote.
+  // kexec/run/real-cycle.ts checkSaver: a drift edits the blob kernel A's own pci_store_saved_state wrote.
   if (c.drift && saver !== 'kernel') return modelOnly(`drift with format ${format} (a real drift edits the linux-blob kernel A stored)`);
   return { from: suiteKernelSpec(t.from!, t.suite.file), to: suiteKernelSpec(t.to!, t.suite.file), format, saver, drift: c.drift ?? '' };
 }

@@ -1,11 +1,11 @@
 /**
- * A cycle test under `--qemu`, judged on the real cycle (kexec/real-cycle.ts) of its device: the
+ * A cycle test under `--qemu`, judged on the real cycle (kexec/run/real-cycle.ts) of its device: the
  * case's expectations on what the real kernels did (`qemu.KEY`), and the model's prediction for
  * that same run against reality (`model = qemu (...)`): the blob kernel A's pci_store_saved_state
  * wrote, kernel B's pci_load_saved_state return, the state B's pci_restore_state left, and each
  * field's verdict. Each disagreement names the registers, the model's value and the kernel's.
  */
-import type { DeviceResult, RealCycleReport } from '../../kexec/real-cycle.js';
+import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle.js';
 import type { FieldOutcome } from '../../sim/cycle/verdict.js';
 import { checkCycle, type CycleOutcome } from '../../sim/suite/expect.js';
 import { COUNTED_VERDICTS, type Check, type Expectations } from '../../sim/suite/types.js';

@@ -8,12 +8,12 @@
  * Dump-file devices, and cycles the real run cannot do, run on the model only and say so.
  */
 import type { CycleResult } from '../../sim/cycle/run.js';
-import { parseSeries, requireKernel } from '../../kexec/kernels.js';
-import { isKernelPath, userKernel } from '../../kexec/user-kernel.js';
+import { parseSeries, requireKernel } from '../../kexec/kernels/kernels.js';
+import { isKernelPath, userKernel } from '../../kexec/kernels/user-kernel.js';
 import { suiteKernelSpec } from './kernels.js';
-import type { AcceleratorInfo } from '../../kexec/accel.js';
-import { REAL_DEVICE_NAMES } from '../../kexec/real-devices.js';
-import type { LiveResetMethodsReport } from '../../kexec/real-reset-methods.js';
+import type { AcceleratorInfo } from '../../kexec/qemu/accel.js';
+import { REAL_DEVICE_NAMES } from '../../kexec/topology/real-devices.js';
+import type { LiveResetMethodsReport } from '../../kexec/run/real-reset-methods.js';
 import type { Shard } from '../../sim/suite/plan.js';
 import { planTests, shardTests } from '../../sim/suite/plan.js';
 import { runModelTest, type SuiteDevice } from '../../sim/suite/run.js';

@@ -13,7 +13,7 @@ import { runModelTest, type SuiteDevice } from '../../sim/suite/run.js';
 import type { PlannedTest, Suite, TestResult } from '../../sim/suite/types.js';
 import { suiteDevice } from './devices.js';
 import { SuiteKernels } from './kernels.js';
-import { isKernelPath } from '../../kexec/user-kernel.js';
+import { isKernelPath } from '../../kexec/kernels/user-kernel.js';
 import { RESULTS_FORMAT, type SuiteResults } from './results.js';
 
 export const MODEL_KERNELS: LoadOptions = { isKnownKernel: (k) => KERNEL_PROFILE_IDS.includes(k) || isKernelPath(k), knownKernels: `a kernel profile: ${KERNEL_PROFILE_IDS.join(', ')}, or the path of a bzImage or build directory` };

@@ -1,4 +1,4 @@
-# lusim guest agent: a line protocol on ttyS0 (host side: kexec/agent-client.ts).
+# lusim guest agent: a line protocol on ttyS0 (host side: kexec/guest/agent-client.ts).
 #
 # Every line the agent writes starts with "@@LUSIM <nonce> ", where the nonce comes from the
 # host through the kernel command line (lusim.nonce=), so no other console text (boot messages, a
@@ -123,7 +123,7 @@ kpci() {
 
 bad() { echo "bad arguments for $cmd"; return 2; }
 
-# A phase marker in QEMU's config-write trace, as /init writes them (kexec/write-trace.ts).
+# A phase marker in QEMU's config-write trace, as /init writes them (kexec/qemu/write-trace.ts).
 mark() {
   printf 'LUS%s' "$1" | dd of="$SYS/bus/pci/devices/0000:00:00.0/config" bs=4 count=1 conv=notrunc 2>/dev/null
   return 0

@@ -15,8 +15,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { download, lastLines, run, SYSTEM_APT } from '../apt.js';
-import type { KernelImage } from '../kernels.js';
+import { download, lastLines, run, SYSTEM_APT } from '../kernels/apt.js';
+import type { KernelImage } from '../kernels/kernels.js';
 import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 const MIRROR = 'http://deb.debian.org/debian';

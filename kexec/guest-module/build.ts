@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastLines, run } from '../apt.js';
-import type { KernelImage } from '../kernels.js';
+import { lastLines, run } from '../kernels/apt.js';
+import type { KernelImage } from '../kernels/kernels.js';
 import { ensureBuildRoot, needsBuildRoot } from './build-root.js';
 import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 import { fetchHeaders } from './headers.js';
@@ -116,7 +116,7 @@ function buildFailed(k: KernelImage, output: string): GuestModuleError {
   return new GuestModuleError('build-failed', `building lusim's guest module for ${k.release} failed: ${lastLines(output, 6)}. The module source is kexec/guest-module/lusim_pci.c; ${WITHOUT_MODULE}.`, { release: k.release, output: lastLines(output, 30) });
 }
 
-/** The module bytes for each kernel's release (kexec/real-session.ts GuestOptions.guestModules). */
+/** The module bytes for each kernel's release (kexec/run/real-session.ts GuestOptions.guestModules). */
 export async function buildModules(kernels: readonly KernelImage[], root: string, progress?: (m: string) => void): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   for (const k of kernels) if (!out.has(k.release)) out.set(k.release, (await buildModule(k, root, (m) => progress?.(`module ${k.release}: ${m}`))).bytes);

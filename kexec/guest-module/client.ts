@@ -5,9 +5,9 @@
  * from the host over qtest, so the host records the blob the kernel stored and can rewrite it.
  */
 import { crc32 } from 'node:zlib';
-import { AgentError, type AgentClient } from '../agent-client.js';
-import { MODULE_SLOTS, type HandoverRange } from '../handover.js';
-import type { QtestClient } from '../qtest.js';
+import { AgentError, type AgentClient } from '../guest/agent-client.js';
+import { MODULE_SLOTS, type HandoverRange } from '../run/handover.js';
+import type { QtestClient } from '../qemu/qtest.js';
 import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 export interface SaveBuffer {

@@ -10,8 +10,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { download, lastLines, privateApt, run, SYSTEM_APT, type AptContext } from '../apt.js';
-import type { KernelImage } from '../kernels.js';
+import { download, lastLines, privateApt, run, SYSTEM_APT, type AptContext } from '../kernels/apt.js';
+import type { KernelImage } from '../kernels/kernels.js';
 import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 
 export interface HeadersTree {

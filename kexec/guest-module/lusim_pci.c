@@ -19,7 +19,7 @@
  *   preserve BDF   keep dev's bus master across the kexec      -> "ret=N preserved=N"
  *
  * The handover range is the memmap= reservation lusim boots both kernels with (handover_base,
- * handover_size); slots live in its upper half (kexec/handover.ts MODULE_SLOTS), each a 16-byte
+ * handover_size); slots live in its upper half (kexec/run/handover.ts MODULE_SLOTS), each a 16-byte
  * header { u32 magic "LUSB", u32 size, u32 crc32, u32 0 } and the blob bytes, so the host reads
  * and may rewrite them over qtest before the kexec.
  *

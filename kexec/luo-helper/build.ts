@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastLines, run } from '../apt.js';
+import { lastLines, run } from '../kernels/apt.js';
 import { LuoKernelError } from '../luo-kernel/build.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'lusim_luo.c');

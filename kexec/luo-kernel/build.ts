@@ -2,7 +2,7 @@
  * lusim's LUO kernel (issue 14, "Real LUO"): no Debian kernel enables CONFIG_LIVEUPDATE or
  * CONFIG_KEXEC_HANDOVER (luo-kernel.md), so one is built from Debian's own linux-source-7.3
  * (trixie-backports) with the minimal q35 config of config.ts. The result is a build directory like
- * any user's (kexec/user-kernel.ts takes it as `--from/--to`): bzImage, .config, and the tree the
+ * any user's (kexec/kernels/user-kernel.ts takes it as `--from/--to`): bzImage, .config, and the tree the
  * guest module builds against; every driver is built in, so no modules are installed.
  *
  * Cache: `<cache>/luo-kernel/src/<debian version>/linux-source-7.3/` (the unpacked tree, `.complete`
@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { LusimError } from '../../devices/errors.js';
 import { parseKconfig } from '../../sim/linux/kconfig.js';
-import { aptUpdate, candidateVersion, download, lastLines, privateApt, run } from '../apt.js';
-import { cacheRoot } from '../kernels.js';
+import { aptUpdate, candidateVersion, download, lastLines, privateApt, run } from '../kernels/apt.js';
+import { cacheRoot } from '../kernels/kernels.js';
 import { LUO_KERNEL_OPTIONS } from './config.js';
 
 export type LuoKernelErrorCode =
@@ -34,7 +34,7 @@ export class LuoKernelError extends LusimError<LuoKernelErrorCode> {}
 const PACKAGE = 'linux-source-7.3';
 
 export interface LuoKernelBuild {
-  /** The build directory (make O=): a user kernel for kexec/user-kernel.ts. */
+  /** The build directory (make O=): a user kernel for kexec/kernels/user-kernel.ts. */
   readonly dir: string;
   readonly debianVersion: string;
   readonly optionsHash: string;

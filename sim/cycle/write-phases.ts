@@ -8,7 +8,7 @@
  *   boot B      'enumerate B': kernel B's enumeration
  *   restore B   'restore B': B's restore (VFIO flows: B's vfio_pci_core_enable/_disable)
  * The model has no 'unbind B' writes: in its plain flow no driver binds the preserved device in
- * kernel B, so nothing unbinds it (the real run's unbind is predicted by kexec/real-model.ts
+ * kernel B, so nothing unbinds it (the real run's unbind is predicted by kexec/run/real-model.ts
  * predictUnbind; place its log with inPhase('unbind B', ...)).
  */
 import type { PhasedWrite, WritePhase } from '../write-log/entry.js';

@@ -2,7 +2,7 @@
  * `lusim fuzz --qemu N`: layouts QEMU 7.2 can realize, sampled by device properties (issue 10
  * "What a user gets", last bullet). Sample i of seed S comes from caseSeed(S, i), like a
  * campaign case, so the same seed gives the same samples. Each sample is a topology of QEMU
- * -device strings (kexec/qemu-device.ts syntax: 1-3 Root Ports each with a branch below it,
+ * -device strings (kexec/topology/qemu-device.ts syntax: 1-3 Root Ports each with a branch below it,
  * maybe an endpoint on the root bus) and a pair of real kernels; the CLI runs it for real
  * (`lusim cycle --qemu`) and compares every phase with the model's prediction, for every function.
  *
@@ -26,7 +26,7 @@
 import fc from 'fast-check';
 import { caseSeed } from './campaign.js';
 
-/** The Debian kernels a real run boots (kexec/kernels.ts series), with the model profile each maps to. */
+/** The Debian kernels a real run boots (kexec/kernels/kernels.ts series), with the model profile each maps to. */
 export const REAL_KERNELS: readonly { readonly series: string; readonly profile: string }[] = [
   { series: '6.1', profile: '6.1.y' }, { series: '6.12', profile: '6.12.y' }, { series: '7.2', profile: '7.2' }, { series: '7.3', profile: '7.3' },
 ];

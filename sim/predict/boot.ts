@@ -4,7 +4,7 @@
  * after a kexec (probe.c pci_setup_device, pci_configure_device, pci_init_capabilities:
  * sim/kexec-sim kernelEnumerate; no previous kernel, so no shutdown), then its driver binds
  * (sim/predict/driver-bind.ts). The firmware's state is captured at the kernel's entry
- * (kexec/firmware-state.ts).
+ * (kexec/qemu/firmware-state.ts).
  */
 import { kernelEnumerate } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type DriverBinding } from './driver-bind.js';

@@ -1,7 +1,7 @@
 /**
  * What the model says a function's config space is after kernel A's shutdown, the kexec, kernel
  * B's enumeration and kernel B's driver probe: the prediction `lusim predict` prints and that
- * the real run (kexec/real-model.ts) compares with QEMU.
+ * the real run (kexec/run/real-model.ts) compares with QEMU.
  *
  * Steps, in the order the kernels run them: the driver A had bound runs its ->shutdown, then
  * pci_device_shutdown clears bus master unless the device is preserved (sim/kexec-sim
@@ -87,7 +87,7 @@ export interface KexecPrediction {
   /**
    * Where `writes` changes kernel: the first `shutdown` are kernel A's shutdown, the next
    * `enumeration` kernel B's enumeration, the rest kernel B's driver probe (and the bridge enable).
-   * Absent for an unbind prediction (kexec/real-model.ts predictUnbind), which is one step.
+   * Absent for an unbind prediction (kexec/run/real-model.ts predictUnbind), which is one step.
    */
   readonly split?: { readonly shutdown: number; readonly enumeration: number };
 }

@@ -36,7 +36,7 @@ export interface WriteLogEntry extends WriteRecord {
 
 /**
  * The phases a real cycle can tell apart (issue 8). The guest marks its own boundaries in QEMU's
- * trace (kexec/write-trace.ts guest markers); the host marks the steps it drives:
+ * trace (kexec/qemu/write-trace.ts guest markers); the host marks the steps it drives:
  *   firmware    SeaBIOS, up to its last fw_cfg select
  *   boot A      kernel A's enumeration and its built-in drivers' probes (no event separates them:
  *               built-in drivers bind at device_initcall, before userspace can mark anything)

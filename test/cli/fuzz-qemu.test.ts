@@ -4,10 +4,10 @@
  * did not complete is a finding of its own; an agreeing run is none.
  */
 import { describe, expect, it } from 'vitest';
-import type { RealCycleReport } from '../../kexec/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
 import { judgeQemuSample, qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../../cli/fuzz/qemu.js';
 import { shrinkQemuFinding } from '../../cli/fuzz/qemu-shrink.js';
-import { parseTopology } from '../../kexec/qemu-device.js';
+import { parseTopology } from '../../kexec/topology/qemu-device.js';
 import type { QemuSample } from '../../sim/fuzz/qemu-sample.js';
 
 const SAMPLE: QemuSample = { index: 4, from: '6.12', to: '7.2', devices: ['ioh3420,id=rp1', 'virtio-net-pci,bus=rp1,disable-legacy=on,x-pcie-deverr-init=off'] };
@@ -108,7 +108,7 @@ describe('shrinking a qemu finding by real runs of simpler samples', () => {
   // A stand-in real cycle with a model-vs-QEMU difference whenever virtio-net has one MSI-X vector
   // (the shape of the vp_find_vqs finding, test/e2e/fuzz-qemu.test.ts seed 55): only that property matters.
   const first: QemuSample = { index: 2, from: '7.2', to: '6.1', devices: ['pcie-root-port,id=rp1,x-speed=5,x-width=16', 'x3130-upstream,id=up1,bus=rp1', 'xio3130-downstream,id=dn1,bus=up1', 'virtio-net-pci,bus=dn1,disable-legacy=on,aer=on,vectors=1,x-pcie-pm-init=off'] };
-  // The endpoint's id is the one the real run gives it (kexec/qemu-device.ts: by position).
+  // The endpoint's id is the one the real run gives it (kexec/topology/qemu-device.ts: by position).
   const endpointId = (s: QemuSample) => parseTopology(s.devices).devices.at(-1)!.id;
   const vectorsOne = (s: QemuSample) => report(s.devices.some((d) => d.includes('vectors=1')) ? {
     devices: [{ id: endpointId(s), bdf: '01:00.0', driverA: 'virtio-pci', driverB: 'virtio-pci', kernel: kernel({ restoredVsPredicted: [diff('PCI_COMMAND', 0x507, 0x107)] }) }],

@@ -3,11 +3,11 @@
  * cases, one per kernel pair and carried format for the cycle cases, each with every device its
  * tests name), which cycles run on the model only and why, and how a real cycle report judges a
  * cycle test: its expectations on the real kernels (qemu.KEY) and the model against reality,
- * naming the registers where they disagree. The reports here have the shape kexec/real-cycle.ts
+ * naming the registers where they disagree. The reports here have the shape kexec/run/real-cycle.ts
  * writes; the values are the ones test/e2e/real-cycle-kernel.test.ts measured for nvme 6.12 -> 6.1.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeviceResult, RealCycleReport } from '../../kexec/real-cycle.js';
+import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle.js';
 import { planBoots, realCycleRun } from '../../cli/suite/qemu-boots.js';
 import { judgeRealCycle } from '../../cli/suite/qemu-cycle.js';
 import type { FieldOutcome } from '../../sim/cycle/verdict.js';

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import { parseLspci } from '../../devices/dump/lspci.js';
-import { cacheRoot } from '../../kexec/kernels.js';
+import { cacheRoot } from '../../kexec/kernels/kernels.js';
 import { cachedCorpus } from '../../kexec/pciutils-corpus.js';
 import { runCampaign } from '../../cli/fuzz/pool.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';

@@ -3,7 +3,7 @@
  * dump shows (devices/profiles/qemu-7.2.ts virtioNet; hw/virtio/virtio-pci.c virtio_pci_realize
  * runs pcie_cap_deverr_init / pcie_cap_lnkctl_init / pcie_cap_flr_init and opens PMCSR's
  * PowerState only while its x-pcie-*-init flag is on), and how a real run knows them: from the
- * `-device` arguments on QEMU's command line (kexec/real-capture.ts deviceProperties). Found by
+ * `-device` arguments on QEMU's command line (kexec/run/real-capture.ts deviceProperties). Found by
  * `lusim fuzz --qemu` (test/e2e/fuzz-qemu.test.ts): virtio-net with x-pcie-deverr-init=off reads
  * DEVCTL 0 after the kernel wrote 0xf.
  */
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFunction } from '../../devices/device.js';
 import { parseLspci } from '../../devices/dump/lspci.js';
 import { profileForDump } from '../../devices/profiles/index.js';
-import { deviceProperties } from '../../kexec/real-capture.js';
+import { deviceProperties } from '../../kexec/run/real-capture.js';
 
 const dump = parseLspci(readFileSync(fileURLToPath(new URL('../../fixtures/qemu/virtio-net.lspci', import.meta.url)), 'latin1'))[0]!;
 

@@ -7,11 +7,11 @@
  * them it skips, except under CI, where a missing kernel is a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, openAgentChannel, type PciDeviceInfo } from '../../kexec/agent-client.js';
-import { DEFAULT_HANDOVER, guestCmdline, reservedInIomem } from '../../kexec/handover.js';
-import { buildChain } from '../../kexec/initramfs.js';
-import { findKernel, requireKernel } from '../../kexec/kernels.js';
-import { behindRootPorts, withQemu } from '../../kexec/launcher.js';
+import { AgentClient, newNonce, openAgentChannel, type PciDeviceInfo } from '../../kexec/guest/agent-client.js';
+import { DEFAULT_HANDOVER, guestCmdline, reservedInIomem } from '../../kexec/run/handover.js';
+import { buildChain } from '../../kexec/guest/initramfs.js';
+import { findKernel, requireKernel } from '../../kexec/kernels/kernels.js';
+import { behindRootPorts, withQemu } from '../../kexec/qemu/launcher.js';
 
 const cached = findKernel('6.12') !== undefined && findKernel('6.1') !== undefined;
 const skip = !cached && !process.env.CI;

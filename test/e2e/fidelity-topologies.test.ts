@@ -6,7 +6,7 @@
  * both kernels equals the model's (sim/reset-methods, enumeration-time view), and every register
  * that changed across the kexec, in reality or in the prediction (sim/predict), agrees or is a
  * named unpredictable class. Also the boot-A point: every function captured at kernel A's entry
- * through QEMU's gdbstub (kexec/firmware-state.ts) and every register kernel A's own boot changed
+ * through QEMU's gdbstub (kexec/qemu/firmware-state.ts) and every register kernel A's own boot changed
  * from it, against the model's boot from that state (sim/predict/boot.ts).
  *
  * Then the preserved mode, 7.x -> 6.12, with a megasas-gen2 added: kernel A's module keeps every
@@ -24,9 +24,9 @@
  * skips without them, except under CI.
  */
 import { describe, expect, it } from 'vitest';
-import { runFidelityPair } from '../../kexec/fidelity.js';
-import { findKernel } from '../../kexec/kernels.js';
-import { parseTopologyText } from '../../kexec/qemu-device.js';
+import { runFidelityPair } from '../../kexec/run/fidelity.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
+import { parseTopologyText } from '../../kexec/topology/qemu-device.js';
 
 const TOPOLOGY = `
 pcie-root-port,id=rp1,chassis=1

@@ -31,7 +31,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
 import { runSignalled } from '../cli/signalled.js';
 
 const skip = ['6.1', '6.12', '7.2', '7.3'].some((k) => findKernel(k) === undefined) && !process.env.CI;
@@ -54,7 +54,7 @@ describe('lusim fuzz --qemu', () => {
   // Sample 3: an nvme below a switch and another on the root bus, 6.1 -> 7.3. With one serial for
   // both, the guest's nvme driver ignored the second controller after enabling the bridges above
   // it, and the switch's downstream port kept Bus Master where the model cleared it; the launcher
-  // now gives every nvme its own serial (kexec/launcher.ts deviceArgs).
+  // now gives every nvme its own serial (kexec/qemu/launcher.ts deviceArgs).
   it.skipIf(skip)(`seed 55, three real samples two at a time (virtio-net with x-pcie-*-init off; with one MSI-X vector; two nvme): judged against the model, no finding${why}`, () => agrees('55', 3), 180_000);
 
   // Seed 7: 1. qemu-xhci below a pcie-root-port, e1000e + nvme (functions 0 and 1) below an

@@ -1,7 +1,7 @@
 /**
  * The real LUO route (issue 14): lusim's LUO kernel (Debian linux-source-7.3 with
  * kexec/luo-kernel/config.ts, built by `npx tsx bench/luo-kernel.ts`) kexecs into itself, and the
- * handover range crosses in a memfd preserved in LUO session "lusim" (kexec/luo-route.ts): kernel
+ * handover range crosses in a memfd preserved in LUO session "lusim" (kexec/run/luo-route.ts): kernel
  * A's agent copies the range into the memfd and zeroes the range, kernel B's retrieves the memfd and
  * writes the bytes back, so the range's survival check proves LUO carried them. The guest kernels
  * save and restore (lusim_pci.ko built against the LUO kernel's own tree). Beside it the Debian
@@ -9,8 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findLuoKernel } from '../../kexec/luo-kernel/build.js';
-import { runRealCycle } from '../../kexec/real-cycle.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
+import { runRealCycle } from '../../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 
 const luo = findLuoKernel();
 // npm test's set-up builds it (`lusim kernels build-luo`, scripts/test.ts); a vitest run without it skips, and says so.

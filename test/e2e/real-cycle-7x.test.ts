@@ -11,9 +11,9 @@
  * pci_restore_aer_state). docs/upstream.md records the one earlier failure and what it was.
  */
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
-import { runRealCycle } from '../../kexec/real-cycle.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
+import { runRealCycle } from '../../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 
 const skip = (findKernel('7.x') === undefined || findKernel('7.3') === undefined) && !process.env.CI;
 const why = skip ? ' (SKIPPED: kernels not cached; run `npx tsx cli/main.ts kernels fetch --for-tests --module`)' : '';

@@ -1,5 +1,5 @@
 /**
- * The real cycle with the guest kernels as saver (--saver kernel, kexec/real-kernel-saver.ts):
+ * The real cycle with the guest kernels as saver (--saver kernel, kexec/run/real-kernel-saver.ts):
  * kernel A's own pci_save_state + pci_store_saved_state through lusim's module, the real blob
  * carried in a handover slot across a real kexec, kernel B's own pci_load_saved_state and
  * pci_restore_state. e1000e and nvme behind pcie-root-ports in one VM, Debian cloud kernels.
@@ -20,14 +20,14 @@
  *    and probe, B's unbind).
  */
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
-import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
+import { runRealCycle, type RealCycleReport } from '../../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { buildModule } from '../../kexec/guest-module/build.js';
 import { GuestModule } from '../../kexec/guest-module/client.js';
-import { cacheRoot, requireKernel } from '../../kexec/kernels.js';
-import { Phases, startGuest } from '../../kexec/real-session.js';
+import { cacheRoot, requireKernel } from '../../kexec/kernels/kernels.js';
+import { Phases, startGuest } from '../../kexec/run/real-session.js';
 import { renderRealCycle } from '../../cli/commands/cycle-qemu.js';
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);
@@ -102,7 +102,7 @@ describe('real cycle, the guest kernels save and restore (lusim_pci module, real
     // The preserved nvme is not left alone: A's shutdown and B's enumeration and probe write it.
     expect(t.betweenSaveAndRestore.find((x) => x.id === 'nvme')!.writes.length).toBeGreaterThan(0);
     // The model's writes beside QEMU's, write by write (sim/write-log/compare.ts), in phases the
-    // guest's own markers split (kexec/write-trace.ts): A's shutdown apart from B's boot.
+    // guest's own markers split (kexec/qemu/write-trace.ts): A's shutdown apart from B's boot.
     expect(t.split).toEqual({ firmware: true, modules: 2, kexec: true, bootB: true });
     const c = t.comparison!;
     const group = (phase: string, bdf: string) => c.groups.find((g) => g.phase === phase && g.device === bdf);

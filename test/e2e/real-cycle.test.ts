@@ -1,5 +1,5 @@
 /**
- * The real cycle (kexec/real-cycle.ts) with the host as saver (--saver host: kernel A's and B's
+ * The real cycle (kexec/run/real-cycle.ts) with the host as saver (--saver host: kernel A's and B's
  * profiles over qtest; real-cycle-kernel.test.ts has the kernels' own) on Debian cloud kernels in QEMU, e1000e and nvme each behind
  * a pcie-root-port in one VM: 6.12 -> 6.1 carrying lusim-v1, 6.1 -> 7.x carrying the Linux blob.
  * Each run asserts that the handover envelope survived the real kexec byte for byte, the real
@@ -24,9 +24,9 @@
  * except under CI, where a missing kernel is a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
-import { runRealCycle, type RealCycleReport } from '../../kexec/real-cycle.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
+import { runRealCycle, type RealCycleReport } from '../../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 import { PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MASTER } from '../../devices/pci-regs.js';
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);

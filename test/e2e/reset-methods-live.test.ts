@@ -1,5 +1,5 @@
 /**
- * The reset issue's real-kernel check, live (kexec/real-reset-methods.ts): boot each Debian kernel
+ * The reset issue's real-kernel check, live (kexec/run/real-reset-methods.ts): boot each Debian kernel
  * with e1000e, nvme and modern virtio-net each behind a pcie-root-port, read sysfs reset_method
  * through the agent and compare it with sim/reset-methods' prediction from the host-side capture.
  *
@@ -11,9 +11,9 @@
  * under CI, where that is a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
-import { runResetMethodsLive } from '../../kexec/real-reset-methods.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
+import { runResetMethodsLive } from '../../kexec/run/real-reset-methods.js';
 
 const EXPECTED = { e1000e: ['pm', 'bus'], nvme: ['flr', 'bus'], 'virtio-net-pci': ['flr', 'pm', 'bus'] };
 

@@ -1,5 +1,5 @@
 /**
- * Boot A from a snapshot (kexec/snapshot.ts) on real guests: a snapshot of a topology QEMU
+ * Boot A from a snapshot (kexec/qemu/snapshot.ts) on real guests: a snapshot of a topology QEMU
  * migrates faithfully comes back with every function's config space as saved and the session
  * says "restored"; one holding QEMU's edu device (hw/misc/edu.c: no VMStateDescription, so its
  * config space is not migrated and comes back at reset: BAR0 0 where boot A had 0xfe600000,
@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findKernel, requireKernel } from '../../kexec/kernels.js';
-import { parseTopologyText } from '../../kexec/qemu-device.js';
-import { Phases, startGuest } from '../../kexec/real-session.js';
+import { findKernel, requireKernel } from '../../kexec/kernels/kernels.js';
+import { parseTopologyText } from '../../kexec/topology/qemu-device.js';
+import { Phases, startGuest } from '../../kexec/run/real-session.js';
 
 const skip = findKernel('6.12') === undefined && !process.env.CI;
 const why = skip ? ' (SKIPPED: kernel 6.12 not cached; run `npx tsx cli/main.ts kernels fetch --for-tests`)' : '';

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findKernel } from '../../kexec/kernels.js';
+import { findKernel } from '../../kexec/kernels/kernels.js';
 import { renderJunit } from '../../cli/suite/junit.js';
 import { renderKtap } from '../../cli/suite/ktap.js';
 import { runQemuSuites, type QemuSuiteRun } from '../../cli/suite/qemu.js';

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fetchHeaders } from '../../kexec/guest-module/headers.js';
-import { cacheRoot, findKernel } from '../../kexec/kernels.js';
-import { runRealCycle } from '../../kexec/real-cycle.js';
-import { parseRealDevices } from '../../kexec/real-devices.js';
+import { cacheRoot, findKernel } from '../../kexec/kernels/kernels.js';
+import { runRealCycle } from '../../kexec/run/real-cycle.js';
+import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 
 const k612 = findKernel('6.12');
 const skip = (k612 === undefined || findKernel('6.1') === undefined) && !process.env.CI;

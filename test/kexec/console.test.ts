@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleStream } from '../../kexec/console.js';
+import { ConsoleStream } from '../../kexec/qemu/console.js';
 import { KexecError } from '../../kexec/errors.js';
 
 describe('console stream', () => {

@@ -1,5 +1,5 @@
 /**
- * The fidelity campaign's truth, replayed without QEMU (kexec/fidelity.ts replayTruth): captures
+ * The fidelity campaign's truth, replayed without QEMU (kexec/run/fidelity.ts replayTruth): captures
  * taken by `lusim fidelity --out` on 2026-12-01 (QEMU 7.2.22 TCG; Debian 6.1.0-57, 6.12.117,
  * 7.2.13 cloud kernels), committed in fixtures/fidelity/. Each pair must agree with the model on
  * every function's reset_method in both kernels and on every register that changed across the
@@ -8,14 +8,14 @@
  *
  * The plain pairs were captured again on 2026-12-02 with the boot-A point (same kernels; the boot
  * and kexec dumps came out byte-identical): every function at kernel A's entry
- * (`*-firmware-before-*.lspci`, kexec/firmware-state.ts) against the state after boot A. Every
+ * (`*-firmware-before-*.lspci`, kexec/qemu/firmware-state.ts) against the state after boot A. Every
  * register kernel A's boot changed agrees with the model's boot (sim/predict/boot.ts) or is a
  * named unpredictable class; `resource` counts the bridge windows the kernel's resource allocator
  * opened (SeaBIOS leaves a port's I/O window closed when nothing below has an I/O BAR).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayTruth } from '../../kexec/fidelity.js';
+import { replayTruth } from '../../kexec/run/fidelity.js';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'fidelity');
 

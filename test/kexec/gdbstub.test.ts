@@ -1,5 +1,5 @@
 /**
- * The gdbstub client (kexec/gdbstub.ts) against a scripted peer that frames and acknowledges
+ * The gdbstub client (kexec/qemu/gdbstub.ts) against a scripted peer that frames and acknowledges
  * packets as QEMU's gdbstub does (gdbstub/gdbstub.c: `+` for every packet with a good checksum,
  * replies as `$data#xx`), and kernelEntry on bzImage headers (Documentation/arch/x86/boot.rst).
  * The real stub is exercised by every fidelity boot (test/e2e/fidelity-topologies.test.ts).
@@ -9,8 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GdbStub } from '../../kexec/gdbstub.js';
-import { kernelEntry } from '../../kexec/firmware-state.js';
+import { GdbStub } from '../../kexec/qemu/gdbstub.js';
+import { kernelEntry } from '../../kexec/qemu/firmware-state.js';
 import { errorOf } from './error-of.js';
 
 const sum = (d: string) => ([...Buffer.from(d, 'latin1')].reduce((a, b) => a + b, 0) & 0xff).toString(16).padStart(2, '0');

@@ -10,12 +10,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, streamLine } from '../../kexec/agent-client.js';
+import { AgentClient, newNonce, streamLine } from '../../kexec/guest/agent-client.js';
 import { buildModule, loadCachedModule, MODULE_FILE, publishModule } from '../../kexec/guest-module/build.js';
-import type { KernelImage } from '../../kexec/kernels.js';
+import type { KernelImage } from '../../kexec/kernels/kernels.js';
 import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
-import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/handover.js';
-import type { QtestClient } from '../../kexec/qtest.js';
+import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/run/handover.js';
+import type { QtestClient } from '../../kexec/qemu/qtest.js';
 
 const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
 const dirs: string[] = [];

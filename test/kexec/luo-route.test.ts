@@ -9,15 +9,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, streamLine } from '../../kexec/agent-client.js';
-import { buildChain } from '../../kexec/initramfs.js';
+import { AgentClient, newNonce, streamLine } from '../../kexec/guest/agent-client.js';
+import { buildChain } from '../../kexec/guest/initramfs.js';
 import { LUO_KERNEL_OPTIONS } from '../../kexec/luo-kernel/config.js';
 import { missingOptions } from '../../kexec/luo-kernel/build.js';
-import { chooseRoute, luoHeader, luoMissing } from '../../kexec/luo-route.js';
-import { userKernel } from '../../kexec/user-kernel.js';
-import { DEFAULT_HANDOVER } from '../../kexec/handover.js';
+import { chooseRoute, luoHeader, luoMissing } from '../../kexec/run/luo-route.js';
+import { userKernel } from '../../kexec/kernels/user-kernel.js';
+import { DEFAULT_HANDOVER } from '../../kexec/run/handover.js';
 import { buildLuoHelper } from '../../kexec/luo-helper/build.js';
-import { cacheRoot } from '../../kexec/kernels.js';
+import { cacheRoot } from '../../kexec/kernels/kernels.js';
 import { fakeTree } from './helpers/fake-kernel.js';
 import { readNewc } from './helpers/newc.js';
 

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ConsoleStream } from '../../kexec/console.js';
-import { watchForPanic } from '../../kexec/guest-panic.js';
+import { ConsoleStream } from '../../kexec/qemu/console.js';
+import { watchForPanic } from '../../kexec/guest/guest-panic.js';
 import { withParentDeathSignal } from '../../kexec/process/pdeathsig.js';
 import { cleanStaleDirs, makePrivateDir, removePrivateDir } from '../../kexec/process/private-dir.js';
 

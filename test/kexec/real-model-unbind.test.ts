@@ -1,5 +1,5 @@
 /**
- * The real run's unbind prediction across functions (kexec/real-model.ts rootPortsAbove,
+ * The real run's unbind prediction across functions (kexec/run/real-model.ts rootPortsAbove,
  * predictUnbind): v6.1's pcieport ->remove on a Root Port walks its bus (aer_disable_rootport ->
  * set_downstream_devices_error_reporting(false), pcie/aer.c), so the ports of a switch below it
  * lose DEVCTL's error-reporting enables whether they are unbound before or after it. Found by
@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLspci } from '../../devices/dump/lspci.js';
 import { PCI_EXP_DEVCTL } from '../../devices/pci-regs.js';
-import { predictUnbind, rootPortsAbove } from '../../kexec/real-model.js';
-import type { FunctionCapture } from '../../kexec/real-capture.js';
+import { predictUnbind, rootPortsAbove } from '../../kexec/run/real-model.js';
+import type { FunctionCapture } from '../../kexec/run/real-capture.js';
 
 function capture(fixture: string, id: string, bdf: string, parent?: string): FunctionCapture {
   const dump = parseLspci(readFileSync(new URL(`../../fixtures/qemu/${fixture}.lspci`, import.meta.url), 'latin1'))[0];

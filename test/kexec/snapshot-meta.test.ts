@@ -1,5 +1,5 @@
 /**
- * A snapshot's meta file (kexec/snapshot.ts): the config digests taken at the save decide whether
+ * A snapshot's meta file (kexec/qemu/snapshot.ts): the config digests taken at the save decide whether
  * a restore gave every function back; an unfaithful key is never restored or saved again.
  * (The real save and restore: test/e2e/snapshot.test.ts.)
  */
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cachedSnapshot, configDigests, markUnfaithful, snapshotEntry, unfaithfulFunctions, unfaithfulSnapshot } from '../../kexec/snapshot.js';
+import { cachedSnapshot, configDigests, markUnfaithful, snapshotEntry, unfaithfulFunctions, unfaithfulSnapshot } from '../../kexec/qemu/snapshot.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,5 +1,5 @@
 /**
- * A user's own kernel by path (kexec/user-kernel.ts): the release read from the bzImage setup
+ * A user's own kernel by path (kexec/kernels/user-kernel.ts): the release read from the bzImage setup
  * header (Documentation/arch/x86/boot.rst: "HdrS" at 0x202, kernel_version at 0x20e, +0x200),
  * config, modules and headers found where `make` and `make modules_install` leave them, and one
  * typed error per thing that is wrong. Hermetic (fake images), plus the real Debian images when cached.
@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listKernels } from '../../kexec/kernels.js';
-import { imageVersion, isKernelPath, userKernel, UserKernelError } from '../../kexec/user-kernel.js';
+import { listKernels } from '../../kexec/kernels/kernels.js';
+import { imageVersion, isKernelPath, userKernel, UserKernelError } from '../../kexec/kernels/user-kernel.js';
 import { FAKE_CONFIG, fakeBzImage, fakeTree } from './helpers/fake-kernel.js';
 
 const dirs: string[] = [];

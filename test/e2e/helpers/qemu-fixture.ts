@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { buildFunction, type PciFunction } from '../../../devices/device.js';
 import { parseLspci } from '../../../devices/dump/lspci.js';
 import { profileForDump } from '../../../devices/profiles/index.js';
-import { type DeviceSpec, type QemuInstance, withQemu } from '../../../kexec/launcher.js';
-import { type PciView, preparePci } from '../../../kexec/pci-topology.js';
-import type { QtestConfigAccess } from '../../../kexec/qtest-config-access.js';
+import { type DeviceSpec, type QemuInstance, withQemu } from '../../../kexec/qemu/launcher.js';
+import { type PciView, preparePci } from '../../../kexec/qemu/pci-topology.js';
+import type { QtestConfigAccess } from '../../../kexec/qemu/qtest-config-access.js';
 
 export interface FixtureTopology {
   readonly name: string;

@@ -1,4 +1,4 @@
-/** Fake kernels as a user's build leaves them (kexec/user-kernel.ts reads only these parts). */
+/** Fake kernels as a user's build leaves them (kexec/kernels/user-kernel.ts reads only these parts). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,4 +1,4 @@
-/** Reading back the newc archives lusim writes (kexec/initramfs.ts), for tests. */
+/** Reading back the newc archives lusim writes (kexec/guest/initramfs.ts), for tests. */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 

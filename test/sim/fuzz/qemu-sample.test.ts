@@ -1,10 +1,10 @@
 /**
  * The --qemu sampler (sim/fuzz/qemu-sample.ts): deterministic per seed, every sample a topology
- * kexec/qemu-device.ts accepts, built only from the properties QEMU 7.2 lists for each device
+ * kexec/topology/qemu-device.ts accepts, built only from the properties QEMU 7.2 lists for each device
  * (`qemu-system-x86_64 -device NAME,help`), reaching every one of them, and a command that runs it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTopology } from '../../../kexec/qemu-device.js';
+import { parseTopology } from '../../../kexec/topology/qemu-device.js';
 import { qemuSampleCommand, qemuSamples, realKernelsFor, simplerSamples } from '../../../sim/fuzz/qemu-sample.js';
 
 /** Per device, the properties the sampler may set (each checked in QEMU 7.2.22's -device help). */

@@ -1,0 +1,601 @@
+/**
+ * `lusim cycle --qemu`: the cycle of sim/cycle/run.ts on real Debian kernels in QEMU, measured from
+ * the host, and compared with the model (issue 5, "The real cycle").
+ *
+ *  1. boot kernel A with the devices behind root ports; drivers bind where A has them; capture
+ *     every function's config space and MSI-X table over qtest;
+ *  2. save with kernel A's profile: sim/linux pciSaveState runs on the HOST over the qtest
+ *     ConfigAccess of the real device (Debian's kernels have no Live Update, so no kernel saves
+ *     for us: the model's kernel-A code stands in for it, reading the real registers); serialize
+ *     (linux-blob or lusim-v1) and write the KHO-style envelope into the memmap= handover range;
+ *  3. kexec into kernel B through the agent; once B's agent is READY capture again: the real
+ *     post-kexec state, compared register by register with the model's prediction for the same
+ *     pair from the step-1 capture (kexec/run/real-model.ts);
+ *  4. read the handover range back (byte for byte), unbind B's driver from each device (the
+ *     preserved-device case: nothing in B touches it), capture, then load the payload with kernel
+ *     B's profile and run pciRestoreState over qtest in kernel B's restore order;
+ *  5. capture the final state, classify it against step 1 (sim/cycle/classify.ts), and compare
+ *     with the model's own cycle (runCycle) from the step-1 capture with the same options.
+ *
+ * The run never throws: a failure ends it with `error` set and every result gathered so far kept
+ * (captures, fidelity, handover), and QEMU is always gone when it returns.
+ */
+import { readFileSync } from 'node:fs';
+import { LusimError } from '../../devices/errors.js';
+import type { SaveFormat } from '../../sim/cycle/carry.js';
+import { classifyCycle, countVerdicts, locatedRegisters } from '../../sim/cycle/classify.js';
+import { runCycle } from '../../sim/cycle/run.js';
+import type { FieldOutcome, Verdict } from '../../sim/cycle/verdict.js';
+import type { KernelProfile, KernelProfileId } from '../../sim/linux/profile.js';
+import { applyKconfig, parseKconfig, type KconfigUse } from '../../sim/linux/kconfig.js';
+import { kernelProfile } from '../../sim/linux/profiles.js';
+import type { PciDeviceInfo } from '../guest/agent-client.js';
+import type { KernelImage } from '../kernels/kernels.js';
+import type { TracedWrite, TraceSplit } from '../qemu/write-trace.js';
+import { compareWriteLogs, type WriteLogComparison } from '../../sim/write-log/compare.js';
+import { inPhase, type PhasedWrite, type WriteLogEntry, type WritePhase } from '../../sim/write-log/entry.js';
+import type { HandoverRange } from './handover.js';
+import { overwrittenError, readHandover, writeHandover, type Survival } from './handover-io.js';
+import type { DeviceSpec } from '../qemu/launcher.js';
+import { preparePci } from '../qemu/pci-topology.js';
+import type { QemuTopology } from '../topology/qemu-device.js';
+import { QtestBarAccess } from '../qemu/qtest-config-access.js';
+import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
+import { diffRegisters, driverBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction, type RegisterDiff } from './real-model.js';
+import type { AcceleratorInfo } from '../qemu/accel.js';
+import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
+import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
+import { buildLuoHelper } from '../luo-helper/build.js';
+import { Phases, RealRunError, resolveKernels, startGuest, type GuestSession, type KernelDrivers } from './real-session.js';
+import { buildModules } from '../guest-module/build.js';
+import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
+import { compareResetMethods, type LiveResetMethodsReport } from './real-reset-methods.js';
+import { GuestModule } from '../guest-module/client.js';
+import { builtinModules } from '../guest/guest-drivers.js';
+import { cacheRoot } from '../kernels/kernels.js';
+import { kernelRestore, kernelSave, type KernelRestore, type KernelSave } from './real-kernel-saver.js';
+import type { Drift } from '../../sim/linux/drift.js';
+import { PCI_COMMAND, PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_FLAGS_ENABLE } from '../../devices/pci-regs.js';
+
+export interface RealCycleOptions {
+  /** Endpoints (kexec/topology/real-devices.ts parseRealDevices); each goes behind its own root port. */
+  readonly endpoints: readonly DeviceSpec[];
+  /** A whole topology instead (kexec/topology/qemu-device.ts): every function of it is saved and restored. */
+  readonly topology?: QemuTopology;
+  /** Kernel A and B: a Debian series, a profile id (6.1, 6.12.y, 7.x ...), or the path of the user's build. */
+  readonly from: string;
+  readonly to: string;
+  /** The user's builds: modules (INSTALL_MOD_PATH) and the profile, per side (kexec/kernels/user-kernel.ts). */
+  readonly user?: UserKernelSides;
+  readonly format: SaveFormat;
+  /** Fetch kernels that are not cached (default true). */
+  readonly fetch?: boolean;
+  readonly progress?: (message: string) => void;
+  readonly bootTimeoutMs?: number;
+  readonly kexecTimeoutMs?: number;
+  readonly range?: HandoverRange;
+  /**
+   * Who saves and restores: `kernel` (default), the guest kernels themselves through lusim's module
+   * (kexec/run/real-kernel-saver.ts); `host`, kernel A's and B's profiles run from the host over qtest.
+   */
+  readonly saver?: Saver;
+  /** Layout drifts applied to the real blob before the kexec (kernel saver only). */
+  readonly drift?: readonly Drift[];
+  /** Record every config write with QEMU's pci_cfg_write trace (report.writeTrace). */
+  readonly writeTrace?: boolean;
+  /**
+   * Endpoints that boot beside the carried ones (behind their own root ports) but are neither
+   * saved nor restored: they are there for kernel A's reset_method (report.resetMethodsA), so a
+   * suite's reset cases on kernel A need no guest of their own.
+   */
+  readonly passengers?: readonly DeviceSpec[];
+  /**
+   * Start from a snapshot of boot A in this directory when one matches (kexec/qemu/snapshot.ts), else
+   * boot cold and save one: the next cycle of the same devices and kernels skips boot A.
+   */
+  readonly snapshotDir?: string;
+}
+
+export type Saver = 'kernel' | 'host';
+
+/** What a capture says about one function, for the report. */
+export interface FunctionSummary {
+  readonly id: string;
+  readonly bdf: string;
+  readonly ids: string;
+  readonly driver: string | null;
+  readonly command: number;
+  readonly msixEnabled: boolean | null;
+  /** MSI-X vectors with the mask bit clear in the table (null: table not readable). */
+  readonly msixUnmasked: number | null;
+}
+
+export interface CaptureSummary {
+  readonly ms: number;
+  readonly reads: number;
+  readonly bytes: number;
+  readonly functions: readonly FunctionSummary[];
+}
+
+export interface FieldDifference {
+  readonly register: string;
+  readonly field: string;
+  readonly offset: number;
+  readonly bits: string;
+  readonly model: { readonly after: number; readonly verdict: Verdict };
+  readonly real: { readonly after: number; readonly verdict: Verdict };
+}
+
+export interface DeviceResult {
+  readonly id: string;
+  readonly bdf: string;
+  readonly driverA: string | null;
+  readonly driverB: string | null;
+  /** pci_save_state's return and the host-side config writes it made (allocation + save). */
+  readonly save?: { readonly ret: number; readonly writes: readonly string[]; readonly carriedBytes: number | null };
+  readonly load?: { readonly ret: number; readonly error?: string; readonly notes: readonly string[] };
+  readonly restoreWrites?: number;
+  /** Step 5: every field that is not `unchanged`, and the counts. */
+  readonly fields?: readonly FieldOutcome[];
+  readonly counts?: Record<Verdict, number>;
+  /** Step 5: where the model's own cycle ends elsewhere than the real one. */
+  readonly modelDifferences?: readonly FieldDifference[];
+  /** --saver kernel: the real blob and load, beside the model's (kexec/run/real-kernel-saver.ts). */
+  readonly kernel?: {
+    readonly save: Omit<KernelSave, 'carried' | 'savedByOld'> & { readonly carried?: { readonly size: number; readonly hex: string } };
+    readonly load: KernelRestore['load'] & { readonly stateSavedBefore: boolean };
+    /** Registers where the real restored state differs from the model's prediction for it. */
+    readonly restoredVsPredicted: readonly RegisterDiff[];
+    /** The config writes the model's pci_restore_state makes, in order (to set beside QEMU's trace). */
+    readonly modelRestoreWrites: readonly { readonly step: string; readonly offset: number; readonly width: number }[];
+  };
+}
+
+export interface FidelityResult {
+  /** after-kexec: kernel B's agent answered (B's drivers bound); after-unbind: B's driver unbound. */
+  readonly point: 'after-kexec' | 'after-unbind';
+  readonly id: string;
+  readonly bdf: string;
+  readonly driverA: string | null;
+  readonly driverB: string | null;
+  readonly diffs: readonly RegisterDiff[];
+  /** Registers that really changed since the previous capture, whether or not the model agreed. */
+  readonly changed: number;
+  readonly notes: readonly string[];
+}
+
+export interface RealKernel {
+  readonly release: string;
+  readonly profile: KernelProfileId;
+  readonly kconfig: readonly KconfigUse[];
+  /** A user's build: what was named, why this profile, and warnings (nearest profile). */
+  readonly build?: { readonly spec: string; readonly why: string; readonly warnings: readonly string[] };
+}
+
+/** The kernel's own config-* from its Debian package, applied to its profile instead of Debian's assumed values. */
+function profileWithOwnConfig(k: KernelImage): { profile: KernelProfile; used: readonly KconfigUse[] } {
+  const applied = applyKconfig(parseKconfig(readFileSync(k.config, 'utf8')));
+  return { profile: kernelProfile(k.profile, applied.config), used: applied.used };
+}
+
+export interface RealCycleReport {
+  ok: boolean;
+  error?: { readonly code: string; readonly message: string; readonly phase: string };
+  readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat; readonly saver: Saver; readonly drift: readonly string[] };
+  /** Each kernel with the Kconfig options of its own config-* the model applied (sim/linux/kconfig.ts). */
+  kernels?: { from: RealKernel; to: RealKernel };
+  readonly phases: { name: string; ms: number }[];
+  totalMs: number;
+  readonly captures: { a?: CaptureSummary; b?: CaptureSummary; beforeRestore?: CaptureSummary; final?: CaptureSummary };
+  handover?: { readonly base: number; readonly bytes: number; readonly writeMs: number; survived?: Omit<Survival, 'devices'>; route?: HandoverRoute; luo?: { preserved?: string; retrieved?: string } };
+  readonly fidelity: FidelityResult[];
+  readonly devices: DeviceResult[];
+  writeTrace?: TraceReport;
+  /** Topology runs: the driver each function got in each kernel. */
+  drivers?: readonly KernelDrivers[];
+  /** The accelerator QEMU ran (kexec/qemu/accel.ts). */
+  accelerator?: AcceleratorInfo;
+  /** How boot A came up: cold, cold+saved, restored (from RealCycleOptions.snapshotDir), or why a snapshot was refused. */
+  bootA?: string;
+  /** Every endpoint's sysfs reset_method on kernel A's cold boot beside the model's (real-reset-methods.ts); not for a topology. */
+  resetMethodsA?: Pick<LiveResetMethodsReport, 'kernel' | 'devices'>;
+}
+
+/** QEMU's record of every config write the run made, per phase (kexec/qemu/write-trace.ts). */
+export interface TraceReport {
+  readonly writes: number;
+  /** The boundaries the trace showed (guest markers, kernel B's first write): how finely it splits. */
+  readonly split: TraceSplit;
+  /** Writes per phase and function, in phase order. */
+  readonly perPhase: readonly { readonly phase: string; readonly bdf: string; readonly model: string; readonly count: number }[];
+  /**
+   * The Live Update promise: config writes that hit each carried device after kernel A saved it
+   * and before kernel B restored it (kernel A's shutdown, the kexec, B's enumeration and drivers,
+   * B's unbind). Each one is state kernel B's restore must bring back or that is lost.
+   */
+  readonly betweenSaveAndRestore: readonly { readonly id: string; readonly bdf: string; readonly writes: readonly TracedWrite[] }[];
+  /** Every write to the carried devices, in order. */
+  readonly timeline: readonly TracedWrite[];
+  /**
+   * The model's writes to the carried devices beside QEMU's, write by write per phase and device
+   * (sim/write-log/compare.ts), over the phases the model runs from the step-1 capture: kernel A's
+   * save, A's shutdown, B's enumeration (boot B) and B's driver probe (boot B when the driver is
+   * built in, drivers B when it is a module), B's unbind, B's restore (kernel saver). Boot A is the
+   * capture's history: the model starts from it.
+   */
+  readonly comparison?: WriteLogComparison;
+}
+
+/** After A's save, before B's restore: A's shutdown, B's boot and drivers, B's unbind (write-trace.ts writePhaseOf). */
+const BETWEEN = new Set<WritePhase>(['shutdown A', 'boot B', 'drivers B', 'unbind B']);
+
+const COMPARED = new Set<WritePhase>(['save A', 'shutdown A', 'boot B', 'drivers B', 'unbind B', 'restore B']);
+
+function traceReport({ writes: all, split }: { writes: readonly TracedWrite[]; split: TraceSplit }, targets: readonly { id: string; bdf: string }[], model: readonly PhasedWrite[] | undefined): TraceReport {
+  const perPhase: { phase: string; bdf: string; model: string; count: number }[] = [];
+  for (const w of all) {
+    const last = perPhase.find((p) => p.phase === w.step && p.bdf === w.device);
+    if (last) last.count++;
+    else perPhase.push({ phase: w.step, bdf: w.device, model: w.model, count: 1 });
+  }
+  const mine = all.filter((w) => targets.some((t) => t.bdf === w.device));
+  return {
+    writes: all.length, split, perPhase,
+    betweenSaveAndRestore: targets.map((t) => ({ id: t.id, bdf: t.bdf, writes: mine.filter((w) => w.device === t.bdf && BETWEEN.has(w.phase)) })),
+    timeline: mine,
+    ...(model ? { comparison: compareWriteLogs(model, mine.filter((w) => COMPARED.has(w.phase)), { spaces: ['config'] }) } : {}),
+  };
+}
+
+/** The model's writes for one carried device, in `phase`, named by its bdf as QEMU names it. */
+const modelPhase = (phase: WritePhase, bdf: string, writes: readonly WriteLogEntry[]): PhasedWrite[] =>
+  inPhase(phase, writes.filter((w) => w.space === 'config').map((w) => ({ ...w, device: bdf })));
+
+/**
+ * The model's post-kexec writes for one carried device in the trace's phases: A's shutdown, B's
+ * enumeration, then B's driver probe, in boot B when the driver is built in (it probes before
+ * userspace) or drivers B when /init loads it as a module.
+ */
+function postKexecPhases(bdf: string, pred: KexecPrediction, builtinDriver: boolean): PhasedWrite[] {
+  const { shutdown, enumeration } = pred.split!;
+  const w = pred.writes;
+  return [
+    ...modelPhase('shutdown A', bdf, w.slice(0, shutdown)),
+    ...modelPhase('boot B', bdf, w.slice(shutdown, shutdown + enumeration)),
+    ...modelPhase(builtinDriver ? 'boot B' : 'drivers B', bdf, w.slice(shutdown + enumeration)),
+  ];
+}
+
+function le(b: Uint8Array, off: number, w: number): number {
+  let v = 0;
+  for (let i = w - 1; i >= 0; i--) v = v * 256 + (b[off + i] ?? 0);
+  return v >>> 0;
+}
+
+function summarize(c: Capture, drivers: ReadonlyMap<string, string | null>): CaptureSummary {
+  return {
+    ms: Math.round(c.ms), reads: c.reads, bytes: c.bytes,
+    functions: c.functions.map((f) => ({
+      id: f.id, bdf: f.bdf, ids: `${f.vendor.toString(16).padStart(4, '0')}:${f.device.toString(16).padStart(4, '0')}`,
+      driver: drivers.get(f.bdf) ?? null,
+      command: le(f.config, PCI_COMMAND, 2),
+      msixEnabled: f.msix ? (le(f.config, f.msix.cap + 2, 2) & PCI_MSIX_FLAGS_ENABLE) !== 0 : null,
+      msixUnmasked: f.msix?.table ? Array.from({ length: f.msix.entries }, (_, i) => le(f.msix!.table!, i * 16 + 12, 4)).filter((v) => (v & PCI_MSIX_ENTRY_CTRL_MASKBIT) === 0).length : null,
+    })),
+  };
+}
+
+function driverMap(devs: readonly PciDeviceInfo[]): Map<string, string | null> {
+  // The agent prints domain-qualified addresses (0000:01:00.0); captures use bus:dev.fn.
+  return new Map(devs.map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
+}
+
+function need(c: Capture, id: string): FunctionCapture {
+  const f = c.functions.find((x) => x.id === id);
+  if (!f) throw new RealRunError('device-missing', `device ${id} is missing from the capture (query-pci did not list it).`, { id });
+  return f;
+}
+
+/** How far a prediction from capture `a` is from the real capture `b`. */
+function fidelityOf(point: FidelityResult['point'], a: FunctionCapture, b: FunctionCapture, pred: KexecPrediction, driverA: string | null, driverB: string | null): FidelityResult {
+  const { fn } = modelFromCapture(a);
+  const diffs = diffRegisters(fn, a.config, pred.config, b.config, a.skipped);
+  const changed = diffRegisters(fn, a.config, a.config, b.config, a.skipped).length;
+  return { point, id: a.id, bdf: a.bdf, driverA, driverB, diffs, changed, notes: pred.notes };
+}
+
+function compareWithModel(real: readonly FieldOutcome[], model: readonly FieldOutcome[]): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  for (const r of real) {
+    const m = model.find((x) => x.offset === r.offset && x.register === r.register && x.field === r.field);
+    if (!m || (m.after === r.after && m.verdict === r.verdict)) continue;
+    out.push({ register: r.register, field: r.field, offset: r.offset, bits: r.bits, model: { after: m.after, verdict: m.verdict }, real: { after: r.after, verdict: r.verdict } });
+  }
+  return out;
+}
+
+function checkSaver(saver: Saver, format: SaveFormat, drift: readonly Drift[]): void {
+  // The module implements the kernel's own linux-blob only: no guest kernel restores lusim-v1.
+  if (saver === 'kernel' && format !== 'linux-blob') throw new RealRunError('bad-option', `--saver kernel carries what the guest kernel's pci_store_saved_state writes (linux-blob); --format ${format} needs --saver host.`, { saver, format });
+  if (saver === 'host' && drift.length > 0) throw new RealRunError('bad-option', `--drift on the real run edits the blob kernel A stored, which needs --saver kernel.`, { saver });
+}
+
+function kernelBlock(save: KernelSave, restore: KernelRestore & { stateSavedBefore: boolean }, mid: FunctionCapture, final: FunctionCapture): NonNullable<DeviceResult['kernel']> {
+  const { carried, savedByOld: _s, ...rest } = save;
+  return {
+    save: { ...rest, ...(save.drifted ? { carried: { size: carried.length, hex: Buffer.from(carried).toString('hex') } } : {}) },
+    load: { ...restore.load, stateSavedBefore: restore.stateSavedBefore },
+    restoredVsPredicted: diffRegisters(modelFromCapture(mid).fn, mid.config, restore.predicted, final.config, mid.skipped),
+    modelRestoreWrites: restore.restoreWrites.map((w) => ({ step: w.step, offset: w.offset, width: w.width })),
+  };
+}
+
+/** What the phases of one real cycle share: the options, the report they fill, the booted guest. */
+interface RealRun {
+  readonly o: RealCycleOptions;
+  readonly saver: Saver;
+  readonly report: RealCycleReport;
+  readonly s: GuestSession;
+  readonly ka: KernelImage;
+  readonly kb: KernelImage;
+  readonly A: KernelProfile;
+  readonly B: KernelProfile;
+  /** Runs one named phase (timed, marked in the write trace, named in an error). */
+  readonly step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** The model's side of the write-trace comparison (kernel saver: every compared phase is modelled). */
+  readonly modelWrites: PhasedWrite[];
+}
+
+/** A target after kernel A's save: its return, what A carries, the bits it saved. */
+interface SavedTarget {
+  readonly t: FunctionCapture;
+  readonly ret: number;
+  readonly carried: { readonly format: SaveFormat; readonly bytes: Uint8Array | null };
+  readonly savedByOld: Uint8Array;
+  readonly writes: readonly string[];
+  /** The kernel saver's account of the save (kernel A's own pci_save_state in the guest). */
+  readonly kernel?: KernelSave;
+}
+
+/** A target after kernel B's load and restore. */
+interface RestoredTarget {
+  readonly x: SavedTarget;
+  readonly mid: FunctionCapture;
+  readonly load: { readonly ret: number; readonly error?: string; readonly notes: readonly string[] };
+  readonly restoreWrites: Parameters<typeof classifyCycle>[0]['restoreWrites'];
+  /** The kernel saver's account of the restore (kernel B's own load and restore in the guest). */
+  readonly kernel?: KernelRestore & { stateSavedBefore: boolean };
+}
+
+export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport> {
+  const t0 = performance.now();
+  const saver = o.saver ?? 'kernel';
+  const phases = new Phases();
+  const report: RealCycleReport = {
+    ok: false,
+    options: { devices: (o.topology?.devices ?? o.endpoints).map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
+    phases: phases.entries,
+    totalMs: 0,
+    captures: {},
+    fidelity: [],
+    devices: [],
+  };
+  let phase = 'kernels';
+  let session: GuestSession | undefined;
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    phase = name;
+    session?.trace?.mark(name);
+    return phases.run(name, fn);
+  };
+  let targetsSeen: { id: string; bdf: string }[] = [];
+  const modelWrites: PhasedWrite[] = [];
+  try {
+    checkSaver(saver, o.format, o.drift ?? []);
+    const [ka, kb] = await step('kernels', () => resolveKernels(kernelRequests(o.from, o.to, o.user), { ...(o.fetch !== undefined ? { fetch: o.fetch } : {}), ...(o.progress ? { progress: o.progress } : {}) }));
+    const ownA = profileWithOwnConfig(ka!);
+    const ownB = profileWithOwnConfig(kb!);
+    report.kernels = { from: realKernel(ka!, ownA.used), to: realKernel(kb!, ownB.used) };
+    const guestModules = saver === 'kernel' ? await step('module build', () => buildModules([ka!, kb!], cacheRoot(), o.progress)) : undefined;
+    const route = chooseRoute(ka!, kb!);
+    const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
+    phase = 'boot A';
+    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    const r: RealRun = { o, saver, report, s: session, ka: ka!, kb: kb!, A: ownA.profile, B: ownB.profile, step, modelWrites };
+    report.accelerator = session.q.accelerator;
+    report.bootA = session.bootA;
+    o.progress?.(`kernel A ${session.release} is up`);
+    const a = await captureA(r);
+    targetsSeen = a.targets.map((t) => ({ id: t.id, bdf: t.bdf }));
+    const saved = await saveA(r, a.pci, a.targets);
+    const written = await handOver(r, saved, route);
+    const b = await kexecAndCaptureB(r, a.cap, a.drivers, a.targets);
+    const carriedBack = await handBack(r, written, route);
+    const restored = await restoreB(r, saved, b, carriedBack);
+    await diffDevices(r, restored, b.pci, a.drivers, b.drivers);
+    report.ok = true;
+  } catch (e) {
+    const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    report.error = { ...err, phase };
+  } finally {
+    if (session?.trace) report.writeTrace = traceReport(session.trace.readSplit(), targetsSeen, saver === 'kernel' ? modelWrites : undefined);
+    if (session) await session.close();
+    report.totalMs = Math.round(performance.now() - t0);
+  }
+  return report;
+}
+
+/** 1. Capture kernel A's state of every function, with its drivers, and find the targets. */
+async function captureA(r: RealRun): Promise<{ drivers: Map<string, string | null>; pci: Awaited<ReturnType<typeof preparePci>>; cap: Capture; targets: FunctionCapture[] }> {
+  const { o, s, ka, report } = r;
+  const devsA = await s.guard(s.agent.devices());
+  const drivers = driverMap(devsA);
+  const pci = await preparePci(s.q);
+  const cap = await r.step('capture A', () => s.guard(captureAll(s.q, pci)));
+  report.captures.a = summarize(cap, drivers);
+  // Endpoints behind root ports, as `reset-methods --qemu` boots them (a topology's functions are fidelity.ts's to judge).
+  if (!o.topology) report.resetMethodsA = { kernel: { release: ka.release, profile: ka.profile }, devices: compareResetMethods(cap, devsA, [...o.endpoints, ...(o.passengers ?? [])].map((d) => d.id), ka.profile, ka.release) };
+  report.drivers = s.drivers;
+  return { drivers, pci, cap, targets: (o.topology?.devices ?? o.endpoints).map((e) => need(cap, e.id)) };
+}
+
+/** 2. Save: kernel A itself (its module), or kernel A's profile over qtest. */
+async function saveA(r: RealRun, pciA: Awaited<ReturnType<typeof preparePci>>, targets: readonly FunctionCapture[]): Promise<SavedTarget[]> {
+  const { o, s, A } = r;
+  if (r.saver === 'kernel') {
+    const mod = new GuestModule(s.agent);
+    await r.step('module load A', () => s.guard(mod.load()));
+    return r.step('save A (kernel)', async () => {
+      const out: SavedTarget[] = [];
+      for (const [i, t] of targets.entries()) {
+        const k = await s.guard(kernelSave(mod, s.q.qtest, s.range, t, i, A, o.drift ?? []));
+        out.push({ t, ret: k.ret, carried: { format: o.format, bytes: k.carried }, savedByOld: k.savedByOld, writes: [], kernel: k });
+        r.modelWrites.push(...modelPhase('save A', t.bdf, k.modelWrites));
+      }
+      return out;
+    });
+  }
+  return r.step('save A', async () => {
+    const out: SavedTarget[] = [];
+    for (const t of targets) {
+      const cfg = pciA.config(t.id);
+      const k = await saveAsKernelA({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(t).fn, A, o.format);
+      out.push({ t, ret: k.ret, carried: k.carried, savedByOld: k.savedByOld, writes: k.writes.filter((w) => w.space === 'config' && w.device === 'dev').map((w) => `${w.fn}@0x${w.offset.toString(16)}=0x${w.value.toString(16)}`) });
+    }
+    return out;
+  });
+}
+
+/** Write the envelope of what A carries into the handover range (and preserve it through LUO on that route). */
+async function handOver(r: RealRun, saved: readonly SavedTarget[], route: HandoverRoute): Promise<Awaited<ReturnType<typeof writeHandover>>> {
+  const { s, o, report } = r;
+  const written = await r.step('handover write', () => s.guard(writeHandover(s.q.qtest, s.range, saved.filter((x) => x.carried.bytes !== null).map((x) => ({ bdf: `0000:${x.t.bdf}`, format: o.format, payload: x.carried.bytes! })))));
+  report.handover = { base: s.range.base, bytes: written.bytes.length, writeMs: Math.round(written.ms), route };
+  if (route === 'luo') report.handover.luo = { preserved: await r.step('luo preserve', () => luoPreserve(s)) };
+  return written;
+}
+
+interface KernelBSide {
+  readonly drivers: Map<string, string | null>;
+  readonly pci: Awaited<ReturnType<typeof preparePci>>;
+  readonly cap: Capture;
+}
+
+/** 3. kexec, capture B, fidelity of the model's kexec (and its writes for the trace comparison). */
+async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap<string, string | null>, targets: readonly FunctionCapture[]): Promise<KernelBSide> {
+  const { s, o, ka, kb, report } = r;
+  await r.step('kexec + boot B', () => s.kexecNext(o.kexecTimeoutMs));
+  o.progress?.(`kernel B ${s.release} is up`);
+  const drivers = driverMap(await s.guard(s.agent.devices()));
+  const builtinB = builtinModules(kb);
+  const pci = await preparePci(s.q);
+  const cap = await r.step('capture B', () => s.guard(captureAll(s.q, pci)));
+  report.captures.b = summarize(cap, drivers);
+  await r.step('fidelity', async () => {
+    for (const a of capA.functions) {
+      const b = need(cap, a.id);
+      const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
+      const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow });
+      report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
+      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
+    }
+  });
+  return { drivers, pci, cap };
+}
+
+/** 4a. The handover back (through LUO first on that route): what survived the kexec. */
+async function handBack(r: RealRun, written: Awaited<ReturnType<typeof writeHandover>>, route: HandoverRoute): Promise<Survival['devices']> {
+  const { s, report } = r;
+  if (route === 'luo') report.handover!.luo!.retrieved = await r.step('luo retrieve', () => luoRetrieve(s));
+  const survival = await r.step('handover read', () => s.guard(readHandover(s.q.qtest, written)));
+  const { devices: carriedBack, ...survived } = survival;
+  report.handover!.survived = survived;
+  if (!survival.intact) throw overwrittenError(survival, s.range);
+  return carriedBack;
+}
+
+/** 4b. Unbind B's drivers (with the model's prediction of each unbind), then restore in kernel B's order. */
+async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSide, carriedBack: Survival['devices']): Promise<RestoredTarget[]> {
+  const { s, o, A, B, kb, report } = r;
+  const targets = saved.map((x) => x.t);
+  await r.step('unbind B', async () => {
+    for (const t of targets) {
+      const fb = need(b.cap, t.id);
+      if (b.drivers.get(fb.bdf)) await s.guard(s.agent.unbind(`0000:${fb.bdf}`));
+    }
+  });
+  const capMid = await r.step('capture before restore', () => s.guard(captureAll(s.q, b.pci)));
+  report.captures.beforeRestore = summarize(capMid, driverMap(await s.guard(s.agent.devices())));
+  const unbound = targets.filter((t) => b.drivers.get(need(b.cap, t.id).bdf)).map((t) => t.id);
+  const walkedFromAbove = await rootPortsAbove(b.cap.functions, unbound, kb.profile);
+  for (const t of targets) {
+    const fb = need(b.cap, t.id);
+    const dB = b.drivers.get(fb.bdf) ?? null;
+    if (!dB) continue;
+    const above = walkedFromAbove.get(t.id);
+    const pred = await predictUnbind(fb, { kernel: kb.profile, driver: dB, ...(above ? { rootPortAbove: above } : {}) });
+    report.fidelity.push(fidelityOf('after-unbind', fb, need(capMid, t.id), pred, dB, null));
+    r.modelWrites.push(...modelPhase('unbind B', fb.bdf, pred.writes));
+  }
+  if (r.saver === 'kernel') {
+    const mod = new GuestModule(s.agent);
+    await r.step('module load B', () => s.guard(mod.load()));
+    return r.step('restore B (kernel)', async () => {
+      const out: RestoredTarget[] = [];
+      for (const [i, x] of saved.entries()) {
+        const mid = need(capMid, x.t.id);
+        const k = await s.guard(kernelRestore(mod, mid, i, A, B, x.carried.bytes!));
+        out.push({ x, mid, load: k.modelLoad, restoreWrites: k.restoreWrites, kernel: { ...k, stateSavedBefore: k.before.stateSaved } });
+        r.modelWrites.push(...modelPhase('restore B', x.t.bdf, k.modelWrites));
+      }
+      return out;
+    });
+  }
+  return r.step('restore B', async () => {
+    const out: RestoredTarget[] = [];
+    for (const x of saved) {
+      const mid = need(capMid, x.t.id);
+      const cfg = b.pci.config(x.t.id);
+      const payload = carriedBack.find((d) => d.bdf === `0000:${mid.bdf}`);
+      const carried = { format: o.format, bytes: payload ? payload.payload : null };
+      const k = await restoreAsKernelB({ config: cfg, bars: new QtestBarAccess(s.q.qtest, cfg) }, modelFromCapture(mid).fn, A, B, carried);
+      out.push({ x, mid, load: k.load, restoreWrites: k.restoreWrites });
+    }
+    return out;
+  });
+}
+
+/** 5. Final capture, each target's classification, and the model's own cycle beside it. */
+async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>): Promise<void> {
+  const { s, o, A, B, report } = r;
+  const capFinal = await r.step('capture final', () => s.guard(captureAll(s.q, pciB)));
+  report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
+  await r.step('diff', async () => {
+    for (const x of restored) {
+      const a = x.x.t;
+      const fnA = modelFromCapture(a).fn;
+      const fields = classifyCycle({
+        registers: locatedRegisters(fnA), masks: fnA.space.layout.masks,
+        before: a.config, mid: x.mid.config, after: need(capFinal, a.id).config,
+        // What the real kernels wrote during the kexec is not observable from the host.
+        kexecWrites: [], restoreWrites: x.restoreWrites, savedByOld: x.x.savedByOld,
+        ...(x.load.error ? { refused: x.load.error } : {}),
+        oldKernel: A.id, newKernel: B.id,
+      });
+      // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
+      // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
+      const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
+      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
+      report.devices.push({
+        id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
+        save: { ret: x.x.ret, writes: [...x.x.writes], carriedBytes: x.x.carried.bytes?.length ?? null },
+        load: { ret: x.load.ret, ...(x.load.error ? { error: x.load.error } : {}), notes: [...x.load.notes] },
+        restoreWrites: x.restoreWrites.length,
+        fields: fields.filter((f) => f.verdict !== 'unchanged'),
+        counts: countVerdicts(fields),
+        modelDifferences: compareWithModel(fields, model.fields),
+        ...(x.x.kernel && x.kernel ? { kernel: kernelBlock(x.x.kernel, x.kernel, x.mid, need(capFinal, a.id)) } : {}),
+      });
+    }
+  });
+}
