@@ -7,7 +7,7 @@
  * with what the kernels did. In the preserved mode kernel A also keeps bus master through its
  * shutdown and saves every function, kernel B loads and restores it, and the restored state is
  * compared with the model's restore (KexecMode). Every capture is saved (lspci -xxxx + JSON) so a
- * disagreement can be replayed without QEMU (test/kexec/fidelity-replay.test.ts does that for the
+ * disagreement can be replayed without QEMU (test/kexec/run/fidelity-replay.test.ts does that for the
  * committed ones).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

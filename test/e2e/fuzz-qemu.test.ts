@@ -62,7 +62,7 @@ describe('lusim fuzz --qemu', () => {
   // an x3130 switch and two virtio-net-pci functions, and qemu-xhci on the root bus, 7.3 -> 6.1;
   // its first branch first found both switch ports reading DEVCTL 0 after 6.1's
   // unbind where the model kept 0xf (v6.1 aer_remove walks the Root Port's bus:
-  // test/kexec/real-model-unbind.test.ts).
+  // test/kexec/run/real-model-unbind.test.ts).
   it.skipIf(skip)(`seed 7, two real samples two at a time (qemu-xhci; a switch below a Root Port, kernel B 6.1): no finding${why}`, () => agrees('7'), 180_000);
 
   // Ctrl-C while a real sample runs: kexec/process/cleanup.ts kills its QEMU; the sample it stopped

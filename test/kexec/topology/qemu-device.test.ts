@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deviceArgs } from '../../kexec/qemu/launcher.js';
-import { QemuDeviceError, parseDeviceString, parseTopology, parseTopologyText, readTopologyFile } from '../../kexec/topology/qemu-device.js';
-import { topologyArg, topologyFromOptions } from '../../kexec/topology/topologies.js';
+import { deviceArgs } from '../../../kexec/qemu/launcher.js';
+import { QemuDeviceError, parseDeviceString, parseTopology, parseTopologyText, readTopologyFile } from '../../../kexec/topology/qemu-device.js';
+import { topologyArg, topologyFromOptions } from '../../../kexec/topology/topologies.js';
 
 function err(fn: () => unknown): QemuDeviceError {
   try {

@@ -4,9 +4,9 @@
  * kernel ignoring memmap= would do) is reported with its offset.
  */
 import { describe, expect, it } from 'vitest';
-import { checkRange } from '../../kexec/run/handover.js';
-import { HandoverIoError, overwrittenError, readHandover, writeHandover } from '../../kexec/run/handover-io.js';
-import { withQemu } from '../../kexec/qemu/launcher.js';
+import { checkRange } from '../../../kexec/run/handover.js';
+import { HandoverIoError, overwrittenError, readHandover, writeHandover } from '../../../kexec/run/handover-io.js';
+import { withQemu } from '../../../kexec/qemu/launcher.js';
 
 const RANGE = checkRange({ base: 0x0400_0000, size: 0x1_0000 });
 const payload = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);

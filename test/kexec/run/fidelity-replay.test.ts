@@ -15,9 +15,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayTruth } from '../../kexec/run/fidelity.js';
+import { replayTruth } from '../../../kexec/run/fidelity.js';
 
-const DIR = join(__dirname, '..', '..', 'fixtures', 'fidelity');
+const DIR = join(__dirname, '..', '..', '..', 'fixtures', 'fidelity');
 
 const PAIRS: readonly { topology: string; from: string; to: string; functions: number; changed: number; boot: number; resource: number; why: string }[] = [
   { topology: 'switch', from: '6.1', to: '6.12', functions: 4, changed: 8, boot: 14, resource: 6, why: '6.1 gives the switch ports the AER service and an MSI vector; free_irq zeroes the message; 6.12 gives them none' },

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildInitramfs, InitramfsError, moduleDepends, modulesDep, planDrivers, resolveModules, S_IFCHR, S_IFDIR, S_IFREG, writeNewc, type CpioEntry } from '../../kexec/guest/initramfs.js';
-import type { KernelImage } from '../../kexec/kernels/kernels.js';
-import { readNewc } from './helpers/newc.js';
+import { buildInitramfs, InitramfsError, moduleDepends, modulesDep, planDrivers, resolveModules, S_IFCHR, S_IFDIR, S_IFREG, writeNewc, type CpioEntry } from '../../../kexec/guest/initramfs.js';
+import type { KernelImage } from '../../../kexec/kernels/kernels.js';
+import { readNewc } from '../helpers/newc.js';
 
 const dirs: string[] = [];
 afterEach(() => {

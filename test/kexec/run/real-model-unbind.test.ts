@@ -8,13 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLspci } from '../../devices/dump/lspci.js';
-import { PCI_EXP_DEVCTL } from '../../devices/pci-regs.js';
-import { predictUnbind, rootPortsAbove } from '../../kexec/run/real-model.js';
-import type { FunctionCapture } from '../../kexec/run/real-capture.js';
+import { parseLspci } from '../../../devices/dump/lspci.js';
+import { PCI_EXP_DEVCTL } from '../../../devices/pci-regs.js';
+import { predictUnbind, rootPortsAbove } from '../../../kexec/run/real-model.js';
+import type { FunctionCapture } from '../../../kexec/run/real-capture.js';
 
 function capture(fixture: string, id: string, bdf: string, parent?: string): FunctionCapture {
-  const dump = parseLspci(readFileSync(new URL(`../../fixtures/qemu/${fixture}.lspci`, import.meta.url), 'latin1'))[0];
+  const dump = parseLspci(readFileSync(new URL(`../../../fixtures/qemu/${fixture}.lspci`, import.meta.url), 'latin1'))[0];
   const config = new Uint8Array(4096);
   config.set(dump.bytes.subarray(0, 4096));
   return { id, bdf, vendor: 0, device: 0, isBridge: fixture !== 'virtio-net-aer', ...(parent ? { parent } : {}), config, skipped: [] };

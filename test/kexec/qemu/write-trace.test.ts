@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WriteTrace, writePhaseOf } from '../../kexec/qemu/write-trace.js';
+import { WriteTrace, writePhaseOf } from '../../../kexec/qemu/write-trace.js';
 
 describe('write trace', () => {
   it('gives each write the phase marked before it was logged', () => {

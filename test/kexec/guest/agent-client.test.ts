@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, AgentError, newNonce, parseDeviceLine, streamLine } from '../../kexec/guest/agent-client.js';
+import { AgentClient, AgentError, newNonce, parseDeviceLine, streamLine } from '../../../kexec/guest/agent-client.js';
 
-const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
+const AGENT = join(import.meta.dirname, '../../../kexec/agent/agent.sh');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 

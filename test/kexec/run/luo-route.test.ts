@@ -9,19 +9,19 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, streamLine } from '../../kexec/guest/agent-client.js';
-import { buildChain } from '../../kexec/guest/initramfs.js';
-import { LUO_KERNEL_OPTIONS } from '../../kexec/luo-kernel/config.js';
-import { missingOptions } from '../../kexec/luo-kernel/build.js';
-import { chooseRoute, luoHeader, luoMissing } from '../../kexec/run/luo-route.js';
-import { userKernel } from '../../kexec/kernels/user-kernel.js';
-import { DEFAULT_HANDOVER } from '../../kexec/run/handover.js';
-import { buildLuoHelper } from '../../kexec/luo-helper/build.js';
-import { cacheRoot } from '../../kexec/kernels/kernels.js';
-import { fakeTree } from './helpers/fake-kernel.js';
-import { readNewc } from './helpers/newc.js';
+import { AgentClient, newNonce, streamLine } from '../../../kexec/guest/agent-client.js';
+import { buildChain } from '../../../kexec/guest/initramfs.js';
+import { LUO_KERNEL_OPTIONS } from '../../../kexec/luo-kernel/config.js';
+import { missingOptions } from '../../../kexec/luo-kernel/build.js';
+import { chooseRoute, luoHeader, luoMissing } from '../../../kexec/run/luo-route.js';
+import { userKernel } from '../../../kexec/kernels/user-kernel.js';
+import { DEFAULT_HANDOVER } from '../../../kexec/run/handover.js';
+import { buildLuoHelper } from '../../../kexec/luo-helper/build.js';
+import { cacheRoot } from '../../../kexec/kernels/kernels.js';
+import { fakeTree } from '../helpers/fake-kernel.js';
+import { readNewc } from '../helpers/newc.js';
 
-const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
+const AGENT = join(import.meta.dirname, '../../../kexec/agent/agent.sh');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterEach(() => {

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { privateApt } from '../../kexec/kernels/apt.js';
-import { checkRange, DEFAULT_HANDOVER, grubWord, guestCmdline, HandoverError, memmapArg, reservedInIomem, shellWord } from '../../kexec/run/handover.js';
-import { cacheRoot, compareVersions, findKernel, kernelConfig, KernelError, listKernels, parseSeries, profileFor, requireKernel, upstreamOf, verifyKernel } from '../../kexec/kernels/kernels.js';
+import { privateApt } from '../../../kexec/kernels/apt.js';
+import { checkRange, DEFAULT_HANDOVER, grubWord, guestCmdline, HandoverError, memmapArg, reservedInIomem, shellWord } from '../../../kexec/run/handover.js';
+import { cacheRoot, compareVersions, findKernel, kernelConfig, KernelError, listKernels, parseSeries, profileFor, requireKernel, upstreamOf, verifyKernel } from '../../../kexec/kernels/kernels.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLspci } from '../../devices/dump/lspci.js';
+import { parseLspci } from '../../../devices/dump/lspci.js';
 
 const DIR = 'fixtures/qemu';
 const names = readdirSync(DIR).filter((f) => f.endsWith('.lspci')).map((f) => f.replace(/\.lspci$/, ''));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cachedSnapshot, configDigests, markUnfaithful, snapshotEntry, unfaithfulFunctions, unfaithfulSnapshot } from '../../kexec/qemu/snapshot.js';
+import { cachedSnapshot, configDigests, markUnfaithful, snapshotEntry, unfaithfulFunctions, unfaithfulSnapshot } from '../../../kexec/qemu/snapshot.js';
 
 const dirs: string[] = [];
 afterEach(() => {

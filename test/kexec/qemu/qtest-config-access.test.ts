@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type QemuInstance, behindRootPorts, launchQemu } from '../../kexec/qemu/launcher.js';
-import { type PciView, preparePci, probeBars } from '../../kexec/qemu/pci-topology.js';
-import { Q35_ECAM_BASE, QtestBarAccess, QtestConfigAccess, cf8Address, ecamAddress, ecamBase } from '../../kexec/qemu/qtest-config-access.js';
+import { type QemuInstance, behindRootPorts, launchQemu } from '../../../kexec/qemu/launcher.js';
+import { type PciView, preparePci, probeBars } from '../../../kexec/qemu/pci-topology.js';
+import { Q35_ECAM_BASE, QtestBarAccess, QtestConfigAccess, cf8Address, ecamAddress, ecamBase } from '../../../kexec/qemu/qtest-config-access.js';
 
 describe('address encodings', () => {
   it('follows CF8 (pci_host.c) and ECAM (pcie_host.c) layouts', () => {

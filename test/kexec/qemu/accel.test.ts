@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseAccel, queryAccelerator } from '../../kexec/qemu/accel.js';
-import type { QmpClient } from '../../kexec/qemu/qmp.js';
+import { chooseAccel, queryAccelerator } from '../../../kexec/qemu/accel.js';
+import type { QmpClient } from '../../../kexec/qemu/qmp.js';
 
 // A stand-in for /dev/kvm that opens read-write, and one that does not exist.
 const dir = mkdtempSync(join(tmpdir(), 'lusim-accel-'));

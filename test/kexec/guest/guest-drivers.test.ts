@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aliasMatches, pciModalias, planGuestDrivers, virtioModalias } from '../../kexec/guest/guest-drivers.js';
-import { findKernel } from '../../kexec/kernels/kernels.js';
+import { aliasMatches, pciModalias, planGuestDrivers, virtioModalias } from '../../../kexec/guest/guest-drivers.js';
+import { findKernel } from '../../../kexec/kernels/kernels.js';
 
 // Modalias formats: drivers/pci/pci-sysfs.c modalias_show, drivers/virtio/virtio.c modalias_show;
 // alias patterns as scripts/mod/file2alias.c writes them (do_pci_entry, do_virtio_entry).

@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listKernels } from '../../kexec/kernels/kernels.js';
-import { imageVersion, isKernelPath, userKernel, UserKernelError } from '../../kexec/kernels/user-kernel.js';
-import { FAKE_CONFIG, fakeBzImage, fakeTree } from './helpers/fake-kernel.js';
+import { listKernels } from '../../../kexec/kernels/kernels.js';
+import { imageVersion, isKernelPath, userKernel, UserKernelError } from '../../../kexec/kernels/user-kernel.js';
+import { FAKE_CONFIG, fakeBzImage, fakeTree } from '../helpers/fake-kernel.js';
 
 const dirs: string[] = [];
 afterEach(() => {

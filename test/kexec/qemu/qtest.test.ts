@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KexecError } from '../../kexec/errors.js';
-import { type QemuInstance, launchQemu } from '../../kexec/qemu/launcher.js';
-import { QtestClient } from '../../kexec/qemu/qtest.js';
-import { fakePeer } from './fake-server.js';
+import { KexecError } from '../../../kexec/errors.js';
+import { type QemuInstance, launchQemu } from '../../../kexec/qemu/launcher.js';
+import { QtestClient } from '../../../kexec/qemu/qtest.js';
+import { fakePeer } from '../fake-server.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleStream } from '../../kexec/qemu/console.js';
-import { KexecError } from '../../kexec/errors.js';
+import { ConsoleStream } from '../../../kexec/qemu/console.js';
+import { KexecError } from '../../../kexec/errors.js';
 
 describe('console stream', () => {
   it('splits chunks into lines across chunk boundaries and strips \\r', async () => {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorOf } from './error-of.js';
-import { chooseAccel } from '../../kexec/qemu/accel.js';
-import { type QemuInstance, behindRootPorts, buildQemuArgs, deviceArgs, launchQemu, withQemu } from '../../kexec/qemu/launcher.js';
+import { errorOf } from '../error-of.js';
+import { chooseAccel } from '../../../kexec/qemu/accel.js';
+import { type QemuInstance, behindRootPorts, buildQemuArgs, deviceArgs, launchQemu, withQemu } from '../../../kexec/qemu/launcher.js';
 
 /** Running, as opposed to gone or a zombie (this sandbox's PID 1 does not reap orphans). */
 function alive(pid: number): boolean {
@@ -126,9 +126,9 @@ describe('QEMU lifecycle: nothing is left behind', () => {
   it('a SIGKILL of lusim takes QEMU down too (parent-death signal), and the next run removes its directory', async () => {
     const { spawn } = await import('node:child_process');
     const { dirname } = await import('node:path');
-    const { cleanStaleDirs } = await import('../../kexec/process/private-dir.js');
+    const { cleanStaleDirs } = await import('../../../kexec/process/private-dir.js');
     const script = `
-      import { launchQemu } from ${JSON.stringify(new URL('../../kexec/qemu/launcher.ts', import.meta.url).pathname)};
+      import { launchQemu } from ${JSON.stringify(new URL('../../../kexec/qemu/launcher.ts', import.meta.url).pathname)};
       const q = await launchQemu();
       console.log(JSON.stringify({ pid: q.pid, dir: q.dir }));
       setInterval(() => {}, 1000);
@@ -153,8 +153,8 @@ describe('QEMU lifecycle: nothing is left behind', () => {
     const here = (f: string) => JSON.stringify(new URL(f, import.meta.url).pathname);
     // The run's shape: it waits on QEMU; the interrupt kills QEMU, the wait ends, the run closes and exits.
     const script = `
-      import { launchQemu } from ${here('../../kexec/qemu/launcher.ts')};
-      import { interruptedBy } from ${here('../../kexec/process/cleanup.ts')};
+      import { launchQemu } from ${here('../../../kexec/qemu/launcher.ts')};
+      import { interruptedBy } from ${here('../../../kexec/process/cleanup.ts')};
       const q = await launchQemu();
       console.log(JSON.stringify({ pid: q.pid, dir: q.dir }));
       await q.exited;

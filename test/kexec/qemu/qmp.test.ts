@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf } from './error-of.js';
-import { type QemuInstance, launchQemu } from '../../kexec/qemu/launcher.js';
-import { QmpClient } from '../../kexec/qemu/qmp.js';
-import { fakePeer } from './fake-server.js';
+import { errorOf } from '../error-of.js';
+import { type QemuInstance, launchQemu } from '../../../kexec/qemu/launcher.js';
+import { QmpClient } from '../../../kexec/qemu/qmp.js';
+import { fakePeer } from '../fake-server.js';
 
 const GREETING = '{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "test"}, "capabilities": ["oob"]}}\r\n';
 

@@ -9,9 +9,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GdbStub } from '../../kexec/qemu/gdbstub.js';
-import { kernelEntry } from '../../kexec/qemu/firmware-state.js';
-import { errorOf } from './error-of.js';
+import { GdbStub } from '../../../kexec/qemu/gdbstub.js';
+import { kernelEntry } from '../../../kexec/qemu/firmware-state.js';
+import { errorOf } from '../error-of.js';
 
 const sum = (d: string) => ([...Buffer.from(d, 'latin1')].reduce((a, b) => a + b, 0) & 0xff).toString(16).padStart(2, '0');
 
