@@ -11,7 +11,7 @@ import type { Bdf } from './dump/bdf.js';
 import { capturedMask } from './dump/known.js';
 import type { DumpDevice } from './dump/types.js';
 import { headerRegisters } from './header.js';
-import { installResetHooks } from './reset-hooks.js';
+import { installResetHooks } from './reset/hooks.js';
 import { SPEC_PROFILE, type DeviceProfile } from './profile.js';
 import { walkCapabilities, type WalkResult } from './walker.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE } from './pci-regs.js';

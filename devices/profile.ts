@@ -13,7 +13,7 @@ import type { WalkResult } from './walker.js';
 
 export type ResetPersonality = 'spec' | 'qemu-7.2';
 
-/** The QEMU 7.2 device reset handlers devices/reset-qemu.ts models (QEMU_72_RESET_HANDLERS). */
+/** The QEMU 7.2 device reset handlers devices/reset/qemu.ts models (QEMU_72_RESET_HANDLERS). */
 export type QemuResetHandlerKey = 'pcie-root-port' | 'ioh3420' | 'x3130-upstream' | 'xio3130-downstream' | 'virtio-pci';
 
 export interface DeviceProfile {

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { buildFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import { profileForDump } from '../../devices/profiles/index.js';
-import { RESET_KINDS, type ResetKind } from '../../devices/reset.js';
+import { RESET_KINDS, type ResetKind } from '../../devices/reset/apply.js';
 import { SAVE_FORMATS, type SaveFormat } from '../../sim/cycle/carry.js';
 import { runDriftExperiments } from '../../sim/cycle/experiments.js';
 import { runMatrix, type MatrixCycle } from '../../sim/cycle/matrix.js';

@@ -10,7 +10,7 @@ import type { ResetPersonality } from '../../devices/profile.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { CAPTURE_WHOLE } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
-import { applyReset, RESET_KINDS, ResetError, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import { applyReset, RESET_KINDS, ResetError, type FieldOutcome, type ResetKind, type ResetReport } from '../../devices/reset/apply.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { probeDeviceFromDump } from '../../sim/reset-methods/device.js';
 import { fullResetFunction, type FullResetField, type FullResetReport } from '../../sim/reset-methods/full-reset.js';

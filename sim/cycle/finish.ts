@@ -7,7 +7,7 @@
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
-import { applyReset } from '../../devices/reset.js';
+import { applyReset } from '../../devices/reset/apply.js';
 import { PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_EXT_CAP_ID_L1SS } from '../../devices/pci-regs.js';
 import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';

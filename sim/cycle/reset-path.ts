@@ -2,12 +2,12 @@
  * The reset path as the kernel runs it around a reset method, over the model (linux-pci.md 6.3):
  *   pci_reset_function / pci_try_reset_function:
  *     pci_dev_save_and_disable: pci_set_power_state(D0); pci_save_state; COMMAND = INTX_DISABLE
- *     __pci_reset_function_locked: the first method in reset_methods[] (applied with devices/reset.ts)
+ *     __pci_reset_function_locked: the first method in reset_methods[] (applied with devices/reset/apply.ts)
  *     pci_dev_restore: pci_restore_state
  * and which method the kernel would pick (sim/reset-methods: pci_init_reset_methods on this device).
  */
 import type { PciFunction } from '../../devices/device.js';
-import { applyReset, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import { applyReset, type ResetKind, type ResetReport } from '../../devices/reset/apply.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { probeDeviceFromDump } from '../reset-methods/device.js';
 import { kernelProfile as kernelResetProfile, type ResetMethodName } from '../reset-methods/kernels.js';
@@ -40,7 +40,7 @@ export function predictFor(fn: PciFunction, id: string): ResetMethodsPrediction 
 
 export interface ResetRun {
   readonly method: ResetMethodName | null;
-  /** The reset's field-by-field report (devices/reset.ts), when a method ran. */
+  /** The reset's field-by-field report (devices/reset/apply.ts), when a method ran. */
   readonly report?: ResetReport;
   readonly notes: string[];
   readonly log: readonly WriteLogEntry[];

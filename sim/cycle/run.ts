@@ -21,12 +21,12 @@
  *
  * With `parent`, the device's upstream port is modelled too (sim/cycle/upstream.ts): each kernel
  * enumerates it before the device, kernel B's restore of the device writes it (L1SS, LTR), its
- * Secondary Bus Reset resets the device (devices/reset-hooks.ts connectSecondaryBus), and its
+ * Secondary Bus Reset resets the device (devices/reset/hooks.ts connectSecondaryBus), and its
  * fields are judged with the device's. Without it the device is modelled alone.
  */
 import type { FunctionAccess, Width } from '../../devices/access.js';
 import type { PciFunction } from '../../devices/device.js';
-import type { ResetKind } from '../../devices/reset.js';
+import type { ResetKind } from '../../devices/reset/apply.js';
 import type { KernelConfig } from '../linux/profile.js';
 import type { ShutdownDriver } from '../kexec-sim/index.js';
 import type { SaveFormat } from './carry.js';

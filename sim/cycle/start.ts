@@ -8,7 +8,7 @@
  */
 import { capabilityById } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
-import { connectSecondaryBus } from '../../devices/reset-hooks.js';
+import { connectSecondaryBus } from '../../devices/reset/hooks.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
 import { newPciDev, type PciDev } from '../linux/dev.js';

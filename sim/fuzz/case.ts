@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
-import { RESET_KINDS } from '../../devices/reset.js';
+import { RESET_KINDS } from '../../devices/reset/apply.js';
 import type { SaveFormat } from '../cycle/carry.js';
 import type { CycleOptions, Flow } from '../cycle/run.js';
 import type { StartOptions } from '../cycle/start.js';

@@ -13,7 +13,7 @@
  *      all end up in the compiled per-byte masks (devices/compile.ts ByteMasks);
  *   2. QEMU's write side effects (DeviceProfile.writeHooks, devices/profiles/qemu-7.2-writes.ts),
  *      each rewriting known registers (HOOK_EFFECTS);
- *   3. reset behaviour (devices/reset-qemu.ts, the 'qemu-7.2' personality and the device reset
+ *   3. reset behaviour (devices/reset/qemu.ts, the 'qemu-7.2' personality and the device reset
  *      handlers): what a reset leaves differs almost everywhere;
  *   4. nothing else: the kernel steps, the formats and the classifier are shared code.
  * A field is personality-neutral when its bits have the same masks in both functions (1) and no
@@ -36,7 +36,7 @@ import type { DumpDevice } from '../../devices/dump/types.js';
 import type { ByteMasks } from '../../devices/compile.js';
 import type { DeviceProfile } from '../../devices/profile.js';
 import { profileForDump } from '../../devices/profiles/index.js';
-import { applyReset, ResetError, type ResetKind, type ResetReport } from '../../devices/reset.js';
+import { applyReset, ResetError, type ResetKind, type ResetReport } from '../../devices/reset/apply.js';
 import type { ResetMethodName } from '../reset-methods/kernels.js';
 import { resetKindOf } from '../cycle/reset-path.js';
 import { runCycle, type CycleOptions, type CycleResult } from '../cycle/run.js';

@@ -8,7 +8,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { capabilityByKey } from '../../devices/caps/index.js';
-import { RESET_KINDS } from '../../devices/reset-kinds.js';
+import { RESET_KINDS } from '../../devices/reset/kinds.js';
 import { LusimError } from '../../devices/errors.js';
 import { SAVE_FORMATS } from '../cycle/carry.js';
 import { FLOWS } from '../cycle/run.js';

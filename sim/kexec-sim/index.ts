@@ -1,6 +1,6 @@
 /**
  * The simulated kexec window, step 3 of `lusim cycle`: kernel A's shutdown, then kernel B's
- * enumeration, with hook points where a reset (devices/reset.ts) can be applied: between the
+ * enumeration, with hook points where a reset (devices/reset/apply.ts) can be applied: between the
  * kernels (a platform reset during the kexec) and after enumeration (e.g. vfio-pci's reset when
  * kernel B opens the device). Every step's writes land, named and reasoned, in one WriteLog (sim/write-log).
  */

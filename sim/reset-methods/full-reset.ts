@@ -2,7 +2,7 @@
  * A full pci_reset_function as kernel `id` runs it on a modelled function (linux-pci.md 6.3), as a
  * field-by-field report: sim/cycle/reset-path.ts pciTryResetFunction does the work
  * (pci_dev_save_and_disable: D0, pci_save_state, COMMAND = INTX_DISABLE; the first usable method
- * of the kernel's reset_methods[], applied by devices/reset.ts; pci_dev_restore ->
+ * of the kernel's reset_methods[], applied by devices/reset/apply.ts; pci_dev_restore ->
  * pci_restore_state), after the kernel's view of the device is set up as enumeration does it
  * (pci_setup_device, the save buffers of pci_device_add). Each field's rule says which part
  * decided its final value.
@@ -11,7 +11,7 @@ import type { PciFunction } from '../../devices/device.js';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { ResetPersonality } from '../../devices/profile.js';
 import { fieldValue } from '../../devices/registers.js';
-import type { ResetReport } from '../../devices/reset.js';
+import type { ResetReport } from '../../devices/reset/apply.js';
 import { readLE } from '../../devices/bytes.js';
 import { modelUnderTest } from '../cycle/model-access.js';
 import { pciTryResetFunction } from '../cycle/reset-path.js';

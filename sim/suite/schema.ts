@@ -7,7 +7,7 @@
  */
 import { SAVE_FORMATS } from '../cycle/carry.js';
 import { FLOWS } from '../cycle/run.js';
-import { RESET_KINDS } from '../../devices/reset-kinds.js';
+import { RESET_KINDS } from '../../devices/reset/kinds.js';
 import { COUNTED_VERDICTS } from './types.js';
 
 const kernel = { type: 'string', minLength: 1, description: 'a kernel profile id (6.1, 6.1.y, 6.12, 6.12.y, 6.19, 7.1, 7.2, 7.3, lu-pci); with --qemu, a Debian series (6.1, 6.12, 7.x, 7.3) whose cached kernel picks the profile; or the path of your own kernel (a bzImage or build directory, relative to the suite file; docs/own-kernel.md), modelled by the profile of its version with its own .config' } as const;

@@ -4,7 +4,7 @@
  */
 import type { SaveFormat } from '../cycle/carry.js';
 import type { Flow } from '../cycle/run.js';
-import type { ResetKind } from '../../devices/reset-kinds.js';
+import type { ResetKind } from '../../devices/reset/kinds.js';
 import type { DevFlag, SlotKind } from '../reset-methods/device.js';
 import type { ResetMethodName } from '../reset-methods/kernels.js';
 

@@ -1,7 +1,7 @@
 /**
  * Reset differential against real QEMU 7.2 (issue 3, "Evidence"): each fixture device is put into a
  * non-reset state, then reset three ways through qtest/QMP, and the model's after-state (the
- * fixture's 'qemu-7.2' profile, devices/reset.ts applyReset) must equal QEMU's byte for byte:
+ * fixture's 'qemu-7.2' profile, devices/reset/apply.ts applyReset) must equal QEMU's byte for byte:
  *  - FLR: DEVCTL.BCR_FLR written as 1 (pcie.c pcie_cap_flr_write_config; a no-op where DEVCAP.FLR=0);
  *  - system reset: QMP system_reset (runstate.c qemu_system_reset -> qemu_devices_reset), then the
  *    hermetic bring-up again, because mch_reset clears PCIEXBAR and pci_bridge_reset the bus
@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Width } from '../../devices/access.js';
-import { applyReset, type ResetKind } from '../../devices/reset.js';
+import { applyReset, type ResetKind } from '../../devices/reset/apply.js';
 import { FIXTURE_TOPOLOGIES, type FixtureRig, type FixtureTopology, hex, withFixture } from './helpers/qemu-fixture.js';
 import {
   PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_EXP, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR,
@@ -137,7 +137,7 @@ interface Exception {
 
 /**
  * The named exceptions (docs/qemu-differences.md section 2). None left: the xio3130 reset handlers
- * and rp_aer_vector_update are modelled (devices/reset-qemu.ts), and the bring-up's write to the
+ * and rp_aer_vector_update are modelled (devices/reset/qemu.ts), and the bring-up's write to the
  * ioh3420 after system_reset recomputes PCI_ERR_ROOT_AER_IRQ in the model as in QEMU
  * (rp_write_config -> rp_aer_vector_update: the ioh3420 profile's write hook).
  */
@@ -170,7 +170,7 @@ describe('reset after-states: model (qemu-7.2 personality) vs QEMU 7.2', () => {
     });
     observed.push(...diffs);
     const unexplained = diffs.filter((d) => !EXCEPTIONS.some((e) => e.cases.some(([f, ts]) => f === name && ts.includes(d.trigger)) && e.matches(d)));
-    expect(unexplained.map(describeDiff), 'after-state differences no exception explains: fix devices/reset-qemu.ts or name an exception').toEqual([]);
+    expect(unexplained.map(describeDiff), 'after-state differences no exception explains: fix devices/reset/qemu.ts or name an exception').toEqual([]);
   }, 30_000);
 
   it('every exception is still observed', () => {

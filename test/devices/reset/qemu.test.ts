@@ -1,22 +1,22 @@
 /**
  * The QEMU 7.2 model on the real QEMU fixtures, for what the differential tests found
  * (docs/qemu-differences.md): the xio3130 reset handlers and rp_aer_vector_update
- * (devices/reset-qemu.ts), QEMU's write side effects as the profiles' write hooks
+ * (devices/reset/qemu.ts), QEMU's write side effects as the profiles' write hooks
  * (devices/profiles/qemu-7.2-writes.ts), DEVCTL2.EETLPPB on endpoints and the virtio PCI_CFG
  * window opened by an instance-selecting override. test/e2e/*differential.test.ts check the same
  * against the real QEMU; these pin the behaviour without it.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildFunction, type PciFunction } from '../../devices/device.js';
-import { parseDump } from '../../devices/dump/index.js';
-import { profileForDump } from '../../devices/profiles/index.js';
-import { QEMU_72_PROFILES } from '../../devices/profiles/qemu-7.2.js';
-import { applyReset, type ResetReport } from '../../devices/reset.js';
-import { QEMU_72_RESET_HANDLERS } from '../../devices/reset-qemu.js';
+import { buildFunction, type PciFunction } from '../../../devices/device.js';
+import { parseDump } from '../../../devices/dump/index.js';
+import { profileForDump } from '../../../devices/profiles/index.js';
+import { QEMU_72_PROFILES } from '../../../devices/profiles/qemu-7.2.js';
+import { applyReset, type ResetReport } from '../../../devices/reset/apply.js';
+import { QEMU_72_RESET_HANDLERS } from '../../../devices/reset/qemu.js';
 import {
   PCI_ERR_ROOT_STATUS, PCI_EXP_SLTCTL, PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_CC, PCI_EXP_SLTSTA_EIS,
-} from '../../devices/pci-regs.js';
+} from '../../../devices/pci-regs.js';
 
 function fixture(name: string, profile = 'auto'): PciFunction {
   const [d] = parseDump(new Uint8Array(readFileSync(`fixtures/qemu/${name}.lspci`)));

@@ -1,27 +1,27 @@
 /**
  * Apply a reset kind to a modelled function and report, field by field, what changed and what
  * survived, each with the rule that decided it. Two personalities (devices/profile.ts):
- *  - 'spec'     what the PCIe spec requires (devices/reset-spec.ts);
- *  - 'qemu-7.2' what QEMU 7.2 does (devices/reset-qemu.ts): far less than the spec.
+ *  - 'spec'     what the PCIe spec requires (devices/reset/spec.ts);
+ *  - 'qemu-7.2' what QEMU 7.2 does (devices/reset/qemu.ts): far less than the spec.
  * The function's bytes are changed in place (the reset happens to the device); the report carries
  * both snapshots.
  */
-import type { PciFunction } from './device.js';
-import { ConfigSpace } from './config-space.js';
-import { formatBdf } from './dump/bdf.js';
-import { LusimError } from './errors.js';
-import type { ResetPersonality } from './profile.js';
-import { fieldMask, fieldValue, type FieldDef } from './registers.js';
-import type { ResetKind } from './reset-kinds.js';
-import { readLE } from './bytes.js';
-import { capabilityById } from './capability-lookup.js';
-import { ResetPlan, hasFlr } from './reset-plan.js';
-import { planQemuReset, qemuPerforms, qemuSurvivalRule, QEMU_RULE, type QemuResetContext } from './reset-qemu.js';
-import { planSpecReset, specSurvivalRule, RULE } from './reset-spec.js';
-import { PCI_CAP_ID_PM } from './pci-regs.js';
+import type { PciFunction } from '../device.js';
+import { ConfigSpace } from '../config-space.js';
+import { formatBdf } from '../dump/bdf.js';
+import { LusimError } from '../errors.js';
+import type { ResetPersonality } from '../profile.js';
+import { fieldMask, fieldValue, type FieldDef } from '../registers.js';
+import type { ResetKind } from './kinds.js';
+import { readLE } from '../bytes.js';
+import { capabilityById } from '../capability-lookup.js';
+import { ResetPlan, hasFlr } from './plan.js';
+import { planQemuReset, qemuPerforms, qemuSurvivalRule, QEMU_RULE, type QemuResetContext } from './qemu.js';
+import { planSpecReset, specSurvivalRule, RULE } from './spec.js';
+import { PCI_CAP_ID_PM } from '../pci-regs.js';
 
-export type { ResetKind } from './reset-kinds.js';
-export { RESET_KINDS } from './reset-kinds.js';
+export type { ResetKind } from './kinds.js';
+export { RESET_KINDS } from './kinds.js';
 
 export type ResetErrorCode = 'reset-unsupported' | 'cannot-tell';
 

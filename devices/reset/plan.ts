@@ -3,10 +3,10 @@
  * either resets bits (clear/set) or keeps them at their pre-reset value, and records which rule
  * decided each bit, so the report can name the rule for every field that changed or survived.
  */
-import { readLE } from './bytes.js';
-import { capabilityById } from './capability-lookup.js';
-import type { PciFunction } from './device.js';
-import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from './pci-regs.js';
+import { readLE } from '../bytes.js';
+import { capabilityById } from '../capability-lookup.js';
+import type { PciFunction } from '../device.js';
+import { PCI_CAP_ID_EXP, PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR } from '../pci-regs.js';
 
 export class ResetPlan {
   readonly after: Uint8Array;

@@ -3,21 +3,21 @@
  * modelled function reacts to the same config writes hardware does:
  *  - PCI_EXP_DEVCTL_BCR_FLR written as 1 (PCIe r6.0 6.6.2; Linux pcie_flr) -> FLR;
  *  - PMCSR PowerState D3hot -> D0 (PCI PM 1.2 5.4.1, PCIe r6.0 5.3.1.4; Linux pci_pm_reset)
- *    -> the PM reset, which devices/reset.ts leaves undone when No_Soft_Reset is set;
+ *    -> the PM reset, which devices/reset/apply.ts leaves undone when No_Soft_Reset is set;
  *  - BRIDGE_CONTROL Secondary Bus Reset 0 -> 1 (PCI-PCI Bridge r1.2 3.2.5.17; Linux
  *    pci_reset_secondary_bus) -> a hot reset of every function connected below the bridge.
  * The reset itself follows the function's personality (spec, or QEMU 7.2 which, for instance,
  * resets nothing on D3hot -> D0). A trigger bit the profile makes read-only triggers nothing.
  */
-import { capabilityById } from './capability-lookup.js';
-import type { PciFunction } from './device.js';
-import { applyReset } from './reset.js';
+import { capabilityById } from '../capability-lookup.js';
+import type { PciFunction } from '../device.js';
+import { applyReset } from './apply.js';
 import {
   PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR,
   PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
-} from './pci-regs.js';
-import type { WriteEvent } from './config-space.js';
-import { PCI_D0, PCI_D3hot } from './caps/pm.js';
+} from '../pci-regs.js';
+import type { WriteEvent } from '../config-space.js';
+import { PCI_D0, PCI_D3hot } from '../caps/pm.js';
 
 /** The bits of register [reg, reg+width) that `ev` wrote, and its before/after values. */
 function slice(ev: WriteEvent, reg: number, width: number): { written: number; before: number; after: number } | undefined {

@@ -10,19 +10,19 @@
  * FLR happens only on devices that called pcie_cap_flr_init (DEVCAP.FLR=1); elsewhere a BCR_FLR
  * write does nothing.
  */
-import type { PciFunction } from './device.js';
-import { readLE } from './bytes.js';
-import { capabilityAt, capabilityById } from './capability-lookup.js';
-import { hasFlr, type ResetPlan } from './reset-plan.js';
-import type { ResetKind } from './reset-kinds.js';
-import type { QemuResetHandlerKey } from './profile.js';
-import { aerVectorFor, type QemuAerVector } from './profiles/qemu-7.2-writes.js';
-import { resetPowerState } from './reset-spec.js';
-import type { FieldDef } from './registers.js';
+import type { PciFunction } from '../device.js';
+import { readLE } from '../bytes.js';
+import { capabilityAt, capabilityById } from '../capability-lookup.js';
+import { hasFlr, type ResetPlan } from './plan.js';
+import type { ResetKind } from './kinds.js';
+import type { QemuResetHandlerKey } from '../profile.js';
+import { aerVectorFor, type QemuAerVector } from '../profiles/qemu-7.2-writes.js';
+import { resetPowerState } from './spec.js';
+import type { FieldDef } from '../registers.js';
 import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_ERR_ROOT_AER_IRQ, PCI_ERR_ROOT_STATUS,
   PCI_EXP_DEVSTA, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_PM_CTRL,
-} from './pci-regs.js';
+} from '../pci-regs.js';
 
 const GENERIC = 'qemu-7.2 pci_do_device_reset';
 

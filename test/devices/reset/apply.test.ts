@@ -6,12 +6,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildFunction, type PciFunction } from '../../devices/device.js';
-import { parseDump } from '../../devices/dump/index.js';
-import { parseLspci } from '../../devices/dump/lspci.js';
-import { profileForDump } from '../../devices/profiles/index.js';
-import { SPEC_PROFILE } from '../../devices/profile.js';
-import { applyReset, RESET_KINDS, ResetError, type ResetReport } from '../../devices/reset.js';
+import { buildFunction, type PciFunction } from '../../../devices/device.js';
+import { parseDump } from '../../../devices/dump/index.js';
+import { parseLspci } from '../../../devices/dump/lspci.js';
+import { profileForDump } from '../../../devices/profiles/index.js';
+import { SPEC_PROFILE } from '../../../devices/profile.js';
+import { applyReset, RESET_KINDS, ResetError, type ResetReport } from '../../../devices/reset/apply.js';
 
 function fixture(name: string, profile = 'auto'): PciFunction {
   const [d] = parseDump(new Uint8Array(readFileSync(`fixtures/qemu/${name}.lspci`)));

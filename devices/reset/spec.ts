@@ -19,15 +19,15 @@
  * one function, so the same link fields are kept [A]); with No_Soft_Reset=1 nothing but the power
  * state changes.
  */
-import type { PciFunction } from './device.js';
-import { fieldMask, type FieldDef } from './registers.js';
-import { capabilityById } from './capability-lookup.js';
-import type { ResetPlan } from './reset-plan.js';
-import type { ResetKind } from './reset-kinds.js';
+import type { PciFunction } from '../device.js';
+import { fieldMask, type FieldDef } from '../registers.js';
+import { capabilityById } from '../capability-lookup.js';
+import type { ResetPlan } from './plan.js';
+import type { ResetKind } from './kinds.js';
 import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_DEVCTL, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL2, PCI_EXT_CAP_ID_VC,
   PCI_EXT_CAP_ID_VC9, PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET, PCI_PM_CTRL_STATE_MASK,
-} from './pci-regs.js';
+} from '../pci-regs.js';
 
 export const RULE = {
   rw: 'RW: returns to its reset value (PCIe r6.0 7.4)',

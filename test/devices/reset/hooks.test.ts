@@ -1,14 +1,14 @@
 /**
- * Resets triggered by config writes (devices/reset-hooks.ts): Initiate FLR, PMCSR D3hot -> D0,
+ * Resets triggered by config writes (devices/reset/hooks.ts): Initiate FLR, PMCSR D3hot -> D0,
  * and a bridge's Secondary Bus Reset, with each function's personality deciding what resets.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildFunction, type PciFunction } from '../../devices/device.js';
-import { parseLspci } from '../../devices/dump/lspci.js';
-import { SPEC_PROFILE } from '../../devices/profile.js';
-import { profileForDump } from '../../devices/profiles/index.js';
-import { connectSecondaryBus } from '../../devices/reset-hooks.js';
+import { buildFunction, type PciFunction } from '../../../devices/device.js';
+import { parseLspci } from '../../../devices/dump/lspci.js';
+import { SPEC_PROFILE } from '../../../devices/profile.js';
+import { profileForDump } from '../../../devices/profiles/index.js';
+import { connectSecondaryBus } from '../../../devices/reset/hooks.js';
 
 function load(path: string, profile: 'spec' | 'auto'): PciFunction {
   const [d] = parseLspci(readFileSync(path, 'utf8'));
