@@ -13,7 +13,7 @@
  * Prints one line per scenario and `N scenarios, N orphans, N leaked files`; exit 1 on any.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireKernel, verifyKernel } from '../kexec/kernels/kernels.js';

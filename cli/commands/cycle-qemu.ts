@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
 import { REAL_DEVICE_NAMES, parseRealDevices } from '../../kexec/topology/real-devices.js';
-import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import { parseDrift } from '../../sim/linux/drift.js';
 import { EXIT_FAILURE, printJson } from '../errors.js';
 import { registerTopologyOptions, renderAccelerator, renderDrivers, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';

@@ -26,7 +26,7 @@
  * Each sample is a boot, a kexec and a boot (~10-25 s under TCG); --jobs N runs N of them at a
  * time. A finding is then shrunk by real runs of simpler samples (cli/fuzz/qemu-shrink.ts).
  */
-import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import { interruptedBy } from '../../kexec/process/cleanup.js';
 import { parseTopology } from '../../kexec/topology/qemu-device.js';
 import type { Finding } from '../../sim/fuzz/oracles.js';

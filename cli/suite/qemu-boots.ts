@@ -7,7 +7,8 @@
  * (kexec/run/real-reset-methods.ts). `--jobs N` runs N guests at a time.
  */
 import { parseRealDevices } from '../../kexec/topology/real-devices.js';
-import { runRealCycle, type RealCycleReport, type Saver } from '../../kexec/run/real-cycle.js';
+import { runRealCycle } from '../../kexec/run/real-cycle.js';
+import type { RealCycleReport, Saver } from '../../kexec/run/real-cycle-report.js';
 import { runResetMethodsLive, type LiveResetMethodsReport } from '../../kexec/run/real-reset-methods.js';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { parseDrift } from '../../sim/linux/drift.js';

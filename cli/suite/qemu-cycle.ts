@@ -5,7 +5,7 @@
  * wrote, kernel B's pci_load_saved_state return, the state B's pci_restore_state left, and each
  * field's verdict. Each disagreement names the registers, the model's value and the kernel's.
  */
-import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle.js';
+import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import type { FieldOutcome } from '../../sim/cycle/verdict.js';
 import { checkCycle, type CycleOutcome } from '../../sim/suite/expect.js';
 import { COUNTED_VERDICTS, type Check, type Expectations } from '../../sim/suite/types.js';

@@ -10,7 +10,7 @@
  * (CONFIG_DEBUG_INFO_BTF_MODULES=): it needs the kernel's vmlinux and pahole, and nothing here reads it.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLines, run } from '../kernels/apt.js';

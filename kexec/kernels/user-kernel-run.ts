@@ -5,7 +5,7 @@
 import type { KconfigUse } from '../../sim/linux/kconfig.js';
 import type { KernelProfileId } from '../../sim/linux/profile.js';
 import type { KernelImage } from './kernels.js';
-import type { RealKernel } from '../run/real-cycle.js';
+import type { RealKernel } from '../run/real-cycle-report.js';
 import type { KernelRequest } from '../run/real-session.js';
 
 export interface UserKernelSides {

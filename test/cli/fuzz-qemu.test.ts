@@ -4,7 +4,7 @@
  * did not complete is a finding of its own; an agreeing run is none.
  */
 import { describe, expect, it } from 'vitest';
-import type { RealCycleReport } from '../../kexec/run/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import { judgeQemuSample, qemuCorpusRecord, renderQemuRun, runQemuSamples } from '../../cli/fuzz/qemu.js';
 import { shrinkQemuFinding } from '../../cli/fuzz/qemu-shrink.js';
 import { parseTopology } from '../../kexec/topology/qemu-device.js';

@@ -7,7 +7,7 @@
  * writes; the values are the ones test/e2e/real-cycle-kernel.test.ts measured for nvme 6.12 -> 6.1.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle.js';
+import type { DeviceResult, RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import { planBoots, realCycleRun } from '../../cli/suite/qemu-boots.js';
 import { judgeRealCycle } from '../../cli/suite/qemu-cycle.js';
 import type { FieldOutcome } from '../../sim/cycle/verdict.js';

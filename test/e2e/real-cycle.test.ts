@@ -25,7 +25,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels/kernels.js';
-import { runRealCycle, type RealCycleReport } from '../../kexec/run/real-cycle.js';
+import { runRealCycle } from '../../kexec/run/real-cycle.js';
+import type { RealCycleReport } from '../../kexec/run/real-cycle-report.js';
 import { parseRealDevices } from '../../kexec/topology/real-devices.js';
 import { PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MASTER } from '../../devices/pci-regs.js';
 

@@ -4,7 +4,7 @@
  * error severity (no loop, overlap, truncation, misalignment), and the model builds from them.
  */
 import { describe, expect } from 'vitest';
-import { fc, test as fcTest } from '@fast-check/vitest';
+import { test as fcTest } from '@fast-check/vitest';
 import { buildFunction } from '../../../devices/device.js';
 import { parseBdf } from '../../../devices/dump/bdf.js';
 import { walkCapabilities } from '../../../devices/walker.js';
