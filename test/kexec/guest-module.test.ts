@@ -4,48 +4,31 @@
  * lusim_pci.c's), the answer parsers, the module cache's verification, and the slot format the
  * module writes (lusim_pci.c cmd_stash: magic, size, CRC-32, then the blob).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, streamLine } from '../../kexec/guest/agent-client.js';
+import { describe, expect, it } from 'vitest';
+import { AgentClient, newNonce } from '../../kexec/guest/agent-client.js';
 import { buildModule, loadCachedModule, MODULE_FILE, publishModule } from '../../kexec/guest-module/build.js';
 import type { KernelImage } from '../../kexec/kernels/kernels.js';
 import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
 import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/run/handover.js';
 import type { QtestClient } from '../../kexec/qemu/qtest.js';
+import { hostAgents } from './helpers/host-agent.js';
 
-const AGENT = join(import.meta.dirname, '../../kexec/agent/agent.sh');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lusim-gm-test-'));
-  dirs.push(d);
-  return d;
-}
+const agents = hostAgents();
+const tmp = () => agents.scratch('lusim-gm-test-');
 
 /** The agent with a stand-in debugfs: ctl records each command, result holds a canned answer. */
 async function agentWithModule(answer: string, o: { debugfs?: boolean } = {}): Promise<{ mod: GuestModule; client: AgentClient; ctl: string }> {
   const dir = tmp();
-  const nonce = newNonce();
-  writeFileSync(join(dir, 'cmdline'), `lusim.nonce=${nonce}\n`);
   const dbg = join(dir, 'debug', 'lusim_pci');
   mkdirSync(o.debugfs === false ? join(dir, 'debug') : dbg, { recursive: true });
   if (o.debugfs !== false) {
     writeFileSync(join(dbg, 'ctl'), '');
     writeFileSync(join(dbg, 'result'), answer);
   }
-  const env = { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), LUSIM_DEBUGFS: join(dir, 'debug') };
-  const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(child);
-  const client = new AgentClient(streamLine(child.stdout!, child.stdin!), nonce);
+  const { client } = agents.start({ nonce: newNonce(), dir, env: { LUSIM_DEBUGFS: join(dir, 'debug') } });
   await client.waitReady(5000);
   return { mod: new GuestModule(client), client, ctl: join(dbg, 'ctl') };
 }

@@ -3,31 +3,17 @@
  * host over pipes. Only harmless requests are sent: this is the host's own sysfs, so nothing that
  * would unbind, reset or kexec a real device ever passes validation here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentClient, AgentError, newNonce, parseDeviceLine, streamLine } from '../../../kexec/guest/agent-client.js';
+import { hostAgents } from '../helpers/host-agent.js';
 
-const AGENT = join(import.meta.dirname, '../../../kexec/agent/agent.sh');
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const agents = hostAgents();
 
 function startAgent(nonce: string, clientNonce = nonce, sys?: string): { client: AgentClient; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'lusim-agent-test-'));
-  dirs.push(dir);
-  writeFileSync(join(dir, 'cmdline'), `console=ttyS0 lusim.nonce=${nonce} quiet\n`);
-  const env = { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline'), ...(sys ? { LUSIM_SYS: sys } : {}) };
-  const child = spawn('busybox', ['sh', AGENT], { env, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(child);
-  return { client: new AgentClient(streamLine(child.stdout!, child.stdin!), clientNonce), dir };
+  return agents.start({ nonce, clientNonce, cmdline: `console=ttyS0 lusim.nonce=${nonce} quiet`, ...(sys ? { env: { LUSIM_SYS: sys } } : {}) });
 }
 
 describe('agent protocol against agent.sh', () => {
@@ -43,8 +29,7 @@ describe('agent protocol against agent.sh', () => {
 
   it('lists devices from sysfs: driver link, reset_method in order, "-" when hidden or empty', async () => {
     // The sysfs layout the agent reads (drivers/pci/pci-sysfs.c, drivers/base/bus.c driver link).
-    const sys = mkdtempSync(join(tmpdir(), 'lusim-agent-sys-'));
-    dirs.push(sys);
+    const sys = agents.scratch('lusim-agent-sys-');
     const dev = (bdf: string, ids: [string, string, string], reset?: string, driver?: string): void => {
       const d = join(sys, 'bus/pci/devices', bdf);
       mkdirSync(d, { recursive: true });

@@ -4,12 +4,10 @@
  * kernel), the agent's KLUO validation (agent.sh under busybox), and the LUO kernel's config check.
  * The route itself runs in test/e2e/luo-route.test.ts on the built kernel.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient, newNonce, streamLine } from '../../../kexec/guest/agent-client.js';
+import { describe, expect, it } from 'vitest';
+import { newNonce } from '../../../kexec/guest/agent-client.js';
 import { buildChain } from '../../../kexec/guest/initramfs.js';
 import { LUO_KERNEL_OPTIONS } from '../../../kexec/luo-kernel/config.js';
 import { missingOptions } from '../../../kexec/luo-kernel/build.js';
@@ -20,19 +18,10 @@ import { buildLuoHelper } from '../../../kexec/luo-helper/build.js';
 import { cacheRoot } from '../../../kexec/kernels/kernels.js';
 import { fakeTree } from '../helpers/fake-kernel.js';
 import { readNewc } from '../helpers/newc.js';
+import { hostAgents } from '../helpers/host-agent.js';
 
-const AGENT = join(import.meta.dirname, '../../../kexec/agent/agent.sh');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lusim-luo-test-'));
-  dirs.push(d);
-  return d;
-}
+const agents = hostAgents();
+const tmp = () => agents.scratch('lusim-luo-test-');
 
 const LUO = 'CONFIG_LIVEUPDATE=y\nCONFIG_LIVEUPDATE_MEMFD=y\nCONFIG_KEXEC_HANDOVER=y\nCONFIG_DEVMEM=y\nCONFIG_E1000E=y\n';
 const DEBIAN = '# CONFIG_KEXEC_HANDOVER is not set\nCONFIG_DEVMEM=y\nCONFIG_E1000E=y\n';
@@ -80,12 +69,7 @@ describe('the LUO route in the initramfs and the agent', () => {
   });
 
   it('KLUO takes save or load and nothing else; without the helper it says so', async () => {
-    const dir = tmp();
-    const nonce = newNonce();
-    writeFileSync(join(dir, 'cmdline'), `lusim.nonce=${nonce}\n`);
-    const child = spawn('busybox', ['sh', AGENT], { env: { PATH: process.env.PATH, LUSIM_TMP: dir, LUSIM_CMDLINE_FILE: join(dir, 'cmdline') }, cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
-    children.push(child);
-    const client = new AgentClient(streamLine(child.stdout!, child.stdin!), nonce);
+    const { client } = agents.start({ nonce: newNonce() });
     await client.waitReady(5000);
     expect(await client.request('KLUO', ['dump'])).toEqual({ rc: 2, lines: ['bad arguments for KLUO'] });
     expect(await client.request('KLUO', ['save', '0x1000'])).toEqual({ rc: 2, lines: ['bad arguments for KLUO'] });
