@@ -5,6 +5,9 @@
  */
 import { LusimError } from '../devices/errors.js';
 
+/** The CLI's own errors: a file it cannot read, an option it cannot use (exit 2 for bad-option). */
+export class CliError extends LusimError<'file-not-found' | 'file-unreadable' | 'bad-option'> {}
+
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
 import { captureSysfs } from '../../kexec/sysfs-capture.js';
 import { EXIT_FAILURE, action } from '../errors.js';
-import { checkOutPath, writeOrHandBack } from '../out-file.js';
+import { checkOutPath, writeOrHandBack } from '../args/out-file.js';
 
 export function register(program: Command): void {
   program

@@ -13,16 +13,16 @@ import { runMatrix, type MatrixCycle } from '../../sim/cycle/matrix.js';
 import { partialCycleNote } from '../../sim/partial-capture.js';
 import { FLOWS, runCycle, type Flow } from '../../sim/cycle/run.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
-import { builtinDevices, resolveDevice, resolveParent } from '../device-arg.js';
-import { action, printJson } from '../errors.js';
+import { builtinDevices, resolveDevice, resolveParent } from '../args/device.js';
+import { CliError, action, printJson } from '../errors.js';
 import { registerQemuOptions, runQemuCycleCommand, type QemuCycleOptions } from './cycle-qemu.js';
-import { CliError, parseFormatOption } from '../input.js';
+import { parseFormatOption } from '../args/dump-file.js';
 import { renderCycle, renderDriftExperiments, renderKconfig, renderLuPciCrossLoads, renderMatrix } from '../render/cycle-text.js';
-import { readKconfig } from '../kconfig-arg.js';
-import { modelKernel, profileOfCapture, type ModelKernel } from '../kernel-arg.js';
+import { readKconfig } from '../args/kconfig.js';
+import { modelKernel, profileOfCapture, type ModelKernel } from '../args/kernel.js';
 import type { CaptureFacts } from '../../devices/dump/types.js';
 import { log } from '../log.js';
-import { givenFlags, refuseUnread, type OptionScope } from '../option-scope.js';
+import { givenFlags, refuseUnread, type OptionScope } from '../args/option-scope.js';
 import type { PciFunction } from '../../devices/device.js';
 import type { KernelConfig } from '../../sim/linux/profile.js';
 import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
@@ -128,7 +128,7 @@ type CycleMode = 'one' | 'matrix' | 'qemu';
 const cycleMode = (o: CycleCliOptions & QemuCycleOptions): CycleMode => (o.qemu || o.qemuDevice || o.topology ? 'qemu' : o.matrix ? 'matrix' : 'one');
 
 /**
- * Which options each kind of run reads (cli/option-scope.ts). The real cycle runs Debian's
+ * Which options each kind of run reads (cli/args/option-scope.ts). The real cycle runs Debian's
  * kernels on QEMU's devices as they are: plain flow, memmap handover, their own kconfig, no
  * reset window; the matrix varies the kernels, flows and formats and counts fields per cell.
  */

@@ -6,9 +6,9 @@ import { capturedMask, formatRanges, unknownRanges } from '../../devices/dump/kn
 import { formatLspci } from '../../devices/dump/lspci.js';
 import { formatRaw } from '../../devices/dump/raw.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
-import { EXIT_FAILURE, action } from '../errors.js';
-import { checkOutPath, writeOut } from '../out-file.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { CliError, EXIT_FAILURE, action } from '../errors.js';
+import { checkOutPath, writeOut } from '../args/out-file.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 
 /**
  * A raw file cannot say which bytes were never captured: formatRaw pads them with 0xff (as

@@ -7,11 +7,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/run/fidelity.js';
-import { CliError } from '../input.js';
-import { prepareOutDir, writeOut } from '../out-file.js';
+import { prepareOutDir, writeOut } from '../args/out-file.js';
 import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topology/topologies.js';
 import { parseSeries } from '../../kexec/kernels/kernels.js';
-import { EXIT_FAILURE, action, printJson } from '../errors.js';
+import { CliError, EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];

@@ -31,10 +31,10 @@ import { signalExitCode } from '../../kexec/process/cleanup.js';
 import { catchInterrupt, type Interrupt } from '../fuzz/interrupt.js';
 import { replayCorpus } from '../fuzz/replay.js';
 import { campaignOptions, fuzzScopes, qemuPlan, type FuzzCliOptions } from '../fuzz/options.js';
-import { refuseUnread } from '../option-scope.js';
+import { refuseUnread } from '../args/option-scope.js';
 import { runCampaign, type CampaignRun } from '../fuzz/pool.js';
 import { renderFuzzSummary } from '../render/fuzz-text.js';
-import { prepareOutDir, writeOut } from '../out-file.js';
+import { prepareOutDir, writeOut } from '../args/out-file.js';
 
 function progressLine(cycles: number, firsts: readonly FirstSeen[], started: number): string {
   const s = (Date.now() - started) / 1000;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildFunction } from '../../devices/device.js';
 import { describeFunction } from '../../devices/describe.js';
 import { action, printJson } from '../errors.js';
-import { parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 import { renderInspect } from '../render/inspect-text.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 

@@ -11,16 +11,16 @@ import { formatBdf, parseBdf, sameBdf, type Bdf } from '../../devices/dump/bdf.j
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { formatRanges } from '../../devices/dump/known.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
-import { modelKernel, type ModelKernel } from '../kernel-arg.js';
+import { modelKernel, type ModelKernel } from '../args/kernel.js';
 import { isModelledDriver, predictMachine } from '../../sim/predict/machine.js';
-import { action, printJson } from '../errors.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { CliError, action, printJson } from '../errors.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /**
  * A profile id, or a user's kernel image / build directory modelled by the profile its version and
- * config choose (cli/kernel-arg.ts). The prediction's steps are per profile: the build's own
+ * config choose (cli/args/kernel.ts). The prediction's steps are per profile: the build's own
  * .config does not change them (kexec-sim's platform options stay the q35 guest's).
  */
 function kernel(v: string, what: '--from' | '--to', profile: string | undefined): ModelKernel {

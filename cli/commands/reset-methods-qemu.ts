@@ -6,10 +6,9 @@
 import type { QemuTopology } from '../../kexec/topology/qemu-device.js';
 import { parseRealDevices, REAL_DEVICE_NAMES } from '../../kexec/topology/real-devices.js';
 import type { LiveResetMethodsReport } from '../../kexec/run/real-reset-methods.js';
-import { EXIT_FAILURE, printJson } from '../errors.js';
-import { CliError } from '../input.js';
+import { CliError, EXIT_FAILURE, printJson } from '../errors.js';
 import { log } from '../log.js';
-import { renderAccelerator, renderDrivers } from '../qemu-topology.js';
+import { renderAccelerator, renderDrivers } from '../args/qemu-topology.js';
 
 export async function runQemuResetMethodsCommand(devices: string | undefined, topology: QemuTopology | undefined, opts: { kernel: string; json?: boolean }): Promise<void> {
   if (devices !== undefined && topology) throw new CliError('bad-option', `give either --qemu ${devices} or --qemu-device/--topology, not both (a built-in name works as --qemu-device ${REAL_DEVICE_NAMES[0]})`, {});

@@ -6,16 +6,16 @@ import type { Command } from 'commander';
 import { Topology } from '../../sim/topology.js';
 import { parseDevFlags, probeDeviceFromDump, type SlotKind } from '../../sim/reset-methods/device.js';
 import { KERNEL_VERSIONS, kernelProfile } from '../../sim/reset-methods/kernels.js';
-import { profileOfCapture } from '../kernel-arg.js';
+import { profileOfCapture } from '../args/kernel.js';
 import { decidesResetFunction, predictResetMethods, type ResetMethodsPrediction } from '../../sim/reset-methods/predict.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
-import { action, printJson } from '../errors.js';
+import { CliError, action, printJson } from '../errors.js';
 import { log } from '../log.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 import { REAL_DEVICE_NAMES } from '../../kexec/topology/real-devices.js';
 import { runQemuResetMethodsCommand } from './reset-methods-qemu.js';
-import { refuseUnread } from '../option-scope.js';
-import { registerTopologyOptions, topologyOf, type TopologyCliOptions } from '../qemu-topology.js';
+import { refuseUnread } from '../args/option-scope.js';
+import { registerTopologyOptions, topologyOf, type TopologyCliOptions } from '../args/qemu-topology.js';
 
 const SLOTS: readonly SlotKind[] = ['none', 'no-reset-op', 'reset-op'];
 
@@ -58,7 +58,7 @@ export function register(program: Command): void {
     }));
 }
 
-/** The profile of the kernel a capture was taken on (cli/kernel-arg.ts profileOfCapture). */
+/** The profile of the kernel a capture was taken on (cli/args/kernel.ts profileOfCapture). */
 function kernelOfCapture(devices: readonly DumpDevice[]): string {
   const choice = profileOfCapture(devices.find((d) => d.capture?.kernelRelease)?.capture, '--kernel');
   if (!choice) throw new CliError('bad-option', `give --kernel (${KERNEL_VERSIONS.join(', ')}): the dump records no kernel release (only lusim capture does)`, {});

@@ -17,8 +17,8 @@ import { fullResetFunction, type FullResetField, type FullResetReport } from '..
 import { kernelProfile } from '../../sim/reset-methods/kernels.js';
 import { decidesResetFunction, predictResetMethods } from '../../sim/reset-methods/predict.js';
 import { Topology } from '../../sim/topology.js';
-import { action, printJson } from '../errors.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
+import { CliError, action, printJson } from '../errors.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 
 const PERSONALITIES: readonly ResetPersonality[] = ['spec', 'qemu-7.2'];
 

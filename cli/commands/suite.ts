@@ -4,12 +4,11 @@
  * (or an option) is wrong.
  */
 import { dirname, resolve } from 'node:path';
-import { checkOutPath, writeOrHandBack, writeOut } from '../out-file.js';
+import { checkOutPath, writeOrHandBack, writeOut } from '../args/out-file.js';
 import type { Command } from 'commander';
 import { formatIssue, SuiteError } from '../../sim/suite/errors.js';
 import { parseShard } from '../../sim/suite/plan.js';
-import { EXIT_FAILURE, EXIT_USAGE, reportError } from '../errors.js';
-import { CliError } from '../input.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, reportError } from '../errors.js';
 import { initSuite } from '../suite/init.js';
 import { renderHtml } from '../suite/html.js';
 import { renderJunit } from '../suite/junit.js';
@@ -19,7 +18,7 @@ import { mergeResults, totals, type SuiteResults } from '../suite/results.js';
 import { MODEL_KERNELS, readSuiteFile, runSuites } from '../suite/run.js';
 import { renderSummary } from '../suite/summary.js';
 import { updateSuiteFiles } from '../suite/update.js';
-import { refuseUnread } from '../option-scope.js';
+import { refuseUnread } from '../args/option-scope.js';
 
 interface OutputOptions { junit?: string; ktap?: boolean; json?: string }
 interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean; html?: string }

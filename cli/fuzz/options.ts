@@ -15,8 +15,9 @@ import { qemuSamples, realKernelsFor, REAL_KERNELS, type QemuSample } from '../.
 import { parseDrift } from '../../sim/linux/drift.js';
 import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
 import { partialCapture } from '../../sim/partial-capture.js';
-import { CliError, parseFormatOption, pickDevices, readDumpFile } from '../input.js';
-import type { OptionScope } from '../option-scope.js';
+import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
+import { CliError } from '../errors.js';
+import type { OptionScope } from '../args/option-scope.js';
 
 export interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; from?: string; to?: string; formats?: string; flows?: string; oracle?: string;
@@ -69,7 +70,7 @@ function notePartialSeed(file: string, seed: DumpDevice): void {
 }
 
 /**
- * Which options each kind of run reads (cli/option-scope.ts). A replay runs each record's own
+ * Which options each kind of run reads (cli/args/option-scope.ts). A replay runs each record's own
  * case (its kernels, format, flow and drift) once, in one thread; the malformed campaign feeds
  * broken layouts and encodings to the walker and loaders, one at a time, against the typed-errors
  * and time-bound oracles.

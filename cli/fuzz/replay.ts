@@ -9,8 +9,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { CampaignConfig } from '../../sim/fuzz/campaign.js';
 import { parseRecord, replayCase, type ReplayOutcome } from '../../sim/fuzz/replay.js';
 import { fsErrorReason } from '../../devices/errors.js';
-import { printJson } from '../errors.js';
-import { CliError } from '../input.js';
+import { CliError, printJson } from '../errors.js';
 import type { Interrupt } from './interrupt.js';
 import { signalExitCode } from '../../kexec/process/cleanup.js';
 

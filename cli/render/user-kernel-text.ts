@@ -1,6 +1,6 @@
-/** What `lusim cycle` says about a user's kernel (cli/kernel-arg.ts): the profile it got and why, and its own Kconfig. */
+/** What `lusim cycle` says about a user's kernel (cli/args/kernel.ts): the profile it got and why, and its own Kconfig. */
 import pc from 'picocolors';
-import type { ModelKernel } from '../kernel-arg.js';
+import type { ModelKernel } from '../args/kernel.js';
 
 export function userKernelJson(k: ModelKernel): Record<string, unknown> {
   const b = k.build!;

@@ -1,5 +1,5 @@
 /**
- * The edge that reads a case's device for the engine: a built-in fixture (cli/device-arg.ts, with
+ * The edge that reads a case's device for the engine: a built-in fixture (cli/args/device.ts, with
  * its upstream port and BAR sizes), a dump file relative to the suite file, or a QEMU device by its
  * real-run name, modelled from its QEMU 7.2 fixture. Problems are SuiteErrors naming the case.
  */
@@ -11,8 +11,8 @@ import { SuiteError } from '../../sim/suite/errors.js';
 import type { SuiteDevice } from '../../sim/suite/run.js';
 import type { Suite, SuiteCase } from '../../sim/suite/types.js';
 import { Topology } from '../../sim/topology.js';
-import { builtinDevices, resolveDevice } from '../device-arg.js';
-import { pickDevices, readDumpFile } from '../input.js';
+import { builtinDevices, resolveDevice } from '../args/device.js';
+import { pickDevices, readDumpFile } from '../args/dump-file.js';
 
 /** Real-run device names (kexec/topology/real-devices.ts) and the fixture of the same QEMU 7.2 device. */
 export const QEMU_FIXTURE: Readonly<Record<string, string>> = {

@@ -15,8 +15,9 @@ import { planTests } from '../../sim/suite/plan.js';
 import { predictReset, runModelTest } from '../../sim/suite/run.js';
 import { expectationsOf, expectationsOver } from '../../sim/suite/snapshot.js';
 import type { DeviceRef, Suite, SuiteCase } from '../../sim/suite/types.js';
-import { builtinDevices } from '../device-arg.js';
-import { CliError, readDumpFile } from '../input.js';
+import { builtinDevices } from '../args/device.js';
+import { readDumpFile } from '../args/dump-file.js';
+import { CliError } from '../errors.js';
 import { suiteDevices } from './run.js';
 
 /** `dir`: where the suite file will be (default: the working directory). */

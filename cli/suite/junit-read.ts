@@ -13,7 +13,7 @@ import { planTests } from '../../sim/suite/plan.js';
 import { show } from '../../sim/suite/expect.js';
 import type { Check, TestResult } from '../../sim/suite/types.js';
 import { fsErrorReason } from '../../devices/errors.js';
-import { CliError } from '../input.js';
+import { CliError } from '../errors.js';
 import { JUNIT_PROPERTIES, testcaseName } from './junit.js';
 import { readResults, RESULTS_FORMAT, type SuiteResults } from './results.js';
 

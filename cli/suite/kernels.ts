@@ -1,6 +1,6 @@
 /**
  * A suite's `kernels:` may name a user's build (a bzImage or build directory, relative to the suite
- * file) beside profile ids: each is modelled by its profile (cli/kernel-arg.ts) with its own config
+ * file) beside profile ids: each is modelled by its profile (cli/args/kernel.ts) with its own config
  * for its side, and keeps its path as the label in the results. A path that is not a usable kernel
  * is a suite error (exit 2).
  */
@@ -10,7 +10,7 @@ import { SuiteError } from '../../sim/suite/errors.js';
 import type { SideKconfig } from '../../sim/suite/run.js';
 import type { PlannedTest } from '../../sim/suite/types.js';
 import { isKernelPath } from '../../kexec/kernels/user-kernel.js';
-import { modelKernel, type ModelKernel } from '../kernel-arg.js';
+import { modelKernel, type ModelKernel } from '../args/kernel.js';
 
 /** The spec as the run resolves it: a path relative to the suite file made absolute, else unchanged. */
 export function suiteKernelSpec(spec: string, suiteFile: string): string {

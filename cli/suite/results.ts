@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Shard } from '../../sim/suite/plan.js';
 import type { TestResult } from '../../sim/suite/types.js';
-import { CliError } from '../input.js';
+import { CliError } from '../errors.js';
 
 export const RESULTS_FORMAT = 'lusim-suite-results/1';
 

@@ -1,9 +1,9 @@
-/** cli/device-arg.ts: the DEVICE argument and the upstream port that comes with it (--parent). */
+/** cli/args/device.ts: the DEVICE argument and the upstream port that comes with it (--parent). */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveDevice, resolveParent } from '../../cli/device-arg.js';
+import { resolveDevice, resolveParent } from '../../cli/args/device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lusim-device-arg-'));
 const both = join(dir, 'link.lspci');

@@ -7,8 +7,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDumpFile } from '../../cli/input.js';
-import { checkOutPath, prepareOutDir, writeOut } from '../../cli/out-file.js';
+import { readDumpFile } from '../../cli/args/dump-file.js';
+import { checkOutPath, prepareOutDir, writeOut } from '../../cli/args/out-file.js';
 import { reportError } from '../../cli/errors.js';
 import { runLusim } from './in-process.js';
 import { DeviceError } from '../../devices/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Options a run does not read are usage errors naming where they apply (cli/option-scope.ts),
+ * Options a run does not read are usage errors naming where they apply (cli/args/option-scope.ts),
  * and the matrix reads the options every cell's cycle can share: each cell is the single cycle
  * with the same options.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { givenFlags, refuseUnread } from '../../cli/option-scope.js';
+import { givenFlags, refuseUnread } from '../../cli/args/option-scope.js';
 import { runLusim } from './in-process.js';
 
 const parsed = (args: string[]): Command => {

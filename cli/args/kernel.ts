@@ -4,14 +4,14 @@
  * choose (or `--profile-a/--profile-b`), with its own config's options applied to its side.
  */
 import { readFileSync } from 'node:fs';
-import { applyKconfig, parseKconfig, type AppliedKconfig } from '../sim/linux/kconfig.js';
-import type { KernelProfileId } from '../sim/linux/profile.js';
-import { KERNEL_PROFILE_IDS } from '../sim/linux/profiles.js';
-import { isKernelPath, userKernel } from '../kexec/kernels/user-kernel.js';
-import { debianPackageVersion, upstreamOf } from '../kexec/kernels/kernels.js';
-import type { CaptureFacts } from '../devices/dump/types.js';
-import { parseKernelVersion, profileForKernel, type ProfileChoice } from '../sim/linux/profile-for-kernel.js';
-import { CliError } from './input.js';
+import { applyKconfig, parseKconfig, type AppliedKconfig } from '../../sim/linux/kconfig.js';
+import type { KernelProfileId } from '../../sim/linux/profile.js';
+import { KERNEL_PROFILE_IDS } from '../../sim/linux/profiles.js';
+import { isKernelPath, userKernel } from '../../kexec/kernels/user-kernel.js';
+import { debianPackageVersion, upstreamOf } from '../../kexec/kernels/kernels.js';
+import type { CaptureFacts } from '../../devices/dump/types.js';
+import { parseKernelVersion, profileForKernel, type ProfileChoice } from '../../sim/linux/profile-for-kernel.js';
+import { CliError } from '../errors.js';
 
 export interface ModelKernel {
   readonly id: KernelProfileId;

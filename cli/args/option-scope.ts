@@ -6,7 +6,7 @@
  * run is a usage error (exit 2) that names the option and where it applies.
  */
 import type { Command, Option } from 'commander';
-import { CliError } from './input.js';
+import { CliError } from '../errors.js';
 
 export interface OptionScope {
   /** Long flags as --help prints them ("--kernels", "--no-preserve"). */

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { applyKconfig, parseKconfig, type AppliedKconfig } from '../sim/linux/kconfig.js';
-import { fsErrorReason } from '../devices/errors.js';
-import { CliError } from './input.js';
+import { applyKconfig, parseKconfig, type AppliedKconfig } from '../../sim/linux/kconfig.js';
+import { fsErrorReason } from '../../devices/errors.js';
+import { CliError } from '../errors.js';
 
 export function readKconfig(path: string): AppliedKconfig & { readonly file: string } {
   let bytes: Buffer;

@@ -1,11 +1,10 @@
 /** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../devices/dump/index.js';
-import { parseBdf, type Bdf } from '../devices/dump/bdf.js';
-import { LusimError } from '../devices/errors.js';
-
-export class CliError extends LusimError<'file-not-found' | 'file-unreadable' | 'bad-option'> {}
+import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../../devices/dump/index.js';
+import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { LusimError } from '../../devices/errors.js';
+import { CliError } from '../errors.js';
 
 /** lspci -xxxx prints about 14 KiB per function: 64 MiB is thousands of functions. */
 export const MAX_DUMP_BYTES = 64 * 1024 * 1024;

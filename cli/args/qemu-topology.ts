@@ -4,9 +4,9 @@
  * `fidelity`.
  */
 import type { Command } from 'commander';
-import { REAL_DEVICE_NAMES } from '../kexec/topology/real-devices.js';
-import type { QemuTopology } from '../kexec/topology/qemu-device.js';
-import { builtinTopologyNames, topologyFromOptions } from '../kexec/topology/topologies.js';
+import { REAL_DEVICE_NAMES } from '../../kexec/topology/real-devices.js';
+import type { QemuTopology } from '../../kexec/topology/qemu-device.js';
+import { builtinTopologyNames, topologyFromOptions } from '../../kexec/topology/topologies.js';
 
 export interface TopologyCliOptions {
   qemuDevice?: string[];

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, parse, resolve } from 'node:path';
-import { CliError } from './input.js';
+import { CliError } from '../errors.js';
 
 /**
  * Refuse (bad-option, exit 2) an --out path that cannot be written: a directory, a missing parent,

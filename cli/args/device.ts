@@ -7,14 +7,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBdf } from '../devices/dump/bdf.js';
-import type { DumpDevice, DumpFormat } from '../devices/dump/types.js';
-import { Topology } from '../sim/topology.js';
-import { CliError, pickDevices, readDumpFile } from './input.js';
+import { formatBdf } from '../../devices/dump/bdf.js';
+import type { DumpDevice, DumpFormat } from '../../devices/dump/types.js';
+import { Topology } from '../../sim/topology.js';
+import { pickDevices, readDumpFile } from './dump-file.js';
+import { CliError } from '../errors.js';
 
-export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'qemu');
+export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'qemu');
 /** Hand-built devices for behaviour no QEMU 7.2 device has (scripts/make-synthetic.ts). */
-export const SYNTHETIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'synthetic');
+export const SYNTHETIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'synthetic');
 
 const names = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.lspci')).map((f) => f.slice(0, -'.lspci'.length));
 
