@@ -126,7 +126,7 @@ function backendFor(driver: string, id: string): DeviceSpec['backend'] {
  * (as before), anything else is a -device string. Ids must be unique; the launcher checks that
  * every bus= names a port or bridge listed before it.
  */
-export function parseTopology(values: readonly string[]): QemuTopology {
+export function parseTopology(values: readonly string[], o: { readonly after?: readonly TopologyDevice[] } = {}): QemuTopology {
   if (values.length === 0) throw new QemuDeviceError('bad-topology', `no device given: pass --qemu-device ARGS (a QEMU -device string, or one of ${REAL_DEVICE_NAMES.join(', ')}) or --topology FILE.`);
   const devices: TopologyDevice[] = [];
   values.forEach((v, i) => {
@@ -140,13 +140,26 @@ export function parseTopology(values: readonly string[]): QemuTopology {
     }
     devices.push(parseDeviceString(v, i));
   });
+  checkTopology([...(o.after ?? []), ...devices], o.after?.length ?? 0);
+  return { devices };
+}
+
+/**
+ * What holds for the whole device list (`after`: the --topology file's devices, which --qemu-device
+ * strings follow): unique ids, every bus= a device listed before (QEMU resolves it when it creates
+ * the device; the launcher checks it again), and only functions Linux scans.
+ */
+function checkTopology(devices: readonly TopologyDevice[], fromFile: number): void {
   const seen = new Set<string>();
-  for (const d of devices) {
-    if (seen.has(d.id)) throw new QemuDeviceError('bad-topology', `device id "${d.id}" is used twice (in "${d.source}"): give each device its own id=.`, { id: d.id });
+  for (const [i, d] of devices.entries()) {
+    if (seen.has(d.id)) {
+      const inFile = i >= fromFile && devices.findIndex((x) => x.id === d.id) < fromFile;
+      throw new QemuDeviceError('bad-topology', inFile ? `device id "${d.id}" is in both --topology and --qemu-device: rename one.` : `device id "${d.id}" is used twice (in "${d.source}"): give each device its own id=.`, { id: d.id });
+    }
+    if (d.bus !== undefined && d.bus !== 'pcie.0' && !seen.has(d.bus)) throw new QemuDeviceError('bad-topology', `device ${d.id} (in "${d.source}") sits on bus "${d.bus}", which is not the id of a port or bridge listed before it: list that port first, or use bus=pcie.0.`, { id: d.id, bus: d.bus });
     seen.add(d.id);
   }
   checkScanned(devices);
-  return { devices };
 }
 
 /**

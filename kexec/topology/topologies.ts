@@ -37,12 +37,7 @@ export function topologyArg(arg: string): NamedTopology {
 /** `--qemu-device` values plus a `--topology` file or built-in name, in that order. */
 export function topologyFromOptions(o: { qemuDevice?: readonly string[]; topology?: string }): QemuTopology | undefined {
   const fromFile = o.topology ? topologyArg(o.topology).topology.devices : [];
-  const fromArgs = o.qemuDevice?.length ? parseTopology(o.qemuDevice).devices : [];
+  const fromArgs = o.qemuDevice?.length ? parseTopology(o.qemuDevice, { after: fromFile }).devices : [];
   if (fromFile.length === 0 && fromArgs.length === 0) return undefined;
-  if (fromFile.length > 0 && fromArgs.length > 0) {
-    const ids = new Set(fromFile.map((d) => d.id));
-    const dup = fromArgs.find((d) => ids.has(d.id));
-    if (dup) throw new QemuDeviceError('bad-topology', `device id "${dup.id}" is in both --topology and --qemu-device: rename one.`, { id: dup.id });
-  }
   return { devices: [...fromFile, ...fromArgs] };
 }

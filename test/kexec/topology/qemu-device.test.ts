@@ -129,6 +129,16 @@ describe('--topology files', () => {
     expect(topologyFromOptions({})).toBeUndefined();
   });
 
+  it('checks the whole list before any boot: a bus nobody created (with its line), and the scan rules across --topology and --qemu-device', () => {
+    expect(err(() => parseTopologyText('pcie-root-port,id=rp1\nnvme,id=n,bus=rp2\n', 'topo.txt')).message).toBe('topo.txt:2: device n (in "nvme,id=n,bus=rp2") sits on bus "rp2", which is not the id of a port or bridge listed before it: list that port first, or use bus=pcie.0.');
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-topo-'));
+    const f = join(dir, 't.txt');
+    writeFileSync(f, 'pcie-root-port,id=rp1\nnvme,id=a,bus=rp1\n');
+    // The second nvme comes from --qemu-device, on the file's port: slot 1, which Linux never scans.
+    expect(err(() => topologyFromOptions({ topology: f, qemuDevice: ['nvme,id=b,bus=rp1'] })).message).toMatch(/^device b .* would sit at slot 1 below pcie-root-port rp1/);
+    expect(topologyFromOptions({ topology: f, qemuDevice: ['pcie-root-port,id=rp2', 'nvme,id=b,bus=rp2'] })?.devices.map((d) => d.id)).toEqual(['rp1', 'a', 'rp2', 'b']);
+  });
+
   it('takes a built-in topology by name, a file of that name first, and names the choices otherwise', () => {
     const sw = topologyArg('switch');
     expect(sw.name).toBe('switch');
