@@ -5,6 +5,7 @@ import { describeFunction } from '../../devices/describe.js';
 import { action, printJson } from '../errors.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 import { renderInspect } from '../render/inspect-text.js';
+import { refuseUnread } from '../args/option-scope.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 
 export function register(program: Command): void {
@@ -18,7 +19,9 @@ export function register(program: Command): void {
     .option('--bdf <bdf>', 'address to give a raw binary dump (default 00:00.0, or taken from a sysfs path)')
     .option('--profile <name>', 'device profile: spec, or auto to recognise QEMU 7.2 devices', 'spec')
     .option('--json', 'machine-readable output (schema: docs/inspect-json.md)')
-    .action(action(async (file: string, opts: { device?: string; fields?: boolean; format?: string; bdf?: string; profile: string; json?: boolean }) => {
+    .action(action(async (file: string, opts: { device?: string; fields?: boolean; format?: string; bdf?: string; profile: string; json?: boolean }, cmd: Command) => {
+      // The JSON always lists every field (docs/inspect-json.md): --fields there would change nothing.
+      refuseUnread(cmd, [{ flags: ['--fields'], applies: opts.json !== true, where: 'to the text output (--json lists every field always)' }]);
       const dumps = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.format), bdf: opts.bdf, formatOption: '--format' }), opts.device);
       const views = dumps.map((d) => {
         const v = describeFunction(buildFunction(d, profileForDump(d, opts.profile)));

@@ -83,6 +83,7 @@ describe('reset-methods, inspect, dump, suite and bad choices', () => {
     [['suite', 'init', 'nvme', '--kernels', ','], '--kernels "," names no kernel'],
     [['cycle', 'e1000e', '--drift', 'bogus'], 'drift "bogus" not understood'],
     [['cycle', '--qemu', '--device', 'bogus'], 'unknown device "bogus"'],
+    [['inspect', 'fixtures/qemu/e1000e.lspci', '--fields', '--json'], '--fields applies only to the text output (--json lists every field always): drop it'],
   ])('%j is a usage error before any boot', async (args, message) => {
     const r = await runLusim(args);
     expect(r.code).toBe(2);
