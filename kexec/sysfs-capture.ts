@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { parseBdf } from '../devices/dump/bdf.js';
 import type { CaptureFacts, DumpDevice } from '../devices/dump/types.js';
 import { LusimError, fsErrorReason } from '../devices/errors.js';
+import { PCI_CFG_SPACE_EXP_SIZE } from '../devices/pci-regs.js';
 
 export class CaptureError extends LusimError<'no-sysfs' | 'no-devices'> {}
 
@@ -78,6 +79,12 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
       configSize = statSync(join(dir, 'config')).size;
     } catch (e) {
       unreadable.push({ name, reason: `config: ${fsErrorReason(e)}` });
+      continue;
+    }
+    // Nothing read is nothing captured, and no function has more than 4 KiB (PCIe r6.0 7.2.2): a
+    // snapshot holds 1 to 4096 bytes of a function, so either would be a capture lusim cannot read.
+    if (bytes.length === 0 || bytes.length > PCI_CFG_SPACE_EXP_SIZE) {
+      unreadable.push({ name, reason: bytes.length === 0 ? 'config: 0 bytes read' : `config: ${bytes.length} bytes, more than the ${PCI_CFG_SPACE_EXP_SIZE} a function has` });
       continue;
     }
     if (bytes.length < configSize) partial.push(name);

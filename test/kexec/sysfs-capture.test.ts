@@ -142,6 +142,18 @@ describe('lusim capture on a sysfs tree made from fixtures', () => {
     expect(r.stderr).toMatch(/^lusim: skipped 0000:02:00\.0 \(config: no such file\): sysfs lists it but the config could not be read; capture again if a device was being removed$/m);
     expect(JSON.parse(r.stdout).devices).toHaveLength(2);
   });
+  it('a config that reads 0 bytes or more than 4 KiB is skipped too: the snapshot stays one lusim reads', async () => {
+    const tree = fakeSysfs();
+    mkdirSync(join(tree, 'bus', 'pci', 'devices', '0000:03:00.0'));
+    writeFileSync(join(tree, 'bus', 'pci', 'devices', '0000:03:00.0', 'config'), '');
+    mkdirSync(join(tree, 'bus', 'pci', 'devices', '0000:04:00.0'));
+    writeFileSync(join(tree, 'bus', 'pci', 'devices', '0000:04:00.0', 'config'), new Uint8Array(8192));
+    const cap = captureSysfs({ sysfs: tree, root: true });
+    expect(cap.unreadable).toEqual([{ name: '0000:03:00.0', reason: 'config: 0 bytes read' }, { name: '0000:04:00.0', reason: 'config: 8192 bytes, more than the 4096 a function has' }]);
+    const out = join(mkdtempSync(join(tmpdir(), 'lusim-cap-')), 'snap.json');
+    expect((await runLusim(['capture', '--sysfs', tree, '--out', out])).code).toBe(0);
+    expect((await runLusim(['inspect', out, '--json'])).code).toBe(0);
+  });
   it('when no listed function can be read, a one-line error names them', async () => {
     const tree = mkdtempSync(join(tmpdir(), 'lusim-sysfs-'));
     mkdirSync(join(tree, 'bus', 'pci', 'devices', '0000:00:01.0'), { recursive: true });
