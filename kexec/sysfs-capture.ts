@@ -72,11 +72,12 @@ export function captureSysfs(opts: CaptureOptions = {}): Capture {
   const unreadable: { name: string; reason: string }[] = [];
   for (const name of names) {
     const dir = join(base, name);
+    const config = join(dir, 'config');
     let bytes: Uint8Array;
     let configSize: number;
     try {
-      bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(join(dir, 'config'));
-      configSize = statSync(join(dir, 'config')).size;
+      bytes = (opts.readConfig ?? ((f: string) => new Uint8Array(readFileSync(f))))(config);
+      configSize = statSync(config).size;
     } catch (e) {
       unreadable.push({ name, reason: `config: ${fsErrorReason(e)}` });
       continue;

@@ -5,6 +5,7 @@
  */
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, parse, resolve } from 'node:path';
+import { fsErrorReason } from '../../devices/errors.js';
 import { CliError } from '../errors.js';
 
 /**
@@ -68,9 +69,7 @@ export function writeOut(path: string, text: string | Uint8Array, what = '--out'
     writeFileSync(path, text, { mode: 0o644 });
     return { ok: true };
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    return { ok: false, message: `could not write ${what} ${path} (${why})` };
+    return { ok: false, message: `could not write ${what} ${path} (${fsErrorReason(e)})` };
   }
 }
 

@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fsErrorReason } from '../../devices/errors.js';
 import { KexecError } from '../errors.js';
 import { trackDir, untrackDir } from './cleanup.js';
 
@@ -37,7 +38,8 @@ export function makePrivateDir(prefix: 'lusim-qemu-' | 'lusim-agent-'): string {
     // A full disk still has room for the directory entry but not for the owner file: remove it.
     if (dir) rmSync(dir, { recursive: true, force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'it is read-only' : code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    // The path is TMPDIR, a directory: "no such file" would mislead.
+    const why = code === 'ENOENT' ? 'it does not exist' : fsErrorReason(e);
     throw new KexecError('tmpdir-unusable', `cannot create a temporary directory in ${base}: ${why}; free space there or set TMPDIR to another directory.`, { tmpdir: base, code });
   }
   trackDir(dir);

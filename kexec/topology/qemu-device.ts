@@ -123,10 +123,10 @@ function backendFor(driver: string, id: string): DeviceSpec['backend'] {
 
 /**
  * `--qemu-device` values in order: built-in names expand to the device behind its own root port
- * (as before), anything else is a -device string. Ids must be unique; the launcher checks that
- * every bus= names a port or bridge listed before it.
+ * (as before), anything else is a -device string. `listedBefore`: devices these follow (a
+ * --topology file's), checked with them as one list (checkTopology).
  */
-export function parseTopology(values: readonly string[], o: { readonly after?: readonly TopologyDevice[] } = {}): QemuTopology {
+export function parseTopology(values: readonly string[], o: { readonly listedBefore?: readonly TopologyDevice[] } = {}): QemuTopology {
   if (values.length === 0) throw new QemuDeviceError('bad-topology', `no device given: pass --qemu-device ARGS (a QEMU -device string, or one of ${REAL_DEVICE_NAMES.join(', ')}) or --topology FILE.`);
   const devices: TopologyDevice[] = [];
   values.forEach((v, i) => {
@@ -140,14 +140,14 @@ export function parseTopology(values: readonly string[], o: { readonly after?: r
     }
     devices.push(parseDeviceString(v, i));
   });
-  checkTopology([...(o.after ?? []), ...devices], o.after?.length ?? 0);
+  checkTopology([...(o.listedBefore ?? []), ...devices], o.listedBefore?.length ?? 0);
   return { devices };
 }
 
 /**
- * What holds for the whole device list (`after`: the --topology file's devices, which --qemu-device
- * strings follow): unique ids, every bus= a device listed before (QEMU resolves it when it creates
- * the device; the launcher checks it again), and only functions Linux scans.
+ * What holds for the whole device list, whose first `fromFile` came from a --topology file: unique
+ * ids, every bus= a device listed before (QEMU resolves it when it creates the device; deviceArgs
+ * checks it again for DeviceSpecs that never pass through here), and only functions Linux scans.
  */
 function checkTopology(devices: readonly TopologyDevice[], fromFile: number): void {
   const seen = new Set<string>();

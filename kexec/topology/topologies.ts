@@ -37,7 +37,7 @@ export function topologyArg(arg: string): NamedTopology {
 /** `--qemu-device` values plus a `--topology` file or built-in name, in that order. */
 export function topologyFromOptions(o: { qemuDevice?: readonly string[]; topology?: string }): QemuTopology | undefined {
   const fromFile = o.topology ? topologyArg(o.topology).topology.devices : [];
-  const fromArgs = o.qemuDevice?.length ? parseTopology(o.qemuDevice, { after: fromFile }).devices : [];
+  const fromArgs = o.qemuDevice?.length ? parseTopology(o.qemuDevice, { listedBefore: fromFile }).devices : [];
   if (fromFile.length === 0 && fromArgs.length === 0) return undefined;
   return { devices: [...fromFile, ...fromArgs] };
 }
