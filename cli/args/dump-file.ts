@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../../devices/dump/index.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
-import { LusimError } from '../../devices/errors.js';
+import { fsErrorReason, LusimError } from '../../devices/errors.js';
 import { CliError } from '../errors.js';
 
 /** lspci -xxxx prints about 14 KiB per function: 64 MiB is thousands of functions. */
@@ -25,7 +25,9 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError('file-not-found', `no such file: ${path}`, { path });
-    throw new CliError('file-unreadable', `cannot read ${path}: ${(e as Error).message}${code === 'EACCES' ? ' (reading more than 64 bytes of sysfs config needs root)' : ''}`, { path });
+    // Not a sysfs matter: a non-root read of .../config returns 64 bytes rather than failing (pci-sysfs.c pci_read_config).
+    const fix = code === 'EACCES' || code === 'EPERM' ? 'check its permissions, or copy it somewhere you can read' : 'give a dump file';
+    throw new CliError('file-unreadable', `cannot read ${path} (${fsErrorReason(e)}): ${fix}`, { path });
   }
   // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
   const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);

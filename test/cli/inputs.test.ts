@@ -32,6 +32,13 @@ describe('dump files', () => {
     spawnSync('mkfifo', [fifo]);
     expect(errorOf(() => readDumpFile(fifo)).message).toMatch(/is not a regular file/);
   });
+  it('a file the OS will not read is named with the reason in words, not errno text', () => {
+    const plain = join(dir, 'plain-file');
+    writeFileSync(plain, '');
+    expect(errorOf(() => readDumpFile(join(plain, 'config')))).toEqual({ code: 'file-unreadable', message: `cannot read ${plain}/config (a part of the path is not a directory): give a dump file` });
+    // /proc/self/mem is a regular file whose read at offset 0 (unmapped) fails with EIO.
+    expect(errorOf(() => readDumpFile('/proc/self/mem')).message).toBe('cannot read /proc/self/mem (an I/O error): give a dump file');
+  });
   it('an empty file says how to capture a dump', async () => {
     const empty = join(dir, 'empty.lspci');
     writeFileSync(empty, '');
