@@ -49,3 +49,16 @@ export function refuseUnread(cmd: Command, scopes: readonly OptionScope[]): void
     throw new CliError('bad-option', `${listed(unread)} appl${one ? 'ies' : 'y'} only ${s.where}: drop ${one ? 'it' : 'them'}`, { options: unread });
   }
 }
+
+/**
+ * `--snapshots DIR` and `--no-snapshots` share one value, so the one typed last won without a
+ * word. Commander emits `option:NAME` for each flag it parses, whichever sets the value: call this
+ * when registering the command; the returned check refuses a run that typed both.
+ */
+export function watchNegationPair(cmd: Command, positive: string, negative: string): () => void {
+  const typedFlags = new Set<string>();
+  for (const flag of [positive, negative]) cmd.on(`option:${flag.slice(2)}`, () => typedFlags.add(flag));
+  return () => {
+    if (typedFlags.size === 2) throw new CliError('bad-option', `${positive} and ${negative} contradict each other: give one of them`, { options: [positive, negative] });
+  };
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/run/fidelity.js';
 import { prepareOutDir, writeOut } from '../args/out-file.js';
+import { watchNegationPair } from '../args/option-scope.js';
 import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topology/topologies.js';
 import { parseSeries } from '../../kexec/kernels/kernels.js';
 import { CliError, EXIT_FAILURE, action, printJson } from '../errors.js';
@@ -16,8 +17,9 @@ import { log } from '../log.js';
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
-  program
-    .command('fidelity')
+  const fidelity = program.command('fidelity');
+  const refuseSnapshotClash = watchNegationPair(fidelity, '--snapshots', '--no-snapshots');
+  fidelity
     .description('boot each topology on real Debian kernels in QEMU, kexec (plain and preserved), and compare with the model: reset_method lists, registers after boot A (from the state the firmware left), after the kexec and (preserved) after the restore')
     .option('--topology <file|name>', `a topology file (one QEMU -device string per line) or the name of a built-in one (fixtures/topologies: ${builtinTopologyNames().join(', ')}); repeatable; default: every built-in one`, collect)
     .option('--kernels <list>', 'Debian series, comma-separated; pairs run as a ring (each kernel once as A, once as B)', '6.1,6.12,7.x')
@@ -29,6 +31,7 @@ export function register(program: Command): void {
     .option('--no-snapshots', 'boot kernel A cold for every pair')
     .option('--json', 'the whole report as JSON')
     .action(action(async (opts: { topology?: string[]; kernels: string; modes: string; allPairs?: boolean; out?: string; fetch?: boolean; json?: boolean; snapshots?: string | boolean }) => {
+      refuseSnapshotClash();
       const modes = opts.modes.split(',').map((m) => m.trim()).filter(Boolean);
       const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });

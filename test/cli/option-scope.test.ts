@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { givenFlags, refuseUnread } from '../../cli/args/option-scope.js';
+import { givenFlags, refuseUnread, watchNegationPair } from '../../cli/args/option-scope.js';
 import { runLusim } from './in-process.js';
 
 const parsed = (args: string[]): Command => {
@@ -32,6 +32,23 @@ describe('givenFlags and refuseUnread', () => {
 
   it('refuses a scope table that names an undeclared flag (a typo, not user input)', () => {
     expect(() => refuseUnread(parsed([]), [{ flags: ['--kernel'], applies: false, where: 'x' }])).toThrow(/does not declare/);
+  });
+});
+
+describe('watchNegationPair', () => {
+  const check = (args: string[]) => {
+    const cmd = new Command('t').exitOverride();
+    const refuse = watchNegationPair(cmd, '--snapshots', '--no-snapshots');
+    cmd.option('--snapshots <dir>').option('--no-snapshots').parse(args, { from: 'user' });
+    return refuse;
+  };
+  it('refuses a run that typed an option and its negation, in either order; one alone passes', () => {
+    for (const args of [['--snapshots', 'd', '--no-snapshots'], ['--no-snapshots', '--snapshots', 'd']]) expect(check(args)).toThrow('--snapshots and --no-snapshots contradict each other: give one of them');
+    for (const args of [['--snapshots', 'd'], ['--no-snapshots'], []]) expect(check(args)).not.toThrow();
+  });
+  it('lusim fidelity: the clash is a usage error before any boot', async () => {
+    const r = await runLusim(['fidelity', '--snapshots', mkdtempSync(join(tmpdir(), 'lusim-snap-')), '--no-snapshots']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'lusim: --snapshots and --no-snapshots contradict each other: give one of them']);
   });
 });
 
