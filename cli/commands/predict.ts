@@ -54,6 +54,8 @@ function driverMap(values: readonly string[] | undefined, what: string, all: rea
     if (!m) throw new CliError('bad-option', `${what} "${v}" must be BDF=DRIVER (e.g. 01:00.0=nvme, or 01:00.0=none)`, { value: v });
     const key = formatBdf(inDump(all, bdfOf(m[1]!, what), what));
     const name = m[2] === 'none' ? null : m[2]!;
+    // One function binds one driver: a second value would replace the first without a word.
+    if (out.has(key)) throw new CliError('bad-option', `${what} gives ${key} twice (${out.get(key) ?? 'none'} and ${name ?? 'none'}): give one driver per function`, { bdf: key });
     if (name !== null && !isModelledDriver(name)) process.stderr.write(`lusim predict: note: ${what} ${key}=${name}: lusim has no steps of ${name}'s own (it models nvme, e1000e, virtio-pci and virtio_* class drivers, xhci_hcd and pcieport), so it binds as a generic driver: pci_enable_device, pci_set_master, MSI-X or MSI, and no ->shutdown\n`);
     out.set(key, name);
   }

@@ -22,4 +22,10 @@ describe('lusim predict: the functions and drivers its options name', () => {
     expect(generic.stderr).toContain('--driver-a 03:00.0=mlx5_core: lusim has no steps of mlx5_core\'s own');
     for (const known of ['nvme', 'virtio_blk', 'pcieport', 'none']) expect((await predict(['--driver-b', `03:00.0=${known}`])).stderr).toBe('');
   });
+
+  it('a function given two drivers is a usage error, also in another spelling of its address', async () => {
+    const r = await predict(['--driver-a', '03:00.0=nvme', '--driver-a', '0000:03:00.0=none']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'lusim: --driver-a gives 03:00.0 twice (nvme and none): give one driver per function']);
+    expect((await predict(['--driver-a', '03:00.0=nvme', '--driver-b', '03:00.0=none'])).code).toBe(0);
+  });
 });
