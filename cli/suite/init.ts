@@ -25,7 +25,7 @@ export async function initSuite(args: readonly string[], o: { kernels: readonly 
   const last = o.kernels[o.kernels.length - 1];
   const dir = resolve(o.dir ?? process.cwd());
   const cases: SuiteCase[] = [];
-  for (const { ref, label } of args.flatMap((a) => deviceRefs(a, dir))) {
+  for (const { ref, label } of distinct(args.flatMap((a) => deviceRefs(a, dir)))) {
     const base = { device: ref, kernels: o.kernels, expect: {}, on: {}, line: 1 };
     cases.push({ ...base, name: `${label}: reset` });
     cases.push({ ...base, name: `${label}: live update to ${last}`, cycle: { to: last } });
@@ -76,6 +76,18 @@ type Run = { label: string; expect: ReturnType<typeof expectationsOf> };
 function decidedOnEvery(runs: readonly Run[]): Run[] {
   const keys = Object.keys(runs[0]!.expect).filter((k) => runs.every((r) => k in r.expect));
   return runs.map((r) => ({ ...r, expect: Object.fromEntries(keys.map((k) => [k, (r.expect as Record<string, unknown>)[k]])) }));
+}
+
+/** One device given twice (`nvme nvme`, `d.lspci ./d.lspci`) would write cases a suite refuses: same names, same tests. */
+function distinct(refs: readonly { ref: DeviceRef; label: string }[]): readonly { ref: DeviceRef; label: string }[] {
+  const seen = new Map<string, string>();
+  for (const { ref, label } of refs) {
+    const key = JSON.stringify(ref);
+    const first = seen.get(key);
+    if (first !== undefined) throw new CliError('bad-option', `${label === first ? `${label} is given twice` : `${first} and ${label} are the same device`}: give each device once`, { device: label });
+    seen.set(key, label);
+  }
+  return refs;
 }
 
 function deviceRefs(arg: string, dir: string): { ref: DeviceRef; label: string }[] {

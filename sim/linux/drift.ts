@@ -44,7 +44,10 @@ export const ALLOC_STEP_NAMES: Readonly<Record<string, AllocStep>> = {
 };
 
 export function parseDrift(text: string): Drift[] {
-  return text.split(';').map((t) => t.trim()).filter(Boolean).map((t) => {
+  const items = text.split(';').map((t) => t.trim()).filter(Boolean);
+  // "" is no drift (callers pass an unset option as ""); separators alone are a mistyped one.
+  if (!items.length && text.trim()) throw new LinuxModelError('bad-drift', `drift "${text}" names no change: give one such as pcie:swap(DEVCTL2,LNKCTL2), or none`, { drift: text });
+  return items.map((t) => {
     const m = RE.exec(t);
     if (!m) {
       throw new LinuxModelError('bad-drift', `drift "${t}" not understood: use pcie:+reg, pcie:+NAME, pcie:swap(A,B), aer:-NAME, pcie:widen(NAME), aer:narrow(NAME), caps:-LTR, caps:+L1SS, caps:swap(EXP,LTR), alloc:-ptm, alloc:+l1ss, alloc:swap(ptm,aer)`, { drift: t });
@@ -59,8 +62,17 @@ export function parseDrift(text: string): Drift[] {
     if (m[2]) return { text: t, buffer, op: { kind: 'add', name: full(m[2]) } };
     if (m[3]) return { text: t, buffer, op: { kind: 'remove', name: full(m[3]) } };
     if (m[6]) return { text: t, buffer, op: m[6] === 'widen' ? { kind: 'widen', name: full(m[7]) } : { kind: 'narrow', name: full(m[7]) } };
-    return { text: t, buffer, op: { kind: 'swap', a: full(m[4]), b: full(m[5]) } };
+    const [a, b] = [full(m[4]!), full(m[5]!)];
+    if (sameEntry(buffer, a, b)) throw new LinuxModelError('bad-drift', `drift "${t}" swaps ${m[4]} with itself, which changes nothing: name two different entries`, { drift: t });
+    return { text: t, buffer, op: { kind: 'swap', a, b } };
   });
+}
+
+/** Whether two names of a swap are one entry, as applyOne and editList look them up. */
+function sameEntry(buffer: Drift['buffer'], a: string, b: string): boolean {
+  if (buffer === 'caps') return resolveCap(a) === resolveCap(b);
+  if (buffer === 'alloc') return resolveAlloc(a) === resolveAlloc(b);
+  return a === b;
 }
 
 function regOffset(name: string): number {
@@ -93,9 +105,9 @@ function applyOne(layouts: SavedLayouts, d: Drift): SavedLayouts {
     const width = op.kind === 'widen' ? 4 : 2;
     return { ...layouts, [l]: layouts[l].map((s) => (s.name === op.name ? { ...s, width } : s)) };
   }
-  const la = find(op.a);
-  const lb = find(op.b);
-  if (!la || !lb || la !== lb) throw new LinuxModelError('bad-drift', `${d.text}: both registers must be in the same ${d.buffer} layout`, { drift: d.text });
+  const la = listOf(op.a);
+  const lb = listOf(op.b);
+  if (la !== lb) throw new LinuxModelError('bad-drift', `${d.text}: both registers must be in the same ${d.buffer} layout`, { drift: d.text });
   const list = [...layouts[la]];
   const ia = list.findIndex((s) => s.name === op.a);
   const ib = list.findIndex((s) => s.name === op.b);

@@ -167,6 +167,11 @@ describe('lusim suite init and --update', () => {
     expect((await run('init', 'nvme', '--out', join(root, 'missing', 'x.yaml'))).status).toBe(2);
   }, 120_000);
 
+  it('init refuses a device given twice, in any spelling: its suite would repeat case names, which run refuses', async () => {
+    expect(await run('init', 'nvme', 'nvme')).toMatchObject({ status: 2, stderr: 'lusim: nvme is given twice: give each device once\n' });
+    expect((await run('init', 'fixtures/qemu/nvme.lspci', './fixtures/qemu/nvme.lspci')).stderr).toBe('lusim: fixtures/qemu/nvme.lspci and ./fixtures/qemu/nvme.lspci are the same device: give each device once\n');
+  });
+
   it('init on a partial dump writes only what the dump decides, and a suite expecting more is an error, not a fail', async () => {
     const root = mkdtempSync(join(tmpdir(), 'lusim-suite-partial-'));
     // lspci -x, as a non-root user gets it: the capability list (and DEVCAP, which the flr probe
