@@ -70,6 +70,10 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   const endpoints = topology ? [] : parseRealDevices(opts.device ?? deviceArg);
   // A series that does not exist is the command line's mistake: a usage error, before any boot.
   for (const k of [opts.from, opts.to]) if (!isKernelPath(k)) parseSeries(k);
+  // Only a user's build reads them (resolveKernels): a Debian kernel comes with its own modules in the cache.
+  for (const [option, dir, spec, side] of [['--modules-a', opts.modulesA, opts.from, '--from'], ['--modules-b', opts.modulesB, opts.to, '--to']] as const) {
+    if (dir !== undefined && !isKernelPath(spec)) throw new CliError('bad-option', `${option} goes with a kernel you built in ${side}; "${spec}" is a Debian kernel, whose modules lusim fetches with it: drop ${option}`, { value: dir });
+  }
   const bootTimeoutMs = seconds(opts.bootTimeout);
   if (opts.out) checkOutPath(opts.out);
   const saver = opts.saver === 'host' ? 'host' : 'kernel';

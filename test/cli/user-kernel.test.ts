@@ -46,6 +46,11 @@ describe('lusim cycle --from PATH', () => {
     expect((await runLusim(['cycle', 'e1000e', '--from', '7.2', '--profile-a', '7.1'])).stderr).toMatch(/--profile-a goes with a kernel path/);
     expect((await runLusim(['cycle', 'e1000e', '--from', tree, '--matrix'])).stderr).toMatch(/--matrix runs profile ids/);
   });
+
+  it('--qemu: --modules-a/--modules-b with a Debian kernel is a usage error before any boot (only a build reads them)', async () => {
+    const r = await runLusim(['cycle', 'e1000e', '--qemu', '--from', '6.12', '--to', '6.1', '--modules-b', tmp()]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'lusim: --modules-b goes with a kernel you built in --to; "6.1" is a Debian kernel, whose modules lusim fetches with it: drop --modules-b']);
+  });
 });
 
 describe('lusim predict --from PATH', () => {
