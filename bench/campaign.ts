@@ -7,7 +7,8 @@
  * Needs the kernels and lusim's module cached (`lusim kernels fetch 6.1 6.12 7.x --module`).
  */
 import { builtinTopologies } from '../kexec/topology/topologies.js';
-import { runFidelity, type KexecMode } from '../kexec/run/fidelity.js';
+import { runFidelity } from '../kexec/run/fidelity.js';
+import type { KexecMode } from '../kexec/run/fidelity-truth.js';
 
 const TARGET_S = 15 * 60;
 const arg = (name: string): string | undefined => {

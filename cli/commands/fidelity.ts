@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KEXEC_MODES, runFidelity, type FidelityReport, type KexecMode } from '../../kexec/run/fidelity.js';
+import { runFidelity, type FidelityReport } from '../../kexec/run/fidelity.js';
+import { KEXEC_MODES, type KexecMode } from '../../kexec/run/fidelity-truth.js';
 import { prepareOutDir, writeOut } from '../args/out-file.js';
 import { watchNegationPair } from '../args/option-scope.js';
 import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexec/topology/topologies.js';

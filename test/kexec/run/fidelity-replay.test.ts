@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayTruth } from '../../../kexec/run/fidelity.js';
+import { replayTruth } from '../../../kexec/run/fidelity-truth.js';
 
 const DIR = join(__dirname, '..', '..', '..', 'fixtures', 'fidelity');
 
