@@ -56,5 +56,17 @@ export function mergeResults(docs: readonly { path: string; doc: SuiteResults }[
     }
   }
   const results = [...byId.values()].map((x) => x.r).sort((a, b) => a.index - b.index);
+  // A lost shard artifact would otherwise merge into a green run of part of the plan.
+  if (results.length < first.doc.planned) throw new CliError('bad-option', `the files hold ${results.length} of the run's ${first.doc.planned} tests${missingShards(docs.map((d) => d.doc.shard))}: give every shard's --json or --junit file`, { tests: results.length, planned: first.doc.planned });
   return { format: RESULTS_FORMAT, suites: first.doc.suites, planned: first.doc.planned, source: first.doc.source, results };
+}
+
+/** ", shards 3/4 and 4/4 are missing" when the files say which shards they are (JSON does; JUnit does not). */
+function missingShards(shards: readonly (Shard | undefined)[]): string {
+  const count = shards[0]?.count;
+  if (count === undefined || shards.some((s) => s?.count !== count)) return '';
+  const given = new Set(shards.map((s) => s!.index));
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !given.has(i)).map((i) => `${i}/${count}`);
+  if (!missing.length) return '';
+  return `: shard${missing.length > 1 ? 's' : ''} ${missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}` : missing[0]} ${missing.length > 1 ? 'are' : 'is'} missing`;
 }

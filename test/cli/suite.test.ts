@@ -99,6 +99,10 @@ describe('lusim suite run', () => {
     expect(noTime(json(merged))).toEqual(noTime(json(whole)));
     expect(parseJunit(readFileSync(junit, 'utf8'))['@_tests']).toBe('27');
     expect((await run('merge', parts[0], EXAMPLE)).stderr).toMatch(/cannot read .*storage-fleet.yaml as suite results: .*give files written by lusim suite run --json/);
+    // A lost shard is no green run of part of the plan; the JSON files name what is missing.
+    const [one, three] = [join(dir, 'shard1.json'), join(dir, 'shard3.json')];
+    expect(await run('merge', three, one)).toMatchObject({ status: 2, stderr: 'lusim: the files hold 18 of the run\'s 27 tests: shard 2/3 is missing: give every shard\'s --json or --junit file\n' });
+    expect((await run('merge', one, one)).stderr).toMatch(/hold 9 of the run's 27 tests: shards 2\/3 and 3\/3 are missing/);
   }, 120_000);
 
   it('merge reads JUnit too: the shards\' JUnit (or JUnit and JSON mixed) merged is the unsharded run\'s JUnit and KTAP, failed checks and all', async () => {
