@@ -49,6 +49,7 @@ export function mergeResults(docs: readonly { path: string; doc: SuiteResults }[
     if (JSON.stringify(doc.suites.map((s) => s.name)) !== suites || doc.planned !== first.doc.planned) {
       throw new CliError('bad-option', `${path} is a run of other suites (${doc.suites.map((s) => s.name).join(', ')}; ${doc.planned} tests) than ${first.path} (${first.doc.suites.map((s) => s.name).join(', ')}; ${first.doc.planned} tests): merge shards of one run`, { path });
     }
+    if (doc.source !== first.doc.source) throw new CliError('bad-option', `${path} ran on ${doc.source === 'model' ? 'the model' : 'the model and QEMU (--qemu)'}, ${first.path} on ${first.doc.source === 'model' ? 'the model' : 'the model and QEMU (--qemu)'}: merge shards of one run`, { path });
     for (const r of doc.results) {
       const seen = byId.get(r.id);
       if (seen && seen.r.status !== r.status) throw new CliError('bad-option', `test "${r.id}" is ${seen.r.status} in ${seen.path} but ${r.status} in ${path}: merge shards of one run`, { id: r.id });

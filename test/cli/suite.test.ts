@@ -102,6 +102,9 @@ describe('lusim suite run', () => {
     // A lost shard is no green run of part of the plan; the JSON files name what is missing.
     const [one, three] = [join(dir, 'shard1.json'), join(dir, 'shard3.json')];
     expect(await run('merge', three, one)).toMatchObject({ status: 2, stderr: 'lusim: the files hold 18 of the run\'s 27 tests: shard 2/3 is missing: give every shard\'s --json or --junit file\n' });
+    const qemu = join(dir, 'shard3-qemu.json');
+    writeFileSync(qemu, JSON.stringify({ ...json(three), source: 'model+qemu' }));
+    expect((await run('merge', one, join(dir, 'shard2.json'), qemu)).stderr).toMatch(/shard3-qemu.json ran on the model and QEMU \(--qemu\), .*shard1.json on the model: merge shards of one run/);
     expect((await run('merge', one, one)).stderr).toMatch(/hold 9 of the run's 27 tests: shards 2\/3 and 3\/3 are missing/);
   }, 120_000);
 
