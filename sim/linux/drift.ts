@@ -135,6 +135,13 @@ function editList<T extends string>(list: readonly T[], d: Drift, resolve: (n: s
 const resolveCap = (n: string) => n.toUpperCase();
 const resolveAlloc = (n: string) => ALLOC_STEP_NAMES[n] ?? n;
 
+/** The entries an item names, as `buffer:name` in the spelling its list uses (an added one is named too). */
+function entryKeys(d: Drift): string[] {
+  const canonical = d.buffer === 'caps' ? resolveCap : d.buffer === 'alloc' ? resolveAlloc : (n: string) => n;
+  const names = d.op.kind === 'swap' ? [d.op.a, d.op.b] : [d.op.name];
+  return names.map((n) => `${d.buffer}:${canonical(n)}`);
+}
+
 /**
  * Kernel B with its layouts, buffer list or allocation steps drifted; the description says so in
  * reports, and names the kernel whose code a gained buffer borrows.
@@ -143,8 +150,17 @@ export function applyDrift(profile: KernelProfile, drifts: readonly Drift[]): Ke
   if (drifts.length === 0) return profile;
   let out = profile;
   const shown: string[] = [];
+  // Which item removed an entry: a later item naming it would otherwise read as naming one the kernel never had.
+  const removedBy = new Map<string, string>();
   for (const d of drifts) {
     shown.push(d.text);
+    // An add may name a removed entry: removing and appending it again moves it to the end.
+    for (const key of d.op.kind === 'add' ? [] : entryKeys(d)) {
+      const by = removedBy.get(key);
+      if (by !== undefined) throw new LinuxModelError('bad-drift', `${d.text}: ${key.slice(key.indexOf(':') + 1)} was removed by an earlier item of this drift (${by})`, { drift: d.text });
+    }
+    if (d.op.kind === 'remove') removedBy.set(entryKeys(d)[0]!, d.text);
+    if (d.op.kind === 'add') removedBy.delete(entryKeys(d)[0]!);
     if ((d.buffer === 'caps' || d.buffer === 'alloc') && d.op.kind === 'add') {
       const gained = gainEntry(out, d.buffer, (d.buffer === 'caps' ? resolveCap : resolveAlloc)(d.op.name), d.text);
       out = gained.profile;

@@ -35,3 +35,12 @@ describe('parseDrift and applyDrift: drifts that change nothing or name nothing'
     expect(refusal('aer:swap(ROOT_COMMAND,CAP)')).toBe('aer:swap(ROOT_COMMAND,CAP): both registers must be in the same aer layout');
   });
 });
+
+describe('applyDrift: an item naming an entry an earlier item removed', () => {
+  it('says which item removed it, in every list; appending it again is a move and runs', () => {
+    expect(refusal('caps:-LTR;caps:-LTR')).toBe('caps:-LTR: LTR was removed by an earlier item of this drift (caps:-LTR)');
+    expect(refusal('pcie:-LNKCTL;pcie:swap(LNKCTL,DEVCTL)')).toBe('pcie:swap(LNKCTL,DEVCTL): PCI_EXP_LNKCTL was removed by an earlier item of this drift (pcie:-LNKCTL)');
+    expect(refusal('alloc:-ptm;alloc:swap(pci_ptm_init,aer)')).toBe('alloc:swap(pci_ptm_init,aer): pci_ptm_init was removed by an earlier item of this drift (alloc:-ptm)');
+    expect(refusal('pcie:-LNKCTL;pcie:+LNKCTL')).toBe('accepted');
+  });
+});
