@@ -37,6 +37,7 @@ export function register(program: Command): void {
       const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
       const topologies = opts.topology?.length ? opts.topology.map((t) => topologyArg(t)) : builtinTopologies();
+      refuseSameName(opts.topology ?? [], topologies);
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       // A series that does not exist is the command line's mistake: said before any boot.
       if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: give Debian series, e.g. 6.1,6.12,7.x`, { kernels: opts.kernels });
@@ -56,6 +57,16 @@ export function register(program: Command): void {
       const s = report.summary;
       if (s.resetMethods.agree < s.resetMethods.total || s.afterBoot.agree < s.afterBoot.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
     }));
+}
+
+/** The report's pairs and --out's directories are keyed on a topology's name (a file's is its base name). */
+function refuseSameName(args: readonly string[], topologies: readonly { name: string }[]): void {
+  const first = new Map<string, string>();
+  for (const [i, t] of topologies.entries()) {
+    const seen = first.get(t.name);
+    if (seen !== undefined) throw new CliError('bad-option', `--topology ${seen} and ${args[i]} are both named ${t.name} (pairs and --out directories go by the name): give each topology once, or rename the file`, { topology: t.name });
+    first.set(t.name, args[i]!);
+  }
 }
 
 const hex = (v: number) => `0x${v.toString(16)}`;

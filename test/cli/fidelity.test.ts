@@ -2,6 +2,9 @@
  * `lusim fidelity` option checks that need no QEMU: a bad --modes list, an unknown kernel series or
  * topology is one usage line naming the choices, before any kernel is resolved or QEMU started.
  */
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLusim } from './in-process.js';
 
@@ -31,5 +34,12 @@ describe('lusim fidelity options', () => {
     const t = await runLusim(['fidelity', '--topology', 'no-such-topology', '--no-fetch']);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/not a built-in topology \(bridge, /);
+  });
+
+  it('refuses two topologies of one name (a file is named by its base name) before any boot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-fidelity-'));
+    copyFileSync('fixtures/topologies/switch.txt', join(dir, 'switch.txt'));
+    const r = await runLusim(['fidelity', '--topology', join(dir, 'switch.txt'), '--topology', 'switch', '--no-fetch']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `lusim: --topology ${join(dir, 'switch.txt')} and switch are both named switch (pairs and --out directories go by the name): give each topology once, or rename the file`]);
   });
 });
