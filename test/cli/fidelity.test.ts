@@ -42,4 +42,9 @@ describe('lusim fidelity options', () => {
     const r = await runLusim(['fidelity', '--topology', join(dir, 'switch.txt'), '--topology', 'switch', '--no-fetch']);
     expect([r.code, r.stderr.trim()]).toEqual([2, `lusim: --topology ${join(dir, 'switch.txt')} and switch are both named switch (pairs and --out directories go by the name): give each topology once, or rename the file`]);
   });
+
+  it('refuses a kernel or a mode named twice (the ring would run its pairs twice, into the same --out files)', async () => {
+    expect((await runLusim(['fidelity', '--kernels', '6.1,6.12,6.1', '--no-fetch'])).stderr).toBe('lusim: --kernels 6.1,6.12,6.1 names 6.1 twice: give each once\n');
+    expect((await runLusim(['fidelity', '--modes', 'plain,plain', '--no-fetch'])).code).toBe(2);
+  });
 });
