@@ -24,7 +24,7 @@ import type { CaptureFacts } from '../../devices/dump/types.js';
 import { log } from '../log.js';
 import { givenFlags, refuseUnread, type OptionScope } from '../args/option-scope.js';
 import type { PciFunction } from '../../devices/device.js';
-import type { KernelConfig } from '../../sim/linux/profile.js';
+import type { KernelConfig, KernelProfileId } from '../../sim/linux/profile.js';
 import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
 import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
 
@@ -38,6 +38,15 @@ export interface CycleCliOptions {
 function check<T extends string>(value: string, allowed: readonly T[], what: string): T {
   if (!(allowed as readonly string[]).includes(value)) throw new CliError('bad-option', `unknown ${what} "${value}": use ${allowed.join(', ')}`, { value });
   return value as T;
+}
+
+/** `--matrix --kernels`: profile ids, at least one, each once (a repeated one repeats its rows). */
+function matrixKernels(value: string): KernelProfileId[] {
+  const ids = value.split(',').map((k) => k.trim()).filter(Boolean).map((k) => check(k, KERNEL_PROFILE_IDS, 'kernel'));
+  if (!ids.length) throw new CliError('bad-option', `--kernels "${value}" names no kernel: use ${KERNEL_PROFILE_IDS.join(', ')}`, { value });
+  const twice = ids.find((k, i) => ids.indexOf(k) !== i);
+  if (twice !== undefined) throw new CliError('bad-option', `--kernels ${value} names ${twice} twice: give each once`, { value });
+  return ids as KernelProfileId[];
 }
 
 /** Kernel A of a lusim capture without --from: the kernel the capture was taken on, said in the log. */
@@ -182,7 +191,7 @@ function matrixConditions(s: MatrixCycle): string[] {
 /** `cycle --matrix`: the table, then the layout-drift experiments and the lu-pci blob change. */
 async function printMatrix(target: CycleTarget, m: { ka: ModelKernel; kb: ModelKernel; kc: Kconfig | undefined; shared: MatrixCycle; opts: CycleCliOptions; flows?: Flow[]; formats?: SaveFormat[] }): Promise<void> {
   const { opts, shared } = m;
-  const kernels = opts.kernels ? opts.kernels.split(',').map((k) => check(k.trim(), KERNEL_PROFILE_IDS, 'kernel')) : undefined;
+  const kernels = opts.kernels !== undefined ? matrixKernels(opts.kernels) : undefined;
   const tty = process.stderr.isTTY;
   const cells = await runMatrix(target.make, {
     ...shared, ...(kernels ? { kernels } : {}), ...(m.flows ? { flows: m.flows } : {}), ...(m.formats ? { formats: m.formats } : {}),

@@ -35,6 +35,9 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const i of items) if (!(allowed as readonly string[]).includes(i)) usage(`unknown ${what} "${i}": use ${allowed.join(', ')}`);
   if (!items.length) usage(`${option} needs at least one of ${allowed.join(', ')}`);
+  // A repeated one would weigh more in the case space: the same seed would draw other cases.
+  const twice = items.find((x, i) => items.indexOf(x) !== i);
+  if (twice !== undefined) usage(`${option} ${value} names ${twice} twice: give each once`);
   return items as T[];
 }
 

@@ -70,6 +70,20 @@ describe('lusim cycle: options the run does not read', () => {
   });
 });
 
+describe('comma-separated lists: empty, or naming one thing twice', () => {
+  it.each([
+    [['cycle', 'e1000e', '--matrix', '--kernels', ''], 'lusim: --kernels "" names no kernel: use 6.1, '],
+    [['cycle', 'e1000e', '--matrix', '--kernels', '6.1,7.1,6.1'], 'lusim: --kernels 6.1,7.1,6.1 names 6.1 twice: give each once'],
+    // fuzz: a repeated kernel would weigh more in the case space, so the seed would draw other cases.
+    [['fuzz', '--runs', '1', '--kernels', '6.12,6.12'], 'lusim: --kernels 6.12,6.12 names 6.12 twice: give each once'],
+    [['fuzz', '--runs', '1', '--oracle', 'identity,identity'], 'lusim: --oracle identity,identity names identity twice: give each once'],
+  ])('%j is a usage error', async (args, message) => {
+    const r = await runLusim(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
 describe('lusim fuzz: options the run does not read', () => {
   it.each([
     [['fuzz', '--campaign', 'malformed', '--jobs', '2'], '--jobs applies only to the semantic campaign, not with --campaign malformed'],
