@@ -174,7 +174,8 @@ describe('lusim suite init and --update', () => {
     expect((await run('init', 'nvme', '--out', join(root, 'missing', 'x.yaml'))).status).toBe(2);
   }, 120_000);
 
-  it('init refuses a device given twice, in any spelling: its suite would repeat case names, which run refuses', async () => {
+  it('init refuses a device given twice, in any spelling, and a kernel given twice: run would refuse the suite it wrote', async () => {
+    expect((await run('init', 'nvme', '--kernels', '6.1,7.1,6.1')).stderr).toBe('lusim: --kernels 6.1,7.1,6.1 names 6.1 twice: give each once\n');
     expect(await run('init', 'nvme', 'nvme')).toMatchObject({ status: 2, stderr: 'lusim: nvme is given twice: give each device once\n' });
     expect((await run('init', 'fixtures/qemu/nvme.lspci', './fixtures/qemu/nvme.lspci')).stderr).toBe('lusim: fixtures/qemu/nvme.lspci and ./fixtures/qemu/nvme.lspci are the same device: give each device once\n');
   });
