@@ -17,9 +17,14 @@ function print(kernels: readonly KernelImage[], json: boolean): void {
     process.stdout.write(`No kernels cached in ${cacheRoot()}. Run: lusim kernels fetch 6.1 6.12 7.x\n`);
     return;
   }
-  const table = new Table({ head: ['release', 'upstream', 'profile', 'suite', 'vmlinuz'] });
+  process.stdout.write(`${kernelsTable(kernels)}\n`);
+}
+
+export function kernelsTable(kernels: readonly Pick<KernelImage, 'release' | 'upstream' | 'profile' | 'suite' | 'vmlinuz'>[]): string {
+  // cli-table3 colours head and border even when stdout is a file or a pipe: plain, as the suite summary.
+  const table = new Table({ head: ['release', 'upstream', 'profile', 'suite', 'vmlinuz'], style: { head: [], border: [] } });
   for (const k of kernels) table.push([k.release, k.upstream, k.profile, k.suite, k.vmlinuz]);
-  process.stdout.write(`${table.toString()}\n`);
+  return table.toString();
 }
 
 export function register(program: Command): void {
