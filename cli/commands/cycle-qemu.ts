@@ -151,7 +151,7 @@ function renderTrace(t: NonNullable<RealCycleReport['writeTrace']>): string[] {
 export function renderRealCycle(r: RealCycleReport): string {
   const out: string[] = [];
   const k = r.kernels;
-  out.push(`Real cycle: ${r.options.devices.join(', ')}${r.drivers ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
+  out.push(`Real cycle: ${r.options.devices.join(', ')}${r.options.topology ? '' : ' behind root ports'}, ${k ? `${k.from.release} (${k.from.profile}) -> ${k.to.release} (${k.to.profile})` : `${r.options.from} -> ${r.options.to}`}, ${r.options.format}, saved by the ${r.options.saver === 'kernel' ? 'guest kernels' : 'host'}${r.options.drift.length ? `, drift ${r.options.drift.join('; ')}` : ''}: ${r.ok ? 'completed' : `FAILED in ${r.error?.phase}`} in ${(r.totalMs / 1000).toFixed(1)} s`);
   if (k) for (const [side, kk] of [['A', k.from], ['B', k.to]] as const) {
     if (kk.build) out.push(`  kernel ${side} ${kk.build.spec}: profile ${kk.profile} (${kk.build.why})${kk.build.warnings.map((w) => `; warning: ${w}`).join('')}`);
     out.push(`  kconfig ${side} (${kk.release} config): ${kk.kconfig.map((u) => `${u.option.replace('CONFIG_', '')}=${u.value}`).join(' ')}`);

@@ -101,7 +101,8 @@ export interface RealKernel {
 export interface RealCycleReport {
   ok: boolean;
   error?: { readonly code: string; readonly message: string; readonly phase: string };
-  readonly options: { readonly devices: readonly string[]; readonly from: string; readonly to: string; readonly format: SaveFormat; readonly saver: Saver; readonly drift: readonly string[] };
+  /** `topology`: the devices came from --topology/--qemu-device, as given; else each endpoint sits behind a root port of its own. */
+  readonly options: { readonly devices: readonly string[]; readonly topology: boolean; readonly from: string; readonly to: string; readonly format: SaveFormat; readonly saver: Saver; readonly drift: readonly string[] };
   /** Each kernel with the Kconfig options of its own config-* the model applied (sim/linux/kconfig.ts). */
   kernels?: { from: RealKernel; to: RealKernel };
   readonly phases: { name: string; ms: number }[];

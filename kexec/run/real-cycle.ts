@@ -177,7 +177,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
   const phases = new Phases();
   const report: RealCycleReport = {
     ok: false,
-    options: { devices: (o.topology?.devices ?? o.endpoints).map((d) => d.id), from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
+    options: { devices: (o.topology?.devices ?? o.endpoints).map((d) => d.id), topology: o.topology !== undefined, from: o.from, to: o.to, format: o.format, saver, drift: (o.drift ?? []).map((d) => d.text) },
     phases: phases.entries,
     totalMs: 0,
     captures: {},

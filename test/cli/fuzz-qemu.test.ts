@@ -18,7 +18,7 @@ const kernel = (over: Partial<NonNullable<RealCycleReport['devices'][number]['ke
   restoredVsPredicted: [], modelRestoreWrites: [], ...over,
 }) as unknown as NonNullable<RealCycleReport['devices'][number]['kernel']>;
 const report = (over: Partial<RealCycleReport>): RealCycleReport => ({
-  ok: true, options: { devices: ['rp1', 'virtionetpci1'], from: '6.12', to: '7.2', format: 'linux-blob', saver: 'kernel', drift: [] },
+  ok: true, options: { devices: ['rp1', 'virtionetpci1'], topology: true, from: '6.12', to: '7.2', format: 'linux-blob', saver: 'kernel', drift: [] },
   phases: [], totalMs: 12000, captures: {}, fidelity: [], devices: [], ...over,
 });
 const fid = (point: 'after-kexec' | 'after-unbind', id: string, diffs: ReturnType<typeof diff>[]) => ({ point, id, bdf: '00:01.0', driverA: null, driverB: null, diffs, changed: 0, notes: [] });

@@ -69,7 +69,7 @@ function report(device: Partial<DeviceResult>): RealCycleReport {
     ...device,
   };
   return {
-    ok: true, options: { devices: ['nvme'], from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', drift: [] },
+    ok: true, options: { devices: ['nvme'], topology: false, from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', drift: [] },
     kernels: { from: { release: '6.12.117+deb12-cloud-amd64', profile: '6.12.y', kconfig: [] }, to: { release: '6.1.0-57-cloud-amd64', profile: '6.1.y', kconfig: [] } },
     phases: [], totalMs: 0, captures: {}, fidelity: [], devices: [nvme],
   };
