@@ -27,6 +27,7 @@ import type { PciFunction } from '../../devices/device.js';
 import type { KernelConfig, KernelProfileId } from '../../sim/linux/profile.js';
 import { renderUserKernels, userKernelJson } from '../render/user-kernel-text.js';
 import { runLuPciCrossLoads } from '../../sim/cycle/lu-pci-crossloads.js';
+import { refuseRepeated } from '../args/option-list.js';
 
 export interface CycleCliOptions {
   from: string; to: string; format: string; flow: string; drift?: string; reset?: string; preserve: boolean;
@@ -44,8 +45,7 @@ function check<T extends string>(value: string, allowed: readonly T[], what: str
 function matrixKernels(value: string): KernelProfileId[] {
   const ids = value.split(',').map((k) => k.trim()).filter(Boolean).map((k) => check(k, KERNEL_PROFILE_IDS, 'kernel'));
   if (!ids.length) throw new CliError('bad-option', `--kernels "${value}" names no kernel: use ${KERNEL_PROFILE_IDS.join(', ')}`, { value });
-  const twice = ids.find((k, i) => ids.indexOf(k) !== i);
-  if (twice !== undefined) throw new CliError('bad-option', `--kernels ${value} names ${twice} twice: give each once`, { value });
+  refuseRepeated('--kernels', value, ids);
   return ids as KernelProfileId[];
 }
 

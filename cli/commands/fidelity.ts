@@ -14,6 +14,7 @@ import { builtinTopologies, builtinTopologyNames, topologyArg } from '../../kexe
 import { parseSeries } from '../../kexec/kernels/kernels.js';
 import { CliError, EXIT_FAILURE, action, printJson } from '../errors.js';
 import { log } from '../log.js';
+import { refuseRepeated } from '../args/option-list.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
@@ -36,15 +37,14 @@ export function register(program: Command): void {
       const modes = opts.modes.split(',').map((m) => m.trim()).filter(Boolean);
       const bad = modes.find((m) => !(KEXEC_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) throw new CliError('bad-option', `--modes ${opts.modes}: each mode is one of ${KEXEC_MODES.join(', ')}`, { modes: opts.modes });
-      refuseRepeated('--modes', modes);
+      refuseRepeated('--modes', opts.modes, modes);
       const topologies = opts.topology?.length ? opts.topology.map((t) => topologyArg(t)) : builtinTopologies();
       refuseSameName(opts.topology ?? [], topologies);
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter(Boolean);
       // A series that does not exist is the command line's mistake: said before any boot.
       if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: give Debian series, e.g. 6.1,6.12,7.x`, { kernels: opts.kernels });
       for (const k of kernels) parseSeries(k);
-      // A ring through one kernel twice runs its pairs twice, into the same --out files.
-      refuseRepeated('--kernels', kernels);
+      refuseRepeated('--kernels', opts.kernels, kernels);
       if (opts.out) prepareOutDir(opts.out, '--out');
       if (typeof opts.snapshots === 'string') prepareOutDir(opts.snapshots, '--snapshots');
       const report = await runFidelity(topologies, {
@@ -60,11 +60,6 @@ export function register(program: Command): void {
       const s = report.summary;
       if (s.resetMethods.agree < s.resetMethods.total || s.afterBoot.agree < s.afterBoot.total || s.afterKexec.agree < s.afterKexec.total || s.afterRestore.agree < s.afterRestore.total || s.loads.agree < s.loads.total || report.pairs.some((p) => p.error)) process.exitCode = EXIT_FAILURE;
     }));
-}
-
-function refuseRepeated(option: string, values: readonly string[]): void {
-  const twice = values.find((v, i) => values.indexOf(v) !== i);
-  if (twice !== undefined) throw new CliError('bad-option', `${option} ${values.join(',')} names ${twice} twice: give each once`, { value: twice });
 }
 
 /** The report's pairs and --out's directories are keyed on a topology's name (a file's is its base name). */

@@ -19,6 +19,7 @@ import { MODEL_KERNELS, readSuiteFile, runSuites } from '../suite/run.js';
 import { renderSummary } from '../suite/summary.js';
 import { updateSuiteFiles } from '../suite/update.js';
 import { refuseUnread } from '../args/option-scope.js';
+import { refuseRepeated } from '../args/option-list.js';
 
 interface OutputOptions { junit?: string; ktap?: boolean; json?: string }
 interface RunCliOptions extends OutputOptions { qemu?: boolean; jobs: string; shard?: string; update?: boolean; html?: string }
@@ -87,9 +88,7 @@ export function register(program: Command): void {
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
       if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: use ${MODEL_KERNELS.knownKernels}`, {});
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});
-      // A suite's kernels must be unique (suite run refuses the file otherwise).
-      const twice = kernels.find((k, i) => kernels.indexOf(k) !== i);
-      if (twice !== undefined) throw new CliError('bad-option', `--kernels ${opts.kernels} names ${twice} twice: give each once`, { kernel: twice });
+      refuseRepeated('--kernels', opts.kernels, kernels);
       if (opts.out !== undefined) checkOutPath(opts.out, '--out', 'suite.yaml');
       const { text, notes } = await initSuite(devices, { kernels, name: opts.name, ...(opts.out !== undefined ? { dir: dirname(resolve(opts.out)) } : {}) });
       for (const n of notes) process.stderr.write(`lusim: note: ${n}\n`);

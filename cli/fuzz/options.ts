@@ -18,6 +18,7 @@ import { partialCapture } from '../../sim/partial-capture.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 import { CliError } from '../errors.js';
 import type { OptionScope } from '../args/option-scope.js';
+import { refuseRepeated } from '../args/option-list.js';
 
 export interface FuzzCliOptions {
   seed?: string; runs?: string; time?: string; jobs: string; kernels?: string; from?: string; to?: string; formats?: string; flows?: string; oracle?: string;
@@ -35,9 +36,7 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const i of items) if (!(allowed as readonly string[]).includes(i)) usage(`unknown ${what} "${i}": use ${allowed.join(', ')}`);
   if (!items.length) usage(`${option} needs at least one of ${allowed.join(', ')}`);
-  // A repeated one would weigh more in the case space: the same seed would draw other cases.
-  const twice = items.find((x, i) => items.indexOf(x) !== i);
-  if (twice !== undefined) usage(`${option} ${value} names ${twice} twice: give each once`);
+  refuseRepeated(option, value, items);
   return items as T[];
 }
 
