@@ -49,7 +49,7 @@ export function mergeResults(docs: readonly { path: string; doc: SuiteResults }[
     if (JSON.stringify(doc.suites.map((s) => s.name)) !== suites || doc.planned !== first.doc.planned) {
       throw new CliError('bad-option', `${path} is a run of other suites (${doc.suites.map((s) => s.name).join(', ')}; ${doc.planned} tests) than ${first.path} (${first.doc.suites.map((s) => s.name).join(', ')}; ${first.doc.planned} tests): merge shards of one run`, { path });
     }
-    if (doc.source !== first.doc.source) throw new CliError('bad-option', `${path} ran on ${doc.source === 'model' ? 'the model' : 'the model and QEMU (--qemu)'}, ${first.path} on ${first.doc.source === 'model' ? 'the model' : 'the model and QEMU (--qemu)'}: merge shards of one run`, { path });
+    if (doc.source !== first.doc.source) throw new CliError('bad-option', `${path} ran on ${ranOn(doc.source)}, ${first.path} on ${ranOn(first.doc.source)}: merge shards of one run`, { path });
     for (const r of doc.results) {
       const seen = byId.get(r.id);
       if (seen && seen.r.status !== r.status) throw new CliError('bad-option', `test "${r.id}" is ${seen.r.status} in ${seen.path} but ${r.status} in ${path}: merge shards of one run`, { id: r.id });
@@ -68,6 +68,9 @@ function missingShards(shards: readonly (Shard | undefined)[]): string {
   if (count === undefined || shards.some((s) => s?.count !== count)) return '';
   const given = new Set(shards.map((s) => s!.index));
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !given.has(i)).map((i) => `${i}/${count}`);
-  if (!missing.length) return '';
-  return `: shard${missing.length > 1 ? 's' : ''} ${missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}` : missing[0]} ${missing.length > 1 ? 'are' : 'is'} missing`;
+  if (missing.length === 0) return '';
+  if (missing.length === 1) return `: shard ${missing[0]} is missing`;
+  return `: shards ${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]} are missing`;
 }
+
+const ranOn = (source: SuiteResults['source']): string => (source === 'model' ? 'the model' : 'the model and QEMU (--qemu)');
