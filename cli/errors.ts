@@ -13,9 +13,11 @@ export const EXIT_FAILURE = 1;
 
 /**
  * Error codes that mean a bad choice on the command line (an unknown profile, kernel or device, a
- * value out of range), whichever layer found it: all exit 2 (README "Exit codes").
+ * value out of range, a topology Linux or QEMU cannot take, from --qemu-device or a --topology
+ * file, refused before any boot as a suite file is), whichever layer found it: all exit 2 (README
+ * "Exit codes").
  */
-const USAGE_CODES: ReadonlySet<string> = new Set(['bad-option', 'bad-profile', 'unknown-kernel', 'unknown-kernel-profile', 'device-not-found', 'not-a-kernel', 'unknown-series', 'bad-drift', 'unknown-device', 'unknown-flag']);
+const USAGE_CODES: ReadonlySet<string> = new Set(['bad-option', 'bad-profile', 'unknown-kernel', 'unknown-kernel-profile', 'device-not-found', 'not-a-kernel', 'unknown-series', 'bad-drift', 'unknown-device', 'unknown-flag', 'bad-topology']);
 
 export function reportError(err: unknown, json: boolean): number {
   if (err instanceof LusimError) {

@@ -32,7 +32,7 @@ describe('lusim fidelity options', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--kernels "," names no kernel');
     const t = await runLusim(['fidelity', '--topology', 'no-such-topology', '--no-fetch']);
-    expect(t.code).toBe(1);
+    expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/not a built-in topology \(bridge, /);
   });
 
