@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { lastLines, run } from '../kernels/apt.js';
 import type { KernelImage } from '../kernels/kernels.js';
 import { ensureBuildRoot, needsBuildRoot } from './build-root.js';
+import { fsErrorReason } from '../../devices/errors.js';
 import { GuestModuleError, WITHOUT_MODULE } from './errors.js';
 import { fetchHeaders } from './headers.js';
 
@@ -34,10 +35,20 @@ export interface BuiltModule {
   readonly ms: number;
 }
 
-export function sourceHash(): string {
+export function sourceHash(dir: string = SOURCE_DIR): string {
   const h = createHash('sha256');
-  for (const f of SOURCES) h.update(`${f}\0`).update(readFileSync(join(SOURCE_DIR, f)));
+  for (const f of SOURCES) h.update(`${f}\0`).update(readSource(dir, f));
   return h.digest('hex').slice(0, 16);
+}
+
+/** A file of the module's source beside this code: missing only from a damaged install or a dist/ being rebuilt. */
+function readSource(dir: string, file: string): Buffer {
+  const path = join(dir, file);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new GuestModuleError('source-missing', `cannot read the guest module's source ${path} (${fsErrorReason(e)}): reinstall lusim, or run npm run build again in a checkout; ${WITHOUT_MODULE}.`, { path });
+  }
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

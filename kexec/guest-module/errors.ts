@@ -7,6 +7,8 @@ export type GuestModuleErrorCode =
   | 'build-root'
   /** make/gcc failed: details.output holds the compiler's last lines. */
   | 'build-failed'
+  /** lusim_pci.c or Kbuild is not beside the code (a damaged install). */
+  | 'source-missing'
   /** A host tool the build needs is missing (make, gcc-12, unshare). */
   | 'host-missing'
   /** insmod refused the module in the guest: details.dmesg holds the kernel's last lines. */

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentClient, newNonce } from '../../kexec/guest/agent-client.js';
-import { buildModule, loadCachedModule, MODULE_FILE, publishModule } from '../../kexec/guest-module/build.js';
+import { buildModule, loadCachedModule, MODULE_FILE, publishModule, sourceHash } from '../../kexec/guest-module/build.js';
 import type { KernelImage } from '../../kexec/kernels/kernels.js';
 import { GuestModule, parseBuffers, readSlot, writeSlot } from '../../kexec/guest-module/client.js';
 import { DEFAULT_HANDOVER, MODULE_SLOTS } from '../../kexec/run/handover.js';
@@ -153,6 +153,12 @@ describe('guest module build failures', () => {
     writeFileSync(join(tree, 'root', 'usr', 'src', `linux-headers-${k.release}`, 'Makefile'), 'modules:\n\t@echo "lusim_pci.c:1:10: fatal error: linux/pci.h: No such file or directory" >&2; exit 2\n');
     writeFileSync(join(tree, 'headers.json'), JSON.stringify({ release: k.release, packages: [] }));
     await expect(buildModule(k, root)).rejects.toMatchObject({ name: 'GuestModuleError', code: 'build-failed', message: expect.stringMatching(/linux\/pci\.h: No such file/) });
+  });
+
+  it('a module source missing beside the code (a damaged install) is a typed error naming the file', () => {
+    const dir = tmp();
+    expect(() => sourceHash(dir)).toThrow(expect.objectContaining({ name: 'GuestModuleError', code: 'source-missing', message: `cannot read the guest module's source ${join(dir, 'lusim_pci.c')} (no such file): reinstall lusim, or run npm run build again in a checkout; cycle --qemu --saver host and fidelity --modes plain run without it.` }));
+    expect(sourceHash()).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('headers Debian does not have are a typed error saying what to do', async () => {
