@@ -103,14 +103,18 @@ export function register(program: Command): void {
 
 function outputs(cmd: Command): Command {
   return cmd
-    .option('--junit <file>', 'write JUnit XML: one testsuite per kernel, one testcase per case and kernel')
+    .option('--junit <file>', 'write JUnit XML: one testsuite per kernel, one testcase per case and kernel (- for stdout)')
     .option('--ktap', 'print KTAP on stdout, as kselftest does (the summary goes to stderr)')
     .option('--json <file>', 'write the results as JSON (- for stdout); lusim suite merge reads these');
 }
 
 /** Every output file checked before the run (a --qemu run takes minutes): one line and exit 2 when one cannot be written. */
 function checkOutputs(opts: OutputOptions & { html?: string }): void {
-  if (opts.junit) checkOutPath(opts.junit, '--junit', 'junit.xml');
+  // One document per stdout: two of them one after the other parse as neither.
+  const onStdout = [opts.junit === '-' ? '--junit -' : '', opts.json === '-' ? '--json -' : '', opts.ktap ? '--ktap' : ''].filter(Boolean);
+  if (onStdout.length === 2) throw new CliError('bad-option', `${onStdout.join(' and ')} would both write to stdout: give one of them a file`, { options: onStdout });
+  if (onStdout.length === 3) throw new CliError('bad-option', `${onStdout[0]}, ${onStdout[1]} and ${onStdout[2]} would all write to stdout: give two of them a file`, { options: onStdout });
+  if (opts.junit && opts.junit !== '-') checkOutPath(opts.junit, '--junit', 'junit.xml');
   if (opts.json && opts.json !== '-') checkOutPath(opts.json, '--json', 'results.json');
   if (opts.html) checkOutPath(opts.html, '--html', 'report.html');
 }
@@ -124,12 +128,13 @@ function save(path: string, option: string, text: string): boolean {
 
 /** `saved`: whether the files written before (--html) were; a file not written is exit 1. */
 function finish(doc: SuiteResults, opts: OutputOptions, saved = true): void {
-  const junit = opts.junit ? save(opts.junit, '--junit', renderJunit(doc)) : true;
+  const junit = opts.junit && opts.junit !== '-' ? save(opts.junit, '--junit', renderJunit(doc)) : true;
   const json = opts.json && opts.json !== '-' ? save(opts.json, '--json', `${JSON.stringify(doc, null, 2)}\n`) : true;
   const summary = renderSummary(doc);
+  if (opts.junit === '-') process.stdout.write(renderJunit(doc));
   if (opts.json === '-') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   if (opts.ktap) process.stdout.write(renderKtap(doc));
-  if (opts.ktap || opts.json === '-') process.stderr.write(summary);
+  if (opts.ktap || opts.json === '-' || opts.junit === '-') process.stderr.write(summary);
   else process.stdout.write(summary);
   const t = totals(doc.results);
   process.exitCode = t.fail + t.error > 0 || !(saved && junit && json) ? EXIT_FAILURE : 0;

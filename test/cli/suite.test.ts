@@ -66,6 +66,15 @@ describe('lusim suite run', () => {
     expect(k.stdout).toMatch(/# Totals: pass:0 fail:2 xfail:0 xpass:0 skip:0 error:0/);
   }, 120_000);
 
+  it('--junit - writes JUnit on stdout (the summary to stderr); two documents on stdout are a usage error', async () => {
+    const r = await run('run', WRONG, '--junit', '-');
+    expect(r.status).toBe(1);
+    expect(parseJunit(r.stdout)['@_tests']).toBe('2');
+    expect(r.stderr).toMatch(/2 tests: 0 passed, 2 failed/);
+    expect(await run('run', WRONG, '--ktap', '--json', '-')).toMatchObject({ status: 2, stdout: '', stderr: 'lusim: --json - and --ktap would both write to stdout: give one of them a file\n' });
+    expect((await run('run', WRONG, '--junit', '-', '--json', '-', '--ktap')).stderr).toBe('lusim: --junit -, --json - and --ktap would all write to stdout: give two of them a file\n');
+  }, 120_000);
+
   it('a wrong suite file is exit 2 with file:line: key', async () => {
     const bad = join(dir, 'bad.yaml');
     const badDevice = join(dir, 'bad-device.yaml');
