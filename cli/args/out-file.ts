@@ -13,6 +13,8 @@ import { CliError } from '../errors.js';
  * no permission. `example` is the file name suggested inside a directory given by mistake.
  */
 export function checkOutPath(path: string, option = '--out', example = 'report.json'): void {
+  // A file named "-" is never what was meant; where stdout is the default, stdOutOr took "-" already.
+  if (path === '-') throw new CliError('bad-option', `${option} -: give a file name; stdout carries this command's own output`, { path });
   const full = resolve(path);
   const st = statOrUndefined(full);
   if (st?.isDirectory()) throw new CliError('bad-option', `${option} ${path} is a directory: give a file name, e.g. ${path.replace(/\/$/, '')}/${example}`, { path });
@@ -33,6 +35,7 @@ export function checkOutPath(path: string, option = '--out', example = 'report.j
  * never returns on a path under /proc (mkdir there fails ENOENT, and its parent exists).
  */
 export function prepareOutDir(path: string, option: string): void {
+  if (path === '-') throw new CliError('bad-option', `${option} -: give a directory`, { path });
   const full = resolve(path);
   const missing: string[] = [];
   for (let p = full; !statOrUndefined(p) && p !== parse(p).root; p = dirname(p)) missing.unshift(p);
@@ -50,6 +53,11 @@ export function prepareOutDir(path: string, option: string): void {
   } catch {
     throw new CliError('bad-option', `${option} ${path}: no permission to write in it`, { path });
   }
+}
+
+/** `-o -` where stdout is the default (dump, capture, suite init): stdout, as `-` means everywhere. */
+export function stdOutOr(path: string | undefined): string | undefined {
+  return path === '-' ? undefined : path;
 }
 
 function statOrUndefined(path: string) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatSnapshotJson } from '../../devices/dump/json.js';
 import { captureSysfs } from '../../kexec/sysfs-capture.js';
 import { EXIT_FAILURE, action } from '../errors.js';
-import { checkOutPath, writeOrHandBack } from '../args/out-file.js';
+import { checkOutPath, stdOutOr, writeOrHandBack } from '../args/out-file.js';
 
 export function register(program: Command): void {
   program
@@ -15,16 +15,17 @@ export function register(program: Command): void {
     .option('--kernel-version <version>', 'kernel version (`uname -v`) to record; Debian\'s names the package version (default: this machine\'s when --sysfs is /sys)')
     .option('--json', 'the snapshot is JSON already; accepted for symmetry')
     .action(action((opts: { sysfs: string; out?: string; kernelRelease?: string; kernelVersion?: string }) => {
-      if (opts.out) checkOutPath(opts.out, '--out', 'snapshot.json');
+      const out = stdOutOr(opts.out);
+      if (out) checkOutPath(out, '--out', 'snapshot.json');
       const cap = captureSysfs({ sysfs: opts.sysfs, ...(opts.kernelRelease ? { kernelRelease: opts.kernelRelease } : {}), ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}) });
       const text = formatSnapshotJson(cap.devices);
-      if (!opts.out) process.stdout.write(text);
-      else if (!writeOrHandBack(opts.out, text, 'the snapshot')) {
+      if (!out) process.stdout.write(text);
+      else if (!writeOrHandBack(out, text, 'the snapshot')) {
         process.exitCode = EXIT_FAILURE;
         return;
       }
       const root = cap.devices[0]?.capture?.root === true;
-      const summary = `captured ${cap.devices.length} function${cap.devices.length === 1 ? '' : 's'} from ${opts.sysfs}${opts.out ? ` into ${opts.out}` : ''}`;
+      const summary = `captured ${cap.devices.length} function${cap.devices.length === 1 ? '' : 's'} from ${opts.sysfs}${out ? ` into ${out}` : ''}`;
       if (cap.unreadable.length > 0) process.stderr.write(`lusim: skipped ${cap.unreadable.map((u) => `${u.name} (${u.reason})`).join(', ')}: sysfs lists ${cap.unreadable.length === 1 ? 'it' : 'them'} but the config could not be read; capture again if a device was being removed\n`);
       process.stderr.write(cap.partial.length === 0
         ? `lusim: ${summary}\n`

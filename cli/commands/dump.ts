@@ -7,7 +7,7 @@ import { formatLspci } from '../../devices/dump/lspci.js';
 import { formatRaw } from '../../devices/dump/raw.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { CliError, EXIT_FAILURE, action } from '../errors.js';
-import { checkOutPath, writeOut } from '../args/out-file.js';
+import { checkOutPath, stdOutOr, writeOut } from '../args/out-file.js';
 import { parseFormatOption, pickDevices, readDumpFile } from '../args/dump-file.js';
 
 /**
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .addOption(new Option('--output <file>').hideHelp())
     .action(action(async (file: string, opts: { format: string; device?: string; inputFormat?: string; bdf?: string; out?: string; output?: string }) => {
       const format = parseFormatOption(opts.format)!;
-      const outFile = opts.out ?? opts.output;
+      const outFile = stdOutOr(opts.out ?? opts.output);
       if (outFile) checkOutPath(outFile, '--out', { raw: 'config', lspci: 'dump.lspci', json: 'dump.json' }[format]);
       const devices = pickDevices(readDumpFile(file, { format: parseFormatOption(opts.inputFormat), bdf: opts.bdf, formatOption: '--input-format' }), opts.device);
       let out: Uint8Array | string;

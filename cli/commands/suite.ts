@@ -4,7 +4,7 @@
  * (or an option) is wrong.
  */
 import { dirname, resolve } from 'node:path';
-import { checkOutPath, writeOrHandBack, writeOut } from '../args/out-file.js';
+import { checkOutPath, stdOutOr, writeOrHandBack, writeOut } from '../args/out-file.js';
 import type { Command } from 'commander';
 import { formatIssue, SuiteError } from '../../sim/suite/errors.js';
 import { parseShard } from '../../sim/suite/plan.js';
@@ -84,7 +84,8 @@ export function register(program: Command): void {
     .option('--kernels <list>', 'kernel profiles (comma-separated)', '6.1,6.12,7.1')
     .option('--name <name>', 'the suite name', 'my-fleet')
     .option('-o, --out <file>', 'write the suite here, with dump paths relative to it (a suite reads them from its own directory); default stdout, paths relative to the working directory')
-    .action(guard(async (devices: string[], opts: { kernels: string; name: string; out?: string }) => {
+    .action(guard(async (devices: string[], given: { kernels: string; name: string; out?: string }) => {
+      const opts = { ...given, out: stdOutOr(given.out) };
       const kernels = opts.kernels.split(',').map((k) => k.trim()).filter((k) => k !== '');
       if (!kernels.length) throw new CliError('bad-option', `--kernels "${opts.kernels}" names no kernel: use ${MODEL_KERNELS.knownKernels}`, {});
       for (const k of kernels) if (!MODEL_KERNELS.isKnownKernel(k)) throw new CliError('bad-option', `unknown kernel "${k}" in --kernels; use ${MODEL_KERNELS.knownKernels}`, {});

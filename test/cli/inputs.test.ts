@@ -3,7 +3,7 @@
  * where the check is a function; the exit codes through bin/lusim.js, several commands at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,20 @@ describe('--out', () => {
     const root = process.getuid?.() === 0;
     expect(errorOf(() => checkOutPath(join(ro, 'r.json'))).code).toBe(root ? undefined : 'bad-option');
     expect(errorOf(() => checkOutPath(join(dir, 'r.json'))).code).toBeUndefined();
+  });
+  it('"-" is stdout where stdout is the default (dump, suite init), and never a file named "-" elsewhere', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const dumped = await runLusim(['dump', join(cwd, 'fixtures/qemu/nvme.lspci'), '--format', 'json', '-o', '-']);
+      expect([dumped.code, JSON.parse(dumped.stdout).format]).toEqual([0, 'lusim-snapshot']);
+      expect((await runLusim(['suite', 'init', 'nvme', '--kernels', '6.12', '-o', '-'])).stdout).toMatch(/^# Written by lusim suite init/);
+      expect(await runLusim(['cycle', '--qemu', '--out', '-'])).toMatchObject({ code: 2, stderr: 'lusim: --out -: give a file name; stdout carries this command\'s own output\n' });
+      expect((await runLusim(['fuzz', '--runs', '1', '--corpus', '-'])).stderr).toBe('lusim: --corpus -: give a directory\n');
+      expect(existsSync(join(dir, '-'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
   it('dump -o and suite --junit/--json/--html: a path that cannot be written is exit 2 before any work, a failed write exit 1 in one line', async () => {
     const missing = join(dir, 'no-such-dir', 'x');
