@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { DumpDevice, DumpFormat } from '../../devices/dump/types.js';
 import { Topology } from '../../sim/topology.js';
-import { pickDevices, readDumpFile } from './dump-file.js';
+import { pickDevices, readDumpFile, STDIN } from './dump-file.js';
 import { CliError } from '../errors.js';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'qemu');
@@ -51,16 +51,17 @@ export function resolveDevice(arg: string, bdf: string | undefined, format?: Dum
     const port = BUILTIN_PARENTS[arg];
     return port ? { ...builtin, parent: resolveBuiltin(port)! } : builtin;
   }
-  if (!existsSync(arg)) {
+  if (arg !== STDIN && !existsSync(arg)) {
     throw new CliError('file-not-found', `"${arg}" is neither a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { device: arg });
   }
   const all = readArgDump(arg, format);
   const devices = pickDevices(all, bdf);
+  const label = arg === STDIN ? 'standard input' : arg;
   if (devices.length > 1) {
-    throw new CliError('bad-option', `${arg} holds ${devices.length} functions; pick one with --device (${devices.map((d) => formatBdf(d.bdf)).join(', ')})`);
+    throw new CliError('bad-option', `${label} holds ${devices.length} functions; pick one with --device (${devices.map((d) => formatBdf(d.bdf)).join(', ')})`);
   }
   const port = new Topology(all).place(devices[0].bdf).parent;
-  return { dump: devices[0], label: arg, ...(port ? { parent: { dump: port.dump, label: `${arg} ${formatBdf(port.bdf)}` } } : {}) };
+  return { dump: devices[0], label, ...(port ? { parent: { dump: port.dump, label: `${label} ${formatBdf(port.bdf)}` } } : {}) };
 }
 
 /**
@@ -74,11 +75,11 @@ export function resolveParent(dev: ResolvedDevice, arg: string | undefined, form
   const bus = dev.dump.bdf.bus;
   let port = resolveBuiltin(arg);
   if (!port) {
-    if (!existsSync(arg)) throw new CliError('file-not-found', `--parent "${arg}" is neither none, a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { parent: arg });
+    if (arg !== STDIN && !existsSync(arg)) throw new CliError('file-not-found', `--parent "${arg}" is neither none, a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { parent: arg });
     const all = readArgDump(arg, format);
     const bridges = new Topology(all).nodes.filter((n) => all.length === 1 || (n.isBridge && n.secondary === bus));
     if (bridges.length !== 1) throw new CliError('bad-option', `${arg} holds ${all.length} functions and ${bridges.length} bridges with secondary bus ${bus.toString(16)}: give a dump holding the port alone, or --parent none`, { parent: arg });
-    port = { dump: bridges[0].dump, label: `${arg} ${formatBdf(bridges[0].bdf)}` };
+    port = { dump: bridges[0].dump, label: `${arg === STDIN ? 'standard input' : arg} ${formatBdf(bridges[0].bdf)}` };
   }
   const node = new Topology([port.dump]).nodes[0];
   if (!node.isBridge) throw new CliError('bad-option', `--parent ${port.label} is not a bridge (header type ${node.headerType}): give the port above the device, or none`, { parent: arg });

@@ -1,5 +1,6 @@
 /** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readSync, statSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { basename, dirname } from 'node:path';
 import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../../devices/dump/index.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
@@ -11,16 +12,30 @@ export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
 
 const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
-/** `formatOption`: the command's option that sets the input format, named when detection misreads the file. */
+/** `formatOption`: the command's option that sets the input format, named when detection misreads the file; `-` is standard input. */
 export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string; formatOption?: string } = {}): DumpDevice[] {
-  let bytes: Uint8Array;
+  const bytes = path === STDIN ? readStdin() : readRegularFile(path);
+  const name = path === STDIN ? 'standard input' : path;
+  // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
+  const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);
+  if (opts.bdf !== undefined && format !== undefined && format !== 'raw') throw new CliError('bad-option', `--bdf gives a raw binary dump its address; ${name} is ${format === 'json' ? 'a lusim JSON snapshot' : 'lspci text'}, which names each function itself: drop --bdf (--device picks one)`, { path, format });
+  // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
+  let bdf: Bdf | undefined = opts.bdf ? bdfOption(opts.bdf, '--bdf') : undefined;
+  if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));
+  return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}), ...(opts.formatOption ? { formatOption: opts.formatOption } : {}) });
+}
+
+/** The path that names standard input: `sudo lspci -xxxx | lusim inspect -`. */
+export const STDIN = '-';
+
+function readRegularFile(path: string): Uint8Array {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
     // /dev/zero never ends and a FIFO can block forever: only regular files are dumps.
     if (!st.isFile()) throw new CliError('file-unreadable', `${path} is not a regular file (a device, FIFO or socket); save the dump to a file first, e.g. lspci -xxxx > dump.txt`, { path });
     if (st.size > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `${path} is ${st.size} bytes, more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right file?`, { path, size: st.size });
-    bytes = new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(path));
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -29,13 +44,37 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
     const fix = code === 'EACCES' || code === 'EPERM' ? 'check its permissions, or copy it somewhere you can read' : 'give a dump file';
     throw new CliError('file-unreadable', `cannot read ${path} (${fsErrorReason(e)}): ${fix}`, { path });
   }
-  // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
-  const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);
-  if (opts.bdf !== undefined && format !== undefined && format !== 'raw') throw new CliError('bad-option', `--bdf gives a raw binary dump its address; ${path} is ${format === 'json' ? 'a lusim JSON snapshot' : 'lspci text'}, which names each function itself: drop --bdf (--device picks one)`, { path, format });
-  // A sysfs config file names its device in the directory: /sys/bus/pci/devices/0000:01:00.0/config.
-  let bdf: Bdf | undefined = opts.bdf ? bdfOption(opts.bdf, '--bdf') : undefined;
-  if (!bdf && basename(path) === 'config' && SYSFS_CONFIG.test(basename(dirname(path)))) bdf = parseBdf(basename(dirname(path)));
-  return parseDump(bytes, { ...(opts.format ? { format: opts.format } : {}), ...(bdf ? { bdf } : {}), ...(opts.formatOption ? { formatOption: opts.formatOption } : {}) });
+}
+
+/** Read once and kept: a second `-` in one command (a device and its --parent) gets the same bytes. */
+let stdinBytes: Uint8Array | undefined;
+
+/**
+ * Standard input through fd 0 with blocking reads, never through process.stdin (which would make
+ * a pipe non-blocking); bounded like a file, so `cat /dev/zero | lusim inspect -` stops at 64 MiB.
+ */
+function readStdin(): Uint8Array {
+  if (stdinBytes) return stdinBytes;
+  if (isatty(0)) throw new CliError('file-unreadable', 'standard input is a terminal: pipe a dump in (sudo lspci -xxxx | lusim inspect -) or give a file', {});
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(64 * 1024);
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      // A non-blocking pipe (the parent made it so) has no data yet: wait a little, as a blocking read would.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
+      throw new CliError('file-unreadable', `cannot read standard input (${fsErrorReason(e)}): pipe a dump in, or give a file`, {});
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `standard input holds more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right stream?`, {});
+    chunks.push(chunk.subarray(0, n));
+  }
+  stdinBytes = new Uint8Array(Buffer.concat(chunks));
+  return stdinBytes;
 }
 
 /** The devices a command works on: all of them, or the one --device names. */

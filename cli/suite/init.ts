@@ -16,7 +16,7 @@ import { predictReset, runModelTest } from '../../sim/suite/run.js';
 import { expectationsOf, expectationsOver } from '../../sim/suite/snapshot.js';
 import type { DeviceRef, Suite, SuiteCase } from '../../sim/suite/types.js';
 import { builtinDevices } from '../args/device.js';
-import { readDumpFile } from '../args/dump-file.js';
+import { readDumpFile, STDIN } from '../args/dump-file.js';
 import { CliError } from '../errors.js';
 import { suiteDevices } from './run.js';
 
@@ -92,6 +92,8 @@ function distinct(refs: readonly { ref: DeviceRef; label: string }[]): readonly 
 
 function deviceRefs(arg: string, dir: string): { ref: DeviceRef; label: string }[] {
   if (builtinDevices().includes(arg)) return [{ ref: { kind: 'builtin', name: arg }, label: arg }];
+  // A suite names its dumps by path and reads them on every run: a piped dump has none.
+  if (arg === STDIN) throw new CliError('bad-option', 'a suite reads its dumps from files on every run: save the dump to a file (lspci -xxxx > dump.lspci) and give that', {});
   if (!existsSync(arg)) throw new CliError('file-not-found', `"${arg}" is neither a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { device: arg });
   const all = readDumpFile(arg);
   // As the suite will read it: from its own directory, with / on every platform.

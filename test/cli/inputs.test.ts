@@ -39,6 +39,19 @@ describe('dump files', () => {
     // /proc/self/mem is a regular file whose read at offset 0 (unmapped) fails with EIO.
     expect(errorOf(() => readDumpFile('/proc/self/mem')).message).toBe('cannot read /proc/self/mem (an I/O error): give a dump file');
   });
+  it('"-" reads the dump from standard input (lspci -xxxx | lusim inspect -), bounded like a file', () => {
+    const lusim = (args: string[], input: string | Buffer) => spawnSync(process.execPath, ['bin/lusim.js', ...args], { input, env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const nvme = readFileSync('fixtures/qemu/nvme.lspci');
+    const inspected = lusim(['inspect', '-'], nvme);
+    expect([inspected.status, inspected.stdout.split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
+    // A device and its --parent both from one stream: it is read once.
+    const sw = readFileSync('fixtures/fidelity/switch/7.x-boot-before-6.1.lspci');
+    expect(lusim(['cycle', '-', '-d', '03:00.0', '--parent', '-'], sw).stdout.split('\n')[0]).toBe('lusim cycle: 03:00.0 standard input below standard input 02:00.0, profile spec');
+    expect(lusim(['inspect', '-'], '').stderr).toMatch(/^lusim: the dump is empty \(0 bytes\)/);
+    const endless = lusim(['inspect', '-'], Buffer.alloc(65 * 1024 * 1024));
+    expect([endless.status, endless.stderr.trim()]).toEqual([1, 'lusim: standard input holds more than the 64 MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right stream?']);
+    expect(lusim(['suite', 'init', '-'], nvme).stderr).toMatch(/^lusim: a suite reads its dumps from files on every run/);
+  }, 60_000);
   it('an empty file says how to capture a dump', async () => {
     const empty = join(dir, 'empty.lspci');
     writeFileSync(empty, '');
