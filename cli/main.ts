@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** The `lusim` command. Thin: parses arguments and calls into devices/, sim/ and kexec/. */
 import { Command } from 'commander';
+import { exitOnBrokenPipe } from './broken-pipe.js';
 import { COMMANDS } from './commands/index.js';
+
+exitOnBrokenPipe();
 
 const program = new Command();
 program

@@ -40,4 +40,9 @@ describe('bin/lusim.js', () => {
     await new Promise((r) => p.once('exit', r));
     expect(children).toBe('');
   });
+  it('a reader that quits early (| head -c 1) ends the run quietly with 141, as SIGPIPE would; no EPIPE stack trace', () => {
+    // --fields of a whole machine is 113 KB, more than a pipe holds: head has quit before the rest is written.
+    const r = spawnSync('bash', ['-c', `${process.execPath} ${BIN} inspect fixtures/fidelity/switch/7.x-boot-before-6.1.lspci --fields | head -c 1 >/dev/null; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
+    expect(r.stderr).toBe('status 141\n');
+  });
 });
