@@ -3,6 +3,7 @@ import pino from 'pino';
 
 const level = process.env.LUSIM_LOG ?? 'info';
 
+// NO_COLOR (no-color.org): set and not empty, no colour; picocolors reads it for stdout's text too.
 export const log = process.stderr.isTTY
-  ? pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } })
+  ? pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: !process.env.NO_COLOR } } })
   : pino({ level }, pino.destination(2));
