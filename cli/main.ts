@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** The `lusim` command. Thin: parses arguments and calls into devices/, sim/ and kexec/. */
 import { Command } from 'commander';
-import { exitOnBrokenPipe } from './broken-pipe.js';
+import { exitOnStdioError } from './stdio-errors.js';
 import { COMMANDS } from './commands/index.js';
 
-exitOnBrokenPipe();
+exitOnStdioError();
 
 const program = new Command();
 program

@@ -45,4 +45,8 @@ describe('bin/lusim.js', () => {
     const r = spawnSync('bash', ['-c', `${process.execPath} ${BIN} inspect fixtures/fidelity/switch/7.x-boot-before-6.1.lspci --fields | head -c 1 >/dev/null; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
     expect(r.stderr).toBe('status 141\n');
   });
+  it('stdout that cannot be written (> /dev/full) is one line on stderr and exit 1, not a stack trace', () => {
+    const r = spawnSync('bash', ['-c', `${process.execPath} ${BIN} inspect fixtures/qemu/nvme.lspci > /dev/full`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
+    expect([r.status, r.stderr]).toEqual([1, 'lusim: cannot write to stdout (the disk is full): the output is lost; send it where it can be written\n']);
+  });
 });
