@@ -1,5 +1,5 @@
 /** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
-import { readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { basename, dirname } from 'node:path';
 import { detectFormat, parseDump, selectDevice, type DumpDevice, type DumpFormat } from '../../devices/dump/index.js';
@@ -32,8 +32,10 @@ function readRegularFile(path: string): Uint8Array {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
-    // /dev/zero never ends and a FIFO can block forever: only regular files are dumps.
-    if (!st.isFile()) throw new CliError('file-unreadable', `${path} is not a regular file (a device, FIFO or socket); save the dump to a file first, e.g. lspci -xxxx > dump.txt`, { path });
+    // A pipe is read as standard input is: `lusim inspect <(sudo lspci -xxxx)` names one.
+    if (st.isFIFO()) return readPipe(path);
+    // /dev/zero never ends and a disk is no dump: only regular files and pipes are read.
+    if (!st.isFile()) throw new CliError('file-unreadable', `${path} is not a regular file or a pipe (a device or socket); save the dump to a file first, e.g. lspci -xxxx > dump.txt`, { path });
     if (st.size > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `${path} is ${st.size} bytes, more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right file?`, { path, size: st.size });
     return new Uint8Array(readFileSync(path));
   } catch (e) {
@@ -49,32 +51,49 @@ function readRegularFile(path: string): Uint8Array {
 /** Read once and kept: a second `-` in one command (a device and its --parent) gets the same bytes. */
 let stdinBytes: Uint8Array | undefined;
 
-/**
- * Standard input through fd 0 with blocking reads, never through process.stdin (which would make
- * a pipe non-blocking); bounded like a file, so `cat /dev/zero | lusim inspect -` stops at 64 MiB.
- */
+/** Through fd 0, never through process.stdin (which would make a pipe non-blocking). */
 function readStdin(): Uint8Array {
   if (stdinBytes) return stdinBytes;
   if (isatty(0)) throw new CliError('file-unreadable', 'standard input is a terminal: pipe a dump in (sudo lspci -xxxx | lusim inspect -) or give a file', {});
+  stdinBytes = readBounded(0, 'standard input');
+  return stdinBytes;
+}
+
+/**
+ * A FIFO opened non-blocking: with no writer it reads as empty at once (an empty dump, said so)
+ * instead of waiting in open() for one.
+ */
+function readPipe(path: string): Uint8Array {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const bytes = readBounded(fd, path);
+    if (bytes.length === 0) throw new CliError('file-unreadable', `${path} is a pipe with nobody writing to it: start its writer first, or pipe the dump in (sudo lspci -xxxx | lusim inspect -)`, { path });
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Everything `fd` gives until EOF, bounded like a file, so `cat /dev/zero | lusim inspect -` stops at 64 MiB. */
+function readBounded(fd: number, name: string): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
     const chunk = Buffer.alloc(64 * 1024);
     let n: number;
     try {
-      n = readSync(0, chunk, 0, chunk.length, null);
+      n = readSync(fd, chunk, 0, chunk.length, null);
     } catch (e) {
-      // A non-blocking pipe (the parent made it so) has no data yet: wait a little, as a blocking read would.
+      // A non-blocking pipe whose writer has not written yet: wait a little, as a blocking read would.
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
-      throw new CliError('file-unreadable', `cannot read standard input (${fsErrorReason(e)}): pipe a dump in, or give a file`, {});
+      throw new CliError('file-unreadable', `cannot read ${name} (${fsErrorReason(e)}): pipe a dump in, or give a file`, {});
     }
     if (n === 0) break;
     total += n;
-    if (total > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `standard input holds more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right stream?`, {});
+    if (total > MAX_DUMP_BYTES) throw new CliError('file-unreadable', `${name} holds more than the ${MAX_DUMP_BYTES / 1024 / 1024} MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right stream?`, {});
     chunks.push(chunk.subarray(0, n));
   }
-  stdinBytes = new Uint8Array(Buffer.concat(chunks));
-  return stdinBytes;
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** The devices a command works on: all of them, or the one --device names. */

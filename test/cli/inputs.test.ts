@@ -26,11 +26,15 @@ function errorOf(f: () => unknown): { code?: string; message: string } {
 }
 
 describe('dump files', () => {
-  it('/dev/zero and a FIFO are refused at once as not regular files', () => {
-    expect(errorOf(() => readDumpFile('/dev/zero')).message).toMatch(/^\/dev\/zero is not a regular file \(a device, FIFO or socket\)/);
+  it('/dev/zero is refused at once; a FIFO nobody writes to is said so at once, never waited on', () => {
+    expect(errorOf(() => readDumpFile('/dev/zero')).message).toMatch(/^\/dev\/zero is not a regular file or a pipe \(a device or socket\)/);
     const fifo = join(dir, 'fifo');
     spawnSync('mkfifo', [fifo]);
-    expect(errorOf(() => readDumpFile(fifo)).message).toMatch(/is not a regular file/);
+    expect(errorOf(() => readDumpFile(fifo)).message).toBe(`${fifo} is a pipe with nobody writing to it: start its writer first, or pipe the dump in (sudo lspci -xxxx | lusim inspect -)`);
+  });
+  it('a pipe is read as a dump: lusim inspect <(sudo lspci -xxxx)', () => {
+    const r = spawnSync('bash', ['-c', `${process.execPath} bin/lusim.js inspect <(cat fixtures/qemu/nvme.lspci)`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
+    expect([r.status, r.stdout.split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
   });
   it('a file the OS will not read is named with the reason in words, not errno text', () => {
     const plain = join(dir, 'plain-file');
