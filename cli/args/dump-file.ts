@@ -1,4 +1,4 @@
-/** Reading dump files for commands: any format, with clear errors for missing or unreadable files. */
+/** Reading dump files for commands: any format, from a file, a pipe or standard input (`-`), with clear errors for the rest. */
 import { closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { basename, dirname } from 'node:path';
@@ -14,7 +14,7 @@ const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** `formatOption`: the command's option that sets the input format, named when detection misreads the file; `-` is standard input. */
 export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string; formatOption?: string } = {}): DumpDevice[] {
-  const bytes = path === STDIN ? readStdin() : readRegularFile(path);
+  const bytes = path === STDIN ? readStdin() : readPath(path);
   const name = path === STDIN ? 'standard input' : path;
   // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
   const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);
@@ -28,7 +28,8 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
 /** The path that names standard input: `sudo lspci -xxxx | lusim inspect -`. */
 export const STDIN = '-';
 
-function readRegularFile(path: string): Uint8Array {
+/** A regular file (sysfs config, lspci text, a snapshot) or a pipe; not a directory or a device. */
+function readPath(path: string): Uint8Array {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CliError('file-unreadable', `${path} is a directory; give a dump file or a sysfs .../config file`, { path });
