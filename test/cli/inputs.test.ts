@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDumpFile } from '../../cli/args/dump-file.js';
 import { checkOutPath, prepareOutDir, writeOut } from '../../cli/args/out-file.js';
@@ -34,7 +35,8 @@ describe('dump files', () => {
   });
   it('a pipe is read as a dump: lusim inspect <(sudo lspci -xxxx)', () => {
     const r = spawnSync('bash', ['-c', `${process.execPath} bin/lusim.js inspect <(cat fixtures/qemu/nvme.lspci)`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
-    expect([r.status, r.stdout.split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
+    // Under CI=true picocolors colours even a pipe: compare the text.
+    expect([r.status, stripVTControlCharacters(r.stdout).split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
   });
   it('a file the OS will not read is named with the reason in words, not errno text', () => {
     const plain = join(dir, 'plain-file');
@@ -47,10 +49,10 @@ describe('dump files', () => {
     const lusim = (args: string[], input: string | Buffer) => spawnSync(process.execPath, ['bin/lusim.js', ...args], { input, env: { ...process.env, LUSIM_FROM_SOURCE: '1' }, encoding: 'utf8', maxBuffer: 1 << 24 });
     const nvme = readFileSync('fixtures/qemu/nvme.lspci');
     const inspected = lusim(['inspect', '-'], nvme);
-    expect([inspected.status, inspected.stdout.split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
+    expect([inspected.status, stripVTControlCharacters(inspected.stdout).split('\n')[0]]).toEqual([0, '01:00.0 Class 0108: Device 1b36:0010']);
     // A device and its --parent both from one stream: it is read once.
     const sw = readFileSync('fixtures/fidelity/switch/7.x-boot-before-6.1.lspci');
-    expect(lusim(['cycle', '-', '-d', '03:00.0', '--parent', '-'], sw).stdout.split('\n')[0]).toBe('lusim cycle: 03:00.0 standard input below standard input 02:00.0, profile spec');
+    expect(stripVTControlCharacters(lusim(['cycle', '-', '-d', '03:00.0', '--parent', '-'], sw).stdout).split('\n')[0]).toBe('lusim cycle: 03:00.0 standard input below standard input 02:00.0, profile spec');
     expect(lusim(['inspect', '-'], '').stderr).toMatch(/^lusim: the dump is empty \(0 bytes\)/);
     const endless = lusim(['inspect', '-'], Buffer.alloc(65 * 1024 * 1024));
     expect([endless.status, endless.stderr.trim()]).toEqual([1, 'lusim: standard input holds more than the 64 MiB a dump can be (lspci -xxxx of 1000 functions is about 14 MiB); is it the right stream?']);
