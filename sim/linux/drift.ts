@@ -63,16 +63,14 @@ export function parseDrift(text: string): Drift[] {
     if (m[3]) return { text: t, buffer, op: { kind: 'remove', name: full(m[3]) } };
     if (m[6]) return { text: t, buffer, op: m[6] === 'widen' ? { kind: 'widen', name: full(m[7]) } : { kind: 'narrow', name: full(m[7]) } };
     const [a, b] = [full(m[4]!), full(m[5]!)];
-    if (sameEntry(buffer, a, b)) throw new LinuxModelError('bad-drift', `drift "${t}" swaps ${m[4]} with itself, which changes nothing: name two different entries`, { drift: t });
+    if (entryName(buffer, a) === entryName(buffer, b)) throw new LinuxModelError('bad-drift', `drift "${t}" swaps ${m[4]} with itself, which changes nothing: name two different entries`, { drift: t });
     return { text: t, buffer, op: { kind: 'swap', a, b } };
   });
 }
 
-/** Whether two names of a swap are one entry, as applyOne and editList look them up. */
-function sameEntry(buffer: Drift['buffer'], a: string, b: string): boolean {
-  if (buffer === 'caps') return resolveCap(a) === resolveCap(b);
-  if (buffer === 'alloc') return resolveAlloc(a) === resolveAlloc(b);
-  return a === b;
+/** A name as its list holds it, as applyOne and editList look it up (layout slots come prefixed from parseDrift). */
+function entryName(buffer: Drift['buffer'], name: string): string {
+  return buffer === 'caps' ? resolveCap(name) : buffer === 'alloc' ? resolveAlloc(name) : name;
 }
 
 function regOffset(name: string): number {
@@ -137,9 +135,8 @@ const resolveAlloc = (n: string) => ALLOC_STEP_NAMES[n] ?? n;
 
 /** The entries an item names, as `buffer:name` in the spelling its list uses (an added one is named too). */
 function entryKeys(d: Drift): string[] {
-  const canonical = d.buffer === 'caps' ? resolveCap : d.buffer === 'alloc' ? resolveAlloc : (n: string) => n;
   const names = d.op.kind === 'swap' ? [d.op.a, d.op.b] : [d.op.name];
-  return names.map((n) => `${d.buffer}:${canonical(n)}`);
+  return names.map((n) => `${d.buffer}:${entryName(d.buffer, n)}`);
 }
 
 /**
