@@ -109,10 +109,15 @@ function outputs(cmd: Command): Command {
     .option('--json <file>', 'write the results as JSON (- for stdout); lusim suite merge reads these');
 }
 
+/** The options that write a document on stdout (`--ktap`, or `-` as a file). */
+function stdoutDocuments(opts: OutputOptions): string[] {
+  return [opts.junit === '-' ? '--junit -' : '', opts.json === '-' ? '--json -' : '', opts.ktap ? '--ktap' : ''].filter(Boolean);
+}
+
 /** Every output file checked before the run (a --qemu run takes minutes): one line and exit 2 when one cannot be written. */
 function checkOutputs(opts: OutputOptions & { html?: string }): void {
   // One document per stdout: two of them one after the other parse as neither.
-  const onStdout = [opts.junit === '-' ? '--junit -' : '', opts.json === '-' ? '--json -' : '', opts.ktap ? '--ktap' : ''].filter(Boolean);
+  const onStdout = stdoutDocuments(opts);
   if (onStdout.length === 2) throw new CliError('bad-option', `${onStdout.join(' and ')} would both write to stdout: give one of them a file`, { options: onStdout });
   if (onStdout.length === 3) throw new CliError('bad-option', `${onStdout[0]}, ${onStdout[1]} and ${onStdout[2]} would all write to stdout: give two of them a file`, { options: onStdout });
   if (opts.junit && opts.junit !== '-') checkOutPath(opts.junit, '--junit', 'junit.xml');
@@ -135,7 +140,8 @@ function finish(doc: SuiteResults, opts: OutputOptions, saved = true): void {
   if (opts.junit === '-') process.stdout.write(renderJunit(doc));
   if (opts.json === '-') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   if (opts.ktap) process.stdout.write(renderKtap(doc));
-  if (opts.ktap || opts.json === '-' || opts.junit === '-') process.stderr.write(summary);
+  // The summary gives stdout up to a document written there.
+  if (stdoutDocuments(opts).length > 0) process.stderr.write(summary);
   else process.stdout.write(summary);
   const t = totals(doc.results);
   process.exitCode = t.fail + t.error > 0 || !(saved && junit && json) ? EXIT_FAILURE : 0;
