@@ -215,7 +215,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const b = await kexecAndCaptureB(r, a.cap, a.drivers, a.targets);
     const carriedBack = await handBack(r, written, route);
     const restored = await restoreB(r, saved, b, carriedBack);
-    await diffDevices(r, restored, b.pci, a.drivers, b.drivers);
+    await diffDevices(r, restored, a.cap, b.pci, a.drivers, b.drivers);
     report.ok = true;
   } catch (e) {
     const err = e instanceof LusimError ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
@@ -370,7 +370,7 @@ async function restoreB(r: RealRun, saved: readonly SavedTarget[], b: KernelBSid
 }
 
 /** 5. Final capture, each target's classification, and the model's own cycle beside it. */
-async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>): Promise<void> {
+async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], capA: Capture, pciB: KernelBSide['pci'], driversA: ReadonlyMap<string, string | null>, driversB: ReadonlyMap<string, string | null>): Promise<void> {
   const { s, o, A, B, report } = r;
   const capFinal = await r.step('capture final', () => s.guard(captureAll(s.q, pciB)));
   report.captures.final = summarize(capFinal, driverMap(await s.guard(s.agent.devices())));
@@ -389,7 +389,10 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB
       // The step-1 capture is the operational state kernel A left (its driver, or none): as-found.
       // The real drift edits A's blob, the model's kernel B's layout: the same mismatch from either side.
       const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
-      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...drift });
+      // With the port above as captured: what kernel B's enumeration programs from the bus (an
+      // SR-IOV function's ARI Capable Hierarchy, iov.c sriov_init: pci_ari_enabled(dev->bus)) depends on it.
+      const above = a.parent === undefined ? undefined : capA.functions.find((f) => f.id === a.parent);
+      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...(above ? { parent: modelFromCapture(above).fn } : {}), ...drift });
       report.devices.push({
         id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
         save: { ret: x.x.ret, writes: [...x.x.writes], carriedBytes: x.x.carried.bytes?.length ?? null },
@@ -397,7 +400,7 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], pciB
         restoreWrites: x.restoreWrites.length,
         fields: fields.filter((f) => f.verdict !== 'unchanged'),
         counts: countVerdicts(fields),
-        modelDifferences: compareWithModel(fields, model.fields),
+        modelDifferences: compareWithModel(fields, model.fields.filter((f) => f.function === 'dev')),
         ...(x.x.kernel && x.kernel ? { kernel: kernelBlock(x.x.kernel, x.kernel, x.mid, need(capFinal, a.id)) } : {}),
       });
     }

@@ -44,7 +44,7 @@ const VALUE = /^[A-Za-z0-9_.:+-]{1,128}$/;
 const MODULE = /^[a-z0-9_-]{1,32}$/;
 
 /** Options naming host files, host descriptors or backends: lusim supplies backends itself. */
-const FORBIDDEN_KEYS = new Set(['drive', 'netdev', 'chardev', 'romfile', 'memdev', 'fsdev', 'iothread', 'vhostfd', 'vhostfds', 'fd', 'fds', 'host', 'sysfsdev', 'socket', 'audiodev', 'rng', 'file', 'spdm_socket']);
+const FORBIDDEN_KEYS = new Set(['drive', 'netdev', 'chardev', 'romfile', 'memdev', 'fsdev', 'iothread', 'vhostfd', 'vhostfds', 'fd', 'fds', 'host', 'sysfsdev', 'socket', 'audiodev', 'rng', 'file', 'spdm_socket', 'subsys']);
 
 /** Devices that need a backend to be created at all, and which kind lusim gives them. */
 const BACKENDS: Readonly<Record<string, 'block' | 'net'>> = {
@@ -96,7 +96,7 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
   if (!NAME.test(driver)) bad(source, `device name "${driver}"`, 'must be a QEMU device name ([a-z][a-z0-9_.-]*); see qemu-system-x86_64 -device help.');
   const { id: given, bus, addr, ...rest } = props;
   const id = given ?? `${driver.replace(/[^A-Za-z0-9]/g, '')}${n}`;
-  const backend = backendFor(driver, id);
+  const backend = backendFor(driver, id, rest);
   return {
     driver,
     id,
@@ -111,9 +111,12 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
 }
 
 /** The backend arguments (before the -device) and the option that links the device to them. */
-function backendFor(driver: string, id: string): DeviceSpec['backend'] {
+function backendFor(driver: string, id: string, props: Readonly<Record<string, string>>): DeviceSpec['backend'] {
   const kind = BACKENDS[driver];
   const node = `lusim-be-${id}`.replace(/[^A-Za-z0-9_-]/g, '');
+  // hw/nvme/ctrl.c nvme_check_params: an SR-IOV controller (sriov_max_vfs > 0) must belong to an
+  // NVM subsystem ("subsystem is required for the use of SR-IOV"), a bus-less nvme-subsys device.
+  if (driver === 'nvme' && props.sriov_max_vfs !== undefined && props.sriov_max_vfs !== '0') return { args: ['-device', `nvme-subsys,id=${node}`], option: ['subsys', node] };
   if (kind === 'block') return { args: ['-blockdev', `driver=null-co,node-name=${node},read-zeroes=on`], option: ['drive', node] };
   // restrict=on: the guest can reach nothing outside (net/slirp.c); the NIC has a peer, so QEMU
   // does not warn and the link is up as on a real host.

@@ -20,6 +20,16 @@
  *   nvme            msix_qsize (MSI-X table size), msix-exclusive-bar (MSI-X in a BAR of its own);
  *   e1000e, qemu-xhci  x-pcie-lnksta-dllla;
  *   every endpoint  multifunction (the header's multi-function bit).
+ * and, drawn after all of those (so that a seed's earlier samples keep their other properties):
+ *   every PCIe device  x-pcie-extcap-init=off (no extended capabilities: hw/pci/pcie.c
+ *                   pcie_cap_init leaves 0x100 unset, and each device's realize skips its AER,
+ *                   ACS, ARI ... inits where it tests QEMU_PCIE_EXTCAP_INIT);
+ *   Root and Downstream Ports  hotplug=off (SLTCAP without Hot-Plug Capable and Surprise,
+ *                   hw/pci/pcie.c pcie_cap_slot_init; pciehp does not bind);
+ *   nvme            sriov_max_vfs with sriov_vq_flexible and sriov_vi_flexible (an SR-IOV
+ *                   capability, and ARI: hw/nvme/ctrl.c nvme_init_sriov; nvme_check_params wants
+ *                   2 flexible queues and 1 flexible interrupt per VF and an MSI-X table of at least
+ *                   the interrupts plus one; the launcher adds the NVM subsystem SR-IOV needs).
  * Properties equal to QEMU's default are left out of the strings, so a command shows only what
  * the sample changed.
  */
@@ -69,6 +79,43 @@ const endpointProps = fc.oneof(
   fc.record({ driver: fc.constantFrom('e1000e', 'qemu-xhci'), dllla: bool }).map((v) => [v.driver, ...props([['x-pcie-lnksta-dllla', v.dllla, true]])]),
 );
 
+/**
+ * A property change for the `at`-th (modulo) device it applies to: the properties drawn after a
+ * sample's others (the header comment's last group).
+ */
+const quirk = fc.record({ at: fc.nat({ max: 15 }), kind: fc.constantFrom('extcap-off', 'hotplug-off', 'sriov'), vfs: fc.integer({ min: 1, max: 3 }) });
+type Quirk = typeof quirk extends fc.Arbitrary<infer T> ? T : never;
+
+/** The value of `key=` in a -device string's parts. */
+const option = (parts: readonly string[], key: string) => parts.find((kv) => kv.startsWith(`${key}=`))?.slice(key.length + 1);
+
+/** Ports with a slot (hw/pci/pcie_port.c PCIESlot): the ones with a hotplug property. */
+const SLOTTED = new Set(['pcie-root-port', 'ioh3420', 'xio3130-downstream']);
+
+/** nvme's MSI-X table size as the string gives it (default 65). */
+const msixQsize = (parts: readonly string[]) => Number(option(parts, 'msix_qsize') ?? 65);
+
+/** `parts` with `q` applied, or unchanged where it does not apply (or would clash with what is there). */
+function applyQuirk(parts: readonly string[], q: Quirk): readonly string[] {
+  const has = (key: string) => option(parts, key) !== undefined;
+  if (q.kind === 'extcap-off') return has('x-pcie-extcap-init') || has('sriov_max_vfs') ? parts : [...parts, 'x-pcie-extcap-init=off'];
+  if (q.kind === 'hotplug-off') return SLOTTED.has(parts[0]) && !has('hotplug') ? [...parts, 'hotplug=off'] : parts;
+  // SR-IOV wants its extended capabilities, and an MSI-X table one entry larger than its VF interrupts.
+  const vfs = Math.min(q.vfs, msixQsize(parts) - 1);
+  if (parts[0] !== 'nvme' || has('sriov_max_vfs') || has('x-pcie-extcap-init') || vfs < 1) return parts;
+  return [...parts, `sriov_max_vfs=${vfs}`, `sriov_vq_flexible=${2 * vfs}`, `sriov_vi_flexible=${vfs}`];
+}
+
+/** `devices` with each quirk applied to the `at`-th (modulo) of the devices it applies to. */
+function withQuirks(devices: readonly string[], quirks: readonly Quirk[]): string[] {
+  const parts: (readonly string[])[] = devices.map((d) => d.split(','));
+  for (const q of quirks) {
+    const applies = parts.flatMap((p, i) => (applyQuirk(p, q) !== p ? [i] : []));
+    if (applies.length > 0) parts[applies[q.at % applies.length]] = applyQuirk(parts[applies[q.at % applies.length]], q);
+  }
+  return parts.map((p) => p.join(','));
+}
+
 /** A Root Port, optionally an x3130 switch below it, and one endpoint at the bottom. */
 const branch = fc.record({ port: rootPort, viaSwitch: fc.boolean(), endpoint: endpointProps, multifunction: fc.boolean() });
 type Branch = typeof branch extends fc.Arbitrary<infer T> ? T : never;
@@ -104,15 +151,16 @@ function sampleArb(kernels: readonly string[]): fc.Arbitrary<Omit<QemuSample, 'i
     more: fc.array(branch, { maxLength: 2 }),
     rciep: fc.option(fc.record({ endpoint: endpointProps, multifunction: fc.boolean() }), { nil: undefined, freq: 3 }),
     second: fc.option(fc.record({ branch: fc.nat({ max: 2 }), endpoint: endpointProps }), { nil: undefined, freq: 2 }),
+    quirks: fc.array(quirk, { maxLength: 3 }),
   }).map((s) => {
     const branches = [s, ...s.more];
     const withSecond = s.second ? s.second.branch % branches.length : -1;
     return {
       from: s.from, to: s.to,
-      devices: [
+      devices: withQuirks([
         ...branches.flatMap((b, i) => branchDevices(b, i + 1, i === withSecond ? s.second : undefined)),
         ...(s.rciep ? [endpointDevice(s.rciep.endpoint, 'pcie.0', s.rciep.multifunction)] : []),
-      ],
+      ], s.quirks),
     };
   });
 }
@@ -138,7 +186,6 @@ export function qemuSampleCommand(s: QemuSample): string {
 /** Options that make a sample what it is rather than change a layout: its wiring and virtio's PCIe mode. */
 const STRUCTURAL = new Set(['id', 'bus', 'addr', 'disable-legacy']);
 
-const option = (parts: readonly string[], key: string) => parts.find((kv) => kv.startsWith(`${key}=`))?.slice(key.length + 1);
 
 /** Indexes of device `at` and of every device below it (by bus=), in command order. */
 function subtree(parts: readonly (readonly string[])[], at: number): Set<number> {
@@ -173,9 +220,13 @@ export function simplerSamples(s: QemuSample): QemuSample[] {
   });
   // Function 0 must keep multifunction=on while a later function shares its slot (QEMU refuses it otherwise).
   const hasLater = (p: readonly string[]) => parts.some((q) => laterFunction(q) && option(q, 'bus') === option(p, 'bus'));
+  // SR-IOV's three properties go together: QEMU refuses any one of them without the others.
+  const sriov = (kv: string) => kv.startsWith('sriov_');
   parts.forEach((p, d) => p.forEach((kv, k) => {
     if (k === 0 || STRUCTURAL.has(kv.split('=')[0]) || (kv === 'multifunction=on' && hasLater(p))) return;
-    out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((_, j) => j !== k).join(',') : dev)) });
+    if (sriov(kv) && p.findIndex(sriov) !== k) return;
+    const drop = (x: string, j: number) => j === k || (sriov(kv) && sriov(x));
+    out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((x, j) => !drop(x, j)).join(',') : dev)) });
   }));
   return out;
 }

@@ -64,6 +64,14 @@ describe('--qemu-device strings', () => {
     expect(args.filter((a) => a === '-blockdev' || a === '-netdev')).toHaveLength(2);
   });
 
+  it('gives an SR-IOV nvme the NVM subsystem QEMU requires for it (hw/nvme/ctrl.c nvme_check_params), and only that nvme', () => {
+    const sriov = 'nvme,id=n0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,msix_qsize=3';
+    const s = deviceArgs([parseDeviceString(sriov, 0), parseDeviceString('nvme,id=n1,sriov_max_vfs=0', 1), parseDeviceString('nvme,id=n2', 2)]).join(' ');
+    expect(s).toContain('-device nvme-subsys,id=lusim-be-n0 -device nvme,id=n0,bus=pcie.0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,msix_qsize=3,serial=lusim0,subsys=lusim-be-n0');
+    expect(s.match(/nvme-subsys/g)).toHaveLength(1);
+    expect(err(() => parseDeviceString('nvme,subsys=s0', 0)).message).toContain('option subsys=');
+  });
+
   it('keeps built-in names as shortcuts: the device behind its own root port, as before', () => {
     const t = parseTopology(['nvme', 'pcie-root-port,id=rp9']);
     expect(t.devices.map((d) => [d.driver, d.id, d.bus])).toEqual([['pcie-root-port', 'rp-nvme', undefined], ['nvme', 'nvme', 'rp-nvme'], ['pcie-root-port', 'rp9', undefined]]);

@@ -9,14 +9,14 @@ import { qemuSampleCommand, qemuSamples, realKernelsFor, simplerSamples } from '
 
 /** Per device, the properties the sampler may set (each checked in QEMU 7.2.22's -device help). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  'pcie-root-port': ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla', 'x-speed', 'x-width'],
-  ioh3420: ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla'],
-  'x3130-upstream': ['id', 'bus'],
-  'xio3130-downstream': ['id', 'bus'],
-  'virtio-net-pci': ['bus', 'addr', 'disable-legacy', 'aer', 'ats', 'vectors', 'x-pcie-pm-init', 'x-pcie-flr-init', 'x-pcie-deverr-init', 'x-pcie-lnkctl-init', 'multifunction'],
-  nvme: ['bus', 'addr', 'msix_qsize', 'msix-exclusive-bar', 'multifunction'],
-  e1000e: ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction'],
-  'qemu-xhci': ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction'],
+  'pcie-root-port': ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla', 'x-speed', 'x-width', 'hotplug', 'x-pcie-extcap-init'],
+  ioh3420: ['id', 'disable-acs', 'power_controller_present', 'x-pcie-lnksta-dllla', 'hotplug', 'x-pcie-extcap-init'],
+  'x3130-upstream': ['id', 'bus', 'x-pcie-extcap-init'],
+  'xio3130-downstream': ['id', 'bus', 'hotplug', 'x-pcie-extcap-init'],
+  'virtio-net-pci': ['bus', 'addr', 'disable-legacy', 'aer', 'ats', 'vectors', 'x-pcie-pm-init', 'x-pcie-flr-init', 'x-pcie-deverr-init', 'x-pcie-lnkctl-init', 'multifunction', 'x-pcie-extcap-init'],
+  nvme: ['bus', 'addr', 'msix_qsize', 'msix-exclusive-bar', 'multifunction', 'x-pcie-extcap-init', 'sriov_max_vfs', 'sriov_vq_flexible', 'sriov_vi_flexible'],
+  e1000e: ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction', 'x-pcie-extcap-init'],
+  'qemu-xhci': ['bus', 'addr', 'x-pcie-lnksta-dllla', 'multifunction', 'x-pcie-extcap-init'],
 };
 
 const keysOf = (d: string) => d.split(',').slice(1).map((p) => p.split('=')[0]);
@@ -73,6 +73,19 @@ describe('qemu samples', () => {
     expect(new Set(many.map((s) => s.from))).toEqual(new Set(kernels));
   });
 
+  it('an SR-IOV nvme has what QEMU checks (nvme_check_params): 2 flexible queues and 1 interrupt per VF, an MSI-X table larger than the interrupts, its extended capabilities', () => {
+    const nvmes = many.flatMap((s) => s.devices).filter((d) => d.includes('sriov_max_vfs'));
+    expect(nvmes.length).toBeGreaterThan(10);
+    for (const d of nvmes) {
+      const vfs = Number(d.match(/sriov_max_vfs=(\d+)/)![1]);
+      expect(vfs, d).toBeGreaterThanOrEqual(1);
+      expect(Number(d.match(/sriov_vq_flexible=(\d+)/)![1]), d).toBe(2 * vfs);
+      expect(Number(d.match(/sriov_vi_flexible=(\d+)/)![1]), d).toBe(vfs);
+      expect(Number(d.match(/msix_qsize=(\d+)/)?.[1] ?? 65), d).toBeGreaterThan(vfs);
+      expect(d).not.toContain('x-pcie-extcap-init');
+    }
+  });
+
   it('--kernels picks the real kernels by their model profile', () => {
     expect(realKernelsFor(['7.2', '6.1.y', '6.19'])).toEqual(['6.1', '7.2']);
     expect(realKernelsFor(['6.19', 'lu-pci'])).toEqual([]);
@@ -112,6 +125,11 @@ describe('qemu samples', () => {
       two.devices.slice(0, 2),
       ['pcie-root-port,id=rp1', 'nvme,bus=rp1', 'pcie-root-port,id=rp2', 'e1000e,bus=rp2'],
     ]);
+  });
+
+  it('a shrink drops SR-IOV\'s three properties together (QEMU refuses one without the others)', () => {
+    const s = { index: 0, from: '6.1', to: '6.1', devices: ['pcie-root-port,id=rp1', 'nvme,bus=rp1,msix_qsize=4,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2'] };
+    expect(simplerSamples(s).map((c) => c.devices[1])).toEqual(['nvme,bus=rp1,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2', 'nvme,bus=rp1,msix_qsize=4']);
   });
 
   it('every shrink step of every sample is a topology QEMU accepts', () => {
