@@ -5,7 +5,7 @@
 import { DeviceError } from '../errors.js';
 import type { DumpDevice } from '../dump/types.js';
 import { SPEC_PROFILE, type DeviceProfile } from '../profile.js';
-import { QEMU_72_PROFILES } from './qemu-7.2.js';
+import { QEMU_72_PROFILES, withQemuProperties } from './qemu-7.2.js';
 
 export const PROFILES: readonly DeviceProfile[] = [SPEC_PROFILE, ...QEMU_72_PROFILES.map((p) => p.profile)];
 
@@ -21,7 +21,7 @@ export function profileForDump(dump: DumpDevice, name: string, qemuProps?: Reado
     const device = b[2] | (b[3] << 8);
     const known = QEMU_72_PROFILES.find((p) => p.vendor === vendor && p.device === device);
     if (!known) return SPEC_PROFILE;
-    return qemuProps && known.withProperties ? known.withProperties(qemuProps) : known.profile;
+    return qemuProps ? withQemuProperties(known, qemuProps) : known.profile;
   }
   const named = PROFILES.find((p) => p.name === name);
   if (!named) throw new DeviceError('bad-profile', `unknown profile "${name}": use auto or one of ${PROFILES.map((p) => p.name).join(', ')}`, { name });

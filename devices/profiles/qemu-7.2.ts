@@ -110,6 +110,9 @@ interface QemuBehaviour {
   readonly writes?: readonly QemuWriteEffect[];
 }
 
+/** The 0x100 dword pcie_cap_init makes read-only under x-pcie-extcap-init. */
+const NULL_EXT_HEADER = [0x100, 0x104] as const;
+
 function qemuProfile(name: string, description: string, barSizes: BarSizes, overrides: AttributeOverride[], behaviour: QemuBehaviour = {}): DeviceProfile {
   const writes: QemuWriteEffect[] = ['msi', ...(behaviour.writes ?? [])];
   return {
@@ -127,8 +130,8 @@ function qemuProfile(name: string, description: string, barSizes: BarSizes, over
       from: 0x40,
       readonly: [
         // pcie_cap_init (x-pcie-extcap-init=on): a read-only zero extended header at 0x100 when the
-        // function has no extended capabilities.
-        [0x100, 0x104],
+        // function has no extended capabilities (withQemuProperties drops it for =off).
+        NULL_EXT_HEADER,
         // pcie_aer_init reserves PCI_ERR_SIZEOF (0x48) at 0x100 and clears its wmask, although the
         // TLP Prefix Log (0x138..0x147) only exists with End-End TLP prefix support
         // (devices/caps/aer.ts sizes AER at 0x38 without it, as e1000e's DSN at 0x140 requires).
@@ -171,6 +174,24 @@ function virtioNet(props: Readonly<Record<string, string>> = {}): DeviceProfile 
   const init = VIRTIO_PCIE_INIT.flatMap((f) => (off.includes(f) ? f.off : f.on));
   const name = ['qemu-7.2-virtio-net', ...off.map((f) => `${f.flag}=off`)].join(',');
   return qemuProfile(name, `QEMU 7.2 virtio-net-pci (modern): ${off.length ? `${off.map((f) => f.flag).join(', ')} off` : 'deverr, FLR, lnkctl'}; AER UNCOR_MASK read-only when aer=on`, [0, 4 * KiB, 0, 0, 16 * KiB, undefined, 256 * KiB], [...init, ...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader, ...pmcsrStateOnly('hw/virtio/virtio-pci.c virtio_pci_realize (x-pcie-pm-init)'), ...virtioPciCfgWindow], { resetHandler: 'virtio-pci' });
+}
+
+/**
+ * `known` as started with the -device properties `props`: its own (virtio-net's x-pcie-*-init),
+ * and x-pcie-extcap-init, which every PCIe device has (hw/pci/pci.c pci_props, on by default). Off,
+ * hw/pci/pcie.c pcie_cap_init leaves the 0x100 header as pci_init_wmask made it: writable scratch
+ * where no extended capability claims it (a capability at 0x100 sets its own wmask, and a
+ * function without any reads 0 there until something writes it).
+ */
+export function withQemuProperties(known: VendorProfile, props: Readonly<Record<string, string>>): DeviceProfile {
+  const base = known.withProperties ? known.withProperties(props) : known.profile;
+  if (!isOff(props['x-pcie-extcap-init']) || base.unclaimed.kind !== 'scratch') return base;
+  return {
+    ...base,
+    name: `${base.name},x-pcie-extcap-init=off`,
+    description: `${base.description}; x-pcie-extcap-init=off (an unclaimed 0x100 header is writable)`,
+    unclaimed: { ...base.unclaimed, readonly: (base.unclaimed.readonly ?? []).filter((r) => r !== NULL_EXT_HEADER) },
+  };
 }
 
 export const QEMU_72_PROFILES: readonly VendorProfile[] = [

@@ -21,9 +21,9 @@
  *   e1000e, qemu-xhci  x-pcie-lnksta-dllla;
  *   every endpoint  multifunction (the header's multi-function bit).
  * and, drawn after all of those (so that a seed's earlier samples keep their other properties):
- *   every PCIe device  x-pcie-extcap-init=off (no extended capabilities: hw/pci/pcie.c
- *                   pcie_cap_init leaves 0x100 unset, and each device's realize skips its AER,
- *                   ACS, ARI ... inits where it tests QEMU_PCIE_EXTCAP_INIT);
+ *   every PCIe device  x-pcie-extcap-init=off (hw/pci/pcie.c pcie_cap_init then leaves an
+ *                   unclaimed 0x100 header writable instead of a read-only null header; the
+ *                   extended capabilities stay: test/e2e/extcap-init.test.ts);
  *   Root and Downstream Ports  hotplug=off (SLTCAP without Hot-Plug Capable and Surprise,
  *                   hw/pci/pcie.c pcie_cap_slot_init; pciehp does not bind);
  *   nvme            sriov_max_vfs with sriov_vq_flexible and sriov_vi_flexible (an SR-IOV
