@@ -25,7 +25,9 @@
  *                   unclaimed 0x100 header writable instead of a read-only null header; the
  *                   extended capabilities stay: test/e2e/extcap-init.test.ts);
  *   Root and Downstream Ports  hotplug=off (SLTCAP without Hot-Plug Capable and Surprise,
- *                   hw/pci/pcie.c pcie_cap_slot_init; pciehp does not bind);
+ *                   hw/pci/pcie.c pcie_cap_slot_init: the port is no hotplug bridge to Linux,
+ *                   probe.c set_pcie_hotplug_bridge; pciehp binds to neither kind on q35, whose
+ *                   ACPI hotplug withholds native control: sim/kexec-sim/options.ts nativeHotplug);
  *   nvme            sriov_max_vfs with sriov_vq_flexible and sriov_vi_flexible (an SR-IOV
  *                   capability, and ARI: hw/nvme/ctrl.c nvme_init_sriov; nvme_check_params wants
  *                   2 flexible queues and 1 flexible interrupt per VF and an MSI-X table of at least
