@@ -15,6 +15,11 @@
  *    work-around for guests that clear everything at init); a SLTCTL write clears EIC and toggles
  *    SLTSTA.EIS when EIC was written as 1, and sets SLTSTA.CC (pcie_cap_slot_event
  *    PCI_EXP_HP_EV_CCI: the command completes at once).
+ *  - 'sriov': pcie_sriov.c pcie_sriov_config_write (the nvme's config write): a write covering
+ *    PCI_SRIOV_CTRL's low byte with VF Enable clear, while VFs are registered, runs unregister_vfs,
+ *    which sets PCI_SRIOV_NUM_VF to 0 (QEMU 7.2; QEMU 9.0 dropped that store, "I couldn't find such
+ *    a behavior specified"). QEMU counts VFs registered when VF Enable was set with NumVFs between
+ *    1 and TotalVFs (register_vfs); the bytes say so: VF Enable set before the write, NumVFs in range.
  * Not modelled: interrupts these raise (msi_notify, hotplug_event_notify), and the hot-unplug a
  * SLTCTL write can request (pcie_cap_slot_do_unplug).
  */
@@ -24,9 +29,10 @@ import {
   PCI_CAP_ID_EXP, PCI_CAP_ID_MSI, PCI_ERR_ROOT_AER_IRQ, PCI_ERR_ROOT_STATUS, PCI_EXP_SLTCTL,
   PCI_EXP_SLTCTL_EIC, PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_CC, PCI_EXP_SLTSTA_EIS, PCI_EXT_CAP_ID_ERR,
   PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_QMASK, PCI_MSI_FLAGS_QSIZE,
+  PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_NUM_VF, PCI_SRIOV_TOTAL_VF,
 } from '../pci-regs.js';
 
-export type QemuWriteEffect = 'msi' | 'ioh3420-aer-vector' | 'slot';
+export type QemuWriteEffect = 'msi' | 'ioh3420-aer-vector' | 'slot' | 'sriov';
 
 /** A root port's PCIERootPortClass.aer_vector (pcie_root_port.c rp_aer_vector_update). */
 export type QemuAerVector = 'gen_rp_aer_vector' | 'ioh3420_aer_vector';
@@ -122,16 +128,34 @@ function slotHook(exp: PlacedCapability): WriteHook {
   };
 }
 
+function sriovHook(sriov: PlacedCapability): WriteHook {
+  const ctrl = sriov.offset + PCI_SRIOV_CTRL;
+  const numVf = sriov.offset + PCI_SRIOV_NUM_VF;
+  return {
+    name: 'qemu-7.2 pcie_sriov_config_write',
+    start: ctrl,
+    end: ctrl + 1,
+    onWrite: (space, ev) => {
+      if (space.read(ctrl, 1) & PCI_SRIOV_CTRL_VFE) return;
+      const n = space.read(numVf, 2);
+      const registered = (before(space, ev, ctrl, 2) & PCI_SRIOV_CTRL_VFE) !== 0 && n >= 1 && n <= space.read(sriov.offset + PCI_SRIOV_TOTAL_VF, 2);
+      if (registered) space.poke(numVf, 2, 0);
+    },
+  };
+}
+
 /** The hooks for `effects` on a function with these capabilities (effects it lacks are skipped). */
 export function qemuWriteHooks(effects: readonly QemuWriteEffect[], walk: WalkResult, size: number): WriteHook[] {
   const msi = find(walk, PCI_CAP_ID_MSI, false);
   const exp = find(walk, PCI_CAP_ID_EXP, false);
   const aer = find(walk, PCI_EXT_CAP_ID_ERR, true);
+  const sriov = find(walk, PCI_EXT_CAP_ID_SRIOV, true);
   const hooks: WriteHook[] = [];
   for (const e of effects) {
     if (e === 'msi' && msi) hooks.push(msiHook(msi));
     if (e === 'ioh3420-aer-vector' && aer) hooks.push(aerVectorHook(aer, msi, size));
     if (e === 'slot' && exp) hooks.push(slotHook(exp));
+    if (e === 'sriov' && sriov) hooks.push(sriovHook(sriov));
   }
   return hooks;
 }

@@ -198,7 +198,7 @@ export const QEMU_72_PROFILES: readonly VendorProfile[] = [
   // e1000e_pci_realize: BAR0 mmio 128 KiB, BAR1 flash 128 KiB, BAR2 I/O 32 B, BAR3 MSI-X 16 KiB; ROM 256 KiB (efi-e1000e.rom).
   { vendor: 0x8086, device: 0x10d3, profile: qemuProfile('qemu-7.2-e1000e', 'QEMU 7.2 e1000e: Device Control and Status read-only, no FLR, AER UNCOR_MASK read-only', [128 * KiB, 128 * KiB, 32, 16 * KiB, 0, 0, 256 * KiB], [...aerUncorMaskReadOnly, ...aerUncorNewerBitsReadOnly, ...aerNoMultiHeader]) },
   // nvme_init_pci: BAR0 64-bit 16 KiB (registers + MSI-X), no ROM.
-  { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [16 * KiB, undefined, 0, 0, 0, 0, 0], [...flr, ...pmcsrStateOnly('hw/nvme/ctrl.c nvme_add_pm_capability')]) },
+  { vendor: 0x1b36, device: 0x0010, profile: qemuProfile('qemu-7.2-nvme', 'QEMU 7.2 nvme: Device Control read-only except Initiate FLR', [16 * KiB, undefined, 0, 0, 0, 0, 0], [...flr, ...pmcsrStateOnly('hw/nvme/ctrl.c nvme_add_pm_capability')], { writes: ['sriov'] }) },
   // virtio_pci_realize (disable-legacy=on): BAR1 MSI-X 4 KiB, BAR4 64-bit prefetchable 16 KiB modern BAR; ROM 256 KiB (efi-virtio.rom).
   { vendor: 0x1af4, device: 0x1041, profile: virtioNet(), withProperties: virtioNet },
   // usb_xhci_pci_realize: BAR0 64-bit 16 KiB, no ROM.

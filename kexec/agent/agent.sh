@@ -36,6 +36,11 @@ is_nonce() {
   case "$1" in ''|*[!0-9a-f]*) return 1 ;; esac
   [ "${#1}" -ge 8 ] && [ "${#1}" -le 32 ]
 }
+# A VF count: 1..255 (PCI_SRIOV_NUM_VF is 16 bits, QEMU's nvme caps TotalVFs far lower).
+is_count() {
+  case "$1" in ''|0*|*[!0-9]*) return 1 ;; esac
+  [ "${#1}" -le 3 ] && [ "$1" -le 255 ]
+}
 is_id() {
   case "$1" in ''|*[!0-9]*) return 1 ;; esac
   [ "${#1}" -le 9 ]
@@ -153,6 +158,14 @@ run() {
       has_dev "$a" || return
       [ -e "$SYS/bus/pci/devices/$a/reset" ] || { echo "$a has no reset method"; return 3; }
       echo 1 > "$SYS/bus/pci/devices/$a/reset" ;;
+    # Enable N VFs (pci-sysfs.c sriov_numvfs_store -> the PF driver's sriov_configure), without
+    # probing drivers on them (sriov_drivers_autoprobe 0): a VF of QEMU's nvme has no controller
+    # online until the PF's virtualization management commands give it resources.
+    SRIOV)
+      is_bdf "$a" && is_count "$b" || bad || return
+      has_dev "$a" || return
+      [ -e "$SYS/bus/pci/devices/$a/sriov_numvfs" ] || { echo "$a has no SR-IOV capability (or its driver cannot enable VFs)"; return 3; }
+      echo 0 > "$SYS/bus/pci/devices/$a/sriov_drivers_autoprobe" && echo "$b" > "$SYS/bus/pci/devices/$a/sriov_numvfs" ;;
     KMOD) [ -z "$a" ] || bad && kmod ;;
     KPCI) kpci "$a" "$b" ;;
     KLUO) case "$a" in save|load) [ -z "$b" ] || bad && kluo "$a" ;; *) bad ;; esac ;;

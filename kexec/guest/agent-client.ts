@@ -211,6 +211,12 @@ export class AgentClient {
     await this.run('BIND', [checkBdf(bdf), checkName(driver, 'driver')]);
   }
 
+  /** Enable `n` VFs on the PF `bdf` through sysfs `sriov_numvfs`, no driver probed on them (agent.sh SRIOV). */
+  async enableVfs(bdf: string, n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1 || n > 255) throw new RangeError(`VF count ${n}: must be 1..255`);
+    await this.run('SRIOV', [checkBdf(bdf), String(n)]);
+  }
+
   /** sysfs `reset` (drivers/pci/pci-sysfs.c reset_store -> pci_reset_function). */
   async reset(bdf: string): Promise<void> {
     await this.run('RESET', [checkBdf(bdf)]);

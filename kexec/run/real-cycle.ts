@@ -36,7 +36,8 @@ import { overwrittenError, readHandover, writeHandover, type Survival } from './
 import type { DeviceSpec } from '../qemu/launcher.js';
 import { preparePci } from '../qemu/pci-topology.js';
 import type { QemuTopology } from '../topology/qemu-device.js';
-import { QtestBarAccess } from '../qemu/qtest-config-access.js';
+import { KexecError } from '../errors.js';
+import { formatBdf, QtestBarAccess } from '../qemu/qtest-config-access.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { driverBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
@@ -231,6 +232,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
 /** 1. Capture kernel A's state of every function, with its drivers, and find the targets. */
 async function captureA(r: RealRun): Promise<{ drivers: Map<string, string | null>; pci: Awaited<ReturnType<typeof preparePci>>; cap: Capture; targets: FunctionCapture[] }> {
   const { o, s, ka, report } = r;
+  await enableGuestVfs(r);
   const devsA = await s.guard(s.agent.devices());
   const drivers = driverMap(devsA);
   const pci = await preparePci(s.q);
@@ -240,6 +242,23 @@ async function captureA(r: RealRun): Promise<{ drivers: Map<string, string | nul
   if (!o.topology) report.resetMethodsA = { kernel: { release: ka.release, profile: ka.profile }, devices: compareResetMethods(cap, devsA, [...o.endpoints, ...(o.passengers ?? [])].map((d) => d.id), ka.profile, ka.release) };
   report.drivers = s.drivers;
   return { drivers, pci, cap, targets: (o.topology?.devices ?? o.endpoints).map((e) => need(cap, e.id)) };
+}
+
+/**
+ * `guest-vfs=N` (kexec/topology/qemu-device.ts): kernel A enables N VFs on that PF before anything
+ * is captured, so the cycle starts from a PF with VF Enable set, as a host running VMs has it.
+ */
+async function enableGuestVfs(r: RealRun): Promise<void> {
+  const pfs = (r.o.topology?.devices ?? []).filter((d) => d.guestVfs !== undefined);
+  if (pfs.length === 0) return;
+  const pci = await preparePci(r.s.q);
+  await r.step('enable VFs A', async () => {
+    for (const d of pfs) {
+      const f = pci.functions.get(d.id);
+      if (!f) throw new KexecError('pci-access', `guest-vfs: QEMU has no function ${d.id}`, { id: d.id });
+      await r.s.guard(r.s.agent.enableVfs(`0000:${formatBdf(f.bdf)}`, d.guestVfs!));
+    }
+  });
 }
 
 /** 2. Save: kernel A itself (its module), or kernel A's profile over qtest. */

@@ -29,6 +29,8 @@ export type GuestDriverChoice = { readonly kind: 'auto' } | { readonly kind: 'no
 
 export interface TopologyDevice extends DeviceSpec {
   readonly guestDriver: GuestDriverChoice;
+  /** `guest-vfs=N`: kernel A enables N VFs on this PF before the cycle (sysfs sriov_numvfs). */
+  readonly guestVfs?: number;
   /** The string the user wrote (for messages and reports). */
   readonly source: string;
 }
@@ -65,6 +67,11 @@ function parseGuestDriver(source: string, v: string): GuestDriverChoice {
   return { kind: 'module', name: v.replace(/-/g, '_') };
 }
 
+function parseGuestVfs(source: string, v: string): number {
+  if (!/^[1-9][0-9]{0,2}$/.test(v) || Number(v) > 255) bad(source, `guest-vfs=${v}`, 'must be a VF count from 1 to 255 (kernel A writes it to the function\'s sriov_numvfs).');
+  return Number(v);
+}
+
 /** One `-device` string (not a built-in shortcut) to a spec; `n` numbers ids lusim invents. */
 export function parseDeviceString(source: string, n: number): TopologyDevice {
   const s = source.trim();
@@ -75,6 +82,7 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
   let driver: string | undefined;
   const props: Record<string, string> = {};
   let guestDriver: GuestDriverChoice = { kind: 'auto' };
+  let guestVfs: number | undefined;
   parts.forEach((p, i) => {
     if (p === '') bad(source, `option ${i + 1}`, 'is empty (a leading, trailing or doubled comma).');
     const eq = p.indexOf('=');
@@ -88,6 +96,7 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
     if (!VALUE.test(value)) bad(source, `value "${value}" of ${key}`, 'must be 1-128 characters of [A-Za-z0-9_.:+-].');
     if (key === 'driver') return void (driver = value);
     if (key === 'guest-driver') return void (guestDriver = parseGuestDriver(source, value));
+    if (key === 'guest-vfs') return void (guestVfs = parseGuestVfs(source, value));
     if (FORBIDDEN_KEYS.has(key)) bad(source, `option ${key}=`, 'points at a host resource or backend; lusim adds the backends a device needs (null block device, restricted user network) itself: leave it out.');
     if (key in props) bad(source, `option ${key}`, 'is given twice.');
     props[key] = value;
@@ -105,6 +114,7 @@ export function parseDeviceString(source: string, n: number): TopologyDevice {
     // An nvme's serial, when not given, is the launcher's (kexec/qemu/launcher.ts deviceArgs: one per controller).
     props: rest,
     guestDriver,
+    ...(guestVfs !== undefined ? { guestVfs } : {}),
     source,
     ...(backend ? { backend } : {}),
   };

@@ -3,7 +3,7 @@
  * host over pipes. Only harmless requests are sent: this is the host's own sysfs, so nothing that
  * would unbind, reset or kexec a real device ever passes validation here.
  */
-import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,23 @@ describe('agent protocol against agent.sh', () => {
       { bdf: '0000:02:00.0', vendor: 0x1b36, device: 0x0010, classCode: 0x010802, driver: 'nvme', resetMethods: ['flr', 'bus'] },
       { bdf: '0000:03:00.0', vendor: 0x1af4, device: 0x1041, classCode: 0x020000, driver: 'virtio-pci', resetMethods: [] },
     ]);
+  });
+
+  it('enables VFs through sysfs with autoprobe off first; refuses a function without sriov_numvfs and counts outside 1..255', async () => {
+    // pci-sysfs.c: sriov_numvfs and sriov_drivers_autoprobe exist only on an SR-IOV PF.
+    const sys = agents.scratch('lusim-agent-sys-');
+    const pf = join(sys, 'bus/pci/devices/0000:02:00.0');
+    mkdirSync(pf, { recursive: true });
+    writeFileSync(join(pf, 'sriov_numvfs'), '0\n');
+    writeFileSync(join(pf, 'sriov_drivers_autoprobe'), '1\n');
+    mkdirSync(join(sys, 'bus/pci/devices/0000:03:00.0'), { recursive: true });
+    const { client } = startAgent(newNonce(), undefined, sys);
+    await client.waitReady(5000);
+    await client.enableVfs('0000:02:00.0', 2);
+    expect([readFileSync(join(pf, 'sriov_drivers_autoprobe'), 'utf8'), readFileSync(join(pf, 'sriov_numvfs'), 'utf8')]).toEqual(['0\n', '2\n']);
+    expect(await client.request('SRIOV', ['0000:03:00.0', '2'])).toEqual({ rc: 3, lines: ['0000:03:00.0 has no SR-IOV capability (or its driver cannot enable VFs)'] });
+    for (const n of ['0', '256', '07', 'x']) expect(await client.request('SRIOV', ['0000:02:00.0', n])).toEqual({ rc: 2, lines: ['bad arguments for SRIOV'] });
+    await expect(client.enableVfs('0000:02:00.0', 0)).rejects.toThrow(RangeError);
   });
 
   it('refuses malformed arguments in the agent, with nothing evaluated', async () => {

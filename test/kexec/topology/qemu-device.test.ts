@@ -34,6 +34,13 @@ describe('--qemu-device strings', () => {
     expect(err(() => parseDeviceString('nvme,guest-driver=Bad!', 0)).message).toContain('guest-driver=Bad!');
   });
 
+  it('takes guest-vfs=N (1..255) as lusim\'s own key: kernel A enables N VFs, never passed to QEMU', () => {
+    const d = parseDeviceString('nvme,id=n,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,guest-vfs=2', 0);
+    expect(d.guestVfs).toBe(2);
+    expect(deviceArgs([d]).join(' ')).not.toContain('guest-vfs');
+    for (const v of ['0', '256', '01', 'two']) expect(err(() => parseDeviceString(`nvme,guest-vfs=${v}`, 0)).message).toContain(`guest-vfs=${v}`);
+  });
+
   it.each([
     ['nvme,serial=a,,drive=x', '",,"'],
     ['nvme,serial=a b', 'whitespace'],
