@@ -318,7 +318,8 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const b = need(cap, a.id);
       const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
       const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
-      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow });
+      const above = a.parent === undefined ? undefined : capA.functions.find((f) => f.id === a.parent);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}) });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
       if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
     }

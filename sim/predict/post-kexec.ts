@@ -21,6 +21,10 @@ import type { KernelProfileId } from '../linux/profile.js';
 import { simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
+import type { WriteLog } from '../write-log/write-log.js';
+import { newPciDev } from '../linux/dev.js';
+import { pciSetupDevice } from '../linux/find-cap.js';
+import { pciIovInit } from '../linux/iov.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
 export interface ModelledFunction {
@@ -72,6 +76,8 @@ export interface PostKexecOptions {
    * enables the device and sets bus master. Default true.
    */
   readonly virtioClassDriverB?: boolean;
+  /** The port above as kernel A left it (sriov_init reads its ARI Forwarding Enable). */
+  readonly parent?: FunctionAccess;
 }
 
 export interface KexecPrediction {
@@ -92,9 +98,24 @@ export interface KexecPrediction {
   readonly split?: { readonly shutdown: number; readonly enumeration: number };
 }
 
+/**
+ * probe.c pci_init_capabilities -> pci_iov_init in kernel B's enumeration: sriov_init as the cycle
+ * runs it after kexec-sim's enumeration (sim/linux/iov.ts pciIovInit; sim/cycle/finish.ts), with
+ * the port above when known (its ARI Forwarding decides ARI Capable Hierarchy, pci_ari_enabled).
+ * Its writes join `log`. Nothing happens on a function without SR-IOV.
+ */
+async function pciIovInitB(m: ModelledFunction, log: WriteLog, parent?: FunctionAccess): Promise<void> {
+  const port = parent ? newPciDev(parent, { name: 'parent' }) : undefined;
+  const dev = newPciDev(m.access, { name: 'dev', ...(port ? { parent: port } : {}) });
+  await pciSetupDevice(dev);
+  await pciIovInit(dev);
+  log.writes.push(...dev.log.writes.filter((w) => w.device === 'dev'));
+}
+
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   let shutdown = 0;
   const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; } });
+  await pciIovInitB(m, log, o.parent);
   const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
   return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }
