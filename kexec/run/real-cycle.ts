@@ -123,6 +123,11 @@ function driverMap(devs: readonly PciDeviceInfo[]): Map<string, string | null> {
   return new Map(devs.map((d) => [d.bdf.replace(/^0000:/, ''), d.driver]));
 }
 
+/** The capture of the port `f` sits below, when that port is in the capture. */
+function portAbove(c: Capture, f: FunctionCapture): FunctionCapture | undefined {
+  return f.parent === undefined ? undefined : c.functions.find((x) => x.id === f.parent);
+}
+
 function need(c: Capture, id: string): FunctionCapture {
   const f = c.functions.find((x) => x.id === id);
   if (!f) throw new RealRunError('device-missing', `device ${id} is missing from the capture (query-pci did not list it).`, { id });
@@ -318,7 +323,7 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const b = need(cap, a.id);
       const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
       const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
-      const above = a.parent === undefined ? undefined : capA.functions.find((f) => f.id === a.parent);
+      const above = portAbove(capA, a);
       const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}) });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
       if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
@@ -411,7 +416,7 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], capA
       const drift = o.drift && o.drift.length > 0 ? { drift: o.drift.map((d) => d.text).join(';') } : {};
       // With the port above as captured: what kernel B's enumeration programs from the bus (an
       // SR-IOV function's ARI Capable Hierarchy, iov.c sriov_init: pci_ari_enabled(dev->bus)) depends on it.
-      const above = a.parent === undefined ? undefined : capA.functions.find((f) => f.id === a.parent);
+      const above = portAbove(capA, a);
       const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...(above ? { parent: modelFromCapture(above).fn } : {}), ...drift });
       report.devices.push({
         id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
