@@ -112,8 +112,9 @@ function applyQuirk(parts: readonly string[], q: Quirk): readonly string[] {
 function withQuirks(devices: readonly string[], quirks: readonly Quirk[]): string[] {
   const parts: (readonly string[])[] = devices.map((d) => d.split(','));
   for (const q of quirks) {
-    const applies = parts.flatMap((p, i) => (applyQuirk(p, q) !== p ? [i] : []));
-    if (applies.length > 0) parts[applies[q.at % applies.length]] = applyQuirk(parts[applies[q.at % applies.length]], q);
+    const applied = parts.map((p) => applyQuirk(p, q));
+    const applies = parts.flatMap((p, i) => (applied[i] !== p ? [i] : []));
+    if (applies.length > 0) parts[applies[q.at % applies.length]] = applied[applies[q.at % applies.length]];
   }
   return parts.map((p) => p.join(','));
 }
@@ -187,7 +188,6 @@ export function qemuSampleCommand(s: QemuSample): string {
 
 /** Options that make a sample what it is rather than change a layout: its wiring and virtio's PCIe mode. */
 const STRUCTURAL = new Set(['id', 'bus', 'addr', 'disable-legacy']);
-
 
 /** Indexes of device `at` and of every device below it (by bus=), in command order. */
 function subtree(parts: readonly (readonly string[])[], at: number): Set<number> {
