@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { formatBdf } from '../../devices/dump/bdf.js';
 import type { DumpDevice, DumpFormat } from '../../devices/dump/types.js';
 import { Topology } from '../../sim/topology.js';
-import { pickDevices, readDumpFile, STDIN } from './dump-file.js';
+import { dumpName, pickDevices, readDumpFile, STDIN } from './dump-file.js';
 import { CliError } from '../errors.js';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'qemu');
@@ -56,7 +56,7 @@ export function resolveDevice(arg: string, bdf: string | undefined, format?: Dum
   }
   const all = readArgDump(arg, format);
   const devices = pickDevices(all, bdf);
-  const label = arg === STDIN ? 'standard input' : arg;
+  const label = dumpName(arg);
   if (devices.length > 1) {
     throw new CliError('bad-option', `${label} holds ${devices.length} functions; pick one with --device (${devices.map((d) => formatBdf(d.bdf)).join(', ')})`);
   }
@@ -79,7 +79,7 @@ export function resolveParent(dev: ResolvedDevice, arg: string | undefined, form
     const all = readArgDump(arg, format);
     const bridges = new Topology(all).nodes.filter((n) => all.length === 1 || (n.isBridge && n.secondary === bus));
     if (bridges.length !== 1) throw new CliError('bad-option', `${arg} holds ${all.length} functions and ${bridges.length} bridges with secondary bus ${bus.toString(16)}: give a dump holding the port alone, or --parent none`, { parent: arg });
-    port = { dump: bridges[0].dump, label: `${arg === STDIN ? 'standard input' : arg} ${formatBdf(bridges[0].bdf)}` };
+    port = { dump: bridges[0].dump, label: `${dumpName(arg)} ${formatBdf(bridges[0].bdf)}` };
   }
   const node = new Topology([port.dump]).nodes[0];
   if (!node.isBridge) throw new CliError('bad-option', `--parent ${port.label} is not a bridge (header type ${node.headerType}): give the port above the device, or none`, { parent: arg });

@@ -15,7 +15,7 @@ const SYSFS_CONFIG = /^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 /** `formatOption`: the command's option that sets the input format, named when detection misreads the file; `-` is standard input. */
 export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: string; formatOption?: string } = {}): DumpDevice[] {
   const bytes = path === STDIN ? readStdin() : readPath(path);
-  const name = path === STDIN ? 'standard input' : path;
+  const name = dumpName(path);
   // Text dumps name every function on its own line: a --bdf there would be dropped without a word.
   const format = opts.format ?? (bytes.length ? detectFormat(bytes) : undefined);
   if (opts.bdf !== undefined && format !== undefined && format !== 'raw') throw new CliError('bad-option', `--bdf gives a raw binary dump its address; ${name} is ${format === 'json' ? 'a lusim JSON snapshot' : 'lspci text'}, which names each function itself: drop --bdf (--device picks one)`, { path, format });
@@ -27,6 +27,9 @@ export function readDumpFile(path: string, opts: { format?: DumpFormat; bdf?: st
 
 /** The path that names standard input: `sudo lspci -xxxx | lusim inspect -`. */
 export const STDIN = '-';
+
+/** A dump argument as messages and labels name it. */
+export const dumpName = (path: string): string => (path === STDIN ? 'standard input' : path);
 
 /** A regular file (sysfs config, lspci text, a snapshot) or a pipe; not a directory or a device. */
 function readPath(path: string): Uint8Array {
