@@ -6,6 +6,7 @@
  * The report is printed (text or --json) on success and on failure; a failed run keeps every
  * result gathered before the failure, sets the exit code to 1, and with --out also lands in a file.
  */
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { SaveFormat } from '../../sim/cycle/carry.js';
 import { SAVE_FORMATS } from '../../sim/cycle/carry.js';
@@ -39,6 +40,7 @@ export interface QemuCycleCliOptions {
   modulesA?: string;
   modulesB?: string;
   snapshots?: string;
+  consoleLog?: string;
 }
 
 export type QemuCycleOptions = QemuCycleCliOptions & TopologyCliOptions;
@@ -50,6 +52,7 @@ export function registerQemuOptions(cmd: Command): Command {
     .option('--no-fetch', 'with --qemu: fail instead of fetching kernels that are not cached')
     .option('--boot-timeout <seconds>', 'with --qemu: how long each kernel may take to bring its agent up', '90')
     .option('--out <file>', 'with --qemu: also write the JSON report (partial on failure) to this file')
+    .option('--console-log <file>', 'with --qemu: write the guest\'s serial console (kernel A\'s boot, the kexec, kernel B\'s boot) to this file')
     .option('--snapshots <dir>', 'with --qemu: start from a snapshot of boot A kept here when one matches the devices and kernels, else boot cold and keep one (nvme cannot be migrated by QEMU 7.2: it boots cold)')
     .addOption(new Option('--saver <who>', 'with --qemu: who saves and restores: kernel (the guest kernels, through lusim\'s module; linux-blob only) or host (their profiles over qtest)').choices(['kernel', 'host']).default('kernel'));
 }
@@ -64,6 +67,14 @@ function seconds(v: string | undefined): number | undefined {
   return Math.round(n * 1000);
 }
 
+/** --console-log's file, absolute (QEMU opens it), checked before any boot. */
+function consoleLogPath(path: string): string {
+  checkOutPath(path, '--console-log', 'console.log');
+  // QEMU's -chardev parser splits at commas (kexec/qemu/launcher.ts buildQemuArgs refuses them too).
+  if (path.includes(',')) throw new CliError('bad-option', `--console-log ${path}: QEMU cannot take a file name with a comma; choose another name`, { path });
+  return resolve(path);
+}
+
 export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOptions): Promise<void> {
   if (!(SAVE_FORMATS as readonly string[]).includes(opts.format)) throw new CliError('bad-option', `unknown format "${opts.format}": use ${SAVE_FORMATS.join(', ')}`, { value: opts.format });
   const topology = topologyOf(opts);
@@ -76,6 +87,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   }
   const bootTimeoutMs = seconds(opts.bootTimeout);
   if (opts.out) checkOutPath(opts.out);
+  const consoleLog = opts.consoleLog === undefined ? undefined : consoleLogPath(opts.consoleLog);
   const saver = opts.saver === 'host' ? 'host' : 'kernel';
   if (saver === 'kernel' && opts.format !== 'linux-blob') throw new CliError('bad-option', `--saver kernel carries the guest kernel's own pci_store_saved_state blob: use --format linux-blob, or --saver host for ${opts.format}`, { value: opts.format });
   const drift = opts.drift ? parseDrift(opts.drift) : [];
@@ -92,6 +104,7 @@ export async function runQemuCycleCommand(deviceArg: string, opts: QemuCycleOpti
   const report = await runRealCycle({
     endpoints, ...(topology ? { topology } : {}), from: opts.from, to: opts.to, user, format: opts.format as SaveFormat, saver, drift, ...(opts.timeline ? { writeTrace: true } : {}),
     ...(opts.snapshots ? { snapshotDir: opts.snapshots } : {}),
+    ...(consoleLog ? { consoleLog } : {}),
     fetch: opts.fetch !== false,
     progress: (m) => log.info(`cycle --qemu: ${m}`),
     ...(bootTimeoutMs ? { bootTimeoutMs, kexecTimeoutMs: bootTimeoutMs } : {}),

@@ -143,7 +143,7 @@ const cycleMode = (o: CycleCliOptions & QemuCycleOptions): CycleMode => (o.qemu 
  */
 function cycleScopes(o: CycleCliOptions, mode: CycleMode): OptionScope[] {
   return [
-    { flags: ['--modules-a', '--modules-b', '--no-fetch', '--boot-timeout', '--out', '--snapshots', '--saver'], applies: mode === 'qemu', where: 'with --qemu (the real cycle)' },
+    { flags: ['--modules-a', '--modules-b', '--no-fetch', '--boot-timeout', '--out', '--snapshots', '--saver', '--console-log'], applies: mode === 'qemu', where: 'with --qemu (the real cycle)' },
     {
       flags: ['--matrix', '--flow', '--reset', '--no-preserve', '--input-format', '--parent', '--profile', '--all', '--no-driver', '--iommu', '--as-found', '--handover', '--kconfig', '--irqs-enabled', '--freeze-d3hot'],
       applies: mode !== 'qemu', where: 'to the model, not with --qemu (the real cycle runs the plain flow on Debian\'s kernels and QEMU\'s devices as they are)',

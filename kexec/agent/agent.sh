@@ -46,6 +46,14 @@ is_id() {
   [ "${#1}" -le 9 ]
 }
 
+# The kernel log from line $1 on (what a request made it say, and whatever else it said since),
+# without a WARN's or Oops' register lines, stack frames and boilerplate (its kernel RIP line stays:
+# it names the function); the last 8 lines of it.
+kernel_log_since() {
+  dmesg | tail -n "+$1" | grep -v -e '\]  ' -e '\] R[ABCDS0-9][A-Z0-9]*: ' -e '\] [CDEFG]S: ' -e '\] CR2: ' -e 'Code: ' \
+    -e 'Modules linked in' -e 'Hardware name' -e '\] CPU: ' -e 'cut here' -e 'end trace' -e 'Call Trace' -e 'RIP: 0033' | tail -n 8
+}
+
 # Only shell builtins (read, cd, parameter expansion): under TCG every fork+exec costs several
 # milliseconds, and the cycle lists devices four times (basename/readlink/cat/tr per device took
 # 200-290 ms for 8 functions; see docs/real-run.md).
@@ -165,7 +173,11 @@ run() {
       is_bdf "$a" && is_count "$b" || bad || return
       has_dev "$a" || return
       [ -e "$SYS/bus/pci/devices/$a/sriov_numvfs" ] || { echo "$a has no SR-IOV capability (or its driver cannot enable VFs)"; return 3; }
-      echo 0 > "$SYS/bus/pci/devices/$a/sriov_drivers_autoprobe" && echo "$b" > "$SYS/bus/pci/devices/$a/sriov_numvfs" ;;
+      echo 0 > "$SYS/bus/pci/devices/$a/sriov_drivers_autoprobe" || return
+      # The kernel says why it refused only in its log (kobject, pci_device_add's WARN), below
+      # `quiet`'s level: what it logged from the write on.
+      logged=$(dmesg | wc -l)
+      err=$( { echo "$b" > "$SYS/bus/pci/devices/$a/sriov_numvfs"; } 2>&1 ) || { echo "the kernel refused sriov_numvfs=$b on $a (${err##*: }); it logged:"; out=$(kernel_log_since $((logged + 1))); echo "${out:-(nothing)}"; return 1; } ;;
     KMOD) [ -z "$a" ] || bad && kmod ;;
     KPCI) kpci "$a" "$b" ;;
     KLUO) case "$a" in save|load) [ -z "$b" ] || bad && kluo "$a" ;; *) bad ;; esac ;;

@@ -28,7 +28,7 @@ import { runCycle } from '../../sim/cycle/run.js';
 import type { KernelProfile } from '../../sim/linux/profile.js';
 import { applyKconfig, parseKconfig, type KconfigUse } from '../../sim/linux/kconfig.js';
 import { kernelProfile } from '../../sim/linux/profiles.js';
-import type { PciDeviceInfo } from '../guest/agent-client.js';
+import { AgentError, type PciDeviceInfo } from '../guest/agent-client.js';
 import type { KernelImage } from '../kernels/kernels.js';
 import { inPhase, type PhasedWrite, type WriteLogEntry, type WritePhase } from '../../sim/write-log/entry.js';
 import type { HandoverRange } from './handover.js';
@@ -80,6 +80,8 @@ export interface RealCycleOptions {
   readonly drift?: readonly Drift[];
   /** Record every config write with QEMU's pci_cfg_write trace (report.writeTrace). */
   readonly writeTrace?: boolean;
+  /** Write the guest's serial console, kernel A's and kernel B's, to this file as well. */
+  readonly consoleLog?: string;
   /**
    * Endpoints that boot beside the carried ones (behind their own root ports) but are neither
    * saved nor restored: they are there for kernel A's reset_method (report.resetMethodsA), so a
@@ -209,7 +211,7 @@ export async function runRealCycle(o: RealCycleOptions): Promise<RealCycleReport
     const route = chooseRoute(ka!, kb!);
     const luoHelper = route === 'luo' ? await step('luo helper', () => buildLuoHelper(luoHeader(ka!), cacheRoot())) : undefined;
     phase = 'boot A';
-    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(luoHelper ? { luoHelper } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
+    session = await startGuest({ endpoints: [...o.endpoints, ...(o.passengers ?? [])], ...(o.topology ? { topology: o.topology } : {}), chain: [ka!, kb!], ...(o.range ? { range: o.range } : {}), ...(o.bootTimeoutMs ? { bootTimeoutMs: o.bootTimeoutMs } : {}), ...(guestModules ? { guestModules } : {}), ...(o.writeTrace ? { writeTrace: true } : {}), ...(o.consoleLog ? { consoleLog: o.consoleLog } : {}), ...(luoHelper ? { luoHelper } : {}), ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}) }, phases);
     const r: RealRun = { o, saver, report, s: session, ka: ka!, kb: kb!, A: ownA.profile, B: ownB.profile, step, modelWrites };
     report.accelerator = session.q.accelerator;
     report.bootA = session.bootA;
@@ -261,7 +263,11 @@ async function enableGuestVfs(r: RealRun): Promise<void> {
     for (const d of pfs) {
       const f = pci.functions.get(d.id);
       if (!f) throw new KexecError('pci-access', `guest-vfs: QEMU has no function ${d.id}`, { id: d.id });
-      await r.s.guard(r.s.agent.enableVfs(`0000:${formatBdf(f.bdf)}`, d.guestVfs!));
+      const bdf = `0000:${formatBdf(f.bdf)}`;
+      await r.s.guard(r.s.agent.enableVfs(bdf, d.guestVfs!)).catch((e: unknown) => {
+        // Name the -device string's function: the agent's message knows only the BDF.
+        throw e instanceof AgentError ? new AgentError(e.code, `guest-vfs=${d.guestVfs} on ${d.id} (${bdf}): ${e.message}`, e.details) : e;
+      });
     }
   });
 }

@@ -95,6 +95,8 @@ export interface GuestOptions {
   readonly guestModules?: ReadonlyMap<string, Uint8Array>;
   /** Record QEMU's pci_cfg_write trace (session.trace). */
   readonly writeTrace?: boolean;
+  /** Write the guest's serial console (every kernel of the chain) to this file as well. */
+  readonly consoleLog?: string;
   /**
    * The LUO route (kexec/run/luo-route.ts): lusim_luo in every image, `liveupdate=on` on every command
    * line (no /dev/liveupdate without it: kernel/liveupdate/luo_core.c), kexec_file_load.
@@ -160,6 +162,7 @@ export async function startGuest(o: GuestOptions, phases: Phases): Promise<Guest
       // panic=-1 reboots at once; -no-reboot turns that into QEMU exiting, which guard() reports.
       extraArgs: [...channel.qemuArgs, '-no-reboot'],
       ...(o.writeTrace ? { writeTrace: true } : {}),
+      ...(o.consoleLog ? { consoleLogFile: o.consoleLog } : {}),
       ...(o.firmwareState && !cached ? { gdbstub: true } : {}),
     }));
   } catch (e) {

@@ -32,6 +32,10 @@
  *                   capability, and ARI: hw/nvme/ctrl.c nvme_init_sriov; nvme_check_params wants
  *                   2 flexible queues and 1 flexible interrupt per VF and an MSI-X table of at least
  *                   the interrupts plus one; the launcher adds the NVM subsystem SR-IOV needs).
+ * and, drawn after those, lusim's own key on an SR-IOV nvme:
+ *   guest-vfs       kernel A enables 1..sriov_max_vfs VFs before the cycle (sysfs sriov_numvfs,
+ *                   kexec/run/real-cycle.ts enableGuestVfs), as a host running VMs has them: kernel
+ *                   B's sriov_init then finds VF Enable set (test/e2e/sriov-nvme.test.ts).
  * Properties equal to QEMU's default are left out of the strings, so a command shows only what
  * the sample changed.
  */
@@ -108,6 +112,44 @@ function applyQuirk(parts: readonly string[], q: Quirk): readonly string[] {
   return [...parts, `sriov_max_vfs=${vfs}`, `sriov_vq_flexible=${2 * vfs}`, `sriov_vi_flexible=${vfs}`];
 }
 
+/** How many VFs kernel A enables on the `at`-th (modulo) SR-IOV nvme (at most its sriov_max_vfs). */
+const guestVfs = fc.record({ at: fc.nat({ max: 15 }), vfs: fc.integer({ min: 1, max: 3 }) });
+type GuestVfs = typeof guestVfs extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * A -device string's bus and slot when it gives addr=; a device without it is at function 0 of a
+ * slot of its own (slot 0 below a port, QEMU's first free slot on pcie.0).
+ */
+function sharedSlot(parts: readonly string[]): string | undefined {
+  const addr = option(parts, 'addr');
+  return addr === undefined ? undefined : `${option(parts, 'bus') ?? 'pcie.0'}:${addr.split('.')[0]}`;
+}
+
+/**
+ * Whether kernel A can enable VFs on device `at`: only on a PF with its slot to itself. QEMU's nvme
+ * puts VF n at the PF's function + 1 + n (hw/nvme/nvme.h NVME_VF_OFFSET 1, NVME_VF_STRIDE 1) and
+ * leaves the Function Dependency Link 0 (pcie_sriov_pf_init), so beside another function:
+ * - a PF at function 0 has its first VF on function 1's routing ID: pci_iov_add_virtfn's device_add
+ *   fails, and Debian 6.12 refuses the write while 7.2 and 7.3 oops in its error path;
+ * - a PF at function 1 links to function 0, which is no PF: sriov_enable returns -ENOSYS
+ *   (iov.c; 6.1 measured).
+ * Both are findings of their own (test/e2e/sriov-nvme.test.ts), not layouts to sample again.
+ */
+function canEnableVfs(all: readonly (readonly string[])[], at: number): boolean {
+  const slot = sharedSlot(all[at]);
+  return option(all[at], 'sriov_max_vfs') !== undefined && (slot === undefined || !all.some((p, i) => i !== at && sharedSlot(p) === slot));
+}
+
+/** `devices` with `guest-vfs=` on the `g.at`-th (modulo) SR-IOV nvme that can enable VFs, if there is one. */
+function withGuestVfs(devices: readonly string[], g: GuestVfs | undefined): string[] {
+  const all = devices.map((d) => d.split(','));
+  const pfs = all.flatMap((_, i) => (canEnableVfs(all, i) ? [i] : []));
+  if (!g || pfs.length === 0) return [...devices];
+  const at = pfs[g.at % pfs.length];
+  const vfs = Math.min(g.vfs, Number(option(all[at], 'sriov_max_vfs')));
+  return devices.map((d, i) => (i === at ? `${d},guest-vfs=${vfs}` : d));
+}
+
 /** `devices` with each quirk applied to the `at`-th (modulo) of the devices it applies to. */
 function withQuirks(devices: readonly string[], quirks: readonly Quirk[]): string[] {
   const parts: (readonly string[])[] = devices.map((d) => d.split(','));
@@ -155,15 +197,16 @@ function sampleArb(kernels: readonly string[]): fc.Arbitrary<Omit<QemuSample, 'i
     rciep: fc.option(fc.record({ endpoint: endpointProps, multifunction: fc.boolean() }), { nil: undefined, freq: 3 }),
     second: fc.option(fc.record({ branch: fc.nat({ max: 2 }), endpoint: endpointProps }), { nil: undefined, freq: 2 }),
     quirks: fc.array(quirk, { maxLength: 3 }),
+    guestVfs: fc.option(guestVfs, { nil: undefined, freq: 2 }),
   }).map((s) => {
     const branches = [s, ...s.more];
     const withSecond = s.second ? s.second.branch % branches.length : -1;
     return {
       from: s.from, to: s.to,
-      devices: withQuirks([
+      devices: withGuestVfs(withQuirks([
         ...branches.flatMap((b, i) => branchDevices(b, i + 1, i === withSecond ? s.second : undefined)),
         ...(s.rciep ? [endpointDevice(s.rciep.endpoint, 'pcie.0', s.rciep.multifunction)] : []),
-      ], s.quirks),
+      ], s.quirks), s.guestVfs),
     };
   });
 }
@@ -222,12 +265,14 @@ export function simplerSamples(s: QemuSample): QemuSample[] {
   });
   // Function 0 must keep multifunction=on while a later function shares its slot (QEMU refuses it otherwise).
   const hasLater = (p: readonly string[]) => parts.some((q) => laterFunction(q) && option(q, 'bus') === option(p, 'bus'));
-  // SR-IOV's three properties go together: QEMU refuses any one of them without the others.
+  // SR-IOV's three properties go together: QEMU refuses any one of them without the others, and
+  // guest-vfs goes with them (kernel A has no sriov_numvfs to write without SR-IOV).
   const sriov = (kv: string) => kv.startsWith('sriov_');
+  const withSriov = (kv: string) => sriov(kv) || kv.startsWith('guest-vfs=');
   parts.forEach((p, d) => p.forEach((kv, k) => {
     if (k === 0 || STRUCTURAL.has(kv.split('=')[0]) || (kv === 'multifunction=on' && hasLater(p))) return;
     if (sriov(kv) && p.findIndex(sriov) !== k) return;
-    const drop = (x: string, j: number) => j === k || (sriov(kv) && sriov(x));
+    const drop = (x: string, j: number) => j === k || (sriov(kv) && withSriov(x));
     out.push({ ...s, devices: s.devices.map((dev, i) => (i === d ? p.filter((x, j) => !drop(x, j)).join(',') : dev)) });
   }));
   return out;

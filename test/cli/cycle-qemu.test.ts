@@ -24,6 +24,12 @@ describe('cycle --qemu option checks', () => {
   it('an unknown kernel series: exit 2 before any boot, not a failed real cycle', () => {
     expect(lusim('cycle', '--qemu', '--device', 'nvme', '--from', '5.4')).toEqual({ status: 2, stderr: 'lusim: Unknown kernel "5.4": use 6.1, 6.12, 7.x (sid) or 7.3 (trixie-backports), or a profile id: 6.1.y, 6.12.y, 7.1, 7.2, 7.3.' });
   });
+  it('--console-log: a file QEMU can write, named before any boot; only with --qemu', () => {
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--console-log', '/tmp')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --console-log \/tmp is a directory: give a file name, e\.g\. \/tmp\/console\.log$/) });
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--console-log', '/nonexistent-lusim/c.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --console-log .*does not exist; create it first/) });
+    expect(lusim('cycle', '--qemu', '--device', 'nvme', '--console-log', '/tmp/a,b.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --console-log \/tmp\/a,b\.log: QEMU cannot take a file name with a comma/) });
+    expect(lusim('cycle', '--device', 'nvme', '--console-log', '/tmp/c.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--console-log .*with --qemu/) });
+  });
   it('an unknown saver: exit 2 with the choices', () => {
     expect(lusim('cycle', '--qemu', '--saver', 'nobody')).toMatchObject({ status: 2, stderr: expect.stringMatching(/kernel, host/) });
   });

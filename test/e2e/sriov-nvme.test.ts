@@ -14,6 +14,9 @@
  * Needs the kernels in the cache (`lusim kernels fetch --for-tests`). Without them it skips,
  * except under CI, where a missing kernel is a failure.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels/kernels.js';
 import { runRealCycle } from '../../kexec/run/real-cycle.js';
@@ -58,4 +61,45 @@ describe('an SR-IOV nvme (QEMU TCG, Debian cloud kernels, real kexec)', () => {
       'PCI_SRIOV_CTRL_VFE 1->0 lost', 'PCI_SRIOV_CTRL_MSE 1->0 lost', 'PCI_SRIOV_NUM_VF 2->0 lost',
     ]);
   }, 180_000);
+
+  // QEMU's nvme puts VF n at the PF's function + 1 + n (hw/nvme/nvme.h NVME_VF_OFFSET 1,
+  // NVME_VF_STRIDE 1) and leaves the Function Dependency Link 0 (pcie_sriov_pf_init; qtest read it
+  // 0 on a PF at function 1, where SR-IOV 1.1 section 3.3.8 wants the PF's own number). So a PF
+  // that shares its slot cannot have VFs. Found by `lusim fuzz --qemu` on 2026-12-07: seed 97's
+  // samples 1, 9 and 12 ("guest-panic in enable VFs A") and seed 103's sample 23 ("command-failed").
+  // Measured here:
+  // - PF at function 0, an e1000e at 1: the first VF's routing ID is taken. pci_iov_add_virtfn's
+  //   device_add fails (6.12's log: "sysfs: cannot create duplicate filename ...0000:01:00.1", then
+  //   pci_device_add's WARN_ON), pci_iov_sysfs_link fails, and its error path removes the VF.
+  //   6.12 refuses the sriov_numvfs write (ENOENT). 7.x oopses in device_del, called from that
+  //   error path: kill_device dereferences dev->p, which device_add's error path freed and set to
+  //   NULL (drivers/base/core.c, Debian 7.3.4 read). 6.12's pci_destroy_dev skipped device_del when
+  //   the device had no kobject parent; "PCI: Make pci_destroy_dev() concurrent safe" (Keith Busch,
+  //   2024) replaced that check with PCI_DEV_REMOVED, which a device never added does not have
+  //   (read, not bisected).
+  // - PF at function 1 beside a virtio function 0: sriov_enable follows the link to function 0,
+  //   which is no PF, and returns -ENOSYS without a log line (iov.c).
+  // The sampler no longer draws either (sim/fuzz/qemu-sample.ts canEnableVfs).
+  it.skipIf(skip)(`a PF that shares its slot gets no VFs: a VF on function 1's routing ID (6.12 refuses, 7.x oopses), a PF at function 1 (ENOSYS)${why}`, async () => {
+    const topology = parseTopology(['pcie-root-port,id=rp1', 'nvme,id=nv,bus=rp1,addr=0.0,multifunction=on,msix_qsize=4,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1,guest-vfs=1', 'e1000e,id=e,bus=rp1,addr=0.1']);
+    const refused = await runRealCycle({ endpoints: [], topology, from: '6.12', to: '6.12', format: 'linux-blob', saver: 'kernel', fetch: false });
+    expect(refused.error).toMatchObject({ code: 'command-failed', phase: 'enable VFs A' });
+    expect(refused.error!.message).toContain('guest-vfs=1 on nv (0000:01:00.0): guest agent: SRIOV 0000:01:00.0 1 failed (rc 1): the kernel refused sriov_numvfs=1 on 0000:01:00.0 (No such file or directory); it logged:');
+    // The kernel log's tail (agent.sh kernel_log_since) says why.
+    expect(refused.error!.message).toContain("sysfs: cannot create duplicate filename '/devices/pci0000:00/0000:00:01.0/0000:01:00.1'");
+    expect(refused.error!.message).toMatch(/WARNING: CPU: \d+ PID: \d+ at drivers\/pci\/probe\.c:\d+ pci_device_add/);
+    // The console log (cycle --qemu --console-log) holds the whole Oops too.
+    const consoleLog = join(mkdtempSync(join(tmpdir(), 'lusim-console-')), 'console.log');
+    const oops = await runRealCycle({ endpoints: [], topology, from: '7.x', to: '7.x', format: 'linux-blob', saver: 'kernel', fetch: false, consoleLog });
+    expect(oops.error).toMatchObject({ code: 'guest-panic', phase: 'enable VFs A' });
+    for (const line of ['BUG: kernel NULL pointer dereference', 'RIP: 0010:device_del', 'pci_iov_add_virtfn', 'sriov_numvfs_store']) {
+      expect(oops.error!.message).toContain(line);
+      expect(readFileSync(consoleLog, 'utf8')).toContain(line);
+    }
+    rmSync(dirname(consoleLog), { recursive: true, force: true });
+    const linked = parseTopology(['pcie-root-port,id=rp1', 'virtio-net-pci,id=v,bus=rp1,addr=0.0,disable-legacy=on,multifunction=on', 'nvme,id=nv,bus=rp1,addr=0.1,msix_qsize=4,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1,guest-vfs=1']);
+    const enosys = await runRealCycle({ endpoints: [], topology: linked, from: '6.12', to: '6.12', format: 'linux-blob', saver: 'kernel', fetch: false });
+    expect(enosys.error).toMatchObject({ code: 'command-failed', phase: 'enable VFs A' });
+    expect(enosys.error!.message).toContain('the kernel refused sriov_numvfs=1 on 0000:01:00.1 (Function not implemented); it logged:');
+  }, 300_000);
 });

@@ -71,6 +71,13 @@ describe('agent protocol against agent.sh', () => {
     expect(await client.request('SRIOV', ['0000:03:00.0', '2'])).toEqual({ rc: 3, lines: ['0000:03:00.0 has no SR-IOV capability (or its driver cannot enable VFs)'] });
     for (const n of ['0', '256', '07', 'x']) expect(await client.request('SRIOV', ['0000:02:00.0', n])).toEqual({ rc: 2, lines: ['bad arguments for SRIOV'] });
     await expect(client.enableVfs('0000:02:00.0', 0)).rejects.toThrow(RangeError);
+    // A write the kernel refuses (here: sriov_numvfs is a directory) names the function and count,
+    // then the kernel log's tail (the host's dmesg here, whatever it says).
+    const refusing = join(sys, 'bus/pci/devices/0000:04:00.0');
+    mkdirSync(join(refusing, 'sriov_numvfs'), { recursive: true });
+    writeFileSync(join(refusing, 'sriov_drivers_autoprobe'), '1\n');
+    const refused = await client.request('SRIOV', ['0000:04:00.0', '1']);
+    expect([refused.rc, refused.lines[0]]).toEqual([1, 'the kernel refused sriov_numvfs=1 on 0000:04:00.0 (Is a directory); it logged:']);
   });
 
   it('refuses malformed arguments in the agent, with nothing evaluated', async () => {
