@@ -78,7 +78,7 @@ export function resolveParent(dev: ResolvedDevice, arg: string | undefined, form
     if (arg !== STDIN && !existsSync(arg)) throw new CliError('file-not-found', `--parent "${arg}" is neither none, a built-in device (${builtinDevices().join(', ')}) nor a dump file`, { parent: arg });
     const all = readArgDump(arg, format);
     const bridges = new Topology(all).nodes.filter((n) => all.length === 1 || (n.isBridge && n.secondary === bus));
-    if (bridges.length !== 1) throw new CliError('bad-option', `${arg} holds ${all.length} functions and ${bridges.length} bridges with secondary bus ${bus.toString(16)}: give a dump holding the port alone, or --parent none`, { parent: arg });
+    if (bridges.length !== 1) throw new CliError('bad-option', `--parent ${dumpName(arg)} holds ${all.length} functions and ${bridges.length} bridges with secondary bus ${bus.toString(16)}: give a dump holding the port alone, or --parent none`, { parent: arg });
     port = { dump: bridges[0].dump, label: `${dumpName(arg)} ${formatBdf(bridges[0].bdf)}` };
   }
   const node = new Topology([port.dump]).nodes[0];

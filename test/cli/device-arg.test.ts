@@ -25,5 +25,7 @@ describe('the upstream port of the device', () => {
     expect(resolveParent(resolveDevice('e1000e', undefined), 'none')).toBeUndefined();
     expect(() => resolveParent(resolveDevice('e1000e', undefined), 'root-port-l1ss')).toThrow(/secondary bus 2, but the device is on bus 1/);
     expect(() => resolveParent(resolveDevice('e1000e', undefined), 'nvme')).toThrow(/is not a bridge/);
+    // A dump of several functions with no bridge onto the device's bus (the e1000e is on bus 1).
+    expect(() => resolveParent(resolveDevice('e1000e', undefined), both)).toThrow(`--parent ${both} holds 2 functions and 0 bridges with secondary bus 1: give a dump holding the port alone, or --parent none`);
   });
 });
