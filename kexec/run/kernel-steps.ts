@@ -19,6 +19,7 @@ import { attributeRestoreWrites, savedBits } from '../../sim/cycle/provenance.js
 import { allocateSaveBuffers } from '../../sim/linux/alloc.js';
 import { newPciDev } from '../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../sim/linux/find-cap.js';
+import { sriovStateFound } from '../../sim/linux/iov.js';
 import type { KernelProfile } from '../../sim/linux/profile.js';
 import { readKernelIrqState } from '../../sim/linux/msi.js';
 import { pciRestoreState } from '../../sim/linux/restore.js';
@@ -55,11 +56,13 @@ export interface KernelBRestore {
 /**
  * Kernel B enumerates the device (its own buffers and, 6.12.y+, its own save at
  * pci_bus_add_device, which stale linux-blob buffers keep: as sim/cycle/run.ts), loads `carried`
- * and runs pci_restore_state.
+ * and runs pci_restore_state. The real kernel B ran sriov_init at its enumeration already; the
+ * dev->sriov it left (what sriov_restore_state writes back) is read from the bytes.
  */
 export async function restoreAsKernelB(access: FunctionAccess, fn: PciFunction, A: KernelProfile, B: KernelProfile, carried: Carried): Promise<KernelBRestore> {
   const dev = newPciDev(access, NO_IOMMU);
   await pciSetupDevice(dev);
+  if (B.kconfig.PCI_IOV) dev.kernel.sriov = await sriovStateFound(dev);
   await allocateSaveBuffers(B, dev);
   await pciBusAddDevice(B, dev);
   // A driver kernel B bound may have enabled MSI/MSI-X: pci_restore_msi_state rewrites them.

@@ -11,16 +11,16 @@ import { applyReset } from '../../devices/reset/apply.js';
 import { PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_EXT_CAP_ID_L1SS } from '../../devices/pci-regs.js';
 import { applyDrift, parseDrift } from '../linux/drift.js';
 import { allocateSaveBuffers } from '../linux/alloc.js';
-import { newPciDev, type PciDev } from '../linux/dev.js';
+import { newPciDev, type PciDev, type SriovState } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
-import { pciIovInit } from '../linux/iov.js';
+import { pciIovInitAt } from '../linux/iov.js';
 import { pcieDownstreamPort } from '../linux/pcie-access.js';
 import { kernelProfile } from '../linux/profiles.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice } from '../linux/save.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import { WriteLog } from '../write-log/write-log.js';
-import { kernelEnumerate } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, kernelEnumerate } from '../kexec-sim/index.js';
 import { classifyCycle, countVerdicts, type ConfigWrite } from './classify.js';
 import { attributeRestoreWrites, type BufferFill } from './provenance.js';
 import { enumeratePort, platformAbove } from './upstream.js';
@@ -32,7 +32,7 @@ import type { FieldOutcome } from './verdict.js';
 import type { FreezeGate } from './vfio-lu.js';
 
 /** The options kernel B's side reads. */
-export type FinishOptions = Pick<CycleOptions, 'to' | 'format' | 'drift' | 'reset' | 'handover' | 'kconfig' | 'kconfigTo'>;
+export type FinishOptions = Pick<CycleOptions, 'to' | 'format' | 'drift' | 'reset' | 'handover' | 'kconfig' | 'kconfigTo' | 'physfnBefore'>;
 
 const bdfOf = (fn: PciFunction) => formatBdf(fn.bdf);
 
@@ -60,7 +60,7 @@ export async function finishCycle(s: CycleStart, opts: FinishOptions, b: KernelB
 
   const writes: KexecWrites = { dev: [...s.kexecWrites], parent: [...s.parentKexecWrites] };
   await resetInKexecWindow(s, opts.reset, t, writes);
-  const devB = await enumerateB(s, B, t, writes);
+  const devB = await enumerateB(s, B, t, writes, opts.physfnBefore ?? false);
   const mid = fn.space.snapshot();
   const parentMid = up?.fn.space.snapshot();
   const markB = devB.log.writes.length;
@@ -135,21 +135,24 @@ async function resetInKexecWindow(s: CycleStart, reset: FinishOptions['reset'], 
  * the device: its own buffers (and its own save at pci_bus_add_device, 6.12.y+; v6.19+ that save
  * also refreshes the port's L1SS buffer).
  */
-async function enumerateB(s: CycleStart, B: KernelProfile, t: CycleTrace, writes: KexecWrites): Promise<PciDev> {
+async function enumerateB(s: CycleStart, B: KernelProfile, t: CycleTrace, writes: KexecWrites, physfnBefore: boolean): Promise<PciDev> {
   const { mut, up, iommu } = s;
   if (up) {
     const portEnum = await kernelEnumerate(up.access, B.id, { ...platformAbove(up.fn), iommu }, new WriteLog(), 'parent');
     t.steps('enumerate B', portEnum, false);
     writes.parent.push(...configWrites(portEnum.writes, 'parent'));
   }
-  const enumB = await kernelEnumerate(mut.access, B.id, s.below.platform);
+  let sriov: SriovState | undefined;
+  const iov = async (log: WriteLog) => { sriov = await pciIovInitAt(mut.access, log, KEXEC_VERSION_DATA[B.id].barSizing, up?.access, physfnBefore); };
+  // pci_iov_init is a stub without CONFIG_PCI_IOV.
+  const enumB = await kernelEnumerate(mut.access, B.id, s.below.platform, new WriteLog(), 'dev', B.kconfig.PCI_IOV ? iov : undefined);
   t.steps('enumerate B', enumB);
   writes.dev.push(...configWrites(enumB.writes));
   const portB = up ? await enumeratePort(B, up.access, up.fn, iommu) : undefined;
   const devB = newPciDev(mut.access, { name: 'dev', kernel: { acsEnable: iommu }, ...(portB ? { parent: portB } : {}) });
   await pciSetupDevice(devB);
+  devB.kernel.sriov = sriov;
   await allocateSaveBuffers(B, devB);
-  await pciIovInit(devB);
   await pciBusAddDevice(B, devB);
   t.trace('enumerate B', devB.log.writes);
   writes.dev.push(...configWrites(devB.log.writes));

@@ -64,6 +64,8 @@ export interface CycleOptions {
   readonly operate?: (access: FunctionAccess) => Promise<void>;
   /** The upstream port (dev->bus->self), modelled with the device; undefined: the device alone. */
   readonly parent?: PciFunction;
+  /** An SR-IOV PF precedes the device on its bus (kernel B's sriov_init sets no ARI: sim/linux/iov.ts). */
+  readonly physfnBefore?: boolean;
   /** Extra configuration of the upstream port, with `operate`. */
   readonly operateParent?: (access: FunctionAccess) => Promise<void>;
   /**

@@ -211,8 +211,18 @@ async function pcieAspmConfigureCommonClock(d: KexecDev, p: PlatformOptions): Pr
   await pcieClearAndSet(d, step, PCI_EXP_LNKCTL, sameClock ? 0 : PCI_EXP_LNKCTL_CCC, sameClock ? PCI_EXP_LNKCTL_CCC : 0, sameClock ? 'both ends use the slot clock: Common Clock Configuration set' : 'the ends do not share the slot clock (LNKSTA SLC): Common Clock Configuration cleared');
 }
 
-/** Run kernel B's enumeration on one function. Appends to `log` (a fresh one by default) and returns it. */
-export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log = new WriteLog(), device = 'dev'): Promise<WriteLog> {
+/**
+ * probe.c pci_init_capabilities -> pci_iov_init at its place (after pci_pm_init, pci_vpd_init and
+ * pci_configure_ari, before pci_acs_init): sriov_init lives in sim/linux (iov.ts pciIovInitAt), which
+ * keeps the dev->sriov state kernel B's restore uses. It records into the enumeration's `log`.
+ */
+export type PciIovInitStep = (log: WriteLog) => Promise<void>;
+
+/**
+ * Run kernel B's enumeration on one function. Appends to `log` (a fresh one by default) and returns
+ * it. Without `pciIovInit`, an SR-IOV PF's sriov_init is not run.
+ */
+export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log = new WriteLog(), device = 'dev', pciIovInit?: PciIovInitStep): Promise<WriteLog> {
   const d = await kexecDev(fn, log, device);
   const p = platformOptions(platform);
   const v = KEXEC_VERSION_DATA[to];
@@ -229,6 +239,7 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   await pciMsiInit(d);
   await pciMsixInit(d);
   await pciPmInit(d, v.pmInitPowersUp);
+  if (pciIovInit) await pciIovInit(log);
   await pciAcsInit(d, to, p);
   await pciAerInit(d, p, v.aerUnmasksAdvNonFatal);
   await pcieAspmConfigureCommonClock(d, p);

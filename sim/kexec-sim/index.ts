@@ -5,7 +5,7 @@
  * kernel B opens the device). Every step's writes land, named and reasoned, in one WriteLog (sim/write-log).
  */
 import type { FunctionAccess } from '../../devices/access.js';
-import { kernelEnumerate } from './enumerate.js';
+import { kernelEnumerate, type PciIovInitStep } from './enumerate.js';
 import type { KexecSimOptions } from './options.js';
 import { kernelShutdown } from './shutdown.js';
 import { WriteLog } from '../write-log/write-log.js';
@@ -15,18 +15,20 @@ export interface KexecHooks {
   readonly betweenKernels?: (fn: FunctionAccess, log: WriteLog) => Promise<void>;
   /** Runs after kernel B's enumeration. */
   readonly afterEnumeration?: (fn: FunctionAccess, log: WriteLog) => Promise<void>;
+  /** Kernel B's pci_iov_init, at its place in the enumeration (enumerate.ts PciIovInitStep). */
+  readonly pciIovInit?: PciIovInitStep;
 }
 
 export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hooks: KexecHooks = {}, log = new WriteLog()): Promise<WriteLog> {
   await kernelShutdown(fn, { driver: o.driver, preserved: o.preserved, from: o.from, ...(o.platform ? { platform: o.platform } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) }, log);
   if (hooks.betweenKernels) await hooks.betweenKernels(fn, log);
-  await kernelEnumerate(fn, o.to, o.platform, log);
+  await kernelEnumerate(fn, o.to, o.platform, log, 'dev', hooks.pciIovInit);
   if (hooks.afterEnumeration) await hooks.afterEnumeration(fn, log);
   return log;
 }
 
 export { driverConfigure, driverProbe, pciEnableBridge, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
-export { kernelEnumerate } from './enumerate.js';
+export { kernelEnumerate, type PciIovInitStep } from './enumerate.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
 export { kernelRemove, kernelShutdown, removeAboveWalk, removeWalksBelow, type ShutdownOptions } from './shutdown.js';

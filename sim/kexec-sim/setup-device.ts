@@ -20,10 +20,11 @@
  */
 import {
   PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MEMORY,
-  PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1,
+  PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1, PCI_SRIOV_NUM_BARS,
 } from '../../devices/pci-regs.js';
 import { isMem64Bar } from '../../devices/bar.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
+import type { TracedFunction } from '../write-log/write-log.js';
 import type { KexecDev } from './dev.js';
 
 export type BarSizing = 'per-bar' | 'batched';
@@ -48,7 +49,7 @@ function barsOf(hdrType: number): { count: number; rom: number } {
 }
 
 /** One dword sized as __pci_read_base / __pci_size_bars do: `l | mask`, read, `l`. */
-async function sizeDword(d: KexecDev, step: string, pos: number, mask: number, orMask: boolean): Promise<number> {
+async function sizeDword(d: TracedFunction, step: string, pos: number, mask: number, orMask: boolean): Promise<number> {
   const l = await stepRead(d, pos, 4);
   await stepWrite(d, step, pos, 4, orMask ? (l | mask) >>> 0 : mask, 'write all-ones to read the size mask back');
   await stepRead(d, pos, 4);
@@ -57,7 +58,7 @@ async function sizeDword(d: KexecDev, step: string, pos: number, mask: number, o
 }
 
 /** COMMAND decode off (when on and not mmio_always_on); returns what to put back, or null. */
-async function decodeOff(d: KexecDev, step: string, alwaysOn: boolean): Promise<number | null> {
+async function decodeOff(d: TracedFunction, step: string, alwaysOn: boolean): Promise<number | null> {
   if (alwaysOn) return null;
   const cmd = await stepRead(d, PCI_COMMAND, 2);
   if (!(cmd & PCI_COMMAND_DECODE_ENABLE)) return null;
@@ -65,15 +66,15 @@ async function decodeOff(d: KexecDev, step: string, alwaysOn: boolean): Promise<
   return cmd;
 }
 
-async function decodeOn(d: KexecDev, step: string, cmd: number | null): Promise<void> {
+async function decodeOn(d: TracedFunction, step: string, cmd: number | null): Promise<void> {
   if (cmd !== null) await stepWrite(d, step, PCI_COMMAND, 2, cmd, 'decode back on');
 }
 
-/** v6.1/v6.12 pci_read_bases: __pci_read_base per BAR, each with its own decode toggle. */
-async function readBasesPerBar(d: KexecDev, count: number, rom: number, alwaysOn: boolean): Promise<void> {
+/** v6.1/v6.12 pci_read_bases: __pci_read_base per BAR from `base`, each with its own decode toggle. */
+async function readBasesPerBar(d: TracedFunction, base: number, count: number, rom: number, alwaysOn: boolean): Promise<void> {
   const step = '__pci_read_base';
   for (let i = 0; i < count; i++) {
-    const pos = PCI_BASE_ADDRESS_0 + 4 * i;
+    const pos = base + 4 * i;
     const cmd = await decodeOff(d, step, alwaysOn);
     const l = await sizeDword(d, step, pos, ALL_ONES, true);
     if (isMem64Bar(l) && i + 1 < count) {
@@ -101,6 +102,21 @@ export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Prom
   await pciIntxMaskBroken(d);
   const alwaysOn = (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
   const { count, rom } = barsOf(d.hdrType);
-  if (sizing === 'per-bar') await readBasesPerBar(d, count, rom, alwaysOn);
+  if (sizing === 'per-bar') await readBasesPerBar(d, PCI_BASE_ADDRESS_0, count, rom, alwaysOn);
   else await readBasesBatched(d, count, rom, alwaysOn);
+}
+
+/**
+ * iov.c sriov_init's sizing of the six VF BARs from `base` (PCI_SRIOV_BAR), with VF Enable clear:
+ * 'per-bar' (v6.1, v6.12) __pci_read_base on each, the PF's decode toggled around each as for its
+ * own BARs; 'batched' (v6.15+) one __pci_size_stdbars over all six and no decode toggle ("Sizing
+ * SR-IOV BARs with VF Enable cleared - no decode"; Debian 7.3.4 iov.c read). QEMU's trace of
+ * Debian 7.2.13 shows the batched writes (test/e2e/sriov-nvme.test.ts).
+ */
+export async function sriovSizeVfBars(d: TracedFunction, base: number, sizing: BarSizing): Promise<void> {
+  if (sizing === 'per-bar') {
+    const alwaysOn = (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
+    return readBasesPerBar(d, base, PCI_SRIOV_NUM_BARS, 0, alwaysOn);
+  }
+  for (let i = 0; i < PCI_SRIOV_NUM_BARS; i++) await sizeDword(d, '__pci_size_stdbars', base + 4 * i, ALL_ONES, false);
 }

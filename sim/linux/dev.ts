@@ -125,11 +125,13 @@ export interface NewPciDevOptions {
   readonly name?: string;
   readonly parent?: PciDev;
   readonly kernel?: Partial<KernelDevState>;
+  /** The log to record into (a step of a larger sequence: kexec-sim's enumeration); the parent's, else a new one. */
+  readonly log?: WriteLog;
 }
 
 /** Wrap a backend. A child shares its parent's log so one WriteLog orders writes to both. */
 export function newPciDev(access: FunctionAccess, opts: NewPciDevOptions = {}): PciDev {
-  const log = opts.parent?.log ?? new WriteLog();
+  const log = opts.log ?? opts.parent?.log ?? new WriteLog();
   const name = opts.name ?? 'dev';
   return {
     name,

@@ -5,7 +5,8 @@
  *
  * Steps, in the order the kernels run them: the driver A had bound runs its ->shutdown, then
  * pci_device_shutdown clears bus master unless the device is preserved (sim/kexec-sim
- * kernelShutdown); kernel B enumerates (kernelEnumerate via simulateKexec); if B binds a driver,
+ * kernelShutdown); kernel B enumerates (kernelEnumerate via simulateKexec, sriov_init at its
+ * place: sim/linux/iov.ts pciIovInitAt); if B binds a driver,
  * its probe (driverProbe: pci_enable_device, pci_set_master, MSI-X/MSI; pcieport as
  * pcie_port_device_register); if B enables a device below a bridge, pci_enable_bridge on it.
  * No firmware runs across a kexec, and B's enumeration ran once already: the probe is the
@@ -18,13 +19,11 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
-import { newPciDev } from '../linux/dev.js';
-import { pciSetupDevice } from '../linux/find-cap.js';
-import { pciIovInit } from '../linux/iov.js';
+import { pciIovInitAt } from '../linux/iov.js';
 import { PCI_CAP_ID_MSIX } from '../../devices/pci-regs.js';
 
 export interface ModelledFunction {
@@ -78,6 +77,8 @@ export interface PostKexecOptions {
   readonly virtioClassDriverB?: boolean;
   /** The port above as kernel A left it (sriov_init reads its ARI Forwarding Enable). */
   readonly parent?: FunctionAccess;
+  /** An SR-IOV PF precedes the function on its bus (sriov_init then sets no ARI: sim/linux/iov.ts pciIovInit). */
+  readonly physfnBefore?: boolean;
 }
 
 export interface KexecPrediction {
@@ -98,24 +99,11 @@ export interface KexecPrediction {
   readonly split?: { readonly shutdown: number; readonly enumeration: number };
 }
 
-/**
- * probe.c pci_init_capabilities -> pci_iov_init in kernel B's enumeration: sriov_init as the cycle
- * runs it after kexec-sim's enumeration (sim/linux/iov.ts pciIovInit; sim/cycle/finish.ts), with
- * the port above when known (its ARI Forwarding decides ARI Capable Hierarchy, pci_ari_enabled).
- * Its writes join `log`. Nothing happens on a function without SR-IOV.
- */
-async function pciIovInitB(m: ModelledFunction, log: WriteLog, parent?: FunctionAccess): Promise<void> {
-  const port = parent ? newPciDev(parent, { name: 'parent' }) : undefined;
-  const dev = newPciDev(m.access, { name: 'dev', ...(port ? { parent: port } : {}) });
-  await pciSetupDevice(dev);
-  await pciIovInit(dev);
-  log.writes.push(...dev.log.writes.filter((w) => w.device === 'dev'));
-}
-
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   let shutdown = 0;
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; } });
-  await pciIovInitB(m, log, o.parent);
+  // sriov_init at its place in B's enumeration, with the captured port above for ARI (pci_ari_enabled).
+  const pciIovInit = async (l: WriteLog) => { await pciIovInitAt(m.access, l, KEXEC_VERSION_DATA[o.to].barSizing, o.parent, o.physfnBefore); };
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; }, pciIovInit });
   const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
   return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }

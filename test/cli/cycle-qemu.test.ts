@@ -29,7 +29,7 @@ describe('cycle --qemu option checks', () => {
     expect(lusim('cycle', '--qemu', '--device', 'nvme', '--console-log', '/nonexistent-lusim/c.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --console-log .*does not exist; create it first/) });
     expect(lusim('cycle', '--qemu', '--device', 'nvme', '--console-log', '/tmp/a,b.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^lusim: --console-log \/tmp\/a,b\.log: QEMU cannot take a file name with a comma/) });
     expect(lusim('cycle', '--device', 'nvme', '--console-log', '/tmp/c.log')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--console-log .*with --qemu/) });
-  });
+  }, 60_000);
   it('an unknown saver: exit 2 with the choices', () => {
     expect(lusim('cycle', '--qemu', '--saver', 'nobody')).toMatchObject({ status: 2, stderr: expect.stringMatching(/kernel, host/) });
   });
