@@ -12,7 +12,7 @@ import type { KernelProfileId } from '../../../sim/linux/profile.js';
 import { kernelProfile } from '../../../sim/linux/profiles.js';
 import { pciSaveState } from '../../../sim/linux/save.js';
 import { pciRestoreState } from '../../../sim/linux/restore.js';
-import { PCI_EXP_TYPE_ENDPOINT, PCI_EXT_CAP_ID_SRIOV, PCI_EXT_CAP_ID_VF_REBAR } from '../../../devices/pci-regs.js';
+import { PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_ROOT_PORT, PCI_EXT_CAP_ID_SRIOV, PCI_EXT_CAP_ID_VF_REBAR } from '../../../devices/pci-regs.js';
 import { buildSynthetic } from './helpers/synthetic.js';
 import { enumerate } from './helpers/enumerate.js';
 
@@ -58,6 +58,23 @@ describe('sriov_init\'s writes (iov.c, Debian 7.3.4 read; QEMU\'s trace of 7.2.1
     const { dev, writes: w } = await writes('7.1', 0);
     expect(w.slice(-2)).toEqual(['10=4', '10=0']);
     expect(dev.kernel.sriov).toBeUndefined();
+  });
+});
+
+describe('ARI Capable Hierarchy (iov.c sriov_init: pci_ari_enabled, and only for the first PF on the bus)', () => {
+  // A Root Port above with ARI Forwarding Enable set (DEVCTL2 bit 5 at its PCIe capability + 0x28).
+  const port = () => buildSynthetic({ headerType: 1, pcie: { type: PCI_EXP_TYPE_ROOT_PORT }, size: 4096, init: [[0x40 + 0x28, 2, 0x0020]] });
+  const ctrlAfter = async (physfnBefore: boolean, withPort = true) => {
+    const s = pf();
+    const parent = withPort ? await enumerate(kernelProfile('7.1'), port().access, { name: 'parent' }) : undefined;
+    const dev = await enumerate(kernelProfile('7.1'), s.access, parent ? { parent } : {});
+    await pciIovInit(dev, 'batched', physfnBefore);
+    return [s.space.read(SRIOV + 0x08, 2), dev.kernel.sriov?.ctrl];
+  };
+  it('the first PF below a port forwarding ARI gets it; a PF after another on the bus (physfnBefore) does not; without the port, none', async () => {
+    expect(await ctrlAfter(false)).toEqual([0x10, 0x10]);
+    expect(await ctrlAfter(true)).toEqual([0, 0]);
+    expect(await ctrlAfter(false, false)).toEqual([0, 0]);
   });
 });
 
