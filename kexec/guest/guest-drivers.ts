@@ -101,6 +101,16 @@ export function aliasIndex(kernel: KernelImage): AliasIndex {
   return new Map(Object.entries(out));
 }
 
+/**
+ * Whether the PCI driver `driver` (its sysfs name) is built into a kernel whose modules.builtin
+ * names are `builtin` (builtinModules), so that it probes at boot, before any userspace marker.
+ * pcieport always is: CONFIG_PCIEPORTBUS is a bool (drivers/pci/pcie/Kconfig), and
+ * modules.builtin lists only tristate code built in, so it never names pcieportdrv.
+ */
+export function probesAtBoot(driver: string, builtin: ReadonlySet<string>): boolean {
+  return driver === 'pcieport' || builtin.has(driver.replace(/-/g, '_'));
+}
+
 /** Names in modules.builtin (kernel/drivers/nvme/host/nvme.ko -> nvme). */
 export function builtinModules(kernel: KernelImage): Set<string> {
   const path = join(kernel.modulesDir, 'modules.builtin');

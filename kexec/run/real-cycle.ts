@@ -51,7 +51,7 @@ import { buildModules } from '../guest-module/build.js';
 import { restoreAsKernelB, saveAsKernelA } from './kernel-steps.js';
 import { compareResetMethods } from './real-reset-methods.js';
 import { GuestModule } from '../guest-module/client.js';
-import { builtinModules } from '../guest/guest-drivers.js';
+import { builtinModules, probesAtBoot } from '../guest/guest-drivers.js';
 import { cacheRoot } from '../kernels/kernels.js';
 import { kernelRestore, kernelSave, type KernelRestore, type KernelSave } from './real-kernel-saver.js';
 import { compareWithModel, fidelityOf, kernelBlock, summarize, traceReport, type RealCycleReport, type Saver } from './real-cycle-report.js';
@@ -355,7 +355,7 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const above = portAbove(capA, a);
       const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: physfnBefore(capA, a) });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
-      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && builtinB.has(dB.replace(/-/g, '_'))));
+      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && probesAtBoot(dB, builtinB)));
     }
   });
   return { drivers, pci, cap };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasMatches, pciModalias, planGuestDrivers, virtioModalias } from '../../../kexec/guest/guest-drivers.js';
+import { aliasMatches, pciModalias, planGuestDrivers, probesAtBoot, virtioModalias } from '../../../kexec/guest/guest-drivers.js';
 import { findKernel } from '../../../kexec/kernels/kernels.js';
 
 // Modalias formats: drivers/pci/pci-sysfs.c modalias_show, drivers/virtio/virtio.c modalias_show;
@@ -15,6 +15,12 @@ describe('guest driver matching', () => {
     expect(virtioModalias(vnet)).toBe('virtio:d00000001v00001AF4');
     expect(virtioModalias({ ...vnet, device: 0x1001, subDevice: 0x0002 })).toBe('virtio:d00000002v00001AF4');
     expect(virtioModalias({ ...vnet, vendor: 0x8086 })).toBeNull();
+  });
+
+  it('a driver probes at boot when modules.builtin names it; pcieport always (CONFIG_PCIEPORTBUS is a bool, never listed)', () => {
+    const builtin = new Set(['nvme', 'virtio_pci']);
+    expect(['nvme', 'virtio-pci', 'pcieport', 'e1000e', 'xhci_hcd'].map((d) => probesAtBoot(d, builtin))).toEqual([true, true, true, false, false]);
+    expect(probesAtBoot('pcieport', new Set())).toBe(true);
   });
 
   it('matches aliases with fnmatch semantics', () => {
