@@ -1,7 +1,7 @@
 /**
  * The config writes of probe.c pci_setup_device, which runs for every function an enumerating
  * kernel finds, before pci_device_add (enumerate.ts): pci_intx_mask_broken's INTx Disable
- * toggle, then pci_read_bases' BAR and ROM sizing. Every write puts back what it found, so the
+ * toggle, then pci_read_bases' BAR and ROM sizing, and on a bridge pci_read_bridge_windows. Every write puts back what it found, so the
  * function's state does not change; the writes matter because they hit a preserved device between
  * kernel A's save and kernel B's restore, with decode briefly off (QEMU's pci_cfg_write trace shows
  * them in every boot: test/e2e/real-cycle-kernel.test.ts).
@@ -21,6 +21,7 @@
 import {
   PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_IO, PCI_COMMAND_MEMORY,
   PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1, PCI_SRIOV_NUM_BARS,
+  PCI_IO_BASE, PCI_PREF_BASE_UPPER32, PCI_PREF_MEMORY_BASE, PCI_PREF_RANGE_TYPE_64, PCI_PREF_RANGE_TYPE_MASK, PCI_VENDOR_ID,
 } from '../../devices/pci-regs.js';
 import { isMem64Bar } from '../../devices/bar.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
@@ -97,6 +98,34 @@ async function readBasesBatched(d: KexecDev, count: number, rom: number, alwaysO
   await decodeOn(d, 'pci_read_bases', cmd);
 }
 
+/**
+ * probe.c pci_read_bridge_windows (Debian 7.3.4 read), after pci_read_bases on a bridge: which
+ * windows the bridge implements. An I/O Base of 0 is probed with 0xe0f0 and put back to 0, a
+ * Prefetchable Memory Base of 0 with 0xffe0fff0 and put back to 0 (a window kernel A programmed
+ * is read only); a 64-bit prefetchable window's upper base is written all-ones and put back, to
+ * see whether its upper bits are writable. QEMU's trace shows the last on a q35 pcie-root-port in
+ * kernel B's boot (docs/real-run.md).
+ */
+async function pciReadBridgeWindows(d: KexecDev): Promise<void> {
+  const step = 'pci_read_bridge_windows';
+  if ((await stepRead(d, PCI_IO_BASE, 2)) === 0) {
+    await stepWrite(d, step, PCI_IO_BASE, 2, 0xe0f0, 'probe for an I/O window');
+    await stepWrite(d, step, PCI_IO_BASE, 2, 0, 'put I/O Base back');
+  }
+  // DECchip 21050 pass 2 errata: no prefetchable window is used on it.
+  if ((await stepRead(d, PCI_VENDOR_ID, 4)) === 0x00011011) return;
+  let pmem = await stepRead(d, PCI_PREF_MEMORY_BASE, 4);
+  if (pmem === 0) {
+    await stepWrite(d, step, PCI_PREF_MEMORY_BASE, 4, 0xffe0fff0, 'probe for a prefetchable window');
+    pmem = await stepRead(d, PCI_PREF_MEMORY_BASE, 4);
+    await stepWrite(d, step, PCI_PREF_MEMORY_BASE, 4, 0, 'put Prefetchable Memory Base back');
+  }
+  if ((pmem & PCI_PREF_RANGE_TYPE_MASK) !== PCI_PREF_RANGE_TYPE_64) return;
+  const hi = await stepRead(d, PCI_PREF_BASE_UPPER32, 4);
+  await stepWrite(d, step, PCI_PREF_BASE_UPPER32, 4, ALL_ONES, 'are the upper bits of the 64-bit prefetchable window writable?');
+  await stepWrite(d, step, PCI_PREF_BASE_UPPER32, 4, hi, 'put the upper base back');
+}
+
 /** pci_setup_device's writes to `d`, in the order the kernel makes them. */
 export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Promise<void> {
   await pciIntxMaskBroken(d);
@@ -104,6 +133,7 @@ export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Prom
   const { count, rom } = barsOf(d.hdrType);
   if (sizing === 'per-bar') await readBasesPerBar(d, PCI_BASE_ADDRESS_0, count, rom, alwaysOn);
   else await readBasesBatched(d, count, rom, alwaysOn);
+  if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) await pciReadBridgeWindows(d);
 }
 
 /**
