@@ -1,7 +1,7 @@
 /** kernelEnumerate: probe.c pci_configure_device + pci_init_capabilities, per kernel version. */
 import { describe, expect, it } from 'vitest';
 import { KEXEC_VERSION_DATA, kernelEnumerate } from '../../../sim/kexec-sim/index.js';
-import { SYN, steps, syntheticEndpoint } from './helpers.js';
+import { qemuFixture, SYN, steps, syntheticEndpoint } from './helpers.js';
 import { PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS, PCI_MSI_FLAGS, PCI_PM_CTRL } from '../../../devices/pci-regs.js';
 
 const DEVCTL = SYN.PCIE + 0x08;
@@ -9,6 +9,16 @@ const DEVCTL2 = SYN.PCIE + 0x28;
 const LNKCTL = SYN.PCIE + 0x10;
 
 describe('kernelEnumerate (probe.c pci_device_add)', () => {
+  it('pci_read_bridge_windows on a bridge: the 64-bit prefetchable upper base all-ones and back; unprogrammed I/O and prefetchable bases probed and put back to 0', async () => {
+    const windows = async (edit?: (b: Uint8Array) => void) => (await kernelEnumerate((await qemuFixture('pcie-root-port', edit)).fa, '7.1')).writes
+      .filter((w) => w.fn === 'pci_read_bridge_windows').map((w) => `${w.offset.toString(16)}=${w.value.toString(16)}`);
+    // As kernel A left a q35 port: windows programmed, the prefetchable one 64-bit.
+    expect(await windows((b) => { b[0x1c] = 0x10; b[0x1d] = 0x10; b.set([0xf1, 0xff, 0x01, 0x00], 0x24); })).toEqual(['28=ffffffff', '28=0']);
+    // I/O Base and Prefetchable Memory Base 0, the type bits of a 32-bit window: both probed and
+    // put back, and no upper base to probe.
+    expect(await windows((b) => { b.fill(0, 0x1c, 0x1e); b.fill(0, 0x24, 0x2c); })).toEqual(['1c=e0f0', '1c=0', '24=ffe0fff0', '24=0']);
+  });
+
   it('pci_configure_mps: MPS 256 under a 128-byte upstream port is lowered to 128', async () => {
     const m = await syntheticEndpoint();
     const log = await kernelEnumerate(m.fa, '6.12');
