@@ -39,8 +39,9 @@ import type { QemuTopology } from '../topology/qemu-device.js';
 import { KexecError } from '../errors.js';
 import { formatBdf, QtestBarAccess } from '../qemu/qtest-config-access.js';
 import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
-import { PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_SUP_PGSIZE, PCI_SRIOV_TOTAL_VF } from '../../devices/pci-regs.js';
-import { walkCapabilities } from '../../devices/walker.js';
+import { newPciDev } from '../../sim/linux/dev.js';
+import { pciSetupDevice } from '../../sim/linux/find-cap.js';
+import { sriovStateFound } from '../../sim/linux/iov.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
 import { driverBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
@@ -133,24 +134,25 @@ function portAbove(c: Capture, f: FunctionCapture): FunctionCapture | undefined 
   return f.parent === undefined ? undefined : c.functions.find((x) => x.id === f.parent);
 }
 
-/** Whether sriov_init would make `bytes` a PF (is_physfn): an SR-IOV capability with TotalVFs and a supported page size. */
-function isPhysfn(bytes: Uint8Array): boolean {
-  const cap = walkCapabilities(bytes).capabilities.find((c) => c.extended && c.id === PCI_EXT_CAP_ID_SRIOV && !c.overlaps);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return cap !== undefined && v.getUint16(cap.offset + PCI_SRIOV_TOTAL_VF, true) !== 0 && v.getUint32(cap.offset + PCI_SRIOV_SUP_PGSIZE, true) !== 0;
+/** Whether kernel B's sriov_init makes the captured function a PF (is_physfn): it leaves a dev->sriov (sim/linux/iov.ts). */
+async function isPhysfn(x: FunctionCapture): Promise<boolean> {
+  const dev = newPciDev(modelFromCapture(x).access);
+  await pciSetupDevice(dev);
+  return (await sriovStateFound(dev)) !== undefined;
 }
 
 /**
  * Whether a PF comes before `f` on its bus in the capture: kernel B enumerates a bus in devfn
  * order and sriov_init gives ARI Capable Hierarchy to its first PF only (iov.c; sim/linux/iov.ts).
  */
-function physfnBefore(c: Capture, f: FunctionCapture): boolean {
+async function physfnBefore(c: Capture, f: FunctionCapture): Promise<boolean> {
   const at = parseBdf(f.bdf);
   const devfn = (b: Bdf) => 8 * b.device + b.fn;
-  return c.functions.some((x) => {
+  for (const x of c.functions) {
     const b = parseBdf(x.bdf);
-    return b.bus === at.bus && devfn(b) < devfn(at) && isPhysfn(x.config);
-  });
+    if (b.bus === at.bus && devfn(b) < devfn(at) && (await isPhysfn(x))) return true;
+  }
+  return false;
 }
 
 function need(c: Capture, id: string): FunctionCapture {
@@ -353,7 +355,7 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
       const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
       const above = portAbove(capA, a);
-      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: physfnBefore(capA, a) });
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a) });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
       if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && probesAtBoot(dB, builtinB)));
     }
@@ -446,7 +448,7 @@ async function diffDevices(r: RealRun, restored: readonly RestoredTarget[], capA
       // With the port above as captured: what kernel B's enumeration programs from the bus (an
       // SR-IOV function's ARI Capable Hierarchy, iov.c sriov_init: pci_ari_enabled(dev->bus)) depends on it.
       const above = portAbove(capA, a);
-      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...(above ? { parent: modelFromCapture(above).fn } : {}), physfnBefore: physfnBefore(capA, a), ...drift });
+      const model = await runCycle(modelFromCapture(a).fn, { from: A.id, to: B.id, format: o.format, flow: 'plain', preserved: false, operational: 'as-found', driver: shutdownDriverFor(driversA.get(a.bdf) ?? null), ...(above ? { parent: modelFromCapture(above).fn } : {}), physfnBefore: await physfnBefore(capA, a), ...drift });
       report.devices.push({
         id: a.id, bdf: a.bdf, driverA: driversA.get(a.bdf) ?? null, driverB: driversB.get(x.mid.bdf) ?? null,
         save: { ret: x.x.ret, writes: [...x.x.writes], carriedBytes: x.x.carried.bytes?.length ?? null },

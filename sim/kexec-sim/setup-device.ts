@@ -1,8 +1,8 @@
 /**
  * The config writes of probe.c pci_setup_device, which runs for every function an enumerating
  * kernel finds, before pci_device_add (enumerate.ts): pci_intx_mask_broken's INTx Disable
- * toggle, then pci_read_bases' BAR and ROM sizing, and on a bridge pci_read_bridge_windows. Every write puts back what it found, so the
- * function's state does not change; the writes matter because they hit a preserved device between
+ * toggle, then pci_read_bases' BAR and ROM sizing, and on a bridge pci_read_bridge_windows. Every
+ * write puts back what it found, so the function's state does not change; the writes matter because they hit a preserved device between
  * kernel A's save and kernel B's restore, with decode briefly off (QEMU's pci_cfg_write trace shows
  * them in every boot: test/e2e/real-cycle-kernel.test.ts).
  *
@@ -47,6 +47,11 @@ function barsOf(hdrType: number): { count: number; rom: number } {
   if (hdrType === PCI_HEADER_TYPE_BRIDGE) return { count: 2, rom: PCI_ROM_ADDRESS1 };
   if (hdrType === PCI_HEADER_TYPE_CARDBUS) return { count: 1, rom: 0 };
   return { count: 6, rom: PCI_ROM_ADDRESS };
+}
+
+/** dev->mmio_always_on: a host bridge keeps decode on while its BARs are sized (quirks.c quirk_mmio_always_on). */
+async function mmioAlwaysOn(d: TracedFunction): Promise<boolean> {
+  return (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
 }
 
 /** One dword sized as __pci_read_base / __pci_size_bars do: `l | mask`, read, `l`. */
@@ -129,7 +134,7 @@ async function pciReadBridgeWindows(d: KexecDev): Promise<void> {
 /** pci_setup_device's writes to `d`, in the order the kernel makes them. */
 export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Promise<void> {
   await pciIntxMaskBroken(d);
-  const alwaysOn = (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
+  const alwaysOn = await mmioAlwaysOn(d);
   const { count, rom } = barsOf(d.hdrType);
   if (sizing === 'per-bar') await readBasesPerBar(d, PCI_BASE_ADDRESS_0, count, rom, alwaysOn);
   else await readBasesBatched(d, count, rom, alwaysOn);
@@ -144,9 +149,6 @@ export async function pciSetupDeviceWrites(d: KexecDev, sizing: BarSizing): Prom
  * Debian 7.2.13 shows the batched writes (test/e2e/sriov-nvme.test.ts).
  */
 export async function sriovSizeVfBars(d: TracedFunction, base: number, sizing: BarSizing): Promise<void> {
-  if (sizing === 'per-bar') {
-    const alwaysOn = (await stepRead(d, PCI_CLASS_REVISION, 4)) >>> 16 === PCI_CLASS_BRIDGE_HOST;
-    return readBasesPerBar(d, base, PCI_SRIOV_NUM_BARS, 0, alwaysOn);
-  }
+  if (sizing === 'per-bar') return readBasesPerBar(d, base, PCI_SRIOV_NUM_BARS, 0, await mmioAlwaysOn(d));
   for (let i = 0; i < PCI_SRIOV_NUM_BARS; i++) await sizeDword(d, '__pci_size_stdbars', base + 4 * i, ALL_ONES, false);
 }
