@@ -37,8 +37,13 @@ function distIsFresh() {
 if (distIsFresh() && process.env.LUSIM_FROM_SOURCE !== '1') {
   await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
 } else if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
+  // A checkout before `npm ci` has no tsx: say so in one line rather than Node's resolver trace.
+  const tsx = await import('tsx/esm/api').catch(() => null);
+  if (!tsx) {
+    process.stderr.write('lusim: this checkout has no node_modules (tsx is missing); run npm ci in ' + root + ' first.\n');
+    process.exit(1);
+  }
+  tsx.register();
   await import(pathToFileURL(source).href);
 } else {
   process.stderr.write('lusim: this installation has neither dist/ nor its TypeScript sources; reinstall the package (npm install -g lusim) or run npm run build in a checkout.\n');

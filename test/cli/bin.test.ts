@@ -4,7 +4,9 @@
  * a signal to `lusim` reaches the run itself and the exit status is the command's own.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const BIN = 'bin/lusim.js';
@@ -48,5 +50,14 @@ describe('bin/lusim.js', () => {
   it('stdout that cannot be written (> /dev/full) is one line on stderr and exit 1, not a stack trace', () => {
     const r = spawnSync('bash', ['-c', `${process.execPath} ${BIN} inspect fixtures/qemu/nvme.lspci > /dev/full`], { encoding: 'utf8', env: { ...process.env, LUSIM_FROM_SOURCE: '1' } });
     expect([r.status, r.stderr]).toEqual([1, 'lusim: cannot write to stdout (the disk is full): the output is lost; send it where it can be written\n']);
+  });
+  it('a checkout before npm ci (no dist/, no tsx) says to run npm ci in one line, exit 1 (seen on a fresh machine: Node printed ERR_MODULE_NOT_FOUND)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lusim-bin-'));
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'cli'));
+    copyFileSync(BIN, join(dir, 'bin', 'lusim.js'));
+    writeFileSync(join(dir, 'cli', 'main.ts'), '');
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'lusim.js'), '--version'], { encoding: 'utf8', cwd: dir });
+    expect([r.status, r.stderr]).toEqual([1, `lusim: this checkout has no node_modules (tsx is missing); run npm ci in ${dir} first.\n`]);
   });
 });
