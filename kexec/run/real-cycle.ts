@@ -43,7 +43,7 @@ import { newPciDev } from '../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../sim/linux/find-cap.js';
 import { sriovStateFound } from '../../sim/linux/iov.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { driverBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
+import { driverBelow, functionBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
 import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
 import { buildLuoHelper } from '../luo-helper/build.js';
@@ -355,7 +355,8 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const [dA, dB] = [driversA.get(a.bdf) ?? null, drivers.get(b.bdf) ?? null];
       const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
       const above = portAbove(capA, a);
-      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a) });
+      const below = functionBelow(capA.functions, a);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a), ...(below ? { below } : {}) });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
       if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && probesAtBoot(dB, builtinB)));
     }

@@ -11,7 +11,7 @@ import { registerLocation } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import { parseBdf } from '../../devices/dump/bdf.js';
 import type { KernelProfileId } from '../../sim/linux/profile.js';
-import { kernelRemove, removeAboveWalk, removeWalksBelow } from '../../sim/kexec-sim/index.js';
+import { kernelRemove, removeAboveWalk, removeWalksBelow, type BelowBridge } from '../../sim/kexec-sim/index.js';
 import { WriteLog } from '../../sim/write-log/write-log.js';
 import { modelFunction, predictAfterKexec, shutdownDriverFor, type KexecPrediction, type ModelledFunction, type PostKexecOptions } from '../../sim/predict/post-kexec.js';
 import type { FunctionCapture } from './real-capture.js';
@@ -25,6 +25,16 @@ export function modelFromCapture(cap: FunctionCapture): ModelledFunction {
 }
 
 export type PredictOptions = PostKexecOptions;
+
+/**
+ * The first function kernel B's scan finds on `bridge`'s secondary bus (the lowest devfn among the
+ * captured functions below it), for the bus scan's writes to the bridge (sim/kexec-sim kernelScanBridge).
+ */
+export function functionBelow(functions: readonly FunctionCapture[], bridge: FunctionCapture): BelowBridge | undefined {
+  const devfn = (f: FunctionCapture) => { const b = parseBdf(f.bdf); return 8 * b.device + b.fn; };
+  const first = functions.filter((f) => f.parent === bridge.id).sort((x, y) => devfn(x) - devfn(y))[0];
+  return first ? { access: modelFromCapture(first).access, devfn: devfn(first) } : undefined;
+}
 
 export async function predictPostKexec(cap: FunctionCapture, o: PredictOptions): Promise<KexecPrediction> {
   return predictAfterKexec(modelFromCapture(cap), o);

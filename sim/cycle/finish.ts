@@ -20,10 +20,10 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice } from '../linux/save.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import { WriteLog } from '../write-log/write-log.js';
-import { KEXEC_VERSION_DATA, kernelEnumerate } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, kernelEnumerate, kernelScanBridge } from '../kexec-sim/index.js';
 import { classifyCycle, countVerdicts, type ConfigWrite } from './classify.js';
 import { attributeRestoreWrites, type BufferFill } from './provenance.js';
-import { enumeratePort, platformAbove } from './upstream.js';
+import { enumeratePort, functionBelowPort, platformAbove } from './upstream.js';
 import { takeOver, type LoadResult } from './take-over.js';
 import { configWrites, type CycleTrace } from './trace.js';
 import { rewindToKexec, type CycleStart } from './start.js';
@@ -139,6 +139,9 @@ async function enumerateB(s: CycleStart, B: KernelProfile, t: CycleTrace, writes
   const { mut, up, iommu } = s;
   if (up) {
     const portEnum = await kernelEnumerate(up.access, B.id, { ...platformAbove(up.fn), iommu }, new WriteLog(), 'parent');
+    // The bus scan reads the device as A's shutdown left it, before its own enumeration: both ends
+    // of pcie_aspm_configure_common_clock then decide from the same state, as the kernel's one decision.
+    await kernelScanBridge(up.access, B.id, functionBelowPort(mut), portEnum, 'parent');
     t.steps('enumerate B', portEnum, false);
     writes.parent.push(...configWrites(portEnum.writes, 'parent'));
   }
@@ -146,6 +149,7 @@ async function enumerateB(s: CycleStart, B: KernelProfile, t: CycleTrace, writes
   const iov = async (log: WriteLog) => { sriov = await pciIovInitAt(mut.access, log, KEXEC_VERSION_DATA[B.id].barSizing, up?.access, physfnBefore); };
   // pci_iov_init is a stub without CONFIG_PCI_IOV.
   const enumB = await kernelEnumerate(mut.access, B.id, s.below.platform, new WriteLog(), 'dev', B.kconfig.PCI_IOV ? iov : undefined);
+  await kernelScanBridge(mut.access, B.id, undefined, enumB);
   t.steps('enumerate B', enumB);
   writes.dev.push(...configWrites(enumB.writes));
   const portB = up ? await enumeratePort(B, up.access, up.fn, iommu) : undefined;

@@ -25,7 +25,7 @@ import { serializeSaved, type Carried, type SaveFormat } from './carry.js';
 import { locatedRegisters, type ConfigWrite, type LocatedRegister } from './classify.js';
 import { modelUnderTest, type ModelUnderTest } from './model-access.js';
 import { savedBits } from './provenance.js';
-import { enumeratePort, platformAbove, platformBelow } from './upstream.js';
+import { enumeratePort, functionBelowPort, platformAbove, platformBelow } from './upstream.js';
 import { predictFor, resetLocked } from './reset-path.js';
 import { guestConfigure } from './guest.js';
 import { vfioPciCoreEnable } from './vfio.js';
@@ -146,7 +146,7 @@ interface StartContext {
 async function enumerateA(A: KernelProfile, mut: ModelUnderTest, up: ModelUnderTest | undefined, iommu: boolean, t: CycleTrace): Promise<{ devA: PciDev; below: CycleStart['below'] }> {
   let portA: PciDev | undefined;
   if (up) {
-    t.steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: { ...platformAbove(up.fn), iommu } }, new WriteLog(), 'parent')).log, false);
+    t.steps('enumerate A', (await driverConfigure(up.access, { kernel: A.id, bindDriver: false, platform: { ...platformAbove(up.fn), iommu }, below: functionBelowPort(mut) }, new WriteLog(), 'parent')).log, false);
     portA = await enumeratePort(A, up.access, up.fn, iommu);
   }
   const below = { platform: { ...(up ? platformBelow(up.fn) : {}), iommu } };

@@ -25,7 +25,7 @@ import { newPciDev, type PciDev } from '../linux/dev.js';
 import { pciSetupDevice } from '../linux/find-cap.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
-import type { PlatformOptions } from '../kexec-sim/index.js';
+import type { BelowBridge, PlatformOptions } from '../kexec-sim/index.js';
 
 const pcieOffset = (fn: PciFunction): number | undefined => capabilityById(fn, PCI_CAP_ID_EXP, false)?.offset;
 
@@ -40,6 +40,11 @@ export function isRootPort(fn: PciFunction): boolean {
  */
 export function platformAbove(port: PciFunction): Partial<PlatformOptions> {
   return isRootPort(port) ? { upstream: undefined } : {};
+}
+
+/** The device under test as the first function on its port's secondary bus (kernelScanBridge reads it). */
+export function functionBelowPort(m: { readonly fn: PciFunction; readonly access: FunctionAccess }): BelowBridge {
+  return { access: m.access, devfn: 8 * m.fn.bdf.device + m.fn.bdf.fn };
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { FunctionAccess, Width } from '../../devices/access.js';
 import { pcieLayout, pcieRegisterImplemented, type PcieLayout } from '../../devices/caps/pcie.js';
 import { pciFindCapability, pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
-import { stepClearAndSet, stepRead } from '../write-log/steps.js';
+import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import { traced, type TracedFunction, type WriteLog } from '../write-log/write-log.js';
 import {
   PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR,
@@ -63,6 +63,12 @@ export async function pcieClearAndSet(d: KexecDev, step: string, reg: number, cl
     return;
   }
   await stepClearAndSet(d, step, d.pcie.cap + reg, 2, clear, set, why);
+}
+
+/** pcie_capability_write_word/dword: silently skipped for unimplemented registers. */
+export async function pcieWrite(d: KexecDev, step: string, reg: number, width: Width, value: number, why: string): Promise<void> {
+  if (!d.pcie || !pcieRegisterImplemented(d.pcie.layout, reg)) return;
+  await stepWrite(d, step, d.pcie.cap + reg, width, value, why);
 }
 
 export const pcieType = (d: KexecDev): number | undefined => d.pcie?.layout.type;

@@ -11,7 +11,7 @@
  *     What a BIOS also sets and Linux keeps: LTR max latencies, ASPM L1 in LNKCTL when LNKCAP
  *     offers it (CONFIG_PCIEASPM_DEFAULT keeps firmware's choice), AER masks and severities at
  *     their spec defaults (PCIe r6.0 7.8.4).
- *  2. kernel A's enumeration (enumerate.ts kernelEnumerate): MPS matched to the upstream port
+ *  2. kernel A's enumeration (enumerate.ts kernelEnumerate; a bridge's bus scan, scan-bridge.ts): MPS matched to the upstream port
  *     (pci_configure_mps; Debian's CONFIG_PCIE_BUS_DEFAULT=y makes pcie_bus_configure_settings a
  *     no-op, so MRRS keeps its reset value), Extended Tags, LTR_EN, AER status cleared and error
  *     reporting enabled, PME off.
@@ -22,10 +22,11 @@ import type { FunctionAccess } from '../../devices/access.js';
 import { PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../devices/caps/aer.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
-import { kernelEnumerate } from './enumerate.js';
+import { kernelEnumerate, pciDmaConfigure } from './enumerate.js';
 import { msiCapabilityInit, msixCapabilityInit, pciFreeIrqVectors, type IrqMode, type MsiVector } from './irq.js';
 import { platformOptions, type PlatformOptions } from './options.js';
-import { aerEnableRootport, portServices } from './pcieport.js';
+import { kernelScanBridge, type BelowBridge } from './scan-bridge.js';
+import { portCapabilityWrites, portServices, portServicesProbe } from './pcieport.js';
 import { barResources, pciEnableDevice, type Resources } from '../linux/enable.js';
 import { isMem64Bar } from '../../devices/bar.js';
 import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
@@ -44,6 +45,8 @@ export type AspmChoice = 'l1' | 'l0s-l1' | 'off' | 'as-found';
 export interface DriverConfigureOptions {
   /** Kernel A, whose enumeration runs before the driver binds. */
   readonly kernel: KernelProfileId;
+  /** For a bridge: the first function on its secondary bus, which the bus scan reads (scan-bridge.ts). */
+  readonly below?: BelowBridge;
   readonly platform?: Partial<PlatformOptions>;
   /** BAR sizes by index (the device profile's barSizes). Unknown: BARs are left as found. */
   readonly barSizes?: readonly (number | undefined)[];
@@ -154,6 +157,7 @@ export async function driverConfigure(fn: FunctionAccess, o: DriverConfigureOpti
   const d = await kexecDev(fn, log, device);
   const used = await firmwareSetup(d, o);
   await kernelEnumerate(fn, o.kernel, o.platform, log, device);
+  await kernelScanBridge(fn, o.kernel, o.below, log, device);
   if (o.bindDriver === false) {
     d.log.note('driverConfigure', 'no driver binds in kernel A: the device stays as firmware and enumeration left it');
     return { log, irq: 'intx', vectors: [] };
@@ -172,20 +176,28 @@ export async function driverProbe(fn: FunctionAccess, o: DriverConfigureOptions,
 }
 
 async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
-  const log = d.log;
+  const p = platformOptions(o.platform);
+  await pciDmaConfigure(d, o.kernel, p);
   await pciEnableDevice(d, used, d.pmCap);
-  const services = o.driver === 'pcieport' ? await portServices(d, o.kernel, platformOptions(o.platform)) : [];
+  const services = o.driver === 'pcieport' ? await portServices(d, o.kernel, p) : [];
   if (o.driver === 'pcieport') {
     if (services.length === 0) {
       d.log.note('pcie_port_device_register', 'no port service applies (get_port_device_capability): returns before pci_set_master and IRQ set-up');
-      return { log, irq: 'intx', vectors: [] };
+      return { log: d.log, irq: 'intx', vectors: [] };
     }
     d.log.note('pcie_port_device_register', `services: ${services.join(', ')}`);
+    await portCapabilityWrites(d, services);
   }
   await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+  const irq = await setUpInterrupts(d, o);
+  // pcie_port_device_register: the service drivers bind once the port's vectors are allocated.
+  if (o.driver === 'pcieport') await portServicesProbe(d, services, o.kernel);
+  return irq;
+}
 
-  if (services.includes('aer')) await aerEnableRootport(d, o.kernel);
-
+/** The driver's interrupt set-up: MSI-X, else MSI, else INTx (o.irq chooses). */
+async function setUpInterrupts(d: KexecDev, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
+  const log = d.log;
   const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
   const apic = o.apicIds ?? [0, 1];
   const base = o.vectorBase ?? 0x22;

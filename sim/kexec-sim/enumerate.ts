@@ -9,14 +9,15 @@
  * (config-6.1.0-56 and config-6.12.117+deb12 both) takes policy_to_aspm_state = aspm_default,
  * which pcie_aspm_cap_init sets from the ASPM bits it read; pcie_config_aspm_link then returns
  * early ("Nothing to do if the link is already in the requested state"), so LNKCTL ASPM Control
- * stays as kernel A left it (v6.1 and v7.1 read). Bridge bus numbers are kept as found
- * (x86 does not reassign busses). Both are recorded as notes.
+ * stays as kernel A left it (v6.1 and v7.1 read); recorded as a note. The common-clock step is
+ * aspm.ts; what the bus scan then writes to a bridge is scan-bridge.ts.
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import { PCI_D0 } from '../../devices/caps/pm.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, pcieType, type KexecDev } from './dev.js';
 import { platformOptions, type PlatformOptions } from './options.js';
+import { pcieAspmConfigureCommonClock } from './aspm.js';
 import { pciSetupDeviceWrites } from './setup-device.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
@@ -26,8 +27,8 @@ import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
   PCI_BRIDGE_CTL_SERR, PCI_ERR_COR_ADV_NFAT, PCI_ERR_COR_MASK, PCI_ERR_COR_STATUS, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCAP,
   PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_LTR, PCI_EXP_DEVCAP_EXT_TAG, PCI_EXP_DEVCAP_RBER, PCI_EXP_DEVCAP_PAYLOAD, PCI_EXP_DEVCTL,
-  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN, PCI_EXP_LNKCAP, PCI_EXP_LNKCAP_ASPMS,
-  PCI_EXP_LNKCTL_CCC, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA_SLC, PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
+  PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_LTR_EN,
+  PCI_EXP_DEVCTL_EXT_TAG, PCI_EXP_DEVCTL_PAYLOAD,
   PCI_EXP_DEVCTL_RELAX_EN, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_RCB, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC,
   PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_MSIX_FLAGS,
   PCI_MSIX_FLAGS_ENABLE, PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, PCI_PM_CAP_PME_MASK, PCI_PM_CTRL,
@@ -151,16 +152,32 @@ async function pciPmInit(d: KexecDev, powerUp: boolean): Promise<void> {
   if (state !== PCI_D0) await stepWrite(d, 'pci_power_up', d.pmCap + PCI_PM_CTRL, 2, 0, `pci_pm_power_up_and_verify_state: D${state} -> D0`);
 }
 
+/** pci.c pci_enable_acs's write: ACS_CTRL as found, with the standard controls the capability offers when an IOMMU asked for ACS. */
+async function pciEnableAcsWrite(d: KexecDev, step: string, p: PlatformOptions): Promise<void> {
+  const cap = await stepRead(d, d.acsCap + PCI_ACS_CAP, 2);
+  const ctrl = await stepRead(d, d.acsCap + PCI_ACS_CTRL, 2);
+  const std = p.iommu ? cap & (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF) : 0;
+  await stepWrite(d, step, d.acsCap + PCI_ACS_CTRL, 2, ctrl | std, p.iommu ? 'IOMMU present: enable SV|RR|CR|UF the capability offers' : 'no IOMMU: ACS_CTRL written back unchanged');
+}
+
 /** pci_acs_init per version (KEXEC_VERSION_DATA.acs). */
 async function pciAcsInit(d: KexecDev, to: KernelProfileId, p: PlatformOptions): Promise<void> {
   if (!d.acsCap) return;
   const mode = KEXEC_VERSION_DATA[to].acs;
   if (mode === 'deferred-to-bind') return d.log.note('pci_acs_init', 'ACS_CTRL not written at enumeration: pci_enable_acs runs from pci_dma_configure at driver bind');
-  const cap = await stepRead(d, d.acsCap + PCI_ACS_CAP, 2);
-  const ctrl = await stepRead(d, d.acsCap + PCI_ACS_CTRL, 2);
-  const std = p.iommu ? cap & (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF) : 0;
   if (mode === 'std-enable-if-iommu' && !p.iommu) return d.log.note('pci_enable_acs', 'no IOMMU (pci_acs_enable=0): ACS_CTRL left as found');
-  await stepWrite(d, mode === 'std-enable-if-iommu' ? 'pci_std_enable_acs' : 'pci_enable_acs', d.acsCap + PCI_ACS_CTRL, 2, ctrl | std, p.iommu ? 'IOMMU present: enable SV|RR|CR|UF the capability offers' : 'no IOMMU: ACS_CTRL written back unchanged');
+  await pciEnableAcsWrite(d, mode === 'std-enable-if-iommu' ? 'pci_std_enable_acs' : 'pci_enable_acs', p);
+}
+
+/**
+ * pci-driver.c pci_dma_configure, which really_probe runs before every driver's probe: v7.1+
+ * ('deferred-to-bind') calls pci_enable_acs there, which writes ACS_CTRL whether or not an IOMMU
+ * asked for ACS. QEMU's trace of a 7.2 boot shows the write on a q35 root port when pcieport binds,
+ * after the bus scan's bridge set-up.
+ */
+export async function pciDmaConfigure(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<void> {
+  if (!d.acsCap || KEXEC_VERSION_DATA[kernel].acs !== 'deferred-to-bind') return;
+  await pciEnableAcsWrite(d, 'pci_enable_acs', p);
 }
 
 /**
@@ -190,28 +207,6 @@ async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: bo
 }
 
 /**
- * pcie/aspm.c pcie_aspm_init_link_state for the link above the function, which pci_scan_slot runs
- * once the slot's functions are added: pcie_aspm_cap_init, when both ends support an ASPM state,
- * calls pcie_aspm_configure_common_clock, which writes the function's LNKCTL with Common Clock
- * Configuration set when both ends use the slot clock (LNKSTA SLC) and cleared otherwise, even
- * when that changes nothing, then the port's LNKCTL and a retrain (the port's writes, not this
- * function's). Skipped when the link is already consistently in common clock mode, and for a
- * function pcie_aspm_sanity_check rejects as pre-1.1 (no RBER in DEVCAP; Debian 7.3.4's aspm.c
- * read). QEMU's trace shows the write on nvme and e1000e in 6.1, 6.12 and 7.2 boots.
- */
-async function pcieAspmConfigureCommonClock(d: KexecDev, p: PlatformOptions): Promise<void> {
-  const step = 'pcie_aspm_configure_common_clock';
-  const port = p.upstream?.link;
-  if (!d.pcie || !port) return;
-  if (!((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) return d.log.note(step, 'pre-1.1 PCIe function (no RBER in DEVCAP): pcie_aspm_sanity_check blacklists the link');
-  if (!(port.lnkcap & (await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_ASPMS)) return d.log.note(step, 'no ASPM state both link ends support: pcie_aspm_cap_init leaves clocks and link alone');
-  const lnkctl = await pcieRead(d, PCI_EXP_LNKCTL, 2);
-  const sameClock = (port.lnksta & PCI_EXP_LNKSTA_SLC) !== 0 && ((await pcieRead(d, PCI_EXP_LNKSTA, 2)) & PCI_EXP_LNKSTA_SLC) !== 0;
-  if (sameClock && port.lnkctl & PCI_EXP_LNKCTL_CCC && lnkctl & PCI_EXP_LNKCTL_CCC) return d.log.note(step, 'link already in common clock mode on both ends: nothing written');
-  await pcieClearAndSet(d, step, PCI_EXP_LNKCTL, sameClock ? 0 : PCI_EXP_LNKCTL_CCC, sameClock ? PCI_EXP_LNKCTL_CCC : 0, sameClock ? 'both ends use the slot clock: Common Clock Configuration set' : 'the ends do not share the slot clock (LNKSTA SLC): Common Clock Configuration cleared');
-}
-
-/**
  * probe.c pci_init_capabilities -> pci_iov_init at its place (after pci_pm_init, pci_vpd_init and
  * pci_configure_ari, before pci_acs_init): sriov_init lives in sim/linux (iov.ts pciIovInitAt), which
  * keeps the dev->sriov state kernel B's restore uses. It records into the enumeration's `log`.
@@ -224,7 +219,8 @@ export type PciIovInitStep = (log: WriteLog) => Promise<void>;
  */
 export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, platform?: Partial<PlatformOptions>, log = new WriteLog(), device = 'dev', pciIovInit?: PciIovInitStep): Promise<WriteLog> {
   const d = await kexecDev(fn, log, device);
-  const p = platformOptions(platform);
+  // A Root Port sits on the root bus: pci_upstream_bridge is NULL whatever the platform describes.
+  const p = pcieType(d) === PCI_EXP_TYPE_ROOT_PORT ? { ...platformOptions(platform), upstream: undefined } : platformOptions(platform);
   const v = KEXEC_VERSION_DATA[to];
   // probe.c pci_setup_device (pci_scan_device), before pci_device_add
   await pciSetupDeviceWrites(d, v.barSizing);
@@ -244,6 +240,5 @@ export async function kernelEnumerate(fn: FunctionAccess, to: KernelProfileId, p
   await pciAerInit(d, p, v.aerUnmasksAdvNonFatal);
   await pcieAspmConfigureCommonClock(d, p);
   if (d.pcie) d.log.note('pcie_aspm_init_link_state', 'policy "default" (CONFIG_PCIEASPM_DEFAULT): ASPM Control kept as found');
-  if (d.hdrType === PCI_HEADER_TYPE_BRIDGE) d.log.note('pci_scan_bridge', 'bus numbers programmed by the previous kernel are kept');
   return log;
 }

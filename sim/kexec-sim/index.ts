@@ -29,6 +29,7 @@ export async function simulateKexec(fn: FunctionAccess, o: KexecSimOptions, hook
 
 export { driverConfigure, driverProbe, pciEnableBridge, type AspmChoice, type DriverConfigureOptions, type DriverConfigureResult } from './driver-configure.js';
 export { kernelEnumerate, type PciIovInitStep } from './enumerate.js';
+export { kernelScanBridge, type BelowBridge } from './scan-bridge.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
 export { kernelRemove, kernelShutdown, removeAboveWalk, removeWalksBelow, type ShutdownOptions } from './shutdown.js';

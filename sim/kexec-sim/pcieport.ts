@@ -17,7 +17,9 @@
  *    RCEC (-ENODEV). Observed: 6.1 switch ports have MSI enabled, 6.12 and 7.x ones do not;
  *  - PME: Root Port or RCEC, native PME (assumed granted, as AER);
  *  - DPC: a DPC capability, pci_aer_available, and the AER service (or pcie_ports_dpc_native);
- *  - BWCTRL (v6.13+: the 6.19 and 7.1 profiles): Root or Downstream Port with LNKCAP.LBNC.
+ *  - BWCTRL (v6.13+: the 6.19, 7.1, 7.2, 7.3 and lu-pci profiles; QEMU's trace of 7.2.13 shows
+ *    its writes on a q35 root port): Root or Downstream Port with LNKCAP.LBNC and more than one
+ *    supported link speed.
  *
  * Remove (sysfs unbind), pcie_portdrv_remove: pcie_port_device_remove (each service's ->remove:
  * AER's aer_remove -> aer_disable_rootport clears the ROOT_COMMAND enables (aer_disable_irq) and
@@ -25,13 +27,14 @@
  * error-reporting enables on the port), then pci_free_irq_vectors, then pci_disable_device.
  */
 import type { KernelProfileId } from '../linux/profile.js';
-import { pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
+import { pcieClearAndSet, pcieRead, pcieWrite, type KexecDev } from './dev.js';
 import { pciFreeIrqVectors } from './irq.js';
 import type { PlatformOptions } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import {
   PCI_ERR_COR_STATUS, PCI_ERR_ROOT_COMMAND, PCI_ERR_ROOT_STATUS, PCI_ERR_UNCOR_STATUS, PCI_EXP_DEVCTL, PCI_EXP_RTCTL, PCI_EXP_LNKCAP, PCI_EXP_SLTCAP,
   PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_UPSTREAM, PCI_EXT_CAP_ID_DPC,
+  PCI_EXP_DEVSTA, PCI_EXP_RTSTA, PCI_EXP_RTSTA_PME, PCI_EXP_RTCTL_PMEIE, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE, PCI_EXP_LNKCTL_LABIE, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA_LBMS, PCI_EXP_LNKSTA_LABS, PCI_EXP_LNKCAP2,
 } from '../../devices/pci-regs.js';
 import { pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
 import { stepRead, stepWrite } from '../write-log/steps.js';
@@ -40,11 +43,14 @@ export type PortService = 'pme' | 'aer' | 'hotplug' | 'dpc' | 'bwctrl';
 
 const PCI_EXP_SLTCAP_HPC = 0x00000040;
 const PCI_EXP_LNKCAP_LBNC = 0x00200000;
+const PCI_EXP_LNKCAP_SLS = 0x0000000f;
+/** PCI_EXP_LNKCAP2_SLS: Supported Link Speeds Vector, bits 1-7 (bit 0 reserved, kept as 0). */
+const PCI_EXP_LNKCAP2_SLS = 0x000000fe;
 /** aer.c ROOT_PORT_INTR_ON_MESG_MASK: the three Root Error Command enables. */
 const ROOT_PORT_INTR_ON_MESG_MASK = 0x7;
 
 /** Kernels whose portdrv has the bandwidth controller service (pcie/bwctrl.c, v6.13). */
-const HAS_BWCTRL: ReadonlySet<KernelProfileId> = new Set(['6.19', '7.1']);
+const HAS_BWCTRL: ReadonlySet<KernelProfileId> = new Set(['6.19', '7.1', '7.2', '7.3', 'lu-pci']);
 /** Kernels whose portdrv gives every port with AER the AER service (v6.1). */
 const AER_SERVICE_ANY_PORT: ReadonlySet<KernelProfileId> = new Set(['6.1', '6.1.y']);
 /** Kernels whose aer_disable_rootport still turns off error reporting below the port (v6.1). */
@@ -67,17 +73,39 @@ export async function portServices(d: KexecDev, kernel: KernelProfileId, p: Plat
   if (rootish) out.push('pme');
   const lookup = await pciSetupCapLookup(d.access.config);
   if ((await pciFindExtCapability(lookup, PCI_EXT_CAP_ID_DPC)) && aerAvailable && out.includes('aer')) out.push('dpc');
-  if (HAS_BWCTRL.has(kernel) && downish && ((await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_LBNC)) out.push('bwctrl');
+  if (HAS_BWCTRL.has(kernel) && downish && ((await pcieRead(d, PCI_EXP_LNKCAP, 4)) & PCI_EXP_LNKCAP_LBNC) && (await supportedSpeeds(d)) > 1) out.push('bwctrl');
   return out;
+}
+
+/** pci.c pcie_get_supported_speeds, counted (hweight8): LNKCAP2's vector up to Max Link Speed, else synthesized from it. */
+async function supportedSpeeds(d: KexecDev): Promise<number> {
+  const lnkcap = await pcieRead(d, PCI_EXP_LNKCAP, 4);
+  const max = lnkcap & PCI_EXP_LNKCAP_SLS;
+  const vector = (await pcieRead(d, PCI_EXP_LNKCAP2, 4)) & PCI_EXP_LNKCAP2_SLS & ((2 << max) - 1);
+  if (vector) return popcount(vector);
+  return max === 2 ? 2 : max === 1 ? 1 : 0;
+}
+
+function popcount(v: number): number {
+  let n = 0;
+  for (let x = v; x; x &= x - 1) n++;
+  return n;
 }
 
 /** aer.c SYSTEM_ERROR_INTR_ON_MESG_MASK: RTCTL SECEE | SENFEE | SEFEE. */
 const SYSTEM_ERROR_INTR_ON_MESG_MASK = 0x7;
 
+/** Write back a register to clear its RW1C bits, as the kernel does whatever it read (zero included). */
+async function writeBack(d: KexecDev, step: string, offset: number, width: 2 | 4, why: string): Promise<void> {
+  await stepWrite(d, step, offset, width, await stepRead(d, offset, width), why);
+}
+
 /**
- * aer.c aer_probe -> aer_enable_rootport (v6.1, v6.12, v7.1): system errors on error messages
- * off (RTCTL), Root/Correctable/Uncorrectable Error Status cleared, v6.1 error reporting on
- * (set_downstream_devices_error_reporting(true)), then the ROOT_COMMAND enables (aer_enable_irq).
+ * aer.c aer_probe -> aer_enable_rootport (6.1, 6.12, 7.3 read; QEMU's trace of 6.1, 6.12 and 7.2
+ * agrees write by write): Device Status cleared, system errors on error messages off (RTCTL), Root,
+ * Correctable and Uncorrectable Error Status cleared (written back even when 0), v6.1 error
+ * reporting on (set_downstream_devices_error_reporting(true)), then the ROOT_COMMAND enables
+ * (aer_enable_irq).
  */
 export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): Promise<void> {
   const type = d.pcie?.layout.type;
@@ -85,14 +113,46 @@ export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): P
     d.log.note('aer_probe', 'not a Root Port or RCEC: -ENODEV, the AER service driver does not bind');
     return;
   }
+  await pcieWrite(d, 'aer_enable_rootport', PCI_EXP_DEVSTA, 2, await pcieRead(d, PCI_EXP_DEVSTA, 2), 'clear Device Status (RW1C)');
   await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_RTCTL, SYSTEM_ERROR_INTR_ON_MESG_MASK, 0, 'no system error on error messages');
-  for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) {
-    const v = await stepRead(d, d.aerCap + reg, 4);
-    if (v) await stepWrite(d, 'aer_enable_rootport', d.aerCap + reg, 4, v, 'clear error status (RW1C)');
-  }
+  for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) await writeBack(d, 'aer_enable_rootport', d.aerCap + reg, 4, 'clear error status (RW1C)');
   if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'set_downstream_devices_error_reporting(pdev, true)');
   const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
   await stepWrite(d, 'aer_enable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd | ROOT_PORT_INTR_ON_MESG_MASK, 'Root Port interrupts on error messages');
+}
+
+/** pme.c pcie_pme_interrupt_enable(port, false) then pcie_clear_root_pme_status (RTSTA PME Status, RW1C). */
+async function pciePmeDisableInterrupt(d: KexecDev, step: string): Promise<void> {
+  await pcieClearAndSet(d, step, PCI_EXP_RTCTL, PCI_EXP_RTCTL_PMEIE, 0, 'PME interrupt off');
+  await pcieWrite(d, step, PCI_EXP_RTSTA, 4, PCI_EXP_RTSTA_PME, 'clear PME Status (RW1C)');
+}
+
+/**
+ * get_port_device_capability's one write: a Root Port or RCEC getting the PME service has its PME
+ * interrupt turned off ("in case it's been enabled by the BIOS"), before pci_set_master.
+ */
+export async function portCapabilityWrites(d: KexecDev, services: readonly PortService[]): Promise<void> {
+  if (services.includes('pme')) await pcieClearAndSet(d, 'get_port_device_capability', PCI_EXP_RTCTL, PCI_EXP_RTCTL_PMEIE, 0, 'pcie_pme_interrupt_enable(dev, false): the PME service driver enables it');
+}
+
+/**
+ * The service drivers' probes, in service bit order (portdrv.h: PME, AER, HP, DPC, BWCTRL), after
+ * the port's IRQ vectors: pcie_pme_probe (interrupt off, PME Status cleared, interrupt on),
+ * aer_probe (aer_enable_rootport), pcie_bwnotif_probe -> pcie_bwnotif_enable (LBMIE|LABIE set,
+ * LBMS|LABS cleared). pciehp's and dpc_probe's writes are not modelled (QEMU's q35 gives neither
+ * service).
+ */
+export async function portServicesProbe(d: KexecDev, services: readonly PortService[], kernel: KernelProfileId): Promise<void> {
+  if (services.includes('pme')) {
+    await pciePmeDisableInterrupt(d, 'pcie_pme_probe');
+    await pcieClearAndSet(d, 'pcie_pme_probe', PCI_EXP_RTCTL, 0, PCI_EXP_RTCTL_PMEIE, 'pcie_pme_interrupt_enable(port, true)');
+  }
+  if (services.includes('aer')) await aerEnableRootport(d, kernel);
+  for (const s of services) if (s === 'hotplug' || s === 'dpc') d.log.note('pcie_port_device_register', `the ${s} service driver's probe writes are not modelled`);
+  if (services.includes('bwctrl')) {
+    await pcieClearAndSet(d, 'pcie_bwnotif_enable', PCI_EXP_LNKCTL, 0, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 'link bandwidth notifications on');
+    await pcieWrite(d, 'pcie_bwnotif_enable', PCI_EXP_LNKSTA, 2, PCI_EXP_LNKSTA_LBMS | PCI_EXP_LNKSTA_LABS, 'clear LBMS and LABS (RW1C)');
+  }
 }
 
 /**
@@ -125,16 +185,25 @@ export async function setDeviceErrorReportingOff(d: KexecDev, p: PlatformOptions
   await pcieClearAndSet(d, 'set_device_error_reporting', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'the Root Port above was unbound: aer_disable_rootport walked its bus (set_downstream_devices_error_reporting(false))');
 }
 
-/** pcie_portdrv_remove after pci_enable_device/set_master: services, vectors, then disable. */
+/**
+ * pcie_portdrv_remove (and pcie_portdrv_shutdown) after pci_enable_device/set_master:
+ * pcie_port_device_remove runs each service's ->remove in the order they were added (PME, AER,
+ * BWCTRL): pcie_pme_remove (interrupt off, PME Status cleared), aer_remove -> aer_disable_rootport
+ * (v6.1 first turns error reporting off; ROOT_COMMAND enables off, Root Error Status written back),
+ * pcie_bwnotif_remove (LBMIE|LABIE cleared); then the vectors are freed. QEMU's trace of 6.1, 6.12
+ * and 7.2 shows every write, unconditional.
+ */
 export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p: PlatformOptions): Promise<void> {
-  if (aerDriverBound(d, await portServices(d, kernel, p))) {
+  const services = await portServices(d, kernel, p);
+  if (services.includes('pme')) await pciePmeDisableInterrupt(d, 'pcie_pme_remove');
+  if (aerDriverBound(d, services)) {
     if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) {
       await pcieClearAndSet(d, 'aer_disable_rootport', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'set_downstream_devices_error_reporting(pdev, false)');
     }
     const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
-    if (cmd & ROOT_PORT_INTR_ON_MESG_MASK) await stepWrite(d, 'aer_disable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd & ~ROOT_PORT_INTR_ON_MESG_MASK, 'aer_remove: Root Port error interrupts off');
-    const sta = await stepRead(d, d.aerCap + PCI_ERR_ROOT_STATUS, 4);
-    if (sta) await stepWrite(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, sta, 'clear Root Error Status (RW1C)');
+    await stepWrite(d, 'aer_disable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd & ~ROOT_PORT_INTR_ON_MESG_MASK, 'aer_remove: Root Port error interrupts off');
+    await writeBack(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, 'clear Root Error Status (RW1C)');
   }
+  if (services.includes('bwctrl')) await pcieClearAndSet(d, 'pcie_bwnotif_disable', PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 0, 'link bandwidth notifications off');
   await pciFreeIrqVectors(d);
 }

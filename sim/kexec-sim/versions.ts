@@ -45,12 +45,24 @@ export interface KexecVersionData {
    * __pci_size_stdbars/__pci_size_rom (v6.15 "PCI: Batch BAR sizing operations"; trace of 7.2.13).
    */
   readonly barSizing: BarSizing;
+  /**
+   * pcie_retrain_link ends with pcie_reset_lbms, writing LNKSTA's RW1C LBMS: v6.12+ (QEMU's trace of
+   * Debian 6.12.117 and 7.2.13 shows it after the retrain; 6.1's aspm.c pcie_retrain_link and its
+   * trace have none).
+   */
+  readonly retrainClearsLbms: boolean;
+  /**
+   * probe.c pci_scan_bridge_extend's `out:` clears Secondary Status (PCI_SEC_STATUS = 0xffff) before
+   * putting BRIDGE_CONTROL back: 6.12+ (Debian 7.3.4 read; QEMU's trace of 6.12.117 and 7.2.13 has
+   * it in both passes, that of 6.1.0-57 in neither).
+   */
+  readonly scanBridgeClearsSecStatus: boolean;
 }
 
-const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false, barSizing: 'per-bar' };
-const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false, barSizing: 'per-bar' };
-const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched' };
-const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched' };
+const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: false, scanBridgeClearsSecStatus: false };
+const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
+const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
+const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
 
 /**
  * 7.2 and 7.3 (Debian linux-source 7.2.13 and 7.3.4): pci_init_capabilities, pci_configure_device

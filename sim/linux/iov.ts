@@ -30,17 +30,15 @@ import {
   PCI_CAP_ID_EXP, PCI_EXP_DEVCTL2, PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_VFE,
   PCI_SRIOV_SUP_PGSIZE, PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_TOTAL_VF, PCI_SRIOV_BAR, PCI_SRIOV_NUM_BARS,
   PCI_BASE_ADDRESS_MEM_TYPE_MASK, PCI_BASE_ADDRESS_MEM_TYPE_64, PCI_EXT_CAP_ID_VF_REBAR, PCI_SRIOV_NUM_VF,
-  PCI_SRIOV_VF_OFFSET, PCI_SRIOV_VF_STRIDE,
+  PCI_SRIOV_VF_OFFSET, PCI_SRIOV_VF_STRIDE, PCI_EXP_DEVCTL2_ARI,
 } from '../../devices/pci-regs.js';
 import { sriovSizeVfBars, type BarSizing } from '../kexec-sim/setup-device.js';
+import { pciIsPcie } from './dev.js';
 
 /** PCI_BASE_ADDRESS_MEM_MASK (~0x0f): the address bits of a memory BAR. */
 const PCI_BASE_ADDRESS_MEM_MASK = 0xfffffff0;
-import { pciIsPcie } from './dev.js';
 
-/** PCI_EXP_DEVCTL2_ARI: ARI Forwarding Enable on the bridge above (pci_ari_enabled reads bus->self->ari_enabled). */
-const PCI_EXP_DEVCTL2_ARI = 0x0020;
-
+/** pci_ari_enabled: ARI Forwarding Enable on the bridge above (bus->self->ari_enabled, which pci_configure_ari set). */
 async function pciAriEnabled(dev: PciDev): Promise<boolean> {
   const bridge = dev.parent;
   if (!bridge) return false;

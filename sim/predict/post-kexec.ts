@@ -6,7 +6,8 @@
  * Steps, in the order the kernels run them: the driver A had bound runs its ->shutdown, then
  * pci_device_shutdown clears bus master unless the device is preserved (sim/kexec-sim
  * kernelShutdown); kernel B enumerates (kernelEnumerate via simulateKexec, sriov_init at its
- * place: sim/linux/iov.ts pciIovInitAt); if B binds a driver,
+ * place: sim/linux/iov.ts pciIovInitAt), and on a bridge B's bus scan (kernelScanBridge: both
+ * pci_scan_bridge_extend passes, what scanning the bus below writes to it, pci_setup_bridge); if B binds a driver,
  * its probe (driverProbe: pci_enable_device, pci_set_master, MSI-X/MSI; pcieport as
  * pcie_port_device_register); if B enables a device below a bridge, pci_enable_bridge on it.
  * No firmware runs across a kexec, and B's enumeration ran once already: the probe is the
@@ -19,7 +20,7 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { KEXEC_VERSION_DATA, simulateKexec, type ShutdownDriver } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, kernelScanBridge, simulateKexec, type BelowBridge, type ShutdownDriver } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
@@ -79,6 +80,8 @@ export interface PostKexecOptions {
   readonly parent?: FunctionAccess;
   /** An SR-IOV PF precedes the function on its bus (sriov_init then sets no ARI: sim/linux/iov.ts pciIovInit). */
   readonly physfnBefore?: boolean;
+  /** For a bridge: the first function on its secondary bus, as kernel A left it (kernel B's bus scan reads it: kernelScanBridge). */
+  readonly below?: BelowBridge;
 }
 
 export interface KexecPrediction {
@@ -103,7 +106,7 @@ export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions
   let shutdown = 0;
   // sriov_init at its place in B's enumeration, with the captured port above for ARI (pci_ari_enabled).
   const pciIovInit = async (l: WriteLog) => { await pciIovInitAt(m.access, l, KEXEC_VERSION_DATA[o.to].barSizing, o.parent, o.physfnBefore); };
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; }, pciIovInit });
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; }, pciIovInit, afterEnumeration: async (fn, l) => { await kernelScanBridge(fn, o.to, o.below, l); } });
   const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
   return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }
