@@ -22,7 +22,7 @@ import { Topology } from '../../sim/topology.js';
 import { restoreAsKernelB } from './kernel-steps.js';
 import type { PciDeviceInfo } from '../guest/agent-client.js';
 import type { FunctionCapture } from './real-capture.js';
-import { diffRegisters, driverBelow, functionBelow, modelFromCapture, predictPostKexec } from './real-model.js';
+import { diffRegisters, driverBelow, functionBelow, modelFromCapture, platformUnder, predictPostKexec, walkedFromAboveAtShutdown } from './real-model.js';
 import { predictAfterBoot } from '../../sim/predict/boot.js';
 
 export interface ResetMethodPoint {
@@ -179,7 +179,7 @@ async function bootPoints(t: PairTruth, capF: readonly FunctionCapture[], capA: 
     const a = capA.find((x) => x.id === f.id);
     if (!a) continue;
     const m = modelFromCapture(f);
-    const pred = await predictAfterBoot(m, { kernel: ka.profile, driver: drv(f.bdf), enabledBelow: f.isBridge && driverBelow(capA, f.id, drv), virtioClassDriver: t.virtioClassDriverA?.[f.id] ?? true }, functionBelow(capF, f));
+    const pred = await predictAfterBoot(m, { kernel: ka.profile, driver: drv(f.bdf), enabledBelow: f.isBridge && driverBelow(capA, f.id, drv), virtioClassDriver: t.virtioClassDriverA?.[f.id] ?? true }, { below: functionBelow(capF, f), platform: platformUnder(capF.find((x) => x.id === f.parent)) });
     out.push(...registerPoints(f, a.config, pred.config, pred.attributed, t.qemuDevices[f.id] ?? 'unknown'));
   }
   return out.sort(byPlace);
@@ -195,7 +195,9 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
     if (!b) continue;
     const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => driverOf(devB, bdf));
     const below = functionBelow(capA, a);
-    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: driverOf(devA, a.bdf), driverB: driverOf(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false, ...(below ? { below } : {}) });
+    const platform = platformUnder(capA.find((x) => x.id === a.parent));
+    const walked = await walkedFromAboveAtShutdown(capA, a, ka.profile, (bdf) => driverOf(devA, bdf));
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: driverOf(devA, a.bdf), driverB: driverOf(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false, ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked });
     afterKexec.push(...registerPoints(a, b.config, pred.config, pred.attributed, t.qemuDevices[a.id] ?? 'unknown'));
   }
   return {

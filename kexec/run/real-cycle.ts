@@ -43,7 +43,7 @@ import { newPciDev } from '../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../sim/linux/find-cap.js';
 import { sriovStateFound } from '../../sim/linux/iov.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { driverBelow, functionBelow, modelFromCapture, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
+import { driverBelow, functionBelow, modelFromCapture, platformUnder, walkedFromAboveAtShutdown, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
 import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
 import { buildLuoHelper } from '../luo-helper/build.js';
@@ -112,15 +112,20 @@ const modelPhase = (phase: WritePhase, bdf: string, writes: readonly WriteLogEnt
 /**
  * The model's post-kexec writes for one carried device in the trace's phases: A's shutdown, B's
  * enumeration, then B's driver probe, in boot B when the driver is built in (it probes before
- * userspace) or drivers B when /init loads it as a module.
+ * userspace) or drivers B when /init loads it as a module. A virtio class driver that /init loads
+ * as a module (`classDriverModule`) binds in drivers B, whatever virtio-pci is: its find_vqs'
+ * vector set-up goes there.
  */
-function postKexecPhases(bdf: string, pred: KexecPrediction, builtinDriver: boolean): PhasedWrite[] {
-  const { shutdown, enumeration } = pred.split!;
+function postKexecPhases(bdf: string, pred: KexecPrediction, builtinDriver: boolean, classDriverModule: boolean): PhasedWrite[] {
+  const { shutdown, enumeration, classDriver } = pred.split!;
   const w = pred.writes;
+  const probe = shutdown + enumeration;
+  const classFrom = classDriver !== undefined && classDriverModule ? classDriver : w.length;
   return [
     ...modelPhase('shutdown A', bdf, w.slice(0, shutdown)),
-    ...modelPhase('boot B', bdf, w.slice(shutdown, shutdown + enumeration)),
-    ...modelPhase(builtinDriver ? 'boot B' : 'drivers B', bdf, w.slice(shutdown + enumeration)),
+    ...modelPhase('boot B', bdf, w.slice(shutdown, probe)),
+    ...modelPhase(builtinDriver ? 'boot B' : 'drivers B', bdf, w.slice(probe, classFrom)),
+    ...modelPhase('drivers B', bdf, w.slice(classFrom)),
   ];
 }
 
@@ -356,9 +361,13 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const enabledBelow = a.isBridge && driverBelow(cap.functions, a.id, (bdf) => drivers.get(bdf) ?? null);
       const above = portAbove(capA, a);
       const below = functionBelow(capA.functions, a);
-      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a), ...(below ? { below } : {}) });
+      const platform = platformUnder(above);
+      const walked = await walkedFromAboveAtShutdown(capA.functions, a, ka.profile, (bdf) => driversA.get(bdf) ?? null);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a), ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
-      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && probesAtBoot(dB, builtinB)));
+      // The modules /init loads for the function (its PCI driver, or a virtio class driver) bind in drivers B.
+      const modulesB = (s.plans[1]?.devices.find((d) => d.id === a.id)?.modules.length ?? 0) > 0;
+      if (targets.some((t) => t.id === a.id)) r.modelWrites.push(...postKexecPhases(a.bdf, pred, dB !== null && probesAtBoot(dB, builtinB), modulesB));
     }
   });
   return { drivers, pci, cap };

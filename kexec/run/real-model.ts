@@ -11,7 +11,10 @@ import { registerLocation } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
 import { parseBdf } from '../../devices/dump/bdf.js';
 import type { KernelProfileId } from '../../sim/linux/profile.js';
-import { kernelRemove, removeAboveWalk, removeWalksBelow, type BelowBridge } from '../../sim/kexec-sim/index.js';
+import { DEFAULT_PLATFORM, kernelRemove, removeAboveWalk, removeWalksBelow, type BelowBridge, type PlatformOptions } from '../../sim/kexec-sim/index.js';
+import { pcieDownstreamPort } from '../../sim/kexec-sim/dev.js';
+import { capabilityById } from '../../devices/capability-lookup.js';
+import { PCI_CAP_ID_EXP, PCI_EXP_FLAGS, PCI_EXP_FLAGS_TYPE } from '../../devices/pci-regs.js';
 import { WriteLog } from '../../sim/write-log/write-log.js';
 import { modelFunction, predictAfterKexec, shutdownDriverFor, type KexecPrediction, type ModelledFunction, type PostKexecOptions } from '../../sim/predict/post-kexec.js';
 import type { FunctionCapture } from './real-capture.js';
@@ -25,6 +28,32 @@ export function modelFromCapture(cap: FunctionCapture): ModelledFunction {
 }
 
 export type PredictOptions = PostKexecOptions;
+
+/**
+ * What kernel B's enumeration of a function reads above it, when its port is captured: a port that
+ * is not the upstream end of a link (pcie_downstream_port: a switch's Upstream Port) has no link
+ * for pcie_aspm_configure_common_clock; otherwise the default q35 port above.
+ */
+export function platformUnder(parent: FunctionCapture | undefined): Partial<PlatformOptions> | undefined {
+  if (!parent) return undefined;
+  const fn = modelFromCapture(parent).fn;
+  const pcie = capabilityById(fn, PCI_CAP_ID_EXP, false);
+  const type = pcie ? (fn.space.read(pcie.offset + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4 : undefined;
+  return pcieDownstreamPort(type) ? undefined : { upstream: { ...DEFAULT_PLATFORM.upstream!, link: undefined } };
+}
+
+/**
+ * Whether kernel A's shutdown of a port above `f` (bound to pcieport in A) walks the bus below
+ * it after `f`'s own shutdown: v6.1 aer_remove (sim/kexec-sim removeWalksBelow). device_shutdown
+ * runs the children first, so the walk comes last in `f`'s shutdown phase.
+ */
+export async function walkedFromAboveAtShutdown(functions: readonly FunctionCapture[], f: FunctionCapture, kernel: KernelProfileId, driverOf: (bdf: string) => string | null): Promise<boolean> {
+  const byId = new Map(functions.map((x) => [x.id, x]));
+  for (let up = f.parent === undefined ? undefined : byId.get(f.parent); up; up = up.parent === undefined ? undefined : byId.get(up.parent)) {
+    if (driverOf(up.bdf) === 'pcieport' && (await removeWalksBelow(modelFromCapture(up).access, kernel))) return true;
+  }
+  return false;
+}
 
 /**
  * The first function kernel B's scan finds on `bridge`'s secondary bus (the lowest devfn among the

@@ -26,12 +26,18 @@ import { pciSetupDevice } from '../linux/find-cap.js';
 import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import type { BelowBridge, PlatformOptions } from '../kexec-sim/index.js';
+import { pcieDownstreamPort } from '../kexec-sim/dev.js';
 
 const pcieOffset = (fn: PciFunction): number | undefined => capabilityById(fn, PCI_CAP_ID_EXP, false)?.offset;
 
-export function isRootPort(fn: PciFunction): boolean {
+/** The PCIe Device/Port Type, undefined for a function without a PCIe capability. */
+function portType(fn: PciFunction): number | undefined {
   const pcie = pcieOffset(fn);
-  return pcie !== undefined && ((fn.space.read(pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4) === PCI_EXP_TYPE_ROOT_PORT;
+  return pcie === undefined ? undefined : (fn.space.read(pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
+}
+
+export function isRootPort(fn: PciFunction): boolean {
+  return portType(fn) === PCI_EXP_TYPE_ROOT_PORT;
 }
 
 /**
@@ -73,11 +79,14 @@ export function platformBelow(port: PciFunction): Partial<PlatformOptions> {
       // v7.1 pci_configure_rcb reads the Root Port (pcie_find_root_port): visible only when it is the parent.
       ...(root ? { rcb: (port.space.read(pcie + PCI_EXP_LNKCTL, 2) & PCI_EXP_LNKCTL_RCB) !== 0 } : {}),
       noRelaxedOrdering: false,
-      link: {
-        lnkcap: port.space.read(pcie + PCI_EXP_LNKCAP, 4),
-        lnksta: port.space.read(pcie + PCI_EXP_LNKSTA, 2),
-        lnkctl: port.space.read(pcie + PCI_EXP_LNKCTL, 2),
-      },
+      // Only the upstream end of a link has one below it (pcie_downstream_port): not an Upstream Port.
+      ...(pcieDownstreamPort(portType(port)) ? {
+        link: {
+          lnkcap: port.space.read(pcie + PCI_EXP_LNKCAP, 4),
+          lnksta: port.space.read(pcie + PCI_EXP_LNKSTA, 2),
+          lnkctl: port.space.read(pcie + PCI_EXP_LNKCTL, 2),
+        },
+      } : {}),
     },
   };
 }

@@ -15,7 +15,7 @@
  */
 import type { FunctionAccess } from '../../devices/access.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { kexecDev, pcieClearAndSet, pcieRead, pcieWrite, type KexecDev } from './dev.js';
+import { kexecDev, pcieClearAndSet, pcieDownstreamPort, pcieRead, pcieType, pcieWrite, type KexecDev } from './dev.js';
 import type { PlatformOptions } from './options.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
 import { WriteLog } from '../write-log/write-log.js';
@@ -55,7 +55,11 @@ async function linkEnd(d: KexecDev): Promise<LinkEnd> {
 
 const STEP = 'pcie_aspm_configure_common_clock';
 
-/** The function's own end (the downstream component), with the port's end as the platform describes it. */
+/**
+ * The function's own end (the downstream component), with the port's end as the platform describes
+ * it. A platform describes no link above a function on a switch's internal bus (an Upstream Port
+ * above it: sim/cycle/upstream.ts platformBelow, kexec/run/real-model.ts platformUnder).
+ */
 export async function pcieAspmConfigureCommonClock(d: KexecDev, p: PlatformOptions): Promise<void> {
   const port = p.upstream?.link;
   if (!d.pcie || !port) return;
@@ -82,7 +86,8 @@ async function pcieRetrainLink(port: KexecDev, to: KernelProfileId): Promise<voi
  * state is set up for an empty slot.
  */
 export async function pcieAspmConfigureCommonClockUpstream(port: KexecDev, to: KernelProfileId, below: FunctionAccess | undefined): Promise<void> {
-  if (!port.pcie || !below) return;
+  // pcie_aspm_init_link_state: link state only for the upstream end of a link, and for a slot with functions.
+  if (!port.pcie || !below || !pcieDownstreamPort(pcieType(port))) return;
   const child = await kexecDev(below, new WriteLog(), 'below');
   if (!child.pcie) return;
   const plan = commonClockPlan(await linkEnd(port), { ...(await linkEnd(child)), devcap: await pcieRead(child, PCI_EXP_DEVCAP, 4) });

@@ -12,6 +12,7 @@ import { stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import { traced, type TracedFunction, type WriteLog } from '../write-log/write-log.js';
 import {
   PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_LTR,
+  PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_ROOT_PORT,
 } from '../../devices/pci-regs.js';
 
 export interface KexecDev extends TracedFunction {
@@ -72,3 +73,11 @@ export async function pcieWrite(d: KexecDev, step: string, reg: number, width: W
 }
 
 export const pcieType = (d: KexecDev): number | undefined => d.pcie?.layout.type;
+
+/**
+ * pci.h pcie_downstream_port: the upstream end of a link (a Root Port, a switch's Downstream Port,
+ * a PCI/PCI-X-to-PCIe bridge). An Upstream Port's secondary bus is the switch's internal bus, with
+ * no link on it.
+ */
+export const pcieDownstreamPort = (type: number | undefined): boolean =>
+  type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_DOWNSTREAM || type === PCI_EXP_TYPE_PCIE_BRIDGE;

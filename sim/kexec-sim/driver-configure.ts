@@ -91,6 +91,12 @@ export interface DriverConfigureResult {
   readonly irq: IrqMode;
   /** The vectors programmed (what kernel A's msi_desc list holds, for pci_restore_msi_state). */
   readonly vectors: readonly MsiVector[];
+  /**
+   * virtio-pci: where in `log.writes` the virtio class driver's part begins (its find_vqs sets the
+   * vectors up). virtio_pci_probe enables the device and sets bus master; the class driver binds
+   * when its module loads, which may be long after.
+   */
+  readonly classDriverFrom?: number;
 }
 
 const FW = 'firmware';
@@ -189,10 +195,11 @@ async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): P
     await portCapabilityWrites(d, services);
   }
   await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+  const classDriverFrom = d.log.writes.length;
   const irq = await setUpInterrupts(d, o);
   // pcie_port_device_register: the service drivers bind once the port's vectors are allocated.
   if (o.driver === 'pcieport') await portServicesProbe(d, services, o.kernel);
-  return irq;
+  return o.driver === 'virtio' ? { ...irq, classDriverFrom } : irq;
 }
 
 /** The driver's interrupt set-up: MSI-X, else MSI, else INTx (o.irq chooses). */

@@ -109,19 +109,19 @@ async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): 
 }
 
 /**
- * pci_msi_shutdown: clear ENABLE, INTx back on, then unmask the vectors: msi/msi.h msi_multi_mask
- * covers every vector the function is capable of (msi_attrib.multi_cap, Multiple Message
- * Capable), not only those enabled, so a 2-vector-capable port with one vector in use (mask bit 1
- * set since msi_capability_init) reads 0 afterwards (found by `lusim fuzz --qemu` on ioh3420).
+ * pci_disable_msi: pci_msi_shutdown (clear ENABLE, INTx back on, then unmask the vectors:
+ * msi/msi.h msi_multi_mask covers every vector the function is capable of (msi_attrib.multi_cap,
+ * Multiple Message Capable), not only those enabled, so a 2-vector-capable port with one vector in
+ * use (mask bit 1 set since msi_capability_init) reads 0 afterwards; found by `lusim fuzz --qemu`
+ * on ioh3420), then pci_free_msi_irqs, whose msi_domain_deactivate writes the message as zeros
+ * through __pci_write_msi_msg (Message Control first, then address and data). QEMU's trace of a 6.1
+ * switch port's pcieport shutdown and unbind shows the writes in that order.
  */
 export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return;
   const is64 = (flags & PCI_MSI_FLAGS_64BIT) !== 0;
-  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'free_irq: message address zeroed');
-  if (is64) await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'free_irq: upper address zeroed');
-  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'free_irq: message data zeroed');
   await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {
@@ -129,6 +129,12 @@ export async function pciMsiShutdown(d: KexecDev): Promise<void> {
     const mask = await stepRead(d, pos, 4);
     await stepWrite(d, 'pci_msi_unmask', pos, 4, (mask & ~msiMultiMask(flags)) >>> 0, 'return the device with MSI unmasked as initial state');
   }
+  // One vector allocated: Multiple Message Enable 0.
+  const ctl = (await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2)) & ~PCI_MSI_FLAGS_QSIZE;
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_FLAGS, 2, ctl, '__pci_write_msi_msg: Message Control rewritten (Multiple Message Enable)');
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'pci_free_msi_irqs: message address zeroed');
+  if (is64) await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'pci_free_msi_irqs: upper address zeroed');
+  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'pci_free_msi_irqs: message data zeroed');
 }
 
 /** pci_free_irq_vectors: pci_disable_msix then pci_disable_msi. */

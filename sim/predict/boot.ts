@@ -6,16 +6,22 @@
  * (sim/predict/driver-bind.ts). The firmware's state is captured at the kernel's entry
  * (kexec/qemu/firmware-state.ts).
  */
-import { kernelEnumerate, kernelScanBridge, type BelowBridge } from '../kexec-sim/index.js';
+import { kernelEnumerate, kernelScanBridge, type BelowBridge, type PlatformOptions } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type DriverBinding } from './driver-bind.js';
 import type { KexecPrediction, ModelledFunction } from './post-kexec.js';
 
+/** The function's surroundings the boot reads: the first function below a bridge, as firmware left it, and what is above. */
+export interface BootSurroundings {
+  readonly below?: BelowBridge;
+  readonly platform?: Partial<PlatformOptions>;
+}
+
 /**
- * Kernel A's boot: its enumeration (on a bridge, its bus scan, reading `below`: the first function
- * on the secondary bus as firmware left it), then the driver `o` names binding (o.kernel is kernel A).
+ * Kernel A's boot: its enumeration (on a bridge, its bus scan, reading `around.below`), then the
+ * driver `o` names binding (o.kernel is kernel A).
  */
-export async function predictAfterBoot(m: ModelledFunction, o: DriverBinding, below?: BelowBridge): Promise<KexecPrediction> {
-  const log = await kernelEnumerate(m.access, o.kernel);
-  await kernelScanBridge(m.access, o.kernel, below, log);
+export async function predictAfterBoot(m: ModelledFunction, o: DriverBinding, around: BootSurroundings = {}): Promise<KexecPrediction> {
+  const log = await kernelEnumerate(m.access, o.kernel, around.platform);
+  await kernelScanBridge(m.access, o.kernel, around.below, log);
   return predictionAfterBinding(m, log, o, { shutdown: 0, enumeration: log.writes.length });
 }

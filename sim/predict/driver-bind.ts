@@ -34,14 +34,16 @@ export interface AttributedWrite {
 
 const configWrites = (log: WriteLog, prefix = ''): AttributedWrite[] => log.writes.filter((w) => w.space === 'config').map((w) => ({ step: `${prefix}${w.fn}`, offset: w.offset, width: w.width }));
 
-async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ writes: WriteLogEntry[]; attributed: AttributedWrite[]; notes: string[] }> {
+async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ writes: WriteLogEntry[]; attributed: AttributedWrite[]; notes: string[]; classDriverFrom?: number }> {
   const writes: WriteLogEntry[] = [];
+  let classDriverFrom: number | undefined;
   const attributed: AttributedWrite[] = [];
   const notes: string[] = [];
   if (b.driver) {
     const noVectors = b.driver === 'virtio-pci' && b.virtioClassDriver === false;
     const driver = b.driver === 'pcieport' || b.driver === 'nvme' ? b.driver : b.driver === 'virtio-pci' ? 'virtio' : 'other';
     const probe = await driverProbe(access, { kernel: b.kernel, driver, ...(noVectors ? { irq: 'intx' as const } : {}) });
+    if (probe.classDriverFrom !== undefined) classDriverFrom = probe.classDriverFrom;
     writes.push(...probe.log.writes);
     attributed.push(...configWrites(probe.log, `${b.driver}:`));
     notes.push(`${b.driver} bound: its probe modelled by driverProbe (${probe.irq}, ${probe.vectors.length} vectors)`);
@@ -51,7 +53,7 @@ async function bindDriver(access: FunctionAccess, b: DriverBinding): Promise<{ w
     writes.push(...en.writes);
     attributed.push(...configWrites(en));
   }
-  return { writes, attributed, notes };
+  return { writes, attributed, notes, ...(classDriverFrom !== undefined ? { classDriverFrom } : {}) };
 }
 
 /**
@@ -66,6 +68,6 @@ export async function predictionAfterBinding(m: ModelledFunction, log: WriteLog,
     config: m.fn.space.snapshot(), msixTable: m.msix?.table.snapshot(), writes: [...log.writes, ...bound.writes], attributed,
     steps: attributed.map((w) => `${w.step}@0x${w.offset.toString(16)}`),
     notes: [...log.notes.map((n) => `${n.step}: ${n.why}`), ...bound.notes.map((n) => `${notePrefix}${n}`)],
-    ...(split ? { split } : {}),
+    ...(split ? { split: bound.classDriverFrom !== undefined ? { ...split, classDriver: log.writes.length + bound.classDriverFrom } : split } : {}),
   };
 }

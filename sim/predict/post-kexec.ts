@@ -20,7 +20,7 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { KEXEC_VERSION_DATA, kernelScanBridge, simulateKexec, type BelowBridge, type ShutdownDriver } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, kernelScanBridge, removeAboveWalk, simulateKexec, type BelowBridge, type PlatformOptions, type ShutdownDriver } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
@@ -82,6 +82,13 @@ export interface PostKexecOptions {
   readonly physfnBefore?: boolean;
   /** For a bridge: the first function on its secondary bus, as kernel A left it (kernel B's bus scan reads it: kernelScanBridge). */
   readonly below?: BelowBridge;
+  /** What enumeration reads above the function (default: a q35 pcie-root-port, DEFAULT_PLATFORM). */
+  readonly platform?: Partial<PlatformOptions>;
+  /**
+   * Kernel A's shutdown of a Root Port above walks the bus below it after the function's own
+   * shutdown (device_shutdown runs children first; v6.1 aer_remove: removeWalksBelow).
+   */
+  readonly walkedFromAboveAtShutdown?: boolean;
 }
 
 export interface KexecPrediction {
@@ -99,14 +106,19 @@ export interface KexecPrediction {
    * `enumeration` kernel B's enumeration, the rest kernel B's driver probe (and the bridge enable).
    * Absent for an unbind prediction (kexec/run/real-model.ts predictUnbind), which is one step.
    */
-  readonly split?: { readonly shutdown: number; readonly enumeration: number };
+  readonly split?: {
+    readonly shutdown: number;
+    readonly enumeration: number;
+    /** virtio-pci: where in `writes` the virtio class driver's find_vqs begins (DriverConfigureResult.classDriverFrom). */
+    readonly classDriver?: number;
+  };
 }
 
 export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions): Promise<KexecPrediction> {
   let shutdown = 0;
   // sriov_init at its place in B's enumeration, with the captured port above for ARI (pci_ari_enabled).
   const pciIovInit = async (l: WriteLog) => { await pciIovInitAt(m.access, l, KEXEC_VERSION_DATA[o.to].barSizing, o.parent, o.physfnBefore); };
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to }, { betweenKernels: async (_fn, l) => { shutdown = l.writes.length; }, pciIovInit, afterEnumeration: async (fn, l) => { await kernelScanBridge(fn, o.to, o.below, l); } });
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to, ...(o.platform ? { platform: o.platform } : {}) }, { betweenKernels: async (fn, l) => { if (o.walkedFromAboveAtShutdown) await removeAboveWalk(fn, o.platform, l); shutdown = l.writes.length; }, pciIovInit, afterEnumeration: async (fn, l) => { await kernelScanBridge(fn, o.to, o.below, l); } });
   const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
   return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }
