@@ -22,7 +22,7 @@ import { Topology } from '../../sim/topology.js';
 import { restoreAsKernelB } from './kernel-steps.js';
 import type { PciDeviceInfo } from '../guest/agent-client.js';
 import type { FunctionCapture } from './real-capture.js';
-import { diffRegisters, driverBelow, functionBelow, modelFromCapture, platformUnder, predictPostKexec, walkedFromAboveAtShutdown } from './real-model.js';
+import { diffRegisters, driverBelow, functionBelow, modelFromCapture, platformUnder, predictPostKexec, walkedFromAbove } from './real-model.js';
 import { predictAfterBoot } from '../../sim/predict/boot.js';
 
 export interface ResetMethodPoint {
@@ -196,8 +196,9 @@ export async function compareTruth(t: PairTruth, capA: readonly FunctionCapture[
     const enabledBelow = a.isBridge && driverBelow(capB, a.id, (bdf) => driverOf(devB, bdf));
     const below = functionBelow(capA, a);
     const platform = platformUnder(capA.find((x) => x.id === a.parent));
-    const walked = await walkedFromAboveAtShutdown(capA, a, ka.profile, (bdf) => driverOf(devA, bdf));
-    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: driverOf(devA, a.bdf), driverB: driverOf(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false, ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked });
+    const walked = await walkedFromAbove(capA, a, ka.profile, (bdf) => driverOf(devA, bdf));
+    const walkedB = await walkedFromAbove(capA, a, kb.profile, (bdf) => driverOf(devB, bdf));
+    const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: driverOf(devA, a.bdf), driverB: driverOf(devB, b.bdf), enabledBelow, virtioClassDriverB: t.virtioClassDriverB[a.id] ?? true, preserved: t.preserved ?? false, ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked, walkedFromAboveAtProbe: walkedB });
     afterKexec.push(...registerPoints(a, b.config, pred.config, pred.attributed, t.qemuDevices[a.id] ?? 'unknown'));
   }
   return {

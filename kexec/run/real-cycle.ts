@@ -43,7 +43,7 @@ import { newPciDev } from '../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../sim/linux/find-cap.js';
 import { sriovStateFound } from '../../sim/linux/iov.js';
 import { captureAll, type Capture, type FunctionCapture } from './real-capture.js';
-import { driverBelow, functionBelow, modelFromCapture, platformUnder, walkedFromAboveAtShutdown, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
+import { driverBelow, functionBelow, modelFromCapture, platformUnder, walkedFromAbove, predictPostKexec, predictUnbind, rootPortsAbove, shutdownDriverFor, type KexecPrediction } from './real-model.js';
 import { kernelRequests, realKernel, type UserKernelSides } from '../kernels/user-kernel-run.js';
 import { chooseRoute, luoHeader, luoPreserve, luoRetrieve, type HandoverRoute } from './luo-route.js';
 import { buildLuoHelper } from '../luo-helper/build.js';
@@ -362,8 +362,9 @@ async function kexecAndCaptureB(r: RealRun, capA: Capture, driversA: ReadonlyMap
       const above = portAbove(capA, a);
       const below = functionBelow(capA.functions, a);
       const platform = platformUnder(above);
-      const walked = await walkedFromAboveAtShutdown(capA.functions, a, ka.profile, (bdf) => driversA.get(bdf) ?? null);
-      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a), ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked });
+      const walked = await walkedFromAbove(capA.functions, a, ka.profile, (bdf) => driversA.get(bdf) ?? null);
+      const walkedB = await walkedFromAbove(capA.functions, a, kb.profile, (bdf) => drivers.get(bdf) ?? null);
+      const pred = await predictPostKexec(a, { from: ka.profile, to: kb.profile, driverA: dA, driverB: dB, enabledBelow, ...(above ? { parent: modelFromCapture(above).access } : {}), physfnBefore: await physfnBefore(capA, a), ...(below ? { below } : {}), ...(platform ? { platform } : {}), walkedFromAboveAtShutdown: walked, walkedFromAboveAtProbe: walkedB });
       report.fidelity.push(fidelityOf('after-kexec', a, b, pred, dA, dB));
       // The modules /init loads for the function (its PCI driver, or a virtio class driver) bind in drivers B.
       const modulesB = (s.plans[1]?.devices.find((d) => d.id === a.id)?.modules.length ?? 0) > 0;

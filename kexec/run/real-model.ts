@@ -43,11 +43,12 @@ export function platformUnder(parent: FunctionCapture | undefined): Partial<Plat
 }
 
 /**
- * Whether kernel A's shutdown of a port above `f` (bound to pcieport in A) walks the bus below
- * it after `f`'s own shutdown: v6.1 aer_remove (sim/kexec-sim removeWalksBelow). device_shutdown
- * runs the children first, so the walk comes last in `f`'s shutdown phase.
+ * Whether a port above `f`, bound to pcieport in `kernel` (`driverOf`), walks the bus below it:
+ * v6.1 aer_enable_rootport when it binds and aer_remove when it goes (sim/kexec-sim
+ * removeWalksBelow). device_shutdown runs the children first, so at kernel A's shutdown the walk
+ * comes last in `f`'s phase; at kernel B's boot, after `f`'s enumeration and before its driver.
  */
-export async function walkedFromAboveAtShutdown(functions: readonly FunctionCapture[], f: FunctionCapture, kernel: KernelProfileId, driverOf: (bdf: string) => string | null): Promise<boolean> {
+export async function walkedFromAbove(functions: readonly FunctionCapture[], f: FunctionCapture, kernel: KernelProfileId, driverOf: (bdf: string) => string | null): Promise<boolean> {
   const byId = new Map(functions.map((x) => [x.id, x]));
   for (let up = f.parent === undefined ? undefined : byId.get(f.parent); up; up = up.parent === undefined ? undefined : byId.get(up.parent)) {
     if (driverOf(up.bdf) === 'pcieport' && (await removeWalksBelow(modelFromCapture(up).access, kernel))) return true;

@@ -32,6 +32,6 @@ export { kernelEnumerate, type PciIovInitStep } from './enumerate.js';
 export { kernelScanBridge, type BelowBridge } from './scan-bridge.js';
 export type { IrqMode, MsiVector } from './irq.js';
 export { DEFAULT_PLATFORM, type KexecSimOptions, type PlatformOptions, type ShutdownDriver, type UpstreamPort } from './options.js';
-export { kernelRemove, kernelShutdown, removeAboveWalk, removeWalksBelow, type ShutdownOptions } from './shutdown.js';
+export { kernelRemove, kernelShutdown, probeAboveWalk, removeAboveWalk, removeWalksBelow, type ShutdownOptions } from './shutdown.js';
 export { portServices, type PortService } from './pcieport.js';
 export { KEXEC_VERSION_DATA, type KexecVersionData } from './versions.js';

@@ -109,6 +109,24 @@ async function zeroMessage(d: KexecDev, bir: number, entry: number, n: number): 
 }
 
 /**
+ * msi.c pci_write_msg_msi (from __pci_write_msi_msg, the function in D0): Message Control with
+ * Multiple Message Enable (0: one vector), then address and data (Debian 7.3.4 read; the same writes
+ * in QEMU's trace of a 6.1 switch port's pcieport probe and remove).
+ */
+async function pciWriteMsgMsi(d: KexecDev, step: string, v: MsiVector, why: string): Promise<void> {
+  const cap = d.msiCap;
+  const flags = await stepRead(d, cap + PCI_MSI_FLAGS, 2);
+  await stepWrite(d, step, cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_QSIZE, `${why}: Message Control first`);
+  await stepWrite(d, step, cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, `${why}: address`);
+  if (flags & PCI_MSI_FLAGS_64BIT) {
+    await stepWrite(d, step, cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, `${why}: upper address`);
+    await stepWrite(d, step, cap + PCI_MSI_DATA_64, 2, v.data, `${why}: data`);
+  } else {
+    await stepWrite(d, step, cap + PCI_MSI_DATA_32, 2, v.data, `${why}: data`);
+  }
+}
+
+/**
  * pci_disable_msi: pci_msi_shutdown (clear ENABLE, INTx back on, then unmask the vectors:
  * msi/msi.h msi_multi_mask covers every vector the function is capable of (msi_attrib.multi_cap,
  * Multiple Message Capable), not only those enabled, so a 2-vector-capable port with one vector in
@@ -121,7 +139,6 @@ export async function pciMsiShutdown(d: KexecDev): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return;
-  const is64 = (flags & PCI_MSI_FLAGS_64BIT) !== 0;
   await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {
@@ -129,12 +146,7 @@ export async function pciMsiShutdown(d: KexecDev): Promise<void> {
     const mask = await stepRead(d, pos, 4);
     await stepWrite(d, 'pci_msi_unmask', pos, 4, (mask & ~msiMultiMask(flags)) >>> 0, 'return the device with MSI unmasked as initial state');
   }
-  // One vector allocated: Multiple Message Enable 0.
-  const ctl = (await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2)) & ~PCI_MSI_FLAGS_QSIZE;
-  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_FLAGS, 2, ctl, '__pci_write_msi_msg: Message Control rewritten (Multiple Message Enable)');
-  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_LO, 4, 0, 'pci_free_msi_irqs: message address zeroed');
-  if (is64) await stepWrite(d, 'msi_domain_deactivate', d.msiCap + PCI_MSI_ADDRESS_HI, 4, 0, 'pci_free_msi_irqs: upper address zeroed');
-  await stepWrite(d, 'msi_domain_deactivate', d.msiCap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2, 0, 'pci_free_msi_irqs: message data zeroed');
+  await pciWriteMsgMsi(d, 'msi_domain_deactivate', { index: 0, addressLo: 0, addressHi: 0, data: 0 }, 'pci_free_msi_irqs: the message zeroed');
 }
 
 /** pci_free_irq_vectors: pci_disable_msix then pci_disable_msi. */
@@ -155,13 +167,7 @@ export async function msiCapabilityInit(d: KexecDev, v: MsiVector): Promise<void
   await stepWrite(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE & ~PCI_MSI_FLAGS_QSIZE, 'MSI off while it is set up');
   const maskable = (flags & PCI_MSI_FLAGS_MASKBIT) !== 0;
   if (maskable) await stepClearAndSet(d, 'pci_msi_mask', cap + msiMaskPos(flags), 4, 0, msiMultiMask(flags), 'mask every capable vector during setup');
-  await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_LO, 4, v.addressLo, 'message address (x86 0xfee00000 | APIC ID << 12)');
-  if (flags & PCI_MSI_FLAGS_64BIT) {
-    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_ADDRESS_HI, 4, v.addressHi, 'message upper address');
-    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_DATA_64, 2, v.data, 'message data (CPU vector)');
-  } else {
-    await stepWrite(d, '__pci_write_msi_msg', cap + PCI_MSI_DATA_32, 2, v.data, 'message data (CPU vector)');
-  }
+  await pciWriteMsgMsi(d, '__pci_write_msi_msg', v, 'the message: x86 0xfee00000 | APIC ID << 12, data the CPU vector');
   await pciIntx(d, false, 'pci_intx_for_msi', 'MSI replaces INTx: pci_intx(dev, 0) sets INTX_DISABLE');
   await stepClearAndSet(d, 'pci_msi_set_enable', cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_QSIZE, PCI_MSI_FLAGS_ENABLE, 'MSI enabled');
   if (maskable) await stepClearAndSet(d, 'pci_msi_unmask', cap + msiMaskPos(flags), 4, 1, 0, 'request_irq unmasks the vector');

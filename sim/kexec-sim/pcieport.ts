@@ -172,17 +172,22 @@ function aerDriverBound(d: KexecDev, services: readonly PortService[]): boolean 
 }
 
 /**
- * v6.1 aer.c set_device_error_reporting(dev, false) on a function below such a Root Port: a Root,
- * Upstream or Downstream Port (or RCEC) gets pci_disable_pcie_error_reporting (DEVCTL's
- * error-reporting enables cleared, if AER is native and it has an AER capability,
- * pcie_aer_is_native); an endpoint is left alone. Found by `lusim fuzz --qemu` (seed 7: a
- * switch's ports read DEVCTL 0 after 6.1's pcieport was unbound from the Root Port above them).
+ * v6.1 aer.c set_device_error_reporting(dev, enable) on a function below a Root Port whose AER
+ * service walks its bus (set_downstream_devices_error_reporting from aer_enable_rootport, true,
+ * and aer_disable_rootport, false): a Root, Upstream or Downstream Port (or RCEC) gets its DEVCTL
+ * error-reporting enables set or cleared (pci_enable/disable_pcie_error_reporting, if AER is
+ * native and it has an AER capability, pcie_aer_is_native); an endpoint is left alone. Off found
+ * by `lusim fuzz --qemu` (seed 7: a switch's ports read DEVCTL 0 after 6.1's pcieport was unbound
+ * from the Root Port above them); on seen in QEMU's trace of a 6.1 boot, on both switch ports,
+ * when the Root Port's pcieport binds.
  */
-export async function setDeviceErrorReportingOff(d: KexecDev, p: PlatformOptions): Promise<void> {
+export async function setDeviceErrorReporting(d: KexecDev, p: PlatformOptions, enable: boolean): Promise<void> {
   const type = d.pcie?.layout.type;
   if (type !== PCI_EXP_TYPE_ROOT_PORT && type !== PCI_EXP_TYPE_RC_EC && type !== PCI_EXP_TYPE_UPSTREAM && type !== PCI_EXP_TYPE_DOWNSTREAM) return;
   if (!d.aerCap || !p.aerNative) return d.log.note('set_device_error_reporting', 'no AER capability or AER not native (pcie_aer_is_native): DEVCTL left alone');
-  await pcieClearAndSet(d, 'set_device_error_reporting', PCI_EXP_DEVCTL, PCI_EXP_AER_FLAGS, 0, 'the Root Port above was unbound: aer_disable_rootport walked its bus (set_downstream_devices_error_reporting(false))');
+  await pcieClearAndSet(d, 'set_device_error_reporting', PCI_EXP_DEVCTL, enable ? 0 : PCI_EXP_AER_FLAGS, enable ? PCI_EXP_AER_FLAGS : 0, enable
+    ? 'the Root Port above bound its AER service: aer_enable_rootport walked its bus (set_downstream_devices_error_reporting(true))'
+    : 'the Root Port above was unbound: aer_disable_rootport walked its bus (set_downstream_devices_error_reporting(false))');
 }
 
 /**

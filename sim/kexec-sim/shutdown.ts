@@ -24,7 +24,7 @@ import type { FunctionAccess } from '../../devices/access.js';
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, type KexecDev } from './dev.js';
 import { pciFreeIrqVectors } from './irq.js';
-import { aerRemoveWalksBelow, pcieRemoveServices, setDeviceErrorReportingOff } from './pcieport.js';
+import { aerRemoveWalksBelow, pcieRemoveServices, setDeviceErrorReporting } from './pcieport.js';
 import { platformOptions, type PlatformOptions, type ShutdownDriver } from './options.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
@@ -94,9 +94,15 @@ export async function removeWalksBelow(port: FunctionAccess, kernel: KernelProfi
   return aerRemoveWalksBelow(await kexecDev(port, new WriteLog()), kernel, platformOptions(platform));
 }
 
-/** That walk as a function below the port sees it (pcieport.ts setDeviceErrorReportingOff). */
+/** That walk as a function below the port sees it (pcieport.ts setDeviceErrorReporting, off). */
 export async function removeAboveWalk(fn: FunctionAccess, platform?: Partial<PlatformOptions>, log = new WriteLog()): Promise<WriteLog> {
-  await setDeviceErrorReportingOff(await kexecDev(fn, log), platformOptions(platform));
+  await setDeviceErrorReporting(await kexecDev(fn, log), platformOptions(platform), false);
+  return log;
+}
+
+/** The same port's probe walks the bus too, turning error reporting on (setDeviceErrorReporting, on). */
+export async function probeAboveWalk(fn: FunctionAccess, platform?: Partial<PlatformOptions>, log = new WriteLog()): Promise<WriteLog> {
+  await setDeviceErrorReporting(await kexecDev(fn, log), platformOptions(platform), true);
   return log;
 }
 

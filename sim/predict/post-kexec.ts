@@ -20,7 +20,7 @@ import { MsixBarModel, msixGeometry } from '../../devices/msix-table.js';
 import { profileForDump } from '../../devices/profiles/index.js';
 import { walkCapabilities } from '../../devices/walker.js';
 import type { KernelProfileId } from '../linux/profile.js';
-import { KEXEC_VERSION_DATA, kernelScanBridge, removeAboveWalk, simulateKexec, type BelowBridge, type PlatformOptions, type ShutdownDriver } from '../kexec-sim/index.js';
+import { KEXEC_VERSION_DATA, kernelScanBridge, probeAboveWalk, removeAboveWalk, simulateKexec, type BelowBridge, type PlatformOptions, type ShutdownDriver } from '../kexec-sim/index.js';
 import { predictionAfterBinding, type AttributedWrite } from './driver-bind.js';
 import type { WriteLogEntry } from '../write-log/entry.js';
 import type { WriteLog } from '../write-log/write-log.js';
@@ -89,6 +89,8 @@ export interface PostKexecOptions {
    * shutdown (device_shutdown runs children first; v6.1 aer_remove: removeWalksBelow).
    */
   readonly walkedFromAboveAtShutdown?: boolean;
+  /** Kernel B's probe of that Root Port walks the bus again, after the function's enumeration and before its driver binds (v6.1 aer_enable_rootport). */
+  readonly walkedFromAboveAtProbe?: boolean;
 }
 
 export interface KexecPrediction {
@@ -118,7 +120,10 @@ export async function predictAfterKexec(m: ModelledFunction, o: PostKexecOptions
   let shutdown = 0;
   // sriov_init at its place in B's enumeration, with the captured port above for ARI (pci_ari_enabled).
   const pciIovInit = async (l: WriteLog) => { await pciIovInitAt(m.access, l, KEXEC_VERSION_DATA[o.to].barSizing, o.parent, o.physfnBefore); };
-  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to, ...(o.platform ? { platform: o.platform } : {}) }, { betweenKernels: async (fn, l) => { if (o.walkedFromAboveAtShutdown) await removeAboveWalk(fn, o.platform, l); shutdown = l.writes.length; }, pciIovInit, afterEnumeration: async (fn, l) => { await kernelScanBridge(fn, o.to, o.below, l); } });
+  const log = await simulateKexec(m.access, { preserved: o.preserved ?? false, driver: shutdownDriverFor(o.driverA), enabled: o.driverA !== null, from: o.from, to: o.to, ...(o.platform ? { platform: o.platform } : {}) }, { betweenKernels: async (fn, l) => { if (o.walkedFromAboveAtShutdown) await removeAboveWalk(fn, o.platform, l); shutdown = l.writes.length; }, pciIovInit, afterEnumeration: async (fn, l) => {
+    await kernelScanBridge(fn, o.to, o.below, l);
+    if (o.walkedFromAboveAtProbe) await probeAboveWalk(fn, o.platform, l);
+  } });
   const binding = { kernel: o.to, driver: o.driverB, ...(o.enabledBelow ? { enabledBelow: true } : {}), ...(o.virtioClassDriverB !== undefined ? { virtioClassDriver: o.virtioClassDriverB } : {}) };
   return predictionAfterBinding(m, log, binding, { shutdown, enumeration: log.writes.length - shutdown }, 'kernel B: ');
 }
