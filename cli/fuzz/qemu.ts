@@ -16,6 +16,9 @@
  *   load     pci_load_saved_state's return in kernel B against the model's (kernel.load);
  *   restore  the config space after kernel B's pci_restore_state against the model's restore
  *            from the same pre-restore capture (kernel.restoredVsPredicted);
+ *   trace    with --qemu-trace: QEMU's pci_cfg_write trace of the run against the model's writes,
+ *            write by write per phase and function, but for the classes the model names
+ *            (qemu-trace.ts); its reproducer adds --timeline;
  *   run-failed  the real run did not complete (boot, kexec, timeout): nothing was compared.
  * The report's end-to-end comparison (devices[].modelDifferences: the model's plain runCycle from
  * the step-1 capture) is not used: that cycle does not unbind kernel B's driver as the real run
@@ -33,6 +36,8 @@ import type { Finding } from '../../sim/fuzz/oracles.js';
 import { qemuSampleCommand, type QemuSample } from '../../sim/fuzz/qemu-sample.js';
 import { signatureId } from '../../sim/fuzz/signature.js';
 import { MSI_MESSAGE } from '../../sim/predict/unpredictable.js';
+import type { PhasedWrite } from '../../sim/write-log/entry.js';
+import { unexplainedWrites } from './qemu-trace.js';
 import { atATime } from '../at-a-time.js';
 
 export interface QemuFinding extends Finding {
@@ -78,8 +83,16 @@ export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[
     if (k.load.ret !== k.load.model.ret) add('load', [who(d.id, 'pci_load_saved_state')], `kernel B's pci_load_saved_state returned ${k.load.ret} for ${label(d.id)}, the model ${k.load.model.ret}${k.load.refusedAt ? ` (refused at ${k.load.refusedAt})` : ''}`);
     if (k.restoredVsPredicted.length) add('restore', k.restoredVsPredicted.map((x) => who(d.id, x.register)), `after kernel B's restore: ${k.restoredVsPredicted.slice(0, 3).map((x) => `${where(d.id, x.register)} model ${hex(x.predicted)}, real ${hex(x.real)}`).join('; ')}`);
   }
+  const trace = r.writeTrace?.comparison;
+  if (trace) {
+    const u = unexplainedWrites(trace, s.to);
+    const idOf = new Map((r.captures.a?.functions ?? []).map((f) => [f.bdf, f.id]));
+    const writes = [...u.onlyModel.map((w) => ({ w, side: 'model' })), ...u.onlyReal.map((w) => ({ w, side: 'QEMU' }))];
+    const reg = (w: PhasedWrite) => `${w.phase}@${hex(w.offset)}`;
+    if (writes.length) add('trace', writes.map((x) => who(idOf.get(x.w.device) ?? x.w.device, reg(x.w))), `config writes only one side made: ${writes.slice(0, 3).map((x) => `${where(idOf.get(x.w.device) ?? x.w.device, reg(x.w))} ${hex(x.w.value)} (${x.side} only${x.w.fn ? `, ${x.w.fn}` : ''})`).join('; ')}${writes.length > 3 ? `, +${writes.length - 3}` : ''}`);
+  }
   const command = qemuSampleCommand(s);
-  return out.map((f) => ({ ...f, sample: s.index, devices: s.devices, command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));
+  return out.map((f) => ({ ...f, sample: s.index, devices: s.devices, command: f.kind === 'trace' ? `${command} --timeline` : command, signature: [`qemu/${f.kind}`, `${s.from}->${s.to}`, 'linux-blob', 'real', '-', f.registers.join(',') || '-'].join(' | ') }));
 }
 
 export interface QemuRun {
@@ -95,9 +108,10 @@ export interface QemuRun {
 /** One sample's real cycle (kexec/run/real-cycle.ts runRealCycle; a test passes a stand-in). */
 export type SampleRunner = (s: QemuSample) => Promise<RealCycleReport>;
 
-export const realSampleRunner = async (s: QemuSample): Promise<RealCycleReport> => {
+/** The real runner; `writeTrace` records QEMU's config-write trace for the `trace` kind (--qemu-trace). */
+export const realSampleRunner = (o: { readonly writeTrace: boolean }): SampleRunner => async (s) => {
   const { runRealCycle } = await import('../../kexec/run/real-cycle.js');
-  return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false });
+  return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false, ...(o.writeTrace ? { writeTrace: true } : {}) });
 };
 
 /**
@@ -106,7 +120,7 @@ export const realSampleRunner = async (s: QemuSample): Promise<RealCycleReport> 
  * The findings do not depend on `jobs` or on which sample ended first: they are merged in sample
  * order, the first sample of each signature kept.
  */
-export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void, jobs = 1, run: SampleRunner = realSampleRunner): Promise<QemuRun> {
+export async function runQemuSamples(samples: readonly QemuSample[], progress: (line: string) => void, jobs = 1, run: SampleRunner = realSampleRunner({ writeTrace: false })): Promise<QemuRun> {
   const t0 = Date.now();
   const found: (readonly QemuFinding[])[] = [];
   let completed = 0;

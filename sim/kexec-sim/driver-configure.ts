@@ -34,7 +34,7 @@ import { WriteLog } from '../write-log/write-log.js';
 import {
   PCI_BASE_ADDRESS_0,
   PCI_BASE_ADDRESS_SPACE_IO, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY,
-  PCI_COMMAND_SERR, PCI_ERR_COR_MASK, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_LNKCAP,
+  PCI_COMMAND_SERR, PCI_ERR_COR_MASK, PCI_LATENCY_TIMER, PCI_ERR_UNCOR_MASK, PCI_ERR_UNCOR_SEVER, PCI_EXP_LNKCAP,
   PCI_EXP_LNKCAP_ASPM_L0S, PCI_EXP_LNKCAP_ASPM_L1, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_ASPMC,
   PCI_EXP_LNKCTL_ASPM_L0S, PCI_EXP_LNKCTL_ASPM_L1, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL,
   PCI_LTR_MAX_NOSNOOP_LAT, PCI_LTR_MAX_SNOOP_LAT, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_QSIZE,
@@ -195,11 +195,24 @@ async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): P
     await portCapabilityWrites(d, services);
   }
   await stepClearAndSet(d, 'pci_set_master', PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 'driver does DMA');
+  await pcibiosSetMaster(d);
   const classDriverFrom = d.log.writes.length;
   const irq = await setUpInterrupts(d, o);
   // pcie_port_device_register: the service drivers bind once the port's vectors are allocated.
   if (o.driver === 'pcieport') await portServicesProbe(d, services, o.kernel);
   return o.driver === 'virtio' ? { ...irq, classDriverFrom } : irq;
+}
+
+/**
+ * pci.c pcibios_set_master (the __weak one x86 uses), after pci_set_master's COMMAND write: a
+ * conventional function's Latency Timer below 16 becomes 64 (pcibios_max_latency is 255); PCIe has
+ * none. Debian 7.3.4 read; QEMU's trace shows 0x40 written to a virtio-net-pci on pcie.0 (no PCIe
+ * capability there) when virtio-pci binds.
+ */
+async function pcibiosSetMaster(d: KexecDev): Promise<void> {
+  if (d.pcie) return;
+  const lat = await stepRead(d, PCI_LATENCY_TIMER, 1);
+  if (lat < 16) await stepWrite(d, 'pcibios_set_master', PCI_LATENCY_TIMER, 1, 64, `Latency Timer ${lat} is below 16: 64`);
 }
 
 /** The driver's interrupt set-up: MSI-X, else MSI, else INTx (o.irq chooses). */

@@ -191,8 +191,10 @@ async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: bo
   if (!d.aerCap) return;
   if (!p.aerNative) return d.log.note('pci_aer_init', 'AER owned by firmware (not native): status and DEVCTL left alone');
   if (unmaskAdvNonFatal && ((await pcieRead(d, PCI_EXP_DEVCAP, 4)) & PCI_EXP_DEVCAP_RBER)) {
+    // pci_clear_and_set_config_dword writes whether or not the bit was set (QEMU's trace of 7.3
+    // shows it on ports whose mask kernel A 7.3 had already cleared).
     const mask = await stepRead(d, d.aerCap + PCI_ERR_COR_MASK, 4);
-    if (mask & PCI_ERR_COR_ADV_NFAT) await stepWrite(d, 'pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
+    await stepWrite(d, 'pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
   }
   const t = pcieType(d);
   const clear = async (reg: number, name: string) => {

@@ -127,32 +127,41 @@ async function pciWriteMsgMsi(d: KexecDev, step: string, v: MsiVector, why: stri
 }
 
 /**
- * pci_disable_msi: pci_msi_shutdown (clear ENABLE, INTx back on, then unmask the vectors:
- * msi/msi.h msi_multi_mask covers every vector the function is capable of (msi_attrib.multi_cap,
- * Multiple Message Capable), not only those enabled, so a 2-vector-capable port with one vector in
- * use (mask bit 1 set since msi_capability_init) reads 0 afterwards; found by `lusim fuzz --qemu`
- * on ioh3420), then pci_free_msi_irqs, whose msi_domain_deactivate writes the message as zeros
- * through __pci_write_msi_msg (Message Control first, then address and data). QEMU's trace of a 6.1
- * switch port's pcieport shutdown and unbind shows the writes in that order.
+ * The driver's free_irq, then pci_disable_msi, on a function with MSI on. QEMU's traces
+ * (2026-12-07) show two orders:
+ *  - a vector a driver requested (an ioh3420 Root Port's PME and AER services, 6.1 to 7.3):
+ *    free_irq masks it (its mask bit set, the others kept) and msi_domain_deactivate writes the
+ *    message as zeros through pci_write_msg_msi (Message Control first, ENABLE still set); then
+ *    pci_msi_shutdown clears ENABLE, turns INTx back on and unmasks every capable vector;
+ *  - a vector no driver requested (a 6.1 switch port, whose AER service aer_probe refused):
+ *    pci_msi_shutdown first, then pci_free_msi_irqs zeroes the message.
+ * msi_multi_mask covers every vector the function is capable of (msi_attrib.multi_cap), so a
+ * 2-vector-capable port with one in use reads Mask 0 afterwards (found by `lusim fuzz --qemu` on
+ * ioh3420).
  */
-export async function pciMsiShutdown(d: KexecDev): Promise<void> {
+export async function pciMsiShutdown(d: KexecDev, requested = true): Promise<void> {
   if (!d.msiCap) return;
   const flags = await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return;
-  await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, flags & ~PCI_MSI_FLAGS_ENABLE, 'driver frees its vector: MSI disabled');
+  const maskPos = d.msiCap + msiMaskPos(flags);
+  const zero: MsiVector = { index: 0, addressLo: 0, addressHi: 0, data: 0 };
+  if (requested) {
+    if (flags & PCI_MSI_FLAGS_MASKBIT) await stepClearAndSet(d, 'pci_msi_mask', maskPos, 4, 0, 1, 'free_irq: irq_shutdown masks the vector');
+    await pciWriteMsgMsi(d, 'msi_domain_deactivate', zero, 'free_irq: the message zeroed');
+  }
+  await stepWrite(d, 'pci_msi_set_enable', d.msiCap + PCI_MSI_FLAGS, 2, (await stepRead(d, d.msiCap + PCI_MSI_FLAGS, 2)) & ~PCI_MSI_FLAGS_ENABLE, 'pci_msi_shutdown: MSI disabled');
   await pciIntx(d, true, 'pci_intx_for_msi', 'pci_intx(dev, 1) re-enables INTx: INTX_DISABLE cleared');
   if (flags & PCI_MSI_FLAGS_MASKBIT) {
-    const pos = d.msiCap + msiMaskPos(flags);
-    const mask = await stepRead(d, pos, 4);
-    await stepWrite(d, 'pci_msi_unmask', pos, 4, (mask & ~msiMultiMask(flags)) >>> 0, 'return the device with MSI unmasked as initial state');
+    const mask = await stepRead(d, maskPos, 4);
+    await stepWrite(d, 'pci_msi_unmask', maskPos, 4, (mask & ~msiMultiMask(flags)) >>> 0, 'return the device with MSI unmasked as initial state');
   }
-  await pciWriteMsgMsi(d, 'msi_domain_deactivate', { index: 0, addressLo: 0, addressHi: 0, data: 0 }, 'pci_free_msi_irqs: the message zeroed');
+  if (!requested) await pciWriteMsgMsi(d, 'msi_domain_deactivate', zero, 'pci_free_msi_irqs: the message of a vector never requested zeroed');
 }
 
-/** pci_free_irq_vectors: pci_disable_msix then pci_disable_msi. */
-export async function pciFreeIrqVectors(d: KexecDev): Promise<void> {
+/** pci_free_irq_vectors: pci_disable_msix then pci_disable_msi (`requested`: a driver requested the MSI vector). */
+export async function pciFreeIrqVectors(d: KexecDev, requested = true): Promise<void> {
   await pciMsixShutdown(d);
-  await pciMsiShutdown(d);
+  await pciMsiShutdown(d, requested);
 }
 
 /**

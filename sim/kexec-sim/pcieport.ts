@@ -210,5 +210,6 @@ export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p
     await writeBack(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, 'clear Root Error Status (RW1C)');
   }
   if (services.includes('bwctrl')) await pcieClearAndSet(d, 'pcie_bwnotif_disable', PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 0, 'link bandwidth notifications off');
-  await pciFreeIrqVectors(d);
+  // A service driver requested the vector unless the only service was AER on a port aer_probe refuses (v6.1).
+  await pciFreeIrqVectors(d, services.some((s) => s !== 'aer') || aerDriverBound(d, services));
 }

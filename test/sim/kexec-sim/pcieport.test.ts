@@ -37,4 +37,11 @@ describe('pcieport on a q35 Root Port', () => {
     // No LNKCAP2 vector, Max Link Speed 5 GT/s: two speeds synthesized.
     expect(await services((b) => { b[0x60] = (b[0x60]! & 0xf0) | 2; b[0x80] = 0; })).toContain('bwctrl');
   });
+
+  it('6.1 on a switch port: the AER service nobody binds gets a vector no one requests, and its message is zeroed after pci_msi_shutdown (QEMU\'s trace of a 6.1 unbind)', async () => {
+    const up = await qemuFixture('x3130-upstream', bound);
+    await driverProbe(up.fa, { kernel: '6.1', driver: 'pcieport' });
+    const log = await kernelRemove(up.fa, { driver: 'pcieport', kernel: '6.1' });
+    expect(log.writes.map((w) => w.fn)).toEqual(['pci_msi_set_enable', 'pci_intx_for_msi', 'msi_domain_deactivate', 'msi_domain_deactivate', 'msi_domain_deactivate', 'msi_domain_deactivate', 'pci_disable_device']);
+  });
 });
