@@ -27,25 +27,14 @@ import { describe, expect, it } from 'vitest';
 import { runFidelityPair } from '../../kexec/run/fidelity.js';
 import { findKernel } from '../../kexec/kernels/kernels.js';
 import { parseTopologyText } from '../../kexec/topology/qemu-device.js';
+import { FIDELITY_TOPOLOGY } from './fidelity-topology.js';
 
-const TOPOLOGY = `
-pcie-root-port,id=rp1,chassis=1
-x3130-upstream,id=up,bus=rp1
-xio3130-downstream,id=dn,bus=up,chassis=2
-nvme,id=nvme0,serial=a,bus=dn
-pcie-root-port,id=rp2,chassis=3
-e1000e,id=mf0,bus=rp2,addr=0.0,multifunction=on
-virtio-net-pci,id=mf1,bus=rp2,addr=0.1,disable-legacy=on
-pcie-root-port,id=rp3,chassis=4
-pcie-pci-bridge,id=ppb,bus=rp3
-e1000,id=conv,bus=ppb,addr=1
-`;
 
 describe('model == reality on a switch, a multifunction device and a PCIe-to-PCI bridge', () => {
   const skip = (findKernel('6.12') === undefined || findKernel('7.x') === undefined) && !process.env.CI;
   const why = skip ? ' (SKIPPED: kernels 6.12 and 7.x not cached; run `npx tsx cli/main.ts kernels fetch --for-tests`)' : '';
   it.skipIf(skip)(`6.12 -> 7.x: reset_method and post-kexec registers of every function${why}`, async () => {
-    const r = await runFidelityPair({ name: 'e2e', topology: parseTopologyText(TOPOLOGY) }, '6.12', '7.x', { fetch: false });
+    const r = await runFidelityPair({ name: 'e2e', topology: parseTopologyText(FIDELITY_TOPOLOGY) }, '6.12', '7.x', { fetch: false });
     expect(r.error).toBeUndefined();
     // 10 functions, each in both kernels.
     expect(r.resetMethods).toHaveLength(20);
@@ -64,7 +53,7 @@ describe('model == reality on a switch, a multifunction device and a PCIe-to-PCI
   }, 120_000);
 
   it.skipIf(skip)(`7.x -> 6.12 preserved: post-kexec registers of every function, bus master kept where only pci_device_shutdown cleared it${why}`, async () => {
-    const topology = parseTopologyText(`${TOPOLOGY}pcie-root-port,id=rp4,chassis=5\nmegasas-gen2,id=sas,bus=rp4\n`);
+    const topology = parseTopologyText(`${FIDELITY_TOPOLOGY}pcie-root-port,id=rp4,chassis=5\nmegasas-gen2,id=sas,bus=rp4\n`);
     const r = await runFidelityPair({ name: 'e2e', topology }, '7.x', '6.12', { fetch: false, mode: 'preserved' });
     expect(r.error).toBeUndefined();
     expect(r.mode).toBe('preserved');

@@ -15,19 +15,8 @@ import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../kexec/kernels/kernels.js';
 import { runRealCycle } from '../../kexec/run/real-cycle.js';
 import { parseTopologyText } from '../../kexec/topology/qemu-device.js';
+import { FIDELITY_TOPOLOGY } from './fidelity-topology.js';
 
-const TOPOLOGY = `
-pcie-root-port,id=rp1,chassis=1
-x3130-upstream,id=up,bus=rp1
-xio3130-downstream,id=dn,bus=up,chassis=2
-nvme,id=nvme0,serial=a,bus=dn
-pcie-root-port,id=rp2,chassis=3
-e1000e,id=mf0,bus=rp2,addr=0.0,multifunction=on
-virtio-net-pci,id=mf1,bus=rp2,addr=0.1,disable-legacy=on
-pcie-root-port,id=rp3,chassis=4
-pcie-pci-bridge,id=ppb,bus=rp3
-e1000,id=conv,bus=ppb,addr=1
-`;
 
 const haveAll = ['6.1', '6.12', '7'].every((k) => findKernel(k) !== undefined);
 const skip = !haveAll && !process.env.CI;
@@ -39,7 +28,7 @@ const only = (r: Report, side: 'onlyModel' | 'onlyReal') => r.writeTrace!.compar
 
 describe('the model against QEMU\'s write trace on a switch, a multifunction device and a PCIe-to-PCI bridge', () => {
   it.skipIf(skip)(`6.12 -> 7.x: every write of every function agrees${why}`, async () => {
-    const r = await runRealCycle({ endpoints: [], topology: parseTopologyText(TOPOLOGY), from: '6.12', to: '7.x', format: 'linux-blob', saver: 'kernel', fetch: false, writeTrace: true });
+    const r = await runRealCycle({ endpoints: [], topology: parseTopologyText(FIDELITY_TOPOLOGY), from: '6.12', to: '7.x', format: 'linux-blob', saver: 'kernel', fetch: false, writeTrace: true });
     expect(r.error, JSON.stringify(r.error)).toBeUndefined();
     for (const f of r.fidelity) expect(f.diffs, `${f.point} ${f.id}`).toEqual([]);
     const c = r.writeTrace!.comparison!;
@@ -48,7 +37,7 @@ describe('the model against QEMU\'s write trace on a switch, a multifunction dev
   }, 240_000);
 
   it.skipIf(skip)(`6.12 -> 6.1: only the switch ports' MSI message and 6.x's unattributed LNKCTL write differ${why}`, async () => {
-    const r = await runRealCycle({ endpoints: [], topology: parseTopologyText(TOPOLOGY), from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', fetch: false, writeTrace: true });
+    const r = await runRealCycle({ endpoints: [], topology: parseTopologyText(FIDELITY_TOPOLOGY), from: '6.12', to: '6.1', format: 'linux-blob', saver: 'kernel', fetch: false, writeTrace: true });
     expect(r.error, JSON.stringify(r.error)).toBeUndefined();
     // The MSI message of the two switch ports (6.1's pcieport gives every port with AER the AER
     // service and its vector): the registers agree, the values are the guest's.
