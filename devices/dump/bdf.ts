@@ -24,6 +24,11 @@ export function formatBdf(b: Bdf, withDomain = false): string {
   return withDomain || b.domain !== 0 ? `${h(b.domain, 4)}:${short}` : short;
 }
 
+/** PCI_DEVFN(device, fn): the order the kernel scans a bus in (pci_scan_child_bus slot 0..31, pci_scan_slot fn 0..7). */
+export function devfnOf(b: Bdf): number {
+  return b.device * 8 + b.fn;
+}
+
 export function sameBdf(a: Bdf, b: Bdf): boolean {
   return a.domain === b.domain && a.bus === b.bus && a.device === b.device && a.fn === b.fn;
 }

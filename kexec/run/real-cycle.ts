@@ -38,7 +38,7 @@ import { preparePci } from '../qemu/pci-topology.js';
 import type { QemuTopology } from '../topology/qemu-device.js';
 import { KexecError } from '../errors.js';
 import { formatBdf, QtestBarAccess } from '../qemu/qtest-config-access.js';
-import { parseBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { devfnOf, parseBdf } from '../../devices/dump/bdf.js';
 import { newPciDev } from '../../sim/linux/dev.js';
 import { pciSetupDevice } from '../../sim/linux/find-cap.js';
 import { sriovStateFound } from '../../sim/linux/iov.js';
@@ -152,10 +152,9 @@ async function isPhysfn(x: FunctionCapture): Promise<boolean> {
  */
 async function physfnBefore(c: Capture, f: FunctionCapture): Promise<boolean> {
   const at = parseBdf(f.bdf);
-  const devfn = (b: Bdf) => 8 * b.device + b.fn;
   for (const x of c.functions) {
     const b = parseBdf(x.bdf);
-    if (b.bus === at.bus && devfn(b) < devfn(at) && (await isPhysfn(x))) return true;
+    if (b.bus === at.bus && devfnOf(b) < devfnOf(at) && (await isPhysfn(x))) return true;
   }
   return false;
 }

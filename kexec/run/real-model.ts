@@ -9,12 +9,11 @@
 import { readLE } from '../../devices/bytes.js';
 import { registerLocation } from '../../devices/capability-lookup.js';
 import type { PciFunction } from '../../devices/device.js';
-import { parseBdf } from '../../devices/dump/bdf.js';
+import { devfnOf, parseBdf } from '../../devices/dump/bdf.js';
 import type { KernelProfileId } from '../../sim/linux/profile.js';
 import { DEFAULT_PLATFORM, kernelRemove, removeAboveWalk, removeWalksBelow, type BelowBridge, type PlatformOptions } from '../../sim/kexec-sim/index.js';
 import { pcieDownstreamPort } from '../../sim/kexec-sim/dev.js';
-import { capabilityById } from '../../devices/capability-lookup.js';
-import { PCI_CAP_ID_EXP, PCI_EXP_FLAGS, PCI_EXP_FLAGS_TYPE } from '../../devices/pci-regs.js';
+import { portType } from '../../sim/cycle/upstream.js';
 import { WriteLog } from '../../sim/write-log/write-log.js';
 import { modelFunction, predictAfterKexec, shutdownDriverFor, type KexecPrediction, type ModelledFunction, type PostKexecOptions } from '../../sim/predict/post-kexec.js';
 import type { FunctionCapture } from './real-capture.js';
@@ -36,10 +35,7 @@ export type PredictOptions = PostKexecOptions;
  */
 export function platformUnder(parent: FunctionCapture | undefined): Partial<PlatformOptions> | undefined {
   if (!parent) return undefined;
-  const fn = modelFromCapture(parent).fn;
-  const pcie = capabilityById(fn, PCI_CAP_ID_EXP, false);
-  const type = pcie ? (fn.space.read(pcie.offset + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4 : undefined;
-  return pcieDownstreamPort(type) ? undefined : { upstream: { ...DEFAULT_PLATFORM.upstream!, link: undefined } };
+  return pcieDownstreamPort(portType(modelFromCapture(parent).fn)) ? undefined : { upstream: { ...DEFAULT_PLATFORM.upstream!, link: undefined } };
 }
 
 /**
@@ -61,7 +57,7 @@ export async function walkedFromAbove(functions: readonly FunctionCapture[], f: 
  * captured functions below it), for the bus scan's writes to the bridge (sim/kexec-sim kernelScanBridge).
  */
 export function functionBelow(functions: readonly FunctionCapture[], bridge: FunctionCapture): BelowBridge | undefined {
-  const devfn = (f: FunctionCapture) => { const b = parseBdf(f.bdf); return 8 * b.device + b.fn; };
+  const devfn = (f: FunctionCapture) => devfnOf(parseBdf(f.bdf));
   const first = functions.filter((f) => f.parent === bridge.id).sort((x, y) => devfn(x) - devfn(y))[0];
   return first ? { access: modelFromCapture(first).access, devfn: devfn(first) } : undefined;
 }

@@ -27,11 +27,12 @@ import type { KernelProfile } from '../linux/profile.js';
 import { pciBusAddDevice, pciSaveState } from '../linux/save.js';
 import type { BelowBridge, PlatformOptions } from '../kexec-sim/index.js';
 import { pcieDownstreamPort } from '../kexec-sim/dev.js';
+import { devfnOf } from '../../devices/dump/bdf.js';
 
 const pcieOffset = (fn: PciFunction): number | undefined => capabilityById(fn, PCI_CAP_ID_EXP, false)?.offset;
 
 /** The PCIe Device/Port Type, undefined for a function without a PCIe capability. */
-function portType(fn: PciFunction): number | undefined {
+export function portType(fn: PciFunction): number | undefined {
   const pcie = pcieOffset(fn);
   return pcie === undefined ? undefined : (fn.space.read(pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
 }
@@ -50,7 +51,7 @@ export function platformAbove(port: PciFunction): Partial<PlatformOptions> {
 
 /** The device under test as the first function on its port's secondary bus (kernelScanBridge reads it). */
 export function functionBelowPort(m: { readonly fn: PciFunction; readonly access: FunctionAccess }): BelowBridge {
-  return { access: m.access, devfn: 8 * m.fn.bdf.device + m.fn.bdf.fn };
+  return { access: m.access, devfn: devfnOf(m.fn.bdf) };
 }
 
 /**

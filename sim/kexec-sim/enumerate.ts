@@ -21,7 +21,7 @@ import { pcieAspmConfigureCommonClock } from './aspm.js';
 import { pciSetupDeviceWrites } from './setup-device.js';
 import { PCI_EXP_AER_FLAGS } from './regs.js';
 import { KEXEC_VERSION_DATA } from './versions.js';
-import { stepRead, stepWrite } from '../write-log/steps.js';
+import { stepRead, stepWrite, stepWriteBack } from '../write-log/steps.js';
 import { WriteLog } from '../write-log/write-log.js';
 import {
   PCI_ACS_CAP, PCI_ACS_CR, PCI_ACS_CTRL, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF, PCI_BRIDGE_CONTROL,
@@ -197,10 +197,7 @@ async function pciAerInit(d: KexecDev, p: PlatformOptions, unmaskAdvNonFatal: bo
     await stepWrite(d, 'pci_aer_init', d.aerCap + PCI_ERR_COR_MASK, 4, (mask & ~PCI_ERR_COR_ADV_NFAT) >>> 0, 'v7.3: unmask Advisory Non-Fatal errors (masked by default, PCIe r7.0 7.8.4.6)');
   }
   const t = pcieType(d);
-  const clear = async (reg: number, name: string) => {
-    const status = await stepRead(d, d.aerCap + reg, 4);
-    await stepWrite(d, 'pci_aer_clear_status', d.aerCap + reg, 4, status, `write back ${name} to clear its RW1C bits`);
-  };
+  const clear = (reg: number, name: string) => stepWriteBack(d, 'pci_aer_clear_status', d.aerCap + reg, 4, `write back ${name} to clear its RW1C bits`);
   if (t === PCI_EXP_TYPE_ROOT_PORT || t === PCI_EXP_TYPE_RC_EC) await clear(PCI_ERR_ROOT_STATUS, 'PCI_ERR_ROOT_STATUS');
   await clear(PCI_ERR_COR_STATUS, 'PCI_ERR_COR_STATUS');
   await clear(PCI_ERR_UNCOR_STATUS, 'PCI_ERR_UNCOR_STATUS');

@@ -37,7 +37,7 @@ import {
   PCI_EXP_DEVSTA, PCI_EXP_RTSTA, PCI_EXP_RTSTA_PME, PCI_EXP_RTCTL_PMEIE, PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE, PCI_EXP_LNKCTL_LABIE, PCI_EXP_LNKSTA, PCI_EXP_LNKSTA_LBMS, PCI_EXP_LNKSTA_LABS, PCI_EXP_LNKCAP2,
 } from '../../devices/pci-regs.js';
 import { pciFindExtCapability, pciSetupCapLookup } from '../../devices/find-cap.js';
-import { stepRead, stepWrite } from '../write-log/steps.js';
+import { stepRead, stepWrite, stepWriteBack } from '../write-log/steps.js';
 
 export type PortService = 'pme' | 'aer' | 'hotplug' | 'dpc' | 'bwctrl';
 
@@ -95,11 +95,6 @@ function popcount(v: number): number {
 /** aer.c SYSTEM_ERROR_INTR_ON_MESG_MASK: RTCTL SECEE | SENFEE | SEFEE. */
 const SYSTEM_ERROR_INTR_ON_MESG_MASK = 0x7;
 
-/** Write back a register to clear its RW1C bits, as the kernel does whatever it read (zero included). */
-async function writeBack(d: KexecDev, step: string, offset: number, width: 2 | 4, why: string): Promise<void> {
-  await stepWrite(d, step, offset, width, await stepRead(d, offset, width), why);
-}
-
 /**
  * aer.c aer_probe -> aer_enable_rootport (6.1, 6.12, 7.3 read; QEMU's trace of 6.1, 6.12 and 7.2
  * agrees write by write): Device Status cleared, system errors on error messages off (RTCTL), Root,
@@ -115,7 +110,7 @@ export async function aerEnableRootport(d: KexecDev, kernel: KernelProfileId): P
   }
   await pcieWrite(d, 'aer_enable_rootport', PCI_EXP_DEVSTA, 2, await pcieRead(d, PCI_EXP_DEVSTA, 2), 'clear Device Status (RW1C)');
   await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_RTCTL, SYSTEM_ERROR_INTR_ON_MESG_MASK, 0, 'no system error on error messages');
-  for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) await writeBack(d, 'aer_enable_rootport', d.aerCap + reg, 4, 'clear error status (RW1C)');
+  for (const reg of [PCI_ERR_ROOT_STATUS, PCI_ERR_COR_STATUS, PCI_ERR_UNCOR_STATUS]) await stepWriteBack(d, 'aer_enable_rootport', d.aerCap + reg, 4, 'clear error status (RW1C)');
   if (AER_REMOVE_DISABLES_REPORTING.has(kernel)) await pcieClearAndSet(d, 'aer_enable_rootport', PCI_EXP_DEVCTL, 0, PCI_EXP_AER_FLAGS, 'set_downstream_devices_error_reporting(pdev, true)');
   const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
   await stepWrite(d, 'aer_enable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd | ROOT_PORT_INTR_ON_MESG_MASK, 'Root Port interrupts on error messages');
@@ -207,7 +202,7 @@ export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p
     }
     const cmd = await stepRead(d, d.aerCap + PCI_ERR_ROOT_COMMAND, 4);
     await stepWrite(d, 'aer_disable_irq', d.aerCap + PCI_ERR_ROOT_COMMAND, 4, cmd & ~ROOT_PORT_INTR_ON_MESG_MASK, 'aer_remove: Root Port error interrupts off');
-    await writeBack(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, 'clear Root Error Status (RW1C)');
+    await stepWriteBack(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, 'clear Root Error Status (RW1C)');
   }
   if (services.includes('bwctrl')) await pcieClearAndSet(d, 'pcie_bwnotif_disable', PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 0, 'link bandwidth notifications off');
   // A service driver requested the vector unless the only service was AER on a port aer_probe refuses (v6.1).

@@ -5,7 +5,7 @@
  * hold (an ACPI _RST method, a hotplug slot driver, PCI_DEV_FLAGS_NO_* set by quirks) are inputs.
  */
 import { readLE } from '../../devices/bytes.js';
-import { formatBdf, type Bdf } from '../../devices/dump/bdf.js';
+import { devfnOf, formatBdf, type Bdf } from '../../devices/dump/bdf.js';
 import { capturedMask, isKnown } from '../../devices/dump/known.js';
 import type { DumpDevice } from '../../devices/dump/types.js';
 import { walkCapabilities } from '../../devices/walker.js';
@@ -147,7 +147,7 @@ export function probeDeviceFromDump(topology: Topology, bdf: Bdf, inputs: ProbeI
     parentInDump: place.parentInDump,
     ...(parent ? { parentBdf: formatBdf(parent.bdf) } : {}),
     siblings: place.siblings.map((s) => formatBdf(s.bdf)),
-    siblingsAtProbe: place.siblings.filter((s) => devfn(s.bdf) < devfn(bdf)).map((s) => formatBdf(s.bdf)),
+    siblingsAtProbe: place.siblings.filter((s) => devfnOf(s.bdf) < devfnOf(bdf)).map((s) => formatBdf(s.bdf)),
     ...(upstreamCxl ? { upstreamCxl } : {}),
     flags: new Set(inputs.flags ?? []),
     acpiRst: inputs.acpiRst ?? false,
@@ -167,8 +167,6 @@ function unknownFacts(chainUnseen: boolean, known: Uint8Array, caps: { exp?: { o
   if (lonelyMultifunction) out.siblings = 'the function is multifunction (PCI_HEADER_TYPE bit 7) but no other function of its bus is in the dump';
   return out;
 }
-
-const devfn = (b: Bdf): number => b.device * 8 + b.fn;
 
 /**
  * The device as pci_init_reset_methods sees it during enumeration: no dev->subordinate yet (a

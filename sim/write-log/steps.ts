@@ -11,6 +11,11 @@ export function stepWrite(t: TracedFunction, step: string, offset: number, width
   return t.log.run(step, () => writeWidth(t.access.config, offset, width, value), why);
 }
 
+/** Write back what a register holds, as the kernel clears RW1C status bits (whatever it read, zero included). */
+export async function stepWriteBack(t: TracedFunction, step: string, offset: number, width: Width, why: string): Promise<void> {
+  await stepWrite(t, step, offset, width, await stepRead(t, offset, width), why);
+}
+
 /** Read-modify-write of a config register (pcie_capability_clear_and_set_word and friends). */
 export async function stepClearAndSet(t: TracedFunction, step: string, offset: number, width: Width, clear: number, set: number, why: string): Promise<void> {
   const old = await stepRead(t, offset, width);
