@@ -23,9 +23,10 @@ import { PCI_ERR_COR_MASK_DEFAULT, PCI_ERR_UNC_SEVERITY_DEFAULT } from '../../de
 import type { KernelProfileId } from '../linux/profile.js';
 import { kexecDev, pcieClearAndSet, pcieRead, type KexecDev } from './dev.js';
 import { kernelEnumerate, pciDmaConfigure } from './enumerate.js';
-import { msiCapabilityInit, msixCapabilityInit, pciFreeIrqVectors, type IrqMode, type MsiVector } from './irq.js';
+import { msiCapabilityInit, msixCapabilityInit, pciFreeIrqVectors, requestIrq, x86MsiAddressLo, type IrqMode, type MsiVector } from './irq.js';
 import { platformOptions, type PlatformOptions } from './options.js';
 import { kernelScanBridge, type BelowBridge } from './scan-bridge.js';
+import { KEXEC_VERSION_DATA } from './versions.js';
 import { portCapabilityWrites, portServices, portServicesProbe } from './pcieport.js';
 import { barResources, pciEnableDevice, type Resources } from '../linux/enable.js';
 import { isMem64Bar } from '../../devices/bar.js';
@@ -61,8 +62,8 @@ export interface DriverConfigureOptions {
    * (config + rx + tx) and xhci (one per CPU + 1) also come to 3 on the 2-vCPU qemu.md 5.2 guest.
    */
   readonly vectors?: number;
-  /** Vector i targets APIC ID apicIds[i % n] (address 0xfee00000 | id << 12). Default [0, 1] (2 vCPUs). */
-  readonly apicIds?: readonly number[];
+  /** Vector i targets CPU cpus[i % n] (its address: irq.ts x86MsiAddressLo, by kernel). Default [0, 1] (2 vCPUs). */
+  readonly cpus?: readonly number[];
   /** Message data of vector i is vectorBase + i. Default 0x22 (any free vector >= FIRST_EXTERNAL_VECTOR 0x20). */
   readonly vectorBase?: number;
   /** LNKCTL ASPM Control set by firmware; default 'l1' (only bits LNKCAP advertises are set). */
@@ -199,7 +200,7 @@ async function probe(d: KexecDev, used: Resources, o: DriverConfigureOptions): P
   const classDriverFrom = d.log.writes.length;
   const irq = await setUpInterrupts(d, o);
   // pcie_port_device_register: the service drivers bind once the port's vectors are allocated.
-  if (o.driver === 'pcieport') await portServicesProbe(d, services, o.kernel);
+  if (o.driver === 'pcieport') await portServicesProbe(d, services, o.kernel, () => requestIrqs(d, irq));
   return o.driver === 'virtio' ? { ...irq, classDriverFrom } : irq;
 }
 
@@ -215,13 +216,20 @@ async function pcibiosSetMaster(d: KexecDev): Promise<void> {
   if (lat < 16) await stepWrite(d, 'pcibios_set_master', PCI_LATENCY_TIMER, 1, 64, `Latency Timer ${lat} is below 16: 64`);
 }
 
-/** The driver's interrupt set-up: MSI-X, else MSI, else INTx (o.irq chooses). */
+/**
+ * The driver's interrupt set-up: MSI-X, else MSI, else INTx (o.irq chooses); the vectors are
+ * allocated, and requested at once except by pcieport, whose service drivers request theirs
+ * (portServicesProbe).
+ */
 async function setUpInterrupts(d: KexecDev, o: DriverConfigureOptions): Promise<DriverConfigureResult> {
   const log = d.log;
   const irq: IrqMode = o.irq ?? (d.msixCap ? 'msix' : d.msiCap ? 'msi' : 'intx');
-  const apic = o.apicIds ?? [0, 1];
+  const version = KEXEC_VERSION_DATA[o.kernel];
+  const cpus = o.cpus ?? [0, 1];
   const base = o.vectorBase ?? 0x22;
-  const vector = (i: number): MsiVector => ({ index: i, addressLo: (0xfee00000 | (apic[i % apic.length] << 12)) >>> 0, addressHi: 0, data: base + i });
+  const firstCpuAddressLo = x86MsiAddressLo(version.msiDestination, 0);
+  const vector = (i: number): MsiVector => ({ index: i, addressLo: x86MsiAddressLo(version.msiDestination, cpus[i % cpus.length]), addressHi: 0, data: base + i });
+  const requestNow = o.driver !== 'pcieport';
   const tableSize = irq === 'msix' && d.msixCap ? ((await stepRead(d, d.msixCap + PCI_MSIX_FLAGS, 2)) & PCI_MSIX_FLAGS_QSIZE) + 1 : 0;
   if (irq === 'msix' && o.driver === 'virtio' && tableSize === 1) {
     // virtio_pci_common.c vp_find_vqs: MSI-X with a vector per queue, then one vector for config
@@ -233,19 +241,30 @@ async function setUpInterrupts(d: KexecDev, o: DriverConfigureOptions): Promise<
   if (irq === 'msix' && d.msixCap) {
     const vectors = Array.from({ length: Math.min(tableSize, o.vectors ?? 3) }, (_, i) => vector(i));
     if (o.driver === 'nvme') {
-      await msixCapabilityInit(d, [vector(0)]);
+      await msixCapabilityInit(d, [vector(0)], firstCpuAddressLo);
+      await requestIrqs(d, { irq, vectors: [vector(0)] });
       await pciFreeIrqVectors(d);
     }
-    await msixCapabilityInit(d, vectors);
+    await msixCapabilityInit(d, vectors, firstCpuAddressLo);
+    if (requestNow) await requestIrqs(d, { irq, vectors });
     return { log, irq, vectors };
   }
   if (irq === 'msi' && d.msiCap) {
-    const v = vector(0);
-    await msiCapabilityInit(d, v);
-    return { log, irq, vectors: [v] };
+    const vectors = [vector(0)];
+    // pcie_port_enable_irq_vec asks for up to PCIE_PORT_MAX_MSI_ENTRIES (32); the other drivers modelled ask for one.
+    const multiMsiAttempt = o.driver === 'pcieport' && version.multiMsiTriedFirst;
+    await msiCapabilityInit(d, vectors[0], { firstCpuAddressLo, multiMsiAttempt });
+    if (requestNow) await requestIrqs(d, { irq, vectors });
+    return { log, irq, vectors };
   }
   if (irq !== 'intx') d.log.note('driverConfigure', `the function has no ${irq === 'msix' ? 'MSI-X' : 'MSI'} capability: INTx used`);
   return { log, irq: 'intx', vectors: [] };
+}
+
+/** Each vector's first request_irq (irq.ts requestIrq); nothing for INTx (the INTx line has no config write). */
+export async function requestIrqs(d: KexecDev, r: Pick<DriverConfigureResult, 'irq' | 'vectors'>): Promise<void> {
+  if (r.irq === 'intx') return;
+  for (const v of r.vectors) await requestIrq(d, r.irq, v);
 }
 
 /**

@@ -132,19 +132,33 @@ export async function portCapabilityWrites(d: KexecDev, services: readonly PortS
 
 /**
  * The service drivers' probes, in service bit order (portdrv.h: PME, AER, HP, DPC, BWCTRL), after
- * the port's IRQ vectors: pcie_pme_probe (interrupt off, PME Status cleared, interrupt on),
- * aer_probe (aer_enable_rootport), pcie_bwnotif_probe -> pcie_bwnotif_enable (LBMIE|LABIE set,
- * LBMS|LABS cleared). pciehp's and dpc_probe's writes are not modelled (QEMU's q35 gives neither
- * service).
+ * the port's IRQ vectors are allocated: pcie_pme_probe (interrupt off, PME Status cleared,
+ * request_irq, interrupt on), aer_probe (request_irq, then aer_enable_rootport),
+ * pcie_bwnotif_probe (request_irq, then pcie_bwnotif_enable: LBMIE|LABIE set, LBMS|LABS cleared).
+ * The services share the port's vector (IRQF_SHARED): only the first request_irq writes
+ * (`requestIrq`, driver-configure.ts requestIrqs). pciehp's and dpc_probe's writes are not
+ * modelled (QEMU's q35 gives neither service).
  */
-export async function portServicesProbe(d: KexecDev, services: readonly PortService[], kernel: KernelProfileId): Promise<void> {
+export async function portServicesProbe(d: KexecDev, services: readonly PortService[], kernel: KernelProfileId, requestIrq: () => Promise<void>): Promise<void> {
+  let requested = false;
+  const requestShared = async (): Promise<void> => {
+    if (!requested) await requestIrq();
+    requested = true;
+  };
   if (services.includes('pme')) {
     await pciePmeDisableInterrupt(d, 'pcie_pme_probe');
+    await requestShared();
     await pcieClearAndSet(d, 'pcie_pme_probe', PCI_EXP_RTCTL, 0, PCI_EXP_RTCTL_PMEIE, 'pcie_pme_interrupt_enable(port, true)');
   }
+  if (aerDriverBound(d, services)) await requestShared();
   if (services.includes('aer')) await aerEnableRootport(d, kernel);
-  for (const s of services) if (s === 'hotplug' || s === 'dpc') d.log.note('pcie_port_device_register', `the ${s} service driver's probe writes are not modelled`);
+  for (const s of services) {
+    if (s !== 'hotplug' && s !== 'dpc') continue;
+    await requestShared();
+    d.log.note('pcie_port_device_register', `the ${s} service driver's probe writes are not modelled, only its request_irq`);
+  }
   if (services.includes('bwctrl')) {
+    await requestShared();
     await pcieClearAndSet(d, 'pcie_bwnotif_enable', PCI_EXP_LNKCTL, 0, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 'link bandwidth notifications on');
     await pcieWrite(d, 'pcie_bwnotif_enable', PCI_EXP_LNKSTA, 2, PCI_EXP_LNKSTA_LBMS | PCI_EXP_LNKSTA_LABS, 'clear LBMS and LABS (RW1C)');
   }

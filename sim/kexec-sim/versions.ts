@@ -6,6 +6,7 @@
  */
 import type { KernelProfileId } from '../linux/profile.js';
 import type { BarSizing } from './setup-device.js';
+import type { MsiDestination } from './irq.js';
 
 export type AcsAtEnumeration =
   /** v6.1 pci.c pci_acs_init -> pci_enable_acs: pci_std_enable_acs only when pci_acs_enable, then pci_disable_acs_redir (parameter-driven). */
@@ -57,12 +58,24 @@ export interface KexecVersionData {
    * it in both passes, that of 6.1.0-57 in neither).
    */
   readonly scanBridgeClearsSecStatus: boolean;
+  /**
+   * msi.c msi_capability_init tries a multi-MSI count before the x86 domain refuses it, with the
+   * writes of that try (v6.1; v6.2+ rejects it before any write). See irq.ts msiCapabilityInit.
+   */
+  readonly multiMsiTriedFirst: boolean;
+  /**
+   * How x86 addresses an MSI's destination CPU (arch/x86/kernel/apic/apic_flat_64.c): 'flat-logical'
+   * on v6.1 with at most 8 CPUs (apic_flat: logical destination mode, APIC ID 1 << cpu; QEMU's trace
+   * of 6.1.0-57 shows 0xfee01004 for CPU 0), 'physical' later (Debian 7.3.4 has only physflat;
+   * the traces of 6.12.117 and 7.2.13 show 0xfee00000 for CPU 0).
+   */
+  readonly msiDestination: MsiDestination;
 }
 
-const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: false, scanBridgeClearsSecStatus: false };
-const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
-const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
-const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true };
+const V6_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'std-enable-if-iommu', configureRcb: false, nvmeDisablesErrorReporting: true, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: false, scanBridgeClearsSecStatus: false, multiMsiTriedFirst: true, msiDestination: 'flat-logical' };
+const V6_12: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: false, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: false, barSizing: 'per-bar', retrainClearsLbms: true, scanBridgeClearsSecStatus: true, multiMsiTriedFirst: false, msiDestination: 'physical' };
+const V6_19: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'read-modify-write', configureRcb: false, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true, multiMsiTriedFirst: false, msiDestination: 'physical' };
+const V7_1: KexecVersionData = { aerUnmasksAdvNonFatal: false, pciLiveUpdate: false, pmInitPowersUp: true, acs: 'deferred-to-bind', configureRcb: true, nvmeDisablesErrorReporting: false, virtioBusShutdown: true, barSizing: 'batched', retrainClearsLbms: true, scanBridgeClearsSecStatus: true, multiMsiTriedFirst: false, msiDestination: 'physical' };
 
 /**
  * 7.2 and 7.3 (Debian linux-source 7.2.13 and 7.3.4): pci_init_capabilities, pci_configure_device

@@ -63,8 +63,13 @@ describe('the qemu oracle', () => {
     const trace = (onlyModel: never[], onlyReal: never[], matched: never[] = []) => ({ writes: 0, split: {}, perPhase: [], betweenSaveAndRestore: [], timeline: [], comparison: { matched: matched.map((m) => ({ model: m, real: m })), onlyModel, onlyReal, agreement: 0, groups: [] } }) as never;
     const captures = { a: { ms: 0, reads: 0, bytes: 0, functions: [{ id: 'virtionetpci1', bdf: '01:00.0', ids: '', driver: null, command: 0, msixEnabled: null, msixUnmasked: null }] } };
     const lnk = w('boot B', 0x50, 0, 'pcie_aspm_configure_common_clock');
-    const known = trace([w('boot B', 0x74, 0xfee00000, '__pci_write_msi_msg')], [w('boot B', 0x74, 0xfee02004), w('boot B', 0x50, 0)], [lnk]);
+    // pci_write_msg_msi: Message Control (agreed), then the address the allocator chose.
+    const control = w('boot B', 0x72, 0x80, 'msi_domain_activate');
+    const known = trace([w('boot B', 0x74, 0xfee00000, 'msi_domain_activate')], [w('boot B', 0x74, 0xfee02004), w('boot B', 0x50, 0)], [lnk, control]);
     expect(judgeQemuSample({ ...SAMPLE, to: '6.12' }, report({ captures, writeTrace: known }))).toEqual([]);
+    // Message Control is the kernel's, not the allocator's: a difference there is a finding.
+    const control2 = trace([w('boot B', 0x72, 0x81, 'msi_domain_activate')], [w('boot B', 0x72, 0x80)]);
+    expect(judgeQemuSample({ ...SAMPLE, to: '6.12' }, report({ captures, writeTrace: control2 })).map((f) => f.registers)).toEqual([['virtio-net-pci:boot B@0x72']]);
     // On 7.x no kernel makes that LNKCTL write: it is a difference.
     const [f] = judgeQemuSample(SAMPLE, report({ captures, writeTrace: known }));
     expect([f.kind, f.registers, f.detail]).toEqual(['trace', ['virtio-net-pci:boot B@0x50'], 'config writes only one side made: virtio-net-pci:boot B@0x50 0x0 (QEMU only)']);
