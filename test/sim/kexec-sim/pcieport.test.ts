@@ -44,4 +44,28 @@ describe('pcieport on a q35 Root Port', () => {
     const log = await kernelRemove(up.fa, { driver: 'pcieport', kernel: '6.1' });
     expect(log.writes.map((w) => w.fn)).toEqual(['pci_msi_set_enable', 'pci_intx_for_msi', 'msi_domain_deactivate', 'msi_domain_deactivate', 'msi_domain_deactivate', 'msi_domain_deactivate', 'pci_disable_device']);
   });
+
+  // QEMU's trace of an ioh3420's boot B (`lusim cycle --qemu --qemu-device ioh3420,id=rp1,chassis=1,slot=1
+  // --qemu-device virtio-net-pci,id=n1,bus=rp1 --timeline`, 2026-12-08), from pci_set_master to
+  // pcie_pme_probe's interrupt enable. The real data of the requested vector was 0x20 (7.2) and
+  // 0x21 (6.1), the allocator's; the model writes 0x22.
+  const probe = async (kernel: '7.2' | '6.1') => {
+    const port = await qemuFixture('ioh3420', bound);
+    const all = hex((await driverProbe(port.fa, { kernel, driver: 'pcieport' })).log);
+    return all.slice(all.indexOf('4=107'), all.indexOf('ac=8') + 1);
+  };
+
+  it('MSI on an ioh3420, 7.2: allocated on MANAGED_IRQ_SHUTDOWN_VECTOR, then pcie_pme_probe\'s request_irq writes the real message twice and unmasks', async () => {
+    expect(await probe('7.2')).toEqual([
+      '4=107', '62=102', '6c=3', '62=102', '64=fee00000', '68=ef', '4=507', '62=103',
+      'ac=0', 'b0=10000', '62=103', '64=fee00000', '68=22', '62=103', '64=fee00000', '68=22', '6c=2', 'ac=8',
+    ]);
+  });
+
+  it('MSI on an ioh3420, 6.1: the multi-MSI try first (disable, mask, unmask), flat logical addresses', async () => {
+    expect(await probe('6.1')).toEqual([
+      '4=107', '62=102', '6c=3', '6c=0', '62=102', '6c=3', '62=102', '64=fee01004', '68=ef', '4=507', '62=103',
+      'ac=0', 'b0=10000', '62=103', '64=fee01004', '68=22', '62=103', '64=fee01004', '68=22', '6c=2', 'ac=8',
+    ]);
+  });
 });
