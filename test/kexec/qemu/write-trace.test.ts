@@ -2,7 +2,7 @@
  * QEMU's pci_cfg_write trace split into the real run's steps by the file's length at each mark,
  * and each step's write-log phase (the line format itself: test/sim/write-log).
  */
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,18 @@ describe('write trace', () => {
 
   it('places the run\'s steps in the write-log phases the host can tell apart', () => {
     expect(['boot A', 'save A (kernel)', 'kexec + boot B', 'unbind B', 'restore B (kernel)', 'restore B'].map((s) => writePhaseOf(s))).toEqual(['boot A', 'save A', 'shutdown A', 'unbind B', 'restore B', 'restore B']);
+    // Kernel A's sriov_enable for guest-vfs=N: found by `lusim fuzz --qemu-trace` put in drivers B.
+    expect(['enable VFs A', 'luo preserve', 'luo retrieve'].map((s) => writePhaseOf(s))).toEqual(['drivers A', 'save A', 'drivers B']);
+    expect(() => writePhaseOf('a step nobody named')).toThrow(/STEP_PHASES/);
+  });
+
+  it('knows the phase of every step the real run names', () => {
+    const dir = join(__dirname, '..', '..', '..', 'kexec', 'run');
+    const names = readdirSync(dir).filter((f) => f.endsWith('.ts')).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\bstep\('([^']+)'/g)].map((m) => m[1]!));
+    expect(names).toContain('enable VFs A');
+    // Host steps before QEMU starts have no trace to mark (real-cycle.ts marks only with a session).
+    const beforeQemu = new Set(['kernels', 'module build', 'luo helper']);
+    for (const n of names.filter((x) => !beforeQemu.has(x))) expect(() => writePhaseOf(n), n).not.toThrow();
   });
 
   it('splits at the guest\'s markers: modules, the kexec, and kernel B\'s first host-bridge write', () => {
