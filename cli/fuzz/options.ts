@@ -82,17 +82,17 @@ export function fuzzScopes(opts: FuzzCliOptions): OptionScope[] {
   const malformed = opts.campaign === 'malformed';
   return [
     {
-      flags: ['--seed', '--runs', '--time', '--jobs', '--kernels', '--from', '--to', '--formats', '--flows', '--corpus', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--qemu-trace', '--plant'],
+      flags: ['--seed', '--runs', '--time', '--jobs', '--kernels', '--from', '--to', '--formats', '--flows', '--corpus', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--no-qemu-trace', '--plant'],
       applies: !replay, where: 'to a campaign, not with --replay (it runs each record\'s own case again, its kernels, format and flow included, in one thread)',
     },
     {
-      flags: ['--jobs', '--from', '--to', '--flows', '--oracle', '--from-dump', '--input-format', '--device', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--qemu-trace', '--plant'],
+      flags: ['--jobs', '--from', '--to', '--flows', '--oracle', '--from-dump', '--input-format', '--device', '--no-shrink', '--shrink-budget', '--qemu', '--qemu-shrink-budget', '--no-qemu-trace', '--plant'],
       applies: replay || !malformed, where: 'to the semantic campaign, not with --campaign malformed (one broken layout at a time, on one thread, against the typed-errors and time-bound oracles)',
     },
     { flags: ['--input-format', '--device'], applies: opts.fromDump !== undefined, where: 'with --from-dump (the seed dump\'s format and function)' },
     // --no-shrink beside a budget says itself that nothing is shrunk: only a budget with no --qemu is lost.
     { flags: ['--qemu-shrink-budget'], applies: opts.qemu !== undefined, where: 'with --qemu N (the shrink of its real findings)' },
-    { flags: ['--qemu-trace'], applies: opts.qemu !== undefined, where: 'with --qemu N (it compares the real samples\' write traces)' },
+    { flags: ['--no-qemu-trace'], applies: opts.qemu !== undefined, where: 'with --qemu N (it compares the real samples\' write traces)' },
   ];
 }
 

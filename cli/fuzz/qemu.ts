@@ -16,7 +16,7 @@
  *   load     pci_load_saved_state's return in kernel B against the model's (kernel.load);
  *   restore  the config space after kernel B's pci_restore_state against the model's restore
  *            from the same pre-restore capture (kernel.restoredVsPredicted);
- *   trace    with --qemu-trace: QEMU's pci_cfg_write trace of the run against the model's writes,
+ *   trace    unless --no-qemu-trace: QEMU's pci_cfg_write trace of the run against the model's writes,
  *            write by write per phase and function, but for the classes the model names
  *            (qemu-trace.ts); its reproducer adds --timeline;
  *   run-failed  the real run did not complete (boot, kexec, timeout): nothing was compared.
@@ -108,7 +108,7 @@ export interface QemuRun {
 /** One sample's real cycle (kexec/run/real-cycle.ts runRealCycle; a test passes a stand-in). */
 export type SampleRunner = (s: QemuSample) => Promise<RealCycleReport>;
 
-/** The real runner; `writeTrace` records QEMU's config-write trace for the `trace` kind (--qemu-trace). */
+/** The real runner; `writeTrace` records QEMU's config-write trace for the `trace` kind (off with --no-qemu-trace). */
 export const realSampleRunner = (o: { readonly writeTrace: boolean }): SampleRunner => async (s) => {
   const { runRealCycle } = await import('../../kexec/run/real-cycle.js');
   return runRealCycle({ endpoints: [], topology: parseTopology(s.devices), from: s.from, to: s.to, format: 'linux-blob', saver: 'kernel', fetch: false, ...(o.writeTrace ? { writeTrace: true } : {}) });

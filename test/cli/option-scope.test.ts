@@ -91,7 +91,7 @@ describe('lusim fuzz: options the run does not read', () => {
     [['fuzz', '--replay', '.', '--kernels', '7.3', '--seed', '1'], '--seed, --runs and --kernels apply only to a campaign, not with --replay'],
     [['fuzz', '--device', '01:00.0'], '--device applies only with --from-dump'],
     [['fuzz', '--qemu-shrink-budget', '4'], '--qemu-shrink-budget applies only with --qemu N'],
-    [['fuzz', '--qemu-trace'], "--qemu-trace applies only with --qemu N (it compares the real samples' write traces)"],
+    [['fuzz', '--no-qemu-trace'], "--no-qemu-trace applies only with --qemu N (it compares the real samples' write traces)"],
   ])('%j is a usage error', async (args, message) => {
     const r = await runLusim([...args, '--runs', '1']);
     expect(r.code).toBe(2);

@@ -22,6 +22,8 @@
  * MSI-X Enable) where both real kernels stayed on INTx (0x107): virtio-pci needs 2 vectors
  * (vp_find_vqs, sim/kexec-sim/driver-configure.ts). Either finding would come back if its fix did not hold.
  * Two at a time also exercises concurrent real cycles (separate QEMUs, one module cache).
+ * Since 2026-12-08 the oracle compares QEMU's write trace by default (kind `trace`), so these
+ * samples also pin the model's agreement with every config write the kernels made.
  *
  * Needs the kernels in the cache (`lusim kernels fetch --for-tests --module`); skipped without them
  * except under CI.
