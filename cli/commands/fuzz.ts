@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--shrink-budget <n>', 'cycles one shrink may spend', '100')
     .option('--time-bound <ms>', 'time-bound oracle: the longest a cycle may take', '2000')
     .option('--qemu <n>', 'also run N layouts QEMU 7.2 realizes by device properties (aer, ats, MSI-X vectors, x-pcie-* flags, multifunction, port types) for real, each a `lusim cycle --qemu` (10-25 s under TCG), and compare every phase with the model (oracle qemu); kernels from --kernels among 6.1.y, 6.12.y, 7.2, 7.3 (cached: `lusim kernels fetch`)')
-    .option('--no-qemu-trace', 'with --qemu: do not compare QEMU\'s trace of every config write with the model\'s (by default each real sample\'s writes are compared write by write per phase and function: findings qemu/trace; the MSI message values and the LNKCTL write a 6.x kernel B makes unattributed are left out: docs/real-run.md)')
+    .option('--no-qemu-trace', 'with --qemu: do not compare QEMU\'s trace of every config write with the model\'s (by default each real sample\'s writes are compared write by write per phase and function: findings qemu/trace; the MSI message values, which the guest\'s vector allocator picks, are left out: docs/real-run.md)')
     .option('--qemu-shrink-budget <n>', 'simpler samples one --qemu finding\'s shrink may run for real (one branch, function, switch or property fewer)', '12')
     .option('--plant <drift>', 'self-test: kernel B silently carries this drift (e.g. "pcie:swap(DEVCTL,LNKCTL)"); the identity oracle must catch it')
     .option('--json', 'machine-readable summary');

@@ -85,7 +85,7 @@ export function judgeQemuSample(s: QemuSample, r: RealCycleReport): QemuFinding[
   }
   const trace = r.writeTrace?.comparison;
   if (trace) {
-    const u = unexplainedWrites(trace, s.to);
+    const u = unexplainedWrites(trace);
     const idOf = new Map((r.captures.a?.functions ?? []).map((f) => [f.bdf, f.id]));
     const writes = [...u.onlyModel.map((w) => ({ w, side: 'model' })), ...u.onlyReal.map((w) => ({ w, side: 'QEMU' }))];
     const reg = (w: PhasedWrite) => `${w.phase}@${hex(w.offset)}`;

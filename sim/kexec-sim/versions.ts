@@ -20,7 +20,13 @@ export interface KexecVersionData {
   /** pci.c pci_pm_init ends with pci_pm_power_up_and_verify_state (writes PMCSR=0 unless in D0): v6.19+ only. */
   readonly pmInitPowersUp: boolean;
   readonly acs: AcsAtEnumeration;
-  /** probe.c pci_configure_device calls pci_configure_rcb: v7.1 only (absent in v6.19). */
+  /**
+   * probe.c pci_configure_device calls pci_configure_rcb: v7.1 (absent in v6.19), and the stable
+   * trees from 6.1.165 and 6.12.75 ("PCI: Initialize RCB from pci_configure_device()" in the
+   * Debian changelogs of 6.1.0-57 and 6.12.118; 6.1.166's probe.c read: the same function, called
+   * after pci_configure_serr). QEMU's trace of Debian 6.1.192 and 6.12.117/118 as kernel B shows
+   * its LNKCTL write on every Endpoint below a Root Port, before pci_msix_init.
+   */
   readonly configureRcb: boolean;
   /** nvme/host/pci.c nvme_pci_disable calls pci_disable_pcie_error_reporting: v6.1 only (v6.12 nvme_dev_disable no longer does). */
   readonly nvmeDisablesErrorReporting: boolean;
@@ -89,15 +95,17 @@ const V7_3: KexecVersionData = { ...V7_1, aerUnmasksAdvNonFatal: true };
 const LU_PCI: KexecVersionData = { ...V7_3, pciLiveUpdate: true };
 
 /**
- * 6.1.y differs from 6.1 only in the L1SS save revert, which does not touch this window.
- * 6.12.y: the 6.12.33 tree (tes-rep/linux-6.12.y) still has no power-up in pci_pm_init; later
- * 6.12.y stable trees were not read, so 6.12.y is taken as 6.12 here.
+ * 6.1.y: 6.1 with pci_configure_rcb (6.1.165+); its L1SS save revert does not touch this window.
+ * 6.12.y: 6.12 with pci_configure_rcb (6.12.75+). The 6.12.33 tree (tes-rep/linux-6.12.y) has no
+ * power-up in pci_pm_init; later trees were not read for it, so 6.12.y keeps 6.12's.
  */
+const V6_1_Y: KexecVersionData = { ...V6_1, configureRcb: true };
+const V6_12_Y: KexecVersionData = { ...V6_12, configureRcb: true };
 export const KEXEC_VERSION_DATA: Readonly<Record<KernelProfileId, KexecVersionData>> = {
   '6.1': V6_1,
-  '6.1.y': V6_1,
+  '6.1.y': V6_1_Y,
   '6.12': V6_12,
-  '6.12.y': V6_12,
+  '6.12.y': V6_12_Y,
   '6.19': V6_19,
   '7.1': V7_1,
   '7.2': V7_2,
