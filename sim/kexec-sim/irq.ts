@@ -53,7 +53,7 @@ async function msixCtrl(d: KexecDev, step: string, clear: number, set: number, w
 }
 
 /** arch/x86/include/asm/irq_vectors.h: where a reserved, not yet requested, interrupt points. */
-export const MANAGED_IRQ_SHUTDOWN_VECTOR = 0xef;
+const MANAGED_IRQ_SHUTDOWN_VECTOR = 0xef;
 
 /**
  * The message an interrupt allocated in reservation mode carries until request_irq (Debian 7.3.4
@@ -62,13 +62,13 @@ export const MANAGED_IRQ_SHUTDOWN_VECTOR = 0xef;
  * vector_assign_managed_shutdown points it at MANAGED_IRQ_SHUTDOWN_VECTOR on the first online CPU.
  * msi_check_reservation_mode allows it for MSI-X, and for MSI only when it is maskable.
  */
-export function reservedMessage(index: number, firstCpuAddressLo: number): MsiVector {
+function reservedMessage(index: number, firstCpuAddressLo: number): MsiVector {
   return { index, addressLo: firstCpuAddressLo, addressHi: 0, data: MANAGED_IRQ_SHUTDOWN_VECTOR };
 }
 
 /**
  * msix_capability_init: ENABLE|MASKALL, each entry's message at allocation (msi_domain_activate
- * through pci_write_msg_msix, in reservation mode: `reserved`), INTx off (pci_intx_for_msi(dev,
+ * through pci_write_msg_msix, in reservation mode: reservedMessage on `firstCpuAddressLo`), INTx off (pci_intx_for_msi(dev,
  * 0)), mask every table entry (msix_mask_all), clear MASKALL. The driver's request_irq comes after
  * (requestIrq).
  */
@@ -222,7 +222,7 @@ export async function pciFreeIrqVectors(d: KexecDev, requested = true): Promise<
 }
 
 /** pci_msi_vec_count: the vectors the function is capable of (Multiple Message Capable). */
-export function msiVecCount(flags: number): number {
+function msiVecCount(flags: number): number {
   return 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
 }
 
@@ -230,8 +230,9 @@ export interface MsiInitOptions {
   /** The address of the first online CPU, where a reserved vector points (reservedMessage). */
   readonly firstCpuAddressLo: number;
   /**
-   * The driver asked for more than one vector of a function capable of more, on a kernel whose
-   * msi_capability_init tries them before failing (v6.1): see msiCapabilityInit.
+   * The driver asked for more than one vector, on a kernel whose msi_capability_init tries a
+   * multi-MSI count before failing (v6.1); only a function capable of more is tried: see
+   * msiCapabilityInit.
    */
   readonly multiMsiAttempt?: boolean;
 }
