@@ -50,6 +50,9 @@ const STEP_PHASES: Readonly<Record<string, WritePhase>> = {
   'restore B': 'restore B', 'capture final': 'restore B', 'diff': 'restore B',
 };
 
+/** The table's names, longest first, so that of two names where one begins the other, the longer matches first. */
+const STEP_NAMES: readonly string[] = Object.keys(STEP_PHASES).sort((a, b) => b.length - a.length);
+
 /**
  * The write-log phase of a step. With `split` false (no kexec marker in the trace) the kexec step
  * is B's boot, A's shutdown included. A step the table does not know is a programming error
@@ -57,7 +60,7 @@ const STEP_PHASES: Readonly<Record<string, WritePhase>> = {
  */
 export function writePhaseOf(step: string, split = true): WritePhase {
   if (step === 'kexec + boot B') return split ? 'shutdown A' : 'boot B';
-  const name = Object.keys(STEP_PHASES).filter((k) => step === k || step.startsWith(`${k} `)).sort((a, b) => b.length - a.length)[0];
+  const name = STEP_NAMES.find((k) => step === k || step.startsWith(`${k} `));
   if (name === undefined) throw new Error(`write-trace: no write-log phase for the run's step "${step}" (add it to STEP_PHASES)`);
   return STEP_PHASES[name]!;
 }

@@ -5,7 +5,7 @@
  * x86 vector domain's part of request_irq (requestIrq), and drivers/pci/pci.c pci_intx (writes
  * only when the bit changes).
  */
-import { readMsixGeometry } from '../../devices/msix-table.js';
+import { readMsixGeometry, type MsixGeometry } from '../../devices/msix-table.js';
 import type { KexecDev } from './dev.js';
 import { stepBarWrite, stepClearAndSet, stepRead, stepWrite } from '../write-log/steps.js';
 import {
@@ -75,7 +75,7 @@ function reservedMessage(index: number, firstCpuAddressLo: number): MsiVector {
 export async function msixCapabilityInit(d: KexecDev, vectors: readonly MsiVector[], firstCpuAddressLo: number): Promise<void> {
   const g = await readMsixGeometry(d.access.config, d.msixCap);
   await msixCtrl(d, 'msix_capability_init', 0, PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE, 'enable MSI-X with every vector masked while the table is set up');
-  for (const v of vectors) await pciWriteMsgMsix(d, 'msi_domain_activate', reservedMessage(v.index, firstCpuAddressLo), 'allocated in reservation mode: MANAGED_IRQ_SHUTDOWN_VECTOR');
+  for (const v of vectors) await pciWriteMsgMsix(d, g, 'msi_domain_activate', reservedMessage(v.index, firstCpuAddressLo), 'allocated in reservation mode: MANAGED_IRQ_SHUTDOWN_VECTOR');
   await pciIntx(d, false, 'pci_intx_for_msi', 'MSI-X replaces INTx: pci_intx(dev, 0) sets INTX_DISABLE');
   for (let n = 0; n < g.entries; n++) {
     await stepBarWrite(d, 'msix_mask_all', g.tableBir, g.tableOffset + n * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT, `mask entry ${n} so stale entries cannot fire`);
@@ -83,9 +83,8 @@ export async function msixCapabilityInit(d: KexecDev, vectors: readonly MsiVecto
   await msixCtrl(d, 'msix_capability_init', PCI_MSIX_FLAGS_MASKALL, 0, 'table ready: clear MASKALL');
 }
 
-/** msi.c pci_write_msg_msix on a masked entry: address, upper address, data. */
-async function pciWriteMsgMsix(d: KexecDev, step: string, v: MsiVector, why: string): Promise<void> {
-  const g = await readMsixGeometry(d.access.config, d.msixCap);
+/** msi.c pci_write_msg_msix on a masked entry of the table `g`: address, upper address, data. */
+async function pciWriteMsgMsix(d: KexecDev, g: MsixGeometry, step: string, v: MsiVector, why: string): Promise<void> {
   const at = g.tableOffset + v.index * PCI_MSIX_ENTRY_SIZE;
   await stepBarWrite(d, step, g.tableBir, at + PCI_MSIX_ENTRY_LOWER_ADDR, v.addressLo, `vector ${v.index}, ${why}: address`);
   await stepBarWrite(d, step, g.tableBir, at + PCI_MSIX_ENTRY_UPPER_ADDR, v.addressHi, `vector ${v.index}, ${why}: upper address`);
@@ -104,9 +103,9 @@ async function pciWriteMsgMsix(d: KexecDev, step: string, v: MsiVector, why: str
  */
 export async function requestIrq(d: KexecDev, mode: 'msi' | 'msix', v: MsiVector): Promise<void> {
   if (mode === 'msix') {
-    await pciWriteMsgMsix(d, 'msi_domain_activate', v, 'request_irq: the real vector');
-    await pciWriteMsgMsix(d, 'msi_set_affinity', v, 'irq_setup_affinity');
     const g = await readMsixGeometry(d.access.config, d.msixCap);
+    await pciWriteMsgMsix(d, g, 'msi_domain_activate', v, 'request_irq: the real vector');
+    await pciWriteMsgMsix(d, g, 'msi_set_affinity', v, 'irq_setup_affinity');
     await stepBarWrite(d, 'pci_msix_unmask', g.tableBir, g.tableOffset + v.index * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, `request_irq unmasks vector ${v.index}`);
     return;
   }

@@ -150,8 +150,10 @@ export async function portServicesProbe(d: KexecDev, services: readonly PortServ
     await requestShared();
     await pcieClearAndSet(d, 'pcie_pme_probe', PCI_EXP_RTCTL, 0, PCI_EXP_RTCTL_PMEIE, 'pcie_pme_interrupt_enable(port, true)');
   }
-  if (aerDriverBound(d, services)) await requestShared();
-  if (services.includes('aer')) await aerEnableRootport(d, kernel);
+  if (services.includes('aer')) {
+    if (requestsIrq(d, services, 'aer')) await requestShared();
+    await aerEnableRootport(d, kernel);
+  }
   for (const s of services) {
     if (s !== 'hotplug' && s !== 'dpc') continue;
     await requestShared();
@@ -178,6 +180,11 @@ export async function aerRemoveWalksBelow(d: KexecDev, kernel: KernelProfileId, 
 function aerDriverBound(d: KexecDev, services: readonly PortService[]): boolean {
   const type = d.pcie?.layout.type;
   return services.includes('aer') && (type === PCI_EXP_TYPE_ROOT_PORT || type === PCI_EXP_TYPE_RC_EC);
+}
+
+/** Whether service `s`'s probe requests the port's vector: every one does, but AER on a port aer_probe refuses (v6.1). */
+function requestsIrq(d: KexecDev, services: readonly PortService[], s: PortService): boolean {
+  return s !== 'aer' || aerDriverBound(d, services);
 }
 
 /**
@@ -219,6 +226,5 @@ export async function pcieRemoveServices(d: KexecDev, kernel: KernelProfileId, p
     await stepWriteBack(d, 'aer_disable_rootport', d.aerCap + PCI_ERR_ROOT_STATUS, 4, 'clear Root Error Status (RW1C)');
   }
   if (services.includes('bwctrl')) await pcieClearAndSet(d, 'pcie_bwnotif_disable', PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LBMIE | PCI_EXP_LNKCTL_LABIE, 0, 'link bandwidth notifications off');
-  // A service driver requested the vector unless the only service was AER on a port aer_probe refuses (v6.1).
-  await pciFreeIrqVectors(d, services.some((s) => s !== 'aer') || aerDriverBound(d, services));
+  await pciFreeIrqVectors(d, services.some((s) => requestsIrq(d, services, s)));
 }
